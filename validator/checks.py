@@ -1,0 +1,254 @@
+"""Check functions the rules name in their ``check`` field.
+
+Each takes the engine's :class:`~validator.engine.Context` and the rule (its params say
+which cells) and yields findings. A check skips any group whose cells failed the cell
+checks: a sum over a blank or “3件” cell proves nothing, and that cell already has its own
+finding.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Callable, Iterator
+from typing import TYPE_CHECKING
+
+from validator.report import Finding
+from validator.spec import Rule
+from validator.values import display, to_year
+
+if TYPE_CHECKING:
+    from validator.engine import Context
+
+Check = Callable[["Context", Rule], Iterator[Finding]]
+REGISTRY: dict[str, Check] = {}
+
+
+def check(name: str) -> Callable[[Check], Check]:
+    def register(fn: Check) -> Check:
+        REGISTRY[name] = fn
+        return fn
+
+    return register
+
+
+@check("cell_values")
+def cell_values(ctx: Context, rule: Rule) -> Iterator[Finding]:
+    for key, problem in ctx.problems.items():
+        if problem.rule == rule.id:
+            yield ctx.finding(rule, [key], expected=None, actual=problem.actual, hint=problem.hint)
+
+
+# --------------------------------------------------------------------------- 基本信息
+
+
+@check("meta_body")
+def meta_body(ctx: Context, rule: Rule) -> Iterator[Finding]:
+    if not ctx.text("body.name").strip():
+        yield ctx.finding(rule, ["body.name"], actual="")
+
+
+@check("meta_type")
+def meta_type(ctx: Context, rule: Rule) -> Iterator[Finding]:
+    choices = ctx.format.cell("body.type").choices
+    if ctx.body_type not in choices:
+        yield ctx.finding(rule, ["body.type"], expected="、".join(choices), actual=display(ctx.raw("body.type")))
+
+
+@check("meta_year")
+def meta_year(ctx: Context, rule: Rule) -> Iterator[Finding]:
+    year = ctx.year
+    if year is None or not 2021 <= year <= ctx.today.year:
+        yield ctx.finding(rule, ["year"], actual=display(ctx.raw("year")))
+
+
+@check("meta_date")
+def meta_date(ctx: Context, rule: Rule) -> Iterator[Finding]:
+    raw = ctx.raw("published_on")
+    if raw is None or (isinstance(raw, str) and not raw.strip()):
+        return
+    date = ctx.published_on
+    if date is None:
+        yield ctx.finding(rule, ["published_on"], actual=display(raw), problem="无法识别，请填写日期，如 2024-01-29")
+    elif ctx.year is not None and date < dt.date(ctx.year + 1, 1, 1):
+        yield ctx.finding(rule, ["published_on"], expected=f"{ctx.year + 1}-01-01 或以后", actual=date.isoformat(),
+                          problem=f"不应早于 {ctx.year + 1} 年 1 月 1 日（{ctx.year} 年度结束后才能发布年度报告）")
+
+
+@check("date_deadline")
+def date_deadline(ctx: Context, rule: Rule) -> Iterator[Finding]:
+    year, body_type = ctx.year, ctx.body_type
+    if year is None:
+        return
+    raw = ctx.raw("published_on")
+    if raw is None or (isinstance(raw, str) and not raw.strip()):
+        yield ctx.finding(rule, ["published_on"], actual="", problem="未填写发布日期，无法核对是否按条例第四十九条规定的期限发布")
+        return
+    date = ctx.published_on
+    deadlines = {**ctx.format.deadlines, **ctx.profile.deadlines}
+    month_day = deadlines.get(body_type)
+    if date is None or month_day is None:
+        return
+    deadline = dt.date(year + 1, *month_day)
+    if date > deadline:
+        who = {"部门": "县级以上人民政府部门", "政府": "县级以上人民政府"}.get(body_type, body_type)
+        yield ctx.finding(
+            rule, ["published_on"], expected=deadline.isoformat(), actual=date.isoformat(),
+            problem=f"发布日期 {date.isoformat()} 晚于{who}年度报告的发布期限 {deadline.isoformat()}（条例第四十九条）")
+
+
+@check("meta_region")
+def meta_region(ctx: Context, rule: Rule) -> Iterator[Finding]:
+    code = ctx.text("body.region_code").strip()
+    if code and not re.fullmatch(r"\d{6}|\d{12}", code):
+        yield ctx.finding(rule, ["body.region_code"], actual=code)
+
+
+# --------------------------------------------------------------------------- arithmetic
+
+
+@check("sum")
+def sum_equals(ctx: Context, rule: Rule) -> Iterator[Finding]:
+    for group in rule.params["groups"]:
+        total, parts = group["total"], group["parts"]
+        if not ctx.has(total, *parts):
+            continue
+        expected = sum(ctx.figures[k] for k in parts)
+        actual = ctx.figures[total]
+        if actual != expected:
+            yield ctx.finding(rule, [total], expected, actual, what=group["what"])
+
+
+@check("balance")
+def balance(ctx: Context, rule: Rule) -> Iterator[Finding]:
+    for group in rule.params["groups"]:
+        left, right = group["left"], group["right"]
+        if not ctx.has(*left, *right):
+            continue
+        lhs = sum(ctx.figures[k] for k in left)
+        rhs = sum(ctx.figures[k] for k in right)
+        if lhs != rhs:
+            yield ctx.finding(rule, [*reversed(right), *left], lhs, rhs, what=group["what"])
+
+
+@check("valid_floor")
+def valid_floor(ctx: Context, rule: Rule) -> Iterator[Finding]:
+    for g in rule.params["groups"]:
+        if not ctx.has(g["issued"], g["repealed"], g["in_force"]):
+            continue
+        floor = ctx.figures[g["issued"]] - ctx.figures[g["repealed"]]
+        if ctx.figures[g["in_force"]] < floor:
+            yield ctx.finding(rule, [g["in_force"]], floor, ctx.figures[g["in_force"]], what=g["what"])
+
+
+# --------------------------------------------------------------------------- 历年
+
+
+def _last(key: str) -> str:
+    return f"last_year.{key}"
+
+
+@check("xy_year")
+def xy_year(ctx: Context, rule: Rule) -> Iterator[Finding]:
+    last_year = to_year(ctx.raw("last_year.year"))
+    if ctx.raw("last_year.year") in (None, "") or ctx.year is None:
+        return
+    if last_year != ctx.year - 1:
+        yield ctx.finding(rule, ["last_year.year"], ctx.year - 1, display(ctx.raw("last_year.year")))
+
+
+@check("xy_equal")
+def xy_equal(ctx: Context, rule: Rule) -> Iterator[Finding]:
+    for g in rule.params["groups"]:
+        this, last = g["this"], _last(g["last"])
+        if ctx.has(this, last) and ctx.figures[this] != ctx.figures[last]:
+            yield ctx.finding(rule, [this, last], ctx.figures[last], ctx.figures[this], what=g["what"])
+
+
+@check("xy_valid")
+def xy_valid(ctx: Context, rule: Rule) -> Iterator[Finding]:
+    for g in rule.params["groups"]:
+        last = _last(g["in_force"])
+        if not ctx.has(last, g["issued"], g["repealed"], g["in_force"]):
+            continue
+        f = ctx.figures
+        expected = f[last] + f[g["issued"]] - f[g["repealed"]]
+        if f[g["in_force"]] != expected:
+            yield ctx.finding(rule, [g["in_force"], last], expected, f[g["in_force"]], what=g["what"],
+                              last=f[last], issued=f[g["issued"]], repealed=f[g["repealed"]])
+
+
+@check("xy_pending")
+def xy_pending(ctx: Context, rule: Rule) -> Iterator[Finding]:
+    for g in rule.params["groups"]:
+        last = _last(g["pending"])
+        if not ctx.has(last, *g["cells"]) or ctx.figures[last] == 0:
+            continue
+        if all(ctx.figures[k] == 0 for k in g["cells"]):
+            yield ctx.finding(rule, [g["cells"][-1], last], None, 0, what=g["what"], last=ctx.figures[last])
+
+
+# --------------------------------------------------------------------------- 文本
+
+
+@check("text_present")
+def text_present(ctx: Context, rule: Rule) -> Iterator[Finding]:
+    for key in rule.params["keys"]:
+        if not ctx.text(key).strip():
+            yield ctx.finding(rule, [key], actual="", what=ctx.format.cell(key).label)
+
+
+@check("text_numbers")
+def text_numbers(ctx: Context, rule: Rule) -> Iterator[Finding]:
+    text = ctx.text("narrative.overview")
+    if not text.strip():
+        return
+    seen: set[tuple[str, int]] = set()
+    for name, spec in ctx.format.text_patterns.items():
+        options = [keys for keys in spec["equals"] if ctx.has(*keys)]
+        if not options:
+            continue
+        allowed = {sum(ctx.figures[k] for k in keys) for keys in options}
+        for m in re.finditer(spec["pattern"], text):
+            quoted = int(m.group(1))
+            if quoted in allowed or (name, quoted) in seen:
+                continue
+            seen.add((name, quoted))
+            keys = options[0]
+            expected = sum(ctx.figures[k] for k in keys)
+            yield ctx.finding(rule, keys, expected, quoted, what=spec["what"], quote=m.group(0))
+
+
+_PROBLEM_WORDS = ("问题", "不足", "短板", "差距")
+_REMEDY_WORDS = ("改进", "措施", "整改", "加强", "下一步")
+
+
+@check("sec5_content")
+def sec5_content(ctx: Context, rule: Rule) -> Iterator[Finding]:
+    text = ctx.text("narrative.problems")
+    if not text.strip():
+        return
+    missing = []
+    if not any(w in text for w in _PROBLEM_WORDS):
+        missing.append("问题/不足")
+    if not any(w in text for w in _REMEDY_WORDS):
+        missing.append("改进/措施")
+    if missing:
+        yield ctx.finding(rule, ["narrative.problems"], missing="”“".join(missing))
+
+
+@check("sec6_fee")
+def sec6_fee(ctx: Context, rule: Rule) -> Iterator[Finding]:
+    text = ctx.text("narrative.other_matters")
+    if text.strip() and "处理费" not in text:
+        yield ctx.finding(rule, ["narrative.other_matters"])
+
+
+@check("sec6_fee_t3")
+def sec6_fee_t3(ctx: Context, rule: Rule) -> Iterator[Finding]:
+    key = rule.params["key"]
+    if not ctx.has(key) or ctx.figures[key] == 0:
+        return
+    text = ctx.text("narrative.other_matters")
+    if "收费通知" not in text:
+        yield ctx.finding(rule, [key, "narrative.other_matters"], None, ctx.figures[key])

@@ -1,0 +1,129 @@
+"""The rule engine: one pass over a :class:`Submission` with the format's rules.
+
+The Excel button, the command line and the receiving office all call :func:`validate`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from validator import checks
+from validator.profile import Profile
+from validator.report import CellRef, Finding, ValidationReport
+from validator.spec import FormatSpec, Rule
+from validator.submission import Submission
+from validator.values import Problem, normalize_newlines, to_count, to_date, to_money, to_text, to_year
+
+
+@dataclass
+class Context:
+    """What every check sees: figures that passed the cell checks, and where each cell is."""
+
+    format: FormatSpec
+    submission: Submission
+    profile: Profile
+    figures: dict[str, int | Decimal] = field(default_factory=dict)
+    problems: dict[str, Problem] = field(default_factory=dict)
+    today: dt.date = field(default_factory=dt.date.today)
+
+    def raw(self, key: str) -> object:
+        return self.submission.values.get(key)
+
+    def text(self, key: str) -> str:
+        return normalize_newlines(to_text(self.raw(key)))
+
+    @property
+    def year(self) -> int | None:
+        return to_year(self.raw("year"))
+
+    @property
+    def body_type(self) -> str:
+        return to_text(self.raw("body.type")).strip()
+
+    @property
+    def published_on(self) -> dt.date | None:
+        return to_date(self.raw("published_on"))
+
+    def has(self, *keys: str) -> bool:
+        return all(k in self.figures for k in keys)
+
+    def finding(self, rule: Rule, keys: Iterable[str], expected: object = None, actual: object = None,
+                **fields: object) -> Finding:
+        keys = tuple(keys)
+        cells = tuple(CellRef(self.format.cell(k).a1, k) for k in keys)
+        label = self.format.cell(keys[0]).label if keys else ""
+        message = rule.message.format(label=label, expected=_show(expected), actual=_show(actual), **fields)
+        return Finding(rule.id, rule.severity, rule.scope, cells, message, expected, actual)
+
+
+def _show(value: object) -> str:
+    if value is None:
+        return ""
+    return str(value)
+
+
+def build_context(submission: Submission, profile: Profile, today: dt.date | None = None) -> Context:
+    ctx = Context(submission.format, submission, profile, today=today or dt.date.today())
+    for cell in (*submission.format.figure_cells(), *submission.format.baseline_cells):
+        if cell.kind not in ("count", "money"):
+            continue
+        raw = submission.values.get(cell.key)
+        if not cell.required and (raw is None or (isinstance(raw, str) and not raw.strip())):
+            continue
+        value = to_money(raw) if cell.kind == "money" else to_count(raw)
+        if isinstance(value, Problem):
+            ctx.problems[cell.key] = value
+        else:
+            ctx.figures[cell.key] = value
+    return ctx
+
+
+def validate(
+    submission: Submission,
+    profile: Profile | None = None,
+    last_year: Submission | None = None,
+    today: dt.date | None = None,
+) -> ValidationReport:
+    """Check one report; `last_year` (e.g. from ``--last-year``) replaces the 上年数据 sheet."""
+    profile = profile or Profile()
+    if last_year is not None:
+        submission = with_baseline(submission, last_year)
+    ctx = build_context(submission, profile, today)
+    report = ValidationReport(source=submission.source, format=submission.format.id)
+    report.cells_checked = len(ctx.figures) + len(ctx.problems)
+    for rule in submission.format.rules:
+        rule = profile.apply(rule)
+        if rule is None:
+            continue
+        report.rules_run += 1
+        report.findings.extend(checks.REGISTRY[rule.check](ctx, rule))
+    attach_explanations(report, submission)
+    return report
+
+
+def with_baseline(submission: Submission, last_year: Submission) -> Submission:
+    """This year's submission with last year's figures in its ``last_year.*`` cells."""
+    values = dict(submission.values)
+    values["last_year.year"] = last_year.values.get("year")
+    for key in submission.format.baseline_keys:
+        values[f"last_year.{key}"] = last_year.values.get(key)
+    return Submission(submission.format, values, submission.source, list(submission.explanations))
+
+
+def attach_explanations(report: ValidationReport, submission: Submission) -> None:
+    notes = {(e.rule, e.keys): e.text for e in submission.explanations if e.text.strip()}
+    if not notes:
+        return
+    report.findings = [
+        f if (f.rule, f.keys) not in notes else _explained(f, notes[(f.rule, f.keys)])
+        for f in report.findings
+    ]
+
+
+def _explained(f: Finding, text: str) -> Finding:
+    from dataclasses import replace
+
+    return replace(f, explanation=text)

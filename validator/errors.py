@@ -1,0 +1,19 @@
+"""Errors that end a command with a clear Chinese message instead of a traceback."""
+
+from __future__ import annotations
+
+EXIT_OK = 0
+EXIT_FINDINGS = 1
+EXIT_UNUSABLE = 2
+
+
+class UnusableInput(Exception):
+    """The input cannot be read as a report (exit code 2). `str(exc)` is for staff."""
+
+    def __init__(self, message: str, *, where: str | None = None):
+        self.where = where
+        super().__init__(f"{where}：{message}" if where else message)
+
+
+class ExportRefused(Exception):
+    """Export stopped because 错误 findings remain (exit code 1)."""

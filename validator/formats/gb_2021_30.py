@@ -1,0 +1,523 @@
+"""国办公开办函〔2021〕30号 《中华人民共和国政府信息公开工作年度报告格式》 as data.
+
+Labels are the official wording with full-width punctuation. Cell positions follow the
+layout staff know from the published tables (表三 data rows 4–28, columns D–J, and so on).
+Every key is the dotted path of that figure in the normalized JSON.
+"""
+
+from __future__ import annotations
+
+from validator.spec import (
+    CellSpec,
+    FormatSpec,
+    Label,
+    LiveCheck,
+    Rule,
+    SheetSpec,
+    col_letter,
+)
+
+FORMAT_ID = "gb-2021-30"
+COVER, T2, T3, T4, TEXT, BASE, RESULTS = "封面", "表二", "表三", "表四", "文字部分", "上年数据", "校验结果"
+
+BODY_TYPES = ("政府", "部门", "乡镇")
+
+# --------------------------------------------------------------------------- 表二
+# (caption, header labels, [(row label, key, value columns or single)], unit kind)
+T2_BLOCKS = (
+    ("第二十条第（一）项", ("本年制发件数", "本年废止件数", "现行有效件数"),
+     (("规章", "proactive.rules"), ("行政规范性文件", "proactive.normative_documents")),
+     ("issued", "repealed", "in_force"), "count"),
+    ("第二十条第（五）项", ("本年处理决定数量",),
+     (("行政许可", "proactive.licensing"),), ("decisions",), "count"),
+    ("第二十条第（六）项", ("本年处理决定数量",),
+     (("行政处罚", "proactive.penalties"), ("行政强制", "proactive.coercive_measures")),
+     ("decisions",), "count"),
+    ("第二十条第（八）项", ("本年收费金额（单位：万元）",),
+     (("行政事业性收费", "proactive.fees"),), ("amount_wan_yuan",), "money"),
+)
+
+# --------------------------------------------------------------------------- 表三
+T3_NOTE = "（本列数据的勾稽关系为：第一项加第二项之和，等于第三项加第四项之和）"
+T3_COLUMNS = (
+    ("natural_person", "自然人"),
+    ("commercial_enterprise", "商业企业"),
+    ("research_institution", "科研机构"),
+    ("public_interest_organization", "社会公益组织"),
+    ("legal_service_institution", "法律服务机构"),
+    ("other_organization", "其他"),
+    ("total", "总计"),
+)
+T3_APPLICANTS = tuple(k for k, _ in T3_COLUMNS[:-1])
+
+# (key, level-1 text, level-2 group text, sub-item text, short name for messages)
+_RESULT = "三、本年度办理结果"
+T3_ROWS = (
+    ("new", "一、本年新收政府信息公开申请数量", None, None, "一、本年新收申请"),
+    ("carried_in", "二、上年结转政府信息公开申请数量", None, None, "二、上年结转申请"),
+    ("granted", _RESULT, "（一）予以公开", None, "（一）予以公开"),
+    ("partially_granted", _RESULT, "（二）部分公开（区分处理的，只计这一情形，不计其他情形）", None, "（二）部分公开"),
+    ("denied.state_secret", _RESULT, "（三）不予公开", "1.属于国家秘密", None),
+    ("denied.prohibited_by_law", _RESULT, "（三）不予公开", "2.其他法律行政法规禁止公开", None),
+    ("denied.endangers_security", _RESULT, "（三）不予公开", "3.危及“三安全一稳定”", None),
+    ("denied.third_party_rights", _RESULT, "（三）不予公开", "4.保护第三方合法权益", None),
+    ("denied.internal_affairs", _RESULT, "（三）不予公开", "5.属于三类内部事务信息", None),
+    ("denied.process_information", _RESULT, "（三）不予公开", "6.属于四类过程性信息", None),
+    ("denied.enforcement_files", _RESULT, "（三）不予公开", "7.属于行政执法案卷", None),
+    ("denied.inquiry_matters", _RESULT, "（三）不予公开", "8.属于行政查询事项", None),
+    ("unable_to_provide.not_held", _RESULT, "（四）无法提供", "1.本机关不掌握相关政府信息", None),
+    ("unable_to_provide.needs_creation", _RESULT, "（四）无法提供", "2.没有现成信息需要另行制作", None),
+    ("unable_to_provide.still_unclear", _RESULT, "（四）无法提供", "3.补正后申请内容仍不明确", None),
+    ("not_processed.complaint", _RESULT, "（五）不予处理", "1.信访举报投诉类申请", None),
+    ("not_processed.repeated", _RESULT, "（五）不予处理", "2.重复申请", None),
+    ("not_processed.publication", _RESULT, "（五）不予处理", "3.要求提供公开出版物", None),
+    ("not_processed.excessive", _RESULT, "（五）不予处理", "4.无正当理由大量反复申请", None),
+    ("not_processed.confirmation", _RESULT, "（五）不予处理", "5.要求行政机关确认或重新出具已获取信息", None),
+    ("other_handling.no_correction", _RESULT, "（六）其他处理",
+     "1.申请人无正当理由逾期不补正、行政机关不再处理其政府信息公开申请", None),
+    ("other_handling.fee_unpaid", _RESULT, "（六）其他处理",
+     "2.申请人逾期未按收费通知要求缴纳费用、行政机关不再处理其政府信息公开申请", None),
+    ("other_handling.other", _RESULT, "（六）其他处理", "3.其他", None),
+    ("results_total", _RESULT, "（七）总计", None, "（七）总计"),
+    ("carried_forward", "四、结转下年度继续办理", None, None, "四、结转下年度继续办理"),
+)
+T3_FIRST_ROW = 4  # 1-based sheet row of 一、本年新收
+T3_FIRST_COL = 3  # zero-based column D
+T3_RESULT_KEYS = tuple(r[0] for r in T3_ROWS[2:23])
+
+
+def t3_short(row: tuple) -> str:
+    key, _a, group, sub, short = row
+    return short or f"{group}{sub}"
+
+
+def t3_ref(row_key: str, col_key: str) -> str:
+    r = [k for k, *_ in T3_ROWS].index(row_key)
+    c = [k for k, _ in T3_COLUMNS].index(col_key)
+    return f"{col_letter(T3_FIRST_COL + c)}{T3_FIRST_ROW + r}"
+
+
+def t3_key(row_key: str, col_key: str) -> str:
+    return f"applications.{row_key}.{col_key}"
+
+
+# --------------------------------------------------------------------------- 表四
+T4_GROUPS = (
+    ("review", "行政复议", None),
+    ("litigation_direct", "行政诉讼", "未经复议直接起诉"),
+    ("litigation_after_review", "行政诉讼", "复议后起诉"),
+)
+T4_LEAVES = (
+    ("upheld", "结果维持"),
+    ("corrected", "结果纠正"),
+    ("other", "其他结果"),
+    ("pending", "尚未审结"),
+    ("total", "总计"),
+)
+
+
+def t4_key(group: str, leaf: str) -> str:
+    return f"review_litigation.{group}.{leaf}"
+
+
+def t4_ref(group: str, leaf: str) -> str:
+    g = [k for k, *_ in T4_GROUPS].index(group)
+    lf = [k for k, _ in T4_LEAVES].index(leaf)
+    return f"{col_letter(g * 5 + lf)}4"
+
+
+# --------------------------------------------------------------------------- builders
+
+
+def _cover() -> tuple[list[CellSpec], list[Label]]:
+    cells = [
+        CellSpec("body.name", COVER, "B4", "text", "机关名称", merge_to="D4"),
+        CellSpec("body.type", COVER, "B5", "choice", "机关类型", choices=BODY_TYPES),
+        CellSpec("year", COVER, "B6", "year", "报告年度"),
+        CellSpec("published_on", COVER, "B7", "date", "发布日期", required=False),
+        CellSpec("body.region_code", COVER, "B8", "text", "行政区划代码", required=False),
+    ]
+    labels = [
+        Label(COVER, "A1", "政府信息公开工作年度报告 数据填报模板", "D1", "title"),
+        Label(COVER, "A2", "格式依据：国办公开办函〔2021〕30号《中华人民共和国政府信息公开工作年度报告格式》",
+              "D2", "subtitle", checked=False),
+        Label(COVER, "A4", "机关名称"),
+        Label(COVER, "A5", "机关类型"),
+        Label(COVER, "C5", "政府：县级以上人民政府（报告由其政府信息公开工作主管部门发布）；部门：县级以上人民政府部门；"
+              "乡镇：乡镇人民政府、街道办事处", "D5", "note", checked=False),
+        Label(COVER, "A6", "报告年度"),
+        Label(COVER, "A7", "发布日期"),
+        Label(COVER, "C7", "格式 2024-01-29；条例第四十九条：部门 1月31日前，县级以上人民政府 3月31日前",
+              "D7", "note", checked=False),
+        Label(COVER, "A8", "行政区划代码（选填）"),
+        Label(COVER, "A10", "格式"),
+        Label(COVER, "A11", "模板版本"),
+        Label(COVER, "A13", "校验状态"),
+        Label(COVER, "A15", "填写说明", "D15", "header", checked=False),
+    ]
+    help_lines = (
+        "1. 浅黄色单元格为填写区，其余单元格已保护。没有数据的格请填 0，不要留空或填“/”“—”。",
+        "2. 表二至表四的“总计”照官方表格由填报人填写；右侧或下方的“自动核对”列会即时显示应为多少，填错的总计变红。",
+        "3. 表三勾稽关系：第一项加第二项之和，等于第三项加第四项之和（每一列都要成立）。",
+        "4. 行政事业性收费金额单位为万元，可填小数；其余数字均为件数（非负整数）。",
+        "5. “文字部分”填写报告的第一、五、六部分；“上年数据”用于与上年报告核对，可留空。",
+        "6. 填好后运行 xxgk check 文件.xlsx 校验，xxgk export 文件.xlsx -o 报告.json 导出 JSON 上报。",
+    )
+    for i, line in enumerate(help_lines):
+        labels.append(Label(COVER, f"A{16 + i}", line, f"D{16 + i}", "note", checked=False))
+    return cells, labels
+
+
+def _table2() -> tuple[list[CellSpec], list[Label], list[LiveCheck]]:
+    cells: list[CellSpec] = []
+    labels: list[Label] = []
+    checks: list[LiveCheck] = []
+    row = 1
+    for caption, headers, data_rows, leaves, kind in T2_BLOCKS:
+        labels.append(Label(T2, f"A{row}", caption, f"D{row}", "subtitle"))
+        labels.append(Label(T2, f"A{row + 1}", "信息内容", style="header"))
+        if len(headers) == 3:
+            for i, h in enumerate(headers):
+                labels.append(Label(T2, f"{'BCD'[i]}{row + 1}", h, style="header"))
+        else:
+            labels.append(Label(T2, f"B{row + 1}", headers[0], f"D{row + 1}", "header"))
+        for j, (text, base) in enumerate(data_rows):
+            r = row + 2 + j
+            labels.append(Label(T2, f"A{r}", text))
+            if len(leaves) == 3:
+                for i, (leaf, head) in enumerate(zip(leaves, headers)):
+                    cells.append(CellSpec(f"{base}.{leaf}", T2, f"{'BCD'[i]}{r}", kind, f"表二 {text}·{head}"))
+                checks.append(LiveCheck(
+                    T2, f"E{r}",
+                    f'=IF(COUNT(B{r}:D{r})<3,"",IF(D{r}>=B{r}-C{r},"正常","提示：现行有效件数少于制发减废止"))',
+                    target=f"D{r}", bad_when=f"=AND(COUNT(B{r}:D{r})=3,D{r}<B{r}-C{r})", severity="warning",
+                    initial=""))
+            else:
+                cells.append(CellSpec(f"{base}.{leaves[0]}", T2, f"B{r}", kind, f"表二 {text}·{headers[0]}",
+                                      merge_to=f"D{r}"))
+        row += 2 + len(data_rows)
+    labels.append(Label(T2, "E2", "自动核对", style="header", checked=False))
+    return cells, labels, checks
+
+
+def _table3() -> tuple[list[CellSpec], list[Label], list[LiveCheck]]:
+    cells: list[CellSpec] = []
+    labels = [
+        Label(T3, "A1", T3_NOTE, "C3", "header"),
+        Label(T3, "D1", "申请人情况", "J1", "header"),
+        Label(T3, "D2", "自然人", "D3", "header"),
+        Label(T3, "E2", "法人或其他组织", "I2", "header"),
+        Label(T3, "J2", "总计", "J3", "header"),
+        Label(T3, "K1", "自动核对：本行总计应为", "K3", "header", checked=False),
+    ]
+    for i, (_k, text) in enumerate(T3_COLUMNS[1:-1]):
+        labels.append(Label(T3, f"{col_letter(4 + i)}3", text, style="header"))
+    last = T3_FIRST_ROW + len(T3_ROWS) - 1
+    first_result = T3_FIRST_ROW + 2
+    labels.append(Label(T3, f"A{first_result}", _RESULT, f"A{last - 1}"))
+    groups: dict[str, list[int]] = {}
+    for i, row in enumerate(T3_ROWS):
+        key, a, group, sub, _short = row
+        r = T3_FIRST_ROW + i
+        if group is None:
+            labels.append(Label(T3, f"A{r}", a, f"C{r}"))
+        elif sub is None:
+            labels.append(Label(T3, f"B{r}", group, f"C{r}"))
+        else:
+            groups.setdefault(group, []).append(r)
+            labels.append(Label(T3, f"C{r}", sub))
+        for c, (ckey, ctext) in enumerate(T3_COLUMNS):
+            cells.append(CellSpec(t3_key(key, ckey), T3, f"{col_letter(T3_FIRST_COL + c)}{r}", "count",
+                                  f"表三 {t3_short(row)}·{ctext}"))
+    for group, rows in groups.items():
+        labels.append(Label(T3, f"B{rows[0]}", group, f"B{rows[-1]}"))
+
+    checks = []
+    for i in range(len(T3_ROWS)):
+        r = T3_FIRST_ROW + i
+        checks.append(LiveCheck(
+            T3, f"K{r}", f'=IF(J{r}=SUM(D{r}:I{r}),"正确","应为"&SUM(D{r}:I{r}))',
+            target=f"J{r}", bad_when=f"=J{r}<>SUM(D{r}:I{r})"))
+    total_row = T3_FIRST_ROW + 23
+    sum_row, bal_row = last + 1, last + 2
+    labels.append(Label(T3, f"A{sum_row}", "自动核对：（七）总计应为（第三项各行之和）", f"C{sum_row}", "note",
+                        checked=False))
+    labels.append(Label(T3, f"A{bal_row}", "自动核对：一＋二－（七）总计－四（应为 0）", f"C{bal_row}", "note",
+                        checked=False))
+    for c in range(len(T3_COLUMNS)):
+        L = col_letter(T3_FIRST_COL + c)
+        checks.append(LiveCheck(
+            T3, f"{L}{sum_row}",
+            f'=IF({L}{total_row}=SUM({L}{first_result}:{L}{total_row - 1}),"正确","应为"&SUM({L}{first_result}:{L}{total_row - 1}))',
+            target=f"{L}{total_row}", bad_when=f"={L}{total_row}<>SUM({L}{first_result}:{L}{total_row - 1})"))
+        checks.append(LiveCheck(
+            T3, f"{L}{bal_row}",
+            f"={L}{T3_FIRST_ROW}+{L}{T3_FIRST_ROW + 1}-{L}{total_row}-{L}{last}",
+            target=f"{L}{bal_row}",
+            bad_when=f"={L}{T3_FIRST_ROW}+{L}{T3_FIRST_ROW + 1}-{L}{total_row}-{L}{last}<>0", initial=0))
+    return cells, labels, checks
+
+
+def _table4() -> tuple[list[CellSpec], list[Label], list[LiveCheck]]:
+    cells: list[CellSpec] = []
+    labels = [
+        Label(T4, "A1", "行政复议", "E1", "header"),
+        Label(T4, "F1", "行政诉讼", "O1", "header"),
+        Label(T4, "F2", "未经复议直接起诉", "J2", "header"),
+        Label(T4, "K2", "复议后起诉", "O2", "header"),
+    ]
+    checks = []
+    for g, (gkey, top, sub) in enumerate(T4_GROUPS):
+        for i, (leaf, text) in enumerate(T4_LEAVES):
+            c = col_letter(g * 5 + i)
+            if sub is None:
+                labels.append(Label(T4, f"{c}2", text, f"{c}3", "header"))
+            else:
+                labels.append(Label(T4, f"{c}3", text, style="header"))
+            cells.append(CellSpec(t4_key(gkey, leaf), T4, f"{c}4", "count",
+                                  f"表四 {sub or top}·{text}"))
+        first, total = col_letter(g * 5), col_letter(g * 5 + 4)
+        before = col_letter(g * 5 + 3)
+        labels.append(Label(T4, f"{first}6", f"自动核对：{sub or top}总计应为", f"{before}6", "note",
+                            checked=False))
+        checks.append(LiveCheck(
+            T4, f"{total}6", f'=IF({total}4=SUM({first}4:{before}4),"正确","应为"&SUM({first}4:{before}4))',
+            target=f"{total}4", bad_when=f"={total}4<>SUM({first}4:{before}4)"))
+    return cells, labels, checks
+
+
+def _narrative() -> tuple[list[CellSpec], list[Label]]:
+    parts = (
+        ("narrative.overview", "一、总体情况"),
+        ("narrative.problems", "五、存在的主要问题及改进情况"),
+        ("narrative.other_matters", "六、其他需要报告的事项"),
+    )
+    labels = [
+        Label(TEXT, "A1", "文字部分（报告第一、五、六部分）", style="title", checked=False),
+        Label(TEXT, "A2", "表二至表四对应报告第二、三、四部分，见各表。单元格内换行按 Alt+Enter（WPS 同）；"
+              "每部分不超过 32767 字。", style="note", checked=False),
+    ]
+    cells = []
+    for i, (key, heading) in enumerate(parts):
+        labels.append(Label(TEXT, f"A{3 + 2 * i}", heading, style="subtitle"))
+        cells.append(CellSpec(key, TEXT, f"A{4 + 2 * i}", "longtext", heading, required=False))
+    return cells, labels
+
+
+BASELINE_KEYS = (
+    *(t3_key("carried_forward", c) for c, _ in T3_COLUMNS),
+    "proactive.rules.in_force",
+    "proactive.normative_documents.in_force",
+    *(t4_key(g, "pending") for g, *_ in T4_GROUPS),
+)
+
+
+def _baseline() -> tuple[list[CellSpec], list[Label]]:
+    labels = [
+        Label(BASE, "A1", "上年数据（用于历年核对）", "C1", "title", checked=False),
+        Label(BASE, "A2", "由 xxgk new --from 上年报告.json 自动填入；也可照上年已发布的报告手工填写。整页留空则不做历年核对。",
+              "C2", "note", checked=False),
+        Label(BASE, "A4", "上年报告年度"),
+        Label(BASE, "A5", "项目", style="header"),
+        Label(BASE, "B5", "上年数值", style="header"),
+    ]
+    cells = [CellSpec("last_year.year", BASE, "B4", "year", "上年数据·上年报告年度", required=False)]
+    names = {
+        **{t3_key("carried_forward", c): f"表三 四、结转下年度继续办理·{t}" for c, t in T3_COLUMNS},
+        "proactive.rules.in_force": "表二 规章·现行有效件数",
+        "proactive.normative_documents.in_force": "表二 行政规范性文件·现行有效件数",
+        **{t4_key(g, "pending"): f"表四 {sub or top}·尚未审结" for g, top, sub in T4_GROUPS},
+    }
+    for i, key in enumerate(BASELINE_KEYS):
+        r = 6 + i
+        labels.append(Label(BASE, f"A{r}", names[key]))
+        cells.append(CellSpec(f"last_year.{key}", BASE, f"B{r}", "count", f"上年数据·{names[key]}", required=False))
+    return cells, labels
+
+
+def _results() -> list[Label]:
+    heads = ("序号", "规则", "级别", "范围", "位置", "问题", "应为", "现为", "情况说明（可对“提示”填写解释）", "键")
+    out = [Label(RESULTS, "A1", "校验结果", "I1", "title", checked=False)]
+    out += [Label(RESULTS, f"{col_letter(i)}3", h, style="header") for i, h in enumerate(heads)]
+    return out
+
+
+# --------------------------------------------------------------------------- rules
+
+
+def _rules() -> tuple[Rule, ...]:
+    t3_rows = [
+        {"total": t3_key(row[0], "total"), "parts": [t3_key(row[0], c) for c in T3_APPLICANTS],
+         "what": t3_short(row)}
+        for row in T3_ROWS
+    ]
+    t3_cols = [
+        {"total": t3_key("results_total", c), "parts": [t3_key(r, c) for r in T3_RESULT_KEYS], "what": text}
+        for c, text in T3_COLUMNS
+    ]
+    t3_balance = [
+        {"left": [t3_key("new", c), t3_key("carried_in", c)],
+         "right": [t3_key("results_total", c), t3_key("carried_forward", c)], "what": text}
+        for c, text in T3_COLUMNS
+    ]
+
+    def t4(group: str, what: str) -> list[dict]:
+        return [{"total": t4_key(group, "total"),
+                 "parts": [t4_key(group, leaf) for leaf, _ in T4_LEAVES[:-1]], "what": what}]
+
+    return (
+        Rule("VAL-EMPTY", "error", "表内", "数字单元格不得留空",
+             "{label}{hint}；没有数据请填 0，不要留空或填“/”“—”", "cell_values"),
+        Rule("VAL-INT", "error", "表内", "件数为非负整数",
+             "{label}应为非负整数（件数），现为“{actual}”{hint}", "cell_values"),
+        Rule("VAL-FEE", "error", "表内", "收费金额为非负数（万元）",
+             "{label}应为非负数（单位：万元，可带小数），现为“{actual}”{hint}", "cell_values"),
+        Rule("META-BODY", "error", "基本信息", "填写机关名称", "封面未填写机关名称", "meta_body"),
+        Rule("META-TYPE", "error", "基本信息", "机关类型为政府、部门或乡镇",
+             "机关类型应为“政府”“部门”或“乡镇”之一，现为“{actual}”", "meta_type"),
+        Rule("META-YEAR", "error", "基本信息", "报告年度有效",
+             "报告年度应为 2021 年或以后的四位年份（本格式自 2021 年度报告起施行），现为“{actual}”", "meta_year"),
+        Rule("META-DATE", "error", "基本信息", "发布日期有效且在年度结束之后",
+             "发布日期{problem}，现为“{actual}”", "meta_date"),
+        Rule("META-REGION", "warning", "基本信息", "行政区划代码为 6 位或 12 位数字",
+             "行政区划代码应为 6 位（县级以上）或 12 位（乡镇、街道）数字，现为“{actual}”", "meta_region"),
+        Rule("DATE-DEADLINE", "warning", "基本信息", "按条例第四十九条的期限发布",
+             "{problem}", "date_deadline"),
+        Rule("T3-COL-TOTAL", "error", "表内", "表三每行总计等于六类申请人之和",
+             "表三“{what}”行的总计应为 {expected}（自然人至其他六列之和），现为 {actual}",
+             "sum", {"groups": t3_rows}),
+        Rule("T3-RESULT-SUM", "error", "表内", "表三（七）总计等于办理结果各行之和",
+             "表三“（七）总计”的{what}列应为 {expected}（（一）至（六）各行之和），现为 {actual}",
+             "sum", {"groups": t3_cols}),
+        Rule("T3-BALANCE", "error", "表内", "表三勾稽关系：一＋二＝三（七）＋四",
+             "表三{what}列不符合勾稽关系：一＋二＝{expected}，而（七）总计＋四＝{actual}",
+             "balance", {"groups": t3_balance}),
+        Rule("T4-SUM-REVIEW", "error", "表内", "表四行政复议总计等于四项结果之和",
+             "表四“{what}”的总计应为 {expected}（结果维持、结果纠正、其他结果、尚未审结之和），现为 {actual}",
+             "sum", {"groups": t4("review", "行政复议")}),
+        Rule("T4-SUM-LIT-DIRECT", "error", "表内", "表四未经复议直接起诉总计等于四项结果之和",
+             "表四“{what}”的总计应为 {expected}（结果维持、结果纠正、其他结果、尚未审结之和），现为 {actual}",
+             "sum", {"groups": t4("litigation_direct", "行政诉讼·未经复议直接起诉")}),
+        Rule("T4-SUM-LIT-AFTER", "error", "表内", "表四复议后起诉总计等于四项结果之和",
+             "表四“{what}”的总计应为 {expected}（结果维持、结果纠正、其他结果、尚未审结之和），现为 {actual}",
+             "sum", {"groups": t4("litigation_after_review", "行政诉讼·复议后起诉")}),
+        Rule("T2-VALID-FLOOR", "warning", "表内", "现行有效件数不少于本年制发减本年废止",
+             "表二“{what}”现行有效件数 {actual} 少于本年制发减本年废止（{expected}），请核实",
+             "valid_floor", {"groups": [
+                 {"what": "规章", "issued": "proactive.rules.issued", "repealed": "proactive.rules.repealed",
+                  "in_force": "proactive.rules.in_force"},
+                 {"what": "行政规范性文件", "issued": "proactive.normative_documents.issued",
+                  "repealed": "proactive.normative_documents.repealed",
+                  "in_force": "proactive.normative_documents.in_force"}]}),
+        Rule("XY-YEAR", "error", "历年", "上年数据为上一年度",
+             "上年数据的年度应为 {expected}，现为 {actual}", "xy_year"),
+        Rule("XY-T3-CARRY", "error", "历年", "本年上年结转等于上年结转下年度",
+             "表三{what}列“二、上年结转”应等于上年报告“四、结转下年度继续办理”的 {expected}，现为 {actual}",
+             "xy_equal", {"groups": [
+                 {"this": t3_key("carried_in", c), "last": t3_key("carried_forward", c), "what": text}
+                 for c, text in T3_COLUMNS]}),
+        Rule("XY-T2-VALID", "warning", "历年", "现行有效件数＝上年现行有效＋本年制发－本年废止",
+             "表二“{what}”现行有效件数应为 {expected}（上年 {last}＋本年制发 {issued}－本年废止 {repealed}），"
+             "现为 {actual}；如有失效、修改请在情况说明中写明", "xy_valid", {"groups": [
+                 {"what": "规章", "issued": "proactive.rules.issued", "repealed": "proactive.rules.repealed",
+                  "in_force": "proactive.rules.in_force"},
+                 {"what": "行政规范性文件", "issued": "proactive.normative_documents.issued",
+                  "repealed": "proactive.normative_documents.repealed",
+                  "in_force": "proactive.normative_documents.in_force"}]}),
+        Rule("XY-T4-PENDING", "warning", "历年", "上年尚未审结的案件在本年有结果",
+             "上年“{what}”尚未审结 {last} 件，而本年表四该项全部为 0；上年未审结的案件审结后应计入本年",
+             "xy_pending", {"groups": [
+                 {"what": sub or top, "pending": t4_key(g, "pending"),
+                  "cells": [t4_key(g, leaf) for leaf, _ in T4_LEAVES]} for g, top, sub in T4_GROUPS]}),
+        Rule("TXT-MISSING", "warning", "文本", "文字部分已填写", "“{what}”未填写", "text_present",
+             {"keys": ["narrative.overview", "narrative.problems", "narrative.other_matters"]}),
+        Rule("TXT-T3", "warning", "文本", "总体情况中的数字与表格一致",
+             "“一、总体情况”写“{quote}”，{what}为 {actual}，而表格为 {expected}；如统计口径不同请在情况说明中写明",
+             "text_numbers"),
+        Rule("SEC5-CONTENT", "warning", "文本", "第五部分写明问题和改进措施",
+             "“五、存在的主要问题及改进情况”应写明存在的问题和改进措施（未见“{missing}”等字样）", "sec5_content"),
+        Rule("SEC6-FEE", "warning", "文本", "第六部分说明信息处理费收取情况",
+             "“六、其他需要报告的事项”未说明信息处理费收取情况（依据《政府信息公开信息处理费管理办法》，没有收费也应写明）",
+             "sec6_fee"),
+        Rule("SEC6-FEE-T3", "warning", "表间", "因未缴费终止的申请与收费说明一致",
+             "表三“（六）2.申请人逾期未按收费通知要求缴纳费用”共 {actual} 件，说明发出过收费通知，"
+             "而第六部分写明未收费或未提及收费通知", "sec6_fee_t3",
+             {"key": t3_key("other_handling.fee_unpaid", "total")}),
+    )
+
+
+# Patterns for TXT-T3: what the overview says about a figure, and which cells it should equal.
+# Each pattern's group 1 is the number. Several accepted values cover the common wordings
+# (受理 may or may not include last year's carried-in applications).
+TEXT_PATTERNS = {
+    "received": {
+        "what": "本年新收（受理）申请",
+        "pattern": r"(?:新收|收到|受理|接收)[^，。；：\d]{0,16}?(?:政府信息公开)?申请[^，。；\d]{0,6}?(\d+)\s*(?:件|份|个|条)",
+        "equals": [["applications.new.total"], ["applications.new.total", "applications.carried_in.total"]],
+    },
+    "concluded": {
+        "what": "办结申请",
+        "pattern": r"(?:办结|答复|完成办理)[^，。；\d]{0,10}?(\d+)\s*(?:件|份|个|条)",
+        "equals": [["applications.results_total.total"]],
+    },
+    "carried_forward": {
+        "what": "结转下年度办理的申请",
+        "pattern": r"结转(?:下年度|至下年|到下年|下一年度|至\d{4}年)[^，。；\d]{0,10}?(\d+)\s*(?:件|份|个|条)",
+        "equals": [["applications.carried_forward.total"]],
+    },
+    "review": {
+        "what": "行政复议",
+        "pattern": r"行政复议(?:案件|申请)?[^，。；\d]{0,6}?(\d+)\s*(?:件|起|宗|个)",
+        "equals": [["review_litigation.review.total"]],
+    },
+    "litigation": {
+        "what": "行政诉讼",
+        "pattern": r"行政诉讼(?:案件)?[^，。；\d]{0,6}?(\d+)\s*(?:件|起|宗|个)",
+        "equals": [["review_litigation.litigation_direct.total", "review_litigation.litigation_after_review.total"]],
+    },
+}
+
+# 条例第四十九条: (month, day) in the year after the report year, per body type.
+DEADLINES = {"部门": (1, 31), "政府": (3, 31), "乡镇": None}
+
+
+def build() -> FormatSpec:
+    cover_cells, cover_labels = _cover()
+    t2_cells, t2_labels, t2_checks = _table2()
+    t3_cells, t3_labels, t3_checks = _table3()
+    t4_cells, t4_labels, t4_checks = _table4()
+    text_cells, text_labels = _narrative()
+    base_cells, base_labels = _baseline()
+    sheets = (
+        SheetSpec(COVER, "封面与填写说明", (("A", 22), ("B", 30), ("C", 24), ("D", 60)), landscape=False),
+        SheetSpec(T2, "二、主动公开政府信息情况", (("A", 24), ("B", 16), ("C", 16), ("D", 16), ("E", 34))),
+        SheetSpec(T3, "三、收到和处理政府信息公开申请情况",
+                  (("A", 12), ("B", 14), ("C", 34), *((col_letter(c), 9) for c in range(3, 10)), ("K", 14)),
+                  row_heights=((1, 30), (2, 24), (3, 36))),
+        SheetSpec(T4, "四、政府信息公开行政复议、行政诉讼情况",
+                  tuple((col_letter(c), 8.5) for c in range(15)), row_heights=((3, 30),)),
+        SheetSpec(TEXT, "一、五、六部分文字", (("A", 110),), landscape=False),
+        SheetSpec(BASE, "上年数据", (("A", 44), ("B", 14), ("C", 30)), landscape=False),
+        SheetSpec(RESULTS, "校验结果",
+                  (("A", 6), ("B", 16), ("C", 6), ("D", 8), ("E", 12), ("F", 60), ("G", 10), ("H", 10),
+                   ("I", 40), ("J", 30))),
+    )
+    return FormatSpec(
+        id=FORMAT_ID,
+        name="国办公开办函〔2021〕30号",
+        template_version=1,
+        marker_cell=(COVER, "B10"),
+        version_cell=(COVER, "B11"),
+        status_cell=(COVER, "B13"),
+        sheets=sheets,
+        cells=(*cover_cells, *t2_cells, *t3_cells, *t4_cells, *text_cells),
+        labels=(*cover_labels, *t2_labels, *t3_labels, *t4_labels, *text_labels, *base_labels, *_results()),
+        live_checks=(*t2_checks, *t3_checks, *t4_checks),
+        rules=_rules(),
+        results_sheet=RESULTS,
+        results_header_row=3,
+        baseline_keys=BASELINE_KEYS,
+        baseline_cells=tuple(base_cells),
+        deadlines=DEADLINES,
+        text_patterns=TEXT_PATTERNS,
+    )

@@ -1,0 +1,117 @@
+"""A validation report is data: findings plus counts, rendered alike to a terminal, JSON or a sheet."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from validator.spec import SEVERITY_ZH
+
+
+@dataclass(frozen=True)
+class CellRef:
+    ref: str
+    """``表三!J28``"""
+    key: str
+    """``applications.carried_forward.total``"""
+
+
+@dataclass(frozen=True)
+class Finding:
+    rule: str
+    severity: str
+    """``error`` (错误, blocks export) or ``warning`` (提示, may be explained)."""
+    scope: str
+    cells: tuple[CellRef, ...]
+    message: str
+    expected: object = None
+    actual: object = None
+    explanation: str | None = None
+    """What staff wrote in 校验结果 for this 提示, if anything."""
+
+    @property
+    def keys(self) -> tuple[str, ...]:
+        return tuple(c.key for c in self.cells)
+
+    @property
+    def severity_zh(self) -> str:
+        return SEVERITY_ZH[self.severity]
+
+    def as_dict(self) -> dict:
+        out = {
+            "rule": self.rule,
+            "severity": self.severity,
+            "scope": self.scope,
+            "cells": [{"ref": c.ref, "key": c.key} for c in self.cells],
+            "expected": _plain(self.expected),
+            "actual": _plain(self.actual),
+            "message": self.message,
+        }
+        if self.explanation:
+            out["explanation"] = self.explanation
+        return out
+
+
+def _plain(value: object) -> object:
+    if isinstance(value, Decimal):
+        return str(value)
+    return value
+
+
+@dataclass
+class ValidationReport:
+    source: str
+    format: str
+    findings: list[Finding] = field(default_factory=list)
+    rules_run: int = 0
+    cells_checked: int = 0
+
+    @property
+    def errors(self) -> list[Finding]:
+        return [f for f in self.findings if f.severity == "error"]
+
+    @property
+    def warnings(self) -> list[Finding]:
+        return [f for f in self.findings if f.severity == "warning"]
+
+    @property
+    def valid(self) -> bool:
+        return not self.errors
+
+    @property
+    def exit_code(self) -> int:
+        return 0 if self.valid else 1
+
+    def summary_zh(self) -> str:
+        if not self.findings:
+            return "校验通过：没有发现问题"
+        head = "校验通过" if self.valid else "校验未通过"
+        return f"{head}：错误 {len(self.errors)} 个，提示 {len(self.warnings)} 个"
+
+    def as_dict(self) -> dict:
+        return {
+            "source": self.source,
+            "format": self.format,
+            "valid": self.valid,
+            "stats": {
+                "errors": len(self.errors),
+                "warnings": len(self.warnings),
+                "explained_warnings": sum(1 for f in self.warnings if f.explanation),
+                "rules_run": self.rules_run,
+                "cells_checked": self.cells_checked,
+            },
+            "summary": self.summary_zh(),
+            "findings": [f.as_dict() for f in self.findings],
+        }
+
+    def render_text(self, width: int = 100) -> str:
+        """A plain table for the terminal, errors first."""
+        lines = [f"{self.source}：{self.summary_zh()}"]
+        ordered = sorted(self.findings, key=lambda f: f.severity != "error")
+        for i, f in enumerate(ordered, 1):
+            where = "、".join(c.ref for c in f.cells[:3]) + ("…" if len(f.cells) > 3 else "")
+            lines.append(f"{i:>3}. [{f.severity_zh}] {f.rule:<16} {where}")
+            lines.append(f"     {f.message}")
+            if f.explanation:
+                lines.append(f"     情况说明：{f.explanation}")
+        return "\n".join(lines)

@@ -1,0 +1,154 @@
+"""Build the fill-in template (.xlsx) from the format data with XlsxWriter.
+
+Everything in the template comes from :class:`~validator.spec.FormatSpec`: labels and merged
+headers, input cells (unlocked, shaded, validated, named), live-check formulas with
+conditional formatting, print setup. Two builds are byte-identical, so the committed
+template can be compared with a fresh build.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+from collections import defaultdict
+from pathlib import Path
+
+from validator import __version__
+from validator.spec import CellSpec, FormatSpec, SheetSpec, split_ref
+from validator.values import MAX_COUNT
+from validator.workbook import styles
+
+BUILD_TIME = dt.datetime(2021, 9, 29, 0, 0, 0)
+"""Fixed document timestamp (the day 30号 was published): keeps builds byte-identical."""
+
+
+def template_bytes(fmt: FormatSpec) -> bytes:
+    buffer = io.BytesIO()
+    build_template(fmt, buffer)
+    return buffer.getvalue()
+
+
+def build_template(fmt: FormatSpec, target: str | Path | io.BytesIO) -> None:
+    import xlsxwriter
+
+    wb = xlsxwriter.Workbook(target if isinstance(target, io.BytesIO) else str(target), {"in_memory": True})
+    wb.set_properties({
+        "title": "政府信息公开工作年度报告 数据填报模板",
+        "subject": fmt.name,
+        "author": "xxgk-report",
+        "company": "",
+        "comments": f"format={fmt.id}; template={fmt.template_version}; generator=xxgk-report {__version__}",
+        "created": BUILD_TIME,
+    })
+    wb.set_custom_property("xxgk_format", fmt.id)
+    wb.set_custom_property("xxgk_template_version", str(fmt.template_version))
+    f = styles.xlsxwriter_formats(wb)
+    sheets = {spec.name: _add_sheet(wb, spec) for spec in fmt.sheets}
+
+    for label in fmt.labels:
+        ws = sheets[label.sheet]
+        fmt_ = f[label.style]
+        if label.merge_to:
+            ws.merge_range(f"{label.ref}:{label.merge_to}", label.text, fmt_)
+        else:
+            ws.write_string(label.ref, label.text, fmt_)
+
+    for cell in (*fmt.cells, *fmt.baseline_cells):
+        _input_cell(wb, sheets[cell.sheet], cell, f)
+    _validations(fmt, sheets)
+
+    for check in fmt.live_checks:
+        ws = sheets[check.sheet]
+        ws.write_formula(check.ref, check.formula, f["check"], check.initial)
+        bad = f["bad"] if check.severity == "error" else f["doubtful"]
+        ws.conditional_format(check.target, {"type": "formula", "criteria": check.bad_when, "format": bad})
+        if check.ref != check.target:
+            ws.conditional_format(check.ref, {"type": "formula", "criteria": check.bad_when, "format": bad})
+
+    for sheet, ref in (fmt.marker_cell, fmt.version_cell):
+        value = fmt.id if (sheet, ref) == fmt.marker_cell else fmt.template_version
+        sheets[sheet].write(ref, value, f["fixed"])
+    sheets[fmt.status_cell[0]].merge_range(f"{fmt.status_cell[1]}:D{split_ref(fmt.status_cell[1])[0] + 1}",
+                                           "未校验", f["fixed"])
+    results = sheets[fmt.results_sheet]
+    results.set_column("I:I", 40, f["explain"])
+    results.set_column("J:J", 30, None, {"hidden": True})
+    results.freeze_panes(fmt.results_header_row, 0)
+    sheets["表三"].freeze_panes(3, 3)
+    sheets[fmt.sheets[0].name].activate()
+    wb.close()
+
+
+def _add_sheet(wb, spec: SheetSpec):
+    ws = wb.add_worksheet(spec.name)
+    for col, width in spec.column_widths:
+        ws.set_column(f"{col}:{col}", width)
+    for row, height in spec.row_heights:
+        ws.set_row(row - 1, height)
+    ws.set_paper(9)  # A4
+    if spec.landscape:
+        ws.set_landscape()
+    else:
+        ws.set_portrait()
+    ws.fit_to_pages(1, 0)
+    ws.center_horizontally()
+    ws.set_margins(left=0.5, right=0.5, top=0.75, bottom=0.75)
+    ws.set_header(f"&C&14{spec.title}")
+    ws.set_footer("&C第 &P 页，共 &N 页")
+    if spec.protected:
+        ws.protect("", {"format_columns": True, "format_rows": True, "select_locked_cells": True,
+                        "select_unlocked_cells": True})
+    if spec.hidden:
+        ws.hide()
+    return ws
+
+
+def _input_cell(wb, ws, cell: CellSpec, f: dict) -> None:
+    style = f[f"in_{cell.kind}"]
+    if cell.merge_to:
+        ws.merge_range(f"{cell.ref}:{cell.merge_to}", None, style)
+    else:
+        ws.write_blank(cell.ref, None, style)
+    sheet = cell.sheet.replace("'", "''")
+    row, col = split_ref(cell.ref)
+    from validator.spec import col_letter
+
+    wb.define_name(cell.defined_name, f"='{sheet}'!${col_letter(col)}${row + 1}")
+    if cell.kind == "longtext":
+        ws.set_row(row, 220)
+
+
+_DV = {
+    "count": {"validate": "integer", "criteria": "between", "minimum": 0, "maximum": MAX_COUNT,
+              "error_title": "请填写件数", "error_message": "这里填非负整数（件数），没有数据请填 0。"},
+    "money": {"validate": "decimal", "criteria": ">=", "value": 0,
+              "error_title": "请填写金额", "error_message": "这里填非负数，单位万元，可带小数；没有收费请填 0。"},
+    "year": {"validate": "integer", "criteria": "between", "minimum": 2021, "maximum": 2100,
+             "error_title": "请填写年度", "error_message": "填写报告所属年度的四位数字，如 2024。"},
+    "date": {"validate": "date", "criteria": "between", "minimum": dt.date(2022, 1, 1),
+             "maximum": dt.date(2100, 12, 31),
+             "error_title": "请填写日期", "error_message": "填写发布日期，如 2025-01-20。"},
+}
+
+
+def _validations(fmt: FormatSpec, sheets: dict) -> None:
+    """One data-validation range per run of same-kind cells in a row, to keep the file small."""
+    runs: dict[tuple[str, str, int], list[int]] = defaultdict(list)
+    for cell in (*fmt.cells, *fmt.baseline_cells):
+        if cell.kind in _DV:
+            row, col = split_ref(cell.ref)
+            runs[(cell.sheet, cell.kind, row)].append(col)
+        elif cell.kind == "choice":
+            sheets[cell.sheet].data_validation(cell.ref, {
+                "validate": "list", "source": list(cell.choices),
+                "error_title": "请从下拉列表选择", "error_message": "只能选择：" + "、".join(cell.choices)})
+    for (sheet, kind, row), cols in runs.items():
+        cols.sort()
+        start = prev = cols[0]
+        for col in [*cols[1:], None]:
+            if col is not None and col == prev + 1:
+                prev = col
+                continue
+            sheets[sheet].data_validation(row, start, row, prev, dict(_DV[kind]))
+            if col is not None:
+                start = prev = col

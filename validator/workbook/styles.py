@@ -1,0 +1,39 @@
+"""Colours and cell styles shared by the template builder and the annotator."""
+
+from __future__ import annotations
+
+INPUT_FILL = "#FFF2CC"   # light yellow: staff type here
+HEADER_FILL = "#D9E1F2"
+ERROR_FILL = "#FF9999"   # 错误
+WARNING_FILL = "#FFD966"  # 提示
+FIXED_FILL = "#EDEDED"
+FONT = "宋体"
+
+
+def xlsxwriter_formats(wb) -> dict:
+    base = {"font_name": FONT, "font_size": 10.5, "valign": "vcenter", "text_wrap": True}
+    border = {"border": 1}
+
+    def fmt(**kw):
+        return wb.add_format({**base, **kw})
+
+    inputs = {"locked": False, "fg_color": INPUT_FILL, "pattern": 1, **border}
+    return {
+        "title": fmt(bold=True, font_size=16, align="center"),
+        "subtitle": fmt(bold=True, font_size=11, **border),
+        "header": fmt(bold=True, align="center", fg_color=HEADER_FILL, pattern=1, **border),
+        "label": fmt(**border),
+        "note": fmt(font_color="#595959", font_size=9.5),
+        "check": fmt(align="center", font_color="#595959", font_size=9, **border),
+        "fixed": fmt(fg_color=FIXED_FILL, pattern=1, **border),
+        "explain": fmt(locked=False, valign="top"),
+        "bad": wb.add_format({"bg_color": ERROR_FILL, "font_color": "#9C0006", "bold": True}),
+        "doubtful": wb.add_format({"bg_color": WARNING_FILL}),
+        "in_count": fmt(align="center", num_format="0", **inputs),
+        "in_money": fmt(align="center", num_format="General", **inputs),
+        "in_year": fmt(align="left", num_format="0", **inputs),
+        "in_date": fmt(align="left", num_format="yyyy-mm-dd", **inputs),
+        "in_text": fmt(align="left", num_format="@", **inputs),
+        "in_choice": fmt(align="left", **inputs),
+        "in_longtext": fmt(align="left", valign="top", num_format="@", **inputs),
+    }

@@ -1,0 +1,165 @@
+"""Write into workbooks with openpyxl: fill a template from a submission, annotate findings.
+
+Both commands write a *new* file (atomically); the user's input is never modified.
+"""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+from validator.errors import UnusableInput
+from validator.fileio import atomic_write
+from validator.report import Finding, ValidationReport
+from validator.spec import SEVERITY_ZH, FormatSpec
+from validator.submission import Explanation, Submission
+from validator.values import to_date, to_text
+from validator.workbook import styles
+
+EXCEL_CELL_LIMIT = 32767
+COMMENT_AUTHOR = "xxgk校验"
+
+
+def _argb(hex_color: str) -> str:
+    return "FF" + hex_color.lstrip("#").upper()
+
+
+def _set_text(cell, text: str) -> None:
+    cell.value = text
+    cell.data_type = "s"  # never a formula, even when the text starts with = + - @
+
+
+def write_values(wb, submission: Submission) -> None:
+    fmt = submission.format
+    for spec in (*fmt.cells, *fmt.baseline_cells):
+        value = submission.values.get(spec.key)
+        cell = wb[spec.sheet][spec.ref]
+        if value is None or value == "":
+            cell.value = None
+        elif spec.kind in ("text", "longtext", "choice"):
+            text = to_text(value)
+            if len(text) > EXCEL_CELL_LIMIT:
+                raise UnusableInput(
+                    f"“{spec.label}”共 {len(text)} 字，超过 Excel 单元格上限 {EXCEL_CELL_LIMIT} 字，无法写入工作簿",
+                    where=spec.a1)
+            _set_text(cell, text)
+        elif spec.kind == "date":
+            date = to_date(value)
+            cell.value = date if date is not None else to_text(value)
+        else:
+            cell.value = value
+
+
+def write_results(wb, fmt: FormatSpec, report: ValidationReport, explanations: list[Explanation]) -> None:
+    """Fill 校验结果 (one row per finding, plus staff notes that no longer match a finding)."""
+    from openpyxl.styles import Alignment, PatternFill
+
+    ws = wb[fmt.results_sheet]
+    first = fmt.results_header_row + 1
+    if ws.max_row >= first:
+        ws.delete_rows(first, ws.max_row - first + 1)
+    ws["A2"].value = report.summary_zh()
+    matched = {(f.rule, f.keys) for f in report.findings}
+    orphans = [e for e in explanations if (e.rule, e.keys) not in matched and e.text.strip()]
+    wrap = Alignment(wrap_text=True, vertical="top")
+    row = first
+    for i, f in enumerate(report.findings, 1):
+        refs = "、".join(c.ref for c in f.cells)
+        values = [i, f.rule, f.severity_zh, f.scope, refs, f.message, _cell(f.expected), _cell(f.actual),
+                  f.explanation or "", ",".join(f.keys)]
+        for col, value in enumerate(values, 1):
+            cell = ws.cell(row=row, column=col)
+            if isinstance(value, str):
+                _set_text(cell, value)
+            else:
+                cell.value = value
+            cell.alignment = wrap
+        fill = styles.ERROR_FILL if f.severity == "error" else styles.WARNING_FILL
+        ws.cell(row=row, column=3).fill = PatternFill("solid", fgColor=_argb(fill))
+        if f.cells:
+            sheet, ref = f.cells[0].ref.split("!")
+            ws.cell(row=row, column=5).hyperlink = f"#'{sheet}'!{ref}"
+        row += 1
+    for e in orphans:
+        values = ["", e.rule, "", "", "", "（此前填写的情况说明，本次校验未再出现对应提示）", "", "", e.text, ",".join(e.keys)]
+        for col, value in enumerate(values, 1):
+            if value != "":
+                _set_text(ws.cell(row=row, column=col), value)
+        row += 1
+
+
+def _cell(value: object) -> object:
+    if value is None:
+        return ""
+    if isinstance(value, int):
+        return value
+    return str(value)
+
+
+def clear_marks(wb, fmt: FormatSpec) -> None:
+    """Restore every input cell's shading and drop our notes, so a second run starts clean."""
+    from openpyxl.styles import PatternFill
+
+    fill = PatternFill("solid", fgColor=_argb(styles.INPUT_FILL))
+    for spec in (*fmt.cells, *fmt.baseline_cells):
+        cell = wb[spec.sheet][spec.ref]
+        cell.fill = fill
+        if cell.comment is not None and cell.comment.author == COMMENT_AUTHOR:
+            cell.comment = None
+
+
+def mark_findings(wb, fmt: FormatSpec, report: ValidationReport) -> None:
+    from openpyxl.comments import Comment
+    from openpyxl.styles import PatternFill
+
+    notes: dict[str, list[Finding]] = {}
+    for f in report.findings:
+        for c in f.cells:
+            notes.setdefault(c.ref, []).append(f)
+    for ref, findings in notes.items():
+        sheet, a1 = ref.split("!")
+        if sheet not in wb.sheetnames:
+            continue
+        cell = wb[sheet][a1]
+        worst = "error" if any(f.severity == "error" for f in findings) else "warning"
+        color = styles.ERROR_FILL if worst == "error" else styles.WARNING_FILL
+        cell.fill = PatternFill("solid", fgColor=_argb(color))
+        text = "\n".join(f"【{SEVERITY_ZH[f.severity]} {f.rule}】{f.message}" for f in findings)
+        comment = Comment(text, COMMENT_AUTHOR)
+        comment.width, comment.height = 320, 60 + 40 * len(findings)
+        cell.comment = comment
+
+
+def write_status(wb, fmt: FormatSpec, report: ValidationReport) -> None:
+    sheet, ref = fmt.status_cell
+    _set_text(wb[sheet][ref], report.summary_zh())
+
+
+def fill_workbook(submission: Submission, report: ValidationReport, out: str | Path) -> None:
+    """A new workbook from the template with the submission's values and 校验结果 filled in."""
+    import openpyxl
+
+    from validator.workbook.build import template_bytes
+
+    fmt = submission.format
+    wb = openpyxl.load_workbook(io.BytesIO(template_bytes(fmt)))
+    write_values(wb, submission)
+    mark_findings(wb, fmt, report)
+    write_results(wb, fmt, report, submission.explanations)
+    write_status(wb, fmt, report)
+    atomic_write(out, wb.save)
+
+
+def annotate_workbook(source: str | Path, submission: Submission, report: ValidationReport,
+                      out: str | Path) -> None:
+    """A copy of the user's workbook with flagged cells, notes, 校验结果 and status filled in."""
+    import openpyxl
+
+    source = Path(source)
+    fmt = submission.format
+    wb = openpyxl.load_workbook(source, keep_vba=source.suffix.lower() == ".xlsm")
+    clear_marks(wb, fmt)
+    mark_findings(wb, fmt, report)
+    write_results(wb, fmt, report, submission.explanations)
+    write_status(wb, fmt, report)
+    atomic_write(out, wb.save)
