@@ -209,7 +209,7 @@ def text_numbers(ctx: Context, rule: Rule) -> Iterator[Finding]:
         if not options:
             continue
         allowed = {sum(ctx.figures[k] for k in keys) for keys in options}
-        for m in re.finditer(spec["pattern"], text):
+        for m in (m for pattern in spec["patterns"] for m in re.finditer(pattern, text)):
             quoted = int(m.group(1))
             if quoted in allowed or (name, quoted) in seen:
                 continue

@@ -452,27 +452,33 @@ def _rules() -> tuple[Rule, ...]:
 TEXT_PATTERNS = {
     "received": {
         "what": "本年新收（受理）申请",
-        "pattern": r"(?:新收|收到|受理|接收)[^，。；：\d]{0,16}?(?:政府信息公开)?申请[^，。；\d]{0,6}?(\d+)\s*(?:件|份|个|条)",
+        "patterns": [
+            r"(?:新收|收到|受理|接收)[^，。；：\d]{0,16}?(?:政府信息公开)?申请[^，。；\d]{0,6}?(\d+)\s*(?:件|份|个|条)",
+            r"(?:新收|收到|受理|接收)(?:各类)?(\d+)\s*(?:件|份|个|条)(?:政府信息公开)?申请",
+        ],
         "equals": [["applications.new.total"], ["applications.new.total", "applications.carried_in.total"]],
     },
     "concluded": {
         "what": "办结申请",
-        "pattern": r"(?:办结|答复|完成办理)[^，。；\d]{0,10}?(\d+)\s*(?:件|份|个|条)",
+        "patterns": [r"(?:办结|答复|完成办理)[^，。；\d]{0,10}?(\d+)\s*(?:件|份|个|条)"],
         "equals": [["applications.results_total.total"]],
     },
     "carried_forward": {
         "what": "结转下年度办理的申请",
-        "pattern": r"结转(?:下年度|至下年|到下年|下一年度|至\d{4}年)[^，。；\d]{0,10}?(\d+)\s*(?:件|份|个|条)",
+        "patterns": [
+            r"结转(?:下年度|至下年|到下年|下一年度|至\d{4}年)[^，。；\d]{0,10}?(\d+)\s*(?:件|份|个|条)",
+            r"(\d+)\s*件(?:申请)?(?:结转|顺延)(?:至|到)?(?:下一?年度?|\d{4}\s*年)",
+        ],
         "equals": [["applications.carried_forward.total"]],
     },
     "review": {
         "what": "行政复议",
-        "pattern": r"行政复议(?:案件|申请)?[^，。；\d]{0,6}?(\d+)\s*(?:件|起|宗|个)",
+        "patterns": [r"行政复议(?:案件|申请)?[^，。；\d]{0,6}?(\d+)\s*(?:件|起|宗|个)"],
         "equals": [["review_litigation.review.total"]],
     },
     "litigation": {
         "what": "行政诉讼",
-        "pattern": r"行政诉讼(?:案件)?[^，。；\d]{0,6}?(\d+)\s*(?:件|起|宗|个)",
+        "patterns": [r"行政诉讼(?:案件)?[^，。；\d]{0,6}?(\d+)\s*(?:件|起|宗|个)"],
         "equals": [["review_litigation.litigation_direct.total", "review_litigation.litigation_after_review.total"]],
     },
 }
