@@ -10,11 +10,12 @@ A profile is a TOML file, as regulators ship rule packages::
     enabled = false
 
     [deadlines]
-    乡镇 = "02-20"          # 本地规定的乡镇报告发布期限（月-日）
+    "乡镇" = "02-20"        # 本地规定的乡镇报告发布期限（月-日）
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -80,11 +81,18 @@ def load_profile(path: str | Path, known_rules: set[str]) -> Profile:
         rules[rule_id] = RuleOverride(enabled, severity)
     deadlines: dict[str, tuple[int, int] | None] = {}
     for body_type, value in (data.get("deadlines") or {}).items():
+        if body_type not in ("政府", "部门", "乡镇"):
+            raise ProfileError(f"规则配置文件 {path}：[deadlines] 的机关类型应为“政府”“部门”或“乡镇”，现为“{body_type}”")
         if value in ("", "none", None):
             deadlines[body_type] = None
             continue
         m = re.match(r"^(\d{1,2})-(\d{1,2})$", str(value))
         if not m:
             raise ProfileError(f"规则配置文件 {path}：[deadlines] {body_type} 应写成“月-日”，如 \"01-31\"")
-        deadlines[body_type] = (int(m.group(1)), int(m.group(2)))
+        month_day = (int(m.group(1)), int(m.group(2)))
+        try:
+            dt.date(2000, *month_day)
+        except ValueError:
+            raise ProfileError(f"规则配置文件 {path}：[deadlines] {body_type} 的日期“{value}”不存在") from None
+        deadlines[body_type] = month_day
     return Profile(rules, deadlines, str(data.get("name") or path.stem))

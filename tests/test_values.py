@@ -1,0 +1,114 @@
+"""Cell content is turned into numbers strictly, cell by cell, on real workbooks.
+
+汾西 表三!D4 (本年新收·自然人) holds 3. Each case writes another spelling of a value into that
+cell of a copy of the real workbook and runs `xxgk check --json` on it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from decimal import Decimal
+
+import openpyxl
+import pytest
+from conftest import run_cli
+
+from validator.values import CellError, Problem, to_count, to_money
+
+KEY = "applications.new.natural_person"
+
+
+def _check_with(path, sheet, ref, value, data_type=None):
+    wb = openpyxl.load_workbook(path)
+    cell = wb[sheet][ref]
+    cell.value = value
+    if data_type:
+        cell.data_type = data_type
+    wb.save(path)
+    result = run_cli("check", path, "--json")
+    assert result.code in (0, 1), result.err
+    return result.code, json.loads(result.out)
+
+
+@pytest.mark.parametrize("value", ["3", 3.0, "３", " 3 ", "3.0"], ids=["text", "float", "fullwidth", "spaces", "3.0"])
+def test_spellings_of_three_are_three(workbook_copy, tmp_path, value):
+    path = workbook_copy()
+    code, report = _check_with(path, "表三", "D4", value)
+    assert code == 0 and report["findings"] == []
+    out = tmp_path / "out.json"
+    assert run_cli("export", path, "-o", out).code == 0
+    assert json.loads(out.read_text(encoding="utf-8"))["applications"]["new"]["natural_person"] == 3
+
+
+BAD = [
+    ("3件", "VAL-INT", "3件", "不要带单位"),
+    ("三", "VAL-INT", "三", "阿拉伯数字"),
+    ("/", "VAL-EMPTY", "/", "没有数据请填 0"),
+    ("—", "VAL-EMPTY", "—", "没有数据请填 0"),
+    ("-", "VAL-EMPTY", "-", "没有数据请填 0"),
+    (None, "VAL-EMPTY", "", "未填写"),
+    ("  ", "VAL-EMPTY", "", "未填写"),
+    (3.5, "VAL-INT", "3.5", "不能有小数"),
+    (-1, "VAL-INT", "-1", "不能为负数"),
+    ("-1", "VAL-INT", "-1", "不能为负数"),
+    (dt.datetime(2024, 1, 3), "VAL-INT", "2024-01-03", "日期格式"),
+    (True, "VAL-INT", "TRUE", "逻辑值"),
+]
+
+
+@pytest.mark.parametrize("value,rule,actual,hint", BAD, ids=[repr(b[0]) for b in BAD])
+def test_bad_values_are_findings_on_that_cell(workbook_copy, value, rule, actual, hint):
+    path = workbook_copy()
+    code, report = _check_with(path, "表三", "D4", value)
+    assert code == 1
+    findings = report["findings"]
+    assert [(f["rule"], f["cells"]) for f in findings] == [(rule, [{"ref": "表三!D4", "key": KEY}])]
+    assert findings[0]["actual"] == actual
+    assert hint in findings[0]["message"] and "表三" in findings[0]["message"]
+
+
+def test_formula_error_is_a_finding(workbook_copy):
+    path = workbook_copy()
+    code, report = _check_with(path, "表三", "D4", "#DIV/0!", data_type="e")
+    assert code == 1
+    [finding] = report["findings"]
+    assert (finding["rule"], finding["actual"]) == ("VAL-INT", "#DIV/0!")
+    assert "公式出错" in finding["message"]
+
+
+@pytest.mark.parametrize("value,rule", [("1.5万元", "VAL-FEE"), (-2, "VAL-FEE"), ("/", "VAL-EMPTY"), ("abc", "VAL-FEE")])
+def test_bad_fee_values(workbook_copy, value, rule):
+    path = workbook_copy()
+    code, report = _check_with(path, "表二", "B14", value)
+    assert code == 1
+    assert [(f["rule"], f["cells"][0]["ref"]) for f in report["findings"]] == [(rule, "表二!B14")]
+
+
+def test_fee_keeps_exact_decimals(workbook_copy, tmp_path):
+    path = workbook_copy("pingtan_2021")
+    out = tmp_path / "p.json"
+    assert run_cli("export", path, "-o", out).code == 0
+    assert json.loads(out.read_text(encoding="utf-8"))["proactive"]["fees"]["amount_wan_yuan"] == "24252.311082"
+
+
+@pytest.mark.parametrize("raw,expected", [
+    (0, 0), ("0", 0), ("1,234", 1234), ("１２", 12), (7.0, 7), (Decimal("5"), 5), ("12\n", 12),
+])
+def test_to_count_accepts(raw, expected):
+    assert to_count(raw) == expected
+
+
+@pytest.mark.parametrize("raw", ["1,23", "1e3", "0x10", "二十", "十二件", float("nan"), float("inf"),
+                                 10**15, CellError("#REF!"), dt.date(2024, 1, 1), dt.time(1, 2)])
+def test_to_count_rejects(raw):
+    assert isinstance(to_count(raw), Problem)
+
+
+@pytest.mark.parametrize("raw,expected", [
+    ("0", Decimal(0)), (0.5, Decimal("0.5")), ("0.50", Decimal("0.5")), (96171.6, Decimal("96171.6")),
+    ("1,000.25", Decimal("1000.25")), (100, Decimal(100)), ("１.５", Decimal("1.5")),
+])
+def test_to_money_accepts(raw, expected):
+    value = to_money(raw)
+    assert value == expected and str(value) == str(expected)
