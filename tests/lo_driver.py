@@ -8,6 +8,7 @@ and prints one JSON answer on stdout.
 Request::
 
     {"profile": "/tmp/.../lo-profile",      # fresh dir for -env:UserInstallation
+     "soffice": "/usr/bin/soffice",         # optional, default: soffice on PATH
      "pidfile": "/tmp/.../soffice.pid",     # optional: soffice's process-group id is written here
      "connect_timeout": 60, "deadline": 110,
      "jobs": [{"name": "fenxi-bad",
@@ -72,10 +73,10 @@ def kill_group(proc: subprocess.Popen) -> None:
         time.sleep(0.2)
 
 
-def start_soffice(profile: Path, pipe: str, log) -> subprocess.Popen:
+def start_soffice(soffice: str, profile: Path, pipe: str, log) -> subprocess.Popen:
     profile.mkdir(parents=True, exist_ok=True)
     cmd = [
-        "soffice", "--headless", "--invisible", "--norestore", "--nologo", "--nodefault",
+        soffice, "--headless", "--invisible", "--norestore", "--nologo", "--nodefault",
         "--nolockcheck", f"--accept=pipe,name={pipe};urp;",
         f"-env:UserInstallation={profile.resolve().as_uri()}",
     ]
@@ -197,7 +198,7 @@ def main() -> int:
     profile.parent.mkdir(parents=True, exist_ok=True)
     answer: dict = {"pipe": pipe, "jobs": {}}
     with open(log_path, "wb") as log:
-        proc = start_soffice(profile, pipe, log)
+        proc = start_soffice(request.get("soffice") or "soffice", profile, pipe, log)
         if request.get("pidfile"):
             Path(request["pidfile"]).write_text(str(proc.pid))
 

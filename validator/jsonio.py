@@ -57,8 +57,10 @@ def parse_json_bytes(data: bytes, source: str = "JSON") -> dict:
     except UnicodeDecodeError as exc:
         raise UnusableInput(f"文件不是 UTF-8 编码（第 {exc.start} 字节处无法解码）", where=source) from None
     try:
+        from validator.model import JsonNumber
+
         obj = json.loads(text, object_pairs_hook=_unique_keys, parse_constant=_reject_constant,
-                         parse_float=Decimal)
+                         parse_float=JsonNumber)
     except UnusableInput as exc:
         raise UnusableInput(str(exc), where=source) from None
     except json.JSONDecodeError as exc:

@@ -34,8 +34,18 @@ _MONEY_TEXT = re.compile(r"^(0|[1-9][0-9]*)(\.[0-9]+)?$")
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 
 
+class JsonNumber(Decimal):
+    """A number as written in a JSON file (parsed exactly, but never accepted as an amount)."""
+
+
+def _strict_int(value: Any) -> Any:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise ValueError("应为整数（JSON 中不带小数点的数字）")
+    return value
+
+
 def _money_from_json(value: Any) -> Any:
-    if isinstance(value, Decimal):
+    if isinstance(value, Decimal) and not isinstance(value, JsonNumber):
         return value
     if not isinstance(value, str) or not _MONEY_TEXT.match(value):
         raise ValueError("金额应写成字符串形式的非负十进制数，如 \"12.5\"（不能用 JSON 数字，以免精度丢失）")
@@ -59,7 +69,7 @@ def _text(value: Any) -> Any:
     return value
 
 
-Count = Annotated[int, Strict(), Field(ge=0, le=MAX_COUNT)]
+Count = Annotated[int, BeforeValidator(_strict_int), Strict(), Field(ge=0, le=MAX_COUNT)]
 Money = Annotated[
     Decimal,
     BeforeValidator(_money_from_json),

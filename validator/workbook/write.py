@@ -53,6 +53,7 @@ def write_values(wb, submission: Submission) -> None:
 def write_results(wb, fmt: FormatSpec, report: ValidationReport, explanations: list[Explanation]) -> None:
     """Fill 校验结果 (one row per finding, plus staff notes that no longer match a finding)."""
     from openpyxl.styles import Alignment, PatternFill
+    from openpyxl.worksheet.hyperlink import Hyperlink
 
     ws = wb[fmt.results_sheet]
     first = fmt.results_header_row + 1
@@ -78,7 +79,8 @@ def write_results(wb, fmt: FormatSpec, report: ValidationReport, explanations: l
         ws.cell(row=row, column=3).fill = PatternFill("solid", fgColor=_argb(fill))
         if f.cells:
             sheet, ref = f.cells[0].ref.split("!")
-            ws.cell(row=row, column=5).hyperlink = f"#'{sheet}'!{ref}"
+            link = ws.cell(row=row, column=5)
+            link.hyperlink = Hyperlink(ref=link.coordinate, location=f"'{sheet}'!{ref}", tooltip="转到该单元格")
         row += 1
     for e in orphans:
         values = ["", e.rule, "", "", "", "（此前填写的情况说明，本次校验未再出现对应提示）", "", "", e.text, ",".join(e.keys)]

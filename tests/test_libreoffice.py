@@ -1,0 +1,366 @@
+"""The template in real LibreOffice: it opens, and its live checks flag wrong totals.
+
+The venv interpreter cannot ``import uno``, so one helper script (tests/lo_driver.py) runs
+under the system python3, starts one headless soffice for this whole module, loads every
+workbook below, applies edits, calls ``calculateAll()``, reads cells and conditional formats,
+and exports each workbook to HTML. LibreOffice's HTML export writes the background a cell
+*shows* (conditional formatting applied), which is how the red/yellow fills are checked.
+
+Skipped when soffice or python3-uno is missing -- except with ``CI=true``, where that fails.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+from html.parser import HTMLParser
+from pathlib import Path
+
+import openpyxl
+import pytest
+from openpyxl.utils import get_column_letter
+
+from conftest import REPORT_NAMES, REPORTS, TEMPLATE
+from validator.workbook.styles import ERROR_FILL, WARNING_FILL
+
+pytestmark = pytest.mark.libreoffice
+
+DRIVER = Path(__file__).with_name("lo_driver.py")
+SYSTEM_PYTHON = "/usr/bin/python3"
+DRIVER_TIMEOUT = 120  # s, the whole module's LibreOffice session
+T3, T4, T2 = "表三", "表四", "表二"
+CF_FILLS = {ERROR_FILL.upper(), WARNING_FILL.upper()}
+
+
+# --------------------------------------------------------------------------- availability
+def _unavailable() -> str | None:
+    if shutil.which("soffice") is None:
+        return "LibreOffice not installed (no `soffice` on PATH)"
+    if not Path(SYSTEM_PYTHON).exists():
+        return f"{SYSTEM_PYTHON} not found (needed for python3-uno)"
+    try:
+        probe = subprocess.run([SYSTEM_PYTHON, "-c", "import uno"], capture_output=True, text=True,
+                               timeout=30, env=_clean_env())
+    except (OSError, subprocess.TimeoutExpired) as exc:
+        return f"{SYSTEM_PYTHON} -c 'import uno' failed: {exc}"
+    if probe.returncode != 0:
+        last = (probe.stderr.strip().splitlines() or ["?"])[-1]
+        return f"python3-uno not importable by {SYSTEM_PYTHON}: {last}"
+    return None
+
+
+def _clean_env() -> dict:
+    """The system interpreter must not pick up the venv's packages."""
+    return {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "PYTHONHOME", "VIRTUAL_ENV")}
+
+
+def _require_libreoffice() -> None:
+    reason = _unavailable()
+    if reason is None:
+        return
+    if os.environ.get("CI", "").lower() == "true":
+        pytest.fail(f"CI=true, so the LibreOffice tests must run, but: {reason}")
+    pytest.skip(reason)
+
+
+# --------------------------------------------------------------------------- HTML export
+class _SheetTables(HTMLParser):
+    """LibreOffice's 'HTML (StarCalc)' export -> {sheet: {"A1": {"bg": "#RRGGBB"|None, "text": str}}}.
+
+    Each sheet is one <table> (starting at A1) after ``<h1>Sheet n: <em>name</em></h1>``;
+    merged cells come as colspan/rowspan and are keyed by their top-left cell.
+    """
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.sheets: dict[str, dict[str, dict]] = {}
+        self._in_h1 = self._in_em = False
+        self._heading = ""
+        self._sheet: str | None = None
+        self._grid: dict | None = None
+        self._row = 0
+        self._col = 0
+        self._taken: set[tuple[int, int]] = set()
+        self._cell: dict | None = None
+
+    def handle_starttag(self, tag, attrs):
+        a = dict(attrs)
+        if tag == "h1":
+            self._in_h1, self._heading, self._sheet = True, "", None
+        elif tag == "em" and self._in_h1:
+            self._in_em = True
+        elif tag == "table" and self._sheet is not None:
+            self._grid = self.sheets.setdefault(self._sheet, {})
+            self._row, self._taken = 0, set()
+        elif tag == "tr" and self._grid is not None:
+            self._row += 1
+            self._col = 1
+        elif tag == "td" and self._grid is not None:
+            while (self._row, self._col) in self._taken:
+                self._col += 1
+            span_c, span_r = int(a.get("colspan") or 1), int(a.get("rowspan") or 1)
+            for r in range(self._row, self._row + span_r):
+                for c in range(self._col, self._col + span_c):
+                    self._taken.add((r, c))
+            bg = a.get("bgcolor")
+            self._cell = {"bg": bg.upper() if bg else None, "text": ""}
+            self._grid[f"{get_column_letter(self._col)}{self._row}"] = self._cell
+            self._col += span_c
+
+    def handle_endtag(self, tag):
+        if tag == "h1":
+            self._in_h1 = False
+        elif tag == "em":
+            self._in_em = False
+        elif tag == "td":
+            self._cell = None
+        elif tag == "table":
+            self._grid, self._sheet = None, None
+
+    def handle_data(self, data):
+        if self._in_em:
+            self._heading += data
+            self._sheet = self._heading.strip()
+        if self._cell is not None:
+            self._cell["text"] += data
+
+
+def parse_html(path: Path) -> dict[str, dict[str, dict]]:
+    parser = _SheetTables()
+    parser.feed(Path(path).read_text(encoding="utf-8", errors="replace"))
+    return parser.sheets
+
+
+def static_fills(path: Path) -> dict[str, dict[str, str]]:
+    """Solid fills stored in the file itself (`xxgk check` paints findings into the workbook)."""
+    out: dict[str, dict[str, str]] = {}
+    for ws in openpyxl.load_workbook(path):
+        for row in ws.iter_rows():
+            for c in row:
+                if c.fill.patternType == "solid" and isinstance(c.fill.fgColor.rgb, str):
+                    out.setdefault(ws.title, {})[c.coordinate] = f"#{c.fill.fgColor.rgb[-6:].upper()}"
+    return out
+
+
+def cf_cells(res: dict, sheet: str, fill: str) -> set[str]:
+    """Cells LibreOffice paints `fill` although the file stores another (or no) fill: CF at work."""
+    stored = res["static_fills"].get(sheet, {})
+    return {ref for ref, cell in res["html_cells"][sheet].items()
+            if cell["bg"] == fill.upper() and stored.get(ref) != cell["bg"]}
+
+
+# --------------------------------------------------------------------------- the session
+def _t3_row_sum(ws, row: int) -> int:
+    return sum(int(ws[f"{c}{row}"].value or 0) for c in "DEFGHI")
+
+
+@pytest.fixture(scope="module")
+def lo(tmp_path_factory, fmt):
+    """Run every workbook through one LibreOffice; returns the driver's answer + parsed HTML."""
+    _require_libreoffice()
+    work = tmp_path_factory.mktemp("lo")
+    check_cells = [[c.sheet, c.ref] for c in fmt.live_checks]
+    targets = sorted({(c.sheet, c.target) for c in fmt.live_checks} | {(c.sheet, c.ref) for c in fmt.live_checks})
+
+    def copy(src: Path, name: str) -> str:
+        dst = work / f"{name}.xlsx"  # never open the committed files themselves (lock files)
+        shutil.copyfile(src, dst)
+        return str(dst)
+
+    jobs = [{"name": "template", "file": copy(TEMPLATE, "template"), "read": check_cells,
+             "cf": [list(t) for t in targets]}]
+    for name in REPORT_NAMES:
+        jobs.append({"name": name, "file": copy(REPORTS / f"{name}.xlsx", name), "read": check_cells})
+
+    # fenxi: 表三 J4 (一、本年新收·总计) one too high, edited inside LibreOffice;
+    # and 表二 行政规范性文件 制发 raised above 现行有效 + 废止 (a warning, yellow).
+    fenxi = openpyxl.load_workbook(REPORTS / "fenxi-zfb_2023.xlsx")[T3]
+    jobs.append({"name": "fenxi-bad", "file": copy(REPORTS / "fenxi-zfb_2023.xlsx", "fenxi-bad"),
+                 "set": [[T3, "J4", _t3_row_sum(fenxi, 4) + 1], [T2, "B4", 30]],
+                 "read": check_cells + [[T3, "J4"], [T2, "B4"]]})
+    # huaian: 表四 行政复议·总计 (E4) one too high, 表三 （七）总计·总计 (J27) one too high.
+    huaian = openpyxl.load_workbook(REPORTS / "huaian-shi_2024.xlsx")
+    t4 = huaian[T4]
+    jobs.append({"name": "huaian-bad", "file": copy(REPORTS / "huaian-shi_2024.xlsx", "huaian-bad"),
+                 "set": [[T4, "E4", sum(t4[f"{c}4"].value for c in "ABCD") + 1],
+                         [T3, "J27", huaian[T3]["J27"].value + 1]],
+                 "read": check_cells})
+    # pingtan: a wrong *part* (D4 自然人 +1) saved into the file with openpyxl before loading,
+    # as when a colleague's edited workbook is opened.
+    wb = openpyxl.load_workbook(REPORTS / "pingtan_2021.xlsx")
+    wb[T3]["D4"] = wb[T3]["D4"].value + 1
+    saved = work / "pingtan-bad.xlsx"
+    wb.save(saved)
+    jobs.append({"name": "pingtan-bad", "file": str(saved), "read": check_cells})
+
+    for job in jobs:
+        job["html"] = str(work / f"{job['name']}.html")
+
+    pidfile = work / "soffice.pid"
+    request = {"profile": str(work / "profile"), "pidfile": str(pidfile), "soffice": shutil.which("soffice"),
+               "connect_timeout": 60, "deadline": DRIVER_TIMEOUT - 10, "jobs": jobs}
+    try:
+        proc = subprocess.run([SYSTEM_PYTHON, str(DRIVER)], input=json.dumps(request, ensure_ascii=False),
+                              capture_output=True, text=True, timeout=DRIVER_TIMEOUT, env=_clean_env())
+    except subprocess.TimeoutExpired:
+        _kill_group(pidfile)
+        pytest.fail(f"lo_driver.py did not finish within {DRIVER_TIMEOUT} s")
+    assert proc.returncode == 0, f"lo_driver.py failed ({proc.returncode}):\n{proc.stderr}\n{proc.stdout}"
+    answer = json.loads(proc.stdout)
+    for job in jobs:
+        res = answer["jobs"][job["name"]]
+        res["html_cells"] = parse_html(Path(res["html"]))
+        res["static_fills"] = static_fills(Path(job["file"]))
+    answer["pgid"] = int(pidfile.read_text())
+    answer["sources"] = {
+        "fenxi": openpyxl.load_workbook(REPORTS / "fenxi-zfb_2023.xlsx"),
+        "huaian": huaian,
+        "pingtan": openpyxl.load_workbook(saved),
+    }
+    print(f"\n{answer.get('soffice')}: {len(jobs)} workbooks", file=sys.stderr)
+    return answer
+
+
+def _kill_group(pidfile: Path) -> None:
+    try:
+        os.killpg(int(pidfile.read_text()), signal.SIGKILL)
+    except (OSError, ValueError):
+        pass
+
+
+def value(res: dict, sheet: str, ref: str):
+    """A cell as LibreOffice computed it: str for text, float for numbers, None if empty."""
+    cell = res["values"][f"{sheet}!{ref}"]
+    assert cell["kind"] != "error", f"{sheet}!{ref} is an error in LibreOffice: {cell}"
+    return cell["value"]
+
+
+def expected_ok(check):
+    """What a check shows when nothing is wrong (warnings: all three 表二 figures present)."""
+    return "正常" if check.severity == "warning" else check.initial
+
+
+# --------------------------------------------------------------------------- a. template
+def test_template_opens_with_every_sheet(lo, fmt):
+    res = lo["jobs"]["template"]
+    assert res["sheets"] == [s.name for s in fmt.sheets]
+    assert res["protected"] == {s.name: s.protected for s in fmt.sheets}
+
+
+def test_template_checks_show_initial_values_after_recalc(lo, fmt):
+    res = lo["jobs"]["template"]
+    assert len(fmt.live_checks) == 2 + 25 + 2 * 7 + 3
+    for check in fmt.live_checks:
+        cell = res["values"][f"{check.sheet}!{check.ref}"]
+        # LibreOffice imported the very formula (it shows ';' as the argument separator)
+        assert cell["formula"].replace(";", ",") == check.formula, check
+        expected_kind = "number" if isinstance(check.initial, (int, float)) else "text"
+        assert (cell["kind"], cell["value"]) == (expected_kind, check.initial), (check, cell)
+
+
+# --------------------------------------------------------------------------- b. verdicts
+@pytest.mark.parametrize("name", REPORT_NAMES)
+def test_correct_report_checks_all_pass(lo, fmt, name):
+    res = lo["jobs"][name]
+    for check in fmt.live_checks:
+        assert value(res, check.sheet, check.ref) == expected_ok(check), (name, check.ref)
+
+
+def test_wrong_table3_total_flagged(lo, fmt):
+    res = lo["jobs"]["fenxi-bad"]
+    true = _t3_row_sum(lo["sources"]["fenxi"][T3], 4)
+    assert true == 3
+    assert value(res, T3, "J4") == true + 1
+    assert value(res, T3, "K4") == f"应为{true}"
+    assert value(res, T3, "J30") == 1  # 一＋二－（七）－四 no longer balances
+    wrong = {(T3, "K4"), (T3, "J30"), (T2, "E4")}
+    for check in fmt.live_checks:
+        if (check.sheet, check.ref) not in wrong:
+            assert value(res, check.sheet, check.ref) == expected_ok(check), check.ref
+
+
+def test_table2_warning_shown(lo):
+    res = lo["jobs"]["fenxi-bad"]  # B4 制发 30, C4 废止 0, D4 现行有效 20
+    assert value(res, T2, "E4") == "提示：现行有效件数少于制发减废止"
+    assert value(res, T2, "E3") == "正常"
+
+
+def test_wrong_table4_and_seventh_total_flagged(lo, fmt):
+    res = lo["jobs"]["huaian-bad"]
+    src = lo["sources"]["huaian"]
+    t4_sum = sum(src[T4][f"{c}4"].value for c in "ABCD")
+    assert t4_sum == 351
+    assert value(res, T4, "E6") == f"应为{t4_sum}"
+    assert value(res, T4, "J6") == value(res, T4, "O6") == "正确"
+    j27 = src[T3]["J27"].value  # （七）总计·总计 3050, set to 3051
+    assert value(res, T3, "K27") == f"应为{j27}"   # row: 自然人…其他 still sum to 3050
+    assert value(res, T3, "J29") == f"应为{j27}"   # column: （一）…（六） still sum to 3050
+    assert value(res, T3, "J30") == -1
+    assert value(res, T3, "D29") == "正确" and value(res, T3, "D30") == 0
+    wrong = {(T4, "E6"), (T3, "K27"), (T3, "J29"), (T3, "J30")}
+    for check in fmt.live_checks:
+        if (check.sheet, check.ref) not in wrong:
+            assert value(res, check.sheet, check.ref) == expected_ok(check), check.ref
+
+
+def test_wrong_part_saved_in_file_flagged(lo, fmt):
+    res = lo["jobs"]["pingtan-bad"]
+    ws = lo["sources"]["pingtan"][T3]  # the file as loaded: D4 = 65, J4 still 70
+    true = _t3_row_sum(ws, 4)
+    assert (true, ws["J4"].value) == (71, 70)
+    assert value(res, T3, "K4") == f"应为{true}"
+    assert value(res, T3, "D30") == 1
+    assert value(res, T3, "J30") == 0
+
+
+# --------------------------------------------------------------------------- c. conditional formats
+def test_conditional_formats_imported(lo, fmt):
+    cf = lo["jobs"]["template"]["cf"]
+    for check in fmt.live_checks:
+        fill = ERROR_FILL if check.severity == "error" else WARNING_FILL
+        for ref in {check.target, check.ref}:
+            entries = cf[f"{check.sheet}!{ref}"]
+            formulas = {e["formula1"].replace(";", ",") for e in entries if e["operator"] == "FORMULA"}
+            assert check.bad_when.removeprefix("=") in formulas, (check.sheet, ref, entries)
+            entry = next(e for e in entries if e["formula1"].replace(";", ",") == check.bad_when[1:])
+            assert entry["back_color"] == fill.upper(), entry
+    assert "SUM(D4:I4)" in cf[f"{T3}!J4"][0]["formula1"]
+
+
+def test_effective_fill_red_only_on_wrong_totals(lo):
+    """The colours LibreOffice actually paints (HTML export applies conditional formats)."""
+    bad = lo["jobs"]["fenxi-bad"]
+    grid = bad["html_cells"]
+    assert grid[T3]["K4"]["text"] == "应为3"  # the grid maps to the right cells
+    assert grid[T3]["J4"]["text"] == "4"
+    assert cf_cells(bad, T3, ERROR_FILL) == {"J4", "K4", "J30"}
+    assert cf_cells(bad, T2, WARNING_FILL) == {"D4", "E4"}
+    assert cf_cells(bad, T4, ERROR_FILL) == set()
+    assert grid[T3]["J4"]["bg"] == ERROR_FILL.upper()
+    assert grid[T3]["J5"]["bg"] not in CF_FILLS and grid[T3]["K5"]["bg"] not in CF_FILLS
+
+    bad = lo["jobs"]["huaian-bad"]
+    assert cf_cells(bad, T4, ERROR_FILL) == {"E4", "E6"}
+    assert cf_cells(bad, T3, ERROR_FILL) == {"J27", "K27", "J29", "J30"}
+
+    bad = lo["jobs"]["pingtan-bad"]
+    assert cf_cells(bad, T3, ERROR_FILL) == {"J4", "K4", "D30"}
+
+
+@pytest.mark.parametrize("name", ("template", *REPORT_NAMES))
+def test_effective_fill_clean_when_correct(lo, name):
+    res = lo["jobs"][name]
+    assert res["html_cells"][T3]["J4"]["bg"] == "#FFF2CC"  # the input fill is there, just not red
+    for sheet in res["html_cells"]:
+        for fill in CF_FILLS:
+            assert cf_cells(res, sheet, fill) == set(), (name, sheet, fill)
+
+
+# --------------------------------------------------------------------------- hygiene
+def test_soffice_terminated(lo):
+    with pytest.raises(ProcessLookupError):
+        os.killpg(lo["pgid"], 0)
