@@ -14,6 +14,7 @@ Request::
      "jobs": [{"name": "fenxi-bad",
                "file": "/abs/path.xlsx",
                "set":  [["表三", "J4", 4], ...],          # applied after loading, before recalc
+               "recalc": true,                           # false: no calculateAll() (autocalc only)
                "read": [["表三", "K4"], ...],
                "cf":   [["表三", "J4"], ...],             # conditional-format entries of these cells
                "html": "/abs/out.html"}]}                # optional: export after recalc
@@ -173,7 +174,8 @@ def run_job(desktop, job: dict) -> dict:
 
         for sheet, ref, value in job.get("set", ()):
             set_cell(cell(sheet, ref), value)
-        doc.calculateAll()
+        if job.get("recalc", True):
+            doc.calculateAll()
         for sheet, ref in job.get("read", ()):
             res["values"][f"{sheet}!{ref}"] = read_cell(cell(sheet, ref))
         for sheet, ref in job.get("cf", ()):

@@ -68,6 +68,7 @@ def _parser() -> argparse.ArgumentParser:
 
     r = sub.add_parser("rules", help="列出全部校验规则")
     r.add_argument("--markdown", action="store_true", help="输出 Markdown 表格（README 用）")
+    r.add_argument("--keys", action="store_true", help="与 --markdown 合用：输出 JSON 键与单元格对照表")
     return p
 
 
@@ -226,22 +227,14 @@ def cmd_schema(args) -> int:
     return EXIT_OK
 
 
-def rules_markdown() -> str:
-    from validator.formats import get_format
-    from validator.spec import SEVERITY_ZH
-
-    lines = ["| 规则 | 级别 | 范围 | 内容 |", "|---|---|---|---|"]
-    for r in get_format().rules:
-        lines.append(f"| `{r.id}` | {SEVERITY_ZH[r.severity]} | {r.scope} | {r.title} |")
-    return "\n".join(lines)
-
-
 def cmd_rules(args) -> int:
     from validator.formats import get_format
     from validator.spec import SEVERITY_ZH
 
     if args.markdown:
-        print(rules_markdown())
+        from validator.docs import keys_markdown, rules_markdown
+
+        print(keys_markdown() if args.keys else rules_markdown())
     else:
         for r in get_format().rules:
             print(f"{r.id:<18} {SEVERITY_ZH[r.severity]}  {r.scope:<4}  {r.title}")
