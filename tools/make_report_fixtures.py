@@ -1,7 +1,7 @@
 """Developer tool: turn the published reports in ../shared/reports into our normalized JSON.
 
-Run once by hand (``uv run python tools/make_report_fixtures.py``); its output is committed under
-``tests/fixtures/reports/`` and ``examples/``. Nothing at run time or in the tests reads
+Run by hand (``uv run python tools/make_report_fixtures.py``) when the template changes; its output
+is committed under ``tests/fixtures/reports/`` (JSON, filled workbooks) and ``examples/``. Nothing at run time or in the tests reads
 ``../shared``. Figures come from the hand-checked ``expected.json``; the narrative parts 一、五、六
 are cut from the report texts (PDF line breaks re-joined).
 """
@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import re
+import shutil
 import sys
 from pathlib import Path
 
@@ -18,6 +19,7 @@ SHARED = ROOT.parent / "shared" / "reports"
 OUT = ROOT / "tests" / "fixtures" / "reports"
 
 sys.path.insert(0, str(ROOT))
+from validator.cli import main as cli  # noqa: E402
 from validator.formats.gb_2021_30 import T3_COLUMNS, T3_ROWS, T4_GROUPS, T4_LEAVES  # noqa: E402
 
 META = {
@@ -123,7 +125,12 @@ def main() -> None:
         }
         path = OUT / f"{meta['stem']}.source.json"
         path.write_text(json.dumps(doc, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
-        print("wrote", path)
+        book = OUT / f"{meta['stem']}.xlsx"
+        assert cli(["fill", str(path), "-o", str(book)]) == 0
+        print("wrote", path, book)
+    example = ROOT / "examples" / "fenxi-zfb_2023.xlsx"
+    shutil.copyfile(OUT / "fenxi-zfb_2023.xlsx", example)
+    assert cli(["export", str(example), "-o", str(example.with_suffix(".json"))]) == 0
 
 
 if __name__ == "__main__":

@@ -139,7 +139,7 @@ def cmd_check(args) -> int:
     submission, report = _validated(args)
     if args.annotate:
         _distinct(args.annotate, args.file)
-        if not report.source.lower().endswith((".xlsx", ".xlsm")) and Path(args.file).suffix.lower() == ".json":
+        if submission.origin != "workbook":
             raise UnusableInput("--annotate 只用于工作簿；JSON 请用 xxgk fill 生成工作簿", where=args.file)
         from validator.workbook.write import annotate_workbook
 
@@ -197,8 +197,8 @@ def cmd_new(args) -> int:
     year = to_year(last.values.get("year"))
     values: dict[str, object] = {k: last.values.get(k) for k in ("body.name", "body.type", "body.region_code")}
     values["year"] = year + 1 if year is not None else None
-    for col_key, _ in _t3_columns(fmt):
-        values[f"applications.carried_in.{col_key}"] = last.values.get(f"applications.carried_forward.{col_key}")
+    for this_key, last_key in fmt.carry_over:
+        values[this_key] = last.values.get(last_key)
     values["last_year.year"] = year
     for key in fmt.baseline_keys:
         values[f"last_year.{key}"] = last.values.get(key)
@@ -206,11 +206,6 @@ def cmd_new(args) -> int:
     fill_workbook(submission, validate(submission), args.out)
     print(f"已生成 {values['year']} 年度工作簿：{args.out}（已带入上年结转和上年数据）")
     return EXIT_OK
-
-
-def _t3_columns(fmt):
-    prefix = "applications.carried_forward."
-    return [(c.key[len(prefix):], c.label) for c in fmt.cells if c.key.startswith(prefix)]
 
 
 def cmd_schema(args) -> int:

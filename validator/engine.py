@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 
 from validator import checks
@@ -110,7 +110,8 @@ def with_baseline(submission: Submission, last_year: Submission) -> Submission:
     values["last_year.year"] = last_year.values.get("year")
     for key in submission.format.baseline_keys:
         values[f"last_year.{key}"] = last_year.values.get(key)
-    return Submission(submission.format, values, submission.source, list(submission.explanations))
+    return Submission(submission.format, values, submission.source, list(submission.explanations),
+                      submission.origin)
 
 
 def attach_explanations(report: ValidationReport, submission: Submission) -> None:
@@ -118,12 +119,6 @@ def attach_explanations(report: ValidationReport, submission: Submission) -> Non
     if not notes:
         return
     report.findings = [
-        f if (f.rule, f.keys) not in notes else _explained(f, notes[(f.rule, f.keys)])
+        replace(f, explanation=notes[(f.rule, f.keys)]) if (f.rule, f.keys) in notes else f
         for f in report.findings
     ]
-
-
-def _explained(f: Finding, text: str) -> Finding:
-    from dataclasses import replace
-
-    return replace(f, explanation=text)

@@ -148,7 +148,7 @@ def submission_from_report(model: Any, source: str = "JSON") -> Submission:
         _flatten("last_year", data["last_year"], flat)
         values.update({k: v for k, v in flat.items() if v is not None or k == "last_year.year"})
     explanations = [Explanation(e["rule"], tuple(e["cells"]), e["text"]) for e in data["explanations"]]
-    return Submission(fmt, values, source, explanations)
+    return Submission(fmt, values, source, explanations, origin="json")
 
 
 def _nest(flat: dict[str, Any]) -> dict:

@@ -148,12 +148,15 @@ def _tree(cells: list[tuple[list[str], CellSpec]]) -> dict:
     return tree
 
 
+def _camel(key: str) -> str:
+    return "".join(p.capitalize() for p in key.split("_"))
+
+
 def _model_from_tree(name: str, tree: dict, description: str | None = None) -> type[BaseModel]:
     fields: dict[str, Any] = {}
     for key, node in tree.items():
-        sub = "".join(p.capitalize() for p in key.split("_"))
         if isinstance(node, dict):
-            fields[key] = (_model_from_tree(name + sub, node), ...)
+            fields[key] = (_model_from_tree(name + _camel(key), node), ...)
         else:
             fields[key] = (_value_type(node) | None, Field(description=node.label))
     return create_model(name, __config__=_STRICT, __doc__=description, **fields)
@@ -165,14 +168,14 @@ def report_model(fmt: FormatSpec) -> type[BaseModel]:
     figures = _tree([(c.key.split("."), c) for c in fmt.figure_cells()])
     baseline = _tree([(c.key.split(".")[1:], c) for c in fmt.baseline_cells if c.key != "last_year.year"])
     sections = {
-        root: (_model_from_tree(f"{''.join(p.capitalize() for p in root.split('_'))}", sub), ...)
+        root: (_model_from_tree(_camel(root), sub), ...)
         for root, sub in figures.items()
     }
     last_year = create_model(
         "LastYear", __config__=_STRICT,
         __doc__="上年报告中历年核对所需的数字（由 xxgk new --from 带入，或在“上年数据”表填写）",
         year=(int | None, Field(default=None, description="上年报告年度")),
-        **{root: (_model_from_tree(f"LastYear{root.title().replace('_', '')}", sub) | None, None)
+        **{root: (_model_from_tree(f"LastYear{_camel(root)}", sub) | None, None)
            for root, sub in baseline.items()},
     )
     return create_model(

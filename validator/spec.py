@@ -118,6 +118,8 @@ class SheetSpec:
     landscape: bool = True
     hidden: bool = False
     protected: bool = True
+    freeze: tuple[int, int] | None = None
+    """Rows and columns kept in view while scrolling (the table headers)."""
 
 
 @dataclass(frozen=True)
@@ -159,6 +161,8 @@ class FormatSpec:
     baseline_keys: tuple[str, ...]
     """Last year's figures the cross-year rules need (carried into next year's workbook)."""
     baseline_cells: tuple[CellSpec, ...]
+    carry_over: tuple[tuple[str, str], ...]
+    """(this year's key, last year's key) pairs that must agree, e.g. 上年结转 ← 结转下年度."""
     deadlines: dict = field(default_factory=dict, hash=False, compare=False)
     text_patterns: dict = field(default_factory=dict, hash=False, compare=False)
 

@@ -28,6 +28,8 @@ class Submission:
     """Raw content per cell key, including ``last_year.*`` baseline cells."""
     source: str = ""
     explanations: list[Explanation] = field(default_factory=list)
+    origin: str = "workbook"
+    """``workbook`` or ``json``: where the values were read from."""
 
     def raw(self, key: str) -> object:
         return self.values.get(key)

@@ -304,6 +304,8 @@ def _narrative() -> tuple[list[CellSpec], list[Label]]:
     return cells, labels
 
 
+CARRY_OVER = tuple((t3_key("carried_in", c), t3_key("carried_forward", c)) for c, _ in T3_COLUMNS)
+
 BASELINE_KEYS = (
     *(t3_key("carried_forward", c) for c, _ in T3_COLUMNS),
     "proactive.rules.in_force",
@@ -414,8 +416,8 @@ def _rules() -> tuple[Rule, ...]:
         Rule("XY-T3-CARRY", "error", "历年", "本年上年结转等于上年结转下年度",
              "表三{what}列“二、上年结转”应等于上年报告“四、结转下年度继续办理”的 {expected}，现为 {actual}",
              "xy_equal", {"groups": [
-                 {"this": t3_key("carried_in", c), "last": t3_key("carried_forward", c), "what": text}
-                 for c, text in T3_COLUMNS]}),
+                 {"this": this, "last": last, "what": text}
+                 for (this, last), (_c, text) in zip(CARRY_OVER, T3_COLUMNS)]}),
         Rule("XY-T2-VALID", "warning", "历年", "现行有效件数＝上年现行有效＋本年制发－本年废止",
              "表二“{what}”现行有效件数应为 {expected}（上年 {last}＋本年制发 {issued}－本年废止 {repealed}），"
              "现为 {actual}；如有失效、修改请在情况说明中写明", "xy_valid", {"groups": [
@@ -499,14 +501,14 @@ def build() -> FormatSpec:
         SheetSpec(T2, "二、主动公开政府信息情况", (("A", 24), ("B", 16), ("C", 16), ("D", 16), ("E", 34))),
         SheetSpec(T3, "三、收到和处理政府信息公开申请情况",
                   (("A", 12), ("B", 14), ("C", 34), *((col_letter(c), 9) for c in range(3, 10)), ("K", 14)),
-                  row_heights=((1, 30), (2, 24), (3, 36))),
+                  row_heights=((1, 30), (2, 24), (3, 36)), freeze=(3, 3)),
         SheetSpec(T4, "四、政府信息公开行政复议、行政诉讼情况",
-                  tuple((col_letter(c), 8.5) for c in range(15)), row_heights=((3, 30),)),
+                  tuple((col_letter(c), 8.5) for c in range(15)), row_heights=((3, 30),), freeze=(3, 0)),
         SheetSpec(TEXT, "一、五、六部分文字", (("A", 110),), landscape=False),
         SheetSpec(BASE, "上年数据", (("A", 44), ("B", 14), ("C", 30)), landscape=False),
         SheetSpec(RESULTS, "校验结果",
                   (("A", 6), ("B", 16), ("C", 6), ("D", 8), ("E", 12), ("F", 60), ("G", 10), ("H", 10),
-                   ("I", 40), ("J", 30))),
+                   ("I", 40), ("J", 30)), freeze=(3, 0)),
     )
     return FormatSpec(
         id=FORMAT_ID,
@@ -524,6 +526,7 @@ def build() -> FormatSpec:
         results_header_row=3,
         baseline_keys=BASELINE_KEYS,
         baseline_cells=tuple(base_cells),
+        carry_over=CARRY_OVER,
         deadlines=DEADLINES,
         text_patterns=TEXT_PATTERNS,
     )

@@ -14,7 +14,7 @@ from collections import defaultdict
 from pathlib import Path
 
 from validator import __version__
-from validator.spec import CellSpec, FormatSpec, SheetSpec, split_ref
+from validator.spec import CellSpec, FormatSpec, SheetSpec, col_letter, split_ref
 from validator.values import MAX_COUNT
 from validator.workbook import styles
 
@@ -73,8 +73,6 @@ def build_template(fmt: FormatSpec, target: str | Path | io.BytesIO) -> None:
     results = sheets[fmt.results_sheet]
     results.set_column("I:I", 40, f["explain"])
     results.set_column("J:J", 30, None, {"hidden": True})
-    results.freeze_panes(fmt.results_header_row, 0)
-    sheets["表三"].freeze_panes(3, 3)
     sheets[fmt.sheets[0].name].activate()
     wb.close()
 
@@ -100,6 +98,8 @@ def _add_sheet(wb, spec: SheetSpec):
                         "select_unlocked_cells": True})
     if spec.hidden:
         ws.hide()
+    if spec.freeze:
+        ws.freeze_panes(*spec.freeze)
     return ws
 
 
@@ -111,8 +111,6 @@ def _input_cell(wb, ws, cell: CellSpec, f: dict) -> None:
         ws.write_blank(cell.ref, None, style)
     sheet = cell.sheet.replace("'", "''")
     row, col = split_ref(cell.ref)
-    from validator.spec import col_letter
-
     wb.define_name(cell.defined_name, f"='{sheet}'!${col_letter(col)}${row + 1}")
     if cell.kind == "longtext":
         ws.set_row(row, 220)

@@ -45,7 +45,10 @@ def write_values(wb, submission: Submission) -> None:
             _set_text(cell, text)
         elif spec.kind == "date":
             date = to_date(value)
-            cell.value = date if date is not None else to_text(value)
+            if date is not None:
+                cell.value = date
+            else:
+                _set_text(cell, to_text(value))
         else:
             cell.value = value
 
