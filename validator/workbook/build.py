@@ -45,6 +45,8 @@ def build_template(fmt: FormatSpec, target: str | Path | io.BytesIO) -> None:
     f = styles.xlsxwriter_formats(wb)
     sheets = {spec.name: _add_sheet(wb, spec) for spec in fmt.sheets}
 
+    for (sheet, row), height in _wrapped_row_heights(fmt).items():
+        sheets[sheet].set_row(row, height)
     for label in fmt.labels:
         ws = sheets[label.sheet]
         fmt_ = f[label.style]
@@ -75,6 +77,32 @@ def build_template(fmt: FormatSpec, target: str | Path | io.BytesIO) -> None:
     results.set_column("J:J", 30, None, {"hidden": True})
     sheets[fmt.sheets[0].name].activate()
     wb.close()
+
+
+LINE_HEIGHT = 14.0
+
+
+def _text_width(text: str) -> int:
+    """Width in Excel column units: a CJK character is about two digits wide."""
+    return sum(2 if ord(ch) > 0x2E7F else 1 for ch in text)
+
+
+def _wrapped_row_heights(fmt: FormatSpec) -> dict[tuple[str, int], float]:
+    """XlsxWriter cannot autofit: give one-row labels that wrap enough height for their lines."""
+    widths = {s.name: dict(s.column_widths) for s in fmt.sheets}
+    needed: dict[tuple[str, int], float] = {}
+    for label in fmt.labels:
+        top, left = split_ref(label.ref)
+        bottom, right = split_ref(label.merge_to or label.ref)
+        if bottom != top:
+            continue
+        width = sum(widths[label.sheet].get(col_letter(c), 8.43) for c in range(left, right + 1))
+        lines = -(-_text_width(label.text) // max(int(width) - 1, 1))
+        if lines > 1:
+            key = (label.sheet, top)
+            needed[key] = max(needed.get(key, 0), lines * LINE_HEIGHT + 2)
+    fixed = {(s.name, r - 1) for s in fmt.sheets for r, _h in s.row_heights}
+    return {k: v for k, v in needed.items() if k not in fixed}
 
 
 def _add_sheet(wb, spec: SheetSpec):
