@@ -177,7 +177,7 @@ def lo(tmp_path_factory, fmt):
         jobs.append({"name": name, "file": copy(REPORTS / f"{name}.xlsx", name), "read": check_cells})
 
     # fenxi: 表三 J4 (一、本年新收·总计) one too high, edited inside LibreOffice;
-    # and 表二 行政规范性文件 制发 raised above 现行有效 + 废止 (a warning, yellow).
+    # and 表二 行政规范性文件 本年制发 30 (废止 0, 现行有效 20): 现行有效 < 制发 − 废止 is a warning (yellow).
     fenxi = openpyxl.load_workbook(REPORTS / "fenxi-zfb_2023.xlsx")[T3]
     jobs.append({"name": "fenxi-bad", "file": copy(REPORTS / "fenxi-zfb_2023.xlsx", "fenxi-bad"),
                  "set": [[T3, "J4", _t3_row_sum(fenxi, 4) + 1], [T2, "B4", 30]],
@@ -197,6 +197,10 @@ def lo(tmp_path_factory, fmt):
     wb.save(saved)
     jobs.append({"name": "pingtan-bad", "file": str(saved), "read": check_cells})
 
+    # the empty template typed into as a user would: no calculateAll(), only LibreOffice's autocalc
+    jobs.append({"name": "template-typed", "file": copy(TEMPLATE, "template-typed"), "recalc": False,
+                 "set": [[T3, "J4", 1], [T4, "O4", 2]], "read": check_cells})
+
     for job in jobs:
         job["html"] = str(work / f"{job['name']}.html")
 
@@ -209,6 +213,8 @@ def lo(tmp_path_factory, fmt):
     except subprocess.TimeoutExpired:
         _kill_group(pidfile)
         pytest.fail(f"lo_driver.py did not finish within {DRIVER_TIMEOUT} s")
+    if proc.returncode != 0:
+        _kill_group(pidfile)
     assert proc.returncode == 0, f"lo_driver.py failed ({proc.returncode}):\n{proc.stderr}\n{proc.stdout}"
     answer = json.loads(proc.stdout)
     for job in jobs:
@@ -315,6 +321,19 @@ def test_wrong_part_saved_in_file_flagged(lo, fmt):
     assert value(res, T3, "K4") == f"应为{true}"
     assert value(res, T3, "D30") == 1
     assert value(res, T3, "J30") == 0
+
+
+def test_typing_a_wrong_total_updates_checks_without_manual_recalc(lo, fmt):
+    res = lo["jobs"]["template-typed"]  # empty template; J4 = 1 and O4 = 2 typed in
+    assert value(res, T3, "K4") == "应为0"
+    assert value(res, T3, "J30") == 1
+    assert value(res, T4, "O6") == "应为0"
+    assert cf_cells(res, T3, ERROR_FILL) == {"J4", "K4", "J30"}
+    assert cf_cells(res, T4, ERROR_FILL) == {"O4", "O6"}
+    wrong = {(T3, "K4"), (T3, "J30"), (T4, "O6")}
+    for check in fmt.live_checks:
+        if (check.sheet, check.ref) not in wrong:
+            assert value(res, check.sheet, check.ref) == check.initial, check.ref
 
 
 # --------------------------------------------------------------------------- c. conditional formats
