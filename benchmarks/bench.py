@@ -1,0 +1,52 @@
+"""Benchmarks: print figures, assert nothing (speed targets are judged by people, not tests).
+
+    uv run python benchmarks/bench.py
+
+Each figure is reported with a floor measured in the same run on the same machine.
+"""
+
+from __future__ import annotations
+
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+EXAMPLE = ROOT / "examples" / "fenxi-zfb_2023.xlsx"
+JSON = ROOT / "examples" / "fenxi-zfb_2023.json"
+
+
+def _median_seconds(cmd: list[str], runs: int = 7) -> float:
+    times = []
+    for _ in range(runs):
+        start = time.perf_counter()
+        subprocess.run(cmd, check=False, capture_output=True, cwd=ROOT)
+        times.append(time.perf_counter() - start)
+    return statistics.median(times)
+
+
+def main() -> None:
+    py = sys.executable
+    floor = _median_seconds([py, "-c", f"import openpyxl; openpyxl.load_workbook({str(EXAMPLE)!r})"])
+    check = _median_seconds([py, "-m", "validator", "check", str(EXAMPLE)])
+    print(f"xxgk check example (whole process): {check * 1000:.0f} ms; "
+          f"floor (python + openpyxl.load_workbook): {floor * 1000:.0f} ms; ratio {check / floor:.2f}x")
+
+    sys.path.insert(0, str(ROOT))
+    from validator.engine import validate
+    from validator.jsonio import parse_json_bytes, report_from_dict, submission_from_report
+
+    data = JSON.read_bytes()
+    n = 2000
+    start = time.perf_counter()
+    for _ in range(n):
+        report = validate(submission_from_report(report_from_dict(parse_json_bytes(data))))
+    elapsed = time.perf_counter() - start
+    assert report.valid
+    print(f"JSON submissions checked in one process (parse + model + all rules): {n / elapsed:.0f} per second")
+
+
+if __name__ == "__main__":
+    main()
