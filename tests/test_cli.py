@@ -211,3 +211,14 @@ def test_core_import_stays_light():
            "print(sorted(m for m in ('openpyxl','xlsxwriter','pydantic','xlwings') if m in sys.modules))"
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, timeout=60)
     assert proc.stdout.strip() == "[]", proc.stdout + proc.stderr
+
+
+@pytest.mark.parametrize("text,units", [("政" * 32768, 32768), ("🙂" * 16384, 32768)], ids=["cjk", "emoji"])
+def test_fill_refuses_text_longer_than_an_excel_cell_instead_of_truncating(tmp_path, text, units):
+    doc = json.loads((REPORTS / "fenxi-zfb_2023.source.json").read_text(encoding="utf-8"))
+    doc["narrative"]["overview"] = text
+    src, out = tmp_path / "long.json", tmp_path / "long.xlsx"
+    src.write_text(json.dumps(doc, ensure_ascii=False), encoding="utf-8")
+    result = run_cli("fill", src, "-o", out)
+    assert result.code == 2 and not out.exists()
+    assert f"共 {units} 字" in result.err and "32767" in result.err and "文字部分!A4" in result.err

@@ -115,7 +115,10 @@ def with_baseline(submission: Submission, last_year: Submission) -> Submission:
 
 
 def attach_explanations(report: ValidationReport, submission: Submission) -> None:
-    notes = {(e.rule, e.keys): e.text for e in submission.explanations if e.text.strip()}
+    notes: dict[tuple[str, tuple[str, ...]], str] = {}
+    for e in submission.explanations:
+        if e.text.strip():
+            notes.setdefault((e.rule, e.keys), e.text)
     if not notes:
         return
     report.findings = [

@@ -194,7 +194,7 @@ def report_to_model(submission: Submission, validation: ValidationReport | None)
         data["last_year"] = _nest(baseline)["last_year"]
     data["explanations"] = [
         {"rule": e.rule, "cells": list(e.keys), "text": normalize_newlines(e.text)}
-        for e in submission.explanations if e.text.strip()
+        for e in canonical_explanations(submission.explanations, validation)
     ]
     if validation is not None:
         data["validation"] = {
@@ -204,6 +204,20 @@ def report_to_model(submission: Submission, validation: ValidationReport | None)
             "findings": [f.as_dict() for f in validation.findings],
         }
     return report_model(fmt).model_validate(data)
+
+
+def canonical_explanations(explanations: list[Explanation], validation: ValidationReport | None) -> list[Explanation]:
+    """One note per (rule, cells), in the order the 校验结果 sheet shows them: notes on current
+    findings in findings order, then notes whose finding no longer appears, as given."""
+    unique: dict[tuple[str, tuple[str, ...]], Explanation] = {}
+    for e in explanations:
+        if e.text.strip():
+            unique.setdefault((e.rule, e.keys), e)
+    if validation is None:
+        return list(unique.values())
+    order = list(dict.fromkeys((f.rule, f.keys) for f in validation.findings))
+    matched = [unique[k] for k in order if k in unique]
+    return matched + [e for k, e in unique.items() if k not in order]
 
 
 def dump_model(model: Any) -> bytes:

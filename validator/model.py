@@ -15,6 +15,7 @@ from functools import cache
 from typing import Annotated, Any, Literal
 
 from pydantic import (
+    AfterValidator,
     BaseModel,
     BeforeValidator,
     ConfigDict,
@@ -77,6 +78,8 @@ Money = Annotated[
     WithJsonSchema({"type": "string", "pattern": _MONEY_TEXT.pattern, "description": "万元，十进制字符串"}),
 ]
 Text = Annotated[str, BeforeValidator(_text)]
+Name = Annotated[str, BeforeValidator(_text), AfterValidator(str.strip)]
+"""Names and codes: surrounding spaces are never meaningful (the workbook reader trims them too)."""
 
 _STRICT = ConfigDict(extra="forbid", frozen=True)
 
@@ -89,9 +92,9 @@ class Generator(BaseModel):
 
 class Body(BaseModel):
     model_config = _STRICT
-    name: Text = Field(description="机关名称")
+    name: Name = Field(description="机关名称")
     type: Literal["政府", "部门", "乡镇"] | None = Field(description="机关类型")
-    region_code: Text | None = Field(default=None, description="行政区划代码（选填）")
+    region_code: Name | None = Field(default=None, description="行政区划代码（选填）")
 
 
 class Narrative(BaseModel):
@@ -106,6 +109,16 @@ class ExplanationModel(BaseModel):
     rule: str = Field(description="规则编号，如 TXT-T3")
     cells: list[str] = Field(description="该提示涉及的单元格键")
     text: Text = Field(description="填报人对该提示的情况说明")
+
+
+def _unique_explanations(items: list[ExplanationModel]) -> list[ExplanationModel]:
+    seen: set[tuple[str, tuple[str, ...]]] = set()
+    for e in items:
+        key = (e.rule, tuple(e.cells))
+        if key in seen:
+            raise ValueError(f"同一提示（{e.rule}，{'、'.join(e.cells)}）有两条情况说明，请合并为一条")
+        seen.add(key)
+    return items
 
 
 class CellRefModel(BaseModel):
@@ -191,7 +204,8 @@ def report_model(fmt: FormatSpec) -> type[BaseModel]:
         **sections,
         narrative=(Narrative, Field(default_factory=Narrative)),
         last_year=(last_year | None, Field(default=None)),
-        explanations=(list[ExplanationModel], Field(default_factory=list)),
+        explanations=(Annotated[list[ExplanationModel], AfterValidator(_unique_explanations)],
+                      Field(default_factory=list, description="填报人对“提示”的情况说明，每个（规则，单元格）一条")),
         validation=(ValidationModel | None, Field(default=None, description="导出时的校验结果")),
     )
 

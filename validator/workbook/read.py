@@ -158,15 +158,21 @@ def submission_from_grids(fmt: FormatSpec, grids: dict[str, Grid], source: str =
 
 
 def read_explanations(fmt: FormatSpec, grid: Grid) -> list[Explanation]:
-    """Rows of 校验结果 whose 情况说明 column staff filled in (rule in B, keys in J, text in I)."""
-    out = []
+    """Rows of 校验结果 whose 情况说明 column staff filled in (rule in B, keys in J, text in I).
+
+    One explanation per (rule, cells): a note shown on two findings of the same rule and cells
+    comes back once; different notes for the same pair are joined line by line.
+    """
+    texts: dict[tuple[str, tuple[str, ...]], list[str]] = {}
     for row in grid[fmt.results_header_row:]:
         cells = [*row, *[None] * (10 - len(row))]
         rule, text, keys = cells[1], cells[8], cells[9]
         if isinstance(rule, str) and rule.strip() and text not in (None, "") and str(text).strip():
             key_list = tuple(k.strip() for k in str(keys or "").split(",") if k.strip())
-            out.append(Explanation(rule.strip(), key_list, str(text)))
-    return out
+            seen = texts.setdefault((rule.strip(), key_list), [])
+            if str(text) not in seen:
+                seen.append(str(text))
+    return [Explanation(rule, keys, "\n".join(parts)) for (rule, keys), parts in texts.items()]
 
 
 def read_workbook(path: str | Path) -> Submission:

@@ -38,9 +38,10 @@ def write_values(wb, submission: Submission) -> None:
             cell.value = None
         elif spec.kind in ("text", "longtext", "choice"):
             text = to_text(value)
-            if len(text) > EXCEL_CELL_LIMIT:
+            units = len(text.encode("utf-16-le")) // 2  # Excel counts UTF-16 units: an emoji is two
+            if units > EXCEL_CELL_LIMIT:
                 raise UnusableInput(
-                    f"“{spec.label}”共 {len(text)} 字，超过 Excel 单元格上限 {EXCEL_CELL_LIMIT} 字，无法写入工作簿",
+                    f"“{spec.label}”共 {units} 字（按 Excel 计数），超过单元格上限 {EXCEL_CELL_LIMIT} 字，无法写入工作簿",
                     where=spec.a1)
             _set_text(cell, text)
         elif spec.kind == "date":
