@@ -90,20 +90,6 @@ class Generator(BaseModel):
     version: str
 
 
-class Body(BaseModel):
-    model_config = _STRICT
-    name: Name = Field(description="机关名称")
-    type: Literal["政府", "部门", "乡镇"] | None = Field(description="机关类型")
-    region_code: Name | None = Field(default=None, description="行政区划代码（选填）")
-
-
-class Narrative(BaseModel):
-    model_config = _STRICT
-    overview: Text = Field(default="", description="一、总体情况")
-    problems: Text = Field(default="", description="五、存在的主要问题及改进情况")
-    other_matters: Text = Field(default="", description="六、其他需要报告的事项")
-
-
 class ExplanationModel(BaseModel):
     model_config = _STRICT
     rule: str = Field(description="规则编号，如 TXT-T3")
@@ -175,9 +161,28 @@ def _model_from_tree(name: str, tree: dict, description: str | None = None) -> t
     return create_model(name, __config__=_STRICT, __doc__=description, **fields)
 
 
+def _section_model(fmt: FormatSpec, prefix: str, name: str) -> type[BaseModel]:
+    """``body`` and ``narrative`` from the cover and narrative cells of the format."""
+    fields: dict[str, Any] = {}
+    for cell in fmt.cells:
+        if not cell.key.startswith(prefix + "."):
+            continue
+        field_name = cell.key[len(prefix) + 1:]
+        if cell.kind == "longtext":
+            fields[field_name] = (Text, Field(default="", description=cell.label))
+        elif cell.kind == "choice":
+            fields[field_name] = (Literal[cell.choices] | None, Field(description=cell.label))  # type: ignore[valid-type]
+        elif cell.required:
+            fields[field_name] = (Name, Field(description=cell.label))
+        else:
+            fields[field_name] = (Name | None, Field(default=None, description=cell.label))
+    return create_model(name, __config__=_STRICT, **fields)
+
+
 @cache
 def report_model(fmt: FormatSpec) -> type[BaseModel]:
     """The pydantic model of one format's normalized JSON."""
+    body, narrative = _section_model(fmt, "body", "Body"), _section_model(fmt, "narrative", "Narrative")
     figures = _tree([(c.key.split("."), c) for c in fmt.figure_cells()])
     baseline = _tree([(c.key.split(".")[1:], c) for c in fmt.baseline_cells if c.key != "last_year.year"])
     sections = {
@@ -198,11 +203,11 @@ def report_model(fmt: FormatSpec) -> type[BaseModel]:
         format=(Literal[fmt.id], Field(description="格式编号")),  # type: ignore[valid-type]
         schema_version=(Literal[SCHEMA_VERSION], Field(description="本 JSON 结构的版本")),  # type: ignore[valid-type]
         generator=(Generator, Field(default_factory=lambda: Generator(name=GENERATOR, version=__version__))),
-        body=(Body, ...),
+        body=(body, ...),
         year=(int | None, Field(description="报告年度")),
         published_on=(dt.date | None, Field(default=None, description="发布日期")),
         **sections,
-        narrative=(Narrative, Field(default_factory=Narrative)),
+        narrative=(narrative, Field(default_factory=narrative)),
         last_year=(last_year | None, Field(default=None)),
         explanations=(Annotated[list[ExplanationModel], AfterValidator(_unique_explanations)],
                       Field(default_factory=list, description="填报人对“提示”的情况说明，每个（规则，单元格）一条")),

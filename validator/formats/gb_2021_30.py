@@ -363,6 +363,11 @@ def _rules() -> tuple[Rule, ...]:
         for c, text in T3_COLUMNS
     ]
 
+    stock = [
+        {"what": text, "issued": f"{base}.issued", "repealed": f"{base}.repealed", "in_force": f"{base}.in_force"}
+        for text, base in T2_BLOCKS[0][2]
+    ]
+
     def t4(group: str, what: str) -> list[dict]:
         return [{"total": t4_key(group, "total"),
                  "parts": [t4_key(group, leaf) for leaf, _ in T4_LEAVES[:-1]], "what": what}]
@@ -405,12 +410,7 @@ def _rules() -> tuple[Rule, ...]:
              "sum", {"groups": t4("litigation_after_review", "行政诉讼·复议后起诉")}),
         Rule("T2-VALID-FLOOR", "warning", "表内", "现行有效件数不少于本年制发减本年废止",
              "表二“{what}”现行有效件数 {actual} 少于本年制发减本年废止（{expected}），请核实",
-             "valid_floor", {"groups": [
-                 {"what": "规章", "issued": "proactive.rules.issued", "repealed": "proactive.rules.repealed",
-                  "in_force": "proactive.rules.in_force"},
-                 {"what": "行政规范性文件", "issued": "proactive.normative_documents.issued",
-                  "repealed": "proactive.normative_documents.repealed",
-                  "in_force": "proactive.normative_documents.in_force"}]}),
+             "valid_floor", {"groups": stock}),
         Rule("XY-YEAR", "error", "历年", "上年数据为上一年度",
              "上年数据的年度应为 {expected}，现为 {actual}", "xy_year"),
         Rule("XY-T3-CARRY", "error", "历年", "本年上年结转等于上年结转下年度",
@@ -420,12 +420,7 @@ def _rules() -> tuple[Rule, ...]:
                  for (this, last), (_c, text) in zip(CARRY_OVER, T3_COLUMNS)]}),
         Rule("XY-T2-VALID", "warning", "历年", "现行有效件数＝上年现行有效＋本年制发－本年废止",
              "表二“{what}”现行有效件数应为 {expected}（上年 {last}＋本年制发 {issued}－本年废止 {repealed}），"
-             "现为 {actual}；如有失效、修改请在情况说明中写明", "xy_valid", {"groups": [
-                 {"what": "规章", "issued": "proactive.rules.issued", "repealed": "proactive.rules.repealed",
-                  "in_force": "proactive.rules.in_force"},
-                 {"what": "行政规范性文件", "issued": "proactive.normative_documents.issued",
-                  "repealed": "proactive.normative_documents.repealed",
-                  "in_force": "proactive.normative_documents.in_force"}]}),
+             "现为 {actual}；如有失效、修改请在情况说明中写明", "xy_valid", {"groups": stock}),
         Rule("XY-T4-PENDING", "warning", "历年", "上年尚未审结的案件在本年有结果",
              "上年“{what}”尚未审结 {last} 件，而本年表四该项全部为 0；上年未审结的案件审结后应计入本年",
              "xy_pending", {"groups": [
