@@ -2,10 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
 from validator.spec import SEVERITY_ZH
+
+if TYPE_CHECKING:
+    from validator.submission import Explanation
+
+ORPHAN_NOTE = "（此前填写的情况说明，本次校验未再出现对应提示）"
 
 
 @dataclass(frozen=True)
@@ -115,3 +122,54 @@ class ValidationReport:
             if f.explanation:
                 lines.append(f"     情况说明：{f.explanation}")
         return "\n".join(lines)
+
+    def sheet_rows(self, explanations: Iterable[Explanation] = ()) -> list[SheetRow]:
+        """The 校验结果 sheet as data: one row per finding, then staff notes no finding matches.
+
+        Columns: 序号, 规则, 级别, 范围, 位置, 问题, 应为, 现为, 情况说明, 键 — both workbook writers
+        (openpyxl for files, xlwings inside Excel) render exactly these rows.
+        """
+        rows = []
+        for i, f in enumerate(self.findings, 1):
+            values = [i, f.rule, f.severity_zh, f.scope, "、".join(c.ref for c in f.cells), f.message,
+                      _sheet_value(f.expected), _sheet_value(f.actual), f.explanation or "", ",".join(f.keys)]
+            rows.append(SheetRow(values, f.severity, f.cells[0].ref if f.cells else None))
+        matched = {(f.rule, f.keys) for f in self.findings}
+        for e in explanations:
+            if (e.rule, e.keys) not in matched and e.text.strip():
+                rows.append(SheetRow(["", e.rule, "", "", "", ORPHAN_NOTE, "", "", e.text, ",".join(e.keys)],
+                                     None, None))
+        return rows
+
+
+@dataclass(frozen=True)
+class SheetRow:
+    values: list[object]
+    severity: str | None
+    link: str | None
+    """``表三!J28``: where the row's 位置 cell links to."""
+
+
+def _sheet_value(value: object) -> object:
+    if value is None:
+        return ""
+    if isinstance(value, int):
+        return value
+    return str(value)
+
+
+def note_text(findings: Iterable[Finding]) -> str:
+    """The cell note on a flagged cell: every finding on it, rule id first."""
+    return "\n".join(f"【{f.severity_zh} {f.rule}】{f.message}" for f in findings)
+
+
+def worst(findings: Iterable[Finding]) -> str:
+    return "error" if any(f.severity == "error" for f in findings) else "warning"
+
+
+def findings_by_cell(findings: Iterable[Finding]) -> dict[str, list[Finding]]:
+    out: dict[str, list[Finding]] = {}
+    for f in findings:
+        for c in f.cells:
+            out.setdefault(c.ref, []).append(f)
+    return out

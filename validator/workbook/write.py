@@ -10,8 +10,8 @@ from pathlib import Path
 
 from validator.errors import UnusableInput
 from validator.fileio import atomic_write
-from validator.report import Finding, ValidationReport
-from validator.spec import SEVERITY_ZH, FormatSpec
+from validator.report import ValidationReport, findings_by_cell, note_text, worst
+from validator.spec import FormatSpec
 from validator.submission import Explanation, Submission
 from validator.values import to_date, to_text
 from validator.workbook import styles
@@ -55,7 +55,7 @@ def write_values(wb, submission: Submission) -> None:
 
 
 def write_results(wb, fmt: FormatSpec, report: ValidationReport, explanations: list[Explanation]) -> None:
-    """Fill 校验结果 (one row per finding, plus staff notes that no longer match a finding)."""
+    """Fill 校验结果 with :meth:`ValidationReport.sheet_rows`."""
     from openpyxl.styles import Alignment, PatternFill
     from openpyxl.worksheet.hyperlink import Hyperlink
 
@@ -63,43 +63,24 @@ def write_results(wb, fmt: FormatSpec, report: ValidationReport, explanations: l
     first = fmt.results_header_row + 1
     if ws.max_row >= first:
         ws.delete_rows(first, ws.max_row - first + 1)
-    ws["A2"].value = report.summary_zh()
-    matched = {(f.rule, f.keys) for f in report.findings}
-    orphans = [e for e in explanations if (e.rule, e.keys) not in matched and e.text.strip()]
+    _set_text(ws["A2"], report.summary_zh())
     wrap = Alignment(wrap_text=True, vertical="top")
-    row = first
-    for i, f in enumerate(report.findings, 1):
-        refs = "、".join(c.ref for c in f.cells)
-        values = [i, f.rule, f.severity_zh, f.scope, refs, f.message, _cell(f.expected), _cell(f.actual),
-                  f.explanation or "", ",".join(f.keys)]
-        for col, value in enumerate(values, 1):
+    for row, sheet_row in enumerate(report.sheet_rows(explanations), first):
+        for col, value in enumerate(sheet_row.values, 1):
             cell = ws.cell(row=row, column=col)
             if isinstance(value, str):
-                _set_text(cell, value)
+                if value:
+                    _set_text(cell, value)
             else:
                 cell.value = value
             cell.alignment = wrap
-        fill = styles.ERROR_FILL if f.severity == "error" else styles.WARNING_FILL
-        ws.cell(row=row, column=3).fill = PatternFill("solid", fgColor=_argb(fill))
-        if f.cells:
-            sheet, ref = f.cells[0].ref.split("!")
+        if sheet_row.severity:
+            fill = styles.ERROR_FILL if sheet_row.severity == "error" else styles.WARNING_FILL
+            ws.cell(row=row, column=3).fill = PatternFill("solid", fgColor=_argb(fill))
+        if sheet_row.link:
+            sheet, ref = sheet_row.link.split("!")
             link = ws.cell(row=row, column=5)
             link.hyperlink = Hyperlink(ref=link.coordinate, location=f"'{sheet}'!{ref}", tooltip="转到该单元格")
-        row += 1
-    for e in orphans:
-        values = ["", e.rule, "", "", "", "（此前填写的情况说明，本次校验未再出现对应提示）", "", "", e.text, ",".join(e.keys)]
-        for col, value in enumerate(values, 1):
-            if value != "":
-                _set_text(ws.cell(row=row, column=col), value)
-        row += 1
-
-
-def _cell(value: object) -> object:
-    if value is None:
-        return ""
-    if isinstance(value, int):
-        return value
-    return str(value)
 
 
 def clear_marks(wb, fmt: FormatSpec) -> None:
@@ -118,20 +99,14 @@ def mark_findings(wb, fmt: FormatSpec, report: ValidationReport) -> None:
     from openpyxl.comments import Comment
     from openpyxl.styles import PatternFill
 
-    notes: dict[str, list[Finding]] = {}
-    for f in report.findings:
-        for c in f.cells:
-            notes.setdefault(c.ref, []).append(f)
-    for ref, findings in notes.items():
+    for ref, findings in findings_by_cell(report.findings).items():
         sheet, a1 = ref.split("!")
         if sheet not in wb.sheetnames:
             continue
         cell = wb[sheet][a1]
-        worst = "error" if any(f.severity == "error" for f in findings) else "warning"
-        color = styles.ERROR_FILL if worst == "error" else styles.WARNING_FILL
+        color = styles.ERROR_FILL if worst(findings) == "error" else styles.WARNING_FILL
         cell.fill = PatternFill("solid", fgColor=_argb(color))
-        text = "\n".join(f"【{SEVERITY_ZH[f.severity]} {f.rule}】{f.message}" for f in findings)
-        comment = Comment(text, COMMENT_AUTHOR)
+        comment = Comment(note_text(findings), COMMENT_AUTHOR)
         comment.width, comment.height = 320, 60 + 40 * len(findings)
         cell.comment = comment
 
