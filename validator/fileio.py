@@ -29,3 +29,19 @@ def atomic_write(path: str | Path, write: Callable[[str], object]) -> None:
         except FileNotFoundError:
             pass
         raise
+
+
+_WINDOWS_RESERVED = {"CON", "PRN", "AUX", "NUL", *(f"COM{i}" for i in range(1, 10)), *(f"LPT{i}" for i in range(1, 10))}
+
+
+def safe_filename(stem: str, suffix: str, max_length: int = 100) -> str:
+    """A file name Windows accepts that cannot leave its folder (``../x``, ``CON``, ``a:b``…)."""
+    import re
+    import unicodedata
+
+    name = unicodedata.normalize("NFC", stem)
+    name = re.sub(r'[<>:"/\\|?*\x00-\x1f\x7f]', "_", name)
+    name = name.strip(" .") or "报告"
+    if name.split(".")[0].upper() in _WINDOWS_RESERVED:
+        name = "_" + name
+    return name[:max_length].rstrip(" .") + suffix

@@ -36,7 +36,7 @@ def _norm(text: object) -> str:
     return "".join(unicodedata.normalize("NFKC", str(text or "")).split())
 
 
-def _extent(fmt: FormatSpec) -> dict[str, tuple[int, int]]:
+def sheet_extent(fmt: FormatSpec) -> dict[str, tuple[int, int]]:
     """How many rows and columns of each sheet the format uses (1-based, inclusive)."""
     ext: dict[str, tuple[int, int]] = {}
     refs = [(c.sheet, c.ref) for c in (*fmt.cells, *fmt.baseline_cells)]
@@ -91,7 +91,7 @@ def read_grids(path: str | Path, fmt: FormatSpec | None = None) -> tuple[FormatS
                 f"缺少工作表“{'”“'.join(missing)}”；这不是本工具的填报模板，或工作表被删除、改名",
                 where=path.name)
         grids: dict[str, Grid] = {}
-        for sheet, (rows, cols) in _extent(fmt).items():
+        for sheet, (rows, cols) in sheet_extent(fmt).items():
             ws = wb[sheet]
             grid: Grid = []
             for row in ws.iter_rows(min_row=1, max_row=rows, max_col=cols):
@@ -134,6 +134,15 @@ def _detect_format(wb, name: str) -> FormatSpec:
 
 def submission_from_grids(fmt: FormatSpec, grids: dict[str, Grid], source: str = "") -> Submission:
     """Check the layout against the format data and pick every input cell by its key."""
+    missing = [s.name for s in fmt.sheets if s.name not in grids]
+    if missing:
+        raise UnusableInput(f"缺少工作表“{'”“'.join(missing)}”；这不是本工具的填报模板，或工作表被删除、改名",
+                            where=source)
+    sheet, ref = fmt.marker_cell
+    marker = cell_value(grids[sheet], ref)
+    if marker != fmt.id:
+        raise UnusableInput(f"封面的格式标记为“{marker or '（空白）'}”，不是 {fmt.id}；这不是本工具的填报模板",
+                            where=f"{source} {sheet}!{ref}".strip())
     sheet, ref = fmt.version_cell
     version = cell_value(grids[sheet], ref)
     if version != fmt.template_version and not (isinstance(version, float) and version == fmt.template_version):
