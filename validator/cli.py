@@ -66,10 +66,24 @@ def _parser() -> argparse.ArgumentParser:
     s = sub.add_parser("schema", help="输出规范化 JSON 的 JSON Schema")
     s.add_argument("-o", "--out", help="写入文件（默认输出到屏幕）")
 
+    for command in _plugin_commands():
+        command.configure(sub.add_parser(command.name, help=command.help))
+
     r = sub.add_parser("rules", help="列出全部校验规则")
     r.add_argument("--markdown", action="store_true", help="输出 Markdown 表格（README 用）")
     r.add_argument("--keys", action="store_true", help="与 --markdown 合用：输出 JSON 键与单元格对照表")
     return p
+
+
+def _plugins(group: str) -> list:
+    """Objects other packages register under an entry-point group (the Excel add-in does)."""
+    from importlib.metadata import entry_points
+
+    return [ep.load() for ep in sorted(entry_points(group=group), key=lambda ep: ep.name)]
+
+
+def _plugin_commands() -> list:
+    return _plugins("xxgk.commands")
 
 
 def load_any(path: str):
@@ -132,6 +146,8 @@ def cmd_template(args) -> int:
         target = out_dir / template_name(fmt_id)
         atomic_write_bytes(target, template_bytes(get_format(fmt_id)))
         print(f"已生成模板：{target}")
+        for write in _plugins("xxgk.templates"):
+            print(f"已生成模板：{write(get_format(fmt_id), out_dir)}")
     return EXIT_OK
 
 
@@ -242,6 +258,12 @@ COMMANDS = {
 }
 
 
+def _command(name: str):
+    if name in COMMANDS:
+        return COMMANDS[name]
+    return next(c.run for c in _plugin_commands() if c.name == name)
+
+
 def main(argv: list[str] | None = None) -> int:
     for stream in (sys.stdout, sys.stderr):
         try:
@@ -250,7 +272,7 @@ def main(argv: list[str] | None = None) -> int:
             pass
     args = _parser().parse_args(argv)
     try:
-        return COMMANDS[args.command](args)
+        return _command(args.command)(args)
     except UnusableInput as exc:
         print(f"无法处理：{exc}", file=sys.stderr)
         return EXIT_UNUSABLE

@@ -11,7 +11,9 @@ from __future__ import annotations
 import datetime as dt
 import io
 from collections import defaultdict
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from validator import __version__
 from validator.spec import CellSpec, FormatSpec, SheetSpec, col_letter, split_ref
@@ -22,13 +24,18 @@ BUILD_TIME = dt.datetime(2021, 9, 29, 0, 0, 0)
 """Fixed document timestamp (the day 30号 was published): keeps builds byte-identical."""
 
 
-def template_bytes(fmt: FormatSpec) -> bytes:
+Extension = Callable[[Any, dict[str, Any]], None]
+"""Called with the XlsxWriter workbook and its sheets before closing: how ``addin`` adds the
+VBA project, buttons and the xlwings.conf sheet without this core knowing about Excel macros."""
+
+
+def template_bytes(fmt: FormatSpec, extend: Extension | None = None) -> bytes:
     buffer = io.BytesIO()
-    build_template(fmt, buffer)
+    build_template(fmt, buffer, extend)
     return buffer.getvalue()
 
 
-def build_template(fmt: FormatSpec, target: str | Path | io.BytesIO) -> None:
+def build_template(fmt: FormatSpec, target: str | Path | io.BytesIO, extend: Extension | None = None) -> None:
     import xlsxwriter
 
     wb = xlsxwriter.Workbook(target if isinstance(target, io.BytesIO) else str(target), {"in_memory": True})
@@ -76,6 +83,8 @@ def build_template(fmt: FormatSpec, target: str | Path | io.BytesIO) -> None:
     results.set_column("I:I", 40, f["explain"])
     results.set_column("J:J", 30, None, {"hidden": True})
     sheets[fmt.sheets[0].name].activate()
+    if extend is not None:
+        extend(wb, sheets)
     wb.close()
 
 
