@@ -34,8 +34,23 @@ def main() -> None:
     print(f"xxgk check example (whole process): {check * 1000:.0f} ms; "
           f"floor (python + openpyxl.load_workbook): {floor * 1000:.0f} ms; ratio {check / floor:.2f}x")
 
+    floor = _median_seconds([py, "-c", "import xlwings"])
+    entry = _median_seconds([py, "-c", "import xlwings, addin.button, addin.excel"])
+    print(f"Excel button entry import (xlwings + addin.button + addin.excel): {entry * 1000:.0f} ms; "
+          f"floor (python -c 'import xlwings'): {floor * 1000:.0f} ms; +{(entry - floor) * 1000:.0f} ms")
+
     sys.path.insert(0, str(ROOT))
     from validator.engine import validate
+    from validator.workbook.read import read_grids, submission_from_grids
+
+    fmt, grids = read_grids(EXAMPLE)
+    runs = []
+    for _ in range(50):
+        start = time.perf_counter()
+        validate(submission_from_grids(fmt, grids, EXAMPLE.name))
+        runs.append(time.perf_counter() - start)
+    print(f"validation of the example from its sheet values (what the button does after reading): "
+          f"{statistics.median(runs) * 1000:.1f} ms")
     from validator.jsonio import parse_json_bytes, report_from_dict, submission_from_report
 
     data = JSON.read_bytes()
