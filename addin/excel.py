@@ -214,7 +214,10 @@ def _write(book, fmt: FormatSpec, report: ValidationReport, submission: Submissi
         sheet, a1 = ref.split("!")
         rng = _sheet(book, sheet).range(a1)
         rng.color = styles.ERROR_FILL if worst(findings) == "error" else styles.WARNING_FILL
-        rng.add_note(note_text(findings))
+        if rng.note is not None:  # a note we did not clear (e.g. staff deleted a 校验结果 row)
+            rng.note.text = note_text(findings)
+        else:
+            rng.add_note(note_text(findings))
     results = _sheet(book, fmt.results_sheet)
     results.range("A2").value = report.summary_zh()
     rows = report.sheet_rows(submission.explanations)

@@ -240,3 +240,17 @@ def test_entry_module_imports_no_cli_or_rendering_libraries():
             "if m in sys.modules))")
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, timeout=60)
     assert proc.stdout.strip() == "[]", proc.stdout + proc.stderr
+
+
+def test_a_leftover_note_is_rewritten_not_added_twice(workbook_copy, tmp_path):
+    path = workbook_copy("huaian-shi_2024")
+    _edit(path, {"表四!E4": 350})
+    marked = tmp_path / "marked.xlsx"
+    run_cli("check", path, "--annotate", marked)
+    wb = openpyxl.load_workbook(marked)
+    wb["校验结果"].delete_rows(4, 10)  # staff deleted the result rows, the notes stayed
+    wb.save(marked)
+    book = remote_book(marked)
+    excel.validate(book)
+    assert [a["args"][0] for a in actions(book, "setNoteText") if a["sheet_position"] == SHEET_POS["表四"]] == ["$E$4"]
+    assert not [a for a in actions(book, "addNote") if a["sheet_position"] == SHEET_POS["表四"]]
