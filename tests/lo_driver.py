@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""Drive a headless LibreOffice through UNO for tests/test_libreoffice.py.
+"""Drive a headless LibreOffice through UNO for tests/test_libreoffice*.py.
 
 Standalone: run it with the *system* interpreter (the one that can ``import uno``), not the
 project venv. It reads one JSON request on stdin, starts one ``soffice`` for all of it,
@@ -32,6 +32,23 @@ Answer::
 
 ``kind`` is one of ``empty``, ``number``, ``text`` or ``error`` (a formula reports its
 result's kind). soffice is always terminated, its whole process group killed if needed.
+
+Optional job keys for macro workbooks (tests/test_libreoffice_xlsm.py); absent, nothing changes::
+
+    "interactions": true,     # load with a recording InteractionHandler -> "interactions": [...]
+    "basic": true,            # -> "basic": {"libraries": [...], "vba_compat": bool,
+                              #     "modules": {lib: {module: {"type": 1|4, "source": "..."}}}},
+                              #    "codenames": {sheet: "Sheet1", ...}
+    "controls": true,         # -> "controls": {sheet: {"shapes": [{"type", "name", "label", "model"}],
+                              #     "forms": [{"name", "controls": [{"name", "label", "model",
+                              #       "events": [{"listener", "method", "script_type", "script"}]}]}]}}
+    "scripts": ["vnd.sun.star.script:...", ...],   # resolved, not run -> "scripts": {url: {"found", "error"}}
+    "invoke":  ["vnd.sun.star.script:...", ...],   # run after "set", before recalc
+                                                   # -> "invoked": {url: {"ok", "result", "error"}}
+    "store": [{"file": "/abs/out.xlsx", "filter": "Calc MS Excel 2007 XML", "options": ""}]
+                              # storeToURL after the reads -> "stored": ["/abs/out.xlsx"]
+
+The answer also carries "log": soffice's own stdout/stderr.
 """
 
 from __future__ import annotations
@@ -48,8 +65,10 @@ import uuid
 from pathlib import Path
 
 import uno  # noqa: F401  (system python3-uno)
+import unohelper
 from com.sun.star.beans import PropertyValue
 from com.sun.star.connection import NoConnectException
+from com.sun.star.task import XInteractionHandler
 
 FORMULA_RESULT_VALUE, FORMULA_RESULT_STRING, FORMULA_RESULT_ERROR = 1, 2, 4
 
@@ -156,12 +175,99 @@ def set_cell(cell, value) -> None:
         cell.setValue(float(value))
 
 
+def uno_text(value) -> str:
+    """A UNO value (request, exception, any) as readable text."""
+    name = getattr(value, "typeName", None) or type(value).__name__
+    message = getattr(value, "Message", None)
+    return f"{name}: {message}" if message else str(name)
+
+
+class RecordingHandler(unohelper.Base, XInteractionHandler):
+    """Records every question LibreOffice asks while loading; approves where it can, else aborts."""
+
+    def __init__(self) -> None:
+        self.seen: list[dict] = []
+
+    def handle(self, request) -> None:  # never raise: an exception here aborts the load unseen
+        try:
+            text = uno_text(request.getRequest())
+        except Exception as exc:  # noqa: BLE001 - pyuno cannot convert some exception-typed requests
+            text = f"(request not readable through pyuno: {type(exc).__name__}: {exc})"
+        try:
+            conts = request.getContinuations()
+            kinds = [next((t.typeName.rsplit(".", 1)[-1] for t in c.getTypes() if ".XInteraction" in t.typeName),
+                          "?") for c in conts]
+        except Exception:  # noqa: BLE001
+            conts, kinds = (), []
+        chosen = next((want for want in ("XInteractionApprove", "XInteractionAbort") if want in kinds), None)
+        self.seen.append({"request": text, "continuations": kinds, "chosen": chosen})
+        if chosen is not None:
+            try:
+                conts[kinds.index(chosen)].select()
+            except Exception:  # noqa: BLE001
+                pass
+
+
+def read_basic(doc) -> dict:
+    libs = doc.BasicLibraries
+    out = {"libraries": list(libs.getElementNames()), "vba_compat": bool(libs.VBACompatibilityMode),
+           "modules": {}}
+    for name in out["libraries"]:
+        if not libs.isLibraryLoaded(name):
+            libs.loadLibrary(name)
+        lib = libs.getByName(name)
+        mods = {}
+        for module in lib.getElementNames():
+            try:
+                kind = int(lib.getModuleInfo(module).ModuleType)
+            except Exception:  # noqa: BLE001 - a non-VBA library has no module info
+                kind = None
+            mods[module] = {"type": kind, "source": lib.getByName(module)}
+        out["modules"][name] = mods
+    return out
+
+
+def read_controls(sheet) -> dict:
+    page = sheet.getDrawPage()
+    shapes = []
+    for i in range(page.getCount()):
+        shape = page.getByIndex(i)
+        entry = {"type": shape.getShapeType(), "name": None, "label": None, "model": None}
+        if shape.supportsService("com.sun.star.drawing.ControlShape"):
+            model = shape.getControl()
+            entry.update(name=model.Name, label=getattr(model, "Label", None),
+                         model=model.getImplementationName())
+        shapes.append(entry)
+    forms = []
+    container = page.getForms()
+    for f in range(container.getCount()):
+        form = container.getByIndex(f)
+        controls = []
+        for c in range(form.getCount()):
+            model = form.getByIndex(c)
+            events = [{"listener": e.ListenerType, "method": e.EventMethod, "script_type": e.ScriptType,
+                       "script": e.ScriptCode} for e in form.getScriptEvents(c)]
+            controls.append({"name": model.Name, "label": getattr(model, "Label", None),
+                             "model": model.getImplementationName(), "events": events})
+        forms.append({"name": form.Name, "controls": controls})
+    return {"shapes": shapes, "forms": forms}
+
+
+def resolve_script(doc, url: str):
+    return doc.getScriptProvider().getScript(url)
+
+
 def run_job(desktop, job: dict) -> dict:
     url = Path(job["file"]).resolve().as_uri()
-    doc = desktop.loadComponentFromURL(url, "_blank", 0, (
-        prop("Hidden", True), prop("MacroExecutionMode", 4), prop("ReadOnly", False)))
+    load_props = [prop("Hidden", True), prop("MacroExecutionMode", 4), prop("ReadOnly", False)]
+    handler = None
+    if job.get("interactions"):
+        handler = RecordingHandler()
+        load_props.append(prop("InteractionHandler", handler))
+    doc = desktop.loadComponentFromURL(url, "_blank", 0, tuple(load_props))
     if doc is None:
-        raise RuntimeError(f"LibreOffice could not load {job['file']}")
+        detail = f": {handler.seen}" if handler is not None and handler.seen else ""
+        raise RuntimeError(f"LibreOffice could not load {job['file']}{detail}")
     try:
         sheets = doc.getSheets()
         names = list(sheets.getElementNames())
@@ -172,8 +278,32 @@ def run_job(desktop, job: dict) -> dict:
         def cell(sheet: str, ref: str):
             return sheets.getByName(sheet).getCellRangeByName(ref)
 
+        if handler is not None:
+            res["interactions"] = handler.seen
+        if job.get("basic"):
+            res["basic"] = read_basic(doc)
+            res["codenames"] = {n: sheets.getByName(n).getPropertyValue("CodeName") for n in names}
+        if job.get("controls"):
+            res["controls"] = {n: read_controls(sheets.getByName(n)) for n in names}
+        if job.get("scripts"):
+            res["scripts"] = {}
+            for script in job["scripts"]:
+                try:
+                    resolve_script(doc, script)
+                    res["scripts"][script] = {"found": True, "error": None}
+                except Exception as exc:  # noqa: BLE001 - reported, the test decides
+                    res["scripts"][script] = {"found": False, "error": uno_text(exc)}
+
         for sheet, ref, value in job.get("set", ()):
             set_cell(cell(sheet, ref), value)
+        if job.get("invoke"):
+            res["invoked"] = {}
+            for script in job["invoke"]:
+                try:
+                    result = resolve_script(doc, script).invoke((), (), ())
+                    res["invoked"][script] = {"ok": True, "result": repr(result), "error": None}
+                except Exception as exc:  # noqa: BLE001 - reported, the test decides
+                    res["invoked"][script] = {"ok": False, "result": None, "error": uno_text(exc)}
         if job.get("recalc", True):
             doc.calculateAll()
         for sheet, ref in job.get("read", ()):
@@ -184,6 +314,12 @@ def run_job(desktop, job: dict) -> dict:
             doc.storeToURL(Path(job["html"]).resolve().as_uri(),
                            (prop("FilterName", "HTML (StarCalc)"),))
             res["html"] = job["html"]
+        for target in job.get("store", ()):
+            args = [prop("FilterName", target["filter"]), prop("Overwrite", True)]
+            if target.get("options"):
+                args.append(prop("FilterOptions", target["options"]))
+            doc.storeToURL(Path(target["file"]).resolve().as_uri(), tuple(args))
+            res.setdefault("stored", []).append(target["file"])
         return res
     finally:
         try:
@@ -237,6 +373,7 @@ def main() -> int:
                 pass
             kill_group(proc)
             timer.cancel()
+    answer["log"] = log_path.read_text(encoding="utf-8", errors="replace")
     json.dump(answer, sys.stdout, ensure_ascii=False)
     sys.stdout.write("\n")
     return 0
