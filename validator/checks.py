@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Callable, Iterator
+from functools import cache
 from typing import TYPE_CHECKING
 
 from validator.report import Finding
@@ -113,7 +114,7 @@ def sum_equals(ctx: Context, rule: Rule) -> Iterator[Finding]:
         total, parts = group["total"], group["parts"]
         if not ctx.has(total, *parts):
             continue
-        expected = sum(ctx.figures[k] for k in parts)
+        expected = ctx.total(parts)
         actual = ctx.figures[total]
         if actual != expected:
             yield ctx.finding(rule, [total], expected, actual, what=group["what"])
@@ -125,8 +126,7 @@ def balance(ctx: Context, rule: Rule) -> Iterator[Finding]:
         left, right = group["left"], group["right"]
         if not ctx.has(*left, *right):
             continue
-        lhs = sum(ctx.figures[k] for k in left)
-        rhs = sum(ctx.figures[k] for k in right)
+        lhs, rhs = ctx.total(left), ctx.total(right)
         if lhs != rhs:
             yield ctx.finding(rule, [*reversed(right), *left], lhs, rhs, what=group["what"])
 
@@ -208,15 +208,20 @@ def text_numbers(ctx: Context, rule: Rule) -> Iterator[Finding]:
         options = [keys for keys in spec["equals"] if ctx.has(*keys)]
         if not options:
             continue
-        allowed = {sum(ctx.figures[k] for k in keys) for keys in options}
-        for m in (m for pattern in spec["patterns"] for m in re.finditer(pattern, text)):
+        allowed = {ctx.total(keys) for keys in options}
+        for m in (m for pattern in spec["patterns"] for m in _compiled(pattern).finditer(text)):
             quoted = int(m.group(1))
             if quoted in allowed or (name, quoted) in seen:
                 continue
             seen.add((name, quoted))
             keys = options[0]
-            expected = sum(ctx.figures[k] for k in keys)
+            expected = ctx.total(keys)
             yield ctx.finding(rule, keys, expected, quoted, what=spec["what"], quote=m.group(0))
+
+
+@cache
+def _compiled(pattern: str) -> re.Pattern[str]:
+    return re.compile(pattern)
 
 
 _PROBLEM_WORDS = ("问题", "不足", "短板", "差距")

@@ -6,9 +6,10 @@ The Excel button, the command line and the receiving office all call :func:`vali
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
+from functools import cache
 
 from validator import checks
 from validator.profile import Profile
@@ -48,7 +49,10 @@ class Context:
         return to_date(self.raw("published_on"))
 
     def has(self, *keys: str) -> bool:
-        return all(k in self.figures for k in keys)
+        return all(map(self.figures.__contains__, keys))
+
+    def total(self, keys: Iterable[str]) -> int | Decimal:
+        return sum(map(self.figures.__getitem__, keys))
 
     def finding(self, rule: Rule, keys: Iterable[str], expected: object = None, actual: object = None,
                 **fields: object) -> Finding:
@@ -65,19 +69,25 @@ def _show(value: object) -> str:
     return str(value)
 
 
+@cache
+def _numeric_cells(fmt: FormatSpec) -> tuple[tuple[str, Callable[[object], object], bool], ...]:
+    cells = (*fmt.figure_cells(), *fmt.baseline_cells)
+    return tuple((c.key, to_money if c.kind == "money" else to_count, c.required)
+                 for c in cells if c.kind in ("count", "money"))
+
+
 def build_context(submission: Submission, profile: Profile, today: dt.date | None = None) -> Context:
     ctx = Context(submission.format, submission, profile, today=today or dt.date.today())
-    for cell in (*submission.format.figure_cells(), *submission.format.baseline_cells):
-        if cell.kind not in ("count", "money"):
+    values, figures, problems = submission.values, ctx.figures, ctx.problems
+    for key, convert, required in _numeric_cells(submission.format):
+        raw = values.get(key)
+        if not required and (raw is None or (isinstance(raw, str) and not raw.strip())):
             continue
-        raw = submission.values.get(cell.key)
-        if not cell.required and (raw is None or (isinstance(raw, str) and not raw.strip())):
-            continue
-        value = to_money(raw) if cell.kind == "money" else to_count(raw)
+        value = convert(raw)
         if isinstance(value, Problem):
-            ctx.problems[cell.key] = value
+            problems[key] = value
         else:
-            ctx.figures[cell.key] = value
+            figures[key] = value
     return ctx
 
 

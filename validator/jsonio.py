@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from decimal import Decimal
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -118,37 +119,34 @@ def load_json(path: str | Path) -> Submission:
     return submission_from_report(report_from_dict(parse_json_bytes(data, path.name), path.name), path.name)
 
 
-def _flatten(prefix: str, obj: Any, out: dict) -> None:
-    if isinstance(obj, dict):
-        for k, v in obj.items():
-            _flatten(f"{prefix}.{k}" if prefix else k, v, out)
-    else:
-        out[prefix] = obj
+def _attr_path(model: Any, path: tuple[str, ...]) -> Any:
+    for part in path:
+        if model is None:
+            return None
+        model = getattr(model, part)
+    return model
 
 
 def submission_from_report(model: Any, source: str = "JSON") -> Submission:
+    """The raw values of a validated report, read straight off the model (no dump: this is the
+    receiving office's hot path)."""
     fmt = get_format(model.format)
-    data = model.model_dump(mode="python")
-    values: dict[str, object] = {}
-    for cell in fmt.figure_cells():
-        root, *rest = cell.key.split(".")
-        node: Any = data[root]
-        for part in rest:
-            node = node[part]
-        values[cell.key] = node
-    values["body.name"] = data["body"]["name"]
-    values["body.type"] = data["body"]["type"]
-    values["body.region_code"] = data["body"]["region_code"]
-    values["year"] = data["year"]
-    values["published_on"] = data["published_on"]
-    for key, text in data["narrative"].items():
-        values[f"narrative.{key}"] = text
-    if data["last_year"] is not None:
-        flat: dict = {}
-        _flatten("last_year", data["last_year"], flat)
-        values.update({k: v for k, v in flat.items() if v is not None or k == "last_year.year"})
-    explanations = [Explanation(e["rule"], tuple(e["cells"]), e["text"]) for e in data["explanations"]]
+    values: dict[str, object] = {
+        cell.key: _attr_path(model, _split(cell.key))
+        for cell in fmt.cells
+    }
+    if model.last_year is not None:
+        for cell in fmt.baseline_cells:
+            value = _attr_path(model, _split(cell.key))
+            if value is not None or cell.key == "last_year.year":
+                values[cell.key] = value
+    explanations = [Explanation(e.rule, tuple(e.cells), e.text) for e in model.explanations]
     return Submission(fmt, values, source, explanations, origin="json")
+
+
+@cache
+def _split(key: str) -> tuple[str, ...]:
+    return tuple(key.split("."))
 
 
 def _nest(flat: dict[str, Any]) -> dict:

@@ -35,20 +35,15 @@ _MONEY_TEXT = re.compile(r"^(0|[1-9][0-9]*)(\.[0-9]+)?$")
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 
 
-class JsonNumber(Decimal):
-    """A number as written in a JSON file (parsed exactly, but never accepted as an amount)."""
-
-
-def _strict_int(value: Any) -> Any:
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise ValueError("应为整数（JSON 中不带小数点的数字）")
-    return value
+class JsonNumber(str):
+    """A JSON number with a fraction or exponent, kept as its text: strict integer fields refuse
+    it, and amounts refuse it too (they must be strings), so no float ever carries a figure."""
 
 
 def _money_from_json(value: Any) -> Any:
-    if isinstance(value, Decimal) and not isinstance(value, JsonNumber):
+    if isinstance(value, Decimal):
         return value
-    if not isinstance(value, str) or not _MONEY_TEXT.match(value):
+    if isinstance(value, JsonNumber) or not isinstance(value, str) or not _MONEY_TEXT.match(value):
         raise ValueError("金额应写成字符串形式的非负十进制数，如 \"12.5\"（不能用 JSON 数字，以免精度丢失）")
     return Decimal(value)
 
@@ -70,7 +65,8 @@ def _text(value: Any) -> Any:
     return value
 
 
-Count = Annotated[int, BeforeValidator(_strict_int), Strict(), Field(ge=0, le=MAX_COUNT)]
+Count = Annotated[int, Strict(), Field(ge=0, le=MAX_COUNT)]
+Year = Annotated[int, Strict(), Field(ge=1000, le=9999)]
 Money = Annotated[
     Decimal,
     BeforeValidator(_money_from_json),
@@ -192,7 +188,7 @@ def report_model(fmt: FormatSpec) -> type[BaseModel]:
     last_year = create_model(
         "LastYear", __config__=_STRICT,
         __doc__="上年报告中历年核对所需的数字（由 xxgk new --from 带入，或在“上年数据”表填写）",
-        year=(int | None, Field(default=None, description="上年报告年度")),
+        year=(Year | None, Field(default=None, description="上年报告年度")),
         **{root: (_model_from_tree(f"LastYear{_camel(root)}", sub) | None, None)
            for root, sub in baseline.items()},
     )
@@ -204,7 +200,7 @@ def report_model(fmt: FormatSpec) -> type[BaseModel]:
         schema_version=(Literal[SCHEMA_VERSION], Field(description="本 JSON 结构的版本")),  # type: ignore[valid-type]
         generator=(Generator, Field(default_factory=lambda: Generator(name=GENERATOR, version=__version__))),
         body=(body, ...),
-        year=(int | None, Field(description="报告年度")),
+        year=(Year | None, Field(description="报告年度")),
         published_on=(dt.date | None, Field(default=None, description="发布日期")),
         **sections,
         narrative=(narrative, Field(default_factory=narrative)),

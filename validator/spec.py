@@ -140,8 +140,11 @@ class Rule:
     params: dict = field(default_factory=dict, hash=False, compare=False)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class FormatSpec:
+    """One report format. Compared and hashed by identity: formats are built once per process
+    (see :func:`validator.formats.get_format`), and caches keyed on them must stay cheap."""
+
     id: str
     name: str
     template_version: int

@@ -77,6 +77,8 @@ def _empty(raw: object) -> Problem:
 
 def to_count(raw: object) -> int | Problem:
     """A non-negative whole number of items (件)."""
+    if type(raw) is int and 0 <= raw <= MAX_COUNT:  # the common case (JSON, filled cells) first
+        return raw
     if _is_blank(raw) or (isinstance(raw, str) and _normalize_text(raw) in PLACEHOLDERS):
         return _empty(raw)
     if isinstance(raw, CellError):
