@@ -11,11 +11,8 @@ Skipped when soffice or python3-uno is missing -- except with ``CI=true``, where
 
 from __future__ import annotations
 
-import json
 import os
 import shutil
-import signal
-import subprocess
 import sys
 from html.parser import HTMLParser
 from pathlib import Path
@@ -25,46 +22,14 @@ import pytest
 from openpyxl.utils import get_column_letter
 
 from conftest import REPORT_NAMES, REPORTS, TEMPLATE
+from lo_session import require_libreoffice, run_driver
 from validator.workbook.styles import ERROR_FILL, WARNING_FILL
 
 pytestmark = pytest.mark.libreoffice
 
-DRIVER = Path(__file__).with_name("lo_driver.py")
-SYSTEM_PYTHON = "/usr/bin/python3"
 DRIVER_TIMEOUT = 120  # s, the whole module's LibreOffice session
 T3, T4, T2 = "表三", "表四", "表二"
 CF_FILLS = {ERROR_FILL.upper(), WARNING_FILL.upper()}
-
-
-# --------------------------------------------------------------------------- availability
-def _unavailable() -> str | None:
-    if shutil.which("soffice") is None:
-        return "LibreOffice not installed (no `soffice` on PATH)"
-    if not Path(SYSTEM_PYTHON).exists():
-        return f"{SYSTEM_PYTHON} not found (needed for python3-uno)"
-    try:
-        probe = subprocess.run([SYSTEM_PYTHON, "-c", "import uno"], capture_output=True, text=True,
-                               timeout=30, env=_clean_env())
-    except (OSError, subprocess.TimeoutExpired) as exc:
-        return f"{SYSTEM_PYTHON} -c 'import uno' failed: {exc}"
-    if probe.returncode != 0:
-        last = (probe.stderr.strip().splitlines() or ["?"])[-1]
-        return f"python3-uno not importable by {SYSTEM_PYTHON}: {last}"
-    return None
-
-
-def _clean_env() -> dict:
-    """The system interpreter must not pick up the venv's packages."""
-    return {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "PYTHONHOME", "VIRTUAL_ENV")}
-
-
-def _require_libreoffice() -> None:
-    reason = _unavailable()
-    if reason is None:
-        return
-    if os.environ.get("CI", "").lower() == "true":
-        pytest.fail(f"CI=true, so the LibreOffice tests must run, but: {reason}")
-    pytest.skip(reason)
 
 
 # --------------------------------------------------------------------------- HTML export
@@ -161,7 +126,7 @@ def _t3_row_sum(ws, row: int) -> int:
 @pytest.fixture(scope="module")
 def lo(tmp_path_factory, fmt):
     """Run every workbook through one LibreOffice; returns the driver's answer + parsed HTML."""
-    _require_libreoffice()
+    require_libreoffice()
     work = tmp_path_factory.mktemp("lo")
     check_cells = [[c.sheet, c.ref] for c in fmt.live_checks]
     targets = sorted({(c.sheet, c.target) for c in fmt.live_checks} | {(c.sheet, c.ref) for c in fmt.live_checks})
@@ -204,24 +169,11 @@ def lo(tmp_path_factory, fmt):
     for job in jobs:
         job["html"] = str(work / f"{job['name']}.html")
 
-    pidfile = work / "soffice.pid"
-    request = {"profile": str(work / "profile"), "pidfile": str(pidfile), "soffice": shutil.which("soffice"),
-               "connect_timeout": 60, "deadline": DRIVER_TIMEOUT - 10, "jobs": jobs}
-    try:
-        proc = subprocess.run([SYSTEM_PYTHON, str(DRIVER)], input=json.dumps(request, ensure_ascii=False),
-                              capture_output=True, text=True, timeout=DRIVER_TIMEOUT, env=_clean_env())
-    except subprocess.TimeoutExpired:
-        _kill_group(pidfile)
-        pytest.fail(f"lo_driver.py did not finish within {DRIVER_TIMEOUT} s")
-    if proc.returncode != 0:
-        _kill_group(pidfile)
-    assert proc.returncode == 0, f"lo_driver.py failed ({proc.returncode}):\n{proc.stderr}\n{proc.stdout}"
-    answer = json.loads(proc.stdout)
+    answer = run_driver(work, jobs, DRIVER_TIMEOUT)
     for job in jobs:
         res = answer["jobs"][job["name"]]
         res["html_cells"] = parse_html(Path(res["html"]))
         res["static_fills"] = static_fills(Path(job["file"]))
-    answer["pgid"] = int(pidfile.read_text())
     answer["sources"] = {
         "fenxi": openpyxl.load_workbook(REPORTS / "fenxi-zfb_2023.xlsx"),
         "huaian": huaian,
@@ -229,13 +181,6 @@ def lo(tmp_path_factory, fmt):
     }
     print(f"\n{answer.get('soffice')}: {len(jobs)} workbooks", file=sys.stderr)
     return answer
-
-
-def _kill_group(pidfile: Path) -> None:
-    try:
-        os.killpg(int(pidfile.read_text()), signal.SIGKILL)
-    except (OSError, ValueError):
-        pass
 
 
 def value(res: dict, sheet: str, ref: str):

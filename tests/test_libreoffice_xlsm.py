@@ -1,6 +1,6 @@
 """The macro template (.xlsm) in real LibreOffice: its VBA project, its buttons, a macro that runs.
 
-Same mechanism and policy as tests/test_libreoffice.py (whose helpers are reused): one helper
+Same mechanism and policy as tests/test_libreoffice.py (helpers in tests/lo_session.py): one helper
 script, tests/lo_driver.py, runs under the system python3, starts one headless soffice for this
 whole module and loads two builds of the .xlsm:
 
@@ -17,18 +17,15 @@ Skipped when soffice or python3-uno is missing -- except with ``CI=true``, where
 
 from __future__ import annotations
 
-import json
 import os
 import re
-import shutil
-import subprocess
 import sys
 from pathlib import Path
 
 import openpyxl
 import pytest
 from conftest import FIXTURES, ROOT
-from test_libreoffice import DRIVER, SYSTEM_PYTHON, _clean_env, _kill_group, _require_libreoffice
+from lo_session import require_libreoffice, run_driver
 
 from addin.build import BUTTON_SHEETS, BUTTONS, xlsm_bytes, xlwings_bas
 from addin.ovba.project import VbaModule
@@ -66,7 +63,7 @@ def vba_body(source: str) -> list[str]:
 # --------------------------------------------------------------------------- the session
 @pytest.fixture(scope="module")
 def lo(tmp_path_factory, fmt):
-    _require_libreoffice()
+    require_libreoffice()
     work = tmp_path_factory.mktemp("lo-xlsm")
     selftest_src = SELFTEST_BAS.read_text(encoding="ascii")
     shipped = work / "xxgk-template.xlsm"
@@ -83,20 +80,7 @@ def lo(tmp_path_factory, fmt):
          "read": [[MARKER_SHEET, MARKER_CELL]],
          "store": [{"file": str(saved), "filter": "Calc MS Excel 2007 XML"}]},
     ]
-    pidfile = work / "soffice.pid"
-    request = {"profile": str(work / "profile"), "pidfile": str(pidfile), "soffice": shutil.which("soffice"),
-               "connect_timeout": 60, "deadline": DRIVER_TIMEOUT - 10, "jobs": jobs}
-    try:
-        proc = subprocess.run([SYSTEM_PYTHON, str(DRIVER)], input=json.dumps(request, ensure_ascii=False),
-                              capture_output=True, text=True, timeout=DRIVER_TIMEOUT, env=_clean_env())
-    except subprocess.TimeoutExpired:
-        _kill_group(pidfile)
-        pytest.fail(f"lo_driver.py did not finish within {DRIVER_TIMEOUT} s")
-    if proc.returncode != 0:
-        _kill_group(pidfile)
-    assert proc.returncode == 0, f"lo_driver.py failed ({proc.returncode}):\n{proc.stderr}\n{proc.stdout}"
-    answer = json.loads(proc.stdout)
-    answer["pgid"] = int(pidfile.read_text())
+    answer = run_driver(work, jobs, DRIVER_TIMEOUT)
     answer["files"] = {"xlsm": shipped, "selftest": selftest, "saved": saved}
     answer["selftest_src"] = selftest_src
     print(f"\n{answer.get('soffice')}: {len(jobs)} macro workbooks; soffice log: {answer['log'].strip()!r}",
