@@ -14,6 +14,8 @@ import openpyxl
 import pytest
 from conftest import REPORT_NAMES, REPORTS, run_cli
 
+from validator.formats import get_format
+
 ARITHMETIC = ("VAL-", "T2-", "T3-", "T4-")
 
 
@@ -225,3 +227,12 @@ def test_bad_profiles_are_refused_clearly(tmp_path, text, needle):
     profile.write_text(text, encoding="utf-8")
     result = run_cli("check", REPORTS / "fenxi-zfb_2023.xlsx", "--profile", profile)
     assert result.code == 2 and needle in result.err and "Traceback" not in result.err
+
+
+def test_new_workbook_is_not_flagged_before_staff_fill_it(tmp_path):
+    out = tmp_path / "next.xlsx"
+    assert run_cli("new", "--from", REPORTS / "fenxi-zfb_2023.source.json", "-o", out).code == 0
+    wb = openpyxl.load_workbook(out)
+    assert wb["封面"]["B13"].value == "未校验"
+    assert wb["校验结果"]["B4"].value is None
+    assert all(wb[c.sheet][c.ref].comment is None for c in get_format().cells)

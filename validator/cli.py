@@ -201,7 +201,7 @@ def cmd_fill(args) -> int:
 
 
 def cmd_new(args) -> int:
-    from validator.engine import validate
+    from validator.engine import with_baseline
     from validator.jsonio import load_json
     from validator.submission import Submission
     from validator.values import to_year
@@ -215,11 +215,8 @@ def cmd_new(args) -> int:
     values["year"] = year + 1 if year is not None else None
     for this_key, last_key in fmt.carry_over:
         values[this_key] = last.values.get(last_key)
-    values["last_year.year"] = year
-    for key in fmt.baseline_keys:
-        values[f"last_year.{key}"] = last.values.get(key)
-    submission = Submission(fmt, values, Path(args.out).name)
-    fill_workbook(submission, validate(submission), args.out)
+    submission = with_baseline(Submission(fmt, values, Path(args.out).name), last)
+    fill_workbook(submission, None, args.out)
     print(f"已生成 {values['year']} 年度工作簿：{args.out}（已带入上年结转和上年数据）")
     return EXIT_OK
 

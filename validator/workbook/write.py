@@ -116,8 +116,9 @@ def write_status(wb, fmt: FormatSpec, report: ValidationReport) -> None:
     _set_text(wb[sheet][ref], report.summary_zh())
 
 
-def fill_workbook(submission: Submission, report: ValidationReport, out: str | Path) -> None:
-    """A new workbook from the template with the submission's values and 校验结果 filled in."""
+def fill_workbook(submission: Submission, report: ValidationReport | None, out: str | Path) -> None:
+    """A new workbook from the template with the submission's values; with a report, its marks
+    and 校验结果 too (``None`` for a workbook staff have yet to fill: nothing to flag)."""
     import openpyxl
 
     from validator.workbook.build import template_bytes
@@ -125,9 +126,10 @@ def fill_workbook(submission: Submission, report: ValidationReport, out: str | P
     fmt = submission.format
     wb = openpyxl.load_workbook(io.BytesIO(template_bytes(fmt)))
     write_values(wb, submission)
-    mark_findings(wb, fmt, report)
-    write_results(wb, fmt, report, submission.explanations)
-    write_status(wb, fmt, report)
+    if report is not None:
+        mark_findings(wb, fmt, report)
+        write_results(wb, fmt, report, submission.explanations)
+        write_status(wb, fmt, report)
     atomic_write(out, wb.save)
 
 
