@@ -38,7 +38,9 @@ class Context:
 
     @property
     def year(self) -> int | None:
-        return to_year(self.raw("year"))
+        """The report year if it is a calendar year date arithmetic can use (META-YEAR judges it)."""
+        year = to_year(self.raw("year"))
+        return year if year is not None and 1 <= year <= 9998 else None
 
     @property
     def body_type(self) -> str:

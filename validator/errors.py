@@ -15,5 +15,13 @@ class UnusableInput(Exception):
         super().__init__(f"{where}：{message}" if where else message)
 
 
+class CannotWrite(UnusableInput):
+    """An output file could not be written (disk full, no permission, no such folder…).
+
+    Exit code 2 like unusable input: the cause is outside this tool and staff can act on it.
+    The previous file at the target path, if any, is left exactly as it was.
+    """
+
+
 class ExportRefused(Exception):
     """Export stopped because 错误 findings remain (exit code 1)."""

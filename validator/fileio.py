@@ -2,36 +2,106 @@
 
 from __future__ import annotations
 
+import errno
 import os
+import stat
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
+from validator.errors import CannotWrite
+
+_REASONS = {
+    getattr(errno, code): reason
+    for code, reason in (
+        ("ENOSPC", "磁盘已满"), ("EDQUOT", "超出磁盘配额"), ("EACCES", "没有权限"), ("EPERM", "没有权限"),
+        ("EROFS", "磁盘只读"), ("ENOENT", "文件夹不存在"), ("ENOTDIR", "文件夹不存在"),
+        ("ENAMETOOLONG", "文件名过长"), ("EISDIR", "这是一个文件夹"),
+    )
+    if hasattr(errno, code)
+}
+
+
+def _write_bytes(tmp: str, data: bytes) -> None:
+    with open(tmp, "wb") as fh:
+        fh.write(data)
+
 
 def atomic_write_bytes(path: str | Path, data: bytes) -> None:
-    atomic_write(path, lambda tmp: Path(tmp).write_bytes(data))
+    atomic_write(path, lambda tmp: _write_bytes(tmp, data))
+
+
+def _mode_for(path: Path) -> int:
+    """Keep the mode of the file being replaced; a new file gets the usual 0666 & ~umask
+    (mkstemp's 0600 would make exported reports unreadable to colleagues on a shared folder)."""
+    try:
+        return stat.S_IMODE(path.stat().st_mode)
+    except OSError:
+        umask = os.umask(0)
+        os.umask(umask)
+        return 0o666 & ~umask
+
+
+def _fsync_folder(folder: Path) -> None:
+    if os.name != "posix":
+        return
+    try:
+        fd = os.open(folder, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
+
+
+def cannot_write(path: str | Path, exc: OSError) -> CannotWrite:
+    """The Chinese message for an OSError met while writing ``path``."""
+    reason = _REASONS.get(exc.errno or 0, "磁盘已满或没有权限")
+    detail = f"：{exc.strerror}" if exc.strerror else ""
+    return CannotWrite(f"无法写入（{reason}{detail}）；原有文件未被改动", where=str(path))
 
 
 def atomic_write(path: str | Path, write: Callable[[str], object]) -> None:
-    """Call `write(tmp_path)` for a temp file in the target's folder, then rename it over `path`."""
+    """Call `write(tmp_path)` for a temp file in the target's folder, then rename it over `path`.
+
+    On any failure the temp file is removed and the target left as it was; an OSError
+    (disk full, no permission, missing folder…) becomes :class:`CannotWrite` (exit code 2).
+    """
     path = Path(path)
+    if path.is_dir():
+        raise CannotWrite("这是一个文件夹，请给出输出文件名", where=str(path))
     folder = path.parent if str(path.parent) else Path(".")
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=folder)
-    os.close(fd)
+    tmp: str | None = None
     try:
+        # a short temp name: a long target name (up to 255 bytes) must still leave room for it
+        fd, tmp = tempfile.mkstemp(prefix=".xxgk-", suffix=".tmp", dir=folder)
+        os.close(fd)
         write(tmp)
+        os.chmod(tmp, _mode_for(path))
         with open(tmp, "rb+") as fh:
             os.fsync(fh.fileno())
         os.replace(tmp, path)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except FileNotFoundError:
-            pass
-        raise
+        tmp = None
+        _fsync_folder(folder)
+    except OSError as exc:
+        raise cannot_write(path, exc) from exc
+    finally:
+        if tmp is not None:
+            try:
+                os.unlink(tmp)
+            except OSError:
+                pass
 
 
-_WINDOWS_RESERVED = {"CON", "PRN", "AUX", "NUL", *(f"COM{i}" for i in range(1, 10)), *(f"LPT{i}" for i in range(1, 10))}
+_WINDOWS_RESERVED = {
+    "CON", "PRN", "AUX", "NUL", "CONIN$", "CONOUT$",
+    *(f"{dev}{n}" for dev in ("COM", "LPT") for n in (*"123456789", "¹", "²", "³")),
+}
+_MAX_NAME_BYTES = 200
+"""UTF-8 bytes of a whole file name: Linux and macOS allow 255, and Chinese takes 3 bytes a character."""
 
 
 def safe_filename(stem: str, suffix: str, max_length: int = 100) -> str:
@@ -40,8 +110,11 @@ def safe_filename(stem: str, suffix: str, max_length: int = 100) -> str:
     import unicodedata
 
     name = unicodedata.normalize("NFC", stem)
-    name = re.sub(r'[<>:"/\\|?*\x00-\x1f\x7f]', "_", name)
+    name = re.sub(r'[<>:"/\\|?*\x00-\x1f\x7f\ud800-\udfff]', "_", name)
     name = name.strip(" .") or "报告"
-    if name.split(".")[0].upper() in _WINDOWS_RESERVED:
+    if name.split(".")[0].strip(" ").upper() in _WINDOWS_RESERVED:
         name = "_" + name
-    return name[:max_length].rstrip(" .") + suffix
+    name = name[:max_length]
+    while len((name + suffix).encode("utf-8", "surrogatepass")) > _MAX_NAME_BYTES:
+        name = name[:-1]
+    return (name.rstrip(" .") or "报告") + suffix

@@ -24,18 +24,40 @@ _PYDANTIC_ZH = {
     "extra_forbidden": "不认识的字段（本格式没有这一项）",
     "int_type": "应为整数",
     "int_parsing": "应为整数",
+    "int_from_float": "应为整数（不能带小数点）",
+    "int_parsing_size": "数字过大",
     "bool_type": "应为 true 或 false",
+    "bool_parsing": "应为 true 或 false",
     "string_type": "应为字符串",
+    "string_too_long": "文字过长",
+    "string_unicode": "文字中含有无效的 Unicode 字符",
     "greater_than_equal": "不能为负数",
+    "greater_than": "数字过小",
     "less_than_equal": "数字过大",
+    "less_than": "数字过大",
     "literal_error": "取值不在允许范围内",
     "date_from_datetime_parsing": "应为日期，如 2024-01-29",
+    "date_from_datetime_inexact": "应为日期，如 2024-01-29（不带时间）",
     "date_parsing": "应为日期，如 2024-01-29",
     "date_type": "应为日期，如 2024-01-29",
     "model_type": "应为 JSON 对象",
+    "model_attributes_type": "应为 JSON 对象",
+    "dict_type": "应为 JSON 对象",
     "list_type": "应为数组",
+    "too_long": "项目过多",
+    "decimal_type": "应为字符串形式的十进制数",
+    "decimal_parsing": "应为字符串形式的十进制数",
     "value_error": "取值无效",
 }
+_MAX_INT_DIGITS = 4300  # Python's own limit for int("…") (sys.get_int_max_str_digits)
+MAX_LIST_ITEMS = 5000
+"""Explanations and findings in one report: one per (rule, cells), and the format has about
+230 cells; checked before the model builds an object for each (a 48 MB file of a million
+explanations took 13 s and 1.2 GB)."""
+MAX_CELLS_PER_ITEM = 1000
+MAX_JSON_OBJECTS = 100_000
+"""JSON objects ({…}) in one file, counted while parsing: a report has about 60, plus a few per
+finding; a file of a million small objects stops here instead of filling memory."""
 
 
 def _unique_keys(pairs: list[tuple[str, Any]]) -> dict:
@@ -51,16 +73,60 @@ def _reject_constant(name: str) -> Any:
     raise UnusableInput(f"JSON 中含有 {name}，这不是合法的数字")
 
 
+def _position(text: str, index: int) -> str:
+    line = text.count("\n", 0, index) + 1
+    return f"第 {line} 行第 {index - (text.rfind(chr(10), 0, index) + 1) + 1} 列"
+
+
+def _lone_surrogate_path(obj: Any) -> str | None:
+    """The JSON path of the first key or string holding a lone UTF-16 surrogate (``"\\ud800"``):
+    valid JSON, but no UTF-8 file, workbook or output can hold it."""
+    stack: list[tuple[str, Any]] = [("", obj)]
+    while stack:
+        path, node = stack.pop()
+        if isinstance(node, dict):
+            for key, value in node.items():
+                sub = f"{path}.{key}" if path else str(key)
+                if not key.isascii():
+                    try:
+                        key.encode("utf-8")
+                    except UnicodeEncodeError:
+                        return path or "（顶层）"
+                stack.append((sub, value))
+        elif isinstance(node, list):
+            stack.extend((f"{path}.{i}" if path else str(i), v) for i, v in enumerate(node))
+        elif isinstance(node, str) and not node.isascii():
+            try:
+                node.encode("utf-8")
+            except UnicodeEncodeError:
+                return path or "（顶层）"
+    return None
+
+
 def parse_json_bytes(data: bytes, source: str = "JSON") -> dict:
-    """Strict JSON: UTF-8 (a BOM is tolerated), no duplicate keys, no NaN/Infinity, floats exact."""
+    """Strict JSON: UTF-8 (a BOM is tolerated), no duplicate keys, no NaN/Infinity, floats exact,
+    no lone surrogates, at most 50 MB."""
+    import re
+
+    if len(data) > MAX_JSON_BYTES:
+        raise UnusableInput(f"文件过大（{len(data) // 1024 // 1024} MB），年度报告 JSON 不应超过 50 MB", where=source)
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         raise UnusableInput(f"文件不是 UTF-8 编码（第 {exc.start} 字节处无法解码）", where=source) from None
+    objects = 0
+
+    def unique_keys(pairs: list[tuple[str, Any]]) -> dict:
+        nonlocal objects
+        objects += 1
+        if objects > MAX_JSON_OBJECTS:
+            raise UnusableInput(f"JSON 中的对象（{{…}}）超过 {MAX_JSON_OBJECTS} 个，不是一份年度报告")
+        return _unique_keys(pairs)
+
     try:
         from validator.model import JsonNumber
 
-        obj = json.loads(text, object_pairs_hook=_unique_keys, parse_constant=_reject_constant,
+        obj = json.loads(text, object_pairs_hook=unique_keys, parse_constant=_reject_constant,
                          parse_float=JsonNumber)
     except UnusableInput as exc:
         raise UnusableInput(str(exc), where=source) from None
@@ -68,18 +134,69 @@ def parse_json_bytes(data: bytes, source: str = "JSON") -> dict:
         raise UnusableInput(f"不是有效的 JSON（第 {exc.lineno} 行第 {exc.colno} 列：{exc.msg}）", where=source) from None
     except RecursionError:
         raise UnusableInput("JSON 嵌套层数过深", where=source) from None
+    except MemoryError:
+        raise UnusableInput("JSON 过大，内存不足，无法读取", where=source) from None
+    except ValueError:  # int("…") refuses more than 4300 digits
+        long = re.search(r"\d{%d,}" % (_MAX_INT_DIGITS + 1), text)
+        at = f"（{_position(text, long.start())}）" if long else ""
+        raise UnusableInput(f"JSON 中有位数过多的数字{at}，件数最多 15 位", where=source) from None
     if not isinstance(obj, dict):
         raise UnusableInput("JSON 顶层应为对象（{…}）", where=source)
+    if re.search(r"\\u[dD][89a-fA-F]", text):
+        bad = _lone_surrogate_path(obj)
+        if bad is not None:
+            raise UnusableInput(f"{bad}：文字中含有无效的 Unicode 字符（不成对的代理项 \\uD800–\\uDFFF）", where=source)
     return obj
+
+
+def _shown(value: Any, limit: int = 40) -> str:
+    from validator.model import JsonNumber
+
+    if isinstance(value, (JsonNumber, Decimal)):  # a number as written in the file
+        text = str(value)
+    else:
+        text = json.dumps(value, ensure_ascii=False, default=str)
+    return text if len(text) <= limit else text[:limit] + "…"
 
 
 def _format_of(obj: dict, source: str) -> FormatSpec:
     fmt_id = obj.get("format")
-    if fmt_id not in known_formats():
+    if not isinstance(fmt_id, str) or fmt_id not in known_formats():
         raise UnusableInput(
-            f"“format”为 {json.dumps(fmt_id, ensure_ascii=False)}，本工具只认识 {'、'.join(known_formats())}",
+            f"“format”为 {_shown(fmt_id)}，本工具只认识 {'、'.join(known_formats())}",
             where=source)
     return get_format(fmt_id)
+
+
+def _reason(err: dict) -> str:
+    kind, ctx = err["type"], err.get("ctx") or {}
+    if kind == "value_error":
+        return str(ctx.get("error", err["msg"]))
+    if kind == "greater_than_equal" and ctx.get("ge") not in (None, 0):
+        reason = f"不能小于 {ctx['ge']}"
+    elif kind == "less_than_equal" and "le" in ctx:
+        reason = f"数字过大（不能超过 {ctx['le']}）"
+    else:
+        reason = _PYDANTIC_ZH.get(kind, f"取值无效（{err['msg']}）")
+    value = err.get("input")
+    if kind not in ("missing", "extra_forbidden") and (value is None or isinstance(value, (str, int, float))):
+        reason += f"，现为 {_shown(value)}"
+    return reason
+
+
+def _check_list_sizes(obj: dict, source: str) -> None:
+    validation = obj.get("validation")
+    lists = [("explanations", obj.get("explanations")),
+             ("validation.findings", validation.get("findings") if isinstance(validation, dict) else None)]
+    for path, items in lists:
+        if not isinstance(items, list):
+            continue
+        if len(items) > MAX_LIST_ITEMS:
+            raise UnusableInput(f"{path}：共 {len(items)} 项，超过上限 {MAX_LIST_ITEMS}（每个提示最多一条）", where=source)
+        for i, item in enumerate(items):
+            cells = item.get("cells") if isinstance(item, dict) else None
+            if isinstance(cells, list) and len(cells) > MAX_CELLS_PER_ITEM:
+                raise UnusableInput(f"{path}.{i}.cells：共 {len(cells)} 项，超过上限 {MAX_CELLS_PER_ITEM}", where=source)
 
 
 def report_from_dict(obj: dict, source: str = "JSON") -> Any:
@@ -91,18 +208,16 @@ def report_from_dict(obj: dict, source: str = "JSON") -> Any:
     fmt = _format_of(obj, source)
     if obj.get("schema_version") != SCHEMA_VERSION:
         raise UnusableInput(
-            f"“schema_version”为 {json.dumps(obj.get('schema_version'), ensure_ascii=False)}，"
+            f"“schema_version”为 {_shown(obj.get('schema_version'))}，"
             f"本版本工具读取的是 {SCHEMA_VERSION}", where=source)
+    _check_list_sizes(obj, source)
     try:
         return report_model(fmt).model_validate(obj)
     except ValidationError as exc:
         lines = []
-        for err in exc.errors()[:20]:
+        for err in exc.errors(include_url=False)[:20]:
             path = ".".join(str(p) for p in err["loc"])
-            reason = _PYDANTIC_ZH.get(err["type"], err["msg"])
-            if err["type"] == "value_error":
-                reason = str(err.get("ctx", {}).get("error", err["msg"]))
-            lines.append(f"  {path}：{reason}")
+            lines.append(f"  {path}：{_reason(err)}")
         more = f"\n  ……共 {exc.error_count()} 处" if exc.error_count() > 20 else ""
         raise UnusableInput("JSON 内容不符合格式：\n" + "\n".join(lines) + more, where=source) from None
 
@@ -110,10 +225,13 @@ def report_from_dict(obj: dict, source: str = "JSON") -> Any:
 def load_json(path: str | Path) -> Submission:
     path = Path(path)
     try:
+        if path.exists() and not path.is_file():
+            raise UnusableInput("不是文件", where=str(path))
         size = path.stat().st_size
         if size > MAX_JSON_BYTES:
             raise UnusableInput(f"文件过大（{size // 1024 // 1024} MB），年度报告 JSON 不应超过 50 MB", where=path.name)
-        data = path.read_bytes()
+        with path.open("rb") as fh:
+            data = fh.read(MAX_JSON_BYTES + 1)  # the size may have changed since stat()
     except OSError as exc:
         raise UnusableInput(f"无法读取文件：{exc.strerror or exc}", where=str(path)) from None
     return submission_from_report(report_from_dict(parse_json_bytes(data, path.name), path.name), path.name)
@@ -131,10 +249,8 @@ def submission_from_report(model: Any, source: str = "JSON") -> Submission:
     """The raw values of a validated report, read straight off the model (no dump: this is the
     receiving office's hot path)."""
     fmt = get_format(model.format)
-    values: dict[str, object] = {
-        cell.key: _attr_path(model, _split(cell.key))
-        for cell in fmt.cells
-    }
+    keys, getter = _cell_getter(fmt)
+    values: dict[str, object] = dict(zip(keys, getter(model)))
     if model.last_year is not None:
         for cell in fmt.baseline_cells:
             value = _attr_path(model, _split(cell.key))
@@ -149,6 +265,15 @@ def _split(key: str) -> tuple[str, ...]:
     return tuple(key.split("."))
 
 
+@cache
+def _cell_getter(fmt: FormatSpec) -> tuple[tuple[str, ...], Any]:
+    """One C-level getter for every cell's dotted path (sections always present)."""
+    from operator import attrgetter
+
+    keys = tuple(c.key for c in fmt.cells)
+    return keys, attrgetter(*keys)
+
+
 def _nest(flat: dict[str, Any]) -> dict:
     out: dict = {}
     for key, value in flat.items():
@@ -160,6 +285,13 @@ def _nest(flat: dict[str, Any]) -> dict:
     return out
 
 
+def _model_year(raw: object) -> int | None:
+    """A year the JSON can carry (four digits); anything else is already a META-YEAR/XY-YEAR
+    finding and travels as null in a forced export."""
+    year = to_year(raw)
+    return year if year is not None and 1000 <= year <= 9999 else None
+
+
 def report_to_model(submission: Submission, validation: ValidationReport | None) -> Any:
     """The normalized model of a submission; unreadable cells become null (see findings)."""
     from validator.model import SCHEMA_VERSION, report_model
@@ -169,7 +301,7 @@ def report_to_model(submission: Submission, validation: ValidationReport | None)
     raw = submission.values
     body_type = to_text(raw.get("body.type")).strip()
     region = to_text(raw.get("body.region_code")).strip()
-    year = to_year(raw.get("year"))
+    year = _model_year(raw.get("year"))
     data: dict[str, Any] = {
         "format": fmt.id,
         "schema_version": SCHEMA_VERSION,
@@ -188,7 +320,7 @@ def report_to_model(submission: Submission, validation: ValidationReport | None)
     }
     if submission.has_baseline():
         baseline = {c.key: ctx.figures.get(c.key) for c in fmt.baseline_cells if c.kind == "count"}
-        baseline["last_year.year"] = to_year(raw.get("last_year.year"))
+        baseline["last_year.year"] = _model_year(raw.get("last_year.year"))
         data["last_year"] = _nest(baseline)["last_year"]
     data["explanations"] = [
         {"rule": e.rule, "cells": list(e.keys), "text": normalize_newlines(e.text)}

@@ -28,7 +28,7 @@ from pydantic import (
 
 from validator import GENERATOR, __version__
 from validator.spec import CellSpec, FormatSpec
-from validator.values import MAX_COUNT, MAX_MONEY_DIGITS, canonical_decimal, normalize_newlines
+from validator.values import MAX_COUNT, canonical_decimal, normalize_newlines
 
 SCHEMA_VERSION = "1.0"
 _MONEY_TEXT = re.compile(r"^(0|[1-9][0-9]*)(\.[0-9]+)?$")
@@ -51,10 +51,7 @@ def _money_from_json(value: Any) -> Any:
 def _money_check(value: Decimal) -> Decimal:
     if not value.is_finite() or value < 0:
         raise ValueError("金额应为非负数")
-    value = canonical_decimal(value)
-    if len(value.as_tuple().digits) > MAX_MONEY_DIGITS:
-        raise ValueError("金额有效数字不能超过 15 位")
-    return value
+    return canonical_decimal(value)  # ValueError past 15 significant digits
 
 
 def _text(value: Any) -> Any:
@@ -70,6 +67,7 @@ Year = Annotated[int, Strict(), Field(ge=1000, le=9999)]
 Money = Annotated[
     Decimal,
     BeforeValidator(_money_from_json),
+    AfterValidator(_money_check),
     PlainSerializer(lambda d: format(d, "f"), return_type=str, when_used="json"),
     WithJsonSchema({"type": "string", "pattern": _MONEY_TEXT.pattern, "description": "万元，十进制字符串"}),
 ]

@@ -12,7 +12,7 @@ import math
 import re
 import unicodedata
 from dataclasses import dataclass
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 MAX_COUNT = 10**15 - 1
 """Excel keeps 15 significant digits; a larger count could not survive the workbook."""
@@ -152,24 +152,35 @@ def to_money(raw: object) -> Decimal | Problem:
         return Problem("VAL-FEE", display(raw))
     if value < 0:
         return Problem("VAL-FEE", display(raw), "；金额不能为负数")
-    value = canonical_decimal(value)
-    if len(value.as_tuple().digits) > MAX_MONEY_DIGITS:
+    try:
+        return canonical_decimal(value)
+    except ValueError:
         return Problem("VAL-FEE", display(raw), "；有效数字超过 15 位，Excel 无法精确保存")
-    return value
 
 
 def canonical_decimal(value: Decimal) -> Decimal:
-    """One spelling per amount: no trailing zeros, no exponent (0.50 -> 0.5, 1E+2 -> 100)."""
-    try:
-        value = value.normalize()
-    except InvalidOperation:  # pragma: no cover - finite decimals always normalize
-        return value
-    if value == 0:
-        return Decimal(0)
+    """One spelling per amount: no trailing zeros, no exponent (0.50 -> 0.5, 1E+2 -> 100).
+
+    Works on the digits, not through a decimal context, so nothing is ever rounded; raises
+    ValueError for more than MAX_MONEY_DIGITS significant digits (Excel keeps 15).
+    """
     sign, digits, exp = value.as_tuple()
+    if not isinstance(exp, int):
+        raise ValueError("不是有限的数")
+    kept = list(digits)
+    while len(kept) > 1 and kept[0] == 0:
+        kept.pop(0)
+    while exp < 0 and len(kept) > 1 and kept[-1] == 0:
+        kept.pop()
+        exp += 1
+    if not any(kept):
+        return Decimal(0)
+    if len(kept) + max(exp, 0) > MAX_MONEY_DIGITS:
+        raise ValueError(f"有效数字超过 {MAX_MONEY_DIGITS} 位")
     if exp > 0:
-        value = value.quantize(Decimal(1))
-    return value
+        kept += [0] * exp
+        exp = 0
+    return Decimal((sign, tuple(kept), exp))
 
 
 def to_year(raw: object) -> int | None:

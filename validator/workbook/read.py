@@ -5,12 +5,25 @@ a file into one value grid per sheet (openpyxl, read-only, cached formula result
 :func:`submission_from_grids` checks the grids are our template of a known version and
 picks every cell by the format data. The xlwings entry point builds the same grids from
 ``sheet.range(...).value`` and calls the second step.
+
+Every file is untrusted (submissions travel between offices), so before openpyxl sees it
+:func:`check_workbook_file` looks at it from outside: size, what kind of file it is (an old
+.xls and a password-protected workbook are both OLE compound files; their directories tell
+them apart), and the zip's central directory, whose declared sizes bound everything
+``zipfile`` will ever decompress. The limits below are far above any real workbook: the
+template's largest part is about 36 KB and all its parts together about 120 KB.
+XML is parsed by openpyxl through defusedxml (a runtime dependency): DTDs with entities,
+external entities and the like are refused, never expanded.
 """
 
 from __future__ import annotations
 
+import posixpath
+import struct
 import unicodedata
+import warnings
 import zipfile
+import zlib
 from pathlib import Path
 
 from validator.errors import UnusableInput
@@ -20,9 +33,28 @@ from validator.submission import Explanation, Submission
 from validator.values import CellError
 
 Grid = list[list[object]]
-MAX_WORKBOOK_BYTES = 50 * 1024 * 1024
+MiB = 1024 * 1024
+MAX_WORKBOOK_BYTES = 50 * MiB
+"""The file itself."""
+MAX_ZIP_PARTS = 1000
+"""Parts (zip entries) in the workbook; the template has 17, a workbook saved by Excel some 25."""
+MAX_ZIP_DIRECTORY_BYTES = 1 * MiB
+"""The zip's central directory, checked from the end record before ``zipfile`` parses it."""
+MAX_PART_BYTES = 64 * MiB
+"""One part, uncompressed (the template's largest is about 36 KB)."""
+MAX_TOTAL_BYTES = 128 * MiB
+"""All parts together, uncompressed (the template: about 120 KB)."""
+MAX_XML_RATIO = 200
+"""Compression ratio of an XML part above 1 MiB; real sheets compress about 10:1."""
+MAX_EDIT_SHEET_BYTES = 16 * MiB
+"""Worksheet XML in a workbook loaded whole for editing (``--annotate``): openpyxl then keeps
+every cell as an object (about 0.5 KB each), so 16 MB of XML is already some 300 MB of memory."""
 MAX_RESULT_ROWS = 5000
+_DTD_SCAN_BYTES = 64 * 1024
 _OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+_ENCRYPTED_MSG = "设置了打开密码，请在 Excel 中取消密码后另存为 .xlsx"
+_XLS_MSG = "这是旧版 .xls 文件，请在 Excel 中另存为 .xlsx"
+_UNSAFE_XML_MSG = "含有不安全的 XML 内容（DTD 或实体声明），已拒绝读取；请在 Excel 中重新保存，或联系报送单位"
 
 
 def cell_value(grid: Grid, ref: str) -> object:
@@ -51,38 +83,309 @@ def sheet_extent(fmt: FormatSpec) -> dict[str, tuple[int, int]]:
     return ext
 
 
-def _check_file(path: Path) -> None:
+# --------------------------------------------------------------------------- OLE compound files
+
+
+def compound_file_names(path: Path) -> set[str]:
+    """The entry names in an [MS-CFB] compound file's directory (stdlib only).
+
+    Follows the header's directory start sector through the FAT; FAT sectors come from the
+    header's 109 DIFAT slots and the DIFAT chain. Raises ValueError on anything malformed;
+    every loop is bounded by the file's sector count.
+    """
+    with path.open("rb") as fh:
+        fh.seek(0, 2)
+        file_size = fh.tell()
+        fh.seek(0)
+        header = fh.read(512)
+        if len(header) < 512 or header[:8] != _OLE_MAGIC:
+            raise ValueError("not a compound file")
+        major, byte_order, shift = struct.unpack_from("<HHH", header, 26)
+        if byte_order != 0xFFFE or (major, shift) not in ((3, 9), (4, 12)):
+            raise ValueError("unsupported compound-file header")
+        size = 1 << shift
+        ids = size // 4
+        n_fat, first_dir = struct.unpack_from("<II", header, 44)
+        first_difat, n_difat = struct.unpack_from("<II", header, 68)
+        n_sectors = file_size // size
+        if n_fat > n_sectors:
+            raise ValueError("FAT larger than the file")
+
+        def sector(number: int) -> bytes:
+            if number >= n_sectors:
+                raise ValueError("sector beyond the end of the file")
+            fh.seek((number + 1) * size)
+            data = fh.read(size)
+            if len(data) < size:
+                raise ValueError("truncated sector")
+            return data
+
+        difat = list(struct.unpack_from("<109I", header, 76))
+        number = first_difat
+        for _ in range(min(n_difat, n_sectors)):
+            if number >= 0xFFFFFFFA or len(difat) >= n_fat:
+                break
+            values = struct.unpack(f"<{ids}I", sector(number))
+            difat += values[:-1]
+            number = values[-1]
+        fat_sectors = difat[:n_fat]
+
+        def next_sector(number: int) -> int:
+            index = number // ids
+            if index >= len(fat_sectors):
+                raise ValueError("sector outside the FAT")
+            return struct.unpack_from("<I", sector(fat_sectors[index]), (number % ids) * 4)[0]
+
+        names: set[str] = set()
+        seen: set[int] = set()
+        number = first_dir
+        while number < 0xFFFFFFFA:
+            if number in seen or len(seen) > n_sectors:
+                raise ValueError("directory chain loops")
+            seen.add(number)
+            block = sector(number)
+            for offset in range(0, size, 128):
+                name_len, kind = struct.unpack_from("<HB", block, offset + 64)
+                if kind in (1, 2, 5) and 2 <= name_len <= 64 and name_len % 2 == 0:
+                    names.add(block[offset:offset + name_len - 2].decode("utf-16-le", "replace"))
+            number = next_sector(number)
+        return names
+
+
+def _compound_file_message(path: Path) -> str:
+    try:
+        names = {n.casefold() for n in compound_file_names(path)}
+    except (ValueError, OSError, struct.error):
+        names = set()
+    if {"encryptedpackage", "encryptioninfo"} & names:
+        return _ENCRYPTED_MSG
+    if {"workbook", "book"} & names:
+        return _XLS_MSG
+    return "这是旧版 .xls 文件或设置了打开密码的工作簿；请在 Excel 中取消密码并另存为 .xlsx 后再试"
+
+
+# --------------------------------------------------------------------------- zip checks
+
+
+def _zip_directory_size(fh, file_size: int) -> tuple[int, int] | None:
+    """(entries, central-directory bytes) from the end record (and its ZIP64 record), or None."""
+    tail_len = min(file_size, 22 + 0xFFFF)
+    fh.seek(file_size - tail_len)
+    tail = fh.read(tail_len)
+    pos = tail.rfind(b"PK\x05\x06")
+    if pos < 0 or pos + 22 > len(tail):
+        return None
+    entries, cd_size = struct.unpack_from("<HI", tail, pos + 10)
+    if pos >= 20 and tail[pos - 20:pos - 16] == b"PK\x06\x07":
+        (offset,) = struct.unpack_from("<Q", tail, pos - 12)
+        if offset < file_size:
+            fh.seek(offset)
+            record = fh.read(56)
+            if len(record) == 56 and record[:4] == b"PK\x06\x06":
+                entries, cd_size = struct.unpack_from("<QQ", record, 32)
+    return entries, cd_size
+
+
+def _sheet_parts(z: zipfile.ZipFile) -> dict[str, str]:
+    """Best effort: part name -> sheet name, for messages."""
+    from defusedxml.ElementTree import fromstring
+
+    try:
+        names = {i.filename: i for i in z.infolist()}
+        wb_info, rels_info = names.get("xl/workbook.xml"), names.get("xl/_rels/workbook.xml.rels")
+        if not wb_info or not rels_info or max(wb_info.file_size, rels_info.file_size) > 4 * MiB:
+            return {}
+        rel_ns = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
+        targets = {}
+        for rel in fromstring(z.read(rels_info)):
+            target = rel.get("Target", "")
+            target = target.lstrip("/") if target.startswith("/") else posixpath.normpath("xl/" + target)
+            targets[rel.get("Id")] = target
+        out = {}
+        for el in fromstring(z.read(wb_info)).iter():
+            if el.tag.endswith("}sheet") and el.get(rel_ns + "id") in targets:
+                out[targets[el.get(rel_ns + "id")]] = el.get("name", "")
+        return out
+    except Exception:  # only decorates a message that is raised anyway
+        return {}
+
+
+def _part_where(name: str, z: zipfile.ZipFile, part: str) -> str:
+    sheet = _sheet_parts(z).get(part)
+    return f"{name} 工作表“{sheet}”（{part}）" if sheet else f"{name} {part}"
+
+
+def _has_dtd(z: zipfile.ZipFile, info: zipfile.ZipInfo, limit: int | None = _DTD_SCAN_BYTES) -> bool:
+    """Whether the part's first ``limit`` bytes (all of it for None) declare a DTD or entity."""
+    tail = b""
+    read = 0
+    with z.open(info) as fh:
+        while limit is None or read < limit:
+            block = fh.read(MiB if limit is None else limit)
+            if not block:
+                break
+            read += len(block)
+            text = tail + block.replace(b"\x00", b"")  # UTF-16 parts: ASCII markup without the zero bytes
+            if b"<!DOCTYPE" in text or b"<!ENTITY" in text:
+                return True
+            tail = text[-16:]
+    return False
+
+
+def _unsafe_part_where(path: Path) -> str:
+    """Which part declares the DTD that defusedxml refused (for the message; best effort)."""
+    try:
+        with zipfile.ZipFile(path) as z:
+            for info in z.infolist():
+                if info.filename.lower().endswith((".xml", ".rels", ".vml")) and _has_dtd(z, info, None):
+                    return _part_where(path.name, z, info.filename)
+    except Exception:  # only decorates a message that is raised anyway
+        pass
+    return path.name
+
+
+def _check_zip(path: Path) -> None:
+    """Refuse zip bombs and oddities from the central directory, before anything is inflated."""
     name = path.name
-    if not path.exists():
-        raise UnusableInput("文件不存在", where=str(path))
-    if not path.is_file():
-        raise UnusableInput("不是文件", where=str(path))
-    size = path.stat().st_size
+    mb = lambda n: f"{n / MiB:,.0f} MB"  # noqa: E731
+    with path.open("rb") as fh:
+        directory = _zip_directory_size(fh, path.stat().st_size)
+    if directory is not None:
+        entries, cd_size = directory
+        if entries > MAX_ZIP_PARTS or cd_size > MAX_ZIP_DIRECTORY_BYTES:
+            raise UnusableInput(
+                f"压缩包目录异常（{entries} 个部件，目录 {cd_size} 字节），填报模板只有约 20 个部件；"
+                "文件可能是恶意构造的，已拒绝读取", where=name)
+    with zipfile.ZipFile(path) as z:
+        infos = z.infolist()
+        if len(infos) > MAX_ZIP_PARTS:
+            raise UnusableInput(f"压缩包中有 {len(infos)} 个部件，超过上限 {MAX_ZIP_PARTS}；已拒绝读取", where=name)
+        total = 0
+        for info in infos:
+            part = info.filename
+            if info.flag_bits & 0x1:
+                raise UnusableInput("工作簿中的部件被加密；" + _ENCRYPTED_MSG, where=f"{name} {part}")
+            if info.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
+                raise UnusableInput(f"部件使用了 Excel 不用的压缩方式（{info.compress_type}），不是 Excel 保存的 .xlsx",
+                                    where=f"{name} {part}")
+            if info.file_size > MAX_PART_BYTES:
+                raise UnusableInput(
+                    f"部件解压后有 {mb(info.file_size)}，超过上限 {mb(MAX_PART_BYTES)}（填报模板的部件不到 1 MB）；"
+                    "文件可能是恶意构造的“压缩炸弹”，已拒绝读取", where=_part_where(name, z, part))
+            xml = part.lower().endswith((".xml", ".rels", ".vml"))
+            if xml and info.file_size > MiB and info.file_size > MAX_XML_RATIO * max(info.compress_size, 1):
+                raise UnusableInput(
+                    f"部件的压缩比异常（{info.file_size // max(info.compress_size, 1)}:1，上限 {MAX_XML_RATIO}:1）；"
+                    "文件可能是恶意构造的“压缩炸弹”，已拒绝读取", where=_part_where(name, z, part))
+            total += info.file_size
+        if total > MAX_TOTAL_BYTES:
+            raise UnusableInput(
+                f"工作簿解压后共 {mb(total)}，超过上限 {mb(MAX_TOTAL_BYTES)}（填报模板约 0.1 MB）；"
+                "文件可能是恶意构造的“压缩炸弹”，已拒绝读取", where=name)
+        for info in infos:
+            if info.filename.lower().endswith((".xml", ".rels", ".vml")) and _has_dtd(z, info):
+                raise UnusableInput(_UNSAFE_XML_MSG, where=_part_where(name, z, info.filename))
+
+
+_DAMAGED = (zipfile.BadZipFile, zipfile.LargeZipFile, KeyError, OSError, ValueError, TypeError, AttributeError,
+            IndexError, EOFError, ArithmeticError, zlib.error, SyntaxError, NotImplementedError, RuntimeError,
+            struct.error, LookupError)
+"""What a damaged file makes zipfile, zlib, ElementTree (ParseError is a SyntaxError) or openpyxl raise."""
+
+
+def _is_unsafe_xml(exc: BaseException) -> bool:
+    """defusedxml refused a DTD/entity, directly or wrapped (openpyxl re-raises reading
+    errors as ``ValueError("Unable to read …") from exc``)."""
+    from defusedxml import DefusedXmlException
+
+    seen = 0
+    while exc is not None and seen < 10:
+        if isinstance(exc, DefusedXmlException):
+            return True
+        exc, seen = exc.__cause__ or exc.__context__, seen + 1
+    return False
+
+
+def check_workbook_file(path: str | Path) -> None:
+    """Everything that can be checked before openpyxl opens the file; raises :class:`UnusableInput`.
+
+    Also meant for any other code that opens a user's workbook (e.g. annotating a copy).
+    """
+    path = Path(path)
+    name = path.name
+    try:
+        if not path.exists():
+            raise UnusableInput("文件不存在", where=str(path))
+        if not path.is_file():
+            raise UnusableInput("不是文件", where=str(path))
+        size = path.stat().st_size
+        with path.open("rb") as fh:
+            head = fh.read(8)
+    except OSError as exc:
+        raise UnusableInput(f"无法读取文件：{exc.strerror or exc}", where=str(path)) from None
     if size == 0:
         raise UnusableInput("文件是空的（0 字节）", where=name)
     if size > MAX_WORKBOOK_BYTES:
-        raise UnusableInput(f"文件过大（{size // 1024 // 1024} MB），填报模板不应超过 50 MB", where=name)
-    with path.open("rb") as fh:
-        head = fh.read(8)
+        raise UnusableInput(f"文件过大（{size // MiB} MB），填报模板不应超过 50 MB", where=name)
     if head == _OLE_MAGIC:
-        raise UnusableInput("这是旧版 .xls 文件或设置了打开密码的工作簿；请在 Excel 中取消密码并另存为 .xlsx 后再试",
-                            where=name)
+        raise UnusableInput(_compound_file_message(path), where=name)
     if not head.startswith(b"PK"):
         raise UnusableInput("不是 Excel 工作簿（.xlsx）文件", where=name)
+    try:
+        _check_zip(path)
+    except UnusableInput:
+        raise
+    except MemoryError:
+        raise UnusableInput("文件过大，内存不足，无法读取", where=name) from None
+    except _DAMAGED as exc:
+        raise UnusableInput(f"文件已损坏或不是完整的 .xlsx 工作簿（{type(exc).__name__}）", where=name) from None
+
+
+def check_editable_workbook(path: str | Path) -> None:
+    """For code that loads the user's workbook whole to write a copy (``xxgk check --annotate``).
+
+    Reading (read-only, only the rows the format uses) copes with sheets of a million rows;
+    a full load does not: it builds every cell. Call after :func:`check_workbook_file`.
+    """
+    path = Path(path)
+    try:
+        with zipfile.ZipFile(path) as z:
+            sheets = [i for i in z.infolist() if i.filename.startswith("xl/worksheets/")]
+            total = sum(i.file_size for i in sheets)
+            if total > MAX_EDIT_SHEET_BYTES:
+                biggest = max(sheets, key=lambda i: i.file_size)
+                raise UnusableInput(
+                    f"工作表内容过多（解压后共 {total / MiB:,.0f} MB，上限 {MAX_EDIT_SHEET_BYTES // MiB} MB），"
+                    "无法另存标注；可能是整列填充了内容，请删除表格下方多余的行后再试",
+                    where=_part_where(path.name, z, biggest.filename))
+    except UnusableInput:
+        raise
+    except _DAMAGED as exc:
+        raise UnusableInput(f"文件已损坏或不是完整的 .xlsx 工作簿（{type(exc).__name__}）", where=path.name) from None
 
 
 def read_grids(path: str | Path, fmt: FormatSpec | None = None) -> tuple[FormatSpec, dict[str, Grid]]:
     """Open the workbook and read the cells the format uses, sheet by sheet."""
+    path = Path(path)
+    check_workbook_file(path)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # openpyxl's warnings about odd parts are not for staff
+        return _read_grids(path, fmt)
+
+
+def _read_grids(path: Path, fmt: FormatSpec | None) -> tuple[FormatSpec, dict[str, Grid]]:
     import openpyxl
     from openpyxl.utils.exceptions import InvalidFileException
 
-    path = Path(path)
-    _check_file(path)
+    where = path.name
     try:
         wb = openpyxl.load_workbook(path, read_only=True, data_only=True, keep_links=False)
-    except (zipfile.BadZipFile, InvalidFileException, KeyError, OSError, ValueError, TypeError,
-            AttributeError, IndexError, EOFError) as exc:
-        raise UnusableInput(f"文件已损坏或不是完整的 .xlsx 工作簿（{type(exc).__name__}）", where=path.name) from None
+    except MemoryError:
+        raise UnusableInput("文件过大，内存不足，无法读取", where=where) from None
+    except (InvalidFileException, *_DAMAGED) as exc:
+        if _is_unsafe_xml(exc):
+            raise UnusableInput(_UNSAFE_XML_MSG, where=_unsafe_part_where(path)) from None
+        raise UnusableInput(f"文件已损坏或不是完整的 .xlsx 工作簿（{type(exc).__name__}）", where=where) from None
     try:
         fmt = fmt or _detect_format(wb, path.name)
         missing = [s.name for s in fmt.sheets if s.name not in wb.sheetnames]
@@ -92,6 +395,7 @@ def read_grids(path: str | Path, fmt: FormatSpec | None = None) -> tuple[FormatS
                 where=path.name)
         grids: dict[str, Grid] = {}
         for sheet, (rows, cols) in sheet_extent(fmt).items():
+            where = f"{path.name} 工作表“{sheet}”"
             ws = wb[sheet]
             grid: Grid = []
             for row in ws.iter_rows(min_row=1, max_row=rows, max_col=cols):
@@ -100,8 +404,12 @@ def read_grids(path: str | Path, fmt: FormatSpec | None = None) -> tuple[FormatS
         return fmt, grids
     except UnusableInput:
         raise
-    except (zipfile.BadZipFile, KeyError, OSError, ValueError, TypeError, AttributeError, IndexError) as exc:
-        raise UnusableInput(f"文件已损坏，无法读取（{type(exc).__name__}）", where=path.name) from None
+    except MemoryError:
+        raise UnusableInput("文件过大，内存不足，无法读取", where=where) from None
+    except _DAMAGED as exc:
+        if _is_unsafe_xml(exc):
+            raise UnusableInput(_UNSAFE_XML_MSG, where=where) from None
+        raise UnusableInput(f"文件已损坏，无法读取（{type(exc).__name__}）", where=where) from None
     finally:
         wb.close()
 
