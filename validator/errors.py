@@ -21,7 +21,3 @@ class CannotWrite(UnusableInput):
     Exit code 2 like unusable input: the cause is outside this tool and staff can act on it.
     The previous file at the target path, if any, is left exactly as it was.
     """
-
-
-class ExportRefused(Exception):
-    """Export stopped because 错误 findings remain (exit code 1)."""
