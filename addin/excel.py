@@ -22,7 +22,7 @@ from validator.spec import FormatSpec, col_letter, split_ref
 from validator.submission import Submission
 from validator.values import CellError
 from validator.workbook import styles
-from validator.workbook.read import Grid, sheet_extent, submission_from_grids
+from validator.workbook.read import MAX_RESULT_ROWS, Grid, sheet_extent, submission_from_grids
 
 TITLE = "政府信息公开年报校验"
 EXCEL_ERRORS = frozenset({"#NULL!", "#DIV/0!", "#VALUE!", "#REF!", "#NAME?", "#NUM!", "#N/A", "#GETTING_DATA",
@@ -125,10 +125,10 @@ def read_grids(book, fmt: FormatSpec) -> dict[str, Grid]:
 
 
 def _result_row_count(book, fmt: FormatSpec) -> int:
-    """How many rows below the 校验结果 header are in use (end of column B)."""
+    """How many rows below the 校验结果 header are in use (bounded like the file reader)."""
     sheet = _sheet(book, fmt.results_sheet)
     last = sheet.used_range.last_cell.row
-    return max(last - fmt.results_header_row, 1)
+    return min(max(last - fmt.results_header_row, 1), MAX_RESULT_ROWS)
 
 
 def _cell(value: object) -> object:
