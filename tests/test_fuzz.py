@@ -54,7 +54,7 @@ def fuzz(examples: int):
 
 def _gist(exc: Exception) -> str:
     """The kind of refusal, for --hypothesis-show-statistics (no paths, numbers or positions)."""
-    text = str(exc).split("：", 1)[-1]
+    text = re.sub(r"为 .*?，", "为 …，", str(exc).split("：", 1)[-1])
     return re.sub(r"[\d,]+|“[^”]*”|[a-z_.]+\.[a-z_]+|\(.*|（.*", "…", text.splitlines()[0])[:40]
 
 
@@ -259,7 +259,7 @@ def test_random_cell_xml(fuzz_file, name, cell, kind, style, text):
     body = "" if text is None else (
         f"<is><t>{_xml_text(text)}</t></is>" if kind == "inlineStr" else f"<v>{_xml_text(text)}</v>")
     new = f"<c{attrs}>{body}</c>".encode()
-    pattern = re.compile(rb'<c r="' + ref.encode() + rb'"(?: [^>]*)?(?:/>|>.*?</c>)')
+    pattern = re.compile(rb'<c r="' + ref.encode() + rb'"(?: [^>]*?)?(?:/>|>.*?</c>)')
 
     def edit(xml: bytes) -> bytes:
         return pattern.sub(lambda _m: new, xml, count=1)
