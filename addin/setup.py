@@ -9,7 +9,7 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from validator.fileio import atomic_write, atomic_write_bytes
+from validator.fileio import atomic_write, atomic_write_bytes, make_dir
 from validator.spec import FormatSpec
 
 XLSM_NAME = "xxgk-template-{format_id}.xlsm"
@@ -38,7 +38,7 @@ def update_user_config(path: Path, values: dict[str, str]) -> None:
     keys = {k.upper() for k in values}
     kept = [ln for ln in lines if not (ln.startswith('"') and ln.split('","', 1)[0].strip('"').upper() in keys)]
     kept += [f'"{k}","{v}"' for k, v in values.items()]
-    path.parent.mkdir(parents=True, exist_ok=True)
+    make_dir(path.parent)
     atomic_write(path, lambda tmp: Path(tmp).write_text("\n".join(kept) + "\n", encoding="utf-8"))
 
 
@@ -59,7 +59,7 @@ class ExcelSetup:
         conf = Path.home() / ".xlwings" / "xlwings.conf"
         update_user_config(conf, {"INTERPRETER_WIN": interpreter_for_excel()})
         folder = Path(args.to)
-        folder.mkdir(parents=True, exist_ok=True)
+        make_dir(folder)
         target = write_xlsm_template(get_format(), folder)
         print(f"已设置 xlwings 使用的 Python：{interpreter_for_excel()}（{conf}）")
         print(f"已复制宏模板：{target}")

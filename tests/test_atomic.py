@@ -243,3 +243,12 @@ def test_excel_button_export_disk_full(tmp_path, half_bytes):
     [alert] = actions(book, "alert")
     assert "无法写入" in alert["args"][0] and "磁盘已满" in alert["args"][0]
     assert _listing(tmp_path) == []
+
+
+@pytest.mark.parametrize("command", [["template", "-o"], ["excel-setup", "--to"]])
+def test_an_output_folder_under_a_file_is_a_clear_message(tmp_path, monkeypatch, command):
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    blocker = tmp_path / "a-file"
+    blocker.write_text("x", encoding="utf-8")
+    result = run_cli(*command, blocker / "sub")
+    assert result.code == 2 and "无法写入" in result.err and "Traceback" not in result.err

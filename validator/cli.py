@@ -136,12 +136,12 @@ def _validated(args):
 
 
 def cmd_template(args) -> int:
-    from validator.fileio import atomic_write_bytes
+    from validator.fileio import atomic_write_bytes, make_dir
     from validator.formats import get_format, known_formats
     from validator.workbook.build import template_bytes
 
     out_dir = Path(args.out_dir)
-    out_dir.mkdir(parents=True, exist_ok=True)
+    make_dir(out_dir)
     for fmt_id in known_formats():
         target = out_dir / template_name(fmt_id)
         atomic_write_bytes(target, template_bytes(get_format(fmt_id)))

@@ -118,3 +118,11 @@ def safe_filename(stem: str, suffix: str, max_length: int = 100) -> str:
     while len((name + suffix).encode("utf-8", "surrogatepass")) > _MAX_NAME_BYTES:
         name = name[:-1]
     return (name.rstrip(" .") or "报告") + suffix
+
+
+def make_dir(path: str | Path) -> None:
+    """Create an output folder; failure is a Chinese CannotWrite, not a traceback."""
+    try:
+        Path(path).mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise cannot_write(path, exc) from None

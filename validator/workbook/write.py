@@ -138,8 +138,11 @@ def annotate_workbook(source: str | Path, submission: Submission, report: Valida
     """A copy of the user's workbook with flagged cells, notes, 校验结果 and status filled in."""
     import openpyxl
 
+    from validator.workbook.read import check_editable_workbook
+
     source = Path(source)
     fmt = submission.format
+    check_editable_workbook(source)  # a full load builds every cell: refuse giant sheets first
     wb = openpyxl.load_workbook(source, keep_vba=source.suffix.lower() == ".xlsm")
     clear_marks(wb, fmt)
     mark_findings(wb, fmt, report)
