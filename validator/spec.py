@@ -45,11 +45,6 @@ def col_letter(col: int) -> str:
     return out
 
 
-def make_ref(row: int, col: int) -> str:
-    """Zero-based (row, col) -> 'A1'."""
-    return f"{col_letter(col)}{row + 1}"
-
-
 @dataclass(frozen=True)
 class CellSpec:
     """One input cell of the workbook and one field of the JSON.
