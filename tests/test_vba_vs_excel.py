@@ -14,11 +14,11 @@ chunk, and every compound-file directory tree is a valid red-black tree.
 
 from __future__ import annotations
 
+import hashlib
 import io
 import re
 import struct
 import zipfile
-from pathlib import Path
 
 import olefile
 import pytest
@@ -257,7 +257,5 @@ def test_template_content_type_for_the_project_is_excels(fmt) -> None:
 
 
 def test_fixture_is_the_documented_file() -> None:
-    import hashlib
-
-    digest = hashlib.sha256(Path(EXCEL_WRITTEN_XLSM).read_bytes()).hexdigest()
+    digest = hashlib.sha256(EXCEL_WRITTEN_XLSM.read_bytes()).hexdigest()
     assert digest == "e76e0f5b84b968c57dd233cda5bfacc1b0fc46d8c37dee40fd0ecea7bc1f4773"
