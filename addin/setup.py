@@ -6,7 +6,10 @@ The core (`validator.cli`) finds these through the entry-point groups ``xxgk.tem
 
 from __future__ import annotations
 
+import errno
+import os
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 from validator.fileio import atomic_write, atomic_write_bytes, make_dir
@@ -42,6 +45,69 @@ def update_user_config(path: Path, values: dict[str, str]) -> None:
     atomic_write(path, lambda tmp: Path(tmp).write_text("\n".join(kept) + "\n", encoding="utf-8"))
 
 
+def remove_mark_of_the_web(path: Path) -> str | None:
+    """Delete ``path``'s ``Zone.Identifier`` stream on Windows; return a Chinese line to print.
+
+    Browsers and mail clients attach that NTFS stream (the Mark of the Web) to files from the
+    internet, and Office blocks every macro in a file that carries it. A copy written here has
+    none, but saying so tells the clerk which copy to open. ``None`` off Windows.
+    """
+    if sys.platform != "win32":
+        return None
+    try:
+        os.remove(f"{path}:Zone.Identifier")
+    except FileNotFoundError:
+        return "宏模板是本机写出的，没有“来自网络”标记（Mark of the Web），Office 不会因来源阻止其中的宏。"
+    except OSError as exc:
+        if exc.errno == errno.EINVAL:  # a volume without NTFS streams (FAT, some network shares)
+            return "宏模板所在的磁盘不支持“来自网络”标记，Office 不会因来源阻止其中的宏。"
+        return (f"未能检查宏模板的“来自网络”标记（{exc.strerror}）。如 Excel 提示宏已被阻止："
+                "右键该文件 → 属性 → 勾选“解除锁定” → 确定。")
+    return "已去除宏模板的“来自网络”标记（Zone.Identifier），Office 不会因来源阻止其中的宏。"
+
+
+_SECURITY_KEY = r"Software\Microsoft\Office\16.0\Excel\Security"
+_POLICY_KEY = r"Software\Policies\Microsoft\Office\16.0\Excel\Security"
+
+
+def macro_settings_advice(read: Callable[[str], int | None]) -> str | None:
+    """How to get macros running when Excel's VBAWarnings setting blocks them without a prompt.
+
+    ``read(key)`` returns the ``VBAWarnings`` DWORD under ``HKEY_CURRENT_USER\\<key>`` or ``None``:
+    1 enables all macros, 2 (the default) disables them with the "启用内容" bar, 3 allows only
+    signed macros, 4 disables them without notice. A policy value overrides the user's own.
+    """
+    policy = read(_POLICY_KEY)
+    if policy is not None:
+        if policy not in (3, 4):
+            return None
+        return ("单位组策略禁用了未签名的宏，模板上的按钮无法运行，本人无法更改。请信息部门把宏模板所在文件夹设为"
+                "受信任位置（或放行此模板），或改用命令行 xxgk check / xxgk export。")
+    if read(_SECURITY_KEY) in (3, 4):
+        return ("Excel 当前设置为禁用宏且不提示，按钮不会运行。请在 Excel 中：文件 → 选项 → 信任中心 → 信任中心设置 → 宏设置，"
+                "选“禁用 VBA 宏，并发出通知”（旧版为“禁用所有宏，并发出通知”），确定后重新打开模板，点“启用内容”。")
+    return None
+
+
+def _read_vba_warnings(key: str) -> int | None:
+    import winreg  # Windows only
+
+    try:
+        with winreg.OpenKey(winreg.HKEY_CURRENT_USER, key) as handle:
+            value, kind = winreg.QueryValueEx(handle, "VBAWarnings")
+    except OSError:
+        return None
+    return value if kind == winreg.REG_DWORD else None
+
+
+def windows_macro_notes(target: Path) -> list[str]:
+    """What `excel-setup` reports on Windows about the two things that keep macros from running."""
+    if sys.platform != "win32":
+        return []
+    notes = [remove_mark_of_the_web(target), macro_settings_advice(_read_vba_warnings)]
+    return [note for note in notes if note]
+
+
 class ExcelSetup:
     """Point xlwings at this Python and put the macro template where the user wants it."""
 
@@ -63,5 +129,7 @@ class ExcelSetup:
         target = write_xlsm_template(get_format(), folder)
         print(f"已设置 xlwings 使用的 Python：{interpreter_for_excel()}（{conf}）")
         print(f"已复制宏模板：{target}")
+        for note in windows_macro_notes(target):
+            print(note)
         print("用 Excel 打开模板时请点“启用内容”（启用宏）。单位安全软件若拦截 xlwings 宏模块，请联系信息部门放行。")
         return 0

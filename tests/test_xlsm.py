@@ -57,7 +57,7 @@ def test_vba_project_opens_in_strict_olefile(built, tmp_path):
     streams = {"/".join(s) for s in ole.listdir()}
     assert {"PROJECT", "PROJECTwm", "VBA/_VBA_PROJECT", "VBA/dir", "VBA/Main", "VBA/xlwings",
             "VBA/ThisWorkbook"} <= streams
-    assert ole.openstream("VBA/_VBA_PROJECT").read() == bytes.fromhex("CC61FFFF000300")
+    assert ole.openstream("VBA/_VBA_PROJECT").read() == bytes.fromhex("CC61FFFF000100")
 
 
 def test_oletools_reads_back_every_module_byte_for_byte(built, tmp_path):

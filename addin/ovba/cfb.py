@@ -3,7 +3,7 @@
 Only what a VBA project needs: version 3 (512-byte sectors), the whole FAT listed in the
 header's 109 DIFAT slots (files up to about 6.8 MB), and the mini stream for streams under
 4096 bytes. Output is deterministic: zero CLSIDs and timestamps, entries in a fixed order,
-every sector allocated in one pass.
+each storage's children linked as a balanced red-black tree, every sector allocated in one pass.
 
 Sector layout: FAT sectors, directory, MiniFAT, mini stream, then each large stream.
 """
@@ -32,7 +32,7 @@ _FATSECT = 0xFFFFFFFD
 _NOSTREAM = 0xFFFFFFFF
 
 _STORAGE, _STREAM, _ROOT = 1, 2, 5
-_BLACK = 1  # 0 is red
+_RED, _BLACK = 0, 1
 # name (UTF-16, NUL-terminated), name byte length, type, colour, left, right, child, CLSID,
 # state bits, creation and modification time, start sector, stream size
 _DIR_ENTRY = struct.Struct("<64sHBB3I16sIQQIQ")
@@ -49,6 +49,7 @@ class _Entry:
     child: int = _NOSTREAM
     start: int = 0  # storages keep 0 here, as [MS-CFB] 2.6.3 requires
     size: int = 0
+    colour: int = _BLACK
     children: list[int] = field(default_factory=list)
 
 
@@ -86,17 +87,32 @@ def _flatten(storage: Storage, entries: list[_Entry], index: int) -> None:
 
 
 def _link(entries: list[_Entry], ordered: list[int]) -> int:
-    """Make ``ordered`` (already in sibling order) a balanced binary tree; return its root.
+    """Make ``ordered`` (already in sibling order) a red-black tree ([MS-CFB] 2.6.4); return its root.
 
-    Every node is black, which [MS-CFB] 2.6.4 allows ("the simplest implementation ... would
-    be to mark every node as black"); balancing keeps lookups logarithmic anyway.
+    Splitting at the middle keeps the tree balanced and puts every missing child on the last
+    two levels. An all-black tree is valid only when it is perfect, so when the deepest level is
+    incomplete its nodes are red: every path then passes the same number of black nodes, and no
+    red node has a red child (red nodes have no children at all).
     """
+    depths: dict[int, int] = {}
+    root = _split(entries, ordered, 1, depths)
+    height = max(depths.values(), default=0)
+    if len(ordered) != 2**height - 1:
+        for index, depth in depths.items():
+            if depth == height:
+                entries[index].colour = _RED
+    return root
+
+
+def _split(entries: list[_Entry], ordered: list[int], depth: int, depths: dict[int, int]) -> int:
+    """Link ``ordered`` as a balanced binary search tree, recording each node's depth."""
     if not ordered:
         return _NOSTREAM
     middle = len(ordered) // 2
     root = ordered[middle]
-    entries[root].left = _link(entries, ordered[:middle])
-    entries[root].right = _link(entries, ordered[middle + 1 :])
+    depths[root] = depth
+    entries[root].left = _split(entries, ordered[:middle], depth + 1, depths)
+    entries[root].right = _split(entries, ordered[middle + 1 :], depth + 1, depths)
     return root
 
 
@@ -122,7 +138,7 @@ def _pack_entry(entry: _Entry | None) -> bytes:
         return _DIR_ENTRY.pack(b"", 0, 0, 0, _NOSTREAM, _NOSTREAM, _NOSTREAM, bytes(16), 0, 0, 0, 0, 0)
     name = (entry.name + "\0").encode("utf-16-le")
     return _DIR_ENTRY.pack(
-        name, len(name), entry.kind, _BLACK, entry.left, entry.right, entry.child,
+        name, len(name), entry.kind, entry.colour, entry.left, entry.right, entry.child,
         bytes(16), 0, 0, 0, entry.start, entry.size,
     )
 

@@ -5,10 +5,11 @@ The format is LZ77 in independent chunks of 4096 decompressed bytes. Each chunk 
 16-bit copy token ``(offset, length)`` whose split between the two fields grows with the
 position in the chunk) or a *raw* chunk holding exactly 4096 bytes verbatim.
 
-A raw chunk cannot be shorter than 4096 bytes: the spec pads a short final raw chunk with
-zeros, which would change the decompressed text. :func:`compress` therefore never pads; a
-final partial chunk that does not fit compressed (only possible for near-random data, never
-for source code) raises :class:`ValueError` instead of silently growing the output.
+:func:`compress` writes compressed chunks only. No Excel-made project holds a raw chunk, and
+one third party reports Excel dropping a module stored with one; a short final raw chunk would
+also be padded with zeros by the spec, changing the text. A chunk that does not fit compressed
+(near-random data; source code compresses far below the limit) raises :class:`ValueError` instead.
+:func:`decompress` still reads raw chunks, as other writers may use them.
 """
 
 from __future__ import annotations
@@ -20,7 +21,6 @@ __all__ = ["compress", "decompress"]
 _SIGNATURE = 0x01
 _CHUNK = 4096
 _MAX_PAYLOAD = 4096  # a chunk is at most 4098 bytes including its 2-byte header
-_RAW_HEADER = 0x3FFF  # size field 0xFFF (4098 - 3), signature 0b011, flag 0 (raw)
 _COMPRESSED_FLAG = 0x8000
 _CHUNK_SIGNATURE = 0x3000
 
@@ -88,26 +88,23 @@ def _compress_chunk(data: bytes, start: int, end: int) -> bytes:
 
 
 def compress(data: bytes) -> bytes:
-    """Compress ``data`` into an [MS-OVBA] CompressedContainer.
+    """Compress ``data`` into an [MS-OVBA] CompressedContainer made of compressed chunks only.
 
-    Full chunks that do not shrink are stored raw. Raises :class:`ValueError` if the final,
-    shorter chunk does not fit in compressed form (see the module docstring).
+    Raises :class:`ValueError` if a chunk does not fit in compressed form (see the module
+    docstring): such data is not VBA source.
     """
     data = bytes(data)
     out = bytearray([_SIGNATURE])
     for start in range(0, len(data), _CHUNK):
         end = min(start + _CHUNK, len(data))
         payload = _compress_chunk(data, start, end)
-        if len(payload) <= _MAX_PAYLOAD:
-            header = _COMPRESSED_FLAG | _CHUNK_SIGNATURE | (len(payload) + 2 - 3)
-            out += struct.pack("<H", header) + payload
-        elif end - start == _CHUNK:
-            out += struct.pack("<H", _RAW_HEADER) + data[start:end]
-        else:
+        if len(payload) > _MAX_PAYLOAD:
             raise ValueError(
-                f"the final {end - start}-byte chunk does not compress to 4096 bytes or less, "
-                "and MS-OVBA has no unpadded raw form for a short chunk"
+                f"the {end - start}-byte chunk at offset {start} does not compress to 4096 bytes "
+                "or less; raw chunks are not written (Excel is reported to drop such modules)"
             )
+        header = _COMPRESSED_FLAG | _CHUNK_SIGNATURE | (len(payload) + 2 - 3)
+        out += struct.pack("<H", header) + payload
     return bytes(out)
 
 

@@ -47,9 +47,10 @@ _REFERENCES = (
     ),
 )
 # Reserved1 0x61CC, Version 0xFFFF ("MUST be 0xFFFF on write": no performance cache),
-# Reserved2 0x00, Reserved3 0x0003 (undefined and ignored on read; the spec's example 3.1.1
-# and the Office-written quickstart workbook in the xlwings wheel have 0x0001).
-_VBA_PROJECT_STREAM = bytes.fromhex("CC61FFFF000300")
+# Reserved2 0x00, Reserved3 0x0001. Reserved3 is undefined and ignored on read; 0x0001 is what
+# the spec's example 3.1.1 and Aspose.Cells write with version 0xFFFF (Excel writes 0x0003
+# only together with a real version and a performance cache).
+_VBA_PROJECT_STREAM = bytes.fromhex("CC61FFFF000100")
 # Plain values behind the PROJECT stream's CMG, DPB and GC lines ([MS-OVBA] 2.3.1.15-17).
 _UNPROTECTED = bytes(4)  # ProjectProtectionState: no user, host or VBE protection
 _NO_PASSWORD = b"\x00"  # ProjectPassword: none

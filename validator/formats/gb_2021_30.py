@@ -162,6 +162,9 @@ def _cover() -> tuple[list[CellSpec], list[Label]]:
         "4. 行政事业性收费金额单位为万元，可填小数；其余数字均为件数（非负整数）。",
         "5. “文字部分”填写报告的第一、五、六部分；“上年数据”用于与上年报告核对，可留空。",
         "6. 填好后运行 xxgk check 文件.xlsx 校验，xxgk export 文件.xlsx -o 报告.json 导出 JSON 上报。",
+        # Readable without macros: the one place a clerk whose macros are blocked can look.
+        "7. 宏模板（.xlsm）按钮没反应或提示无法运行宏：右键文件→属性→勾选“解除锁定”，重开后点“启用内容”；"
+        "仍不行请运行 xxgk excel-setup。",
     )
     for i, line in enumerate(help_lines):
         labels.append(Label(COVER, f"A{16 + i}", line, f"D{16 + i}", "note", checked=False))
