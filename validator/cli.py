@@ -66,6 +66,10 @@ def _parser() -> argparse.ArgumentParser:
     s = sub.add_parser("schema", help="输出规范化 JSON 的 JSON Schema")
     s.add_argument("-o", "--out", help="写入文件（默认输出到屏幕）")
 
+    from validator.collect import cli as collect_cli  # options only; the run imports lazily
+
+    collect_cli.configure(sub.add_parser("collect", help=collect_cli.HELP))
+
     for command in _plugin_commands():
         command.configure(sub.add_parser(command.name, help=command.help))
 
@@ -249,9 +253,15 @@ def cmd_rules(args) -> int:
     return EXIT_OK
 
 
+def cmd_collect(args) -> int:
+    from validator.collect.cli import run
+
+    return run(args)
+
+
 COMMANDS = {
     "template": cmd_template, "check": cmd_check, "export": cmd_export, "fill": cmd_fill,
-    "new": cmd_new, "schema": cmd_schema, "rules": cmd_rules,
+    "new": cmd_new, "schema": cmd_schema, "rules": cmd_rules, "collect": cmd_collect,
 }
 
 
