@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import REPORTS, run_cli
+from conftest import REPORTS, run_cli
 from validator.formats import get_format
 
 FMT = get_format()
