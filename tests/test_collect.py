@@ -130,9 +130,10 @@ class Inbox:
         write_json(self.last / "汾西县政府办2022.json", fenxi_last)
         write_json(self.last / "淮安市2022.json", huaian_last)
 
-    def run(self, *extra: str, out: str = "汇总.xlsx"):
+    def run(self, *extra: str, out: str = "汇总.xlsx", quiet: bool = True):
         res_json = self.root / "result.json"
-        result = run_cli("collect", self.inbox, "-o", self.root / out, "--json", res_json, "--quiet", *extra)
+        result = run_cli("collect", self.inbox, "-o", self.root / out, "--json", res_json,
+                         *(("--quiet",) if quiet else ()), *extra)
         data = json.loads(res_json.read_text(encoding="utf-8")) if res_json.exists() else None
         return result, data
 
@@ -403,3 +404,40 @@ def test_property_sum_of_valid_reports_is_valid(tmp_path_factory, reports):
     sums = independent_sum(list(reports))
     data = json.loads(agg.read_text(encoding="utf-8"))
     assert all(figure(data, k) == sums[k] for k in FIGURE_KEYS)
+
+
+# --------------------------------------------------------------------------- progress
+
+
+class _Tty:
+    def __init__(self, tty: bool):
+        self.tty, self.text = tty, ""
+
+    def isatty(self) -> bool:
+        return self.tty
+
+    def write(self, s: str) -> None:
+        self.text += s
+
+    def flush(self) -> None:
+        pass
+
+
+@pytest.mark.parametrize("tty, enabled, files, shown", [
+    (True, True, 10, True), (False, True, 10, False), (True, False, 10, False), (True, True, 3, False)])
+def test_progress_only_on_a_terminal_for_more_than_a_handful(monkeypatch, tty, enabled, files, shown):
+    from validator.collect.progress import Progress
+
+    stream = _Tty(tty)
+    monkeypatch.setattr("sys.stderr", stream)
+    progress = Progress.for_stderr(enabled=enabled)
+    for n in range(1, files + 1):
+        progress.update(n, files)
+    progress.done()
+    assert (f"{files}/{files}" in stream.text) is shown
+    assert stream.text.endswith("\n") is shown
+
+
+def test_no_progress_when_stderr_is_not_a_terminal(box):
+    result, _data = box.run(out="静默.xlsx", quiet=False)
+    assert "读取报送文件" not in result.err
