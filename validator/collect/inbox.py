@@ -128,7 +128,17 @@ def canonical(sub: Submission) -> tuple[dict[str, str], dict[str, int | Decimal]
     0.5, a date cell and "2024-01-29" agree), so identical copies are recognised whatever their
     file type; an unreadable figure keeps its raw text so two different mistakes still differ.
     """
-    from validator.values import Problem, display, normalize_newlines, to_count, to_date, to_money, to_text, to_year
+    from validator.values import (
+        MAX_COUNT,
+        Problem,
+        display,
+        normalize_newlines,
+        to_count,
+        to_date,
+        to_money,
+        to_text,
+        to_year,
+    )
 
     fmt = sub.format
     canon: dict[str, str] = {}
@@ -137,7 +147,10 @@ def canonical(sub: Submission) -> tuple[dict[str, str], dict[str, int | Decimal]
     for cell in _all_cells(fmt):
         raw = values.get(cell.key)
         kind = cell.kind
-        if kind in ("count", "money"):
+        if kind == "count" and type(raw) is int and 0 <= raw <= MAX_COUNT:  # JSON's common case, first
+            figures[cell.key] = raw
+            canon[cell.key] = str(raw)
+        elif kind in ("count", "money"):
             if raw is None or (isinstance(raw, str) and not raw.strip()):
                 canon[cell.key] = ""
                 continue

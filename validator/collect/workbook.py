@@ -323,7 +323,9 @@ def _stream(ws, writes: list[tuple]) -> None:
 
 def _number(ws, row: int, col: int, value: int | Decimal, fmt) -> None:
     """Exact figures: a value beyond a double's 15 digits goes in as text rather than rounded."""
-    if len(value.as_tuple().digits if isinstance(value, Decimal) else str(value)) > 15:
+    if type(value) is int and value < 10**15:
+        ws.write_number(row, col, value, fmt)
+    elif len(value.as_tuple().digits if isinstance(value, Decimal) else str(value)) > 15:
         _text(ws, row, col, format(value, "f") if isinstance(value, Decimal) else value, fmt)
     else:
         ws.write_number(row, col, float(value) if isinstance(value, Decimal) else value, fmt)
