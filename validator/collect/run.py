@@ -139,6 +139,8 @@ def collect(inbox: Path, options: Options | None = None) -> CollectResult:
             _validate(item)
     for body in bodies:
         _judge(body, options)
+    for item in items:
+        _compact(item)
     fmt_id = next((i.submission.format.id for i in items if i.readable), get_format().id)
     return CollectResult(inbox, year, items, bodies, _totals(bodies, options.include_failed),
                          last_items, options.include_failed, options.roster is not None, fmt_id)
@@ -284,6 +286,13 @@ def _judge(body: Body, options: Options) -> None:
     body.status = _primary(flags)
     one = body.submission
     body.included = one is not None and (one.report.valid or options.include_failed)
+
+
+def _compact(item: Item) -> None:
+    """Keep only the texts of figures that are not numbers (the detail sheet shows them): the
+    full comparable form was needed for hashing and differences, and 10,000 of them fill memory."""
+    if item.readable:
+        item.canon = {k: v for k, v in item.canon.items() if v.startswith("?")}
 
 
 def _primary(flags: list[str]) -> str:
