@@ -13,6 +13,8 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
+import io
 import copy
 import json
 import resource
@@ -78,7 +80,8 @@ def bench_workbooks(m: int, work: Path) -> None:
     for i in range(m):
         src = work / f"wb{i}.json"
         src.write_text(json.dumps(_report(i, 2023), ensure_ascii=False), encoding="utf-8")
-        xxgk(["fill", str(src), "-o", str(inbox / f"{i:03d}.xlsx")])
+        with contextlib.redirect_stdout(io.StringIO()):
+            xxgk(["fill", str(src), "-o", str(inbox / f"{i:03d}.xlsx")])
     files = sorted(inbox.iterdir())
     start = time.perf_counter()
     for path in files:

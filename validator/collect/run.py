@@ -231,6 +231,7 @@ def _last_year_from_dir(bodies: list[Body], year: int, options: Options) -> list
         index.add(body.identity, body)
     seen: dict[int, list[Item]] = {}
     for item in items:
+        item.canon = {}  # the hash is all a last-year file needs beyond its values
         if not item.readable or item.year != year - 1:
             continue
         body = index.find(item.identity)
