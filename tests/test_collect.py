@@ -249,7 +249,7 @@ def test_totals_match_independent_sums(collected, box):
 def test_aggregate_json_and_workbook_pass_check_and_export(collected, box):
     _result, data = collected
     agg = json.loads((box.root / "汇总报告.json").read_text(encoding="utf-8"))
-    assert agg["body"] == {"name": "汾西县人民政府", "type": "政府", "region_code": None}
+    assert agg["body"] == {"name": "汾西县人民政府", "type": "政府", "region_code": None, "credit_code": None}
     assert agg["year"] == 2023
     for key in FIGURE_KEYS:
         assert str(get(agg, key)) == str(data["totals"]["合计"]["figures"][key])

@@ -215,7 +215,8 @@ def cmd_new(args) -> int:
     last = load_json(args.last_year)
     fmt = last.format
     year = to_year(last.values.get("year"))
-    values: dict[str, object] = {k: last.values.get(k) for k in ("body.name", "body.type", "body.region_code")}
+    values: dict[str, object] = {k: last.values.get(k) for k in ("body.name", "body.type", "body.region_code",
+                                                                       "body.credit_code")}
     values["year"] = year + 1 if year is not None else None
     for this_key, last_key in fmt.carry_over:
         values[this_key] = last.values.get(last_key)
