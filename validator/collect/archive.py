@@ -24,7 +24,7 @@ from pathlib import Path
 
 from validator.collect.bodies import BodyIndex, Identity, name_key
 from validator.collect.inbox import Item, describe
-from validator.collect.run import Body, CollectResult
+from validator.collect.run import Body, CollectResult, slim_last_year
 from validator.errors import UnusableInput
 
 APPLICATION_ID = 0x78786B67
@@ -196,6 +196,7 @@ def _archived_item(source: str, received: str, text: str) -> Item:
     item.submission = submission_from_report(report_from_dict(parse_json_bytes(text.encode("utf-8"), where), where),
                                              where)
     describe(item)
+    slim_last_year(item)
     return item
 
 

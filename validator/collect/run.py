@@ -16,6 +16,7 @@ from pathlib import Path
 from validator.collect.bodies import BodyIndex, Identity
 from validator.collect.inbox import Item, discover, read_item
 from validator.collect.roster import RosterEntry
+from validator.submission import Submission
 
 PASSED, WARNED, FAILED, UNREADABLE = "通过", "有提示", "有错误", "无法读取"
 MISSING, DUPLICATE, LATE, WRONG_YEAR = "未报送", "重复报送", "逾期", "年度不符"
@@ -231,7 +232,7 @@ def _last_year_from_dir(bodies: list[Body], year: int, options: Options) -> list
         index.add(body.identity, body)
     seen: dict[int, list[Item]] = {}
     for item in items:
-        item.canon = {}  # the hash is all a last-year file needs beyond its values
+        slim_last_year(item)
         if not item.readable or item.year != year - 1:
             continue
         body = index.find(item.identity)
@@ -239,6 +240,17 @@ def _last_year_from_dir(bodies: list[Body], year: int, options: Options) -> list
             seen.setdefault(id(body), []).append(item)
             _set_last_year(body, item)
     return items
+
+
+def slim_last_year(item: Item) -> None:
+    """A last-year file needs its hash and the few figures the 历年 rules read, nothing else:
+    10,000 of them would otherwise hold every cell of every report."""
+    item.canon, item.figures = {}, {}
+    sub = item.submission
+    if sub is not None:
+        keep = ("year", "body.name", *sub.format.baseline_keys)
+        item.submission = Submission(sub.format, {k: sub.values.get(k) for k in keep}, sub.source,
+                                     origin=sub.origin)
 
 
 def _set_last_year(body: Body, item: Item) -> None:
