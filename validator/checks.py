@@ -105,6 +105,16 @@ def meta_region(ctx: Context, rule: Rule) -> Iterator[Finding]:
         yield ctx.finding(rule, ["body.region_code"], actual=code)
 
 
+@check("meta_credit")
+def meta_credit(ctx: Context, rule: Rule) -> Iterator[Finding]:
+    from validator.credit_code import problem
+
+    code = ctx.text("body.credit_code").strip()
+    why = problem(code) if code else None
+    if why:
+        yield ctx.finding(rule, ["body.credit_code"], actual=code, problem=why)
+
+
 # --------------------------------------------------------------------------- arithmetic
 
 

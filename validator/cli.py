@@ -66,6 +66,10 @@ def _parser() -> argparse.ArgumentParser:
     s = sub.add_parser("schema", help="输出规范化 JSON 的 JSON Schema")
     s.add_argument("-o", "--out", help="写入文件（默认输出到屏幕）")
 
+    from validator.collect import cli as collect_cli  # options only; the run imports lazily
+
+    collect_cli.configure(sub.add_parser("collect", help=collect_cli.HELP))
+
     for command in _plugin_commands():
         command.configure(sub.add_parser(command.name, help=command.help))
 
@@ -211,7 +215,8 @@ def cmd_new(args) -> int:
     last = load_json(args.last_year)
     fmt = last.format
     year = to_year(last.values.get("year"))
-    values: dict[str, object] = {k: last.values.get(k) for k in ("body.name", "body.type", "body.region_code")}
+    values: dict[str, object] = {k: last.values.get(k) for k in ("body.name", "body.type", "body.region_code",
+                                                                       "body.credit_code")}
     values["year"] = year + 1 if year is not None else None
     for this_key, last_key in fmt.carry_over:
         values[this_key] = last.values.get(last_key)
@@ -249,9 +254,15 @@ def cmd_rules(args) -> int:
     return EXIT_OK
 
 
+def cmd_collect(args) -> int:
+    from validator.collect.cli import run
+
+    return run(args)
+
+
 COMMANDS = {
     "template": cmd_template, "check": cmd_check, "export": cmd_export, "fill": cmd_fill,
-    "new": cmd_new, "schema": cmd_schema, "rules": cmd_rules,
+    "new": cmd_new, "schema": cmd_schema, "rules": cmd_rules, "collect": cmd_collect,
 }
 
 

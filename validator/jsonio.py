@@ -309,6 +309,7 @@ def report_to_model(submission: Submission, validation: ValidationReport | None)
             "name": normalize_newlines(to_text(raw.get("body.name"))).strip(),
             "type": body_type if body_type in fmt.cell("body.type").choices else None,
             "region_code": region or None,
+            "credit_code": to_text(raw.get("body.credit_code")).strip() or None,
         },
         "year": year,
         "published_on": to_date(raw.get("published_on")),

@@ -136,6 +136,7 @@ def _cover() -> tuple[list[CellSpec], list[Label]]:
         CellSpec("year", COVER, "B6", "year", "报告年度"),
         CellSpec("published_on", COVER, "B7", "date", "发布日期", required=False),
         CellSpec("body.region_code", COVER, "B8", "text", "行政区划代码", required=False),
+        CellSpec("body.credit_code", COVER, "B9", "text", "统一社会信用代码", required=False),
     ]
     labels = [
         Label(COVER, "A1", "政府信息公开工作年度报告 数据填报模板", "D1", "title"),
@@ -150,6 +151,8 @@ def _cover() -> tuple[list[CellSpec], list[Label]]:
         Label(COVER, "C7", "格式 2024-01-29；条例第四十九条：部门 1月31日前，县级以上人民政府 3月31日前",
               "D7", "note", checked=False),
         Label(COVER, "A8", "行政区划代码（选填）"),
+        # not checked: workbooks made before this row existed still read (B9 is then empty)
+        Label(COVER, "A9", "统一社会信用代码（选填）", checked=False),
         Label(COVER, "A10", "格式"),
         Label(COVER, "A11", "模板版本"),
         Label(COVER, "A13", "校验状态"),
@@ -391,6 +394,8 @@ def _rules() -> tuple[Rule, ...]:
              "发布日期{problem}，现为“{actual}”", "meta_date"),
         Rule("META-REGION", "warning", "基本信息", "行政区划代码为 6 位或 12 位数字",
              "行政区划代码应为 6 位（县级以上）或 12 位（乡镇、街道）数字，现为“{actual}”", "meta_region"),
+        Rule("META-CREDIT", "error", "基本信息", "统一社会信用代码符合 GB 32100-2015",
+             "统一社会信用代码{problem}，现为“{actual}”", "meta_credit"),
         Rule("DATE-DEADLINE", "warning", "基本信息", "按条例第四十九条的期限发布",
              "{problem}", "date_deadline"),
         Rule("T3-COL-TOTAL", "error", "表内", "表三每行总计等于六类申请人之和",

@@ -1,0 +1,119 @@
+"""Benchmark of ``xxgk collect``: prints figures, asserts nothing (no timed tests).
+
+    uv run python benchmarks/collect.py [--json N] [--workbooks M]
+
+1. N JSON submissions (default 10,000; distinct bodies, all from the example report), collected end
+   to end in a fresh process: read, check, 汇总, write the 汇总 workbook and the result JSON. Once
+   without and once with cross-year (``--last-year`` folder of N last-year files). Peak memory is
+   the child's maximum resident set size.
+2. M workbook submissions (default 40) against the floor of opening each of them with openpyxl
+   in read-only mode and reading their values, measured in the same run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import io
+import copy
+import json
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+EXAMPLE_JSON = ROOT / "examples" / "fenxi-zfb_2023.json"
+
+
+def _report(i: int, year: int) -> dict:
+    data = copy.deepcopy(json.loads(EXAMPLE_JSON.read_text(encoding="utf-8")))
+    data["body"]["name"] = f"第{i:05d}号单位"
+    data["year"] = year
+    data["published_on"] = f"{year + 1}-01-20"
+    data["validation"] = None
+    return data
+
+
+def _write_inbox(folder: Path, n: int, year: int) -> None:
+    folder.mkdir(parents=True)
+    for i in range(n):
+        (folder / f"{i:05d}.json").write_text(json.dumps(_report(i, year), ensure_ascii=False), encoding="utf-8")
+
+
+def _run_child(args: list[str]) -> tuple[float, float, int]:
+    """Seconds, peak RSS (MB) and exit code of one ``xxgk collect`` process."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    start = time.perf_counter()
+    proc = subprocess.run([sys.executable, "-m", "validator", "collect", *args, "--quiet"], cwd=ROOT,
+                          capture_output=True, text=True)
+    seconds = time.perf_counter() - start
+    peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    if proc.returncode not in (0, 1):
+        print(proc.stderr, file=sys.stderr)
+    return seconds, max(peak, before) / 1024, proc.returncode
+
+
+def bench_json(n: int, work: Path) -> None:
+    inbox, last = work / "inbox", work / "last"
+    _write_inbox(inbox, n, 2023)
+    _write_inbox(last, n, 2022)
+    seconds, peak, rc = _run_child([str(inbox), "-o", str(work / "s.xlsx"), "--json", str(work / "r.json")])
+    print(f"{n:,} JSON submissions, end to end (read, check, 汇总, 汇总.xlsx, result JSON): {seconds:.1f} s, "
+          f"{n / seconds:,.0f} submissions/s, peak RSS {peak:,.0f} MB (exit {rc})")
+    seconds, peak2, rc = _run_child([str(inbox), "-o", str(work / "s2.xlsx"), "--last-year", str(last)])
+    print(f"{n:,} JSON submissions + {n:,} last-year files (cross-year): {seconds:.1f} s, "
+          f"{n / seconds:,.0f} submissions/s, peak RSS {max(peak, peak2):,.0f} MB (exit {rc})")
+    print(f"  汇总.xlsx: {(work / 's.xlsx').stat().st_size / 1024 / 1024:.1f} MB")
+
+
+def bench_workbooks(m: int, work: Path) -> None:
+    sys.path.insert(0, str(ROOT))
+    import openpyxl
+
+    from validator.cli import main as xxgk
+
+    inbox = work / "wb-inbox"
+    inbox.mkdir()
+    for i in range(m):
+        src = work / f"wb{i}.json"
+        src.write_text(json.dumps(_report(i, 2023), ensure_ascii=False), encoding="utf-8")
+        with contextlib.redirect_stdout(io.StringIO()):
+            xxgk(["fill", str(src), "-o", str(inbox / f"{i:03d}.xlsx")])
+    files = sorted(inbox.iterdir())
+    start = time.perf_counter()
+    for path in files:
+        wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
+        for ws in wb.worksheets:
+            for _row in ws.iter_rows(values_only=True):
+                pass
+        wb.close()
+    floor = time.perf_counter() - start
+    from validator.collect.run import Options, collect
+
+    start = time.perf_counter()
+    result = collect(inbox, Options())
+    seconds = time.perf_counter() - start
+    assert len(result.bodies) == m
+    print(f"{m} workbook submissions, read + check in process: {m / seconds:.1f} workbooks/s "
+          f"({seconds / m * 1000:.0f} ms each); floor (openpyxl read-only open + read every value): "
+          f"{m / floor:.1f} workbooks/s ({floor / m * 1000:.0f} ms each); ratio {seconds / floor:.2f}x")
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--json", type=int, default=10_000)
+    ap.add_argument("--workbooks", type=int, default=40)
+    args = ap.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        work = Path(tmp)
+        if args.json:
+            bench_json(args.json, work)
+        if args.workbooks:
+            bench_workbooks(args.workbooks, work)
+
+
+if __name__ == "__main__":
+    main()

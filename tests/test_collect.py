@@ -1,0 +1,443 @@
+"""xxgk collect (issue 9): a realistic inbox from the three real reports and mutations of them.
+
+Every expected status, count and 汇总 figure below is computed here from the source JSON
+dicts, independently of validator.collect.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import os
+import shutil
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+
+from conftest import REPORTS, run_cli
+from validator.formats import get_format
+
+FMT = get_format()
+FIGURE_KEYS = [c.key for c in FMT.figure_cells()]
+MONEY_KEYS = {c.key for c in FMT.figure_cells() if c.kind == "money"}
+
+
+def source(name: str) -> dict:
+    return json.loads((REPORTS / f"{name}.source.json").read_text(encoding="utf-8"))
+
+
+def get(d: dict, key: str):
+    for part in key.split("."):
+        d = d[part]
+    return d
+
+
+def put(d: dict, key: str, value) -> None:
+    parts = key.split(".")
+    for part in parts[:-1]:
+        d = d[part]
+    d[parts[-1]] = value
+
+
+def figure(d: dict, key: str):
+    value = get(d, key)
+    return Decimal(value) if key in MONEY_KEYS else value
+
+
+def independent_sum(reports: list[dict]) -> dict:
+    return {k: sum((figure(r, k) for r in reports), Decimal(0) if k in MONEY_KEYS else 0) for k in FIGURE_KEYS}
+
+
+def write_json(path: Path, data: dict) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(data, ensure_ascii=False, indent=1), encoding="utf-8")
+    return path
+
+
+def write_workbook(path: Path, data: dict, scratch: Path) -> Path:
+    src = write_json(scratch / (path.stem + ".json"), data)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    assert run_cli("fill", src, "-o", path).code == 0
+    return path
+
+
+def renamed(data: dict, name: str, body_type: str | None = None) -> dict:
+    out = copy.deepcopy(data)
+    out["body"]["name"] = name
+    if body_type:
+        out["body"]["type"] = body_type
+    return out
+
+
+def as_year(data: dict, year: int, published: str | None) -> dict:
+    out = copy.deepcopy(data)
+    out["year"] = year
+    out["published_on"] = published
+    return out
+
+
+class Inbox:
+    """The test inbox: which body sent what, and what each should come out as."""
+
+    def __init__(self, root: Path):
+        self.root = root
+        self.inbox = root / "inbox"
+        self.last = root / "lastyear"
+        scratch = root / "scratch"
+        fenxi = source("fenxi-zfb_2023")                                    # 部门, 2023
+        huaian = as_year(source("huaian-shi_2024"), 2023, None)            # 政府
+        pingtan = as_year(source("pingtan_2021"), 2023, "2024-02-08")      # 政府
+        health = renamed(huaian, "汾西县卫生健康局", "部门")                 # 部门, 有提示
+        finance = renamed(fenxi, "汾西县财政局")
+        finance_v2 = copy.deepcopy(finance)
+        put(finance_v2, "proactive.licensing.decisions", 7)
+        education = renamed(fenxi, "汾西县教育局")
+        put(education, "applications.new.total", get(education, "applications.new.total") + 1)
+        township = as_year(renamed(fenxi, "某某乡人民政府", "乡镇"), 2022, "2023-02-01")
+        self.reports = {"fenxi": fenxi, "huaian": huaian, "pingtan": pingtan, "health": health,
+                        "finance": finance, "finance_v2": finance_v2, "education": education}
+
+        write_json(self.inbox / "汾西县政府办.json", fenxi)
+        write_workbook(self.inbox / "邮件附件" / "汾西县政府办.xlsx", fenxi, scratch)   # identical copy
+        write_json(self.inbox / "淮安市.json", huaian)
+        write_workbook(self.inbox / "平潭.xlsx", pingtan, scratch)
+        write_json(self.inbox / "卫健局.json", health)
+        write_json(self.inbox / "财政局.json", finance)
+        write_json(self.inbox / "财政局-修改后.json", finance_v2)
+        write_json(self.inbox / "教育局.json", education)
+        write_json(self.inbox / "某某乡.json", township)
+        (self.inbox / "损坏.xlsx").write_bytes((REPORTS / "fenxi-zfb_2023.xlsx").read_bytes()[:3000])
+        (self.inbox / "旧格式.xls").write_bytes(bytes.fromhex("d0cf11e0a1b11ae1") + b"\0" * 504)
+        (self.inbox / "说明.txt").write_text("请查收", encoding="utf-8")
+
+        # last year: 汾西 agrees with this year's 上年结转, 淮安 does not
+        fenxi_last = as_year(fenxi, 2022, "2023-01-20")
+        for col in ("natural_person", "commercial_enterprise", "research_institution",
+                    "public_interest_organization", "legal_service_institution", "other_organization", "total"):
+            put(fenxi_last, f"applications.carried_forward.{col}", get(fenxi, f"applications.carried_in.{col}"))
+        issued, repealed, in_force = (get(fenxi, f"proactive.normative_documents.{k}")
+                                      for k in ("issued", "repealed", "in_force"))
+        put(fenxi_last, "proactive.normative_documents.in_force", in_force - issued + repealed)
+        issued, repealed, in_force = (get(fenxi, f"proactive.rules.{k}") for k in ("issued", "repealed", "in_force"))
+        put(fenxi_last, "proactive.rules.in_force", in_force - issued + repealed)
+        for group in ("review", "litigation_direct", "litigation_after_review"):
+            put(fenxi_last, f"review_litigation.{group}.pending", 0)
+        huaian_last = as_year(huaian, 2022, None)
+        put(huaian_last, "applications.carried_forward.natural_person",
+            get(huaian, "applications.carried_in.natural_person") + 5)
+        put(huaian_last, "applications.carried_forward.total", get(huaian, "applications.carried_in.total") + 5)
+        write_json(self.last / "汾西县政府办2022.json", fenxi_last)
+        write_json(self.last / "淮安市2022.json", huaian_last)
+
+    def run(self, *extra: str, out: str = "汇总.xlsx", quiet: bool = True):
+        res_json = self.root / "result.json"
+        result = run_cli("collect", self.inbox, "-o", self.root / out, "--json", res_json,
+                         *(("--quiet",) if quiet else ()), *extra)
+        data = json.loads(res_json.read_text(encoding="utf-8")) if res_json.exists() else None
+        return result, data
+
+
+def snapshot(folder: Path) -> dict:
+    return {p.relative_to(folder).as_posix(): (p.read_bytes(), p.stat().st_mtime_ns)
+            for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+@pytest.fixture(scope="module")
+def box(tmp_path_factory) -> Inbox:
+    return Inbox(tmp_path_factory.mktemp("collect"))
+
+
+@pytest.fixture(scope="module")
+def collected(box):
+    before = snapshot(box.inbox)
+    result, data = box.run("--last-year", str(box.last), "--as", "汾西县人民政府", "--type", "政府",
+                           "--aggregate", str(box.root / "汇总报告.json"))
+    assert snapshot(box.inbox) == before, "the inbox must never be modified"
+    return result, data
+
+
+def bodies(data: dict) -> dict:
+    return {b["name"]: b for b in data["bodies"]}
+
+
+def test_statuses_of_every_body(collected):
+    result, data = collected
+    assert result.code == 1, result.err
+    assert data["year"] == 2023
+    got = {name: b["status"] for name, b in bodies(data).items()}
+    assert got == {
+        "汾西县人民政府办公室": "通过",
+        "淮安市人民政府": "有错误",          # 上年结转 does not match last year's folder
+        "平潭综合实验区": "通过",
+        "汾西县卫生健康局": "有提示",
+        "汾西县财政局": "重复报送",
+        "汾西县教育局": "有错误",
+        "某某乡人民政府": "年度不符",
+    }
+
+
+def test_counts(collected):
+    _result, data = collected
+    assert data["counts"]["files"] == 12
+    assert data["counts"]["unreadable"] == 3
+    assert data["counts"]["bodies"] == 7
+    assert data["counts"]["statuses"] == {"通过": 2, "有提示": 1, "有错误": 2, "无法读取": 3, "未报送": 0,
+                                          "重复报送": 1, "逾期": 0, "年度不符": 1}
+
+
+def test_identical_copies_count_once(collected):
+    _result, data = collected
+    fenxi = bodies(data)["汾西县人民政府办公室"]
+    assert fenxi["files"] == ["汾西县政府办.json", "邮件附件/汾西县政府办.xlsx"]
+    assert fenxi["versions"] == ["汾西县政府办.json"]
+    copy_entry = next(f for f in data["files"] if f["file"] == "邮件附件/汾西县政府办.xlsx")
+    assert copy_entry["copy_of"] == "汾西县政府办.json"
+
+
+def test_duplicates_listed_with_their_difference(collected):
+    _result, data = collected
+    finance = bodies(data)["汾西县财政局"]
+    assert finance["versions"] == ["财政局-修改后.json", "财政局.json"]
+    assert finance["included"] is False
+    [diff] = finance["differences"]
+    assert diff["key"] == "proactive.licensing.decisions"
+    assert diff["label"] == FMT.cell("proactive.licensing.decisions").label
+    assert diff["values"] == ["7", str(get(source("fenxi-zfb_2023"), "proactive.licensing.decisions"))]
+
+
+def test_unreadable_files_keep_the_reason_check_gives(collected, box):
+    _result, data = collected
+    unreadable = {f["file"]: f["reason"] for f in data["files"] if f.get("status") == "无法读取"}
+    assert set(unreadable) == {"损坏.xlsx", "旧格式.xls", "说明.txt"}
+    for name, reason in unreadable.items():
+        check = run_cli("check", box.inbox / name)
+        assert check.code == 2
+        assert check.err.strip() == f"无法处理：{reason}"
+    assert "旧版 .xls" in unreadable["旧格式.xls"]
+
+
+def test_cross_year_against_last_years_folder(collected):
+    _result, data = collected
+    huaian = next(f for f in data["files"] if f["file"] == "淮安市.json")
+    assert {f["rule"] for f in huaian["findings"] if f["severity"] == "error"} == {"XY-T3-CARRY"}
+    fenxi = next(f for f in data["files"] if f["file"] == "汾西县政府办.json")
+    assert fenxi["findings"] == []
+    assert bodies(data)["汾西县人民政府办公室"]["last_year"] == "汾西县政府办2022.json"
+
+
+def test_totals_match_independent_sums(collected, box):
+    _result, data = collected
+    r = box.reports
+    expected = {
+        "合计": independent_sum([r["fenxi"], r["pingtan"], r["health"]]),
+        "政府": independent_sum([r["pingtan"]]),
+        "部门": independent_sum([r["fenxi"], r["health"]]),
+        "乡镇": independent_sum([]),
+    }
+    for group, sums in expected.items():
+        got = data["totals"][group]["figures"]
+        for key in FIGURE_KEYS:
+            value = got[key]
+            assert (Decimal(value) if key in MONEY_KEYS else value) == sums[key], (group, key)
+    assert data["totals"]["合计"]["figures"]["proactive.fees.amount_wan_yuan"] == str(
+        Decimal(get(r["pingtan"], "proactive.fees.amount_wan_yuan")) + Decimal(get(r["fenxi"], "proactive.fees.amount_wan_yuan"))
+        + Decimal(get(r["health"], "proactive.fees.amount_wan_yuan")))
+    assert sorted(data["totals"]["合计"]["bodies"]) == sorted(["汾西县人民政府办公室", "平潭综合实验区", "汾西县卫生健康局"])
+
+
+def test_aggregate_json_and_workbook_pass_check_and_export(collected, box):
+    _result, data = collected
+    agg = json.loads((box.root / "汇总报告.json").read_text(encoding="utf-8"))
+    assert agg["body"] == {"name": "汾西县人民政府", "type": "政府", "region_code": None, "credit_code": None}
+    assert agg["year"] == 2023
+    for key in FIGURE_KEYS:
+        assert str(get(agg, key)) == str(data["totals"]["合计"]["figures"][key])
+    for path in (box.root / "汇总报告.json", box.root / "汇总报告.xlsx"):
+        assert run_cli("check", path).code == 0
+    exported = box.root / "再导出.json"
+    assert run_cli("export", box.root / "汇总报告.xlsx", "-o", exported).code == 0
+    again = json.loads(exported.read_text(encoding="utf-8"))
+    assert all(get(again, k) == get(agg, k) for k in FIGURE_KEYS)
+
+
+def test_include_failed_adds_the_bodies_with_errors(box, tmp_path):
+    result, data = box.run("--last-year", str(box.last), "--include-failed", out="含错误.xlsx")
+    assert result.code == 1
+    r = box.reports
+    sums = independent_sum([r["fenxi"], r["pingtan"], r["health"], r["huaian"], r["education"]])
+    got = data["totals"]["合计"]["figures"]
+    assert all((Decimal(got[k]) if k in MONEY_KEYS else got[k]) == sums[k] for k in FIGURE_KEYS)
+
+
+def test_without_last_year_huaian_passes(box):
+    _result, data = box.run(out="无上年.xlsx")
+    assert bodies(data)["淮安市人民政府"]["status"] == "有提示"
+
+
+def test_exit_code_0_when_every_submission_passed(tmp_path):
+    inbox = tmp_path / "inbox"
+    write_json(inbox / "a.json", source("fenxi-zfb_2023"))
+    write_json(inbox / "b.json", renamed(source("fenxi-zfb_2023"), "汾西县财政局"))
+    res = run_cli("collect", inbox, "-o", tmp_path / "s.xlsx", "--quiet")
+    assert res.code == 0, res.out + res.err
+    assert "通过 2" in res.out
+
+
+@pytest.mark.parametrize("args, message", [
+    (("不存在的文件夹", "-o", "x.xlsx"), "收件文件夹不存在"),
+    (("{inbox}", "-o", "x.xlsx", "--as", "某县"), "需同时给出"),
+    (("{inbox}", "-o", "no/such/dir/x.xlsx"), "文件夹不存在"),
+])
+def test_command_itself_cannot_run_is_exit_2(tmp_path, args, message):
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    res = run_cli("collect", *[a.format(inbox=inbox) for a in args])
+    assert res.code == 2
+    assert message in res.err
+
+
+def test_unwritable_output_is_exit_2_and_leaves_no_file(tmp_path):
+    inbox = tmp_path / "inbox"
+    write_json(inbox / "a.json", source("fenxi-zfb_2023"))
+    target = tmp_path / "汇总.xlsx"
+    target.mkdir()  # a folder where the workbook should go: os.replace fails, nothing is left behind
+    res = run_cli("collect", inbox, "-o", target, "--quiet")
+    assert res.code == 2
+    assert "无法写入" in res.err or "文件夹" in res.err
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["inbox", "汇总.xlsx"]
+    assert list(target.iterdir()) == []
+
+
+def test_outputs_inside_the_inbox_are_not_read_back(tmp_path):
+    inbox = tmp_path / "inbox"
+    write_json(inbox / "a.json", source("fenxi-zfb_2023"))
+    for _ in range(2):
+        res = run_cli("collect", inbox, "-o", inbox / "汇总.xlsx", "--json", inbox / "r.json", "--quiet")
+        assert res.code == 0, res.err
+    data = json.loads((inbox / "r.json").read_text(encoding="utf-8"))
+    assert [f["file"] for f in data["files"]] == ["a.json"]
+
+
+def test_one_reader_crash_does_not_stop_the_run(tmp_path, monkeypatch):
+    inbox = tmp_path / "inbox"
+    write_json(inbox / "a.json", source("fenxi-zfb_2023"))
+    write_json(inbox / "b.json", source("pingtan_2021"))
+    import validator.cli
+
+    real = validator.cli.load_any
+
+    def flaky(path):
+        if path.endswith("a.json"):
+            raise RuntimeError("boom")
+        return real(path)
+
+    monkeypatch.setattr(validator.cli, "load_any", flaky)
+    res = run_cli("collect", inbox, "-o", tmp_path / "s.xlsx", "--json", tmp_path / "r.json", "--quiet")
+    data = json.loads((tmp_path / "r.json").read_text(encoding="utf-8"))
+    assert res.code == 1
+    assert [b["name"] for b in data["bodies"]] == ["平潭综合实验区"]
+    assert "内部错误" in data["files"][0]["reason"]
+
+
+# --------------------------------------------------------------------------- property: sum of valid is valid
+
+from hypothesis import HealthCheck, given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+from validator.formats.gb_2021_30 import T2_BLOCKS, T3_APPLICANTS, T3_RESULT_KEYS, T4_GROUPS, T4_LEAVES  # noqa: E402
+
+small = st.integers(min_value=0, max_value=10_000)
+
+
+@st.composite
+def valid_report(draw, name: str) -> dict:
+    """A report that satisfies every arithmetic rule (built from the format's own row/column keys)."""
+    data = copy.deepcopy(source("fenxi-zfb_2023"))
+    data["body"]["name"] = name
+    data["body"]["type"] = draw(st.sampled_from(["政府", "部门", "乡镇"]))
+    data["published_on"] = "2024-01-20"
+    for _caption, _heads, rows, leaves, kind in T2_BLOCKS:
+        for _text, base in rows:
+            for leaf in leaves:
+                if kind == "money":
+                    cents = draw(st.integers(min_value=0, max_value=10**9))
+                    scale = draw(st.integers(min_value=0, max_value=6))
+                    put(data, f"{base}.{leaf}", str(Decimal(cents).scaleb(-scale)))
+                else:
+                    put(data, f"{base}.{leaf}", draw(small))
+    for col in T3_APPLICANTS:
+        results = {row: draw(small) for row in T3_RESULT_KEYS}
+        for row, v in results.items():
+            put(data, f"applications.{row}.{col}", v)
+        done = sum(results.values())
+        forward = draw(small)
+        carried_in = draw(st.integers(min_value=0, max_value=done + forward))
+        put(data, f"applications.results_total.{col}", done)
+        put(data, f"applications.carried_forward.{col}", forward)
+        put(data, f"applications.carried_in.{col}", carried_in)
+        put(data, f"applications.new.{col}", done + forward - carried_in)
+    for row in ("new", "carried_in", *T3_RESULT_KEYS, "results_total", "carried_forward"):
+        put(data, f"applications.{row}.total", sum(get(data, f"applications.{row}.{c}") for c in T3_APPLICANTS))
+    for group, *_ in T4_GROUPS:
+        parts = {leaf: draw(small) for leaf, _ in T4_LEAVES[:-1]}
+        for leaf, v in parts.items():
+            put(data, f"review_litigation.{group}.{leaf}", v)
+        put(data, f"review_litigation.{group}.total", sum(parts.values()))
+    return data
+
+
+@settings(max_examples=8, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.integers(min_value=1, max_value=4).flatmap(
+    lambda n: st.tuples(*[valid_report(f"第{i}单位") for i in range(n)])))
+def test_property_sum_of_valid_reports_is_valid(tmp_path_factory, reports):
+    root = tmp_path_factory.mktemp("prop")
+    for i, report in enumerate(reports):
+        write_json(root / "inbox" / f"{i}.json", report)
+    agg = root / "agg.json"
+    res = run_cli("collect", root / "inbox", "-o", root / "s.xlsx", "--quiet",
+                  "--as", "某县人民政府", "--type", "政府", "--aggregate", agg)
+    assert res.code == 0, res.out + res.err
+    check = run_cli("check", agg, "--json")
+    assert check.code == 0
+    assert json.loads(check.out)["stats"]["errors"] == 0
+    sums = independent_sum(list(reports))
+    data = json.loads(agg.read_text(encoding="utf-8"))
+    assert all(figure(data, k) == sums[k] for k in FIGURE_KEYS)
+
+
+# --------------------------------------------------------------------------- progress
+
+
+class _Tty:
+    def __init__(self, tty: bool):
+        self.tty, self.text = tty, ""
+
+    def isatty(self) -> bool:
+        return self.tty
+
+    def write(self, s: str) -> None:
+        self.text += s
+
+    def flush(self) -> None:
+        pass
+
+
+@pytest.mark.parametrize("tty, enabled, files, shown", [
+    (True, True, 10, True), (False, True, 10, False), (True, False, 10, False), (True, True, 3, False)])
+def test_progress_only_on_a_terminal_for_more_than_a_handful(monkeypatch, tty, enabled, files, shown):
+    from validator.collect.progress import Progress
+
+    stream = _Tty(tty)
+    monkeypatch.setattr("sys.stderr", stream)
+    progress = Progress.for_stderr(enabled=enabled)
+    for n in range(1, files + 1):
+        progress.update(n, files)
+    progress.done()
+    assert (f"{files}/{files}" in stream.text) is shown
+    assert stream.text.endswith("\n") is shown
+
+
+def test_no_progress_when_stderr_is_not_a_terminal(box):
+    result, _data = box.run(out="静默.xlsx", quiet=False)
+    assert "读取报送文件" not in result.err

@@ -1,0 +1,152 @@
+"""The 汇总.xlsx of xxgk collect: it opens (openpyxl, LibreOffice) and says what the result says."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+from decimal import Decimal
+
+import openpyxl
+import pytest
+
+from test_collect import FIGURE_KEYS, FMT, MONEY_KEYS, Inbox, independent_sum
+from validator.collect.workbook import STATUS_COLOURS
+
+
+@pytest.fixture(scope="module")
+def made(tmp_path_factory):
+    box = Inbox(tmp_path_factory.mktemp("collect_wb"))
+    result, data = box.run("--last-year", str(box.last))
+    assert result.code == 1
+    return box, data, openpyxl.load_workbook(box.root / "汇总.xlsx")
+
+
+def rows(ws, first: int = 1) -> list[tuple]:
+    return list(ws.iter_rows(min_row=first, values_only=True))
+
+
+def test_sheets(made):
+    _box, _data, wb = made
+    assert wb.sheetnames == ["报送情况", "问题清单", "汇总", "汇总-政府", "汇总-部门", "汇总-乡镇", "分单位明细"]
+
+
+def test_status_sheet_lists_every_body_and_file_with_coloured_status(made):
+    _box, data, wb = made
+    ws = wb["报送情况"]
+    body_rows = {r[1]: r for r in rows(ws, 4) if r[1]}
+    assert {name: r[4] for name, r in body_rows.items()} == {b["name"]: b["status"] for b in data["bodies"]}
+    unreadable = [r for r in rows(ws, 4) if r[4] == "无法读取"]
+    assert sorted(r[6] for r in unreadable) == ["损坏.xlsx", "旧格式.xls", "说明.txt"]
+    assert ws.freeze_panes == "C4"
+    assert ws.auto_filter.ref.startswith("A3:")
+    for row in ws.iter_rows(min_row=4):
+        status = row[4].value
+        assert row[4].fill.fgColor.rgb.endswith(STATUS_COLOURS[status].lstrip("#")), status
+    assert ws.page_setup.paperSize == 9 and ws.page_setup.orientation == "landscape"
+    assert ws.column_dimensions["B"].width > 20
+
+
+def test_status_links_point_at_the_bodys_problems(made):
+    _box, _data, wb = made
+    ws, problems = wb["报送情况"], wb["问题清单"]
+    linked = 0
+    for row in ws.iter_rows(min_row=4):
+        link = row[10].hyperlink
+        if link is None:
+            continue
+        target = int(link.location.split("!A")[1])
+        assert problems.cell(row=target, column=1).value == row[1].value
+        linked += 1
+    assert linked >= 3
+
+
+def test_problem_list_has_every_finding_with_filter_and_frozen_header(made):
+    _box, data, wb = made
+    ws = wb["问题清单"]
+    assert ws.freeze_panes == "A2"
+    assert ws.auto_filter.ref.startswith("A1:J")
+    listed = rows(ws, 2)
+    findings = sum(len(f.get("findings", [])) for f in data["files"] if not f.get("copy_of"))
+    by_rule = [r for r in listed if r[2] not in ("重复报送", "无法读取")]
+    assert len(by_rule) == findings
+    assert [r[5] for r in listed if r[2] == "重复报送"] == [FMT.cell("proactive.licensing.decisions").label]
+    assert len([r for r in listed if r[2] == "无法读取"]) == 3
+    carry = [r for r in listed if r[2] == "XY-T3-CARRY"]
+    assert carry and carry[0][0] == "淮安市人民政府" and carry[0][3] == "错误"
+
+
+def _find(ws, text: str):
+    for row in ws.iter_rows():
+        for cell in row:
+            if cell.value == text:
+                return cell
+    raise AssertionError(text)
+
+
+def test_totals_sheets_in_official_layout(made):
+    box, _data, wb = made
+    r = box.reports
+    groups = {"汇总": [r["fenxi"], r["pingtan"], r["health"]], "汇总-政府": [r["pingtan"]],
+              "汇总-部门": [r["fenxi"], r["health"]], "汇总-乡镇": []}
+    for sheet, reports in groups.items():
+        ws = wb[sheet]
+        sums = independent_sum(reports)
+        new = _find(ws, "一、本年新收政府信息公开申请数量")
+        cols = ("natural_person", "commercial_enterprise", "research_institution", "public_interest_organization",
+                "legal_service_institution", "other_organization", "total")
+        got = [ws.cell(row=new.row, column=4 + i).value for i in range(7)]
+        assert got == [sums[f"applications.new.{c}"] for c in cols], sheet
+        forward = _find(ws, "四、结转下年度继续办理")
+        assert ws.cell(row=forward.row, column=10).value == sums["applications.carried_forward.total"]
+        fee = _find(ws, "行政事业性收费")
+        assert Decimal(str(ws.cell(row=fee.row, column=2).value)) == sums["proactive.fees.amount_wan_yuan"]
+        review = _find(ws, "行政复议")
+        assert ws.cell(row=review.row + 3, column=5).value == sums["review_litigation.review.total"]
+        assert f"计入 {len(reports)} 个单位" in ws["A2"].value
+        denied = _find(ws, "（三）不予公开")
+        merged = next(m for m in ws.merged_cells.ranges if m.min_row == denied.row and m.min_col == denied.column)
+        assert merged.max_row - merged.min_row + 1 == 8  # the official table's 8 不予公开 rows
+        assert not any(c.value == "自动核对" for row in ws.iter_rows() for c in row)
+
+
+def test_detail_sheet_one_row_per_body_with_official_labels(made):
+    _box, data, wb = made
+    ws = wb["分单位明细"]
+    header = rows(ws)[0]
+    assert list(header[6:]) == [c.label for c in FMT.figure_cells()]
+    assert ws.freeze_panes == "B2" and ws.auto_filter.ref
+    body_rows = rows(ws, 2)
+    versions = sum(len(b["versions"] or b["wrong_year"]) for b in data["bodies"])
+    assert len(body_rows) == versions
+    fenxi = next(r for r in body_rows if r[0] == "汾西县人民政府办公室")
+    totals = {k: v for k, v in zip(header[6:], fenxi[6:])}
+    assert totals[FMT.cell("applications.new.total").label] == 3
+    assert fenxi[4] == "是"
+
+
+def test_hostile_names_stay_text(tmp_path):
+    from conftest import run_cli
+    from test_collect import renamed, source, write_json
+
+    inbox = tmp_path / "inbox"
+    write_json(inbox / "a.json", renamed(source("fenxi-zfb_2023"), "=HYPERLINK(\"http://x\",\"y\")"))
+    assert run_cli("collect", inbox, "-o", tmp_path / "s.xlsx", "--quiet").code == 0
+    wb = openpyxl.load_workbook(tmp_path / "s.xlsx")
+    cell = wb["报送情况"]["B4"]
+    assert cell.value == "=HYPERLINK(\"http://x\",\"y\")" and cell.data_type == "s"
+
+
+@pytest.mark.libreoffice
+def test_opens_in_libreoffice(made, tmp_path):
+    from lo_session import clean_env, require_libreoffice
+
+    require_libreoffice()
+    box, _data, _wb = made
+    out = tmp_path / "lo"
+    proc = subprocess.run(
+        ["soffice", "--headless", f"-env:UserInstallation=file://{tmp_path}/profile", "--convert-to", 'csv:Text - txt - csv (StarCalc):44,34,76',
+         "--outdir", str(out), str(box.root / "汇总.xlsx")],
+        capture_output=True, text=True, timeout=180, env=clean_env())
+    assert proc.returncode == 0, proc.stderr
+    text = (out / "汇总.csv").read_bytes().decode("utf-8", "replace")
+    assert "汾西县人民政府办公室" in text and "重复报送" in text

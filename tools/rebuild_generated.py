@@ -1,0 +1,34 @@
+"""Developer tool: rebuild every committed file that derives from the format data.
+
+Run by hand (``uv run python tools/rebuild_generated.py``) after a change to the format, the
+template builder or the writers: the templates in ``xlsx_templates/``, ``docs/report.schema.json``,
+the filled fixture workbooks (from the committed ``*.source.json``) and the example. Unlike
+``make_report_fixtures.py`` it does not read ``../shared``.
+"""
+
+from __future__ import annotations
+
+import shutil
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+from validator.cli import main as cli  # noqa: E402
+
+FIXTURES = ROOT / "tests" / "fixtures" / "reports"
+
+
+def main() -> None:
+    assert cli(["template", "-o", str(ROOT / "xlsx_templates")]) == 0
+    assert cli(["schema", "-o", str(ROOT / "docs" / "report.schema.json")]) == 0
+    for source in sorted(FIXTURES.glob("*.source.json")):
+        book = FIXTURES / source.name.replace(".source.json", ".xlsx")
+        assert cli(["fill", str(source), "-o", str(book)]) == 0
+    example = ROOT / "examples" / "fenxi-zfb_2023.xlsx"
+    shutil.copyfile(FIXTURES / "fenxi-zfb_2023.xlsx", example)
+    assert cli(["export", str(example), "-o", str(example.with_suffix(".json"))]) == 0
+
+
+if __name__ == "__main__":
+    main()

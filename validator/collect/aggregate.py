@@ -1,0 +1,67 @@
+"""The 汇总 as a report of its own: the receiving body's figures, checked by the same rules.
+
+A county government's annual report sums its departments' tables; ``--as``/``--type`` name
+that body and ``--aggregate`` writes the sum as normalized JSON plus a filled template
+workbook beside it, so the government's own report starts from checked data.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from pathlib import Path
+
+from validator.errors import UnusableInput
+from validator.report import ValidationReport
+from validator.submission import Submission
+from validator.values import MAX_COUNT, canonical_decimal
+
+
+def aggregate_submission(figures: dict[str, int | Decimal], name: str, body_type: str, year: int | None,
+                         region_code: str = "") -> Submission:
+    from validator.formats import get_format
+
+    fmt = get_format()
+    values: dict[str, object] = {c.key: None for c in (*fmt.cells, *fmt.baseline_cells)}
+    values.update({"body.name": name, "body.type": body_type, "year": year,
+                   "body.region_code": region_code or None})
+    for key, value in figures.items():
+        values[key] = _storable(key, value)
+    for cell in fmt.cells:
+        if cell.kind == "longtext":
+            values[cell.key] = ""
+    return Submission(fmt, values, f"{name} {year or ''} 年度汇总".strip(), origin="json")
+
+
+def _storable(key: str, value: int | Decimal) -> int | Decimal:
+    """A sum the JSON and a workbook can hold exactly, or a Chinese refusal (never rounded)."""
+    if isinstance(value, Decimal):
+        try:
+            return canonical_decimal(value)
+        except ValueError:
+            raise UnusableInput(f"汇总后的 {key} 为 {value}，有效数字超过 15 位，Excel 与 JSON 无法精确保存") from None
+    if value > MAX_COUNT:
+        raise UnusableInput(f"汇总后的 {key} 为 {value}，超过 15 位，Excel 无法精确保存")
+    return value
+
+
+def aggregate_report(sub: Submission) -> ValidationReport:
+    from validator.engine import validate
+
+    return validate(sub)
+
+
+def workbook_path(json_path: str | Path) -> Path:
+    """The filled template written beside the aggregate JSON (same name, .xlsx)."""
+    return Path(json_path).with_suffix(".xlsx")
+
+
+def write_aggregate(sub: Submission, report: ValidationReport, json_path: str | Path) -> Path:
+    from validator.fileio import atomic_write_bytes
+    from validator.jsonio import dump_model, report_to_model
+    from validator.workbook.write import fill_workbook
+
+    model = report_to_model(sub, report)
+    atomic_write_bytes(json_path, dump_model(model))
+    out = workbook_path(json_path)
+    fill_workbook(sub, report, out)
+    return out

@@ -1,0 +1,186 @@
+"""Finding the submissions in an inbox folder and reading each one without ever stopping.
+
+Every file is read with the same readers as ``xxgk check`` (:func:`validator.cli.load_any`);
+a file that cannot be used keeps the exact Chinese reason ``check`` prints. The inbox is
+only read, never written.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import os
+from dataclasses import dataclass, field
+from decimal import Decimal
+from pathlib import Path
+
+from validator.collect.bodies import Identity
+from validator.report import ValidationReport
+from validator.submission import Submission
+
+SKIPPED_NAMES = frozenset({"thumbs.db", "desktop.ini"})
+
+
+@dataclass
+class Item:
+    """One file of the inbox and what became of it."""
+
+    path: Path
+    rel: str
+    received: dt.datetime
+    """The file's modification time: the moment it reached the inbox, as far as a folder can tell."""
+    submission: Submission | None = None
+    error: str | None = None
+    """Why the file cannot be used (the message ``xxgk check`` gives), or None."""
+    identity: Identity | None = None
+    year: int | None = None
+    digest: str = ""
+    canon: dict[str, str] = field(default_factory=dict)
+    figures: dict[str, int | Decimal] = field(default_factory=dict)
+    report: ValidationReport | None = None
+    copy_of: Item | None = None
+    """An earlier file with exactly the same content (identical copies count once)."""
+    body: object = field(default=None, repr=False)
+    """The :class:`~validator.collect.run.Body` this file was matched to."""
+
+    @property
+    def readable(self) -> bool:
+        return self.submission is not None
+
+
+def discover(inbox: Path, exclude: set[Path] = frozenset()) -> list[Path]:
+    """Every file under ``inbox``, sorted; hidden files, Office lock files (``~$…``) and our own
+    outputs are left out. Folder links are not followed (no loops)."""
+    found: list[Path] = []
+    for root, dirs, files in os.walk(inbox, followlinks=False):
+        dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+        for name in sorted(files):
+            if name.startswith((".", "~$")) or name.lower() in SKIPPED_NAMES:
+                continue
+            path = Path(root) / name
+            if _resolved(path) in exclude:
+                continue
+            found.append(path)
+    return found
+
+
+def _resolved(path: Path) -> Path:
+    try:
+        return path.resolve()
+    except OSError:
+        return path.absolute()
+
+
+def _mtime(path: Path) -> dt.datetime:
+    try:
+        return dt.datetime.fromtimestamp(path.stat().st_mtime)
+    except (OSError, ValueError, OverflowError):
+        return dt.datetime.fromtimestamp(0)
+
+
+def read_item(path: Path, inbox: Path) -> Item:
+    """Load one file; any failure becomes ``item.error`` (never an exception)."""
+    from validator.cli import load_any
+    from validator.errors import UnusableInput
+
+    item = Item(path, path.relative_to(inbox).as_posix(), _mtime(path))
+    try:
+        item.submission = load_any(str(path))
+    except UnusableInput as exc:
+        item.error = str(exc)
+        return item
+    except (MemoryError, RecursionError):
+        item.error = f"{path.name}：文件过大或结构过深，无法读取"
+        return item
+    except Exception as exc:  # a reader bug must not stop the other 79 offices' files
+        item.error = f"{path.name}：内部错误（{type(exc).__name__}: {exc}），请连同文件报告"
+        return item
+    describe(item)
+    return item
+
+
+def identity_of(sub: Submission) -> Identity:
+    from validator.values import normalize_newlines, to_text
+
+    def text(key: str) -> str:
+        return normalize_newlines(to_text(sub.values.get(key))).strip()
+
+    return Identity(text("body.name"), text("body.type"), text("body.region_code"), text("body.credit_code"))
+
+
+def describe(item: Item) -> None:
+    """Identity, year, exact figures and a content hash of a readable submission."""
+    from validator.values import to_year
+
+    sub = item.submission
+    assert sub is not None
+    item.identity = identity_of(sub)
+    item.year = to_year(sub.values.get("year"))
+    item.canon, item.figures = canonical(sub)
+    item.digest = content_hash(item.canon)
+
+
+def canonical(sub: Submission) -> tuple[dict[str, str], dict[str, int | Decimal]]:
+    """Every cell as one comparable text, and the figures that are valid numbers.
+
+    The same report as JSON and as a filled workbook gives the same texts (3 and 3.0, 0.50 and
+    0.5, a date cell and "2024-01-29" agree), so identical copies are recognised whatever their
+    file type; an unreadable figure keeps its raw text so two different mistakes still differ.
+    """
+    from validator.values import (
+        MAX_COUNT,
+        Problem,
+        display,
+        normalize_newlines,
+        to_count,
+        to_date,
+        to_money,
+        to_text,
+        to_year,
+    )
+
+    fmt = sub.format
+    canon: dict[str, str] = {}
+    figures: dict[str, int | Decimal] = {}
+    values = sub.values
+    for cell in _all_cells(fmt):
+        raw = values.get(cell.key)
+        kind = cell.kind
+        if kind == "count" and type(raw) is int and 0 <= raw <= MAX_COUNT:  # JSON's common case, first
+            figures[cell.key] = raw
+            canon[cell.key] = str(raw)
+        elif kind in ("count", "money"):
+            if raw is None or (isinstance(raw, str) and not raw.strip()):
+                canon[cell.key] = ""
+                continue
+            value = to_count(raw) if kind == "count" else to_money(raw)
+            if isinstance(value, Problem):
+                canon[cell.key] = "?" + display(raw)
+            else:
+                figures[cell.key] = value
+                canon[cell.key] = str(value) if kind == "count" else format(value, "f")
+        elif kind == "year":
+            year = to_year(raw)
+            canon[cell.key] = str(year) if year is not None else to_text(raw).strip()
+        elif kind == "date":
+            date = to_date(raw)
+            canon[cell.key] = date.isoformat() if date else to_text(raw).strip()
+        else:
+            canon[cell.key] = normalize_newlines(to_text(raw)).strip()
+    notes = sorted((e.rule, list(e.keys), normalize_newlines(e.text)) for e in sub.explanations if e.text.strip())
+    canon["explanations"] = json.dumps(notes, ensure_ascii=False) if notes else ""
+    return canon, figures
+
+
+def _all_cells(fmt):
+    cached = fmt.__dict__.get("_collect_cells")
+    if cached is None:
+        cached = (*fmt.cells, *fmt.baseline_cells)
+        object.__setattr__(fmt, "_collect_cells", cached)
+    return cached
+
+
+def content_hash(canon: dict[str, str]) -> str:
+    text = json.dumps(canon, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()

@@ -1,0 +1,366 @@
+"""The collect run as data: read the inbox, match bodies, find duplicates, cross-year, 汇总.
+
+:func:`collect` returns a :class:`CollectResult`; the workbook, JSON, aggregate and archive
+writers only render it. Nothing here writes files.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from decimal import Decimal
+from pathlib import Path
+
+from validator.collect.bodies import BodyIndex, Identity
+from validator.collect.inbox import Item, discover, read_item
+from validator.collect.roster import RosterEntry
+from validator.submission import Submission
+
+PASSED, WARNED, FAILED, UNREADABLE = "通过", "有提示", "有错误", "无法读取"
+MISSING, DUPLICATE, LATE, WRONG_YEAR = "未报送", "重复报送", "逾期", "年度不符"
+NOT_ON_ROSTER = "不在名单"
+STATUSES = (PASSED, WARNED, FAILED, UNREADABLE, MISSING, DUPLICATE, LATE, WRONG_YEAR)
+BAD_STATUSES = frozenset({FAILED, UNREADABLE, MISSING, DUPLICATE, WRONG_YEAR})
+"""A body or file in one of these makes the run end with exit code 1."""
+MAX_DIFFERENCES = 20
+
+
+@dataclass
+class Difference:
+    key: str
+    label: str
+    values: tuple[str, ...]
+    """The cell's content in each version, in the order of :attr:`Body.versions`."""
+
+
+@dataclass
+class Body:
+    identity: Identity
+    roster: RosterEntry | None = None
+    items: list[Item] = field(default_factory=list)
+    """Every readable file matched to this body (any year)."""
+    versions: list[Item] = field(default_factory=list)
+    """The distinct contents for the collect year (identical copies once)."""
+    wrong_year: list[Item] = field(default_factory=list)
+    last_year: Item | None = None
+    last_year_note: str = ""
+    differences: list[Difference] = field(default_factory=list)
+    status: str = ""
+    flags: list[str] = field(default_factory=list)
+    late_days: int = 0
+    included: bool = False
+
+    @property
+    def name(self) -> str:
+        return self.identity.name
+
+    @property
+    def type(self) -> str:
+        return self.identity.type
+
+    @property
+    def submission(self) -> Item | None:
+        """The one version counted for this body (None when missing or duplicated)."""
+        return self.versions[0] if len(self.versions) == 1 else None
+
+
+@dataclass
+class Totals:
+    bodies: list[Body] = field(default_factory=list)
+    figures: dict[str, int | Decimal] = field(default_factory=dict)
+    incomplete: dict[str, int] = field(default_factory=dict)
+    """Cells left out because a body's figure was not a valid number (``--include-failed``)."""
+
+
+@dataclass
+class CollectResult:
+    inbox: Path
+    year: int | None
+    items: list[Item]
+    bodies: list[Body]
+    totals: dict[str, Totals]
+    """``合计`` and one entry per 机关类型."""
+    last_year_items: list[Item] = field(default_factory=list)
+    include_failed: bool = False
+    roster_used: bool = False
+    format_id: str = ""
+
+    @property
+    def unreadable(self) -> list[Item]:
+        return [i for i in self.items if not i.readable]
+
+    @property
+    def exit_code(self) -> int:
+        bad = self.unreadable or any(b.status in BAD_STATUSES for b in self.bodies)
+        return 1 if bad else 0
+
+    def status_counts(self) -> dict[str, int]:
+        counts = Counter(b.status for b in self.bodies)
+        counts[UNREADABLE] += len(self.unreadable)
+        return {s: counts.get(s, 0) for s in STATUSES}
+
+
+TOTAL = "合计"
+
+
+@dataclass
+class Options:
+    year: int | None = None
+    include_failed: bool = False
+    roster: list[RosterEntry] | None = None
+    last_year_dir: Path | None = None
+    last_year_lookup: Callable[[list[Body], int], dict[int, Item]] | None = None
+    """Finds last year's submission of each body elsewhere (the archive), by list index."""
+    exclude: set[Path] = field(default_factory=set)
+    progress: Callable[[int, int], None] | None = None
+
+
+def collect(inbox: Path, options: Options | None = None) -> CollectResult:
+    from validator.formats import get_format
+
+    options = options or Options()
+    paths = discover(inbox, options.exclude)
+    items = []
+    for n, path in enumerate(paths, 1):
+        items.append(read_item(path, inbox))
+        if options.progress:
+            options.progress(n, len(paths))
+    year = options.year if options.year is not None else _usual_year(items)
+    bodies, index = _roster_bodies(options.roster)
+    for item in items:
+        if item.readable:
+            _assign(item, bodies, index, year, options.roster is not None)
+    for body in bodies:
+        _dedupe(body, year)
+    last_items = _attach_last_year(bodies, year, options)
+    for item in items:
+        if item.readable:
+            _validate(item)
+    for body in bodies:
+        _judge(body, options)
+    for item in items:
+        _compact(item)
+    fmt_id = next((i.submission.format.id for i in items if i.readable), get_format().id)
+    return CollectResult(inbox, year, items, bodies, _totals(bodies, options.include_failed),
+                         last_items, options.include_failed, options.roster is not None, fmt_id)
+
+
+def _usual_year(items: list[Item]) -> int | None:
+    """The year most submissions are for (latest on a tie): a stray old file does not decide it."""
+    distinct = {i.digest: i.year for i in items if i.readable and i.year is not None}
+    years = Counter(distinct.values())
+    if not years:
+        return None
+    return max(years, key=lambda y: (years[y], y))
+
+
+def _roster_bodies(roster: list[RosterEntry] | None) -> tuple[list[Body], BodyIndex]:
+    bodies: list[Body] = []
+    index = BodyIndex()
+    for entry in roster or ():
+        body = Body(entry.identity, roster=entry)
+        bodies.append(body)
+        index.add(entry.identity, body)
+    return bodies, index
+
+
+def _assign(item: Item, bodies: list[Body], index: BodyIndex, year: int | None, has_roster: bool) -> None:
+    identity = item.identity
+    assert identity is not None
+    if not identity.key:  # no name: a body of its own, named after the file
+        identity = Identity(f"（未填写机关名称：{item.rel}）", identity.type, identity.region_code,
+                            identity.credit_code)
+        item.identity = identity
+    body = index.find(identity)
+    if body is None:
+        body = Body(identity)
+        bodies.append(body)
+        index.add(identity, body)
+    else:
+        _learn(body, identity, index)
+    body.items.append(item)
+    item.body = body
+
+
+def _learn(body: Body, identity: Identity, index: BodyIndex) -> None:
+    """A roster row without codes learns them from the submission (and is indexed by them)."""
+    known = body.identity
+    fill = Identity(known.name, known.type or identity.type, known.region_code or identity.region_code,
+                    known.credit_code or identity.credit_code)
+    if fill != known:
+        body.identity = fill
+        index.add(fill, body)
+
+
+def _dedupe(body: Body, year: int | None) -> None:
+    """Distinct contents for the collect year; an identical copy points at its first file."""
+    first: dict[str, Item] = {}
+    for item in body.items:
+        if item.digest in first:
+            item.copy_of = first[item.digest]
+            continue
+        first[item.digest] = item
+    for item in first.values():
+        (body.versions if _year_ok(item, year) else body.wrong_year).append(item)
+
+
+def _year_ok(item: Item, year: int | None) -> bool:
+    return year is None or item.year == year
+
+
+def _attach_last_year(bodies: list[Body], year: int | None, options: Options) -> list[Item]:
+    if year is None:
+        return []
+    if options.last_year_dir is not None:
+        return _last_year_from_dir(bodies, year, options)
+    if options.last_year_lookup is not None:
+        found = options.last_year_lookup(bodies, year - 1)
+        for i, item in found.items():
+            bodies[i].last_year = item
+        return list(found.values())
+    return []
+
+
+def _last_year_from_dir(bodies: list[Body], year: int, options: Options) -> list[Item]:
+    folder = options.last_year_dir
+    assert folder is not None
+    items = [read_item(p, folder) for p in discover(folder, options.exclude)]
+    index = BodyIndex()
+    for body in bodies:
+        index.add(body.identity, body)
+    seen: dict[int, list[Item]] = {}
+    for item in items:
+        slim_last_year(item)
+        if not item.readable or item.year != year - 1:
+            continue
+        body = index.find(item.identity)
+        if body is not None:
+            seen.setdefault(id(body), []).append(item)
+            _set_last_year(body, item)
+    return items
+
+
+def slim_last_year(item: Item) -> None:
+    """A last-year file needs its hash and the few figures the 历年 rules read, nothing else:
+    10,000 of them would otherwise hold every cell of every report."""
+    item.canon, item.figures = {}, {}
+    sub = item.submission
+    if sub is not None:
+        keep = ("year", "body.name", *sub.format.baseline_keys)
+        item.submission = Submission(sub.format, {k: sub.values.get(k) for k in keep}, sub.source,
+                                     origin=sub.origin)
+
+
+def _set_last_year(body: Body, item: Item) -> None:
+    if body.last_year is None:
+        body.last_year = item
+    elif body.last_year.digest != item.digest:
+        body.last_year_note = (f"上年有两份内容不同的报告（{body.last_year.rel}、{item.rel}），"
+                               "无法确定以哪份为准，未做历年核对")
+
+
+def _validate(item: Item) -> None:
+    """Check with the rule engine of ``xxgk check``, against the body's own last year."""
+    from validator.engine import validate
+
+    if item.copy_of is not None:
+        item.report = item.copy_of.report
+        return
+    body = item.body
+    last = body.last_year
+    use_last = last is not None and not body.last_year_note and item in body.versions
+    item.report = validate(item.submission, None, last.submission if use_last else None)
+
+
+def _judge(body: Body, options: Options) -> None:
+    if len(body.versions) > 1:
+        body.differences = differences(body.versions)
+    flags: list[str] = []
+    if body.roster is not None and not body.items:
+        flags.append(MISSING)
+    elif not body.versions:
+        flags.append(WRONG_YEAR)
+    elif len(body.versions) > 1:
+        flags.append(DUPLICATE)
+        if any(not v.report.valid for v in body.versions):
+            flags.append(FAILED)
+    else:
+        report = body.versions[0].report
+        flags.append(FAILED if not report.valid else WARNED if report.findings else PASSED)
+    late = _late_days(body)
+    if late:
+        body.late_days = late
+        flags.append(LATE)
+    if options.roster is not None and body.roster is None:
+        flags.append(NOT_ON_ROSTER)
+    body.flags = flags
+    body.status = _primary(flags)
+    one = body.submission
+    body.included = one is not None and (one.report.valid or options.include_failed)
+
+
+def _compact(item: Item) -> None:
+    """Keep only the texts of figures that are not numbers (the detail sheet shows them): the
+    full comparable form was needed for hashing and differences, and 10,000 of them fill memory."""
+    if item.readable:
+        item.canon = {k: v for k, v in item.canon.items() if v.startswith("?")}
+
+
+def _primary(flags: list[str]) -> str:
+    for status in (MISSING, WRONG_YEAR, DUPLICATE, FAILED, LATE, WARNED, PASSED):
+        if status in flags:
+            return status
+    return flags[0]
+
+
+def _late_days(body: Body) -> int:
+    deadline = body.roster.deadline if body.roster is not None else None
+    if deadline is None or not body.versions:
+        return 0
+    received = min(v.received for v in body.versions).date()
+    return max((received - deadline).days, 0)
+
+
+def differences(versions: list[Item]) -> list[Difference]:
+    """The cells in which the versions disagree, with each version's content."""
+    from validator.formats import get_format
+
+    fmt = versions[0].submission.format if versions[0].submission else get_format()
+    keys = [k for k in versions[0].canon if len({v.canon.get(k, "") for v in versions}) > 1]
+    out = []
+    for key in keys:
+        label = "情况说明" if key == "explanations" else fmt.cell(key).label
+        out.append(Difference(key, label, tuple(v.canon.get(key, "") for v in versions)))
+    return out
+
+
+def _totals(bodies: list[Body], include_failed: bool) -> dict[str, Totals]:
+    from validator.formats import get_format
+
+    fmt = get_format()
+    figure_keys = [c.key for c in fmt.figure_cells()]
+    groups = {TOTAL: Totals(), **{t: Totals() for t in fmt.cell("body.type").choices}}
+    for totals in groups.values():
+        totals.figures = {k: (Decimal(0) if fmt.cell(k).kind == "money" else 0) for k in figure_keys}
+    for body in bodies:
+        if not body.included:
+            continue
+        item = body.submission
+        targets = [groups[TOTAL]]
+        if item.submission is not None and body.versions[0].identity.type in groups:
+            targets.append(groups[body.versions[0].identity.type])
+        for totals in targets:
+            totals.bodies.append(body)
+            for key in figure_keys:
+                value = item.figures.get(key)
+                if value is None:
+                    totals.incomplete[key] = totals.incomplete.get(key, 0) + 1
+                else:
+                    totals.figures[key] += value
+    return groups
+
+
+def today() -> dt.date:
+    return dt.date.today()
