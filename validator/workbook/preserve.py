@@ -237,16 +237,15 @@ def _copy_drawing(source: zipfile.ZipFile, drawing: str, parts: dict[str, bytes]
                   src_types, new_types: dict[str, str]) -> str:
     """Copy the drawing part and every part it refers to (media, charts …) into ``parts``;
     a name the copy already uses gets a fresh one. Returns the drawing's name in the copy."""
-    names = source.namelist()
-    closure: list[str] = []
-    queue = [drawing]
-    while queue:
-        part = queue.pop(0)
-        if part in closure or part not in names:
-            continue
-        closure.append(part)
-        queue += [resolve(part, r.get("Target", "")) for r in read_rels(source, part)
-                  if _internal(r) and resolve(part, r.get("Target", "")).startswith(COPYABLE)]
+    names = set(source.namelist())
+    closure: list[str] = [drawing]
+    seen = {drawing}
+    for part in closure:  # grows while it is walked; each part once
+        for rel in read_rels(source, part):
+            target = resolve(part, rel.get("Target", ""))
+            if _internal(rel) and target.startswith(COPYABLE) and target in names and target not in seen:
+                seen.add(target)
+                closure.append(target)
     renamed: dict[str, str] = {}
     for part in closure:
         body = source.read(part)
