@@ -25,7 +25,10 @@ XLWINGS_CONF = (
     ("Show Console", False),
     ("ADD_WORKBOOK_TO_PYTHONPATH", False),
 )
-"""Interpreter_Win is deliberately absent: `xxgk excel-setup` sets it per user (~/.xlwings)."""
+"""Interpreter_Win is absent from the shipped template: `xxgk excel-setup` writes its copy of the
+template with this PC's Python in this sheet (xlwings reads the sheet first), so the user's global
+~/.xlwings/xlwings.conf, which every other xlwings workbook reads too, is left alone."""
+INTERPRETER_KEY = "Interpreter_Win"
 
 
 def xlwings_bas() -> str:
@@ -57,8 +60,13 @@ def _button_anchor(fmt: FormatSpec, sheet: str) -> tuple[int, int]:
     return 0, max(split_ref(r)[1] for r in refs) + 2
 
 
-def xlsm_bytes(fmt: FormatSpec, *, with_xlwings: bool = True, extra: tuple[VbaModule, ...] = ()) -> bytes:
+def xlsm_bytes(fmt: FormatSpec, *, with_xlwings: bool = True, extra: tuple[VbaModule, ...] = (),
+               interpreter: str | None = None) -> bytes:
+    """The macro template; with ``interpreter``, one whose buttons run that Python."""
     project = build_vba_project(vba_modules(fmt, extra, with_xlwings))
+    conf_rows: list[tuple[str, object]] = [*XLWINGS_CONF]
+    if interpreter is not None:
+        conf_rows.append((INTERPRETER_KEY, interpreter))
 
     def extend(wb, sheets: dict) -> None:
         wb.set_vba_name("ThisWorkbook")
@@ -66,9 +74,12 @@ def xlsm_bytes(fmt: FormatSpec, *, with_xlwings: bool = True, extra: tuple[VbaMo
             ws.set_vba_name(f"Sheet{i}")
         conf = wb.add_worksheet("xlwings.conf")
         conf.set_vba_name(f"Sheet{len(sheets) + 1}")
-        for row, (key, value) in enumerate(XLWINGS_CONF):
+        for row, (key, value) in enumerate(conf_rows):
             conf.write_string(row, 0, key)
-            conf.write_boolean(row, 1, value)
+            if isinstance(value, bool):
+                conf.write_boolean(row, 1, value)
+            else:
+                conf.write_string(row, 1, str(value))
         conf.hide()
         wb.add_vba_project(io.BytesIO(project), is_stream=True)
         for name in BUTTON_SHEETS:

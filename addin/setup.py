@@ -12,17 +12,17 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
-from validator.fileio import atomic_write, atomic_write_bytes, make_dir
+from validator.fileio import atomic_write_bytes, make_dir
 from validator.spec import FormatSpec
 
 XLSM_NAME = "xxgk-template-{format_id}.xlsm"
 
 
-def write_xlsm_template(fmt: FormatSpec, out_dir: Path) -> Path:
+def write_xlsm_template(fmt: FormatSpec, out_dir: Path, interpreter: str | None = None) -> Path:
     from addin.build import xlsm_bytes
 
     target = Path(out_dir) / XLSM_NAME.format(format_id=fmt.id)
-    atomic_write_bytes(target, xlsm_bytes(fmt))
+    atomic_write_bytes(target, xlsm_bytes(fmt, interpreter=interpreter))
     return target
 
 
@@ -31,18 +31,6 @@ def interpreter_for_excel() -> str:
     exe = Path(sys.executable)
     windowless = exe.with_name("pythonw.exe")
     return str(windowless if windowless.exists() else exe)
-
-
-def update_user_config(path: Path, values: dict[str, str]) -> None:
-    """Set keys in xlwings' user config file (lines of ``"KEY","value"``), keeping the others."""
-    lines: list[str] = []
-    if path.exists():
-        lines = path.read_text(encoding="utf-8").splitlines()
-    keys = {k.upper() for k in values}
-    kept = [ln for ln in lines if not (ln.startswith('"') and ln.split('","', 1)[0].strip('"').upper() in keys)]
-    kept += [f'"{k}","{v}"' for k, v in values.items()]
-    make_dir(path.parent)
-    atomic_write(path, lambda tmp: Path(tmp).write_text("\n".join(kept) + "\n", encoding="utf-8"))
 
 
 def remove_mark_of_the_web(path: Path) -> str | None:
@@ -122,13 +110,14 @@ class ExcelSetup:
     def run(args) -> int:
         from validator.formats import get_format
 
-        conf = Path.home() / ".xlwings" / "xlwings.conf"
-        update_user_config(conf, {"INTERPRETER_WIN": interpreter_for_excel()})
+        python = interpreter_for_excel()
         folder = Path(args.to)
         make_dir(folder)
-        target = write_xlsm_template(get_format(), folder)
-        print(f"已设置 xlwings 使用的 Python：{interpreter_for_excel()}（{conf}）")
+        target = write_xlsm_template(get_format(), folder, interpreter=python)
         print(f"已复制宏模板：{target}")
+        print(f"模板的按钮使用这台电脑上的 Python：{python}（记在模板隐藏的 xlwings.conf 表中；"
+              "未改动用户目录下的 .xlwings\\xlwings.conf，其他 xlwings 工作簿不受影响）")
+        print("在别的电脑上使用按钮时，请在那台电脑上也运行 xxgk excel-setup，用它生成的模板填写。")
         for note in windows_macro_notes(target):
             print(note)
         print("用 Excel 打开模板时请点“启用内容”（启用宏）。单位安全软件若拦截 xlwings 宏模块，请联系信息部门放行。")

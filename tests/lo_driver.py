@@ -47,6 +47,9 @@ Optional job keys for macro workbooks (tests/test_libreoffice_xlsm.py); absent, 
                                                    # -> "invoked": {url: {"ok", "result", "error"}}
     "store": [{"file": "/abs/out.xlsx", "filter": "Calc MS Excel 2007 XML", "options": ""}]
                               # storeToURL after the reads -> "stored": ["/abs/out.xlsx"]
+    "locked": [["校验结果", "I4"], ...]   # -> "locked": {"校验结果!I4": CellProtection.IsLocked}
+
+A shape in "controls" also carries "text": its text (a text box's words), or None.
 
 The answer also carries "log": soffice's own stdout/stderr.
 """
@@ -232,7 +235,8 @@ def read_controls(sheet) -> dict:
     shapes = []
     for i in range(page.getCount()):
         shape = page.getByIndex(i)
-        entry = {"type": shape.getShapeType(), "name": None, "label": None, "model": None}
+        entry = {"type": shape.getShapeType(), "name": None, "label": None, "model": None,
+                 "text": shape.getString() if hasattr(shape, "getString") else None}
         if shape.supportsService("com.sun.star.drawing.ControlShape"):
             model = shape.getControl()
             entry.update(name=model.Name, label=getattr(model, "Label", None),
@@ -308,6 +312,8 @@ def run_job(desktop, job: dict) -> dict:
             doc.calculateAll()
         for sheet, ref in job.get("read", ()):
             res["values"][f"{sheet}!{ref}"] = read_cell(cell(sheet, ref))
+        for sheet, ref in job.get("locked", ()):
+            res.setdefault("locked", {})[f"{sheet}!{ref}"] = bool(cell(sheet, ref).CellProtection.IsLocked)
         for sheet, ref in job.get("cf", ()):
             res["cf"][f"{sheet}!{ref}"] = read_cf(doc, cell(sheet, ref))
         if job.get("html"):

@@ -16,6 +16,7 @@ from conftest import REPORTS, ROOT, run_cli
 from oletools.olevba import VBA_Parser
 
 from addin.build import BUTTON_SHEETS, BUTTONS, XLWINGS_CONF, XLWINGS_PIN, xlsm_bytes
+from addin.setup import interpreter_for_excel
 from validator.workbook.build import template_bytes
 
 XLSM = ROOT / "xlsx_templates" / "xxgk-template-gb-2021-30.xlsm"
@@ -121,14 +122,37 @@ def test_the_xlsm_is_read_checked_and_annotated_like_the_xlsx(tmp_path, fmt, bui
     assert _parts(out.read_bytes())["xl/vbaProject.bin"] == _parts(built)["xl/vbaProject.bin"]
 
 
-def test_excel_setup_points_xlwings_at_this_python_and_copies_the_template(tmp_path, monkeypatch, built):
+def test_excel_setup_points_the_copied_template_at_this_python_and_leaves_the_global_config_alone(
+        tmp_path, monkeypatch, fmt, built):
     monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    monkeypatch.setenv("USERPROFILE", str(tmp_path / "home"))
     conf = tmp_path / "home" / ".xlwings" / "xlwings.conf"
     conf.parent.mkdir(parents=True)
-    conf.write_text('"INTERPRETER_WIN","C:\\old\\python.exe"\n"LICENSE_KEY","keep-me"\n', encoding="utf-8")
+    before = '"INTERPRETER_WIN","C:\\Python39\\python.exe"\n"LICENSE_KEY","keep-me"\n'
+    conf.write_text(before, encoding="utf-8")
     result = run_cli("excel-setup", "--to", tmp_path / "out")
     assert result.code == 0, result.err
-    lines = conf.read_text(encoding="utf-8").splitlines()
-    assert '"LICENSE_KEY","keep-me"' in lines
-    assert [ln for ln in lines if ln.startswith('"INTERPRETER_WIN"')] == [f'"INTERPRETER_WIN","{__import__("sys").executable}"']
-    assert (tmp_path / "out" / "xxgk-template-gb-2021-30.xlsm").read_bytes() == built
+    # every other xlwings workbook on the PC keeps its Python
+    assert conf.read_text(encoding="utf-8") == before
+    assert sorted(p.name for p in conf.parent.iterdir()) == ["xlwings.conf"]
+    python = interpreter_for_excel()
+    assert python in result.out and "未改动" in result.out
+
+    copied = (tmp_path / "out" / "xxgk-template-gb-2021-30.xlsm").read_bytes()
+    ws = openpyxl.load_workbook(io.BytesIO(copied), keep_vba=True)["xlwings.conf"]
+    rows = [(r[0].value, r[1].value) for r in ws.iter_rows(max_col=2)]
+    assert rows == [*XLWINGS_CONF, ("Interpreter_Win", python)]  # xlwings reads this sheet first
+    assert ws.sheet_state == "hidden"
+    assert copied == xlsm_bytes(fmt, interpreter=python)  # deterministic, like the shipped one
+    fresh, shipped = _parts(copied), _parts(built)
+    assert sorted(fresh) == sorted(shipped)
+    # only the conf sheet and the string table differ from the shipped template: same VBA, same buttons
+    assert {n for n in fresh if fresh[n] != shipped[n]} == {"xl/worksheets/sheet8.xml", "xl/sharedStrings.xml"}
+
+
+def test_excel_setup_creates_no_global_config(tmp_path, monkeypatch):
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    monkeypatch.setenv("USERPROFILE", str(tmp_path / "home"))
+    (tmp_path / "home").mkdir()
+    assert run_cli("excel-setup", "--to", tmp_path / "out").code == 0
+    assert list((tmp_path / "home").iterdir()) == []

@@ -161,14 +161,20 @@ def cmd_check(args) -> int:
         _distinct(args.annotate, args.file)
         if submission.origin != "workbook":
             raise UnusableInput("--annotate 只用于工作簿；JSON 请用 xxgk fill 生成工作簿", where=args.file)
-        from validator.workbook.write import annotate_workbook
+        from validator.workbook.write import check_annotate_target
 
-        annotate_workbook(args.file, submission, report, args.annotate)
+        check_annotate_target(args.file, args.annotate)
     if args.json:
         print(json.dumps(report.as_dict(), ensure_ascii=False, indent=2))
     else:
         print(report.render_text())
-        if args.annotate:
+    if args.annotate:  # after the findings: they stay on screen even when the copy cannot be written
+        from validator.workbook.write import annotate_workbook
+
+        sys.stdout.flush()
+        for note in annotate_workbook(args.file, submission, report, args.annotate):
+            print(f"注意：{note}", file=sys.stderr)
+        if not args.json:
             print(f"已另存标注后的工作簿：{args.annotate}")
     return report.exit_code
 

@@ -6,6 +6,10 @@ Both commands write a *new* file (atomically); the user's input is never modifie
 from __future__ import annotations
 
 import io
+import posixpath
+import warnings
+import zipfile
+import zlib
 from pathlib import Path
 
 from validator.errors import UnusableInput
@@ -54,9 +58,17 @@ def write_values(wb, submission: Submission) -> None:
             cell.value = value
 
 
-def write_results(wb, fmt: FormatSpec, report: ValidationReport, explanations: list[Explanation]) -> None:
-    """Fill 校验结果 with :meth:`ValidationReport.sheet_rows`."""
-    from openpyxl.styles import Alignment, PatternFill
+EXPLANATION_COLUMN = 9
+"""情况说明 in 校验结果: the one column staff type into, unlocked on the protected sheet."""
+
+
+def write_results(wb, fmt: FormatSpec, report: ValidationReport, explanations: list[Explanation],
+                  notes: list[str] = ()) -> None:
+    """Fill 校验结果 with :meth:`ValidationReport.sheet_rows`, then one row per note (things
+    the written copy could not keep). A cell written here gets a style of its own, which does
+    not inherit the column's unlocked protection: the 情况说明 cells are unlocked explicitly,
+    or staff could not type into them on the protected sheet."""
+    from openpyxl.styles import Alignment, PatternFill, Protection
     from openpyxl.worksheet.hyperlink import Hyperlink
 
     ws = wb[fmt.results_sheet]
@@ -65,8 +77,12 @@ def write_results(wb, fmt: FormatSpec, report: ValidationReport, explanations: l
         ws.delete_rows(first, ws.max_row - first + 1)
     _set_text(ws["A2"], report.summary_zh())
     wrap = Alignment(wrap_text=True, vertical="top")
-    for row, sheet_row in enumerate(report.sheet_rows(explanations), first):
-        for col, value in enumerate(sheet_row.values, 1):
+    unlocked = Protection(locked=False)
+    sheet_rows = report.sheet_rows(explanations)
+    rows = [r.values for r in sheet_rows]
+    rows += [["", "", "注意", "", "", note, "", "", "", ""] for note in notes]
+    for row, values in enumerate(rows, first):
+        for col, value in enumerate(values, 1):
             cell = ws.cell(row=row, column=col)
             if isinstance(value, str):
                 if value:
@@ -74,6 +90,9 @@ def write_results(wb, fmt: FormatSpec, report: ValidationReport, explanations: l
             else:
                 cell.value = value
             cell.alignment = wrap
+            if col == EXPLANATION_COLUMN:
+                cell.protection = unlocked
+    for row, sheet_row in enumerate(sheet_rows, first):
         if sheet_row.severity:
             fill = styles.ERROR_FILL if sheet_row.severity == "error" else styles.WARNING_FILL
             ws.cell(row=row, column=3).fill = PatternFill("solid", fgColor=_argb(fill))
@@ -84,13 +103,16 @@ def write_results(wb, fmt: FormatSpec, report: ValidationReport, explanations: l
 
 
 def clear_marks(wb, fmt: FormatSpec) -> None:
-    """Restore every input cell's shading and drop our notes, so a second run starts clean."""
+    """Take off the marks of a previous run (our shading and notes), so a second run starts
+    clean; input cells staff shaded themselves keep their colour."""
     from openpyxl.styles import PatternFill
 
     fill = PatternFill("solid", fgColor=_argb(styles.INPUT_FILL))
+    marks = {_argb(styles.ERROR_FILL), _argb(styles.WARNING_FILL)}
     for spec in (*fmt.cells, *fmt.baseline_cells):
         cell = wb[spec.sheet][spec.ref]
-        cell.fill = fill
+        if cell.fill.fill_type == "solid" and cell.fill.fgColor.type == "rgb" and cell.fill.fgColor.rgb in marks:
+            cell.fill = fill
         if cell.comment is not None and cell.comment.author == COMMENT_AUTHOR:
             cell.comment = None
 
@@ -133,19 +155,105 @@ def fill_workbook(submission: Submission, report: ValidationReport | None, out: 
     atomic_write(out, wb.save)
 
 
-def annotate_workbook(source: str | Path, submission: Submission, report: ValidationReport,
-                      out: str | Path) -> None:
-    """A copy of the user's workbook with flagged cells, notes, 校验结果 and status filled in."""
-    import openpyxl
+MACRO_FREE_NOTE = "原工作簿含宏（按钮），标注副本按文件名存为不含宏的 .xlsx，没有按钮；需要按钮请把输出文件名改为 .xlsm"
+_DAMAGED = (zipfile.BadZipFile, KeyError, OSError, ValueError, TypeError, AttributeError, IndexError, EOFError,
+            ArithmeticError, zlib.error, SyntaxError, LookupError)
+"""What a damaged part makes zipfile, ElementTree or openpyxl raise on a full load."""
 
+
+def has_macros(path: str | Path) -> bool:
+    with zipfile.ZipFile(path) as z:
+        return any(posixpath.basename(n).lower() == "vbaproject.bin" for n in z.namelist())
+
+
+def check_annotate_target(source: str | Path, out: str | Path) -> None:
+    """Refuse, before anything is written, an output name Excel would not open: macro-free
+    content in a file named .xlsm. (A macro workbook annotated to .xlsx becomes macro-free.)"""
+    if Path(out).suffix.lower() == ".xlsm" and not has_macros(source):
+        raise UnusableInput("原工作簿不含宏，标注副本不能存为 .xlsm（Excel 会拒绝打开）；请把输出文件名改为 .xlsx",
+                            where=str(out))
+
+
+def annotate_workbook(source: str | Path, submission: Submission, report: ValidationReport,
+                      out: str | Path) -> list[str]:
+    """A copy of the user's workbook with flagged cells, notes, 校验结果 and status filled in.
+
+    The copy reads exactly like its source (formula results and drawings are put back after
+    openpyxl saves, see :mod:`validator.workbook.preserve`; the copy is read back to prove
+    it). Its kind follows its name: .xlsm keeps the macros, .xlsx is macro-free. Returns
+    notes for staff (Chinese) on what the copy could not keep.
+    """
+    from openpyxl.worksheet.worksheet import Worksheet
+
+    from validator.workbook import preserve
     from validator.workbook.read import check_editable_workbook
 
     source = Path(source)
     fmt = submission.format
     check_editable_workbook(source)  # a full load builds every cell: refuse giant sheets first
-    wb = openpyxl.load_workbook(source, keep_vba=source.suffix.lower() == ".xlsm")
+    check_annotate_target(source, out)
+    macros = Path(out).suffix.lower() == ".xlsm"
+    wb, sheets = _load_for_editing(source, macros)
+    kept = {name for name, sheet in sheets.items()
+            if sheet.drawing and not sheet.controls and isinstance(wb[name], Worksheet)}
+    for name in kept:  # the source's drawing part is copied whole instead of openpyxl's partial rewrite
+        wb[name]._images, wb[name]._charts = [], []
+    notes = preserve.notes(sheets, kept)
+    if not macros and has_macros(source):
+        notes.append(MACRO_FREE_NOTE)
     clear_marks(wb, fmt)
     mark_findings(wb, fmt, report)
-    write_results(wb, fmt, report, submission.explanations)
+    write_results(wb, fmt, report, submission.explanations, notes)
     write_status(wb, fmt, report)
-    atomic_write(out, wb.save)
+
+    def save(tmp: str) -> None:
+        wb.save(tmp)
+        with zipfile.ZipFile(source) as z:
+            data = preserve.restore(Path(tmp).read_bytes(), z, sheets, kept)
+        _check_reads_like_source(data, submission, out)
+        Path(tmp).write_bytes(data)
+
+    atomic_write(out, save)
+    return notes
+
+
+def _load_for_editing(source: Path, macros: bool):
+    import openpyxl
+
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # openpyxl's warnings about parts it drops: see preserve.notes
+            wb = openpyxl.load_workbook(source, keep_vba=macros)
+        with zipfile.ZipFile(source) as z:
+            from validator.workbook import preserve
+
+            sheets = {n: s for n, s in preserve.scan_source(z).items() if n in wb.sheetnames}
+    except MemoryError:
+        raise UnusableInput("文件过大，内存不足，无法另存标注", where=source.name) from None
+    except _DAMAGED as exc:
+        raise UnusableInput(f"文件有损坏的部分，无法另存标注（{type(exc).__name__}）", where=source.name) from None
+    return wb, sheets
+
+
+def _check_reads_like_source(data: bytes, submission: Submission, out: str | Path) -> None:
+    """Read the copy back the way ``xxgk check`` reads and compare every input cell with its
+    source: a copy that validated differently would mislead whoever continues in it."""
+    import tempfile
+
+    from validator.workbook.read import read_workbook
+
+    with tempfile.TemporaryDirectory(prefix="xxgk-") as folder:
+        path = Path(folder) / "copy.xlsx"
+        path.write_bytes(data)
+        copy = read_workbook(path)
+    fmt = submission.format
+    differ = [c.a1 for c in (*fmt.cells, *fmt.baseline_cells)
+              if not _same(copy.values.get(c.key), submission.values.get(c.key))]
+    if differ:
+        raise UnusableInput(
+            f"标注副本中 {'、'.join(differ[:3])} 等 {len(differ)} 个单元格的读数与原文件不同，为免误导，未写出标注副本；"
+            "请在 Excel 中打开原文件并保存后再试", where=str(out))
+
+
+def _same(a: object, b: object) -> bool:
+    return a == b or (type(a) is type(b) and repr(a) == repr(b))  # repr: NaN equals itself
