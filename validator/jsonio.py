@@ -315,7 +315,7 @@ def report_to_model(submission: Submission, validation: ValidationReport | None)
     """The normalized model of a submission. A cell whose content its field's type cannot hold
     (“3件”, an unreadable date) is null there and kept as entered in ``unreadable``, so the
     receiving office's check gives the same 错误 and ``fill`` writes the same content back."""
-    from validator.model import SCHEMA_VERSION, UNREADABLE_KINDS, raw_text, report_model, typed_value
+    from validator.model import SCHEMA_VERSION, UNREADABLE_KINDS, report_model, typed_value, unreadable_text
 
     fmt = submission.format
     raw = submission.values
@@ -328,7 +328,7 @@ def report_to_model(submission: Submission, validation: ValidationReport | None)
         value = raw.get(cell.key)
         typed[cell.key] = typed_value(cell, value)
         if typed[cell.key] is None and to_text(value).strip():
-            unreadable[cell.key] = raw_text(value)
+            unreadable[cell.key] = unreadable_text(cell, value)
     region = to_text(raw.get("body.region_code")).strip()
     data: dict[str, Any] = {
         "format": fmt.id,

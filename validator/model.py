@@ -32,6 +32,7 @@ from validator.spec import CellSpec, FormatSpec
 from validator.submission import EXCEL_CELL_LIMIT, quoted, text_problem, unknown_key, unknown_rule
 from validator.values import (
     MAX_COUNT,
+    CellError,
     Problem,
     canonical_decimal,
     display,
@@ -103,9 +104,20 @@ def raw_text(raw: object) -> str:
         return raw.strftime("%Y-%m-%d %H:%M:%S")  # “2024-01-20” alone would read as a date
     if isinstance(raw, float):
         return display(raw) if raw.is_integer() else repr(raw)
+    if isinstance(raw, CellError):  # Excel's are #DIV/0!, #N/A…; a crafted one may read as a number
+        return str(raw) if str(raw).startswith("#") else f"#{raw}"
     if isinstance(raw, str):
         return normalize_newlines(raw)
     return display(raw) if isinstance(raw, (bool, dt.date)) else str(raw)
+
+
+def unreadable_text(cell: CellSpec, raw: object) -> str:
+    """:func:`raw_text`, guaranteed to stay unreadable when read back (else the receiving office
+    would see a figure where staff saw an error): a value whose text would read marks its type."""
+    text = raw_text(raw)
+    if typed_value(cell, text) is not None:
+        text = f"{text}（{type(raw).__name__}，无法识别）"
+    return text
 
 
 Count = Annotated[int, Strict(), Field(ge=0, le=MAX_COUNT)]
