@@ -190,9 +190,10 @@ def cmd_template(args) -> int:
 
 
 def cmd_check(args) -> int:
-    submission, report = _validated(args)
     if args.annotate:
         _no_stdout(args.annotate)
+    submission, report = _validated(args)
+    if args.annotate:
         _distinct(args.annotate, args.file)
         if submission.origin != "workbook":
             raise UnusableInput("--annotate 只用于工作簿；JSON 请用 xxgk fill 生成工作簿", where=args.file)

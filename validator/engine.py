@@ -12,10 +12,10 @@ from decimal import Decimal
 from functools import cache
 
 from validator import checks
+from validator.errors import UnusableInput
 from validator.profile import Profile
 from validator.report import CellRef, Finding, ValidationReport
 from validator.spec import FormatSpec, Rule
-from validator.errors import UnusableInput
 from validator.submission import Submission, explanation_problem, quoted, text_problem
 from validator.values import Problem, normalize_newlines, to_count, to_date, to_money, to_text, to_year
 
