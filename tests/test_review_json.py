@@ -341,16 +341,27 @@ def test_a_fifo_output_is_written_into_not_renamed_over(tmp_path):
     os.mkfifo(fifo)
     reader = subprocess.Popen(["cat", str(fifo)], stdout=subprocess.PIPE)
     writer = _xxgk("export", str(EXAMPLE), "-o", str(fifo))
-    data, _ = reader.communicate()
+    try:  # a FIFO renamed over would leave `cat` waiting for a writer forever
+        data, _ = reader.communicate(timeout=120)
+    finally:
+        reader.kill()
     assert writer.wait() == 0
     assert data == EXAMPLE_JSON.read_bytes()
     assert stat.S_ISFIFO(os.lstat(fifo).st_mode)
     assert [p.name for p in tmp_path.iterdir()] == ["out.fifo"]
 
 
-def test_a_directory_or_socket_like_target_is_refused(tmp_path):
+def test_a_directory_or_a_socket_target_is_refused(tmp_path):
+    import socket
+
     result = run_cli("export", EXAMPLE, "-o", tmp_path)
     assert result.code == 2 and "文件夹" in result.err
+    path = tmp_path / "s.sock"
+    with socket.socket(socket.AF_UNIX) as server:
+        server.bind(str(path))
+        result = run_cli("export", EXAMPLE, "-o", path)
+    assert result.code == 2 and "不是普通文件" in result.err
+    assert stat.S_ISSOCK(os.lstat(path).st_mode)
 
 
 def test_a_symlinked_output_keeps_the_link_and_replaces_its_target(tmp_path):
@@ -362,13 +373,17 @@ def test_a_symlinked_output_keeps_the_link_and_replaces_its_target(tmp_path):
     assert link.is_symlink() and target.read_bytes() == EXAMPLE_JSON.read_bytes()
 
 
-def test_export_to_dev_stdout_writes_the_stream_not_a_file(tmp_path):
-    """/dev/stdout is a symlink to the process's fd 1 (here a pipe): written into, never replaced."""
-    proc = _xxgk("export", str(EXAMPLE), "-o", "/dev/stdout")
+@pytest.mark.skipif(not os.path.isdir("/proc/self/fd"), reason="needs /proc/self/fd")
+def test_export_to_a_link_to_stdout_writes_the_stream_not_a_file(tmp_path):
+    """What /dev/stdout is (a symlink to the process's fd 1, here a pipe), made in tmp_path so a
+    regression could never replace the real /dev/stdout when the tests run as root."""
+    link = tmp_path / "stdout"
+    link.symlink_to("/proc/self/fd/1")
+    proc = _xxgk("export", str(EXAMPLE), "-o", str(link))
     out, err = proc.communicate()
     assert proc.returncode == 0 and out == EXAMPLE_JSON.read_bytes()
     assert "已导出" in err.decode("utf-8")
-    assert os.path.islink("/dev/stdout")
+    assert link.is_symlink() and [p.name for p in tmp_path.iterdir()] == ["stdout"]
 
 
 # --------------------------------------------------------------------------- D19 nits
