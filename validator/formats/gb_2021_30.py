@@ -456,7 +456,7 @@ _N = r"(\d+(?:,\d{3})*)"
 # A count, not a duration: “15个工作日”, “3天” are time limits.
 _UNIT = r"\s*(?:件|份|个|条)(?!\s*(?:工作日|自然日|日|天|月|小时|百分点))"
 # Words that make “受理……申请” about something else (复议、诉讼、咨询、信访…), not 表三.
-_OTHER = r"(?!行政复议|复议|诉讼|咨询|信访|投诉|举报|依申请公开以外)"
+_OTHER = r"(?!复议|诉讼|咨询|信访|投诉|举报)"
 _OTHER_TIME = r"(?!时限|期限|平均|用时|时间)"
 
 TEXT_PATTERNS = {
