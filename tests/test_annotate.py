@@ -413,6 +413,8 @@ def test_findings_are_shown_before_the_copy_fails_to_be_written(broken, tmp_path
 def test_json_findings_are_printed_before_the_write_error(broken, tmp_path):
     result = run_cli("check", broken, "--json", "--annotate", tmp_path / "no-such-folder" / "marked.xlsx")
     assert result.code == 2
-    assert json.loads(result.out)["stats"]["errors"] == 1
+    document = json.loads(result.out)  # one JSON document: the findings and why the copy is missing
+    assert document["stats"]["errors"] == 1
+    assert document["error"]["code"] == "cannot-write" and "无法写入" in document["error"]["message"]
     assert "无法写入" in result.err
 

@@ -10,13 +10,14 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import unicodedata
 from collections.abc import Callable, Iterator
 from functools import cache
 from typing import TYPE_CHECKING
 
 from validator.report import Finding
 from validator.spec import Rule
-from validator.values import display, to_year
+from validator.values import display, to_text, to_year
 
 if TYPE_CHECKING:
     from validator.engine import Context
@@ -203,6 +204,41 @@ def xy_pending(ctx: Context, rule: Rule) -> Iterator[Finding]:
             yield ctx.finding(rule, [g["cells"][-1], last], None, 0, what=g["what"], last=ctx.figures[last])
 
 
+def _body(values: dict[str, object]) -> tuple[str, str, str]:
+    """(name, type, region code) as compared across years: spacing and full-width forms ignored."""
+    return tuple(unicodedata.normalize("NFKC", "".join(to_text(values.get(k)).split()))  # type: ignore[return-value]
+                 for k in ("body.name", "body.type", "body.region_code"))
+
+
+def _body_zh(body: tuple[str, str, str]) -> str:
+    name, kind, region = body
+    return f"“{name or '（未填写）'}”（{kind or '类型未填写'}{'，' + region if region else ''}）"
+
+
+@check("xy_body")
+def xy_body(ctx: Context, rule: Rule) -> Iterator[Finding]:
+    """A --last-year report of another body would make every XY result meaningless."""
+    if ctx.last_year is None:
+        return
+    this, last = _body(ctx.submission.values), _body(ctx.last_year.values)
+    differs = [i for i in range(3) if this[i] and last[i] and this[i] != last[i]]
+    if differs:
+        keys = [("body.name", "body.type", "body.region_code")[i] for i in differs]
+        yield ctx.finding(rule, keys, _body_zh(this), _body_zh(last), this=_body_zh(this), last=_body_zh(last),
+                          source=ctx.last_year.source or "上年报告")
+
+
+@check("xy_incomplete")
+def xy_incomplete(ctx: Context, rule: Rule) -> Iterator[Finding]:
+    """Blank 上年数据 cells make the XY rules skip silently; say which ones."""
+    if not ctx.submission.has_baseline():
+        return
+    blank = [c for c in ctx.format.baseline_cells if to_text(ctx.raw(c.key)).strip() == ""]
+    if blank:
+        names = "、".join(c.label.removeprefix("上年数据·") for c in blank[:3]) + ("等" if len(blank) > 3 else "")
+        yield ctx.finding(rule, [c.key for c in blank], None, None, count=len(blank), names=names)
+
+
 # --------------------------------------------------------------------------- 文本
 
 
@@ -225,7 +261,7 @@ def text_numbers(ctx: Context, rule: Rule) -> Iterator[Finding]:
             continue
         allowed = {ctx.total(keys) for keys in options}
         for m in (m for pattern in spec["patterns"] for m in _compiled(pattern).finditer(text)):
-            quoted = int(m.group(1))
+            quoted = int(m.group(1).replace(",", ""))  # 1,234件
             if quoted in allowed or (name, quoted) in seen:
                 continue
             seen.add((name, quoted))

@@ -2,7 +2,8 @@
 
 Exit codes: 0 = no 错误 (提示 may remain), 1 = 错误 found or export refused,
 2 = the input cannot be used (not our template, damaged file, bad JSON, bad arguments),
-3 = internal error (a bug: please report it).
+3 = internal error (a bug: please report it), 141 = standard output was closed early
+(``xxgk rules | head -1``), as for a Unix tool ended by SIGPIPE.
 """
 
 from __future__ import annotations
@@ -14,9 +15,12 @@ import sys
 from pathlib import Path
 
 from validator import __version__
-from validator.errors import EXIT_FINDINGS, EXIT_OK, EXIT_UNUSABLE, UnusableInput
+from validator.errors import EXIT_FINDINGS, EXIT_OK, EXIT_UNUSABLE, CannotWrite, UnusableInput
 
 EXIT_INTERNAL = 3
+EXIT_PIPE = 141
+"""128 + SIGPIPE: what a shell reports for a tool whose reader (``head``) went away."""
+STDOUT = "-"
 TEMPLATE_DIR = "xlsx_templates"
 
 
@@ -51,7 +55,7 @@ def _parser() -> argparse.ArgumentParser:
 
     e = sub.add_parser("export", help="导出规范化 JSON（有“错误”时拒绝导出）")
     e.add_argument("file")
-    e.add_argument("-o", "--out", required=True, help="输出 JSON 文件")
+    e.add_argument("-o", "--out", required=True, help="输出 JSON 文件（- 表示输出到屏幕／标准输出）")
     e.add_argument("--force", action="store_true", help="有“错误”也导出，JSON 中标记为未通过校验")
     common(e)
 
@@ -64,7 +68,7 @@ def _parser() -> argparse.ArgumentParser:
     n.add_argument("-o", "--out", required=True, help="输出 .xlsx 文件")
 
     s = sub.add_parser("schema", help="输出规范化 JSON 的 JSON Schema")
-    s.add_argument("-o", "--out", help="写入文件（默认输出到屏幕）")
+    s.add_argument("-o", "--out", help="写入文件（默认或 - 输出到屏幕）")
 
     from validator.collect import cli as collect_cli  # options only; the run imports lazily
 
@@ -126,9 +130,43 @@ def _profile(args):
 
 
 def _distinct(out: str, *inputs: str | None) -> None:
+    if out == STDOUT:
+        return
     for src in inputs:
         if src and Path(out).resolve() == Path(src).resolve():
             raise UnusableInput("输出文件不能与输入文件相同（本工具不修改您的原始文件）", where=out)
+
+
+def _no_stdout(out: str) -> None:
+    if out == STDOUT:
+        raise UnusableInput("工作簿是二进制文件，不能输出到标准输出（-）；请给出 .xlsx 文件名")
+
+
+def _write_output(out: str, data: bytes) -> None:
+    """`data` into the file `out` (atomically), or onto standard output for ``-o -``."""
+    from validator.fileio import atomic_write_bytes
+
+    if out != STDOUT:
+        atomic_write_bytes(out, data)
+        return
+    sys.stdout.flush()
+    binary = getattr(sys.stdout, "buffer", None)
+    if binary is None:  # a text stream (tests capture output this way)
+        sys.stdout.write(data.decode("utf-8"))
+    else:
+        binary.write(data)
+    sys.stdout.flush()
+
+
+def _is_stdout(out: str) -> bool:
+    """``-`` or a name for the file standard output already goes to (/dev/stdout, /dev/fd/1):
+    the status line then goes to stderr, so the JSON stream stays clean."""
+    if out == STDOUT:
+        return True
+    try:
+        return os.path.samestat(os.stat(out), os.fstat(sys.stdout.fileno()))
+    except (OSError, ValueError, AttributeError):
+        return False
 
 
 def _validated(args):
@@ -156,6 +194,8 @@ def cmd_template(args) -> int:
 
 
 def cmd_check(args) -> int:
+    if args.annotate:
+        _no_stdout(args.annotate)
     submission, report = _validated(args)
     if args.annotate:
         _distinct(args.annotate, args.file)
@@ -164,23 +204,35 @@ def cmd_check(args) -> int:
         from validator.workbook.write import check_annotate_target
 
         check_annotate_target(args.file, args.annotate)
+    if not args.json:
+        print(report.render_text())
+    if not args.annotate:
+        if args.json:
+            print(json.dumps(report.as_dict(), ensure_ascii=False, indent=2))
+        return report.exit_code
+    from validator.workbook.write import annotate_workbook
+
+    sys.stdout.flush()  # the findings stay on screen even when the copy cannot be written
+    try:
+        notes = annotate_workbook(args.file, submission, report, args.annotate)
+    except UnusableInput as exc:
+        if not args.json:
+            raise
+        # one JSON document on stdout: the findings, and why the annotated copy is missing
+        error = {"code": _error_code(exc), "message": _message(exc), **({"where": exc.where} if exc.where else {})}
+        print(json.dumps({**report.as_dict(), "error": error}, ensure_ascii=False, indent=2))
+        print(f"无法处理：{exc}", file=sys.stderr)
+        return EXIT_UNUSABLE
+    for note in notes:
+        print(f"注意：{note}", file=sys.stderr)
     if args.json:
         print(json.dumps(report.as_dict(), ensure_ascii=False, indent=2))
     else:
-        print(report.render_text())
-    if args.annotate:  # after the findings: they stay on screen even when the copy cannot be written
-        from validator.workbook.write import annotate_workbook
-
-        sys.stdout.flush()
-        for note in annotate_workbook(args.file, submission, report, args.annotate):
-            print(f"注意：{note}", file=sys.stderr)
-        if not args.json:
-            print(f"已另存标注后的工作簿：{args.annotate}")
+        print(f"已另存标注后的工作簿：{args.annotate}")
     return report.exit_code
 
 
 def cmd_export(args) -> int:
-    from validator.fileio import atomic_write_bytes
     from validator.jsonio import dump_model, report_to_model
 
     _distinct(args.out, args.file, args.last_year)
@@ -191,9 +243,11 @@ def cmd_export(args) -> int:
               file=sys.stderr)
         return EXIT_FINDINGS
     model = report_to_model(submission, report)
-    atomic_write_bytes(args.out, dump_model(model))
+    to_stdout = _is_stdout(args.out)
+    _write_output(args.out, dump_model(model))
     note = "（含错误，已标记为未通过校验）" if not report.valid else ""
-    print(f"已导出：{args.out}{note}；{report.summary_zh()}")
+    where = "标准输出" if args.out == STDOUT else args.out
+    print(f"已导出：{where}{note}；{report.summary_zh()}", file=sys.stderr if to_stdout else sys.stdout)
     return EXIT_OK if report.valid else EXIT_FINDINGS
 
 
@@ -202,6 +256,7 @@ def cmd_fill(args) -> int:
     from validator.jsonio import load_json
     from validator.workbook.write import fill_workbook
 
+    _no_stdout(args.out)
     _distinct(args.out, args.json_file)
     submission = load_json(args.json_file)
     report = validate(submission)
@@ -217,6 +272,7 @@ def cmd_new(args) -> int:
     from validator.values import to_year
     from validator.workbook.write import fill_workbook
 
+    _no_stdout(args.out)
     _distinct(args.out, args.last_year)
     last = load_json(args.last_year)
     fmt = last.format
@@ -228,18 +284,20 @@ def cmd_new(args) -> int:
         values[this_key] = last.values.get(last_key)
     submission = with_baseline(Submission(fmt, values, Path(args.out).name), last)
     fill_workbook(submission, None, args.out)
-    print(f"已生成 {values['year']} 年度工作簿：{args.out}（已带入上年结转和上年数据）")
+    if values["year"] is None:
+        print(f"已生成工作簿：{args.out}（已带入上年结转和上年数据）；上年 JSON 没有报告年度，请在封面填写本年度")
+    else:
+        print(f"已生成 {values['year']} 年度工作簿：{args.out}（已带入上年结转和上年数据）")
     return EXIT_OK
 
 
 def cmd_schema(args) -> int:
-    from validator.fileio import atomic_write_bytes
     from validator.formats import get_format
     from validator.model import json_schema
 
     text = json.dumps(json_schema(get_format()), ensure_ascii=False, indent=2) + "\n"
-    if args.out:
-        atomic_write_bytes(args.out, text.encode("utf-8"))
+    if args.out and args.out != STDOUT:
+        _write_output(args.out, text.encode("utf-8"))
         print(f"已写入：{args.out}")
     else:
         sys.stdout.write(text)
@@ -278,6 +336,56 @@ def _command(name: str):
     return next(c.run for c in _plugin_commands() if c.name == name)
 
 
+def _error_json(args, code: str, message: str, where: str | None = None) -> None:
+    """``check --json`` always prints JSON: a machine reader gets the reason on stdout too."""
+    if getattr(args, "json", False):
+        error = {"code": code, "message": message, **({"where": where} if where else {})}
+        print(json.dumps({"error": error}, ensure_ascii=False, indent=2))
+
+
+def _error_code(exc: UnusableInput) -> str:
+    return "cannot-write" if isinstance(exc, CannotWrite) else "unusable-input"
+
+
+def _message(exc: UnusableInput) -> str:
+    text = str(exc)
+    prefix = f"{exc.where}：" if exc.where else ""
+    return text[len(prefix):] if prefix and text.startswith(prefix) else text
+
+
+def _run(args) -> int:
+    try:
+        return _command(args.command)(args)
+    except UnusableInput as exc:
+        _error_json(args, _error_code(exc), _message(exc), exc.where)
+        print(f"无法处理：{exc}", file=sys.stderr)
+        return EXIT_UNUSABLE
+    except KeyboardInterrupt:
+        print("已中断", file=sys.stderr)
+        return 130
+    except BrokenPipeError:
+        raise
+    except Exception as exc:  # a bug: say so plainly, keep the traceback for developers
+        if os.environ.get("XXGK_DEBUG"):
+            raise
+        _error_json(args, "internal-error", f"{type(exc).__name__}: {exc}")
+        print(f"内部错误（{type(exc).__name__}: {exc}）。这是本工具的缺陷，请连同输入文件报告；"
+              "设置环境变量 XXGK_DEBUG=1 可显示详细信息。", file=sys.stderr)
+        return EXIT_INTERNAL
+
+
+def _stdout_closed() -> int:
+    """The reader of our output went away (``| head``): stop quietly like a Unix tool, and
+    point stdout at /dev/null so the interpreter's final flush does not complain either."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+    except (OSError, ValueError, AttributeError):  # not a real file descriptor (tests)
+        pass
+    return EXIT_PIPE
+
+
 def main(argv: list[str] | None = None) -> int:
     for stream in (sys.stdout, sys.stderr):
         try:
@@ -286,16 +394,8 @@ def main(argv: list[str] | None = None) -> int:
             pass
     args = _parser().parse_args(argv)
     try:
-        return _command(args.command)(args)
-    except UnusableInput as exc:
-        print(f"无法处理：{exc}", file=sys.stderr)
-        return EXIT_UNUSABLE
-    except KeyboardInterrupt:
-        print("已中断", file=sys.stderr)
-        return 130
-    except Exception as exc:  # a bug: say so plainly, keep the traceback for developers
-        if os.environ.get("XXGK_DEBUG"):
-            raise
-        print(f"内部错误（{type(exc).__name__}: {exc}）。这是本工具的缺陷，请连同输入文件报告；"
-              "设置环境变量 XXGK_DEBUG=1 可显示详细信息。", file=sys.stderr)
-        return EXIT_INTERNAL
+        code = _run(args)
+        sys.stdout.flush()
+    except BrokenPipeError:
+        return _stdout_closed()
+    return code

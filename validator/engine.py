@@ -12,10 +12,11 @@ from decimal import Decimal
 from functools import cache
 
 from validator import checks
+from validator.errors import UnusableInput
 from validator.profile import Profile
 from validator.report import CellRef, Finding, ValidationReport
 from validator.spec import FormatSpec, Rule
-from validator.submission import Submission
+from validator.submission import Submission, explanation_problem, quoted, text_problem
 from validator.values import Problem, normalize_newlines, to_count, to_date, to_money, to_text, to_year
 
 
@@ -29,6 +30,8 @@ class Context:
     figures: dict[str, int | Decimal] = field(default_factory=dict)
     problems: dict[str, Problem] = field(default_factory=dict)
     today: dt.date = field(default_factory=dt.date.today)
+    last_year: Submission | None = None
+    """Last year's report when given apart (``--last-year``): XY-BODY compares the bodies."""
 
     def raw(self, key: str) -> object:
         return self.submission.values.get(key)
@@ -101,9 +104,11 @@ def validate(
 ) -> ValidationReport:
     """Check one report; `last_year` (e.g. from ``--last-year``) replaces the 上年数据 sheet."""
     profile = profile or Profile()
+    ensure_usable(submission)
     if last_year is not None:
         submission = with_baseline(submission, last_year)
     ctx = build_context(submission, profile, today)
+    ctx.last_year = last_year
     report = ValidationReport(source=submission.source, format=submission.format.id)
     report.cells_checked = len(ctx.figures) + len(ctx.problems)
     for rule in submission.format.rules:
@@ -114,6 +119,28 @@ def validate(
         report.findings.extend(checks.REGISTRY[rule.check](ctx, rule))
     attach_explanations(report, submission)
     return report
+
+
+def ensure_usable(submission: Submission) -> None:
+    """Refuse (exit 2) content no worksheet cell or JSON field can hold: text over Excel's
+    32767-character limit or with control characters, and 校验结果 notes naming a rule or cell
+    the format does not have. A JSON was held to the same tests by its model when loaded, so
+    ``check``, ``export`` and ``fill`` accept exactly the same reports, whatever their origin."""
+    if submission.origin == "json":
+        return
+    fmt = submission.format
+    for key, value in submission.values.items():
+        if isinstance(value, str):
+            problem = text_problem(normalize_newlines(value))
+            if problem:
+                cell = fmt.cell(key)
+                raise UnusableInput(f"“{cell.label}”{problem}，无法保存到 JSON 或工作簿",
+                                    where=f"{submission.source} {cell.a1}".strip())
+    for e in submission.explanations:
+        problem = explanation_problem(fmt, e.rule, e.keys, normalize_newlines(e.text))
+        if problem:
+            raise UnusableInput(f"“{fmt.results_sheet}”表中规则“{quoted(e.rule)}”的情况说明：{problem}",
+                                where=submission.source or None)
 
 
 def with_baseline(submission: Submission, last_year: Submission) -> Submission:

@@ -73,6 +73,11 @@ def atomic_write(path: str | Path, write: Callable[[str], object]) -> None:
     path = Path(path)
     if path.is_dir():
         raise CannotWrite("这是一个文件夹，请给出输出文件名", where=str(path))
+    if _is_special(path):
+        _write_in_place(path, write)
+        return
+    if path.is_symlink():  # replace the file the link points to, never the link (e.g. /dev/stdout)
+        path = Path(os.path.realpath(path))
     folder = path.parent if str(path.parent) else Path(".")
     tmp: str | None = None
     try:
@@ -94,6 +99,29 @@ def atomic_write(path: str | Path, write: Callable[[str], object]) -> None:
                 os.unlink(tmp)
             except OSError:
                 pass
+
+
+def _is_special(path: Path) -> bool:
+    """True for an existing target that is not a regular file (a device, a FIFO, a socket),
+    including through a symlink such as /dev/stdout: renaming over it would destroy it."""
+    try:
+        mode = path.stat().st_mode
+    except OSError:
+        return False
+    return not stat.S_ISREG(mode)
+
+
+def _write_in_place(path: Path, write: Callable[[str], object]) -> None:
+    """Character devices and pipes (/dev/stdout, /dev/null, a FIFO) are written directly:
+    there is no old file to keep, and a temp file plus rename would replace the device."""
+    mode = path.stat().st_mode
+    if not (stat.S_ISCHR(mode) or stat.S_ISFIFO(mode)):
+        raise CannotWrite("不是普通文件（设备、管道或套接字），无法写入；请给出普通文件名", where=str(path))
+    try:
+        write(str(path))
+    except OSError as exc:
+        reason = _REASONS.get(exc.errno or 0, "磁盘已满或没有权限")
+        raise CannotWrite(f"无法写入（{reason}{'：' + exc.strerror if exc.strerror else ''}）", where=str(path)) from exc
 
 
 _WINDOWS_RESERVED = {

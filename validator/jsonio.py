@@ -8,14 +8,12 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from validator.engine import build_context
 from validator.errors import UnusableInput
 from validator.formats import get_format, known_formats
-from validator.profile import Profile
 from validator.report import ValidationReport
 from validator.spec import FormatSpec
 from validator.submission import Explanation, Submission
-from validator.values import normalize_newlines, to_date, to_text, to_year
+from validator.values import normalize_newlines, to_text
 
 MAX_JSON_BYTES = 50 * 1024 * 1024
 
@@ -103,6 +101,17 @@ def _lone_surrogate_path(obj: Any) -> str | None:
     return None
 
 
+def _encoding_hint(data: bytes) -> str:
+    """What the bytes probably are, so staff know which “另存为” option to pick."""
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")) or data[:2].count(0) == 1:
+        return "；可能是 UTF-16 编码，请用记事本等“另存为” UTF-8"
+    try:
+        data.decode("gb18030")
+    except UnicodeDecodeError:
+        return ""
+    return "；可能是 GBK（GB18030）编码，请用记事本等“另存为” UTF-8"
+
+
 def parse_json_bytes(data: bytes, source: str = "JSON") -> dict:
     """Strict JSON: UTF-8 (a BOM is tolerated), no duplicate keys, no NaN/Infinity, floats exact,
     no lone surrogates, at most 50 MB."""
@@ -113,7 +122,8 @@ def parse_json_bytes(data: bytes, source: str = "JSON") -> dict:
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        raise UnusableInput(f"文件不是 UTF-8 编码（第 {exc.start} 字节处无法解码）", where=source) from None
+        raise UnusableInput(f"文件不是 UTF-8 编码（第 {exc.start} 字节处无法解码）{_encoding_hint(data)}",
+                            where=source) from None
     objects = 0
 
     def unique_keys(pairs: list[tuple[str, Any]]) -> dict:
@@ -176,6 +186,8 @@ def _reason(err: dict) -> str:
         reason = f"不能小于 {ctx['ge']}"
     elif kind == "less_than_equal" and "le" in ctx:
         reason = f"数字过大（不能超过 {ctx['le']}）"
+    elif kind == "literal_error" and "expected" in ctx:
+        reason = f"取值不在允许范围内（应为 {str(ctx['expected']).replace(' or ', ', ')} 之一）"
     else:
         reason = _PYDANTIC_ZH.get(kind, f"取值无效（{err['msg']}）")
     value = err.get("input")
@@ -185,6 +197,9 @@ def _reason(err: dict) -> str:
 
 
 def _check_list_sizes(obj: dict, source: str) -> None:
+    unreadable = obj.get("unreadable")
+    if isinstance(unreadable, dict) and len(unreadable) > MAX_CELLS_PER_ITEM:
+        raise UnusableInput(f"unreadable：共 {len(unreadable)} 项，超过上限 {MAX_CELLS_PER_ITEM}", where=source)
     validation = obj.get("validation")
     lists = [("explanations", obj.get("explanations")),
              ("validation.findings", validation.get("findings") if isinstance(validation, dict) else None)]
@@ -197,6 +212,14 @@ def _check_list_sizes(obj: dict, source: str) -> None:
             cells = item.get("cells") if isinstance(item, dict) else None
             if isinstance(cells, list) and len(cells) > MAX_CELLS_PER_ITEM:
                 raise UnusableInput(f"{path}.{i}.cells：共 {len(cells)} 项，超过上限 {MAX_CELLS_PER_ITEM}", where=source)
+
+
+def _cell_of(fmt: FormatSpec, path: str) -> Any:
+    """The workbook cell a JSON path stands for (``narrative.overview`` → 文字部分!A4), if any."""
+    try:
+        return fmt.cell(path)
+    except KeyError:
+        return None
 
 
 def report_from_dict(obj: dict, source: str = "JSON") -> Any:
@@ -217,7 +240,9 @@ def report_from_dict(obj: dict, source: str = "JSON") -> Any:
         lines = []
         for err in exc.errors(include_url=False)[:20]:
             path = ".".join(str(p) for p in err["loc"])
-            lines.append(f"  {path}：{_reason(err)}")
+            cell = _cell_of(fmt, path)
+            at = f"（工作簿中为 {cell.a1}）" if cell else ""
+            lines.append(f"  {path}：{_reason(err)}{at}" if path else f"  {_reason(err)}")
         more = f"\n  ……共 {exc.error_count()} 处" if exc.error_count() > 20 else ""
         raise UnusableInput("JSON 内容不符合格式：\n" + "\n".join(lines) + more, where=source) from None
 
@@ -256,6 +281,7 @@ def submission_from_report(model: Any, source: str = "JSON") -> Submission:
             value = _attr_path(model, _split(cell.key))
             if value is not None or cell.key == "last_year.year":
                 values[cell.key] = value
+    values.update(model.unreadable)  # the fields are null: the cells' content as entered
     explanations = [Explanation(e.rule, tuple(e.cells), e.text) for e in model.explanations]
     return Submission(fmt, values, source, explanations, origin="json")
 
@@ -285,44 +311,45 @@ def _nest(flat: dict[str, Any]) -> dict:
     return out
 
 
-def _model_year(raw: object) -> int | None:
-    """A year the JSON can carry (four digits); anything else is already a META-YEAR/XY-YEAR
-    finding and travels as null in a forced export."""
-    year = to_year(raw)
-    return year if year is not None and 1000 <= year <= 9999 else None
-
-
 def report_to_model(submission: Submission, validation: ValidationReport | None) -> Any:
-    """The normalized model of a submission; unreadable cells become null (see findings)."""
-    from validator.model import SCHEMA_VERSION, report_model
+    """The normalized model of a submission. A cell whose content its field's type cannot hold
+    (“3件”, an unreadable date) is null there and kept as entered in ``unreadable``, so the
+    receiving office's check gives the same 错误 and ``fill`` writes the same content back."""
+    from validator.model import SCHEMA_VERSION, UNREADABLE_KINDS, report_model, typed_value, unreadable_text
 
     fmt = submission.format
-    ctx = build_context(submission, Profile())
     raw = submission.values
-    body_type = to_text(raw.get("body.type")).strip()
+    typed: dict[str, Any] = {}
+    unreadable: dict[str, str] = {}
+    cells = (*fmt.cells, *fmt.baseline_cells) if submission.has_baseline() else fmt.cells
+    for cell in cells:
+        if cell.kind not in UNREADABLE_KINDS:
+            continue
+        value = raw.get(cell.key)
+        typed[cell.key] = typed_value(cell, value)
+        if typed[cell.key] is None and to_text(value).strip():
+            unreadable[cell.key] = unreadable_text(cell, value)
     region = to_text(raw.get("body.region_code")).strip()
-    year = _model_year(raw.get("year"))
     data: dict[str, Any] = {
         "format": fmt.id,
         "schema_version": SCHEMA_VERSION,
         "body": {
             "name": normalize_newlines(to_text(raw.get("body.name"))).strip(),
-            "type": body_type if body_type in fmt.cell("body.type").choices else None,
+            "type": typed["body.type"],
             "region_code": region or None,
             "credit_code": to_text(raw.get("body.credit_code")).strip() or None,
         },
-        "year": year,
-        "published_on": to_date(raw.get("published_on")),
+        "year": typed["year"],
+        "published_on": typed["published_on"],
     }
-    data.update(_nest({c.key: ctx.figures.get(c.key) for c in fmt.figure_cells()}))
+    data.update(_nest({c.key: typed[c.key] for c in fmt.figure_cells()}))
     data["narrative"] = {
         c.key.split(".", 1)[1]: normalize_newlines(to_text(raw.get(c.key)))
         for c in fmt.cells if c.key.startswith("narrative.")
     }
     if submission.has_baseline():
-        baseline = {c.key: ctx.figures.get(c.key) for c in fmt.baseline_cells if c.kind == "count"}
-        baseline["last_year.year"] = _model_year(raw.get("last_year.year"))
-        data["last_year"] = _nest(baseline)["last_year"]
+        data["last_year"] = _nest({c.key: typed[c.key] for c in fmt.baseline_cells})["last_year"]
+    data["unreadable"] = unreadable
     data["explanations"] = [
         {"rule": e.rule, "cells": list(e.keys), "text": normalize_newlines(e.text)}
         for e in canonical_explanations(submission.explanations, validation)
@@ -352,4 +379,6 @@ def canonical_explanations(explanations: list[Explanation], validation: Validati
 
 
 def dump_model(model: Any) -> bytes:
-    return model.model_dump_json(indent=2).encode("utf-8") + b"\n"
+    """The JSON file; ``unreadable`` only when there is something in it (valid reports never have it)."""
+    exclude = None if model.unreadable else {"unreadable"}
+    return model.model_dump_json(indent=2, exclude=exclude).encode("utf-8") + b"\n"

@@ -24,15 +24,30 @@ from pydantic import (
     Strict,
     WithJsonSchema,
     create_model,
+    model_validator,
 )
 
 from validator import GENERATOR, __version__
 from validator.spec import CellSpec, FormatSpec
-from validator.values import MAX_COUNT, canonical_decimal, normalize_newlines
+from validator.submission import EXCEL_CELL_LIMIT, quoted, text_problem, unknown_key, unknown_rule
+from validator.values import (
+    MAX_COUNT,
+    CellError,
+    Problem,
+    canonical_decimal,
+    display,
+    normalize_newlines,
+    to_count,
+    to_date,
+    to_money,
+    to_text,
+    to_year,
+)
 
 SCHEMA_VERSION = "1.0"
 _MONEY_TEXT = re.compile(r"^(0|[1-9][0-9]*)(\.[0-9]+)?$")
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+UNREADABLE_KINDS = ("count", "money", "year", "date", "choice")
+"""Cells whose JSON field is typed: content the type cannot hold travels in ``unreadable``."""
 
 
 class JsonNumber(str):
@@ -57,9 +72,52 @@ def _money_check(value: Decimal) -> Decimal:
 def _text(value: Any) -> Any:
     if isinstance(value, str):
         value = normalize_newlines(value)
-        if _CONTROL.search(value):
-            raise ValueError("文字中含有不可见的控制字符")
+        problem = text_problem(value)
+        if problem:
+            raise ValueError(problem)
     return value
+
+
+def typed_value(cell: CellSpec, raw: object) -> object:
+    """What the JSON field of `cell` holds for the raw content; None when its type cannot hold
+    it (blank, “3件”, “二〇二四年一月二十日”…). Export and the model's check of
+    ``unreadable`` both ask this, so they cannot disagree."""
+    kind = cell.kind
+    if kind in ("count", "money"):
+        value = to_money(raw) if kind == "money" else to_count(raw)
+        return None if isinstance(value, Problem) else value
+    if kind == "year":
+        year = to_year(raw)
+        return year if year is not None and 1000 <= year <= 9999 else None
+    if kind == "date":
+        return to_date(raw)
+    if kind == "choice":
+        text = to_text(raw).strip()
+        return text if text in cell.choices else None
+    return raw
+
+
+def raw_text(raw: object) -> str:
+    """A cell's content as text: as findings quote it (a datetime to the minute), so reading
+    the text back gives the same finding; a float keeps all its digits."""
+    if isinstance(raw, dt.datetime) and raw.second and not (raw.hour or raw.minute):
+        return raw.strftime("%Y-%m-%d %H:%M:%S")  # “2024-01-20” alone would read as a date
+    if isinstance(raw, float):
+        return display(raw) if raw.is_integer() else repr(raw)
+    if isinstance(raw, CellError):  # Excel's are #DIV/0!, #N/A…; a crafted one may read as a number
+        return str(raw) if str(raw).startswith("#") else f"#{raw}"
+    if isinstance(raw, str):
+        return normalize_newlines(raw)
+    return display(raw) if isinstance(raw, (bool, dt.date)) else str(raw)
+
+
+def unreadable_text(cell: CellSpec, raw: object) -> str:
+    """:func:`raw_text`, guaranteed to stay unreadable when read back (else the receiving office
+    would see a figure where staff saw an error): a value whose text would read marks its type."""
+    text = raw_text(raw)
+    if typed_value(cell, text) is not None:
+        text = f"{text}（{type(raw).__name__}，无法识别）"
+    return text
 
 
 Count = Annotated[int, Strict(), Field(ge=0, le=MAX_COUNT)]
@@ -71,8 +129,10 @@ Money = Annotated[
     PlainSerializer(lambda d: format(d, "f"), return_type=str, when_used="json"),
     WithJsonSchema({"type": "string", "pattern": _MONEY_TEXT.pattern, "description": "万元，十进制字符串"}),
 ]
-Text = Annotated[str, BeforeValidator(_text)]
-Name = Annotated[str, BeforeValidator(_text), AfterValidator(str.strip)]
+_TEXT_SCHEMA = {"type": "string", "maxLength": EXCEL_CELL_LIMIT,
+                "description": f"最多 {EXCEL_CELL_LIMIT} 个 UTF-16 单位（Excel 单元格上限），不含控制字符"}
+Text = Annotated[str, BeforeValidator(_text), WithJsonSchema(_TEXT_SCHEMA)]
+Name = Annotated[str, BeforeValidator(_text), AfterValidator(str.strip), WithJsonSchema(_TEXT_SCHEMA)]
 """Names and codes: surrounding spaces are never meaningful (the workbook reader trims them too)."""
 
 _STRICT = ConfigDict(extra="forbid", frozen=True)
@@ -84,14 +144,29 @@ class Generator(BaseModel):
     version: str
 
 
-class ExplanationModel(BaseModel):
-    model_config = _STRICT
-    rule: str = Field(description="规则编号，如 TXT-T3")
-    cells: list[str] = Field(description="该提示涉及的单元格键")
-    text: Text = Field(description="填报人对该提示的情况说明")
+def _refuse(problem: str | None, value: str) -> str:
+    if problem:
+        raise ValueError(problem)
+    return value
 
 
-def _unique_explanations(items: list[ExplanationModel]) -> list[ExplanationModel]:
+def _explanation_model(fmt: FormatSpec) -> type[BaseModel]:
+    """An explanation names a rule and cells of this format: anything else (a typo, a control
+    character, ``"a,b"``) could not come back from the 校验结果 sheet as written."""
+    rule_ids = [r.id for r in fmt.rules]
+    keys = [c.key for c in (*fmt.cells, *fmt.baseline_cells)]
+    Rule = Annotated[str, AfterValidator(lambda v: _refuse(unknown_rule(fmt, v), v))]
+    Key = Annotated[str, AfterValidator(lambda v: _refuse(unknown_key(fmt, v), v))]
+    return create_model(
+        "ExplanationModel", __config__=_STRICT,
+        rule=(Rule, Field(description="规则编号，如 TXT-T3", json_schema_extra={"enum": rule_ids})),
+        cells=(list[Key], Field(description="该提示涉及的单元格键",
+                                json_schema_extra={"items": {"type": "string", "enum": keys}})),
+        text=(Text, Field(description="填报人对该提示的情况说明")),
+    )
+
+
+def _unique_explanations(items: list[Any]) -> list[Any]:
     seen: set[tuple[str, tuple[str, ...]]] = set()
     for e in items:
         key = (e.rule, tuple(e.cells))
@@ -190,8 +265,10 @@ def report_model(fmt: FormatSpec) -> type[BaseModel]:
         **{root: (_model_from_tree(f"LastYear{_camel(root)}", sub) | None, None)
            for root, sub in baseline.items()},
     )
+    unreadable_keys = [c.key for c in (*fmt.cells, *fmt.baseline_cells) if c.kind in UNREADABLE_KINDS]
     return create_model(
         "AnnualReport",
+        __validators__={"unreadable_fields_null": model_validator(mode="after")(_unreadable_fields_null)},
         __config__=ConfigDict(extra="forbid", frozen=True, title="政府信息公开工作年度报告（规范化 JSON）"),
         __doc__=f"{fmt.name} 格式的政府信息公开工作年度报告数据",
         format=(Literal[fmt.id], Field(description="格式编号")),  # type: ignore[valid-type]
@@ -203,10 +280,48 @@ def report_model(fmt: FormatSpec) -> type[BaseModel]:
         **sections,
         narrative=(narrative, Field(default_factory=narrative)),
         last_year=(last_year | None, Field(default=None)),
-        explanations=(Annotated[list[ExplanationModel], AfterValidator(_unique_explanations)],
+        unreadable=(Annotated[dict[str, Text], AfterValidator(_unreadable_entries(fmt))],
+                    Field(default_factory=dict, description=UNREADABLE_DOC,
+                          json_schema_extra={"propertyNames": {"enum": unreadable_keys}})),
+        explanations=(Annotated[list[_explanation_model(fmt)], AfterValidator(_unique_explanations)],  # type: ignore[misc]
                       Field(default_factory=list, description="填报人对“提示”的情况说明，每个（规则，单元格）一条")),
         validation=(ValidationModel | None, Field(default=None, description="导出时的校验结果")),
     )
+
+
+UNREADABLE_DOC = (
+    "--force 导出时无法识别的单元格原内容（键为单元格键，值为单元格中的文字，如 \"3件\"），对应字段为 null；"
+    "校验时按原内容给出与工作簿相同的错误，xxgk fill 写回原内容。没有时省略")
+
+
+def _unreadable_entries(fmt: FormatSpec):
+    cells = {c.key: c for c in (*fmt.cells, *fmt.baseline_cells) if c.kind in UNREADABLE_KINDS}
+
+    def check(entries: dict[str, str]) -> dict[str, str]:
+        for key, text in entries.items():
+            cell = cells.get(key)
+            if cell is None:
+                raise ValueError(f"“{quoted(key)}”不是件数、金额、年度、日期或机关类型的单元格键，不能记录原内容")
+            if not text.strip():
+                raise ValueError(f"{key} 的原内容为空；空白单元格只需在对应字段写 null")
+            if typed_value(cell, text) is not None:
+                raise ValueError(f"{key} 的原内容“{quoted(text)}”可以识别，应写在对应字段中，而不是 unreadable")
+        return entries
+
+    return check
+
+
+def _unreadable_fields_null(model: Any) -> Any:
+    for key in model.unreadable:
+        node: Any = model
+        parts = key.split(".")
+        for part in parts[:-1]:
+            node = getattr(node, part)
+            if node is None:
+                raise ValueError(f"unreadable.{key}：{parts[0]} 为 null，不能记录其中单元格的原内容")
+        if getattr(node, parts[-1]) is not None:
+            raise ValueError(f"unreadable.{key}：对应字段 {key} 已有取值，应为 null（两处只能有一处）")
+    return model
 
 
 def json_schema(fmt: FormatSpec) -> dict:

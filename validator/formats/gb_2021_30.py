@@ -448,42 +448,55 @@ def _rules() -> tuple[Rule, ...]:
              "表三“（六）2.申请人逾期未按收费通知要求缴纳费用”共 {actual} 件，说明发出过收费通知，"
              "而第六部分写明未收费或未提及收费通知", "sec6_fee_t3",
              {"key": t3_key("other_handling.fee_unpaid", "total")}),
+        Rule("XY-BODY", "error", "历年", "上年报告与本年报告为同一机关",
+             "上年报告（{source}）是{last}的，本年报告是{this}的；历年核对须用同一机关的上年报告"
+             "（机构更名的，可在规则配置中将 XY-BODY 改为提示）", "xy_body"),
+        Rule("XY-INCOMPLETE", "warning", "历年", "上年数据完整",
+             "上年数据中有 {count} 项为空（{names}），相应的历年核对未进行", "xy_incomplete"),
     )
 
 
 # Patterns for TXT-T3: what the overview says about a figure, and which cells it should equal.
 # Each pattern's group 1 is the number. Several accepted values cover the common wordings
 # (受理 may or may not include last year's carried-in applications).
+# A figure as written: 1234 or 1,234 (group 1; the check drops the commas; one branch keeps it fast).
+_N = r"(\d+(?:,\d{3})*)"
+# A count, not a duration: “15个工作日”, “3天” are time limits.
+_UNIT = r"\s*(?:件|份|个|条)(?!\s*(?:工作日|自然日|日|天|月|小时|百分点))"
+# Words that make “受理……申请” about something else (复议、诉讼、咨询、信访…), not 表三.
+_OTHER = r"(?!复议|诉讼|咨询|信访|投诉|举报)"
+_OTHER_TIME = r"(?!时限|期限|平均|用时|时间)"
+
 TEXT_PATTERNS = {
     "received": {
         "what": "本年新收（受理）申请",
         "patterns": [
-            r"(?:新收|收到|受理|接收)[^，。；：\d]{0,16}?(?:政府信息公开)?申请[^，。；\d]{0,6}?(\d+)\s*(?:件|份|个|条)",
-            r"(?:新收|收到|受理|接收)(?:各类)?(\d+)\s*(?:件|份|个|条)(?:政府信息公开)?申请",
+            rf"(?:新收|收到|受理|接收)(?:{_OTHER}[^，。；：\d]){{0,16}}?(?:政府信息公开)?申请[^，。；\d]{{0,6}}?{_N}{_UNIT}",
+            rf"(?:新收|收到|受理|接收)(?:各类)?{_N}{_UNIT}(?:政府信息公开)?申请",
         ],
         "equals": [["applications.new.total"], ["applications.new.total", "applications.carried_in.total"]],
     },
     "concluded": {
         "what": "办结申请",
-        "patterns": [r"(?:办结|答复|完成办理)[^，。；\d]{0,10}?(\d+)\s*(?:件|份|个|条)"],
+        "patterns": [rf"(?:办结|答复|完成办理)(?:{_OTHER_TIME}[^，。；\d]){{0,10}}?{_N}{_UNIT}"],
         "equals": [["applications.results_total.total"]],
     },
     "carried_forward": {
         "what": "结转下年度办理的申请",
         "patterns": [
-            r"结转(?:下年度|至下年|到下年|下一年度|至\d{4}年)[^，。；\d]{0,10}?(\d+)\s*(?:件|份|个|条)",
-            r"(?<![\d.])(\d+)\s*件(?:申请)?(?:结转|顺延)(?:至|到)?(?:下一?年度?|\d{4}\s*年)",
+            rf"结转(?:下年度|至下年|到下年|下一年度|至\d{{4}}年)[^，。；\d]{{0,10}}?{_N}{_UNIT}",
+            rf"(?<![\d.,]){_N}\s*件(?:申请)?(?:结转|顺延)(?:至|到)?(?:下一?年度?|\d{{4}}\s*年)",
         ],
         "equals": [["applications.carried_forward.total"]],
     },
     "review": {
         "what": "行政复议",
-        "patterns": [r"行政复议(?:案件|申请)?[^，。；\d]{0,6}?(\d+)\s*(?:件|起|宗|个)"],
+        "patterns": [rf"行政复议(?:案件|申请)?[^，。；\d]{{0,6}}?{_N}\s*(?:件|起|宗|个)"],
         "equals": [["review_litigation.review.total"]],
     },
     "litigation": {
         "what": "行政诉讼",
-        "patterns": [r"行政诉讼(?:案件)?[^，。；\d]{0,6}?(\d+)\s*(?:件|起|宗|个)"],
+        "patterns": [rf"行政诉讼(?:案件)?[^，。；\d]{{0,6}}?{_N}\s*(?:件|起|宗|个)"],
         "equals": [["review_litigation.litigation_direct.total", "review_litigation.litigation_after_review.total"]],
     },
 }

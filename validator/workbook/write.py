@@ -54,6 +54,8 @@ def write_values(wb, submission: Submission) -> None:
                 cell.value = date
             else:
                 _set_text(cell, to_text(value))
+        elif isinstance(value, str):  # content a forced export kept as entered (JSON "unreadable")
+            _set_text(cell, value)
         else:
             cell.value = value
 
