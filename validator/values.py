@@ -39,6 +39,8 @@ _INVISIBLE = {
     "\u2060": "零宽不换行符 U+2060", "\ufeff": "零宽不换行空格 U+FEFF", "\u00ad": "软连字符 U+00AD",
     "\u200e": "从左到右标记 U+200E", "\u200f": "从右到左标记 U+200F",
 }
+CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+"""What no text in a report may hold (the JSON model refuses the same); CR is a line break."""
 _OOXML_ESCAPE = re.compile(r"_x([0-9A-Fa-f]{4})_")
 _ESCAPE_START = re.compile(r"_(?=x[0-9A-Fa-f]{4}_)")
 _FORMULA_HINT = "；单元格中的公式没有计算结果（文件由不计算公式的程序保存），请在 Excel 中打开并保存后再校验"

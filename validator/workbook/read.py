@@ -32,7 +32,7 @@ from validator.errors import UnusableInput
 from validator.formats import get_format, known_formats
 from validator.spec import FormatSpec, split_ref
 from validator.submission import Explanation, Submission
-from validator.values import CellError, Uncalculated, decode_ooxml, display
+from validator.values import CONTROL_CHARACTERS, CellError, Uncalculated, decode_ooxml, display
 
 Grid = list[list[object]]
 MiB = 1024 * 1024
@@ -572,7 +572,24 @@ def submission_from_grids(fmt: FormatSpec, grids: dict[str, Grid], source: str =
             "表格结构与官方格式不一致（可能插入、删除了行列，或改动了表头文字）：\n  "
             + "\n  ".join(wrong[:5]) + more, where=source)
     values = {c.key: cell_value(grids[c.sheet], c.ref) for c in (*fmt.cells, *fmt.baseline_cells)}
-    return Submission(fmt, values, source, read_explanations(fmt, grids[fmt.results_sheet]))
+    explanations = read_explanations(fmt, grids[fmt.results_sheet])
+    _refuse_control_characters(fmt, values, explanations, source)
+    return Submission(fmt, values, source, explanations)
+
+
+def _refuse_control_characters(fmt: FormatSpec, values: dict[str, object], explanations: list[Explanation],
+                               source: str) -> None:
+    """Text with control characters (Excel keeps e.g. a pasted Word line break as ``_x000B_``) cannot
+    go into the JSON; say which cell, as the JSON reader says which field (exit 2 both ways)."""
+    texts = [(fmt.cell(key).a1, fmt.cell(key).label, value) for key, value in values.items()
+             if isinstance(value, str) and fmt.cell(key).kind in ("text", "longtext", "choice")]
+    texts += [(fmt.results_sheet, "情况说明", text) for e in explanations for text in (e.rule, *e.keys, e.text)]
+    for where, label, text in texts:
+        found = CONTROL_CHARACTERS.search(text)
+        if found:
+            raise UnusableInput(
+                f"“{label}”中含有不可见的控制字符 U+{ord(found.group()):04X}（第 {found.start() + 1} 个字符处，"
+                "常见于从 Word 等处粘贴的文字），请删除后再校验", where=f"{source} {where}".strip())
 
 
 def _same_version(found: object, version: int) -> bool:
