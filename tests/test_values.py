@@ -128,7 +128,7 @@ def test_to_count_accepts(raw, expected):
 @pytest.mark.parametrize("raw", ["1,23", "1e3", "0x10", "二十", "十二件", float("nan"), float("inf"),
                                  10**15, CellError("#REF!"), dt.date(2024, 1, 1), dt.time(1, 2),
                                  "1.000", "1.234", "3.5", "+3", "(3)", "３ ５", "⑩", "Ⅲ", "𝟑", "3.0000000000000004",
-                                 3.000000000001, Uncalculated("1+2")])
+                                 3.000000000001, Uncalculated("1+2"), "3\x1f", "\x0b3", "3\x0c"])
 def test_to_count_rejects(raw):
     assert isinstance(to_count(raw), Problem)
 

@@ -121,8 +121,12 @@ def _normalize_text(raw: str) -> str:
 
 
 def _plain(raw: str) -> str:
-    """Surrounding whitespace off, full-width digits and punctuation as ASCII; nothing else."""
-    return raw.strip().translate(_FULL_WIDTH)
+    """Surrounding whitespace off, full-width digits and punctuation as ASCII; nothing else.
+    Control characters are never stripped (Python counts some as whitespace): “3_x001F_” stays odd."""
+    text = raw.strip()
+    if CONTROL_CHARACTERS.search(raw) and not CONTROL_CHARACTERS.search(text):
+        text = raw.strip(" \t\n\r\u00a0\u3000")
+    return text.translate(_FULL_WIDTH)
 
 
 def _is_blank(raw: object) -> bool:
