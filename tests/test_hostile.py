@@ -2,11 +2,14 @@
 
 Each case ends with exit code 2 (or, where the data is intact, a normal result), a Chinese
 message naming the file and, where possible, the sheet, part or JSON path; no traceback;
-bounded time and memory; the input file unchanged. The hostile files are built here, in
-tmp_path; the big ones are streamed (a 2 GB sheet is a few MB on disk and takes well under
-a second to build). Cases already covered by test_input_errors.py are not repeated.
+bounded work and memory; the input file unchanged. The hostile files are built here, in
+tmp_path; the big ones are streamed (a 2 GB sheet is a few MB on disk). Cases already covered
+by test_input_errors.py are not repeated.
 
-The bombs run the CLI in a child process so its peak memory (``ru_maxrss``) can be measured.
+No test here measures time (CI is a busy shared machine): work is bounded by instrumentation
+instead -- the parser is replaced by one that fails if called (refused before parsing), or the
+rows the sheet parser yields are counted. ``benchmarks/hostile.py`` prints the timings.
+The bombs run the CLI in a child process so its peak memory (VmHWM) can be measured.
 """
 
 from __future__ import annotations
@@ -20,7 +23,6 @@ import re
 import struct
 import subprocess
 import sys
-import time
 import zipfile
 import zlib
 from dataclasses import dataclass
@@ -43,19 +45,54 @@ MB = 1024 * 1024
 # --------------------------------------------------------------------------- helpers
 
 
-def assert_unusable(path, *needles, args=("check",), seconds: float = 5.0) -> str:
-    """Exit 2, no traceback, every needle in the message, fast, input unchanged."""
+def assert_unusable(path, *needles, args=("check",)) -> str:
+    """Exit 2, no traceback, every needle in the message, input unchanged."""
     before = sha256(path)
-    start = time.perf_counter()
     result = run_cli(*args, path)
-    elapsed = time.perf_counter() - start
     assert result.code == 2, (result.out, result.err)
     assert "Traceback" not in result.err + result.out
     for needle in (Path(path).name, *needles):
         assert needle in result.err, result.err
-    assert elapsed < seconds, f"{elapsed:.1f} s"
     assert sha256(path) == before
     return result.err
+
+
+@pytest.fixture
+def no_openpyxl(monkeypatch):
+    """openpyxl's loader replaced by one that fails: proves a refusal happens before parsing."""
+    import openpyxl as real
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("openpyxl.load_workbook was called: the file was not refused up front")
+
+    monkeypatch.setattr(real, "load_workbook", refuse)
+
+
+@pytest.fixture
+def no_json_parser(monkeypatch):
+    """The JSON parser replaced by one that fails: proves a refusal happens before parsing."""
+    from validator import jsonio
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("the JSON was parsed: the file was not refused up front")
+
+    monkeypatch.setattr(jsonio, "parse_json_bytes", refuse)
+
+
+@pytest.fixture
+def parsed_rows(monkeypatch) -> list[int]:
+    """Counts the rows openpyxl's sheet parser yields (the reader's only per-row work)."""
+    from openpyxl.worksheet._reader import WorkSheetParser
+
+    counts: list[int] = []
+    original = WorkSheetParser.parse_row
+
+    def counting(self, row):
+        counts.append(1)
+        return original(self, row)
+
+    monkeypatch.setattr(WorkSheetParser, "parse_row", counting)
+    return counts
 
 
 @dataclass
@@ -63,7 +100,6 @@ class Measured:
     code: int
     out: str
     err: str
-    seconds: float
     max_rss_mb: float
 
 
@@ -93,23 +129,20 @@ def run_measured(*args, tmp_path: Path) -> Measured:
     out_file, err_file, peak_file = tmp_path / "child.out", tmp_path / "child.err", tmp_path / "child.peak"
     env = {**os.environ, "PYTHONUTF8": "1"}
     env.pop("XXGK_DEBUG", None)
-    start = time.perf_counter()
     with out_file.open("wb") as out, err_file.open("wb") as err:
         code = subprocess.run([sys.executable, "-c", _CHILD, peak_file, *map(str, args)], stdout=out, stderr=err,
-                              stdin=subprocess.DEVNULL, cwd=ROOT, env=env, timeout=120).returncode
-    seconds = time.perf_counter() - start
-    return Measured(code, out_file.read_text("utf-8"), err_file.read_text("utf-8"), seconds,
+                              stdin=subprocess.DEVNULL, cwd=ROOT, env=env, timeout=600).returncode
+    return Measured(code, out_file.read_text("utf-8"), err_file.read_text("utf-8"),
                     int(peak_file.read_text() or 0) / 1024)
 
 
-def assert_refused_measured(path, *needles, tmp_path, seconds=15.0, max_rss_mb=400.0) -> Measured:
+def assert_refused_measured(path, *needles, tmp_path, max_rss_mb=400.0) -> Measured:
     before = sha256(path)
     m = run_measured("check", path, tmp_path=tmp_path)
     assert m.code == 2, (m.out, m.err)
     assert "Traceback" not in m.err + m.out
     for needle in (Path(path).name, *needles):
         assert needle in m.err, m.err
-    assert m.seconds < seconds, m
     assert m.max_rss_mb < max_rss_mb, m
     assert sha256(path) == before
     return m
@@ -218,10 +251,7 @@ def test_a_password_protected_workbook(tmp_path, name):
     path = tmp_path / name
     path.write_bytes(_encrypted_workbook())
     assert wbread.compound_file_names(path) >= {"EncryptionInfo", "EncryptedPackage"}
-    if "." in name:
-        assert_unusable(path, "设置了打开密码，请在 Excel 中取消密码后另存为 .xlsx")
-    else:  # no suffix and not a zip: not sniffed as a workbook at all
-        assert_unusable(path, "不支持的文件类型")
+    assert_unusable(path, "设置了打开密码，请在 Excel 中取消密码后另存为 .xlsx")  # told by content, any name
 
 
 @pytest.mark.parametrize("name", ["旧表.xls", "改了扩展名.xlsx"])
@@ -315,20 +345,22 @@ def test_corrupted_deflate_data_is_reported(tmp_path):
 # --------------------------------------------------------------------------- bombs
 
 
-def test_a_sheet_that_expands_to_2_gb(tmp_path):
+def sheet_bomb(path: Path, gigabytes: int = 2) -> Path:
+    """表三 replaced by a sheet of ``gigabytes`` GB of rows that compresses to a few MB."""
     part = sheet_part("表三")
     head = b'<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData>'
     chunk = b'<row><c t="inlineStr"><is><t>AAAAAAAAAAAAAAAA</t></is></c></row>' * (MB // 64)
-    path = tmp_path / "炸弹.xlsx"
-    start = time.perf_counter()
-    rebuild(FENXI, path, skip=(part,),
-            extra=lambda z: write_streamed(z, part, head, chunk, 2048, b"</sheetData></worksheet>"))
-    built = time.perf_counter() - start
+    return rebuild(FENXI, path, skip=(part,),
+                   extra=lambda z: write_streamed(z, part, head, chunk, 1024 * gigabytes, b"</sheetData></worksheet>"))
+
+
+def test_a_sheet_that_expands_to_2_gb(tmp_path, no_openpyxl):
+    part = sheet_part("表三")
+    path = sheet_bomb(tmp_path / "炸弹.xlsx")
     info = zipfile.ZipFile(path).getinfo(part)
     assert info.file_size > 2 * 1024 * MB and path.stat().st_size < 10 * MB, (info.file_size, path.stat().st_size)
-    m = assert_refused_measured(path, "压缩炸弹", "工作表“表三”", part, tmp_path=tmp_path)
-    print(f"2 GB sheet: built in {built:.2f} s, {path.stat().st_size / MB:.1f} MB on disk; "
-          f"refused in {m.seconds:.2f} s, peak {m.max_rss_mb:.0f} MB")
+    assert_unusable(path, "压缩炸弹", "工作表“表三”", part)  # refused from the zip directory, openpyxl never runs
+    assert_refused_measured(path, "压缩炸弹", "工作表“表三”", part, tmp_path=tmp_path)
 
 
 def test_a_central_directory_declaring_4_gb(tmp_path):
@@ -339,7 +371,7 @@ def test_a_central_directory_declaring_4_gb(tmp_path):
     assert_unusable(path, "压缩炸弹", "工作表“封面”", "3,840 MB")
 
 
-def test_parts_under_the_part_limit_but_over_the_total(tmp_path):
+def test_parts_under_the_part_limit_but_over_the_total(tmp_path, no_openpyxl):
     chunk = b"<!-- x -->" * (MB // 10)
 
     def add(z):
@@ -347,8 +379,55 @@ def test_parts_under_the_part_limit_but_over_the_total(tmp_path):
             write_streamed(z, f"xl/media/filler{i}.bin", b"", chunk, 50, b"")
 
     path = rebuild(FENXI, tmp_path / "合计.xlsx", extra=add)
-    m = assert_refused_measured(path, "解压后共", "超过上限", tmp_path=tmp_path)
-    assert m.seconds < 15
+    assert_unusable(path, "解压后共", "超过上限")
+    assert_refused_measured(path, "解压后共", "超过上限", tmp_path=tmp_path)
+
+
+_SST_HEAD = b'<?xml version="1.0" encoding="UTF-8"?><sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
+
+
+def _shared_strings(tmp_path, name: str, entries: bytes) -> Path:
+    """The template with its shared-strings table replaced; every limit before this one holds."""
+    path = rebuild(TEMPLATE, tmp_path / name, {"xl/sharedStrings.xml": _SST_HEAD + entries + b"</sst>"})
+    info = zipfile.ZipFile(path).getinfo("xl/sharedStrings.xml")
+    assert info.file_size < wbread.MAX_PART_BYTES and info.file_size < wbread.MAX_XML_RATIO * info.compress_size
+    return path
+
+
+def test_a_shared_strings_table_of_millions_of_entries(tmp_path, no_openpyxl):
+    """Review D9: 3 million tiny strings in a 10 MB file took openpyxl over a minute and 500 MB.
+    Counted from the part's bytes and refused before openpyxl builds the table."""
+    count = wbread.MAX_SHARED_STRINGS + 1
+    path = _shared_strings(tmp_path, "共享字符串.xlsx", b"".join(b"<si><t>%x</t></si>" % i for i in range(count)))
+    assert path.stat().st_size < 2 * MB
+    assert_unusable(path, "共享字符串表有 100,001 条文字", "xl/sharedStrings.xml", "已拒绝读取")
+    assert_unusable(path, "共享字符串表", args=("check", "--annotate", str(tmp_path / "标注.xlsx")))
+    assert not (tmp_path / "标注.xlsx").exists()
+
+
+def test_a_shared_strings_table_too_large(tmp_path, no_openpyxl):
+    """Long random strings: the size limit, checked from the zip directory before any counting."""
+    block = os.urandom(512).hex().encode()
+    n = wbread.MAX_SHARED_STRINGS_BYTES // len(block) + 10
+    path = _shared_strings(tmp_path, "大表.xlsx", b"".join(b"<si><t>%s</t></si>" % block[i % 7:] for i in range(n)))
+    assert_unusable(path, "共享字符串表解压后有", "超过上限 16 MB", "xl/sharedStrings.xml")
+
+
+def test_the_shared_strings_part_is_found_through_the_content_types(tmp_path, no_openpyxl):
+    """openpyxl reads the part [Content_Types].xml names, whatever it is called."""
+    count = wbread.MAX_SHARED_STRINGS + 1
+    entries = _SST_HEAD + b"".join(b"<si><t>%x</t></si>" % i for i in range(count)) + b"</sst>"
+    moved = "xl/strings/other.xml"
+
+    def types(xml: bytes) -> bytes:
+        return xml.replace(b'PartName="/xl/sharedStrings.xml"', f'PartName="/{moved}"'.encode())
+
+    def rels(xml: bytes) -> bytes:
+        return xml.replace(b'Target="sharedStrings.xml"', b'Target="strings/other.xml"')
+
+    path = rebuild(TEMPLATE, tmp_path / "改名.xlsx", {"[Content_Types].xml": types, "xl/_rels/workbook.xml.rels": rels},
+                   skip=("xl/sharedStrings.xml",), extra=lambda z: z.writestr(moved, entries))
+    assert_unusable(path, "共享字符串表有", moved)
 
 
 def test_an_xml_part_with_an_absurd_compression_ratio(tmp_path):
@@ -437,21 +516,22 @@ def _million_rows(sheet: str, keep_dimension: bool):
 
 @pytest.mark.parametrize("sheet,keep_dimension", [("表三", True), ("校验结果", True), ("校验结果", False)],
                          ids=["below-表三", "校验结果", "校验结果-no-dimension"])
-def test_a_million_used_rows(tmp_path, sheet, keep_dimension):
-    """The reader reads only the rows the format uses: the rest of the sheet is never parsed
-    (with a <dimension>, as every spreadsheet writes it) or parsed once without being kept."""
+def test_a_million_used_rows(tmp_path, sheet, keep_dimension, parsed_rows):
+    """The reader turns only the rows the format uses into cells: the million rows below are
+    never parsed row by row (without a <dimension>, openpyxl's size probe still scans the XML
+    once; ``benchmarks/hostile.py`` times both)."""
     path = rebuild(FENXI, tmp_path / "百万行.xlsx", {sheet_part(sheet): _million_rows(sheet, keep_dimension)})
     size = zipfile.ZipFile(path).getinfo(sheet_part(sheet)).file_size
     assert 40 * MB < size < wbread.MAX_PART_BYTES
     before = sha256(path)
+    result = run_cli("check", path)
+    assert result.code == 0 and "校验通过" in result.out, result.err
+    used_rows = sum(rows for rows, _cols in wbread.sheet_extent(FMT).values())
+    assert 0 < len(parsed_rows) <= used_rows + len(FMT.sheets), len(parsed_rows)
     m = run_measured("check", path, tmp_path=tmp_path)
-    assert m.code == 0, m
-    assert "Traceback" not in m.err and "校验通过" in m.out
-    assert m.seconds < (20 if not keep_dimension else 10), m
+    assert m.code == 0 and "Traceback" not in m.err, m
     assert m.max_rss_mb < 400, m
     assert sha256(path) == before
-    print(f"{sheet} +1,000,000 rows ({size / MB:.0f} MB XML, dimension={keep_dimension}): "
-          f"{m.seconds:.2f} s, peak {m.max_rss_mb:.0f} MB")
 
 
 # --------------------------------------------------------------------------- tampering
@@ -512,8 +592,8 @@ def test_unprotected_sheet_with_a_formula_and_its_cached_value(tmp_path):
 
 
 def test_unprotected_sheet_with_a_formula_never_calculated(workbook_copy):
-    """As openpyxl (or any non-calculating tool) writes it: no cached value. That is an empty
-    cell to the reader, reported as VAL-EMPTY on that cell: never a silent 0."""
+    """As openpyxl (or any non-calculating tool) writes it: no cached value. Reported on that
+    cell as a formula without a result (open and save in Excel): never a silent 0, never 未填写."""
     path = workbook_copy()
     wb = openpyxl.load_workbook(path)
     ws = wb["表三"]
@@ -526,9 +606,9 @@ def test_unprotected_sheet_with_a_formula_never_calculated(workbook_copy):
     result = run_cli("check", "--json", path)
     assert result.code == 1, result.err
     report = json.loads(result.out)
-    empty = [f for f in report["findings"] if f["rule"] == "VAL-EMPTY"]
-    assert [c["ref"] for f in empty for c in f["cells"]] == ["表三!D4"]
-    assert empty[0]["severity"] == "error"
+    [finding] = report["findings"]
+    assert (finding["rule"], finding["cells"][0]["ref"], finding["actual"]) == ("VAL-INT", "表三!D4", "=1+2")
+    assert finding["severity"] == "error" and "请在 Excel 中打开并保存后再校验" in finding["message"]
 
 
 # --------------------------------------------------------------------------- JSON
@@ -591,7 +671,7 @@ def test_json_nested_100000_deep(tmp_path):
     assert_unusable(path, "嵌套层数过深")
 
 
-def test_json_of_100_mb_is_refused_by_size_before_parsing(tmp_path):
+def test_json_of_100_mb_is_refused_by_size_before_parsing(tmp_path, no_json_parser):
     path = tmp_path / "big.json"
     with path.open("wb") as fh:
         fh.write(b'{"format": "gb-2021-30", "narrative": {"overview": "')
@@ -600,9 +680,7 @@ def test_json_of_100_mb_is_refused_by_size_before_parsing(tmp_path):
             fh.write(block)
         fh.write(b'"}}')
     assert path.stat().st_size > 100 * 1000 * 1000
-    start = time.perf_counter()
     assert_unusable(path, "文件过大", "50 MB")
-    assert time.perf_counter() - start < 1.0
 
 
 def test_json_that_is_a_fifo_does_not_hang(tmp_path):
@@ -777,9 +855,7 @@ def test_json_with_a_million_explanations_is_refused_before_validation(tmp_path)
     path = tmp_path / "report.json"
     path.write_text(json.dumps(doc, ensure_ascii=False, separators=(",", ":")), encoding="utf-8")
     assert 30 * MB < path.stat().st_size < 50 * MB
-    m = assert_refused_measured(path, "超过 100000 个", tmp_path=tmp_path, seconds=10, max_rss_mb=400)
-    print(f"1,000,000 explanations ({path.stat().st_size / MB:.0f} MB): refused in {m.seconds:.2f} s, "
-          f"peak {m.max_rss_mb:.0f} MB")
+    assert_refused_measured(path, "超过 100000 个", tmp_path=tmp_path, max_rss_mb=400)
 
 
 def test_json_with_too_many_cells_in_one_finding(tmp_path):

@@ -166,6 +166,12 @@ def lo(tmp_path_factory, fmt):
     jobs.append({"name": "template-typed", "file": copy(TEMPLATE, "template-typed"), "recalc": False,
                  "set": [[T3, "J4", 1], [T4, "O4", 2]], "read": check_cells})
 
+    # review D16: numbers typed as text (表三 D4 "3", 表四 A4 "0"), as LibreOffice stores a typed-in
+    # string; the result is saved too, so `xxgk check` judges the very file the sheet judged.
+    jobs.append({"name": "fenxi-text", "file": copy(REPORTS / "fenxi-zfb_2023.xlsx", "fenxi-text"),
+                 "set": [[T3, "D4", "3"], [T4, "A4", "0"]], "read": check_cells + [[T3, "D4"], [T4, "A4"]],
+                 "store": [{"file": str(work / "fenxi-text-saved.xlsx"), "filter": "Calc MS Excel 2007 XML"}]})
+
     for job in jobs:
         job["html"] = str(work / f"{job['name']}.html")
 
@@ -174,6 +180,7 @@ def lo(tmp_path_factory, fmt):
         res = answer["jobs"][job["name"]]
         res["html_cells"] = parse_html(Path(res["html"]))
         res["static_fills"] = static_fills(Path(job["file"]))
+    answer["work"] = work
     answer["sources"] = {
         "fenxi": openpyxl.load_workbook(REPORTS / "fenxi-zfb_2023.xlsx"),
         "huaian": huaian,
@@ -328,3 +335,31 @@ def test_effective_fill_clean_when_correct(lo, name):
 def test_soffice_terminated(lo):
     with pytest.raises(ProcessLookupError):
         os.killpg(lo["pgid"], 0)
+
+
+# --------------------------------------------------------------------------- d. text numbers (review D16)
+def test_text_numbers_are_flagged_not_miscounted(lo, fmt):
+    """Excel's SUM skips text: the checks beside a sum that includes text say so instead of 应为0."""
+    from validator.formats.gb_2021_30 import TEXT_IN_CHECK
+
+    res = lo["jobs"]["fenxi-text"]
+    assert res["values"][f"{T3}!D4"] == {**res["values"][f"{T3}!D4"], "kind": "text", "value": "3"}
+    flagged = {(T3, "K4"), (T3, "D30"), (T4, "E6")}  # row 一 总计, column D balance, 表四 复议 总计
+    for check in fmt.live_checks:
+        expected = TEXT_IN_CHECK if (check.sheet, check.ref) in flagged else expected_ok(check)
+        assert value(res, check.sheet, check.ref) == expected, check.ref
+    assert cf_cells(res, T3, ERROR_FILL) == set() and cf_cells(res, T4, ERROR_FILL) == set()
+    assert cf_cells(res, T3, WARNING_FILL) == {"D4"} and cf_cells(res, T4, WARNING_FILL) == {"A4"}
+
+
+def test_the_tool_agrees_with_the_sheet_on_text_numbers(lo):
+    """The file LibreOffice saved: the tool reads the numbers and warns about the same two cells."""
+    import json
+
+    from conftest import run_cli
+
+    saved = Path(lo["work"]) / "fenxi-text-saved.xlsx"
+    result = run_cli("check", "--json", saved)
+    assert result.code == 0, result.err
+    findings = json.loads(result.out)["findings"]
+    assert sorted((f["rule"], f["cells"][0]["ref"]) for f in findings) == [("VAL-TEXT", "表三!D4"), ("VAL-TEXT", "表四!A4")]

@@ -100,7 +100,7 @@ def test_a_datetime_with_a_time_stays_an_error_after_fill_and_export(tmp_path):
     first, refilled, second = tmp_path / "1.json", tmp_path / "2.xlsx", tmp_path / "2.json"
     assert run_cli("export", book, "--force", "-o", first).code == 1
     doc = json.loads(first.read_text(encoding="utf-8"))
-    assert doc["validation"]["valid"] is False and doc["unreadable"] == {"published_on": "2024-01-20 09:30"}
+    assert doc["validation"]["valid"] is False and doc["unreadable"] == {"published_on": "2024-01-20 09:30:15"}
     run_cli("fill", first, "-o", refilled)
     assert run_cli("export", refilled, "--force", "-o", second).code == 1
     assert second.read_bytes() == first.read_bytes()
@@ -469,4 +469,6 @@ def test_every_raw_value_exports_and_reads_back_to_the_same_findings(key):
         data = dump_model(report_to_model(sub, report))
         back = submission_from_report(report_from_dict(parse_json_bytes(data)))
         again = validate(back)
-        assert [(f.rule, f.keys) for f in again.findings] == [(f.rule, f.keys) for f in report.findings], raw
+        # VAL-TEXT is about the workbook medium (a figure typed as text); in JSON the figure is a number
+        in_workbook = [(f.rule, f.keys) for f in report.findings if f.rule != "VAL-TEXT"]
+        assert [(f.rule, f.keys) for f in again.findings] == in_workbook, raw

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 
 from validator.report import Finding
 from validator.spec import Rule
-from validator.values import display, to_text, to_year
+from validator.values import body_type_hint, date_problem, display, to_text, to_year
 
 if TYPE_CHECKING:
     from validator.engine import Context
@@ -41,6 +41,18 @@ def cell_values(ctx: Context, rule: Rule) -> Iterator[Finding]:
             yield ctx.finding(rule, [key], expected=None, actual=problem.actual, hint=problem.hint)
 
 
+@check("text_figures")
+def text_figures(ctx: Context, rule: Rule) -> Iterator[Finding]:
+    """Figures read from text cells (“3” typed as text): Excel's SUM and the template's live
+    checks skip text, so the sheet would disagree with this tool (JSON figures are typed)."""
+    if ctx.submission.origin != "workbook":
+        return
+    for key in ctx.figures:
+        raw = ctx.raw(key)
+        if isinstance(raw, str):
+            yield ctx.finding(rule, [key], actual=display(raw))
+
+
 # --------------------------------------------------------------------------- 基本信息
 
 
@@ -54,7 +66,8 @@ def meta_body(ctx: Context, rule: Rule) -> Iterator[Finding]:
 def meta_type(ctx: Context, rule: Rule) -> Iterator[Finding]:
     choices = ctx.format.cell("body.type").choices
     if ctx.body_type not in choices:
-        yield ctx.finding(rule, ["body.type"], expected="、".join(choices), actual=display(ctx.raw("body.type")))
+        yield ctx.finding(rule, ["body.type"], expected="、".join(choices), actual=display(ctx.raw("body.type")),
+                          hint=body_type_hint(ctx.body_type))
 
 
 @check("meta_year")
@@ -71,7 +84,7 @@ def meta_date(ctx: Context, rule: Rule) -> Iterator[Finding]:
         return
     date = ctx.published_on
     if date is None:
-        yield ctx.finding(rule, ["published_on"], actual=display(raw), problem="无法识别，请填写日期，如 2024-01-29")
+        yield ctx.finding(rule, ["published_on"], actual=display(raw), problem=date_problem(raw))
     elif ctx.year is not None and date < dt.date(ctx.year + 1, 1, 1):
         yield ctx.finding(rule, ["published_on"], expected=f"{ctx.year + 1}-01-01 或以后", actual=date.isoformat(),
                           problem=f"不应早于 {ctx.year + 1} 年 1 月 1 日（{ctx.year} 年度结束后才能发布年度报告）")

@@ -95,25 +95,29 @@ def _plugin_commands() -> list:
 
 
 def load_any(path: str):
-    """A Submission from a workbook or a JSON file, chosen by content, not only by name."""
+    """A Submission from a workbook or a JSON file, chosen by content, not by name.
+
+    Downloads arrive as ``报告.xlsx.1``, ``报告(1).xlsx.download`` or without a suffix, and a
+    workbook is sometimes saved under ``.json``: a zip or compound file goes to the workbook
+    reader (which tells .xls, encrypted and .ods files apart), a ``{`` to the JSON reader."""
     from validator.jsonio import load_json
     from validator.workbook.read import read_workbook
 
     p = Path(path)
-    suffix = p.suffix.lower()
-    if suffix == ".json":
-        return load_json(p)
-    if suffix in (".xlsx", ".xlsm", ".xls"):
-        return read_workbook(p)
+    is_json = p.suffix.lower() == ".json"
     try:
+        if not p.is_file():  # missing, a folder, a FIFO (never opened: it would block)
+            return load_json(p) if is_json else read_workbook(p)
         with p.open("rb") as fh:
-            head = fh.read(4)
+            head = fh.read(8)
     except OSError as exc:
         raise UnusableInput(f"无法读取文件：{exc.strerror or exc}", where=path) from None
-    if head.startswith(b"PK"):
+    if head.startswith(b"PK") or head == b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1":
         return read_workbook(p)
-    if head.lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"{"):
+    if is_json or head.lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"{"):
         return load_json(p)
+    if p.suffix.lower() in (".xlsx", ".xlsm", ".xls"):
+        return read_workbook(p)
     raise UnusableInput("不支持的文件类型：请提供 .xlsx 工作簿或 .json 文件", where=p.name)
 
 

@@ -139,7 +139,7 @@ def _cover() -> tuple[list[CellSpec], list[Label]]:
         CellSpec("body.credit_code", COVER, "B9", "text", "统一社会信用代码", required=False),
     ]
     labels = [
-        Label(COVER, "A1", "政府信息公开工作年度报告 数据填报模板", "D1", "title"),
+        Label(COVER, "A1", "政府信息公开工作年度报告 数据填报模板", "D1", "title", checked=False),
         Label(COVER, "A2", "格式依据：国办公开办函〔2021〕30号《中华人民共和国政府信息公开工作年度报告格式》",
               "D2", "subtitle", checked=False),
         Label(COVER, "A4", "机关名称"),
@@ -206,6 +206,25 @@ def _table2() -> tuple[list[CellSpec], list[Label], list[LiveCheck]]:
     return cells, labels, checks
 
 
+TEXT_IN_CHECK = "含文本，无法核对"
+"""What a live check shows when a cell it adds up holds text. Excel's SUM skips text, so “3”
+typed as text would make the check claim 应为0; this tool reads the 3 and warns (VAL-TEXT), and
+the template paints text in figure cells yellow: sheet and tool agree the cell needs fixing,
+and neither shows a wrong total. (Counting numeric text in the sheet, e.g. SUMPRODUCT(--range),
+would turn every “3件” into #VALUE! and could not follow this tool's reading of “３” or “1，234”.)"""
+
+
+def _has_text(cells: str) -> str:
+    return f"SUMPRODUCT(--ISTEXT({cells}))>0"
+
+
+def _sum_check(sheet: str, ref: str, total: str, parts: str, every: str) -> LiveCheck:
+    """“正确” / “应为 N” beside a total; red when wrong, silent about sums that include text."""
+    return LiveCheck(
+        sheet, ref, f'=IF({_has_text(every)},"{TEXT_IN_CHECK}",IF({total}=SUM({parts}),"正确","应为"&SUM({parts})))',
+        target=total, bad_when=f"=AND(NOT({_has_text(every)}),{total}<>SUM({parts}))")
+
+
 def _table3() -> tuple[list[CellSpec], list[Label], list[LiveCheck]]:
     cells: list[CellSpec] = []
     labels = [
@@ -241,9 +260,7 @@ def _table3() -> tuple[list[CellSpec], list[Label], list[LiveCheck]]:
     checks = []
     for i in range(len(T3_ROWS)):
         r = T3_FIRST_ROW + i
-        checks.append(LiveCheck(
-            T3, f"K{r}", f'=IF(J{r}=SUM(D{r}:I{r}),"正确","应为"&SUM(D{r}:I{r}))',
-            target=f"J{r}", bad_when=f"=J{r}<>SUM(D{r}:I{r})"))
+        checks.append(_sum_check(T3, f"K{r}", f"J{r}", f"D{r}:I{r}", f"D{r}:J{r}"))
     total_row = T3_FIRST_ROW + 23
     sum_row, bal_row = last + 1, last + 2
     labels.append(Label(T3, f"A{sum_row}", "自动核对：（七）总计应为（第三项各行之和）", f"C{sum_row}", "note",
@@ -252,15 +269,13 @@ def _table3() -> tuple[list[CellSpec], list[Label], list[LiveCheck]]:
                         checked=False))
     for c in range(len(T3_COLUMNS)):
         L = col_letter(T3_FIRST_COL + c)
+        checks.append(_sum_check(T3, f"{L}{sum_row}", f"{L}{total_row}", f"{L}{first_result}:{L}{total_row - 1}",
+                                 f"{L}{first_result}:{L}{total_row}"))
+        top, bottom = f"{L}{T3_FIRST_ROW}:{L}{T3_FIRST_ROW + 1}", f"{L}{total_row}:{L}{last}"
+        texts = f"OR({_has_text(top)},{_has_text(bottom)})"
         checks.append(LiveCheck(
-            T3, f"{L}{sum_row}",
-            f'=IF({L}{total_row}=SUM({L}{first_result}:{L}{total_row - 1}),"正确","应为"&SUM({L}{first_result}:{L}{total_row - 1}))',
-            target=f"{L}{total_row}", bad_when=f"={L}{total_row}<>SUM({L}{first_result}:{L}{total_row - 1})"))
-        checks.append(LiveCheck(
-            T3, f"{L}{bal_row}",
-            f"={L}{T3_FIRST_ROW}+{L}{T3_FIRST_ROW + 1}-{L}{total_row}-{L}{last}",
-            target=f"{L}{bal_row}",
-            bad_when=f"={L}{T3_FIRST_ROW}+{L}{T3_FIRST_ROW + 1}-{L}{total_row}-{L}{last}<>0", initial=0))
+            T3, f"{L}{bal_row}", f'=IF({texts},"{TEXT_IN_CHECK}",SUM({top})-SUM({bottom}))',
+            target=f"{L}{bal_row}", bad_when=f"=AND(NOT({texts}),SUM({top})-SUM({bottom})<>0)", initial=0))
     return cells, labels, checks
 
 
@@ -286,9 +301,7 @@ def _table4() -> tuple[list[CellSpec], list[Label], list[LiveCheck]]:
         before = col_letter(g * 5 + 3)
         labels.append(Label(T4, f"{first}6", f"自动核对：{sub or top}总计应为", f"{before}6", "note",
                             checked=False))
-        checks.append(LiveCheck(
-            T4, f"{total}6", f'=IF({total}4=SUM({first}4:{before}4),"正确","应为"&SUM({first}4:{before}4))',
-            target=f"{total}4", bad_when=f"={total}4<>SUM({first}4:{before}4)"))
+        checks.append(_sum_check(T4, f"{total}6", f"{total}4", f"{first}4:{before}4", f"{first}4:{total}4"))
     return cells, labels, checks
 
 
@@ -385,9 +398,12 @@ def _rules() -> tuple[Rule, ...]:
              "{label}应为非负整数（件数），现为“{actual}”{hint}", "cell_values"),
         Rule("VAL-FEE", "error", "表内", "收费金额为非负数（万元）",
              "{label}应为非负数（单位：万元，可带小数），现为“{actual}”{hint}", "cell_values"),
+        Rule("VAL-TEXT", "warning", "表内", "数字以数值格式填写，不是文本",
+             "{label}的“{actual}”是文本格式的数字：Excel 的求和与表中的自动核对不计入文本，"
+             "请把单元格设为“常规”后重新输入数字", "text_figures"),
         Rule("META-BODY", "error", "基本信息", "填写机关名称", "封面未填写机关名称", "meta_body"),
         Rule("META-TYPE", "error", "基本信息", "机关类型为政府、部门或乡镇",
-             "机关类型应为“政府”“部门”或“乡镇”之一，现为“{actual}”", "meta_type"),
+             "机关类型应为“政府”“部门”或“乡镇”之一，现为“{actual}”{hint}", "meta_type"),
         Rule("META-YEAR", "error", "基本信息", "报告年度有效",
              "报告年度应为 2021 年或以后的四位年份（本格式自 2021 年度报告起施行），现为“{actual}”", "meta_year"),
         Rule("META-DATE", "error", "基本信息", "发布日期有效且在年度结束之后",

@@ -74,6 +74,8 @@ def build_template(fmt: FormatSpec, target: str | Path | io.BytesIO, extend: Ext
         if check.ref != check.target:
             ws.conditional_format(check.ref, {"type": "formula", "criteria": check.bad_when, "format": bad})
 
+    _text_marks(fmt, sheets, f)
+
     for sheet, ref in (fmt.marker_cell, fmt.version_cell):
         value = fmt.id if (sheet, ref) == fmt.marker_cell else fmt.template_version
         sheets[sheet].write(ref, value, f["fixed"])
@@ -164,6 +166,36 @@ _DV = {
              "maximum": dt.date(2100, 12, 31),
              "error_title": "请填写日期", "error_message": "填写发布日期，如 2025-01-20。"},
 }
+
+
+def _runs(cells) -> dict[tuple[str, int], list[tuple[int, int]]]:
+    """(sheet, row) -> [(first col, last col)] of adjacent cells: one range instead of many."""
+    cols: dict[tuple[str, int], list[int]] = defaultdict(list)
+    for cell in cells:
+        row, col = split_ref(cell.ref)
+        cols[(cell.sheet, row)].append(col)
+    out: dict[tuple[str, int], list[tuple[int, int]]] = {}
+    for key, found in cols.items():
+        found.sort()
+        spans = [[found[0], found[0]]]
+        for col in found[1:]:
+            if col == spans[-1][1] + 1:
+                spans[-1][1] = col
+            else:
+                spans.append([col, col])
+        out[key] = [(a, b) for a, b in spans]
+    return out
+
+
+def _text_marks(fmt: FormatSpec, sheets: dict, f: dict) -> None:
+    """Figure cells holding text turn yellow: Excel's sums skip text, and ``xxgk check`` warns
+    about it (VAL-TEXT), so the sheet shows the same cells the tool reports."""
+    figures = [c for c in (*fmt.cells, *fmt.baseline_cells) if c.kind in ("count", "money")]
+    for (sheet, row), spans in _runs(figures).items():
+        for first, last in spans:
+            top_left = f"{col_letter(first)}{row + 1}"
+            sheets[sheet].conditional_format(row, first, row, last, {
+                "type": "formula", "criteria": f"=ISTEXT({top_left})", "format": f["doubtful"]})
 
 
 def _validations(fmt: FormatSpec, sheets: dict) -> None:

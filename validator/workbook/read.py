@@ -19,18 +19,20 @@ external entities and the like are refused, never expanded.
 from __future__ import annotations
 
 import posixpath
+import re
 import struct
 import unicodedata
 import warnings
 import zipfile
 import zlib
+from functools import cache
 from pathlib import Path
 
 from validator.errors import UnusableInput
 from validator.formats import get_format, known_formats
 from validator.spec import FormatSpec, split_ref
 from validator.submission import Explanation, Submission
-from validator.values import CellError
+from validator.values import CONTROL_CHARACTERS, CellError, Uncalculated, decode_ooxml, display
 
 Grid = list[list[object]]
 MiB = 1024 * 1024
@@ -49,11 +51,20 @@ MAX_XML_RATIO = 200
 MAX_EDIT_SHEET_BYTES = 16 * MiB
 """Worksheet XML in a workbook loaded whole for editing (``--annotate``): openpyxl then keeps
 every cell as an object (about 0.5 KB each), so 16 MB of XML is already some 300 MB of memory."""
+MAX_SHARED_STRINGS_BYTES = 16 * MiB
+"""The shared-strings part, uncompressed. openpyxl reads the whole table before the first cell;
+a filled report (three narratives, a few thousand 校验结果 rows) needs well under 4 MB."""
+MAX_SHARED_STRINGS = 100_000
+"""Entries in the shared-strings table: each costs openpyxl some 10–30 µs and 150 bytes, so 3 million
+tiny strings in a 10 MB file meant over a minute and 500 MB. A filled report has a few thousand."""
 MAX_RESULT_ROWS = 5000
 _DTD_SCAN_BYTES = 64 * 1024
 _OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 _ENCRYPTED_MSG = "设置了打开密码，请在 Excel 中取消密码后另存为 .xlsx"
 _XLS_MSG = "这是旧版 .xls 文件，请在 Excel 中另存为 .xlsx"
+_ODS_MSG = "这是 OpenDocument (.ods) 文件，请在 WPS、LibreOffice 或 Excel 中另存为 .xlsx"
+_SHARED_STRINGS_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sharedStrings+xml"
+_SI_TAG = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?si[\s>/]")
 _UNSAFE_XML_MSG = "含有不安全的 XML 内容（DTD 或实体声明），已拒绝读取；请在 Excel 中重新保存，或联系报送单位"
 
 
@@ -244,6 +255,49 @@ def _unsafe_part_where(path: Path) -> str:
     return path.name
 
 
+def _odf_kind(z: zipfile.ZipFile) -> str | None:
+    """The media type an OpenDocument package declares in its first part, or None."""
+    try:
+        info = z.getinfo("mimetype")
+    except KeyError:
+        return None
+    if info.file_size > 200:
+        return None
+    kind = z.read(info).decode("ascii", "replace").strip()
+    return kind if kind.startswith("application/vnd.oasis.opendocument") else None
+
+
+def _shared_strings_part(z: zipfile.ZipFile) -> zipfile.ZipInfo | None:
+    """The part openpyxl reads as the shared-strings table: the one [Content_Types].xml names."""
+    from defusedxml.ElementTree import fromstring
+
+    names = {i.filename: i for i in z.infolist()}
+    types = names.get("[Content_Types].xml")
+    if types is not None and types.file_size <= MiB:
+        for el in fromstring(z.read(types)):
+            if el.get("ContentType") == _SHARED_STRINGS_TYPE:
+                return names.get(el.get("PartName", "").lstrip("/"))
+        return None
+    return names.get("xl/sharedStrings.xml")
+
+
+def _check_shared_strings(z: zipfile.ZipFile, name: str) -> None:
+    """Bound the table openpyxl builds before reading a single cell: its size, then its entries."""
+    info = _shared_strings_part(z)
+    if info is None:
+        return
+    where = f"{name} {info.filename}"
+    if info.file_size > MAX_SHARED_STRINGS_BYTES:
+        raise UnusableInput(
+            f"共享字符串表解压后有 {info.file_size / MiB:,.0f} MB，超过上限 {MAX_SHARED_STRINGS_BYTES // MiB} MB"
+            "（填好的报告通常不到 1 MB）；文件可能是恶意构造的，已拒绝读取", where=where)
+    count = sum(1 for _ in _SI_TAG.finditer(z.read(info)))
+    if count > MAX_SHARED_STRINGS:
+        raise UnusableInput(
+            f"共享字符串表有 {count:,} 条文字，超过上限 {MAX_SHARED_STRINGS:,} 条（填好的报告通常只有几千条）；"
+            "文件可能是恶意构造的，已拒绝读取", where=where)
+
+
 def _check_zip(path: Path) -> None:
     """Refuse zip bombs and oddities from the central directory, before anything is inflated."""
     name = path.name
@@ -258,6 +312,11 @@ def _check_zip(path: Path) -> None:
                 "文件可能是恶意构造的，已拒绝读取", where=name)
     with zipfile.ZipFile(path) as z:
         infos = z.infolist()
+        odf = _odf_kind(z)
+        if odf:
+            raise UnusableInput(
+                _ODS_MSG if odf.endswith("spreadsheet") else "这是 OpenDocument 文档，不是 Excel 工作簿（.xlsx）",
+                where=name)
         if len(infos) > MAX_ZIP_PARTS:
             raise UnusableInput(f"压缩包中有 {len(infos)} 个部件，超过上限 {MAX_ZIP_PARTS}；已拒绝读取", where=name)
         total = 0
@@ -285,6 +344,7 @@ def _check_zip(path: Path) -> None:
         for info in infos:
             if info.filename.lower().endswith((".xml", ".rels", ".vml")) and _has_dtd(z, info):
                 raise UnusableInput(_UNSAFE_XML_MSG, where=_part_where(name, z, info.filename))
+        _check_shared_strings(z, name)
 
 
 _DAMAGED = (zipfile.BadZipFile, zipfile.LargeZipFile, KeyError, OSError, ValueError, TypeError, AttributeError,
@@ -374,51 +434,92 @@ def read_grids(path: str | Path, fmt: FormatSpec | None = None) -> tuple[FormatS
 
 
 def _read_grids(path: Path, fmt: FormatSpec | None) -> tuple[FormatSpec, dict[str, Grid]]:
+    """openpyxl is given the open file, not the name: it refuses names not ending in .xlsx/.xlsm,
+    and the content has been checked above whatever the file is called."""
     import openpyxl
     from openpyxl.utils.exceptions import InvalidFileException
 
     where = path.name
     try:
-        wb = openpyxl.load_workbook(path, read_only=True, data_only=True, keep_links=False)
-    except MemoryError:
-        raise UnusableInput("文件过大，内存不足，无法读取", where=where) from None
-    except (InvalidFileException, *_DAMAGED) as exc:
-        if _is_unsafe_xml(exc):
-            raise UnusableInput(_UNSAFE_XML_MSG, where=_unsafe_part_where(path)) from None
-        raise UnusableInput(f"文件已损坏或不是完整的 .xlsx 工作簿（{type(exc).__name__}）", where=where) from None
-    try:
-        fmt = fmt or _detect_format(wb, path.name)
-        missing = [s.name for s in fmt.sheets if s.name not in wb.sheetnames]
-        if missing:
-            raise UnusableInput(
-                f"缺少工作表“{'”“'.join(missing)}”；这不是本工具的填报模板，或工作表被删除、改名",
-                where=path.name)
-        grids: dict[str, Grid] = {}
-        for sheet, (rows, cols) in sheet_extent(fmt).items():
-            where = f"{path.name} 工作表“{sheet}”"
-            ws = wb[sheet]
-            grid: Grid = []
-            for row in ws.iter_rows(min_row=1, max_row=rows, max_col=cols):
-                grid.append([_value(c) for c in row])
-            grids[sheet] = grid
-        return fmt, grids
-    except UnusableInput:
-        raise
-    except MemoryError:
-        raise UnusableInput("文件过大，内存不足，无法读取", where=where) from None
-    except _DAMAGED as exc:
-        if _is_unsafe_xml(exc):
-            raise UnusableInput(_UNSAFE_XML_MSG, where=where) from None
-        raise UnusableInput(f"文件已损坏，无法读取（{type(exc).__name__}）", where=where) from None
-    finally:
-        wb.close()
+        fh = path.open("rb")
+    except OSError as exc:
+        raise UnusableInput(f"无法读取文件：{exc.strerror or exc}", where=where) from None
+    with fh:
+        try:
+            wb = openpyxl.load_workbook(fh, read_only=True, data_only=True, keep_links=False)
+        except MemoryError:
+            raise UnusableInput("文件过大，内存不足，无法读取", where=where) from None
+        except (InvalidFileException, *_DAMAGED) as exc:
+            if _is_unsafe_xml(exc):
+                raise UnusableInput(_UNSAFE_XML_MSG, where=_unsafe_part_where(path)) from None
+            raise UnusableInput(f"文件已损坏或不是完整的 .xlsx 工作簿（{type(exc).__name__}）", where=where) from None
+        try:
+            fmt = fmt or _detect_format(wb, path.name)
+            missing = [s.name for s in fmt.sheets if s.name not in wb.sheetnames]
+            if missing:
+                raise UnusableInput(
+                    f"缺少工作表“{'”“'.join(missing)}”；这不是本工具的填报模板，或工作表被删除、改名",
+                    where=path.name)
+            grids: dict[str, Grid] = {}
+            for sheet, (rows, cols) in sheet_extent(fmt).items():
+                where = f"{path.name} 工作表“{sheet}”"
+                grids[sheet] = _sheet_grid(wb, wb[sheet], rows, cols)
+            return fmt, grids
+        except UnusableInput:
+            raise
+        except MemoryError:
+            raise UnusableInput("文件过大，内存不足，无法读取", where=where) from None
+        except _DAMAGED as exc:
+            if _is_unsafe_xml(exc):
+                raise UnusableInput(_UNSAFE_XML_MSG, where=where) from None
+            raise UnusableInput(f"文件已损坏，无法读取（{type(exc).__name__}）", where=where) from None
+        finally:
+            wb.close()
 
 
-def _value(cell) -> object:
-    value = getattr(cell, "value", None)
-    if getattr(cell, "data_type", None) == "e" and value is not None:
-        return CellError(value)
-    return value
+def _sheet_grid(wb, ws, rows: int, cols: int) -> Grid:
+    """The first ``rows`` × ``cols`` cell values of a read-only sheet (rows past them are never parsed).
+
+    Uses openpyxl's sheet parser directly (pinned < 3.2) for what its read-only cells drop:
+    whether a cell without a value holds a formula (:class:`Uncalculated`)."""
+    grid: Grid = [[None] * cols for _ in range(rows)]
+    with ws._get_source() as src:
+        parser = _parser_class()(src, ws._shared_strings, data_only=True, epoch=wb.epoch,
+                                 date_formats=wb._date_formats, timedelta_formats=wb._timedelta_formats)
+        for index, cells in parser.parse():
+            if index > rows:
+                break
+            if index < 1:
+                continue
+            line = grid[index - 1]
+            for cell in cells:
+                column = cell["column"]
+                if 1 <= column <= cols:
+                    line[column - 1] = cell["value"]
+    return grid
+
+
+@cache
+def _parser_class():
+    from openpyxl.worksheet._reader import FORMULA_TAG, VALUE_TAG, WorkSheetParser
+
+    class CellParser(WorkSheetParser):
+        """Cell values as this tool reads them: formula errors marked, ``_xHHHH_`` escapes decoded,
+        a formula without a stored result kept as :class:`Uncalculated` instead of an empty cell."""
+
+        def parse_cell(self, element):
+            cell = super().parse_cell(element)
+            value = cell["value"]
+            if isinstance(value, str):
+                cell["value"] = CellError(value) if cell["data_type"] == "e" else decode_ooxml(value)
+            elif value is None:
+                formula = element.find(FORMULA_TAG)
+                empty_text_result = cell["data_type"] == "str" and element.find(VALUE_TAG) is not None
+                if formula is not None and not empty_text_result:
+                    cell["value"] = Uncalculated((formula.text or "").strip())
+            return cell
+
+    return CellParser
 
 
 def _detect_format(wb, name: str) -> FormatSpec:
@@ -429,7 +530,7 @@ def _detect_format(wb, name: str) -> FormatSpec:
             row, col = split_ref(ref)
             for r in wb[sheet].iter_rows(min_row=row + 1, max_row=row + 1, min_col=col + 1, max_col=col + 1,
                                          values_only=True):
-                marker = r[0]
+                marker = r[0].strip() if isinstance(r[0], str) else r[0]
                 if marker == fmt.id:
                     return fmt
                 if isinstance(marker, str) and marker.startswith("gb-"):
@@ -448,14 +549,14 @@ def submission_from_grids(fmt: FormatSpec, grids: dict[str, Grid], source: str =
                             where=source)
     sheet, ref = fmt.marker_cell
     marker = cell_value(grids[sheet], ref)
-    if marker != fmt.id:
+    if not (isinstance(marker, str) and marker.strip() == fmt.id):
         raise UnusableInput(f"封面的格式标记为“{marker or '（空白）'}”，不是 {fmt.id}；这不是本工具的填报模板",
                             where=f"{source} {sheet}!{ref}".strip())
     sheet, ref = fmt.version_cell
     version = cell_value(grids[sheet], ref)
-    if version != fmt.template_version and not (isinstance(version, float) and version == fmt.template_version):
+    if not _same_version(version, fmt.template_version):
         raise UnusableInput(
-            f"模板版本为“{version}”，本工具读取的是第 {fmt.template_version} 版模板；"
+            f"模板版本为“{display(version)}”，本工具读取的是第 {fmt.template_version} 版模板；"
             "请用 xxgk template 生成新模板，或用 xxgk fill 从 JSON 重新生成工作簿",
             where=f"{source} {sheet}!{ref}".strip())
     wrong = []
@@ -471,7 +572,33 @@ def submission_from_grids(fmt: FormatSpec, grids: dict[str, Grid], source: str =
             "表格结构与官方格式不一致（可能插入、删除了行列，或改动了表头文字）：\n  "
             + "\n  ".join(wrong[:5]) + more, where=source)
     values = {c.key: cell_value(grids[c.sheet], c.ref) for c in (*fmt.cells, *fmt.baseline_cells)}
-    return Submission(fmt, values, source, read_explanations(fmt, grids[fmt.results_sheet]))
+    explanations = read_explanations(fmt, grids[fmt.results_sheet])
+    _refuse_control_characters(fmt, values, explanations, source)
+    return Submission(fmt, values, source, explanations)
+
+
+def _refuse_control_characters(fmt: FormatSpec, values: dict[str, object], explanations: list[Explanation],
+                               source: str) -> None:
+    """Text with control characters (Excel keeps e.g. a pasted Word line break as ``_x000B_``) cannot
+    go into the JSON; say which cell, as the JSON reader says which field (exit 2 both ways)."""
+    texts = [(fmt.cell(key).a1, fmt.cell(key).label, value) for key, value in values.items()
+             if isinstance(value, str) and fmt.cell(key).kind in ("text", "longtext", "choice")]
+    texts += [(fmt.results_sheet, "情况说明", text) for e in explanations for text in (e.rule, *e.keys, e.text)]
+    for where, label, text in texts:
+        found = CONTROL_CHARACTERS.search(text)
+        if found:
+            raise UnusableInput(
+                f"“{label}”中含有不可见的控制字符 U+{ord(found.group()):04X}（第 {found.start() + 1} 个字符处，"
+                "常见于从 Word 等处粘贴的文字），请删除后再校验", where=f"{source} {where}".strip())
+
+
+def _same_version(found: object, version: int) -> bool:
+    """The version cell as a number or as text (“1” typed over the number 1 is the same version)."""
+    if isinstance(found, bool):
+        return False
+    if isinstance(found, (int, float)):
+        return found == version
+    return isinstance(found, str) and found.strip() == str(version)
 
 
 def read_explanations(fmt: FormatSpec, grid: Grid) -> list[Explanation]:

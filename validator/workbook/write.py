@@ -17,7 +17,7 @@ from validator.fileio import atomic_write
 from validator.report import ValidationReport, findings_by_cell, note_text, worst
 from validator.spec import FormatSpec
 from validator.submission import Explanation, Submission
-from validator.values import to_date, to_text
+from validator.values import encode_ooxml, to_date, to_text
 from validator.workbook import styles
 
 EXCEL_CELL_LIMIT = 32767
@@ -29,7 +29,7 @@ def _argb(hex_color: str) -> str:
 
 
 def _set_text(cell, text: str) -> None:
-    cell.value = text
+    cell.value = encode_ooxml(text)  # openpyxl writes "_x000D_" as is; Excel would read a CR
     cell.data_type = "s"  # never a formula, even when the text starts with = + - @
 
 
