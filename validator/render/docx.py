@@ -141,7 +141,8 @@ def _styles(word) -> None:
     cell.base_style = normal
     _style_font(cell, TABLE_FONT, 9)
     cf = cell.paragraph_format
-    cf.line_spacing_rule, cf.line_spacing = WD_LINE_SPACING.SINGLE, None
+    cf.line_spacing = 1.0
+    cf.space_before = cf.space_after = Pt(2)
     cf.first_line_indent = Pt(0)
 
 
@@ -213,6 +214,8 @@ def _table(word, grid: TableGrid, doc: Document, heading: str) -> None:
     caption = OxmlElement("w:tblCaption")  # the accessible name screen readers announce
     caption.set(qn("w:val"), f"{grid.sheet}　{heading[2:]}")
     table._tbl.tblPr.append(caption)
+    for i, column in enumerate(table.columns):  # the grid (LibreOffice) and every cell (Word)
+        column.width = Cm(style.widths_cm[i])
     for row in table.rows:
         for i, c in enumerate(row.cells):
             c.width = Cm(style.widths_cm[i])
