@@ -6,6 +6,14 @@ published reports), never from the renderer's own data.
 
 from __future__ import annotations
 
+import os
+import shutil
+import subprocess
+import tempfile
+from pathlib import Path
+
+import pytest
+
 from validator.formats.gb_2021_30 import T3_COLUMNS, T3_ROWS
 from validator.spec import split_ref
 
@@ -77,3 +85,39 @@ def position(fmt, key: str) -> tuple[str, int, int]:
     cell = fmt.cell(key)
     r, c = split_ref(cell.ref)
     return cell.sheet, r, c
+
+
+def require_tools(*names: str) -> None:
+    """Skip when a tool is missing; under ``CI=true`` fail instead (CI must run these tests)."""
+    missing = [n for n in names if not shutil.which(n)]
+    if not missing:
+        return
+    reason = f"needs {', '.join(missing)} (installed by .ci/run)"
+    if os.environ.get("CI", "").lower() == "true":
+        pytest.fail(f"CI=true, so the render tests must run, but: {reason}")
+    pytest.skip(reason)
+
+
+CHROMIUM_FLAGS = ("--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                  "--disable-component-update", "--disable-sync", "--no-first-run", "--hide-scrollbars")
+
+
+def screenshot(html: Path, png: Path, width: int = 1000, height: int = 1800) -> None:
+    """The page as headless Chromium draws it (no network, a throw-away profile)."""
+    chromium = shutil.which("chromium") or shutil.which("chromium-browser")
+    with tempfile.TemporaryDirectory() as profile:
+        subprocess.run([chromium, *CHROMIUM_FLAGS, f"--user-data-dir={profile}", f"--window-size={width},{height}",
+                        f"--screenshot={png}", html.resolve().as_uri()],
+                       check=True, capture_output=True, timeout=300)
+
+
+def docx_to_pdf(docx_path: Path, out_dir: Path) -> Path:
+    """LibreOffice (Writer, headless, own profile) converts the .docx; returns the PDF."""
+    with tempfile.TemporaryDirectory() as profile:
+        subprocess.run([shutil.which("soffice"), f"-env:UserInstallation={Path(profile).as_uri()}", "--headless",
+                        "--convert-to", "pdf", "--outdir", str(out_dir), str(docx_path)],
+                       check=True, capture_output=True, timeout=300)
+    pdf = out_dir / (docx_path.stem + ".pdf")
+    if not pdf.exists():
+        pytest.fail("LibreOffice wrote no PDF (is libreoffice-writer installed?)")
+    return pdf

@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import json
 import re
-import shutil
 import subprocess
 
 import docx
 import pytest
 from conftest import REPORT_NAMES, REPORTS, run_cli
-from render_support import OFFICIAL_HEADS, T3_ROW_LABELS, expected_figures, position
+from render_support import OFFICIAL_HEADS, T3_ROW_LABELS, docx_to_pdf, expected_figures, position, require_tools
 
 from validator.formats import get_format
 
@@ -142,16 +141,8 @@ def test_draft_and_force_are_marked_in_the_document(tmp_path, workbook_copy):
 
 
 def _pdf(tmp_path, docx_path):
-    soffice = shutil.which("soffice")
-    if not soffice or not shutil.which("pdftotext"):
-        pytest.skip("needs LibreOffice (soffice, libreoffice-writer) and poppler-utils (pdftotext)")
-    profile = tmp_path / "lo-profile"
-    subprocess.run([soffice, f"-env:UserInstallation=file://{profile}", "--headless", "--convert-to", "pdf",
-                    "--outdir", str(tmp_path), str(docx_path)], check=True, capture_output=True, timeout=300)
-    pdf = docx_path.with_suffix(".pdf")
-    if not pdf.exists():
-        pytest.fail("LibreOffice wrote no PDF (is libreoffice-writer installed?)")
-    return pdf
+    require_tools("soffice", "pdftotext", "pdfinfo")
+    return docx_to_pdf(docx_path, tmp_path)
 
 
 @pytest.mark.libreoffice

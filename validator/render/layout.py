@@ -48,6 +48,10 @@ class TableGrid:
     def figures(self) -> list[GridCell]:
         return [c for row in self.rows for c in row if c.key]
 
+    def figure_columns(self) -> frozenset[int]:
+        """Columns holding figures (the rest hold row labels): pages size them differently."""
+        return frozenset(col for c in self.figures() for col in range(c.col, c.col + c.colspan))
+
 
 def _span(ref: str, merge_to: str | None) -> tuple[int, int, int, int]:
     r0, c0 = split_ref(ref)
