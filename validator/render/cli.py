@@ -50,9 +50,9 @@ def render_bytes(submission, report, kind: str, draft: bool = False) -> bytes:
     return render_html(doc, draft)
 
 
-def missing_message(headings: list[str]) -> str:
-    return (f"文字部分未填写：{'、'.join(headings)}。报告不完整，未生成。"
-            "请在“文字部分”表中填写后再生成（或加 --draft 生成带占位文字的草稿）。")
+def missing_message(headings: list[str], excel: bool = False) -> str:
+    draft = "" if excel else "（或加 --draft 生成带占位文字的草稿）"
+    return f"文字部分未填写：{'、'.join(headings)}。报告不完整，未生成。请在“文字部分”表中填写后再生成{draft}。"
 
 
 def run(args) -> int:
