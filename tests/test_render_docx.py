@@ -154,6 +154,7 @@ def test_libreoffice_pdf_has_the_figures_in_reading_order(tmp_path, name, expect
     assert 3 <= pages <= 12
     text = subprocess.run(["pdftotext", "-layout", str(pdf), "-"], capture_output=True, text=True,
                           check=True).stdout
+    assert all(page.strip() for page in text.split("\f")[:pages])  # no empty pages
     fmt = get_format()
     figures = expected_figures(expected_reports[name])
     tail = text[text.index("二、主动公开政府信息情况"):]
