@@ -201,8 +201,12 @@ def test_missing_narrative_refuses_listing_it_and_draft_shows_placeholders(tmp_p
     assert "五、存在的主要问题及改进情况、六、其他需要报告的事项" in refused.err and "--draft" in refused.err
     draft, out = render(tmp_path, source, "--draft")
     assert draft.code == 0 and "草稿" in draft.out
+    assert "草稿" in page(out).xpath('//p[@class="xxgk-warning"]')[0].text_content()
     placeholders = [p.text_content() for p in page(out).xpath('//p[@class="xxgk-placeholder"]')]
     assert placeholders == ["（五、存在的主要问题及改进情况：待填写）", "（六、其他需要报告的事项：待填写）"]
+    complete, out = render(tmp_path, REPORTS / "pingtan_2021.source.json", "--draft", name="complete.html")
+    assert complete.code == 0 and "草稿" not in complete.out
+    assert not page(out).xpath('//p[@class="xxgk-warning" or @class="xxgk-placeholder"]')
 
 
 @pytest.mark.parametrize("out", ["报告.pdf", "报告", "-"])

@@ -35,19 +35,25 @@ def output_kind(out: str) -> str:
     return kind
 
 
-def render_bytes(submission, report, kind: str, draft: bool = False) -> bytes:
-    """The document for a validated submission (raises MissingNarrative unless `draft`)."""
+def document_for(submission, report, draft: bool = False):
+    """The report's content from the same normalized JSON ``export`` writes (raises
+    MissingNarrative unless `draft`)."""
     from validator.jsonio import dump_model, report_to_model
     from validator.render.document import build_document
 
-    doc = build_document(submission.format, dump_model(report_to_model(submission, report)), draft)
+    return build_document(submission.format, dump_model(report_to_model(submission, report)), draft)
+
+
+def render_bytes(submission, report, kind: str, draft: bool = False, doc=None) -> bytes:
+    """The document for a validated submission (raises MissingNarrative unless `draft`)."""
+    doc = doc or document_for(submission, report, draft)
     if kind == "docx":
         from validator.render.docx import render_docx
 
-        return render_docx(doc, draft)
+        return render_docx(doc)
     from validator.render.html import render_html
 
-    return render_html(doc, draft)
+    return render_html(doc)
 
 
 def missing_message(headings: list[str], excel: bool = False) -> str:
@@ -72,12 +78,13 @@ def run(args) -> int:
               "（或加 --force 生成，文中注明未通过校验）。", file=sys.stderr)
         return EXIT_FINDINGS
     try:
-        data = render_bytes(submission, report, kind, args.draft)
+        doc = document_for(submission, report, args.draft)
     except MissingNarrative as exc:
         print(missing_message(exc.headings), file=sys.stderr)
         return EXIT_FINDINGS
+    data = render_bytes(submission, report, kind, args.draft, doc)
     atomic_write_bytes(args.out, data)
     note = "（含错误，文中已注明未通过校验）" if not report.valid else ""
-    draft = "（草稿）" if args.draft else ""
+    draft = "（草稿：文字部分未填写完整）" if doc.incomplete else ""
     print(f"已生成报告{draft}：{args.out}{note}；{report.summary_zh()}")
     return EXIT_OK if report.valid else EXIT_FINDINGS

@@ -43,6 +43,11 @@ class Document:
     body: str
     year: int | None
 
+    @property
+    def incomplete(self) -> bool:
+        """Some narrative part is a ``--draft`` placeholder."""
+        return any(s.placeholder for s in self.sections)
+
     def shown(self, key: str) -> str:
         """A figure as printed: counts as integers, 万元 as entered, blank when unreadable."""
         value = self.values.get(key)

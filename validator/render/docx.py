@@ -41,7 +41,7 @@ TABLE_STYLES = {
 }
 
 
-def render_docx(doc: Document, draft: bool = False) -> bytes:
+def render_docx(doc: Document) -> bytes:
     from docx import Document as new_document
     from docx.enum.section import WD_ORIENT
     from docx.shared import Cm
@@ -62,7 +62,7 @@ def render_docx(doc: Document, draft: bool = False) -> bytes:
     word.add_paragraph(doc.title, style="报告标题")
     if not doc.valid:
         _warning(word, f"本稿数据存在 {doc.errors} 个错误，未通过校验，仅供核对，不得发布。")
-    if draft:
+    if doc.incomplete:
         _warning(word, "草稿：文字部分尚未填写完整。")
     _body(word, doc.opening)
     for s in doc.sections:

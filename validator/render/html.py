@@ -23,7 +23,7 @@ def json_for_script(text: str) -> str:
     return "".join(_JSON_ESCAPES.get(ch, ch) for ch in text)
 
 
-def render_html(doc: Document, draft: bool = False) -> bytes:
+def render_html(doc: Document) -> bytes:
     from jinja2 import Environment, FileSystemLoader, StrictUndefined
     from markupsafe import Markup, escape
 
@@ -40,6 +40,6 @@ def render_html(doc: Document, draft: bool = False) -> bytes:
     env = Environment(loader=FileSystemLoader(Path(__file__).parent / "templates"), autoescape=True,
                       undefined=StrictUndefined, keep_trailing_newline=True)
     page = env.get_template("report.html.j2").render(
-        doc=doc, draft=draft, cell=cell, version=__version__,
+        doc=doc, cell=cell, version=__version__,
         data_block=Markup(json_for_script(doc.data_json.rstrip("\n"))))
     return page.encode("utf-8")
