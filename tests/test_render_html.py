@@ -230,3 +230,12 @@ def test_cli_import_does_not_load_docx_or_jinja2():
             "print(sorted(m for m in ('docx', 'jinja2', 'markupsafe') if m in sys.modules))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, check=True)
     assert out.stdout.strip() == "[]"
+
+
+def test_openpyxl_keeps_its_stdlib_xml_path_although_python_docx_brings_lxml():
+    """python-docx installs lxml; openpyxl would then read and write workbooks through lxml,
+    with other bytes and without defusedxml. The package pins the path it was tested with."""
+    code = ("import os; os.environ.pop('OPENPYXL_LXML', None); import lxml, validator, openpyxl.xml, "
+            "openpyxl.xml.functions as f; print(openpyxl.xml.LXML, f.fromstring.__module__)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, check=True)
+    assert out.stdout.split() == ["False", "defusedxml.common"]
