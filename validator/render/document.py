@@ -3,7 +3,8 @@
 Built from the normalized JSON that ``xxgk export`` writes for the same input, so every figure
 printed is the figure submitted (a 总计 is printed as entered and checked, never recomputed).
 Section headings are the format's sheet titles and narrative labels; tables come from
-:mod:`validator.render.layout`.
+:mod:`validator.render.layout`. The title is printed without 《》: the brackets quote a
+document's name in running text, and published reports head their page without them.
 """
 
 from __future__ import annotations
