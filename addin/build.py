@@ -18,7 +18,7 @@ from validator.workbook.build import template_bytes
 
 XLWINGS_PIN = "0.37.8"
 VBA_DIR = Path(__file__).with_name("vba")
-BUTTONS = (("Validate", "校验"), ("ExportJson", "导出JSON"), ("ClearMarks", "清除标记"))
+BUTTONS = (("Validate", "校验"), ("ExportJson", "导出JSON"), ("RenderReport", "生成报告"), ("ClearMarks", "清除标记"))
 BUTTON_SHEETS = ("封面", "表二", "表三", "表四")
 XLWINGS_CONF = (
     ("Use UDF Server", False),

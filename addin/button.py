@@ -18,6 +18,10 @@ def export_json() -> None:
     _run("export_json")
 
 
+def render_report() -> None:
+    _run("render_report")
+
+
 def clear_marks() -> None:
     _run("clear_marks")
 

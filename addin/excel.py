@@ -1,4 +1,4 @@
-"""What the 校验 / 导出JSON / 清除标记 buttons run inside Excel, through xlwings.
+"""What the 校验 / 导出JSON / 生成报告 / 清除标记 buttons run inside Excel, through xlwings.
 
 The VBA buttons call :mod:`addin.button`, which imports this module. Every function takes the
 book as a parameter (default: the calling workbook) so tests can pass a book of xlwings'
@@ -41,6 +41,12 @@ def validate(book=None) -> ValidationReport | None:
 def export_json(book=None, folder: str | Path | None = None) -> Path | None:
     """导出JSON: next to the workbook, named from body and year; refused while 错误 remain."""
     return _guarded(book, lambda b: _export(b, folder))
+
+
+def render_report(book=None, folder: str | Path | None = None) -> Path | None:
+    """生成报告: the Word report next to the workbook, as ``xxgk render``; refused while 错误
+    remain or narrative parts are empty."""
+    return _guarded(book, lambda b: _render(b, folder))
 
 
 def clear_marks(book=None) -> None:
@@ -274,4 +280,31 @@ def _export(book, folder: str | Path | None) -> Path | None:
     atomic_write_bytes(target, dump_model(report_to_model(submission, report)))
     note = f"（另有 {len(report.warnings)} 个提示，可在“校验结果”表写明情况说明）" if report.warnings else ""
     _alert(book, f"已导出：{target}{note}")
+    return target
+
+
+def _render(book, folder: str | Path | None) -> Path | None:
+    from validator.fileio import atomic_write_bytes, safe_filename
+    from validator.render.cli import missing_message, render_bytes
+    from validator.render.document import MissingNarrative
+    from validator.values import to_text, to_year
+
+    submission, _grids = read_submission(book)
+    report = run_rules(submission)
+    if not report.valid:
+        lines = [f"{i}. {f.cells[0].ref if f.cells else ''} {f.message}" for i, f in enumerate(report.errors[:10], 1)]
+        more = f"\n……共 {len(report.errors)} 个错误" if len(report.errors) > 10 else ""
+        _alert(book, f"存在 {len(report.errors)} 个错误，未生成报告。请先点“校验”查看并改正：\n" + "\n".join(lines) + more)
+        return None
+    try:
+        data = render_bytes(submission, report, "docx")
+    except MissingNarrative as exc:
+        _alert(book, missing_message(exc.headings, excel=True))
+        return None
+    body = to_text(submission.values.get("body.name")).strip()
+    year = to_year(submission.values.get("year"))
+    target_dir = Path(folder) if folder is not None else Path(book.fullname).resolve().parent
+    target = target_dir / safe_filename(f"{body}{year}年政府信息公开工作年度报告", ".docx")
+    atomic_write_bytes(target, data)
+    _alert(book, f"已生成报告：{target}")
     return target

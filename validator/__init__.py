@@ -7,3 +7,12 @@ top level imports nothing heavy so the Excel button starts fast.
 
 __version__ = "0.1.0"
 GENERATOR = "xxgk-report"
+
+# openpyxl switches its XML reading and writing to lxml whenever lxml is importable (python-docx,
+# used by ``xxgk render``, installs it): pin the stdlib + defusedxml path every test and every
+# release was made with, so the bytes we write and the parser untrusted workbooks meet do not
+# depend on what else is installed. Set before openpyxl is first imported; a user's own
+# OPENPYXL_LXML setting wins.
+import os as _os
+
+_os.environ.setdefault("OPENPYXL_LXML", "False")

@@ -73,6 +73,9 @@ def _parser() -> argparse.ArgumentParser:
     from validator.collect import cli as collect_cli  # options only; the run imports lazily
 
     collect_cli.configure(sub.add_parser("collect", help=collect_cli.HELP))
+    from validator.render import cli as render_cli  # options only; python-docx/Jinja2 load on use
+
+    render_cli.configure(sub.add_parser("render", help=render_cli.HELP))
 
     for command in _plugin_commands():
         command.configure(sub.add_parser(command.name, help=command.help))
@@ -328,9 +331,16 @@ def cmd_collect(args) -> int:
     return run(args)
 
 
+def cmd_render(args) -> int:
+    from validator.render.cli import run
+
+    return run(args)
+
+
 COMMANDS = {
     "template": cmd_template, "check": cmd_check, "export": cmd_export, "fill": cmd_fill,
     "new": cmd_new, "schema": cmd_schema, "rules": cmd_rules, "collect": cmd_collect,
+    "render": cmd_render,
 }
 
 
