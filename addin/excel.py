@@ -22,7 +22,7 @@ from validator.spec import FormatSpec, col_letter, split_ref
 from validator.submission import Submission
 from validator.values import CellError
 from validator.workbook import styles
-from validator.workbook.read import MAX_RESULT_ROWS, Grid, sheet_extent, submission_from_grids
+from validator.workbook.read import MAX_RESULT_ROWS, Grid, detect_format, sheet_extent, submission_from_grids
 
 TITLE = "政府信息公开年报校验"
 EXCEL_ERRORS = frozenset({"#NULL!", "#DIV/0!", "#VALUE!", "#REF!", "#NAME?", "#NUM!", "#N/A", "#GETTING_DATA",
@@ -137,8 +137,22 @@ def _cell(value: object) -> object:
     return value
 
 
+def book_format(book) -> FormatSpec:
+    """The format whose marker the book's cover holds (one cell read per registered format);
+    the default format otherwise, whose reader then says why the book is not a template."""
+
+    def marker_at(sheet: str, ref: str) -> object:
+        try:
+            ws = book.sheets[sheet]
+        except Exception:  # xlwings raises different errors per engine for a missing sheet
+            return None
+        return ws.range(ref).value
+
+    return detect_format(marker_at) or get_format()
+
+
 def read_submission(book) -> tuple[Submission, dict[str, Grid]]:
-    fmt = get_format()
+    fmt = book_format(book)
     grids = read_grids(book, fmt)
     return submission_from_grids(fmt, grids, book.name), grids
 
@@ -246,7 +260,7 @@ def _validate(book) -> ValidationReport:
 
 
 def _clear_only(book) -> None:
-    fmt = get_format()
+    fmt = book_format(book)
     grids = read_grids(book, fmt)
     submission_from_grids(fmt, grids, book.name)  # refuse foreign workbooks before touching them
     _clear(book, fmt, grids)

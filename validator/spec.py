@@ -1,6 +1,6 @@
 """The vocabulary a report format is described in.
 
-A format (for now only 国办公开办函〔2021〕30号) is pure data built from these records:
+A format (国办公开办函〔2021〕30号, the 2019 试行 layout, …) is pure data built from these records:
 which sheets the workbook has, which cells hold which figure (by a stable key), which
 labels stand where, which live-check formulas sit beside the totals, and which rules
 apply. The template builder, the reader, the JSON model, the rule engine and the docs all
@@ -135,6 +135,18 @@ class Rule:
     params: dict = field(default_factory=dict, hash=False, compare=False)
 
 
+@dataclass(frozen=True)
+class Matrix:
+    """Figures keyed ``<prefix>.<row>.<column>`` (表三): documented as rows × columns."""
+
+    title: str
+    prefix: str
+    rows: tuple[tuple[str, str], ...]
+    """(row key, short label)."""
+    columns: tuple[tuple[str, str], ...]
+    """(column key, label)."""
+
+
 @dataclass(frozen=True, eq=False)
 class FormatSpec:
     """One report format. Compared and hashed by identity: formats are built once per process
@@ -161,8 +173,14 @@ class FormatSpec:
     baseline_cells: tuple[CellSpec, ...]
     carry_over: tuple[tuple[str, str], ...]
     """(this year's key, last year's key) pairs that must agree, e.g. 上年结转 ← 结转下年度."""
-    deadlines: dict = field(default_factory=dict, hash=False, compare=False)
-    text_patterns: dict = field(default_factory=dict, hash=False, compare=False)
+    first_year: int = 2021
+    """First report year the format applies to (template validation, META-YEAR)."""
+    template: bool = True
+    """False for a read-only format: reports in it are checked and imported, no template is offered."""
+    matrices: tuple[Matrix, ...] = ()
+    """Cells laid out as rows × columns under one key prefix, documented as a table (docs.py)."""
+    notes: str = ""
+    """What the format module is unsure of (shown in docs/formats)."""
 
     def cell(self, key: str) -> CellSpec:
         return self._by_key[key]

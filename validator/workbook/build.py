@@ -155,6 +155,14 @@ def _input_cell(wb, ws, cell: CellSpec, f: dict) -> None:
         ws.set_row(row, 220)
 
 
+def _dv(fmt: FormatSpec) -> dict[str, dict]:
+    """Excel's own input checks; the year and date floors are the format's first year."""
+    first = fmt.first_year
+    return {**_DV,
+            "year": {**_DV["year"], "minimum": first},
+            "date": {**_DV["date"], "minimum": dt.date(first + 1, 1, 1)}}
+
+
 _DV = {
     "count": {"validate": "integer", "criteria": "between", "minimum": 0, "maximum": MAX_COUNT,
               "error_title": "请填写件数", "error_message": "这里填非负整数（件数），没有数据请填 0。"},
@@ -200,9 +208,10 @@ def _text_marks(fmt: FormatSpec, sheets: dict, f: dict) -> None:
 
 def _validations(fmt: FormatSpec, sheets: dict) -> None:
     """One data-validation range per run of same-kind cells in a row, to keep the file small."""
+    dv = _dv(fmt)
     runs: dict[tuple[str, str, int], list[int]] = defaultdict(list)
     for cell in (*fmt.cells, *fmt.baseline_cells):
-        if cell.kind in _DV:
+        if cell.kind in dv:
             row, col = split_ref(cell.ref)
             runs[(cell.sheet, cell.kind, row)].append(col)
         elif cell.kind == "choice":
@@ -216,6 +225,6 @@ def _validations(fmt: FormatSpec, sheets: dict) -> None:
             if col is not None and col == prev + 1:
                 prev = col
                 continue
-            sheets[sheet].data_validation(row, start, row, prev, dict(_DV[kind]))
+            sheets[sheet].data_validation(row, start, row, prev, dict(dv[kind]))
             if col is not None:
                 start = prev = col

@@ -523,22 +523,40 @@ def _parser_class():
 
 
 def _detect_format(wb, name: str) -> FormatSpec:
+    """The registered format whose marker cell holds its id. Every format is tried (their
+    marker cells may differ); a marker naming a format this tool does not know is said so."""
+    foreign: tuple[str, str, str] | None = None
     for fmt_id in known_formats():
         fmt = get_format(fmt_id)
         sheet, ref = fmt.marker_cell
-        if sheet in wb.sheetnames:
-            row, col = split_ref(ref)
-            for r in wb[sheet].iter_rows(min_row=row + 1, max_row=row + 1, min_col=col + 1, max_col=col + 1,
-                                         values_only=True):
-                marker = r[0].strip() if isinstance(r[0], str) else r[0]
-                if marker == fmt.id:
-                    return fmt
-                if isinstance(marker, str) and marker.startswith("gb-"):
-                    raise UnusableInput(f"这是“{marker}”格式的模板，本工具只认识 {'、'.join(known_formats())}",
-                                        where=f"{name} {sheet}!{ref}")
+        if sheet not in wb.sheetnames:
+            continue
+        row, col = split_ref(ref)
+        for r in wb[sheet].iter_rows(min_row=row + 1, max_row=row + 1, min_col=col + 1, max_col=col + 1,
+                                     values_only=True):
+            marker = r[0].strip() if isinstance(r[0], str) else r[0]
+            if marker == fmt.id:
+                return fmt
+            if foreign is None and isinstance(marker, str) and marker.startswith("gb-"):
+                foreign = (marker, sheet, ref)
+    if foreign is not None:
+        marker, sheet, ref = foreign
+        raise UnusableInput(f"这是“{marker}”格式的模板，本工具只认识 {'、'.join(known_formats())}",
+                            where=f"{name} {sheet}!{ref}")
     raise UnusableInput(
         "不是本工具的填报模板（封面没有格式标记）；请用 xxgk template 生成的模板填写，"
         "或用 xxgk fill 从 JSON 生成工作簿", where=name)
+
+
+def detect_format(marker_at) -> FormatSpec | None:
+    """The registered format whose marker cell holds its id; ``marker_at(sheet, ref)`` reads a
+    cell (None for a missing sheet). Shared by the Excel entry points."""
+    for fmt_id in known_formats():
+        fmt = get_format(fmt_id)
+        marker = marker_at(*fmt.marker_cell)
+        if isinstance(marker, str) and marker.strip() == fmt.id:
+            return fmt
+    return None
 
 
 def submission_from_grids(fmt: FormatSpec, grids: dict[str, Grid], source: str = "") -> Submission:
