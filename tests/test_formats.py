@@ -212,3 +212,93 @@ def test_excel_entry_points_pick_the_format_from_the_workbook(clone, tmp_path):
     assert not actions(book, "alert")
     default = remote_book(ROOT / "examples" / "fenxi-zfb_2023.xlsx")
     assert excel.book_format(default) is get_format()
+
+
+# --------------------------------------------------------------------------- the 2019 试行 format (read-only)
+
+OLD = "gb-2019-60"
+
+
+def _old_json(tmp_path: Path, year: int = 2020, **figures: object) -> Path:
+    """A report in the 2019 layout made from a real 2021-format report: 表三 （六） as one row."""
+    from validator.jsonio import dump_model, load_json, report_to_model
+    from validator.submission import Submission
+
+    new = load_json(REPORTS / "fenxi-zfb_2023.source.json")
+    old = get_format(OLD)
+    values: dict[str, object] = {}
+    for cell in old.cells:
+        if cell.key in new.values:
+            values[cell.key] = new.values[cell.key]
+        elif cell.key.startswith("applications.other_handling."):
+            col = cell.key.rsplit(".", 1)[1]
+            values[cell.key] = sum(new.values[f"applications.other_handling.{sub}.{col}"]
+                                   for sub in ("no_correction", "fee_unpaid", "other"))
+        elif cell.kind in ("count", "signed"):
+            values[cell.key] = 0
+        elif cell.kind == "money":
+            values[cell.key] = "0"
+    values.update(year=year, published_on=f"{year + 1}-01-20", **figures)
+    path = tmp_path / f"old_{year}.json"
+    path.write_bytes(dump_model(report_to_model(Submission(old, values, path.name), None)))
+    return path
+
+
+def test_2019_format_is_detected_in_json_and_checked_by_its_own_rules(tmp_path):
+    path = _old_json(tmp_path, 2020, **{"proactive.licensing.change": -3})
+    data = json.loads(path.read_text(encoding="utf-8"))
+    assert data["format"] == OLD and data["proactive"]["licensing"]["change"] == -3
+    assert "other_handling" in data["applications"] and "total" in data["applications"]["other_handling"]
+    r = run_cli("check", path, "--json")
+    report = json.loads(r.out)
+    assert report["format"] == OLD and r.code == 0, [f["rule"] for f in report["findings"]]
+    assert "FMT-OLD" not in {f["rule"] for f in report["findings"]}
+    broken = _old_json(tmp_path, 2020, **{"applications.other_handling.total": 999})
+    rules = {f["rule"] for f in json.loads(run_cli("check", broken, "--json").out)["findings"]}
+    assert {"T3-COL-TOTAL", "T3-RESULT-SUM"} <= rules
+
+
+def test_2019_layout_for_2021_or_later_is_an_fmt_old_error(tmp_path):
+    r = run_cli("check", _old_json(tmp_path, 2023), "--json")
+    assert r.code == 1
+    [old] = [f for f in json.loads(r.out)["findings"] if f["rule"] == "FMT-OLD"]
+    assert old["severity"] == "error" and old["cells"][0]["key"] == "year" and "〔2021〕30号" in old["message"]
+
+
+def test_2019_format_workbook_is_detected_by_its_marker(tmp_path):
+    book = tmp_path / "old.xlsx"
+    assert run_cli("fill", _old_json(tmp_path, 2020), "-o", book).code == 0
+    wb = openpyxl.load_workbook(book)
+    assert wb["封面"]["B10"].value == OLD and wb["表二"]["B2"].value == "本年新制作数量"
+    r = run_cli("check", book, "--json")
+    assert r.code == 0 and json.loads(r.out)["format"] == OLD
+    exported = tmp_path / "back.json"
+    assert run_cli("export", book, "-o", exported).code == 0
+    assert json.loads(exported.read_text(encoding="utf-8"))["applications"] == \
+        json.loads(_old_json(tmp_path, 2020).read_text(encoding="utf-8"))["applications"]
+
+
+def test_2019_format_offers_no_template(tmp_path):
+    r = run_cli("template", "--format", OLD, "-o", tmp_path)
+    assert r.code == 2 and "不提供模板" in r.err
+    assert run_cli("template", "-o", tmp_path).code == 0
+    assert not list(tmp_path.glob(f"*{OLD}*")) and (tmp_path / "xxgk-template-gb-2021-30.xlsx").exists()
+
+
+def test_a_2020_report_in_the_2019_layout_serves_as_last_year_of_a_2021_report(tmp_path):
+    from validator.jsonio import load_json
+
+    this = load_json(REPORTS / "pingtan_2021.source.json")
+    carried = {f"applications.carried_forward.{c}": this.values[f"applications.carried_in.{c}"]
+               for c in ("natural_person", "commercial_enterprise", "research_institution",
+                         "public_interest_organization", "legal_service_institution", "other_organization", "total")}
+    figures = {k: v for k, v in carried.items()}
+    last = _old_json(tmp_path, 2020, **figures, **{"body.name": this.values["body.name"],
+                                                   "body.type": this.values["body.type"]})
+    r = run_cli("check", REPORTS / "pingtan_2021.xlsx", "--last-year", last, "--json")
+    rules = {f["rule"] for f in json.loads(r.out)["findings"]}
+    assert "XY-T3-CARRY" not in rules and "XY-YEAR" not in rules and "XY-BODY" not in rules
+    wrong = _old_json(tmp_path, 2020, **{**figures, "applications.carried_forward.total": 12345,
+                                        "body.name": this.values["body.name"], "body.type": this.values["body.type"]})
+    r = run_cli("check", REPORTS / "pingtan_2021.xlsx", "--last-year", wrong, "--json")
+    assert "XY-T3-CARRY" in {f["rule"] for f in json.loads(r.out)["findings"]}

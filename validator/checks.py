@@ -260,6 +260,19 @@ def meta_year(ctx: Context, rule: Rule) -> Iterator[Finding]:
         yield ctx.finding(rule, ["year"], actual=display(ctx.raw("year")), first=first)
 
 
+class YearsParams(TypedDict):
+    first: int
+    last: int
+
+
+@check("format_years", YearsParams, ("first", "last"))
+def format_years(ctx: Context, rule: Rule) -> Iterator[Finding]:
+    """A report in a superseded layout for a year its successor covers (FMT-OLD)."""
+    year = ctx.year
+    if year is not None and year > rule.params["last"]:
+        yield ctx.finding(rule, ["year"], actual=year, first=rule.params["first"], last=rule.params["last"])
+
+
 @check("meta_date", fields=("problem",))
 def meta_date(ctx: Context, rule: Rule) -> Iterator[Finding]:
     raw = ctx.raw("published_on")

@@ -17,7 +17,7 @@ from validator.profile import Profile
 from validator.report import CellRef, Finding, ValidationReport
 from validator.spec import FormatSpec, Rule
 from validator.submission import Submission, explanation_problem, quoted, text_problem
-from validator.values import Problem, normalize_newlines, to_count, to_date, to_money, to_text, to_year
+from validator.values import Problem, normalize_newlines, to_count, to_date, to_money, to_signed, to_text, to_year
 
 
 @dataclass
@@ -77,8 +77,8 @@ def _show(value: object) -> str:
 @cache
 def _numeric_cells(fmt: FormatSpec) -> tuple[tuple[str, Callable[[object], object], bool], ...]:
     cells = (*fmt.figure_cells(), *fmt.baseline_cells)
-    return tuple((c.key, to_money if c.kind == "money" else to_count, c.required)
-                 for c in cells if c.kind in ("count", "money"))
+    convert = {"money": to_money, "count": to_count, "signed": to_signed}
+    return tuple((c.key, convert[c.kind], c.required) for c in cells if c.kind in convert)
 
 
 def build_context(submission: Submission, profile: Profile, today: dt.date | None = None) -> Context:

@@ -40,13 +40,14 @@ from validator.values import (
     to_count,
     to_date,
     to_money,
+    to_signed,
     to_text,
     to_year,
 )
 
 SCHEMA_VERSION = "1.0"
 _MONEY_TEXT = re.compile(r"^(0|[1-9][0-9]*)(\.[0-9]+)?$")
-UNREADABLE_KINDS = ("count", "money", "year", "date", "choice")
+UNREADABLE_KINDS = ("count", "signed", "money", "year", "date", "choice")
 """Cells whose JSON field is typed: content the type cannot hold travels in ``unreadable``."""
 
 
@@ -83,8 +84,8 @@ def typed_value(cell: CellSpec, raw: object) -> object:
     it (blank, “3件”, “二〇二四年一月二十日”…). Export and the model's check of
     ``unreadable`` both ask this, so they cannot disagree."""
     kind = cell.kind
-    if kind in ("count", "money"):
-        value = to_money(raw) if kind == "money" else to_count(raw)
+    if kind in ("count", "money", "signed"):
+        value = {"money": to_money, "count": to_count, "signed": to_signed}[kind](raw)
         return None if isinstance(value, Problem) else value
     if kind == "year":
         year = to_year(raw)
@@ -121,6 +122,7 @@ def unreadable_text(cell: CellSpec, raw: object) -> str:
 
 
 Count = Annotated[int, Strict(), Field(ge=0, le=MAX_COUNT)]
+Signed = Annotated[int, Strict(), Field(ge=-MAX_COUNT, le=MAX_COUNT)]
 Year = Annotated[int, Strict(), Field(ge=1000, le=9999)]
 Money = Annotated[
     Decimal,
@@ -203,7 +205,7 @@ class ValidationModel(BaseModel):
 
 
 def _value_type(cell: CellSpec) -> Any:
-    return Money if cell.kind == "money" else Count
+    return {"money": Money, "signed": Signed}.get(cell.kind, Count)
 
 
 def _tree(cells: list[tuple[list[str], CellSpec]]) -> dict:

@@ -13,7 +13,9 @@ import re
 from dataclasses import dataclass, field
 from typing import Literal
 
-CellKind = Literal["count", "money", "text", "longtext", "year", "date", "choice"]
+CellKind = Literal["count", "signed", "money", "text", "longtext", "year", "date", "choice"]
+"""``signed``: a whole number that may be negative (the 2019 format's 本年增/减)."""
+FIGURE_KINDS = ("count", "signed", "money")
 Severity = Literal["error", "warning"]
 Scope = Literal["表内", "表间", "历年", "文本", "基本信息"]
 
@@ -194,7 +196,7 @@ class FormatSpec:
         return cache
 
     def figure_cells(self) -> tuple[CellSpec, ...]:
-        return tuple(c for c in self.cells if c.kind in ("count", "money"))
+        return tuple(c for c in self.cells if c.kind in FIGURE_KINDS)
 
     def rule(self, rule_id: str) -> Rule:
         for r in self.rules:

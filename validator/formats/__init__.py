@@ -30,6 +30,7 @@ REQUIRED_KEYS = ("body.name", "body.type", "body.region_code", "body.credit_code
 
 _MODULES: dict[str, str | Callable[[], FormatSpec]] = {
     "gb-2021-30": "validator.formats.gb_2021_30",
+    "gb-2019-60": "validator.formats.gb_2019_60",
 }
 
 

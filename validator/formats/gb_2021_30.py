@@ -226,7 +226,8 @@ def _sum_check(sheet: str, ref: str, total: str, parts: str, every: str) -> Live
         target=total, bad_when=f"=AND(NOT({_has_text(every)}),{total}<>SUM({parts}))")
 
 
-def _table3() -> tuple[list[CellSpec], list[Label], list[LiveCheck]]:
+def _table3(rows: tuple = T3_ROWS) -> tuple[list[CellSpec], list[Label], list[LiveCheck]]:
+    """表三 for the given rows (the 2019 试行 layout has one row fewer under （六）)."""
     cells: list[CellSpec] = []
     labels = [
         Label(T3, "A1", T3_NOTE, "C3", "header"),
@@ -238,11 +239,11 @@ def _table3() -> tuple[list[CellSpec], list[Label], list[LiveCheck]]:
     ]
     for i, (_k, text) in enumerate(T3_COLUMNS[1:-1]):
         labels.append(Label(T3, f"{col_letter(4 + i)}3", text, style="header"))
-    last = T3_FIRST_ROW + len(T3_ROWS) - 1
+    last = T3_FIRST_ROW + len(rows) - 1
     first_result = T3_FIRST_ROW + 2
     labels.append(Label(T3, f"A{first_result}", _RESULT, f"A{last - 1}"))
     groups: dict[str, list[int]] = {}
-    for i, row in enumerate(T3_ROWS):
+    for i, row in enumerate(rows):
         key, a, group, sub, _short = row
         r = T3_FIRST_ROW + i
         if group is None:
@@ -255,14 +256,14 @@ def _table3() -> tuple[list[CellSpec], list[Label], list[LiveCheck]]:
         for c, (ckey, ctext) in enumerate(T3_COLUMNS):
             cells.append(CellSpec(t3_key(key, ckey), T3, f"{col_letter(T3_FIRST_COL + c)}{r}", "count",
                                   f"表三 {t3_short(row)}·{ctext}"))
-    for group, rows in groups.items():
-        labels.append(Label(T3, f"B{rows[0]}", group, f"B{rows[-1]}"))
+    for group, spans in groups.items():
+        labels.append(Label(T3, f"B{spans[0]}", group, f"B{spans[-1]}"))
 
     checks = []
-    for i in range(len(T3_ROWS)):
+    for i in range(len(rows)):
         r = T3_FIRST_ROW + i
         checks.append(_sum_check(T3, f"K{r}", f"J{r}", f"D{r}:I{r}", f"D{r}:J{r}"))
-    total_row = T3_FIRST_ROW + 23
+    total_row = T3_FIRST_ROW + [r[0] for r in rows].index("results_total")
     sum_row, bal_row = last + 1, last + 2
     labels.append(Label(T3, f"A{sum_row}", "自动核对：（七）总计应为（第三项各行之和）", f"C{sum_row}", "note",
                         checked=False))
@@ -334,7 +335,7 @@ BASELINE_KEYS = (
 )
 
 
-def _baseline() -> tuple[list[CellSpec], list[Label]]:
+def _baseline(keys: tuple[str, ...] = BASELINE_KEYS) -> tuple[list[CellSpec], list[Label]]:
     labels = [
         Label(BASE, "A1", "上年数据（用于历年核对）", "C1", "title", checked=False),
         Label(BASE, "A2", "由 xxgk new --from 上年报告.json 自动填入；也可照上年已发布的报告手工填写。整页留空则不做历年核对。",
@@ -350,7 +351,7 @@ def _baseline() -> tuple[list[CellSpec], list[Label]]:
         "proactive.normative_documents.in_force": "表二 行政规范性文件·现行有效件数",
         **{t4_key(g, "pending"): f"表四 {sub or top}·尚未审结" for g, top, sub in T4_GROUPS},
     }
-    for i, key in enumerate(BASELINE_KEYS):
+    for i, key in enumerate(keys):
         r = 6 + i
         labels.append(Label(BASE, f"A{r}", names[key]))
         cells.append(CellSpec(f"last_year.{key}", BASE, f"B{r}", "count", f"上年数据·{names[key]}", required=False))
@@ -418,14 +419,17 @@ FIRST_YEAR = 2021
 # --------------------------------------------------------------------------- rules
 
 
-def _rules() -> tuple[Rule, ...]:
+def t3_groups(rows: tuple = T3_ROWS) -> tuple[list[dict], list[dict], list[dict]]:
+    """Params of T3-COL-TOTAL, T3-RESULT-SUM and T3-BALANCE for the given 表三 rows."""
+    keys = [row[0] for row in rows]
+    result_keys = keys[2:keys.index("results_total")]
     t3_rows = [
         {"total": t3_key(row[0], "total"), "parts": [t3_key(row[0], c) for c in T3_APPLICANTS],
          "what": t3_short(row)}
-        for row in T3_ROWS
+        for row in rows
     ]
     t3_cols = [
-        {"total": t3_key("results_total", c), "parts": [t3_key(r, c) for r in T3_RESULT_KEYS], "what": text}
+        {"total": t3_key("results_total", c), "parts": [t3_key(r, c) for r in result_keys], "what": text}
         for c, text in T3_COLUMNS
     ]
     t3_balance = [
@@ -433,6 +437,11 @@ def _rules() -> tuple[Rule, ...]:
          "right": [t3_key("results_total", c), t3_key("carried_forward", c)], "what": text}
         for c, text in T3_COLUMNS
     ]
+    return t3_rows, t3_cols, t3_balance
+
+
+def _rules() -> tuple[Rule, ...]:
+    t3_rows, t3_cols, t3_balance = t3_groups()
 
     stock = [
         {"what": text, "issued": f"{base}.issued", "repealed": f"{base}.repealed", "in_force": f"{base}.in_force"}

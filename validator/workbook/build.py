@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from validator import __version__
-from validator.spec import CellSpec, FormatSpec, SheetSpec, col_letter, split_ref
+from validator.spec import FIGURE_KINDS, CellSpec, FormatSpec, SheetSpec, col_letter, split_ref
 from validator.values import MAX_COUNT
 from validator.workbook import styles
 
@@ -166,6 +166,8 @@ def _dv(fmt: FormatSpec) -> dict[str, dict]:
 _DV = {
     "count": {"validate": "integer", "criteria": "between", "minimum": 0, "maximum": MAX_COUNT,
               "error_title": "请填写件数", "error_message": "这里填非负整数（件数），没有数据请填 0。"},
+    "signed": {"validate": "integer", "criteria": "between", "minimum": -MAX_COUNT, "maximum": MAX_COUNT,
+               "error_title": "请填写增减数", "error_message": "这里填整数，减少填负数，没有变化填 0。"},
     "money": {"validate": "decimal", "criteria": ">=", "value": 0,
               "error_title": "请填写金额", "error_message": "这里填非负数，单位万元，可带小数；没有收费请填 0。"},
     "year": {"validate": "integer", "criteria": "between", "minimum": 2021, "maximum": 2100,
@@ -198,7 +200,7 @@ def _runs(cells) -> dict[tuple[str, int], list[tuple[int, int]]]:
 def _text_marks(fmt: FormatSpec, sheets: dict, f: dict) -> None:
     """Figure cells holding text turn yellow: Excel's sums skip text, and ``xxgk check`` warns
     about it (VAL-TEXT), so the sheet shows the same cells the tool reports."""
-    figures = [c for c in (*fmt.cells, *fmt.baseline_cells) if c.kind in ("count", "money")]
+    figures = [c for c in (*fmt.cells, *fmt.baseline_cells) if c.kind in FIGURE_KINDS]
     for (sheet, row), spans in _runs(figures).items():
         for first, last in spans:
             top_left = f"{col_letter(first)}{row + 1}"
