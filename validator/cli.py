@@ -15,7 +15,7 @@ import sys
 from pathlib import Path
 
 from validator import __version__
-from validator.errors import EXIT_FINDINGS, EXIT_OK, EXIT_UNUSABLE, CannotWrite, UnusableInput
+from validator.errors import EXIT_FINDINGS, EXIT_OK, EXIT_UNUSABLE, UnusableInput
 
 EXIT_INTERNAL = 3
 EXIT_PIPE = 141
@@ -115,14 +115,14 @@ def load_any(path: str):
         with p.open("rb") as fh:
             head = fh.read(8)
     except OSError as exc:
-        raise UnusableInput(f"无法读取文件：{exc.strerror or exc}", where=path) from None
+        raise UnusableInput(f"无法读取文件：{exc.strerror or exc}", where=path, code="not-found") from None
     if head.startswith(b"PK") or head == b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1":
         return read_workbook(p)
     if is_json or head.lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"{"):
         return load_json(p)
     if p.suffix.lower() in (".xlsx", ".xlsm", ".xls"):
         return read_workbook(p)
-    raise UnusableInput("不支持的文件类型：请提供 .xlsx 工作簿或 .json 文件", where=p.name)
+    raise UnusableInput("不支持的文件类型：请提供 .xlsx 工作簿或 .json 文件", where=p.name, code="not-xlsx")
 
 
 def _format(args):
@@ -133,7 +133,7 @@ def _format(args):
     try:
         return get_format(fmt_id)
     except KeyError:
-        raise UnusableInput(f"没有编号为“{fmt_id}”的格式；本工具认识 {'、'.join(known_formats())}") from None
+        raise UnusableInput(f"没有编号为“{fmt_id}”的格式；本工具认识 {'、'.join(known_formats())}", code="bad-argument") from None
 
 
 def _profile(args, fmt=None):
@@ -145,7 +145,7 @@ def _profile(args, fmt=None):
     try:
         return load_profile(args.profile, fmt or _format(args))
     except ProfileError as exc:
-        raise UnusableInput(str(exc)) from None
+        raise UnusableInput(str(exc), code="bad-profile") from None
 
 
 def _distinct(out: str, *inputs: str | None) -> None:
@@ -153,12 +153,12 @@ def _distinct(out: str, *inputs: str | None) -> None:
         return
     for src in inputs:
         if src and Path(out).resolve() == Path(src).resolve():
-            raise UnusableInput("输出文件不能与输入文件相同（本工具不修改您的原始文件）", where=out)
+            raise UnusableInput("输出文件不能与输入文件相同（本工具不修改您的原始文件）", where=out, code="bad-argument")
 
 
 def _no_stdout(out: str) -> None:
     if out == STDOUT:
-        raise UnusableInput("工作簿是二进制文件，不能输出到标准输出（-）；请给出 .xlsx 文件名")
+        raise UnusableInput("工作簿是二进制文件，不能输出到标准输出（-）；请给出 .xlsx 文件名", code="bad-argument")
 
 
 def _write_output(out: str, data: bytes) -> None:
@@ -204,7 +204,7 @@ def cmd_template(args) -> int:
     if args.format:
         fmt = _format(args)
         if not fmt.template:
-            raise UnusableInput(f"格式“{fmt.id}”只用于读取和校验已有报告，不提供模板")
+            raise UnusableInput(f"格式“{fmt.id}”只用于读取和校验已有报告，不提供模板", code="bad-argument")
     out_dir = Path(args.out_dir)
     make_dir(out_dir)
     for fmt_id in [args.format] if args.format else template_formats():
@@ -223,7 +223,7 @@ def cmd_check(args) -> int:
     if args.annotate:
         _distinct(args.annotate, args.file)
         if submission.origin != "workbook":
-            raise UnusableInput("--annotate 只用于工作簿；JSON 请用 xxgk fill 生成工作簿", where=args.file)
+            raise UnusableInput("--annotate 只用于工作簿；JSON 请用 xxgk fill 生成工作簿", where=args.file, code="bad-argument")
         from validator.workbook.write import check_annotate_target
 
         check_annotate_target(args.file, args.annotate)
@@ -367,7 +367,7 @@ def _error_json(args, code: str, message: str, where: str | None = None) -> None
 
 
 def _error_code(exc: UnusableInput) -> str:
-    return "cannot-write" if isinstance(exc, CannotWrite) else "unusable-input"
+    return exc.code
 
 
 def _message(exc: UnusableInput) -> str:

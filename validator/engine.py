@@ -135,12 +135,12 @@ def ensure_usable(submission: Submission) -> None:
             if problem:
                 cell = fmt.cell(key)
                 raise UnusableInput(f"“{cell.label}”{problem}，无法保存到 JSON 或工作簿",
-                                    where=f"{submission.source} {cell.a1}".strip())
+                                    where=f"{submission.source} {cell.a1}".strip(), code="bad-text")
     for e in submission.explanations:
         problem = explanation_problem(fmt, e.rule, e.keys, normalize_newlines(e.text))
         if problem:
             raise UnusableInput(f"“{fmt.results_sheet}”表中规则“{quoted(e.rule)}”的情况说明：{problem}",
-                                where=submission.source or None)
+                                where=submission.source or None, code="bad-text")
 
 
 def with_baseline(submission: Submission, last_year: Submission) -> Submission:

@@ -163,16 +163,17 @@ def compound_file_names(path: Path) -> set[str]:
         return names
 
 
-def _compound_file_message(path: Path) -> str:
+def _compound_file_message(path: Path) -> tuple[str, str]:
+    """(message, code) for an OLE compound file: encrypted workbook, old .xls, or unclear."""
     try:
         names = {n.casefold() for n in compound_file_names(path)}
     except (ValueError, OSError, struct.error):
         names = set()
     if {"encryptedpackage", "encryptioninfo"} & names:
-        return _ENCRYPTED_MSG
+        return _ENCRYPTED_MSG, "encrypted"
     if {"workbook", "book"} & names:
-        return _XLS_MSG
-    return "这是旧版 .xls 文件或设置了打开密码的工作簿；请在 Excel 中取消密码并另存为 .xlsx 后再试"
+        return _XLS_MSG, "xls"
+    return "这是旧版 .xls 文件或设置了打开密码的工作簿；请在 Excel 中取消密码并另存为 .xlsx 后再试", "not-xlsx"
 
 
 # --------------------------------------------------------------------------- zip checks
@@ -290,12 +291,12 @@ def _check_shared_strings(z: zipfile.ZipFile, name: str) -> None:
     if info.file_size > MAX_SHARED_STRINGS_BYTES:
         raise UnusableInput(
             f"共享字符串表解压后有 {info.file_size / MiB:,.0f} MB，超过上限 {MAX_SHARED_STRINGS_BYTES // MiB} MB"
-            "（填好的报告通常不到 1 MB）；文件可能是恶意构造的，已拒绝读取", where=where)
+            "（填好的报告通常不到 1 MB）；文件可能是恶意构造的，已拒绝读取", where=where, code="too-large")
     count = sum(1 for _ in _SI_TAG.finditer(z.read(info)))
     if count > MAX_SHARED_STRINGS:
         raise UnusableInput(
             f"共享字符串表有 {count:,} 条文字，超过上限 {MAX_SHARED_STRINGS:,} 条（填好的报告通常只有几千条）；"
-            "文件可能是恶意构造的，已拒绝读取", where=where)
+            "文件可能是恶意构造的，已拒绝读取", where=where, code="too-large")
 
 
 def _check_zip(path: Path) -> None:
@@ -309,41 +310,41 @@ def _check_zip(path: Path) -> None:
         if entries > MAX_ZIP_PARTS or cd_size > MAX_ZIP_DIRECTORY_BYTES:
             raise UnusableInput(
                 f"压缩包目录异常（{entries} 个部件，目录 {cd_size} 字节），填报模板只有约 20 个部件；"
-                "文件可能是恶意构造的，已拒绝读取", where=name)
+                "文件可能是恶意构造的，已拒绝读取", where=name, code="too-large")
     with zipfile.ZipFile(path) as z:
         infos = z.infolist()
         odf = _odf_kind(z)
         if odf:
             raise UnusableInput(
                 _ODS_MSG if odf.endswith("spreadsheet") else "这是 OpenDocument 文档，不是 Excel 工作簿（.xlsx）",
-                where=name)
+                where=name, code="ods")
         if len(infos) > MAX_ZIP_PARTS:
-            raise UnusableInput(f"压缩包中有 {len(infos)} 个部件，超过上限 {MAX_ZIP_PARTS}；已拒绝读取", where=name)
+            raise UnusableInput(f"压缩包中有 {len(infos)} 个部件，超过上限 {MAX_ZIP_PARTS}；已拒绝读取", where=name, code="too-large")
         total = 0
         for info in infos:
             part = info.filename
             if info.flag_bits & 0x1:
-                raise UnusableInput("工作簿中的部件被加密；" + _ENCRYPTED_MSG, where=f"{name} {part}")
+                raise UnusableInput("工作簿中的部件被加密；" + _ENCRYPTED_MSG, where=f"{name} {part}", code="encrypted")
             if info.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
                 raise UnusableInput(f"部件使用了 Excel 不用的压缩方式（{info.compress_type}），不是 Excel 保存的 .xlsx",
-                                    where=f"{name} {part}")
+                                    where=f"{name} {part}", code="not-xlsx")
             if info.file_size > MAX_PART_BYTES:
                 raise UnusableInput(
                     f"部件解压后有 {mb(info.file_size)}，超过上限 {mb(MAX_PART_BYTES)}（填报模板的部件不到 1 MB）；"
-                    "文件可能是恶意构造的“压缩炸弹”，已拒绝读取", where=_part_where(name, z, part))
+                    "文件可能是恶意构造的“压缩炸弹”，已拒绝读取", where=_part_where(name, z, part), code="too-large")
             xml = part.lower().endswith((".xml", ".rels", ".vml"))
             if xml and info.file_size > MiB and info.file_size > MAX_XML_RATIO * max(info.compress_size, 1):
                 raise UnusableInput(
                     f"部件的压缩比异常（{info.file_size // max(info.compress_size, 1)}:1，上限 {MAX_XML_RATIO}:1）；"
-                    "文件可能是恶意构造的“压缩炸弹”，已拒绝读取", where=_part_where(name, z, part))
+                    "文件可能是恶意构造的“压缩炸弹”，已拒绝读取", where=_part_where(name, z, part), code="too-large")
             total += info.file_size
         if total > MAX_TOTAL_BYTES:
             raise UnusableInput(
                 f"工作簿解压后共 {mb(total)}，超过上限 {mb(MAX_TOTAL_BYTES)}（填报模板约 0.1 MB）；"
-                "文件可能是恶意构造的“压缩炸弹”，已拒绝读取", where=name)
+                "文件可能是恶意构造的“压缩炸弹”，已拒绝读取", where=name, code="too-large")
         for info in infos:
             if info.filename.lower().endswith((".xml", ".rels", ".vml")) and _has_dtd(z, info):
-                raise UnusableInput(_UNSAFE_XML_MSG, where=_part_where(name, z, info.filename))
+                raise UnusableInput(_UNSAFE_XML_MSG, where=_part_where(name, z, info.filename), code="unsafe-xml")
         _check_shared_strings(z, name)
 
 
@@ -375,30 +376,31 @@ def check_workbook_file(path: str | Path) -> None:
     name = path.name
     try:
         if not path.exists():
-            raise UnusableInput("文件不存在", where=str(path))
+            raise UnusableInput("文件不存在", where=str(path), code="not-found")
         if not path.is_file():
-            raise UnusableInput("不是文件", where=str(path))
+            raise UnusableInput("不是文件", where=str(path), code="not-found")
         size = path.stat().st_size
         with path.open("rb") as fh:
             head = fh.read(8)
     except OSError as exc:
-        raise UnusableInput(f"无法读取文件：{exc.strerror or exc}", where=str(path)) from None
+        raise UnusableInput(f"无法读取文件：{exc.strerror or exc}", where=str(path), code="not-found") from None
     if size == 0:
-        raise UnusableInput("文件是空的（0 字节）", where=name)
+        raise UnusableInput("文件是空的（0 字节）", where=name, code="empty")
     if size > MAX_WORKBOOK_BYTES:
-        raise UnusableInput(f"文件过大（{size // MiB} MB），填报模板不应超过 50 MB", where=name)
+        raise UnusableInput(f"文件过大（{size // MiB} MB），填报模板不应超过 50 MB", where=name, code="too-large")
     if head == _OLE_MAGIC:
-        raise UnusableInput(_compound_file_message(path), where=name)
+        message, code = _compound_file_message(path)
+        raise UnusableInput(message, where=name, code=code)
     if not head.startswith(b"PK"):
-        raise UnusableInput("不是 Excel 工作簿（.xlsx）文件", where=name)
+        raise UnusableInput("不是 Excel 工作簿（.xlsx）文件", where=name, code="not-xlsx")
     try:
         _check_zip(path)
     except UnusableInput:
         raise
     except MemoryError:
-        raise UnusableInput("文件过大，内存不足，无法读取", where=name) from None
+        raise UnusableInput("文件过大，内存不足，无法读取", where=name, code="too-large") from None
     except _DAMAGED as exc:
-        raise UnusableInput(f"文件已损坏或不是完整的 .xlsx 工作簿（{type(exc).__name__}）", where=name) from None
+        raise UnusableInput(f"文件已损坏或不是完整的 .xlsx 工作簿（{type(exc).__name__}）", where=name, code="damaged") from None
 
 
 def check_editable_workbook(path: str | Path) -> None:
@@ -417,11 +419,11 @@ def check_editable_workbook(path: str | Path) -> None:
                 raise UnusableInput(
                     f"工作表内容过多（解压后共 {total / MiB:,.0f} MB，上限 {MAX_EDIT_SHEET_BYTES // MiB} MB），"
                     "无法另存标注；可能是整列填充了内容，请删除表格下方多余的行后再试",
-                    where=_part_where(path.name, z, biggest.filename))
+                    where=_part_where(path.name, z, biggest.filename), code="too-large")
     except UnusableInput:
         raise
     except _DAMAGED as exc:
-        raise UnusableInput(f"文件已损坏或不是完整的 .xlsx 工作簿（{type(exc).__name__}）", where=path.name) from None
+        raise UnusableInput(f"文件已损坏或不是完整的 .xlsx 工作簿（{type(exc).__name__}）", where=path.name, code="damaged") from None
 
 
 def read_grids(path: str | Path, fmt: FormatSpec | None = None) -> tuple[FormatSpec, dict[str, Grid]]:
@@ -443,23 +445,23 @@ def _read_grids(path: Path, fmt: FormatSpec | None) -> tuple[FormatSpec, dict[st
     try:
         fh = path.open("rb")
     except OSError as exc:
-        raise UnusableInput(f"无法读取文件：{exc.strerror or exc}", where=where) from None
+        raise UnusableInput(f"无法读取文件：{exc.strerror or exc}", where=where, code="not-found") from None
     with fh:
         try:
             wb = openpyxl.load_workbook(fh, read_only=True, data_only=True, keep_links=False)
         except MemoryError:
-            raise UnusableInput("文件过大，内存不足，无法读取", where=where) from None
+            raise UnusableInput("文件过大，内存不足，无法读取", where=where, code="too-large") from None
         except (InvalidFileException, *_DAMAGED) as exc:
             if _is_unsafe_xml(exc):
-                raise UnusableInput(_UNSAFE_XML_MSG, where=_unsafe_part_where(path)) from None
-            raise UnusableInput(f"文件已损坏或不是完整的 .xlsx 工作簿（{type(exc).__name__}）", where=where) from None
+                raise UnusableInput(_UNSAFE_XML_MSG, where=_unsafe_part_where(path), code="unsafe-xml") from None
+            raise UnusableInput(f"文件已损坏或不是完整的 .xlsx 工作簿（{type(exc).__name__}）", where=where, code="damaged") from None
         try:
             fmt = fmt or _detect_format(wb, path.name)
             missing = [s.name for s in fmt.sheets if s.name not in wb.sheetnames]
             if missing:
                 raise UnusableInput(
                     f"缺少工作表“{'”“'.join(missing)}”；这不是本工具的填报模板，或工作表被删除、改名",
-                    where=path.name)
+                    where=path.name, code="layout-changed")
             grids: dict[str, Grid] = {}
             for sheet, (rows, cols) in sheet_extent(fmt).items():
                 where = f"{path.name} 工作表“{sheet}”"
@@ -468,11 +470,11 @@ def _read_grids(path: Path, fmt: FormatSpec | None) -> tuple[FormatSpec, dict[st
         except UnusableInput:
             raise
         except MemoryError:
-            raise UnusableInput("文件过大，内存不足，无法读取", where=where) from None
+            raise UnusableInput("文件过大，内存不足，无法读取", where=where, code="too-large") from None
         except _DAMAGED as exc:
             if _is_unsafe_xml(exc):
-                raise UnusableInput(_UNSAFE_XML_MSG, where=where) from None
-            raise UnusableInput(f"文件已损坏，无法读取（{type(exc).__name__}）", where=where) from None
+                raise UnusableInput(_UNSAFE_XML_MSG, where=where, code="unsafe-xml") from None
+            raise UnusableInput(f"文件已损坏，无法读取（{type(exc).__name__}）", where=where, code="damaged") from None
         finally:
             wb.close()
 
@@ -542,10 +544,10 @@ def _detect_format(wb, name: str) -> FormatSpec:
     if foreign is not None:
         marker, sheet, ref = foreign
         raise UnusableInput(f"这是“{marker}”格式的模板，本工具只认识 {'、'.join(known_formats())}",
-                            where=f"{name} {sheet}!{ref}")
+                            where=f"{name} {sheet}!{ref}", code="unknown-format")
     raise UnusableInput(
         "不是本工具的填报模板（封面没有格式标记）；请用 xxgk template 生成的模板填写，"
-        "或用 xxgk fill 从 JSON 生成工作簿", where=name)
+        "或用 xxgk fill 从 JSON 生成工作簿", where=name, code="not-template")
 
 
 def detect_format(marker_at) -> FormatSpec | None:
@@ -564,19 +566,19 @@ def submission_from_grids(fmt: FormatSpec, grids: dict[str, Grid], source: str =
     missing = [s.name for s in fmt.sheets if s.name not in grids]
     if missing:
         raise UnusableInput(f"缺少工作表“{'”“'.join(missing)}”；这不是本工具的填报模板，或工作表被删除、改名",
-                            where=source)
+                            where=source, code="layout-changed")
     sheet, ref = fmt.marker_cell
     marker = cell_value(grids[sheet], ref)
     if not (isinstance(marker, str) and marker.strip() == fmt.id):
         raise UnusableInput(f"封面的格式标记为“{marker or '（空白）'}”，不是 {fmt.id}；这不是本工具的填报模板",
-                            where=f"{source} {sheet}!{ref}".strip())
+                            where=f"{source} {sheet}!{ref}".strip(), code="not-template")
     sheet, ref = fmt.version_cell
     version = cell_value(grids[sheet], ref)
     if not _same_version(version, fmt.template_version):
         raise UnusableInput(
             f"模板版本为“{display(version)}”，本工具读取的是第 {fmt.template_version} 版模板；"
             "请用 xxgk template 生成新模板，或用 xxgk fill 从 JSON 重新生成工作簿",
-            where=f"{source} {sheet}!{ref}".strip())
+            where=f"{source} {sheet}!{ref}".strip(), code="template-version")
     wrong = []
     for label in fmt.labels:
         if not label.checked:
@@ -588,7 +590,7 @@ def submission_from_grids(fmt: FormatSpec, grids: dict[str, Grid], source: str =
         more = f"\n  ……共 {len(wrong)} 处" if len(wrong) > 5 else ""
         raise UnusableInput(
             "表格结构与官方格式不一致（可能插入、删除了行列，或改动了表头文字）：\n  "
-            + "\n  ".join(wrong[:5]) + more, where=source)
+            + "\n  ".join(wrong[:5]) + more, where=source, code="layout-changed")
     values = {c.key: cell_value(grids[c.sheet], c.ref) for c in (*fmt.cells, *fmt.baseline_cells)}
     explanations = read_explanations(fmt, grids[fmt.results_sheet])
     _refuse_control_characters(fmt, values, explanations, source)
@@ -607,7 +609,7 @@ def _refuse_control_characters(fmt: FormatSpec, values: dict[str, object], expla
         if found:
             raise UnusableInput(
                 f"“{label}”中含有不可见的控制字符 U+{ord(found.group()):04X}（第 {found.start() + 1} 个字符处，"
-                "常见于从 Word 等处粘贴的文字），请删除后再校验", where=f"{source} {where}".strip())
+                "常见于从 Word 等处粘贴的文字），请删除后再校验", where=f"{source} {where}".strip(), code="bad-text")
 
 
 def _same_version(found: object, version: int) -> bool:
