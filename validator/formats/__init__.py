@@ -10,7 +10,7 @@ The contract a format meets (checked for every registered format by
 - the cells in :data:`REQUIRED_KEYS` exist (the engine, JSON model, ``new`` and ``collect`` read
   them by key); ``body.type`` is a choice (its choices are the body types profiles may name);
 - ``results_sheet`` is one of its sheets with the 10-column 校验结果 header
-  (:data:`validator.report.RESULT_COLUMNS`) on ``results_header_row``;
+  (:data:`validator.results.COLUMNS`) on ``results_header_row``;
 - every rule names a registered check, its params fit that check's declared parameter type,
   every cell key in them exists, and its message uses only the fields the check provides;
 - ``baseline_cells`` are ``last_year.<key>`` for each of ``baseline_keys`` (plus ``last_year.year``),

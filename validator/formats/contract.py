@@ -10,8 +10,9 @@ from __future__ import annotations
 from validator.checks import rule_problems
 from validator.spec import FormatSpec, split_ref
 
-RESULT_HEADER_COLUMNS = 10
-"""校验结果 columns: 序号, 规则, 级别, 范围, 位置, 问题, 应为, 现为, 情况说明, 键."""
+from validator import results
+
+RESULT_HEADER_COLUMNS = results.WIDTH
 
 
 def format_problems(fmt: FormatSpec) -> list[str]:
@@ -47,8 +48,8 @@ def format_problems(fmt: FormatSpec) -> list[str]:
         out.append(f"results sheet {fmt.results_sheet!r} is not a sheet")
     header = [lb for lb in fmt.labels if lb.sheet == fmt.results_sheet
               and split_ref(lb.ref)[0] == fmt.results_header_row - 1]
-    if len(header) != RESULT_HEADER_COLUMNS:
-        out.append(f"校验结果 header has {len(header)} columns, not {RESULT_HEADER_COLUMNS}")
+    if [lb.text for lb in sorted(header, key=lambda lb: split_ref(lb.ref)[1])] != [c.header for c in results.COLUMNS]:
+        out.append("校验结果 header is not validator.results.COLUMNS")
     expected = {f"last_year.{k}" for k in fmt.baseline_keys} | {"last_year.year"}
     if {c.key for c in fmt.baseline_cells} != expected:
         out.append("baseline_cells are not last_year.<baseline_keys> plus last_year.year")

@@ -7,6 +7,7 @@ Every key is the dotted path of that figure in the normalized JSON.
 
 from __future__ import annotations
 
+from validator import results
 from validator.spec import (
     CellSpec,
     FormatSpec,
@@ -359,9 +360,8 @@ def _baseline(keys: tuple[str, ...] = BASELINE_KEYS) -> tuple[list[CellSpec], li
 
 
 def _results() -> list[Label]:
-    heads = ("序号", "规则", "级别", "范围", "位置", "问题", "应为", "现为", "情况说明（可对“提示”填写解释）", "键")
     out = [Label(RESULTS, "A1", "校验结果", "I1", "title", checked=False)]
-    out += [Label(RESULTS, f"{col_letter(i)}3", h, style="header") for i, h in enumerate(heads)]
+    out += [Label(RESULTS, f"{col_letter(i)}3", c.header, style="header") for i, c in enumerate(results.COLUMNS)]
     return out
 
 
@@ -555,9 +555,8 @@ def build() -> FormatSpec:
                   tuple((col_letter(c), 8.5) for c in range(15)), row_heights=((3, 30),), freeze=(3, 0)),
         SheetSpec(TEXT, "一、五、六部分文字", (("A", 110),), landscape=False),
         SheetSpec(BASE, "上年数据", (("A", 44), ("B", 14), ("C", 30)), landscape=False),
-        SheetSpec(RESULTS, "校验结果",
-                  (("A", 6), ("B", 16), ("C", 6), ("D", 8), ("E", 12), ("F", 60), ("G", 10), ("H", 10),
-                   ("I", 40), ("J", 30)), freeze=(3, 0)),
+        SheetSpec(RESULTS, "校验结果", tuple((col_letter(i), c.width) for i, c in enumerate(results.COLUMNS)),
+                  freeze=(3, 0)),
     )
     return FormatSpec(
         id=FORMAT_ID,

@@ -81,13 +81,23 @@ def build_template(fmt: FormatSpec, target: str | Path | io.BytesIO, extend: Ext
         sheets[sheet].write(ref, value, f["fixed"])
     sheets[fmt.status_cell[0]].merge_range(f"{fmt.status_cell[1]}:D{split_ref(fmt.status_cell[1])[0] + 1}",
                                            "未校验", f["fixed"])
-    results = sheets[fmt.results_sheet]
-    results.set_column("I:I", 40, f["explain"])
-    results.set_column("J:J", 30, None, {"hidden": True})
+    _results_columns(sheets[fmt.results_sheet], f)
     sheets[fmt.sheets[0].name].activate()
     if extend is not None:
         extend(wb, sheets)
     wb.close()
+
+
+def _results_columns(ws, f: dict) -> None:
+    """校验结果: the 情况说明 column unlocked for staff, the key column hidden."""
+    from validator import results
+
+    for i, c in enumerate(results.COLUMNS):
+        letter = col_letter(i)
+        if c.name in results.EDITABLE:
+            ws.set_column(f"{letter}:{letter}", c.width, f["explain"])
+        elif c.name in results.HIDDEN:
+            ws.set_column(f"{letter}:{letter}", c.width, None, {"hidden": True})
 
 
 LINE_HEIGHT = 14.0

@@ -627,10 +627,13 @@ def read_explanations(fmt: FormatSpec, grid: Grid) -> list[Explanation]:
     One explanation per (rule, cells): a note shown on two findings of the same rule and cells
     comes back once; different notes for the same pair are joined line by line.
     """
+    from validator import results
+
     texts: dict[tuple[str, tuple[str, ...]], list[str]] = {}
+    at = results.index("rule"), results.index("explanation"), results.index("keys")
     for row in grid[fmt.results_header_row:]:
-        cells = [*row, *[None] * (10 - len(row))]
-        rule, text, keys = cells[1], cells[8], cells[9]
+        cells = [*row, *[None] * (results.WIDTH - len(row))]
+        rule, text, keys = (cells[i] for i in at)
         if isinstance(rule, str) and rule.strip() and text not in (None, "") and str(text).strip():
             key_list = tuple(k.strip() for k in str(keys or "").split(",") if k.strip())
             seen = texts.setdefault((rule.strip(), key_list), [])
