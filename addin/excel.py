@@ -23,7 +23,7 @@ from validator.spec import FormatSpec, col_letter, split_ref
 from validator.submission import Submission
 from validator.values import CellError
 from validator.workbook import styles
-from validator.workbook.read import MAX_RESULT_ROWS, Grid, detect_format, sheet_extent, submission_from_grids
+from validator.workbook.grids import MAX_RESULT_ROWS, Grid, detect_format, sheet_extent, submission_from_grids
 
 TITLE = "政府信息公开年报校验"
 EXCEL_ERRORS = frozenset({"#NULL!", "#DIV/0!", "#VALUE!", "#REF!", "#NAME?", "#NUM!", "#N/A", "#GETTING_DATA",

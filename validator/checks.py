@@ -1,6 +1,6 @@
 """Check functions the rules name in their ``check`` field.
 
-Each takes the engine's :class:`~validator.engine.Context` and the rule (its params say
+Each takes the :class:`~validator.context.Context` of one report and the rule (its params say
 which cells) and yields findings. A check skips any group whose cells failed the cell
 checks: a sum over a blank or “3件” cell proves nothing, and that cell already has its own
 finding.
@@ -27,7 +27,7 @@ from validator.spec import Rule
 from validator.values import body_type_hint, date_problem, display, to_text, to_year
 
 if TYPE_CHECKING:
-    from validator.engine import Context
+    from validator.context import Context
 
 if TYPE_CHECKING:
     from validator.spec import FormatSpec
@@ -39,7 +39,7 @@ CellKey = NewType("CellKey", str)
 BaselineKey = NewType("BaselineKey", str)
 """A key whose ``last_year.<key>`` cell holds last year's figure."""
 BASE_FIELDS = frozenset({"label", "expected", "actual"})
-"""Message fields every finding gets (see :meth:`validator.engine.Context.finding`)."""
+"""Message fields every finding gets (see :meth:`validator.context.Context.finding`)."""
 
 
 class NoParams(TypedDict):
