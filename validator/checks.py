@@ -107,7 +107,7 @@ def _type_problems(fmt: FormatSpec, typ: Any, value: object, where: str) -> list
             return [f"{where}: {typ.__name__} expected, got {type(value).__name__}"]
         hints = get_type_hints(typ)
         out = [f"{where}: unknown param {k!r}" for k in value if k not in hints]
-        out += [f"{where}: missing param {k!r}" for k in typ.__required_keys__ if k not in value]
+        out += [f"{where}: missing param {k!r}" for k in getattr(typ, "__required_keys__", ()) if k not in value]
         out += [p for k, t in hints.items() if k in value for p in _type_problems(fmt, t, value[k], f"{where}.{k}")]
         return out
     if typ is Any:

@@ -12,6 +12,7 @@ import argparse
 import json
 import os
 import sys
+from typing import NoReturn
 from pathlib import Path
 
 from validator import __version__
@@ -29,7 +30,7 @@ def template_name(format_id: str) -> str:
 
 
 class _Parser(argparse.ArgumentParser):
-    def error(self, message: str) -> None:  # argparse exits 2 with English text; keep 2, add Chinese
+    def error(self, message: str) -> NoReturn:  # argparse exits 2 with English text; keep 2, add Chinese
         self.print_usage(sys.stderr)
         print(f"参数错误：{message}", file=sys.stderr)
         raise SystemExit(EXIT_UNUSABLE)
@@ -412,7 +413,7 @@ def _stdout_closed() -> int:
 def main(argv: list[str] | None = None) -> int:
     for stream in (sys.stdout, sys.stderr):
         try:
-            stream.reconfigure(errors="replace")
+            stream.reconfigure(errors="replace")  # type: ignore[union-attr]
         except AttributeError:
             pass
     args = _parser().parse_args(argv)

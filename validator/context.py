@@ -72,9 +72,10 @@ def _show(value: object) -> str:
 
 
 @cache
-def _numeric_cells(fmt: FormatSpec) -> tuple[tuple[str, Callable[[object], object], bool], ...]:
+def _numeric_cells(fmt: FormatSpec) -> tuple[tuple[str, Callable[[object], int | Decimal | Problem], bool], ...]:
     cells = (*fmt.figure_cells(), *fmt.baseline_cells)
-    convert = {"money": to_money, "count": to_count, "signed": to_signed}
+    convert: dict[str, Callable[[object], int | Decimal | Problem]] = {
+        "money": to_money, "count": to_count, "signed": to_signed}
     return tuple((c.key, convert[c.kind], c.required) for c in cells if c.kind in convert)
 
 

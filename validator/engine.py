@@ -32,8 +32,8 @@ def validate(
     ctx.last_year = last_year
     report = ValidationReport(source=submission.source, format=submission.format.id)
     report.cells_checked = len(ctx.figures) + len(ctx.problems)
-    for rule in submission.format.rules:
-        rule = profile.apply(rule)
+    for base_rule in submission.format.rules:
+        rule = profile.apply(base_rule)
         if rule is None:
             continue
         report.rules_run += 1

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from decimal import Decimal
 from functools import cache
 from pathlib import Path
@@ -154,7 +155,7 @@ def parse_json_bytes(data: bytes, source: str = "JSON") -> dict:
     except MemoryError:
         raise BadJson("JSON 过大，内存不足，无法读取", where=source, code="too-large") from None
     except ValueError:  # int("…") refuses more than 4300 digits
-        long = re.search(r"\d{%d,}" % (_MAX_INT_DIGITS + 1), text)
+        long = re.search(rf"\d{{{_MAX_INT_DIGITS + 1},}}", text)
         at = f"（{_position(text, long.start())}）" if long else ""
         raise BadJson(f"JSON 中有位数过多的数字{at}，件数最多 15 位", where=source) from None
     if not isinstance(obj, dict):
@@ -185,7 +186,7 @@ def _format_of(obj: dict, source: str) -> FormatSpec:
     return get_format(fmt_id)
 
 
-def _reason(err: dict) -> str:
+def _reason(err: Mapping[str, Any]) -> str:
     kind, ctx = err["type"], err.get("ctx") or {}
     if kind == "value_error":
         return str(ctx.get("error", err["msg"]))

@@ -17,11 +17,12 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from typing import cast
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from validator.spec import SEVERITY_FROM_ZH, FormatSpec, Rule
+from validator.spec import SEVERITY_FROM_ZH, FormatSpec, Rule, Severity
 
 
 class ProfileError(ValueError):
@@ -31,7 +32,7 @@ class ProfileError(ValueError):
 @dataclass(frozen=True)
 class RuleOverride:
     enabled: bool = True
-    severity: str | None = None
+    severity: Severity | None = None
 
 
 @dataclass(frozen=True)
@@ -123,7 +124,7 @@ def _rule_override(rule_id: str, entry: object, known_rules: set[str],
         severity = SEVERITY_FROM_ZH.get(severity, severity) if isinstance(severity, str) else None
         if severity not in ("error", "warning"):
             raise fail(f"{where} severity 应为“错误”或“提示”，现为“{entry['severity']}”", f"rules.{rule_id}", "severity")
-    return RuleOverride(enabled, severity)
+    return RuleOverride(enabled, cast(Severity | None, severity))
 
 
 def _deadline(body_type: str, value: object, body_types: tuple[str, ...],

@@ -373,7 +373,7 @@ def _date_with_time(raw: object) -> bool:
         return to_date(raw) is None
     if isinstance(raw, str):
         m = _TIME_OF_DAY.fullmatch(raw.strip())
-        return bool(m) and to_date(m.group(1)) is not None
+        return m is not None and to_date(m.group(1)) is not None
     return False
 
 

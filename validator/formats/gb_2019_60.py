@@ -23,9 +23,10 @@ A report in this layout for a year from 2021 on gets the FMT-OLD 错误: those y
 from __future__ import annotations
 
 from dataclasses import replace
+from typing import cast
 
 from validator.formats import gb_2021_30 as gb21
-from validator.spec import CellSpec, FormatSpec, Label, Rule, SheetSpec
+from validator.spec import CellKind, CellSpec, FormatSpec, Label, Rule, SheetSpec
 
 FORMAT_ID = "gb-2019-60"
 FIRST_YEAR, LAST_YEAR = 2019, 2020
@@ -74,7 +75,7 @@ def _table2() -> tuple[list[CellSpec], list[Label]]:
             r = row + 2 + j
             labels.append(Label(T2, f"A{r}", text))
             for i, (leaf, head, kind) in enumerate(zip(leaves, headers, kinds)):
-                cells.append(CellSpec(f"{base}.{leaf}", T2, f"{'BCD'[i]}{r}", kind, f"表二 {text}·{head}"))
+                cells.append(CellSpec(f"{base}.{leaf}", T2, f"{'BCD'[i]}{r}", cast(CellKind, kind), f"表二 {text}·{head}"))
         row += 2 + len(data_rows)
     return cells, labels
 
@@ -93,7 +94,7 @@ def _rules() -> tuple[Rule, ...]:
             "META-REGION", "META-CREDIT", "DATE-DEADLINE", "T3-COL-TOTAL", "T3-RESULT-SUM", "T3-BALANCE",
             "T4-SUM-REVIEW", "T4-SUM-LIT-DIRECT", "T4-SUM-LIT-AFTER", "XY-YEAR", "XY-T3-CARRY", "XY-T4-PENDING",
             "TXT-MISSING", "TXT-T3", "SEC5-CONTENT", "XY-BODY", "XY-INCOMPLETE")
-    params = {
+    params: dict[str, dict] = {
         "META-YEAR": {"first": FIRST_YEAR},
         "T3-COL-TOTAL": {"groups": t3_rows},
         "T3-RESULT-SUM": {"groups": t3_cols},

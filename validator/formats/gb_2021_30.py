@@ -7,8 +7,11 @@ Every key is the dotted path of that figure in the normalized JSON.
 
 from __future__ import annotations
 
+from typing import cast
+
 from validator import results
 from validator.spec import (
+    CellKind,
     CellSpec,
     FormatSpec,
     Label,
@@ -194,14 +197,15 @@ def _table2() -> tuple[list[CellSpec], list[Label], list[LiveCheck]]:
             labels.append(Label(T2, f"A{r}", text))
             if len(leaves) == 3:
                 for i, (leaf, head) in enumerate(zip(leaves, headers)):
-                    cells.append(CellSpec(f"{base}.{leaf}", T2, f"{'BCD'[i]}{r}", kind, f"表二 {text}·{head}"))
+                    cells.append(CellSpec(f"{base}.{leaf}", T2, f"{'BCD'[i]}{r}", cast(CellKind, kind),
+                                          f"表二 {text}·{head}"))
                 checks.append(LiveCheck(
                     T2, f"E{r}",
                     f'=IF(COUNT(B{r}:D{r})<3,"",IF(D{r}>=B{r}-C{r},"正常","提示：现行有效件数少于制发减废止"))',
                     target=f"D{r}", bad_when=f"=AND(COUNT(B{r}:D{r})=3,D{r}<B{r}-C{r})", severity="warning",
                     initial=""))
             else:
-                cells.append(CellSpec(f"{base}.{leaves[0]}", T2, f"B{r}", kind, f"表二 {text}·{headers[0]}",
+                cells.append(CellSpec(f"{base}.{leaves[0]}", T2, f"B{r}", cast(CellKind, kind), f"表二 {text}·{headers[0]}",
                                       merge_to=f"D{r}"))
         row += 2 + len(data_rows)
     labels.append(Label(T2, "E2", "自动核对", style="header", checked=False))

@@ -233,10 +233,11 @@ def _validations(fmt: FormatSpec, sheets: dict) -> None:
     for (sheet, kind, row), cols in runs.items():
         cols.sort()
         start = prev = cols[0]
-        for col in [*cols[1:], None]:
-            if col is not None and col == prev + 1:
-                prev = col
+        following: list[int | None] = [*cols[1:], None]
+        for nxt in following:
+            if nxt is not None and nxt == prev + 1:
+                prev = nxt
                 continue
             sheets[sheet].data_validation(row, start, row, prev, dict(dv[kind]))
-            if col is not None:
-                start = prev = col
+            if nxt is not None:
+                start = prev = nxt

@@ -10,6 +10,7 @@ import posixpath
 import warnings
 import zipfile
 import zlib
+from collections.abc import Sequence
 from pathlib import Path
 
 from validator import results
@@ -66,7 +67,7 @@ EXPLANATION_COLUMN = results.column("explanation")
 
 
 def write_results(wb, fmt: FormatSpec, report: ValidationReport, explanations: list[Explanation],
-                  notes: list[str] = ()) -> None:
+                  notes: Sequence[str] = ()) -> None:
     """Fill 校验结果 with :meth:`ValidationReport.sheet_rows`, then one row per note (things
     the written copy could not keep). A cell written here gets a style of its own, which does
     not inherit the column's unlocked protection: the 情况说明 cells are unlocked explicitly,

@@ -224,7 +224,7 @@ DAMAGED = (zipfile.BadZipFile, zipfile.LargeZipFile, KeyError, OSError, ValueErr
 """What a damaged file makes zipfile, zlib, ElementTree (ParseError is a SyntaxError) or openpyxl raise."""
 
 
-def is_unsafe_xml(exc: BaseException) -> bool:
+def is_unsafe_xml(exc: BaseException | None) -> bool:
     """defusedxml refused a DTD/entity, directly or wrapped (openpyxl re-raises reading
     errors as ``ValueError("Unable to read …") from exc``)."""
     from defusedxml import DefusedXmlException
