@@ -162,6 +162,8 @@ class FormatSpec:
     version_cell: tuple[str, str]
     status_cell: tuple[str, str]
     """Where 校验 writes its one-line verdict (passed / N errors, M warnings)."""
+    status_merge_to: str | None
+    """Bottom-right corner of the merged status cell (None: not merged)."""
     sheets: tuple[SheetSpec, ...]
     cells: tuple[CellSpec, ...]
     labels: tuple[Label, ...]

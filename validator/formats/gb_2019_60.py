@@ -131,6 +131,7 @@ def build() -> FormatSpec:
         marker_cell=(COVER, "B10"),
         version_cell=(COVER, "B11"),
         status_cell=(COVER, "B13"),
+        status_merge_to="D13",
         sheets=sheets,
         cells=(*cover_cells, *t2_cells, *t3_cells, *t4_cells, *text_cells),
         labels=(*cover_labels, *t2_labels, *t3_labels, *t4_labels, *text_labels, *base_labels, *gb21._results()),

@@ -79,8 +79,11 @@ def build_template(fmt: FormatSpec, target: str | Path | io.BytesIO, extend: Ext
     for sheet, ref in (fmt.marker_cell, fmt.version_cell):
         value = fmt.id if (sheet, ref) == fmt.marker_cell else fmt.template_version
         sheets[sheet].write(ref, value, f["fixed"])
-    sheets[fmt.status_cell[0]].merge_range(f"{fmt.status_cell[1]}:D{split_ref(fmt.status_cell[1])[0] + 1}",
-                                           "未校验", f["fixed"])
+    sheet, ref = fmt.status_cell
+    if fmt.status_merge_to:
+        sheets[sheet].merge_range(f"{ref}:{fmt.status_merge_to}", "未校验", f["fixed"])
+    else:
+        sheets[sheet].write_string(ref, "未校验", f["fixed"])
     _results_columns(sheets[fmt.results_sheet], f)
     sheets[fmt.sheets[0].name].activate()
     if extend is not None:
