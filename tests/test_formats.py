@@ -130,6 +130,7 @@ def test_synthetic_format_through_the_whole_cli(clone, tmp_path):
     r = run_cli("template", "--format", CLONE, "-o", out)
     assert r.code == 0, r.err
     blank = out / f"xxgk-template-{CLONE}.xlsx"
+    assert (out / f"xxgk-template-{CLONE}.xlsm").exists()  # the add-in's macro template too
     assert not (out / "xxgk-template-gb-2021-30.xlsx").exists()
     wb = openpyxl.load_workbook(blank)
     assert wb["封面"]["B12"].value == CLONE and wb["封面"]["B10"].value is None

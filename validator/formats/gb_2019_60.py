@@ -104,8 +104,9 @@ def _rules() -> tuple[Rule, ...]:
         "VAL-INT": "{label}应为整数（件数；只有“本年增/减”可为负数），现为“{actual}”{hint}",
         "VAL-FEE": "{label}应为非负数（单位：万元，可带小数），现为“{actual}”{hint}",
     }
-    rules = [replace(base[i], params=params.get(i, base[i].params), message=messages.get(i, base[i].message))
-             for i in keep]
+    titles = {"VAL-INT": "件数为整数（只有本年增/减可为负数）"}
+    rules = [replace(base[i], params=params.get(i, base[i].params), message=messages.get(i, base[i].message),
+                     title=titles.get(i, base[i].title)) for i in keep]
     rules.insert(7, Rule(
         "FMT-OLD", "error", "基本信息", "2021 年度起的报告使用国办公开办函〔2021〕30号格式",
         "本报告为 {actual} 年度，应使用国办公开办函〔2021〕30号格式（自 2021 年度报告起施行）；"
