@@ -111,7 +111,7 @@ def _sheet(book, name: str):
         return book.sheets[name]
     except Exception:  # xlwings raises different errors per engine for a missing sheet
         raise UnusableInput(f"缺少工作表“{name}”；这不是本工具的填报模板，或工作表被删除、改名",
-                            where=book.name) from None
+                            where=book.name, code="layout-changed") from None
 
 
 def read_grids(book, fmt: FormatSpec) -> dict[str, Grid]:

@@ -211,6 +211,8 @@ def test_excel_entry_points_pick_the_format_from_the_workbook(clone, tmp_path):
     report = excel.validate(book)
     assert report is not None and report.format == CLONE and report.valid
     assert not actions(book, "alert")
+    exported = excel.export_json(remote_book(book_path), folder=tmp_path)
+    assert exported is not None and json.loads(exported.read_text(encoding="utf-8"))["format"] == CLONE
     default = remote_book(ROOT / "examples" / "fenxi-zfb_2023.xlsx")
     assert excel.book_format(default) is get_format()
 
