@@ -19,7 +19,6 @@ from validator.workbook.build import template_bytes
 XLWINGS_PIN = "0.37.8"
 VBA_DIR = Path(__file__).with_name("vba")
 BUTTONS = (("Validate", "校验"), ("ExportJson", "导出JSON"), ("RenderReport", "生成报告"), ("ClearMarks", "清除标记"))
-BUTTON_SHEETS = ("封面", "表二", "表三", "表四")
 XLWINGS_CONF = (
     ("Use UDF Server", False),
     ("Show Console", False),
@@ -52,6 +51,12 @@ def vba_modules(fmt: FormatSpec, extra: tuple[VbaModule, ...] = (), with_xlwings
     return [*modules, *extra]
 
 
+def button_sheets(fmt: FormatSpec) -> tuple[str, ...]:
+    """The cover (first sheet) and every sheet with figures to fill: where staff click 校验."""
+    with_figures = {c.sheet for c in fmt.figure_cells()}
+    return tuple(s.name for i, s in enumerate(fmt.sheets) if i == 0 or s.name in with_figures)
+
+
 def _button_anchor(fmt: FormatSpec, sheet: str) -> tuple[int, int]:
     """Top row, first free column right of everything the format puts on the sheet."""
     refs = [c.merge_to or c.ref for c in (*fmt.cells, *fmt.baseline_cells) if c.sheet == sheet]
@@ -82,7 +87,7 @@ def xlsm_bytes(fmt: FormatSpec, *, with_xlwings: bool = True, extra: tuple[VbaMo
                 conf.write_string(row, 1, str(value))
         conf.hide()
         wb.add_vba_project(io.BytesIO(project), is_stream=True)
-        for name in BUTTON_SHEETS:
+        for name in button_sheets(fmt):
             row, col = _button_anchor(fmt, name)
             for i, (macro, caption) in enumerate(BUTTONS):
                 sheets[name].insert_button(row, col, {"macro": macro, "caption": caption, "width": 96,

@@ -14,6 +14,7 @@ import datetime as dt
 import time
 from pathlib import Path
 
+from validator import results as results_layout
 from validator.engine import validate as run_rules
 from validator.errors import UnusableInput
 from validator.formats import get_format
@@ -22,12 +23,12 @@ from validator.spec import FormatSpec, col_letter, split_ref
 from validator.submission import Submission
 from validator.values import CellError
 from validator.workbook import styles
-from validator.workbook.read import MAX_RESULT_ROWS, Grid, sheet_extent, submission_from_grids
+from validator.workbook.grids import MAX_RESULT_ROWS, Grid, detect_format, sheet_extent, submission_from_grids
 
 TITLE = "政府信息公开年报校验"
 EXCEL_ERRORS = frozenset({"#NULL!", "#DIV/0!", "#VALUE!", "#REF!", "#NAME?", "#NUM!", "#N/A", "#GETTING_DATA",
                           "#SPILL!", "#CALC!", "#FIELD!", "#BLOCKED!", "#UNKNOWN!", "#BUSY!"})
-RESULT_COLUMNS = 10
+RESULT_COLUMNS = results_layout.WIDTH
 
 
 # --------------------------------------------------------------------------- entry points
@@ -116,7 +117,7 @@ def _sheet(book, name: str):
         return book.sheets[name]
     except Exception:  # xlwings raises different errors per engine for a missing sheet
         raise UnusableInput(f"缺少工作表“{name}”；这不是本工具的填报模板，或工作表被删除、改名",
-                            where=book.name) from None
+                            where=book.name, code="layout-changed") from None
 
 
 def read_grids(book, fmt: FormatSpec) -> dict[str, Grid]:
@@ -143,8 +144,22 @@ def _cell(value: object) -> object:
     return value
 
 
+def book_format(book) -> FormatSpec:
+    """The format whose marker the book's cover holds (one cell read per registered format);
+    the default format otherwise, whose reader then says why the book is not a template."""
+
+    def marker_at(sheet: str, ref: str) -> object:
+        try:
+            ws = book.sheets[sheet]
+        except Exception:  # xlwings raises different errors per engine for a missing sheet
+            return None
+        return ws.range(ref).value
+
+    return detect_format(marker_at) or get_format()
+
+
 def read_submission(book) -> tuple[Submission, dict[str, Grid]]:
-    fmt = get_format()
+    fmt = book_format(book)
     grids = read_grids(book, fmt)
     return submission_from_grids(fmt, grids, book.name), grids
 
@@ -198,7 +213,7 @@ def _clear(book, fmt: FormatSpec, grids: dict[str, Grid]) -> None:
     # notes we added sit on the cells the previous 校验结果 rows name (key column J)
     old_rows = [r for r in grids[fmt.results_sheet][fmt.results_header_row:] if any(v not in (None, "") for v in r)]
     for row in old_rows:
-        for key in str((row + [None] * RESULT_COLUMNS)[9] or "").split(","):
+        for key in str((row + [None] * RESULT_COLUMNS)[results_layout.index("keys")] or "").split(","):
             key = key.strip()
             try:
                 cell = fmt.cell(key)
@@ -212,7 +227,8 @@ def _clear(book, fmt: FormatSpec, grids: dict[str, Grid]) -> None:
     if old_rows:
         block = results.range((first, 1), (first + len(old_rows) - 1, RESULT_COLUMNS))
         block.clear_contents()
-        results.range((first, 3), (first + len(old_rows) - 1, 3)).color = None
+        severity = results_layout.column("severity")
+        results.range((first, severity), (first + len(old_rows) - 1, severity)).color = None
 
 
 def _write(book, fmt: FormatSpec, report: ValidationReport, submission: Submission, seconds: float) -> None:
@@ -225,7 +241,7 @@ def _write(book, fmt: FormatSpec, report: ValidationReport, submission: Submissi
         else:
             rng.add_note(note_text(findings))
     results = _sheet(book, fmt.results_sheet)
-    results.range("A2").value = report.summary_zh()
+    results.range(results_layout.SUMMARY_CELL).value = report.summary_zh()
     rows = report.sheet_rows(submission.explanations)
     first = fmt.results_header_row + 1
     if rows:
@@ -233,10 +249,11 @@ def _write(book, fmt: FormatSpec, report: ValidationReport, submission: Submissi
     for i, row in enumerate(rows):
         if row.severity:
             fill = styles.ERROR_FILL if row.severity == "error" else styles.WARNING_FILL
-            results.range((first + i, 3)).color = fill
+            results.range((first + i, results_layout.column("severity"))).color = fill
         if row.link:
             sheet, a1 = row.link.split("!")
-            results.range((first + i, 5)).add_hyperlink(f"#'{sheet}'!{a1}", row.values[4], "转到该单元格")
+            where = results_layout.column("where")
+            results.range((first + i, where)).add_hyperlink(f"#'{sheet}'!{a1}", row.values[where - 1], "转到该单元格")
     stamp = dt.datetime.now().strftime("%Y-%m-%d %H:%M")
     sheet, ref = fmt.status_cell
     _sheet(book, sheet).range(ref).value = f"{report.summary_zh()}（{stamp}，用时 {seconds:.1f} 秒）"
@@ -252,13 +269,13 @@ def _validate(book) -> ValidationReport:
 
 
 def _clear_only(book) -> None:
-    fmt = get_format()
+    fmt = book_format(book)
     grids = read_grids(book, fmt)
     submission_from_grids(fmt, grids, book.name)  # refuse foreign workbooks before touching them
     _clear(book, fmt, grids)
     sheet, ref = fmt.status_cell
     _sheet(book, sheet).range(ref).value = "未校验"
-    _sheet(book, fmt.results_sheet).range("A2").value = None
+    _sheet(book, fmt.results_sheet).range(results_layout.SUMMARY_CELL).value = None
 
 
 def _export(book, folder: str | Path | None) -> Path | None:

@@ -81,11 +81,11 @@ def _read_vba_warnings(key: str) -> int | None:
     import winreg  # Windows only
 
     try:
-        with winreg.OpenKey(winreg.HKEY_CURRENT_USER, key) as handle:
-            value, kind = winreg.QueryValueEx(handle, "VBAWarnings")
+        with winreg.OpenKey(winreg.HKEY_CURRENT_USER, key) as handle:  # type: ignore[attr-defined]
+            value, kind = winreg.QueryValueEx(handle, "VBAWarnings")  # type: ignore[attr-defined]
     except OSError:
         return None
-    return value if kind == winreg.REG_DWORD else None
+    return value if kind == winreg.REG_DWORD else None  # type: ignore[attr-defined]
 
 
 def windows_macro_notes(target: Path) -> list[str]:

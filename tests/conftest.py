@@ -75,3 +75,36 @@ def workbook_copy(tmp_path):
 def expected_reports() -> dict:
     data = json.loads((REPORTS / "expected.json").read_text(encoding="utf-8"))
     return {r["file"].rsplit(".", 1)[0]: r for r in data["reports"]}
+
+
+# --------------------------------------------------------------------------- in-memory rule tests
+
+
+def report_values(name: str = "fenxi-zfb_2023") -> dict[str, object]:
+    """A real report's cell values by key (from its committed source JSON; no workbook)."""
+    from validator.jsonio import load_json
+
+    return dict(load_json(REPORTS / f"{name}.source.json").values)
+
+
+def make_submission(changes: dict[str, object] | None = None, *, base: str | None = "fenxi-zfb_2023",
+                    format_id: str | None = None, origin: str = "json"):
+    """A Submission built from a dict: a real report's values (or none with ``base=None``) with
+    ``changes`` applied. Rule tests use it to skip saving and loading a workbook."""
+    from validator.submission import Submission
+
+    values = report_values(base) if base else {}
+    values.update(changes or {})
+    return Submission(get_format(format_id) if format_id else get_format(), values, "test", [], origin)
+
+
+def findings_of(changes: dict[str, object] | None = None, *, rule: str | None = None, last_year=None,
+                profile=None, **kwargs) -> list:
+    """The findings :func:`validator.engine.validate` gives for :func:`make_submission` (one rule's
+    with ``rule``)."""
+    import datetime as dt
+
+    from validator.engine import validate
+
+    report = validate(make_submission(changes, **kwargs), profile, last_year, today=dt.date(2026, 1, 1))
+    return [f for f in report.findings if rule is None or f.rule == rule]

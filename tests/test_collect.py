@@ -8,8 +8,6 @@ from __future__ import annotations
 
 import copy
 import json
-import os
-import shutil
 from decimal import Decimal
 from pathlib import Path
 

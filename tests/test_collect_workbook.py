@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import json
 import subprocess
 from decimal import Decimal
 
 import openpyxl
 import pytest
 
-from test_collect import FIGURE_KEYS, FMT, MONEY_KEYS, Inbox, independent_sum
+from test_collect import FMT, Inbox, independent_sum
 from validator.collect.workbook import STATUS_COLOURS
 
 

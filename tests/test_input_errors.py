@@ -43,9 +43,9 @@ def test_a_template_of_another_version(workbook_copy):
 def test_a_template_of_another_format(workbook_copy):
     path = workbook_copy()
     wb = openpyxl.load_workbook(path)
-    wb["封面"]["B10"] = "gb-2019-60"
+    wb["封面"]["B10"] = "gb-2030-99"  # a format this tool does not know (gb-2019-60 it reads)
     wb.save(path)
-    _assert_unusable(path, "gb-2019-60", "封面!B10")
+    _assert_unusable(path, "gb-2030-99", "封面!B10")
 
 
 def test_a_missing_sheet(workbook_copy):
@@ -146,7 +146,7 @@ JSON_CASES = [
     ("gbk", lambda t: t.encode("gbk"), "不是 UTF-8"),
     ("duplicate", lambda t: t.replace('"year": 2023', '"year": 2023, "year": 2024'), "出现了两次"),
     ("nan", lambda t: t.replace('"year": 2023', '"year": NaN'), "NaN"),
-    ("format", _obj(lambda d: d.update(format="gb-2019-60")), "gb-2019-60"),
+    ("format", _obj(lambda d: d.update(format="gb-2030-99")), "gb-2030-99"),
     ("schema", _obj(lambda d: d.update(schema_version="9")), "schema_version"),
     ("unknown", _obj(lambda d: d["applications"]["new"].update(legal_person=1)), "applications.new.legal_person"),
     ("missing", _obj(lambda d: d["review_litigation"]["review"].pop("total")), "review_litigation.review.total：缺少此字段"),

@@ -20,8 +20,11 @@ from conftest import REPORTS, run_cli
 from lo_session import require_libreoffice, run_driver
 from test_annotate import EXPLAIN_COL, with_drawing
 
-from addin.build import BUTTON_SHEETS, BUTTONS, xlsm_bytes
+from addin.build import BUTTONS, button_sheets, xlsm_bytes
+from validator.formats import get_format
 from validator.spec import col_letter
+
+BUTTON_SHEETS = button_sheets(get_format())
 
 pytestmark = pytest.mark.libreoffice
 

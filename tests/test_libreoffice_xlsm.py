@@ -27,8 +27,11 @@ import pytest
 from conftest import FIXTURES, ROOT
 from lo_session import require_libreoffice, run_driver
 
-from addin.build import BUTTON_SHEETS, BUTTONS, xlsm_bytes, xlwings_bas
+from addin.build import BUTTONS, button_sheets, xlsm_bytes, xlwings_bas
 from addin.ovba.project import VbaModule
+from validator.formats import get_format
+
+BUTTON_SHEETS = button_sheets(get_format())
 
 pytestmark = pytest.mark.libreoffice
 

@@ -420,7 +420,7 @@ def test_check_json_prints_a_json_error_for_unusable_input(tmp_path):
     result = run_cli("check", bad, "--json")
     assert result.code == 2 and "无法处理" in result.err
     error = json.loads(result.out)["error"]
-    assert error["code"] == "unusable-input" and error["where"] == "bad.json" and "不是有效的 JSON" in error["message"]
+    assert error["code"] == "bad-json" and error["where"] == "bad.json" and "不是有效的 JSON" in error["message"]
 
 
 @pytest.mark.parametrize("overview, hits", [

@@ -101,7 +101,7 @@ def test_a_control_character_in_a_figure_is_refused_naming_the_cell(workbook_cop
     result = run_cli("check", path, "--json")
     assert result.code == 2
     assert "表三!D4" in result.err and "控制字符" in result.err
-    assert json.loads(result.out)["error"]["code"] == "unusable-input"
+    assert json.loads(result.out)["error"]["code"] == "bad-text"
 
 
 def test_formula_error_is_a_finding(workbook_copy):

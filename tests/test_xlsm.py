@@ -15,9 +15,12 @@ import xlwings
 from conftest import REPORTS, ROOT, run_cli
 from oletools.olevba import VBA_Parser
 
-from addin.build import BUTTON_SHEETS, BUTTONS, XLWINGS_CONF, XLWINGS_PIN, xlsm_bytes
+from addin.build import BUTTONS, XLWINGS_CONF, XLWINGS_PIN, button_sheets, xlsm_bytes
 from addin.setup import interpreter_for_excel
+from validator.formats import get_format
 from validator.workbook.build import template_bytes
+
+BUTTON_SHEETS = button_sheets(get_format())
 
 XLSM = ROOT / "xlsx_templates" / "xxgk-template-gb-2021-30.xlsm"
 
@@ -89,6 +92,7 @@ def test_vba_source_is_ascii():
 def test_buttons_on_cover_and_table_sheets_are_bound_to_the_macros(fmt, built):
     parts = _parts(built)
     sheet_index = {s.name: i for i, s in enumerate(fmt.sheets, 1)}
+    assert BUTTON_SHEETS == ("封面", "表二", "表三", "表四")  # derived from the format: cover + figure sheets
     for name in BUTTON_SHEETS:
         rels = parts[f"xl/worksheets/_rels/sheet{sheet_index[name]}.xml.rels"].decode()
         vml = re.search(r'Target="\.\./drawings/(vmlDrawing\d+\.vml)"', rels).group(1)

@@ -2,7 +2,8 @@
 
 Run by hand (``uv run python tools/rebuild_generated.py``) after a change to the format, the
 template builder or the writers: the templates in ``xlsx_templates/``, ``docs/report.schema.json``,
-the filled fixture workbooks (from the committed ``*.source.json``) and the example. Unlike
+the filled fixture workbooks (from the committed ``*.source.json``), the example and the
+format snapshots ``docs/formats/<id>.json``. Unlike
 ``make_report_fixtures.py`` it does not read ``../shared``.
 """
 
@@ -19,9 +20,20 @@ from validator.cli import main as cli  # noqa: E402
 FIXTURES = ROOT / "tests" / "fixtures" / "reports"
 
 
+def write_snapshots() -> None:
+    from validator.docs import spec_snapshot
+    from validator.formats import get_format, known_formats
+
+    folder = ROOT / "docs" / "formats"
+    folder.mkdir(parents=True, exist_ok=True)
+    for fmt_id in known_formats():
+        (folder / f"{fmt_id}.json").write_text(spec_snapshot(get_format(fmt_id)), encoding="utf-8")
+
+
 def main() -> None:
     assert cli(["template", "-o", str(ROOT / "xlsx_templates")]) == 0
     assert cli(["schema", "-o", str(ROOT / "docs" / "report.schema.json")]) == 0
+    write_snapshots()
     for source in sorted(FIXTURES.glob("*.source.json")):
         book = FIXTURES / source.name.replace(".source.json", ".xlsx")
         assert cli(["fill", str(source), "-o", str(book)]) == 0

@@ -5,6 +5,8 @@ file readers/writers. It never talks to Excel itself (see ``addin/`` for that), 
 top level imports nothing heavy so the Excel button starts fast.
 """
 
+import os as _os
+
 __version__ = "0.1.0"
 GENERATOR = "xxgk-report"
 
@@ -13,6 +15,4 @@ GENERATOR = "xxgk-report"
 # release was made with, so the bytes we write and the parser untrusted workbooks meet do not
 # depend on what else is installed. Set before openpyxl is first imported; a user's own
 # OPENPYXL_LXML setting wins.
-import os as _os
-
 _os.environ.setdefault("OPENPYXL_LXML", "False")

@@ -1,9 +1,14 @@
 """Check functions the rules name in their ``check`` field.
 
-Each takes the engine's :class:`~validator.engine.Context` and the rule (its params say
+Each takes the :class:`~validator.context.Context` of one report and the rule (its params say
 which cells) and yields findings. A check skips any group whose cells failed the cell
 checks: a sum over a blank or “3件” cell proves nothing, and that cell already has its own
 finding.
+
+Each check declares, when registered, the type of its ``params`` (a TypedDict; cell keys typed
+:data:`CellKey`, last year's keys :data:`BaselineKey`) and the extra fields its messages get
+besides ``label``, ``expected`` and ``actual``: :func:`rule_problems` checks a format's rules
+against these declarations, so a typo in a format module fails a test, not a report.
 """
 
 from __future__ import annotations
@@ -11,30 +16,207 @@ from __future__ import annotations
 import datetime as dt
 import re
 import unicodedata
+import string
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from functools import cache
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, NewType, TypedDict, get_args, get_origin, get_type_hints
 
 from validator.report import Finding
 from validator.spec import Rule
 from validator.values import body_type_hint, date_problem, display, to_text, to_year
 
 if TYPE_CHECKING:
-    from validator.engine import Context
+    from validator.context import Context
+
+if TYPE_CHECKING:
+    from validator.spec import FormatSpec
 
 Check = Callable[["Context", Rule], Iterator[Finding]]
 REGISTRY: dict[str, Check] = {}
+CellKey = NewType("CellKey", str)
+"""A key of one of the format's cells."""
+BaselineKey = NewType("BaselineKey", str)
+"""A key whose ``last_year.<key>`` cell holds last year's figure."""
+BASE_FIELDS = frozenset({"label", "expected", "actual"})
+"""Message fields every finding gets (see :meth:`validator.context.Context.finding`)."""
 
 
-def check(name: str) -> Callable[[Check], Check]:
+class NoParams(TypedDict):
+    pass
+
+
+@dataclass(frozen=True)
+class Signature:
+    params: type
+    fields: frozenset[str]
+
+
+SIGNATURES: dict[str, Signature] = {}
+
+
+def check(name: str, params: type = NoParams, fields: tuple[str, ...] = ()) -> Callable[[Check], Check]:
     def register(fn: Check) -> Check:
         REGISTRY[name] = fn
+        SIGNATURES[name] = Signature(params, BASE_FIELDS | set(fields))
         return fn
 
     return register
 
 
-@check("cell_values")
+def rule_problems(fmt: FormatSpec, rule: Rule) -> list[str]:
+    """What is wrong with one rule of a format: unknown check, params not of the declared
+    type, cell keys the format lacks, message fields the check does not provide."""
+    sig = SIGNATURES.get(rule.check)
+    if sig is None:
+        return [f"{rule.id}: no check named {rule.check!r}"]
+    out = _type_problems(fmt, sig.params, rule.params, f"{rule.id}.params")
+    try:
+        used = {f for _t, f, _s, _c in string.Formatter().parse(rule.message) if f is not None}
+    except ValueError as exc:
+        return [*out, f"{rule.id}: message is not a format string ({exc})"]
+    for name in sorted({u.split(".")[0].split("[")[0] for u in used} - sig.fields):
+        out.append(f"{rule.id}: message uses {{{name}}}, which {rule.check} does not provide")
+    return out
+
+
+def _type_problems(fmt: FormatSpec, typ: Any, value: object, where: str) -> list[str]:
+    """`value` against a TypedDict / list / dict / str / int / CellKey annotation."""
+    if typ is CellKey or typ is BaselineKey:
+        key = value if typ is CellKey else f"last_year.{value}"
+        if not isinstance(value, str):
+            return [f"{where}: cell key expected, got {value!r}"]
+        try:
+            fmt.cell(str(key))
+        except KeyError:
+            return [f"{where}: no cell {key!r} in {fmt.id}"]
+        return []
+    origin = get_origin(typ)
+    if origin is list:
+        if not isinstance(value, (list, tuple)):
+            return [f"{where}: list expected, got {type(value).__name__}"]
+        (item,) = get_args(typ)
+        return [p for i, v in enumerate(value) for p in _type_problems(fmt, item, v, f"{where}[{i}]")]
+    if origin is dict:
+        if not isinstance(value, dict):
+            return [f"{where}: mapping expected, got {type(value).__name__}"]
+        _k, item = get_args(typ)
+        return [p for k, v in value.items() for p in _type_problems(fmt, item, v, f"{where}[{k!r}]")]
+    if isinstance(typ, type) and issubclass(typ, dict) and hasattr(typ, "__annotations__"):
+        if not isinstance(value, dict):
+            return [f"{where}: {typ.__name__} expected, got {type(value).__name__}"]
+        hints = get_type_hints(typ)
+        out = [f"{where}: unknown param {k!r}" for k in value if k not in hints]
+        out += [f"{where}: missing param {k!r}" for k in getattr(typ, "__required_keys__", ()) if k not in value]
+        out += [p for k, t in hints.items() if k in value for p in _type_problems(fmt, t, value[k], f"{where}.{k}")]
+        return out
+    if typ is Any:
+        return []
+    if get_origin(typ) is None and isinstance(typ, type):
+        if typ is int and isinstance(value, bool):
+            return [f"{where}: int expected, got bool"]
+        return [] if isinstance(value, typ) else [f"{where}: {typ.__name__} expected, got {value!r}"]
+    if type(None) in get_args(typ):  # X | None
+        return [] if value is None else _type_problems(fmt, [a for a in get_args(typ) if a is not type(None)][0],
+                                                       value, where)
+    return [f"{where}: cannot check annotation {typ!r}"]
+
+
+class Group(TypedDict):
+    what: str
+
+
+class SumGroup(Group):
+    total: CellKey
+    parts: list[CellKey]
+
+
+class SumParams(TypedDict):
+    groups: list[SumGroup]
+
+
+class BalanceGroup(Group):
+    left: list[CellKey]
+    right: list[CellKey]
+
+
+class BalanceParams(TypedDict):
+    groups: list[BalanceGroup]
+
+
+class StockGroup(Group):
+    issued: CellKey
+    repealed: CellKey
+    in_force: CellKey
+
+
+class StockParams(TypedDict):
+    groups: list[StockGroup]
+
+
+class EqualGroup(Group):
+    this: CellKey
+    last: BaselineKey
+
+
+class EqualParams(TypedDict):
+    groups: list[EqualGroup]
+
+
+class PendingGroup(Group):
+    pending: BaselineKey
+    cells: list[CellKey]
+
+
+class PendingParams(TypedDict):
+    groups: list[PendingGroup]
+
+
+class YearParams(TypedDict):
+    first: int
+
+
+class DeadlineParams(TypedDict):
+    deadlines: dict[str, tuple | None]
+    """Body type -> (month, day) in the year after the report year; None: no deadline."""
+    who: dict[str, str]
+
+
+class KeysParams(TypedDict):
+    keys: list[CellKey]
+
+
+class TextPattern(TypedDict):
+    what: str
+    patterns: list[str]
+    """Regular expressions; group 1 is the quoted number."""
+    equals: list[list[CellKey]]
+    """Accepted readings: the number may equal the sum of any one of these key lists."""
+
+
+class TextNumbersParams(TypedDict):
+    key: CellKey
+    patterns: dict[str, TextPattern]
+
+
+class WordsParams(TypedDict):
+    key: CellKey
+    needs: list[list]
+    """[name shown, [words, any of which satisfies it]]."""
+
+
+class WordParams(TypedDict):
+    key: CellKey
+    word: str
+
+
+class FeeParams(TypedDict):
+    key: CellKey
+    text: CellKey
+    word: str
+
+
+@check("cell_values", fields=("hint",))
 def cell_values(ctx: Context, rule: Rule) -> Iterator[Finding]:
     for key, problem in ctx.problems.items():
         if problem.rule == rule.id:
@@ -62,7 +244,7 @@ def meta_body(ctx: Context, rule: Rule) -> Iterator[Finding]:
         yield ctx.finding(rule, ["body.name"], actual="")
 
 
-@check("meta_type")
+@check("meta_type", fields=("hint",))
 def meta_type(ctx: Context, rule: Rule) -> Iterator[Finding]:
     choices = ctx.format.cell("body.type").choices
     if ctx.body_type not in choices:
@@ -70,14 +252,28 @@ def meta_type(ctx: Context, rule: Rule) -> Iterator[Finding]:
                           hint=body_type_hint(ctx.body_type))
 
 
-@check("meta_year")
+@check("meta_year", YearParams, ("first",))
 def meta_year(ctx: Context, rule: Rule) -> Iterator[Finding]:
     year = ctx.year
-    if year is None or not 2021 <= year <= ctx.today.year:
-        yield ctx.finding(rule, ["year"], actual=display(ctx.raw("year")))
+    first = rule.params["first"]
+    if year is None or not first <= year <= ctx.today.year:
+        yield ctx.finding(rule, ["year"], actual=display(ctx.raw("year")), first=first)
 
 
-@check("meta_date")
+class YearsParams(TypedDict):
+    first: int
+    last: int
+
+
+@check("format_years", YearsParams, ("first", "last"))
+def format_years(ctx: Context, rule: Rule) -> Iterator[Finding]:
+    """A report in a superseded layout for a year its successor covers (FMT-OLD)."""
+    year = ctx.year
+    if year is not None and year > rule.params["last"]:
+        yield ctx.finding(rule, ["year"], actual=year, first=rule.params["first"], last=rule.params["last"])
+
+
+@check("meta_date", fields=("problem",))
 def meta_date(ctx: Context, rule: Rule) -> Iterator[Finding]:
     raw = ctx.raw("published_on")
     if raw is None or (isinstance(raw, str) and not raw.strip()):
@@ -90,7 +286,7 @@ def meta_date(ctx: Context, rule: Rule) -> Iterator[Finding]:
                           problem=f"不应早于 {ctx.year + 1} 年 1 月 1 日（{ctx.year} 年度结束后才能发布年度报告）")
 
 
-@check("date_deadline")
+@check("date_deadline", DeadlineParams, ("problem",))
 def date_deadline(ctx: Context, rule: Rule) -> Iterator[Finding]:
     year, body_type = ctx.year, ctx.body_type
     if year is None:
@@ -100,13 +296,13 @@ def date_deadline(ctx: Context, rule: Rule) -> Iterator[Finding]:
         yield ctx.finding(rule, ["published_on"], actual="", problem="未填写发布日期，无法核对是否按条例第四十九条规定的期限发布")
         return
     date = ctx.published_on
-    deadlines = {**ctx.format.deadlines, **ctx.profile.deadlines}
+    deadlines = {**rule.params["deadlines"], **ctx.profile.deadlines}
     month_day = deadlines.get(body_type)
     if date is None or month_day is None:
         return
     deadline = dt.date(year + 1, *month_day)
     if date > deadline:
-        who = {"部门": "县级以上人民政府部门", "政府": "县级以上人民政府"}.get(body_type, body_type)
+        who = rule.params["who"].get(body_type, body_type)
         yield ctx.finding(
             rule, ["published_on"], expected=deadline.isoformat(), actual=date.isoformat(),
             problem=f"发布日期 {date.isoformat()} 晚于{who}年度报告的发布期限 {deadline.isoformat()}（条例第四十九条）")
@@ -119,7 +315,7 @@ def meta_region(ctx: Context, rule: Rule) -> Iterator[Finding]:
         yield ctx.finding(rule, ["body.region_code"], actual=code)
 
 
-@check("meta_credit")
+@check("meta_credit", fields=("problem",))
 def meta_credit(ctx: Context, rule: Rule) -> Iterator[Finding]:
     from validator.credit_code import problem
 
@@ -132,7 +328,7 @@ def meta_credit(ctx: Context, rule: Rule) -> Iterator[Finding]:
 # --------------------------------------------------------------------------- arithmetic
 
 
-@check("sum")
+@check("sum", SumParams, ("what",))
 def sum_equals(ctx: Context, rule: Rule) -> Iterator[Finding]:
     figures = ctx.figures
     for group in rule.params["groups"]:
@@ -146,7 +342,7 @@ def sum_equals(ctx: Context, rule: Rule) -> Iterator[Finding]:
             yield ctx.finding(rule, [total], expected, actual, what=group["what"])
 
 
-@check("balance")
+@check("balance", BalanceParams, ("what",))
 def balance(ctx: Context, rule: Rule) -> Iterator[Finding]:
     figures = ctx.figures
     for group in rule.params["groups"]:
@@ -160,7 +356,7 @@ def balance(ctx: Context, rule: Rule) -> Iterator[Finding]:
             yield ctx.finding(rule, [*reversed(right), *left], lhs, rhs, what=group["what"])
 
 
-@check("valid_floor")
+@check("valid_floor", StockParams, ("what",))
 def valid_floor(ctx: Context, rule: Rule) -> Iterator[Finding]:
     for g in rule.params["groups"]:
         if not ctx.has(g["issued"], g["repealed"], g["in_force"]):
@@ -186,7 +382,7 @@ def xy_year(ctx: Context, rule: Rule) -> Iterator[Finding]:
         yield ctx.finding(rule, ["last_year.year"], ctx.year - 1, display(ctx.raw("last_year.year")))
 
 
-@check("xy_equal")
+@check("xy_equal", EqualParams, ("what",))
 def xy_equal(ctx: Context, rule: Rule) -> Iterator[Finding]:
     for g in rule.params["groups"]:
         this, last = g["this"], _last(g["last"])
@@ -194,7 +390,7 @@ def xy_equal(ctx: Context, rule: Rule) -> Iterator[Finding]:
             yield ctx.finding(rule, [this, last], ctx.figures[last], ctx.figures[this], what=g["what"])
 
 
-@check("xy_valid")
+@check("xy_valid", StockParams, ("what", "last", "issued", "repealed"))
 def xy_valid(ctx: Context, rule: Rule) -> Iterator[Finding]:
     for g in rule.params["groups"]:
         last = _last(g["in_force"])
@@ -207,7 +403,7 @@ def xy_valid(ctx: Context, rule: Rule) -> Iterator[Finding]:
                               last=f[last], issued=f[g["issued"]], repealed=f[g["repealed"]])
 
 
-@check("xy_pending")
+@check("xy_pending", PendingParams, ("what", "last"))
 def xy_pending(ctx: Context, rule: Rule) -> Iterator[Finding]:
     for g in rule.params["groups"]:
         last = _last(g["pending"])
@@ -228,7 +424,7 @@ def _body_zh(body: tuple[str, str, str]) -> str:
     return f"“{name or '（未填写）'}”（{kind or '类型未填写'}{'，' + region if region else ''}）"
 
 
-@check("xy_body")
+@check("xy_body", fields=("this", "last", "source"))
 def xy_body(ctx: Context, rule: Rule) -> Iterator[Finding]:
     """A --last-year report of another body would make every XY result meaningless."""
     if ctx.last_year is None:
@@ -241,7 +437,7 @@ def xy_body(ctx: Context, rule: Rule) -> Iterator[Finding]:
                           source=ctx.last_year.source or "上年报告")
 
 
-@check("xy_incomplete")
+@check("xy_incomplete", fields=("count", "names"))
 def xy_incomplete(ctx: Context, rule: Rule) -> Iterator[Finding]:
     """Blank 上年数据 cells make the XY rules skip silently; say which ones."""
     if not ctx.submission.has_baseline():
@@ -255,20 +451,20 @@ def xy_incomplete(ctx: Context, rule: Rule) -> Iterator[Finding]:
 # --------------------------------------------------------------------------- 文本
 
 
-@check("text_present")
+@check("text_present", KeysParams, ("what",))
 def text_present(ctx: Context, rule: Rule) -> Iterator[Finding]:
     for key in rule.params["keys"]:
         if not ctx.text(key).strip():
             yield ctx.finding(rule, [key], actual="", what=ctx.format.cell(key).label)
 
 
-@check("text_numbers")
+@check("text_numbers", TextNumbersParams, ("what", "quote"))
 def text_numbers(ctx: Context, rule: Rule) -> Iterator[Finding]:
-    text = ctx.text("narrative.overview")
+    text = ctx.text(rule.params["key"])
     if not text.strip():
         return
     seen: set[tuple[str, int]] = set()
-    for name, spec in ctx.format.text_patterns.items():
+    for name, spec in rule.params["patterns"].items():
         options = [keys for keys in spec["equals"] if ctx.has(*keys)]
         if not options:
             continue
@@ -288,36 +484,30 @@ def _compiled(pattern: str) -> re.Pattern[str]:
     return re.compile(pattern)
 
 
-_PROBLEM_WORDS = ("问题", "不足", "短板", "差距")
-_REMEDY_WORDS = ("改进", "措施", "整改", "加强", "下一步")
-
-
-@check("sec5_content")
+@check("sec5_content", WordsParams, ("missing",))
 def sec5_content(ctx: Context, rule: Rule) -> Iterator[Finding]:
-    text = ctx.text("narrative.problems")
+    key = rule.params["key"]
+    text = ctx.text(key)
     if not text.strip():
         return
-    missing = []
-    if not any(w in text for w in _PROBLEM_WORDS):
-        missing.append("问题/不足")
-    if not any(w in text for w in _REMEDY_WORDS):
-        missing.append("改进/措施")
+    missing = [name for name, words in rule.params["needs"] if not any(w in text for w in words)]
     if missing:
-        yield ctx.finding(rule, ["narrative.problems"], missing="”“".join(missing))
+        yield ctx.finding(rule, [key], missing="”“".join(missing))
 
 
-@check("sec6_fee")
+@check("sec6_fee", WordParams)
 def sec6_fee(ctx: Context, rule: Rule) -> Iterator[Finding]:
-    text = ctx.text("narrative.other_matters")
-    if text.strip() and "处理费" not in text:
-        yield ctx.finding(rule, ["narrative.other_matters"])
+    key = rule.params["key"]
+    text = ctx.text(key)
+    if text.strip() and rule.params["word"] not in text:
+        yield ctx.finding(rule, [key])
 
 
-@check("sec6_fee_t3")
+@check("sec6_fee_t3", FeeParams)
 def sec6_fee_t3(ctx: Context, rule: Rule) -> Iterator[Finding]:
     key = rule.params["key"]
     if not ctx.has(key) or ctx.figures[key] == 0:
         return
-    text = ctx.text("narrative.other_matters")
-    if "收费通知" not in text:
-        yield ctx.finding(rule, [key, "narrative.other_matters"], None, ctx.figures[key])
+    text = ctx.text(rule.params["text"])
+    if rule.params["word"] not in text:
+        yield ctx.finding(rule, [key, rule.params["text"]], None, ctx.figures[key])

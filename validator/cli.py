@@ -12,10 +12,11 @@ import argparse
 import json
 import os
 import sys
+from typing import NoReturn
 from pathlib import Path
 
 from validator import __version__
-from validator.errors import EXIT_FINDINGS, EXIT_OK, EXIT_UNUSABLE, CannotWrite, UnusableInput
+from validator.errors import EXIT_FINDINGS, EXIT_OK, EXIT_UNUSABLE, UnusableInput
 
 EXIT_INTERNAL = 3
 EXIT_PIPE = 141
@@ -29,7 +30,7 @@ def template_name(format_id: str) -> str:
 
 
 class _Parser(argparse.ArgumentParser):
-    def error(self, message: str) -> None:  # argparse exits 2 with English text; keep 2, add Chinese
+    def error(self, message: str) -> NoReturn:  # argparse exits 2 with English text; keep 2, add Chinese
         self.print_usage(sys.stderr)
         print(f"参数错误：{message}", file=sys.stderr)
         raise SystemExit(EXIT_UNUSABLE)
@@ -42,6 +43,7 @@ def _parser() -> argparse.ArgumentParser:
 
     t = sub.add_parser("template", help="生成空白填报模板（.xlsx）")
     t.add_argument("-o", "--out-dir", default=TEMPLATE_DIR, help=f"输出目录（默认 {TEMPLATE_DIR}/）")
+    t.add_argument("--format", metavar="ID", help="只生成这一格式的模板（默认：全部提供模板的格式）")
 
     def common(sp: argparse.ArgumentParser) -> None:
         sp.add_argument("--last-year", metavar="FILE", help="上年报告的 JSON，用于历年核对（代替“上年数据”表）")
@@ -69,6 +71,7 @@ def _parser() -> argparse.ArgumentParser:
 
     s = sub.add_parser("schema", help="输出规范化 JSON 的 JSON Schema")
     s.add_argument("-o", "--out", help="写入文件（默认或 - 输出到屏幕）")
+    s.add_argument("--format", metavar="ID", help="格式编号（默认 gb-2021-30）")
 
     from validator.collect import cli as collect_cli  # options only; the run imports lazily
 
@@ -83,6 +86,8 @@ def _parser() -> argparse.ArgumentParser:
     r = sub.add_parser("rules", help="列出全部校验规则")
     r.add_argument("--markdown", action="store_true", help="输出 Markdown 表格（README 用）")
     r.add_argument("--keys", action="store_true", help="与 --markdown 合用：输出 JSON 键与单元格对照表")
+    r.add_argument("--format", metavar="ID", help="格式编号（默认 gb-2021-30）")
+    r.add_argument("--profile", metavar="TOML", help="按规则配置文件列出（关闭的规则不列出，级别按配置）")
     return p
 
 
@@ -114,26 +119,37 @@ def load_any(path: str):
         with p.open("rb") as fh:
             head = fh.read(8)
     except OSError as exc:
-        raise UnusableInput(f"无法读取文件：{exc.strerror or exc}", where=path) from None
+        raise UnusableInput(f"无法读取文件：{exc.strerror or exc}", where=path, code="not-found") from None
     if head.startswith(b"PK") or head == b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1":
         return read_workbook(p)
     if is_json or head.lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"{"):
         return load_json(p)
     if p.suffix.lower() in (".xlsx", ".xlsm", ".xls"):
         return read_workbook(p)
-    raise UnusableInput("不支持的文件类型：请提供 .xlsx 工作簿或 .json 文件", where=p.name)
+    raise UnusableInput("不支持的文件类型：请提供 .xlsx 工作簿或 .json 文件", where=p.name, code="not-xlsx")
 
 
-def _profile(args):
-    from validator.formats import get_format
+def _format(args):
+    """The format ``--format ID`` names (default: the default format); exit 2 for an unknown id."""
+    from validator.formats import DEFAULT_FORMAT, get_format, known_formats
+
+    fmt_id = getattr(args, "format", None) or DEFAULT_FORMAT
+    try:
+        return get_format(fmt_id)
+    except KeyError:
+        raise UnusableInput(f"没有编号为“{fmt_id}”的格式；本工具认识 {'、'.join(known_formats())}", code="bad-argument") from None
+
+
+def _profile(args, fmt=None):
+    """``--profile`` checked against the report's format (or ``--format`` where there is no report)."""
     from validator.profile import Profile, ProfileError, load_profile
 
     if not getattr(args, "profile", None):
         return Profile()
     try:
-        return load_profile(args.profile, {r.id for r in get_format().rules})
+        return load_profile(args.profile, fmt or _format(args))
     except ProfileError as exc:
-        raise UnusableInput(str(exc)) from None
+        raise UnusableInput(str(exc), code="bad-profile") from None
 
 
 def _distinct(out: str, *inputs: str | None) -> None:
@@ -141,12 +157,12 @@ def _distinct(out: str, *inputs: str | None) -> None:
         return
     for src in inputs:
         if src and Path(out).resolve() == Path(src).resolve():
-            raise UnusableInput("输出文件不能与输入文件相同（本工具不修改您的原始文件）", where=out)
+            raise UnusableInput("输出文件不能与输入文件相同（本工具不修改您的原始文件）", where=out, code="bad-argument")
 
 
 def _no_stdout(out: str) -> None:
     if out == STDOUT:
-        raise UnusableInput("工作簿是二进制文件，不能输出到标准输出（-）；请给出 .xlsx 文件名")
+        raise UnusableInput("工作簿是二进制文件，不能输出到标准输出（-）；请给出 .xlsx 文件名", code="bad-argument")
 
 
 def _write_output(out: str, data: bytes) -> None:
@@ -181,17 +197,21 @@ def _validated(args):
 
     submission = load_any(args.file)
     last = load_any(args.last_year) if args.last_year else None
-    return submission, validate(submission, _profile(args), last)
+    return submission, validate(submission, _profile(args, submission.format), last)
 
 
 def cmd_template(args) -> int:
     from validator.fileio import atomic_write_bytes, make_dir
-    from validator.formats import get_format, known_formats
+    from validator.formats import get_format, template_formats
     from validator.workbook.build import template_bytes
 
+    if args.format:
+        fmt = _format(args)
+        if not fmt.template:
+            raise UnusableInput(f"格式“{fmt.id}”只用于读取和校验已有报告，不提供模板", code="bad-argument")
     out_dir = Path(args.out_dir)
     make_dir(out_dir)
-    for fmt_id in known_formats():
+    for fmt_id in [args.format] if args.format else template_formats():
         target = out_dir / template_name(fmt_id)
         atomic_write_bytes(target, template_bytes(get_format(fmt_id)))
         print(f"已生成模板：{target}")
@@ -207,7 +227,7 @@ def cmd_check(args) -> int:
     if args.annotate:
         _distinct(args.annotate, args.file)
         if submission.origin != "workbook":
-            raise UnusableInput("--annotate 只用于工作簿；JSON 请用 xxgk fill 生成工作簿", where=args.file)
+            raise UnusableInput("--annotate 只用于工作簿；JSON 请用 xxgk fill 生成工作簿", where=args.file, code="bad-argument")
         from validator.workbook.write import check_annotate_target
 
         check_annotate_target(args.file, args.annotate)
@@ -299,10 +319,9 @@ def cmd_new(args) -> int:
 
 
 def cmd_schema(args) -> int:
-    from validator.formats import get_format
     from validator.model import json_schema
 
-    text = json.dumps(json_schema(get_format()), ensure_ascii=False, indent=2) + "\n"
+    text = json.dumps(json_schema(_format(args)), ensure_ascii=False, indent=2) + "\n"
     if args.out and args.out != STDOUT:
         _write_output(args.out, text.encode("utf-8"))
         print(f"已写入：{args.out}")
@@ -312,15 +331,16 @@ def cmd_schema(args) -> int:
 
 
 def cmd_rules(args) -> int:
-    from validator.formats import get_format
     from validator.spec import SEVERITY_ZH
 
+    fmt = _format(args)
     if args.markdown:
         from validator.docs import keys_markdown, rules_markdown
 
-        print(keys_markdown() if args.keys else rules_markdown())
+        print(keys_markdown(fmt) if args.keys else rules_markdown(fmt))
     else:
-        for r in get_format().rules:
+        profile = _profile(args, fmt)
+        for r in filter(None, map(profile.apply, fmt.rules)):
             print(f"{r.id:<18} {SEVERITY_ZH[r.severity]}  {r.scope:<4}  {r.title}")
     return EXIT_OK
 
@@ -358,7 +378,7 @@ def _error_json(args, code: str, message: str, where: str | None = None) -> None
 
 
 def _error_code(exc: UnusableInput) -> str:
-    return "cannot-write" if isinstance(exc, CannotWrite) else "unusable-input"
+    return exc.code
 
 
 def _message(exc: UnusableInput) -> str:
@@ -403,7 +423,7 @@ def _stdout_closed() -> int:
 def main(argv: list[str] | None = None) -> int:
     for stream in (sys.stdout, sys.stderr):
         try:
-            stream.reconfigure(errors="replace")
+            stream.reconfigure(errors="replace")  # type: ignore[union-attr]
         except AttributeError:
             pass
     args = _parser().parse_args(argv)

@@ -7,11 +7,40 @@ EXIT_FINDINGS = 1
 EXIT_UNUSABLE = 2
 
 
-class UnusableInput(Exception):
-    """The input cannot be read as a report (exit code 2). `str(exc)` is for staff."""
+CODES = {
+    "not-found": "文件不存在、不是文件或无法读取",
+    "empty": "文件是空的",
+    "too-large": "超过大小或数量上限（含“压缩炸弹”）",
+    "encrypted": "工作簿设置了打开密码",
+    "xls": "旧版 .xls 文件",
+    "ods": "OpenDocument（.ods）文件",
+    "not-xlsx": "不是 .xlsx 工作簿或 JSON 文件",
+    "damaged": "文件已损坏",
+    "unsafe-xml": "含有不安全的 XML（DTD、实体声明）",
+    "not-template": "不是本工具的填报模板（没有格式标记）",
+    "unknown-format": "本工具不认识的格式",
+    "template-version": "模板版本不符",
+    "layout-changed": "缺少工作表或表格结构被改动",
+    "bad-text": "文字含有控制字符或超过单元格上限",
+    "bad-json": "JSON 不合格式",
+    "bad-profile": "规则配置文件不可用",
+    "bad-argument": "参数错误（如输出与输入为同一文件、未知的格式编号）",
+    "cannot-write": "输出文件无法写入",
+    "unusable-input": "其他无法使用的输入",
+}
+"""Machine-readable reasons (``check --json`` prints ``{"error": {"code", "message", "where"}}``);
+listed in README so receiving tools can sort failures without parsing Chinese."""
 
-    def __init__(self, message: str, *, where: str | None = None):
+
+class UnusableInput(Exception):
+    """The input cannot be read as a report (exit code 2). `str(exc)` is for staff, `code`
+    (one of :data:`CODES`) for programs."""
+
+    default_code = "unusable-input"
+
+    def __init__(self, message: str, *, where: str | None = None, code: str | None = None):
         self.where = where
+        self.code = code or self.default_code
         super().__init__(f"{where}：{message}" if where else message)
 
 
@@ -21,3 +50,5 @@ class CannotWrite(UnusableInput):
     Exit code 2 like unusable input: the cause is outside this tool and staff can act on it.
     The previous file at the target path, if any, is left exactly as it was.
     """
+
+    default_code = "cannot-write"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from decimal import Decimal
 from functools import cache
 from pathlib import Path
@@ -58,17 +59,23 @@ MAX_JSON_OBJECTS = 100_000
 finding; a file of a million small objects stops here instead of filling memory."""
 
 
+class BadJson(UnusableInput):
+    """A JSON report that cannot be used (code ``bad-json`` unless a more specific one is given)."""
+
+    default_code = "bad-json"
+
+
 def _unique_keys(pairs: list[tuple[str, Any]]) -> dict:
     out: dict = {}
     for key, value in pairs:
         if key in out:
-            raise UnusableInput(f"JSON 中字段“{key}”出现了两次，无法确定以哪个为准")
+            raise BadJson(f"JSON 中字段“{key}”出现了两次，无法确定以哪个为准")
         out[key] = value
     return out
 
 
 def _reject_constant(name: str) -> Any:
-    raise UnusableInput(f"JSON 中含有 {name}，这不是合法的数字")
+    raise BadJson(f"JSON 中含有 {name}，这不是合法的数字")
 
 
 def _position(text: str, index: int) -> str:
@@ -118,11 +125,12 @@ def parse_json_bytes(data: bytes, source: str = "JSON") -> dict:
     import re
 
     if len(data) > MAX_JSON_BYTES:
-        raise UnusableInput(f"文件过大（{len(data) // 1024 // 1024} MB），年度报告 JSON 不应超过 50 MB", where=source)
+        raise BadJson(f"文件过大（{len(data) // 1024 // 1024} MB），年度报告 JSON 不应超过 50 MB", where=source,
+                      code="too-large")
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        raise UnusableInput(f"文件不是 UTF-8 编码（第 {exc.start} 字节处无法解码）{_encoding_hint(data)}",
+        raise BadJson(f"文件不是 UTF-8 编码（第 {exc.start} 字节处无法解码）{_encoding_hint(data)}",
                             where=source) from None
     objects = 0
 
@@ -130,7 +138,7 @@ def parse_json_bytes(data: bytes, source: str = "JSON") -> dict:
         nonlocal objects
         objects += 1
         if objects > MAX_JSON_OBJECTS:
-            raise UnusableInput(f"JSON 中的对象（{{…}}）超过 {MAX_JSON_OBJECTS} 个，不是一份年度报告")
+            raise BadJson(f"JSON 中的对象（{{…}}）超过 {MAX_JSON_OBJECTS} 个，不是一份年度报告")
         return _unique_keys(pairs)
 
     try:
@@ -139,23 +147,23 @@ def parse_json_bytes(data: bytes, source: str = "JSON") -> dict:
         obj = json.loads(text, object_pairs_hook=unique_keys, parse_constant=_reject_constant,
                          parse_float=JsonNumber)
     except UnusableInput as exc:
-        raise UnusableInput(str(exc), where=source) from None
+        raise BadJson(str(exc), where=source) from None
     except json.JSONDecodeError as exc:
-        raise UnusableInput(f"不是有效的 JSON（第 {exc.lineno} 行第 {exc.colno} 列：{exc.msg}）", where=source) from None
+        raise BadJson(f"不是有效的 JSON（第 {exc.lineno} 行第 {exc.colno} 列：{exc.msg}）", where=source) from None
     except RecursionError:
-        raise UnusableInput("JSON 嵌套层数过深", where=source) from None
+        raise BadJson("JSON 嵌套层数过深", where=source) from None
     except MemoryError:
-        raise UnusableInput("JSON 过大，内存不足，无法读取", where=source) from None
+        raise BadJson("JSON 过大，内存不足，无法读取", where=source, code="too-large") from None
     except ValueError:  # int("…") refuses more than 4300 digits
-        long = re.search(r"\d{%d,}" % (_MAX_INT_DIGITS + 1), text)
+        long = re.search(rf"\d{{{_MAX_INT_DIGITS + 1},}}", text)
         at = f"（{_position(text, long.start())}）" if long else ""
-        raise UnusableInput(f"JSON 中有位数过多的数字{at}，件数最多 15 位", where=source) from None
+        raise BadJson(f"JSON 中有位数过多的数字{at}，件数最多 15 位", where=source) from None
     if not isinstance(obj, dict):
-        raise UnusableInput("JSON 顶层应为对象（{…}）", where=source)
+        raise BadJson("JSON 顶层应为对象（{…}）", where=source)
     if re.search(r"\\u[dD][89a-fA-F]", text):
         bad = _lone_surrogate_path(obj)
         if bad is not None:
-            raise UnusableInput(f"{bad}：文字中含有无效的 Unicode 字符（不成对的代理项 \\uD800–\\uDFFF）", where=source)
+            raise BadJson(f"{bad}：文字中含有无效的 Unicode 字符（不成对的代理项 \\uD800–\\uDFFF）", where=source)
     return obj
 
 
@@ -172,13 +180,13 @@ def _shown(value: Any, limit: int = 40) -> str:
 def _format_of(obj: dict, source: str) -> FormatSpec:
     fmt_id = obj.get("format")
     if not isinstance(fmt_id, str) or fmt_id not in known_formats():
-        raise UnusableInput(
+        raise BadJson(
             f"“format”为 {_shown(fmt_id)}，本工具只认识 {'、'.join(known_formats())}",
-            where=source)
+            where=source, code="unknown-format" if isinstance(fmt_id, str) else "bad-json")
     return get_format(fmt_id)
 
 
-def _reason(err: dict) -> str:
+def _reason(err: Mapping[str, Any]) -> str:
     kind, ctx = err["type"], err.get("ctx") or {}
     if kind == "value_error":
         return str(ctx.get("error", err["msg"]))
@@ -199,7 +207,7 @@ def _reason(err: dict) -> str:
 def _check_list_sizes(obj: dict, source: str) -> None:
     unreadable = obj.get("unreadable")
     if isinstance(unreadable, dict) and len(unreadable) > MAX_CELLS_PER_ITEM:
-        raise UnusableInput(f"unreadable：共 {len(unreadable)} 项，超过上限 {MAX_CELLS_PER_ITEM}", where=source)
+        raise BadJson(f"unreadable：共 {len(unreadable)} 项，超过上限 {MAX_CELLS_PER_ITEM}", where=source)
     validation = obj.get("validation")
     lists = [("explanations", obj.get("explanations")),
              ("validation.findings", validation.get("findings") if isinstance(validation, dict) else None)]
@@ -207,11 +215,11 @@ def _check_list_sizes(obj: dict, source: str) -> None:
         if not isinstance(items, list):
             continue
         if len(items) > MAX_LIST_ITEMS:
-            raise UnusableInput(f"{path}：共 {len(items)} 项，超过上限 {MAX_LIST_ITEMS}（每个提示最多一条）", where=source)
+            raise BadJson(f"{path}：共 {len(items)} 项，超过上限 {MAX_LIST_ITEMS}（每个提示最多一条）", where=source)
         for i, item in enumerate(items):
             cells = item.get("cells") if isinstance(item, dict) else None
             if isinstance(cells, list) and len(cells) > MAX_CELLS_PER_ITEM:
-                raise UnusableInput(f"{path}.{i}.cells：共 {len(cells)} 项，超过上限 {MAX_CELLS_PER_ITEM}", where=source)
+                raise BadJson(f"{path}.{i}.cells：共 {len(cells)} 项，超过上限 {MAX_CELLS_PER_ITEM}", where=source)
 
 
 def _cell_of(fmt: FormatSpec, path: str) -> Any:
@@ -230,7 +238,7 @@ def report_from_dict(obj: dict, source: str = "JSON") -> Any:
 
     fmt = _format_of(obj, source)
     if obj.get("schema_version") != SCHEMA_VERSION:
-        raise UnusableInput(
+        raise BadJson(
             f"“schema_version”为 {_shown(obj.get('schema_version'))}，"
             f"本版本工具读取的是 {SCHEMA_VERSION}", where=source)
     _check_list_sizes(obj, source)
@@ -244,21 +252,22 @@ def report_from_dict(obj: dict, source: str = "JSON") -> Any:
             at = f"（工作簿中为 {cell.a1}）" if cell else ""
             lines.append(f"  {path}：{_reason(err)}{at}" if path else f"  {_reason(err)}")
         more = f"\n  ……共 {exc.error_count()} 处" if exc.error_count() > 20 else ""
-        raise UnusableInput("JSON 内容不符合格式：\n" + "\n".join(lines) + more, where=source) from None
+        raise BadJson("JSON 内容不符合格式：\n" + "\n".join(lines) + more, where=source) from None
 
 
 def load_json(path: str | Path) -> Submission:
     path = Path(path)
     try:
         if path.exists() and not path.is_file():
-            raise UnusableInput("不是文件", where=str(path))
+            raise BadJson("不是文件", where=str(path), code="not-found")
         size = path.stat().st_size
         if size > MAX_JSON_BYTES:
-            raise UnusableInput(f"文件过大（{size // 1024 // 1024} MB），年度报告 JSON 不应超过 50 MB", where=path.name)
+            raise BadJson(f"文件过大（{size // 1024 // 1024} MB），年度报告 JSON 不应超过 50 MB", where=path.name,
+                          code="too-large")
         with path.open("rb") as fh:
             data = fh.read(MAX_JSON_BYTES + 1)  # the size may have changed since stat()
     except OSError as exc:
-        raise UnusableInput(f"无法读取文件：{exc.strerror or exc}", where=str(path)) from None
+        raise BadJson(f"无法读取文件：{exc.strerror or exc}", where=str(path), code="not-found") from None
     return submission_from_report(report_from_dict(parse_json_bytes(data, path.name), path.name), path.name)
 
 

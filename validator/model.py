@@ -40,13 +40,14 @@ from validator.values import (
     to_count,
     to_date,
     to_money,
+    to_signed,
     to_text,
     to_year,
 )
 
 SCHEMA_VERSION = "1.0"
 _MONEY_TEXT = re.compile(r"^(0|[1-9][0-9]*)(\.[0-9]+)?$")
-UNREADABLE_KINDS = ("count", "money", "year", "date", "choice")
+UNREADABLE_KINDS = ("count", "signed", "money", "year", "date", "choice")
 """Cells whose JSON field is typed: content the type cannot hold travels in ``unreadable``."""
 
 
@@ -83,8 +84,8 @@ def typed_value(cell: CellSpec, raw: object) -> object:
     it (blank, “3件”, “二〇二四年一月二十日”…). Export and the model's check of
     ``unreadable`` both ask this, so they cannot disagree."""
     kind = cell.kind
-    if kind in ("count", "money"):
-        value = to_money(raw) if kind == "money" else to_count(raw)
+    if kind in ("count", "money", "signed"):
+        value = {"money": to_money, "count": to_count, "signed": to_signed}[kind](raw)
         return None if isinstance(value, Problem) else value
     if kind == "year":
         year = to_year(raw)
@@ -121,6 +122,7 @@ def unreadable_text(cell: CellSpec, raw: object) -> str:
 
 
 Count = Annotated[int, Strict(), Field(ge=0, le=MAX_COUNT)]
+Signed = Annotated[int, Strict(), Field(ge=-MAX_COUNT, le=MAX_COUNT)]
 Year = Annotated[int, Strict(), Field(ge=1000, le=9999)]
 Money = Annotated[
     Decimal,
@@ -157,11 +159,11 @@ def _explanation_model(fmt: FormatSpec) -> type[BaseModel]:
     keys = [c.key for c in (*fmt.cells, *fmt.baseline_cells)]
     Rule = Annotated[str, AfterValidator(lambda v: _refuse(unknown_rule(fmt, v), v))]
     Key = Annotated[str, AfterValidator(lambda v: _refuse(unknown_key(fmt, v), v))]
-    return create_model(
+    return create_model(  # type: ignore[call-overload]
         "ExplanationModel", __config__=_STRICT,
-        rule=(Rule, Field(description="规则编号，如 TXT-T3", json_schema_extra={"enum": rule_ids})),
+        rule=(Rule, Field(description="规则编号，如 TXT-T3", json_schema_extra={"enum": rule_ids})),  # type: ignore[dict-item]
         cells=(list[Key], Field(description="该提示涉及的单元格键",
-                                json_schema_extra={"items": {"type": "string", "enum": keys}})),
+                                json_schema_extra={"items": {"type": "string", "enum": keys}})),  # type: ignore[dict-item]
         text=(Text, Field(description="填报人对该提示的情况说明")),
     )
 
@@ -203,7 +205,7 @@ class ValidationModel(BaseModel):
 
 
 def _value_type(cell: CellSpec) -> Any:
-    return Money if cell.kind == "money" else Count
+    return {"money": Money, "signed": Signed}.get(cell.kind, Count)
 
 
 def _tree(cells: list[tuple[list[str], CellSpec]]) -> dict:
@@ -258,7 +260,7 @@ def report_model(fmt: FormatSpec) -> type[BaseModel]:
         root: (_model_from_tree(_camel(root), sub), ...)
         for root, sub in figures.items()
     }
-    last_year = create_model(
+    last_year = create_model(  # type: ignore[call-overload]
         "LastYear", __config__=_STRICT,
         __doc__="上年报告中历年核对所需的数字（由 xxgk new --from 带入，或在“上年数据”表填写）",
         year=(Year | None, Field(default=None, description="上年报告年度")),
@@ -266,7 +268,7 @@ def report_model(fmt: FormatSpec) -> type[BaseModel]:
            for root, sub in baseline.items()},
     )
     unreadable_keys = [c.key for c in (*fmt.cells, *fmt.baseline_cells) if c.kind in UNREADABLE_KINDS]
-    return create_model(
+    return create_model(  # type: ignore[call-overload]
         "AnnualReport",
         __validators__={"unreadable_fields_null": model_validator(mode="after")(_unreadable_fields_null)},
         __config__=ConfigDict(extra="forbid", frozen=True, title="政府信息公开工作年度报告（规范化 JSON）"),
@@ -282,7 +284,7 @@ def report_model(fmt: FormatSpec) -> type[BaseModel]:
         last_year=(last_year | None, Field(default=None)),
         unreadable=(Annotated[dict[str, Text], AfterValidator(_unreadable_entries(fmt))],
                     Field(default_factory=dict, description=UNREADABLE_DOC,
-                          json_schema_extra={"propertyNames": {"enum": unreadable_keys}})),
+                          json_schema_extra={"propertyNames": {"enum": unreadable_keys}})),  # type: ignore[dict-item]
         explanations=(Annotated[list[_explanation_model(fmt)], AfterValidator(_unique_explanations)],  # type: ignore[misc]
                       Field(default_factory=list, description="填报人对“提示”的情况说明，每个（规则，单元格）一条")),
         validation=(ValidationModel | None, Field(default=None, description="导出时的校验结果")),

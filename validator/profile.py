@@ -17,11 +17,12 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from typing import cast
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from validator.spec import SEVERITY_FROM_ZH, Rule
+from validator.spec import SEVERITY_FROM_ZH, FormatSpec, Rule, Severity
 
 
 class ProfileError(ValueError):
@@ -31,7 +32,7 @@ class ProfileError(ValueError):
 @dataclass(frozen=True)
 class RuleOverride:
     enabled: bool = True
-    severity: str | None = None
+    severity: Severity | None = None
 
 
 @dataclass(frozen=True)
@@ -66,9 +67,10 @@ def _line_of(text: str, *path: str) -> str:
     return f"（第 {found} 行）" if found else ""
 
 
-def load_profile(path: str | Path, known_rules: set[str]) -> Profile:
+def load_profile(path: str | Path, fmt: FormatSpec) -> Profile:
     """Read and check a whole profile now, so a bad entry is exit 2 naming it, never a crash
-    later in a rule (a deadline of 02-29 would only fail in a year before a non-leap year)."""
+    later in a rule (a deadline of 02-29 would only fail in a year before a non-leap year).
+    Rule ids and body types are the format's (the report's format, or ``--format``)."""
     import tomllib
 
     path = Path(path)
@@ -93,9 +95,11 @@ def load_profile(path: str | Path, known_rules: set[str]) -> Profile:
                        f"现为 {_toml_kind(data[table])}", table)
     if not isinstance(data.get("name", ""), str):
         raise fail(f"name 应为文字，现为 {_toml_kind(data['name'])}", "name")
+    known_rules = {r.id for r in fmt.rules}
+    body_types = fmt.cell("body.type").choices
     rules = {rule_id: _rule_override(rule_id, entry, known_rules, fail)
              for rule_id, entry in data.get("rules", {}).items()}
-    deadlines = {body_type: _deadline(body_type, value, fail)
+    deadlines = {body_type: _deadline(body_type, value, body_types, fail)
                  for body_type, value in data.get("deadlines", {}).items()}
     return Profile(rules, deadlines, data.get("name") or path.stem)
 
@@ -120,13 +124,15 @@ def _rule_override(rule_id: str, entry: object, known_rules: set[str],
         severity = SEVERITY_FROM_ZH.get(severity, severity) if isinstance(severity, str) else None
         if severity not in ("error", "warning"):
             raise fail(f"{where} severity 应为“错误”或“提示”，现为“{entry['severity']}”", f"rules.{rule_id}", "severity")
-    return RuleOverride(enabled, severity)
+    return RuleOverride(enabled, cast(Severity | None, severity))
 
 
-def _deadline(body_type: str, value: object, fail: Callable[..., ProfileError]) -> tuple[int, int] | None:
+def _deadline(body_type: str, value: object, body_types: tuple[str, ...],
+              fail: Callable[..., ProfileError]) -> tuple[int, int] | None:
     where = f"[deadlines] {body_type}"
-    if body_type not in ("政府", "部门", "乡镇"):
-        raise fail(f"[deadlines] 的机关类型应为“政府”“部门”或“乡镇”，现为“{body_type}”", "deadlines", body_type)
+    if body_type not in body_types:
+        allowed = "".join(f"“{t}”" for t in body_types[:-1]) + f"或“{body_types[-1]}”"
+        raise fail(f"[deadlines] 的机关类型应为{allowed}，现为“{body_type}”", "deadlines", body_type)
     if value in ("", "none"):
         return None
     m = re.match(r"^(\d{1,2})-(\d{1,2})$", value) if isinstance(value, str) else None

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
+from validator import results
 from validator.spec import SEVERITY_ZH
 
 if TYPE_CHECKING:
@@ -126,19 +127,21 @@ class ValidationReport:
     def sheet_rows(self, explanations: Iterable[Explanation] = ()) -> list[SheetRow]:
         """The 校验结果 sheet as data: one row per finding, then staff notes no finding matches.
 
-        Columns: 序号, 规则, 级别, 范围, 位置, 问题, 应为, 现为, 情况说明, 键 — both workbook writers
-        (openpyxl for files, xlwings inside Excel) render exactly these rows.
+        Columns as :data:`validator.results.COLUMNS` — both workbook writers (openpyxl for files,
+        xlwings inside Excel) render exactly these rows.
         """
         rows = []
         for i, f in enumerate(self.findings, 1):
-            values = [i, f.rule, f.severity_zh, f.scope, "、".join(c.ref for c in f.cells), f.message,
-                      _sheet_value(f.expected), _sheet_value(f.actual), f.explanation or "", ",".join(f.keys)]
+            values = results.row(number=i, rule=f.rule, severity=f.severity_zh, scope=f.scope,
+                                 where="、".join(c.ref for c in f.cells), message=f.message,
+                                 expected=_sheet_value(f.expected), actual=_sheet_value(f.actual),
+                                 explanation=f.explanation or "", keys=",".join(f.keys))
             rows.append(SheetRow(values, f.severity, f.cells[0].ref if f.cells else None))
         matched = {(f.rule, f.keys) for f in self.findings}
         for e in explanations:
             if (e.rule, e.keys) not in matched and e.text.strip():
-                rows.append(SheetRow(["", e.rule, "", "", "", ORPHAN_NOTE, "", "", e.text, ",".join(e.keys)],
-                                     None, None))
+                rows.append(SheetRow(results.row(rule=e.rule, message=ORPHAN_NOTE, explanation=e.text,
+                                                 keys=",".join(e.keys)), None, None))
         return rows
 
 

@@ -1,6 +1,6 @@
 """The vocabulary a report format is described in.
 
-A format (for now only 国办公开办函〔2021〕30号) is pure data built from these records:
+A format (国办公开办函〔2021〕30号, the 2019 试行 layout, …) is pure data built from these records:
 which sheets the workbook has, which cells hold which figure (by a stable key), which
 labels stand where, which live-check formulas sit beside the totals, and which rules
 apply. The template builder, the reader, the JSON model, the rule engine and the docs all
@@ -13,7 +13,9 @@ import re
 from dataclasses import dataclass, field
 from typing import Literal
 
-CellKind = Literal["count", "money", "text", "longtext", "year", "date", "choice"]
+CellKind = Literal["count", "signed", "money", "text", "longtext", "year", "date", "choice"]
+"""``signed``: a whole number that may be negative (the 2019 format's 本年增/减)."""
+FIGURE_KINDS = ("count", "signed", "money")
 Severity = Literal["error", "warning"]
 Scope = Literal["表内", "表间", "历年", "文本", "基本信息"]
 
@@ -135,6 +137,18 @@ class Rule:
     params: dict = field(default_factory=dict, hash=False, compare=False)
 
 
+@dataclass(frozen=True)
+class Matrix:
+    """Figures keyed ``<prefix>.<row>.<column>`` (表三): documented as rows × columns."""
+
+    title: str
+    prefix: str
+    rows: tuple[tuple[str, str], ...]
+    """(row key, short label)."""
+    columns: tuple[tuple[str, str], ...]
+    """(column key, label)."""
+
+
 @dataclass(frozen=True, eq=False)
 class FormatSpec:
     """One report format. Compared and hashed by identity: formats are built once per process
@@ -148,6 +162,8 @@ class FormatSpec:
     version_cell: tuple[str, str]
     status_cell: tuple[str, str]
     """Where 校验 writes its one-line verdict (passed / N errors, M warnings)."""
+    status_merge_to: str | None
+    """Bottom-right corner of the merged status cell (None: not merged)."""
     sheets: tuple[SheetSpec, ...]
     cells: tuple[CellSpec, ...]
     labels: tuple[Label, ...]
@@ -161,8 +177,14 @@ class FormatSpec:
     baseline_cells: tuple[CellSpec, ...]
     carry_over: tuple[tuple[str, str], ...]
     """(this year's key, last year's key) pairs that must agree, e.g. 上年结转 ← 结转下年度."""
-    deadlines: dict = field(default_factory=dict, hash=False, compare=False)
-    text_patterns: dict = field(default_factory=dict, hash=False, compare=False)
+    first_year: int = 2021
+    """First report year the format applies to (template validation, META-YEAR)."""
+    template: bool = True
+    """False for a read-only format: reports in it are checked and imported, no template is offered."""
+    matrices: tuple[Matrix, ...] = ()
+    """Cells laid out as rows × columns under one key prefix, documented as a table (docs.py)."""
+    notes: str = ""
+    """What the format module is unsure of (shown in docs/formats)."""
 
     def cell(self, key: str) -> CellSpec:
         return self._by_key[key]
@@ -176,7 +198,7 @@ class FormatSpec:
         return cache
 
     def figure_cells(self) -> tuple[CellSpec, ...]:
-        return tuple(c for c in self.cells if c.kind in ("count", "money"))
+        return tuple(c for c in self.cells if c.kind in FIGURE_KINDS)
 
     def rule(self, rule_id: str) -> Rule:
         for r in self.rules:

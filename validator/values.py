@@ -194,6 +194,21 @@ def _not_a_value(raw: object, rule: str) -> Problem | None:
     return None
 
 
+def to_signed(raw: object) -> int | Problem:
+    """A whole number that may be negative (本年增/减): read like a count, sign apart."""
+    if type(raw) is int and -MAX_COUNT <= raw <= MAX_COUNT:
+        return raw
+    if isinstance(raw, (int, float, Decimal)) and not isinstance(raw, bool) and raw < 0:
+        value = to_count(-raw)
+        return value if isinstance(value, Problem) else -value
+    if isinstance(raw, str) and _plain(raw).startswith("-"):
+        value = to_count(_plain(raw)[1:])
+        if isinstance(value, Problem):
+            return Problem(value.rule, display(raw), value.hint)
+        return -value
+    return to_count(raw)
+
+
 def to_count(raw: object) -> int | Problem:
     """A non-negative whole number of items (件).
 
@@ -358,7 +373,7 @@ def _date_with_time(raw: object) -> bool:
         return to_date(raw) is None
     if isinstance(raw, str):
         m = _TIME_OF_DAY.fullmatch(raw.strip())
-        return bool(m) and to_date(m.group(1)) is not None
+        return m is not None and to_date(m.group(1)) is not None
     return False
 
 

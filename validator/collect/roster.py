@@ -123,7 +123,7 @@ def _entries(rows: list[list[object]], where: str) -> list[RosterEntry]:
     for number, row in enumerate(rows[1:], 2):
         def cell(field: str) -> object:
             i = cols.get(field)
-            return row[i] if i is not None and i < len(row) else None
+            return row[i] if i is not None and i < len(row) else None  # noqa: B023 (called in this iteration)
 
         name = _text(cell("name"))
         if not name:

@@ -7,11 +7,16 @@ Every key is the dotted path of that figure in the normalized JSON.
 
 from __future__ import annotations
 
+from typing import cast
+
+from validator import results
 from validator.spec import (
+    CellKind,
     CellSpec,
     FormatSpec,
     Label,
     LiveCheck,
+    Matrix,
     Rule,
     SheetSpec,
     col_letter,
@@ -192,14 +197,15 @@ def _table2() -> tuple[list[CellSpec], list[Label], list[LiveCheck]]:
             labels.append(Label(T2, f"A{r}", text))
             if len(leaves) == 3:
                 for i, (leaf, head) in enumerate(zip(leaves, headers)):
-                    cells.append(CellSpec(f"{base}.{leaf}", T2, f"{'BCD'[i]}{r}", kind, f"表二 {text}·{head}"))
+                    cells.append(CellSpec(f"{base}.{leaf}", T2, f"{'BCD'[i]}{r}", cast(CellKind, kind),
+                                          f"表二 {text}·{head}"))
                 checks.append(LiveCheck(
                     T2, f"E{r}",
                     f'=IF(COUNT(B{r}:D{r})<3,"",IF(D{r}>=B{r}-C{r},"正常","提示：现行有效件数少于制发减废止"))',
                     target=f"D{r}", bad_when=f"=AND(COUNT(B{r}:D{r})=3,D{r}<B{r}-C{r})", severity="warning",
                     initial=""))
             else:
-                cells.append(CellSpec(f"{base}.{leaves[0]}", T2, f"B{r}", kind, f"表二 {text}·{headers[0]}",
+                cells.append(CellSpec(f"{base}.{leaves[0]}", T2, f"B{r}", cast(CellKind, kind), f"表二 {text}·{headers[0]}",
                                       merge_to=f"D{r}"))
         row += 2 + len(data_rows)
     labels.append(Label(T2, "E2", "自动核对", style="header", checked=False))
@@ -225,7 +231,8 @@ def _sum_check(sheet: str, ref: str, total: str, parts: str, every: str) -> Live
         target=total, bad_when=f"=AND(NOT({_has_text(every)}),{total}<>SUM({parts}))")
 
 
-def _table3() -> tuple[list[CellSpec], list[Label], list[LiveCheck]]:
+def _table3(rows: tuple = T3_ROWS) -> tuple[list[CellSpec], list[Label], list[LiveCheck]]:
+    """表三 for the given rows (the 2019 试行 layout has one row fewer under （六）)."""
     cells: list[CellSpec] = []
     labels = [
         Label(T3, "A1", T3_NOTE, "C3", "header"),
@@ -237,11 +244,11 @@ def _table3() -> tuple[list[CellSpec], list[Label], list[LiveCheck]]:
     ]
     for i, (_k, text) in enumerate(T3_COLUMNS[1:-1]):
         labels.append(Label(T3, f"{col_letter(4 + i)}3", text, style="header"))
-    last = T3_FIRST_ROW + len(T3_ROWS) - 1
+    last = T3_FIRST_ROW + len(rows) - 1
     first_result = T3_FIRST_ROW + 2
     labels.append(Label(T3, f"A{first_result}", _RESULT, f"A{last - 1}"))
     groups: dict[str, list[int]] = {}
-    for i, row in enumerate(T3_ROWS):
+    for i, row in enumerate(rows):
         key, a, group, sub, _short = row
         r = T3_FIRST_ROW + i
         if group is None:
@@ -254,14 +261,14 @@ def _table3() -> tuple[list[CellSpec], list[Label], list[LiveCheck]]:
         for c, (ckey, ctext) in enumerate(T3_COLUMNS):
             cells.append(CellSpec(t3_key(key, ckey), T3, f"{col_letter(T3_FIRST_COL + c)}{r}", "count",
                                   f"表三 {t3_short(row)}·{ctext}"))
-    for group, rows in groups.items():
-        labels.append(Label(T3, f"B{rows[0]}", group, f"B{rows[-1]}"))
+    for group, spans in groups.items():
+        labels.append(Label(T3, f"B{spans[0]}", group, f"B{spans[-1]}"))
 
     checks = []
-    for i in range(len(T3_ROWS)):
+    for i in range(len(rows)):
         r = T3_FIRST_ROW + i
         checks.append(_sum_check(T3, f"K{r}", f"J{r}", f"D{r}:I{r}", f"D{r}:J{r}"))
-    total_row = T3_FIRST_ROW + 23
+    total_row = T3_FIRST_ROW + [r[0] for r in rows].index("results_total")
     sum_row, bal_row = last + 1, last + 2
     labels.append(Label(T3, f"A{sum_row}", "自动核对：（七）总计应为（第三项各行之和）", f"C{sum_row}", "note",
                         checked=False))
@@ -333,7 +340,7 @@ BASELINE_KEYS = (
 )
 
 
-def _baseline() -> tuple[list[CellSpec], list[Label]]:
+def _baseline(keys: tuple[str, ...] = BASELINE_KEYS) -> tuple[list[CellSpec], list[Label]]:
     labels = [
         Label(BASE, "A1", "上年数据（用于历年核对）", "C1", "title", checked=False),
         Label(BASE, "A2", "由 xxgk new --from 上年报告.json 自动填入；也可照上年已发布的报告手工填写。整页留空则不做历年核对。",
@@ -349,7 +356,7 @@ def _baseline() -> tuple[list[CellSpec], list[Label]]:
         "proactive.normative_documents.in_force": "表二 行政规范性文件·现行有效件数",
         **{t4_key(g, "pending"): f"表四 {sub or top}·尚未审结" for g, top, sub in T4_GROUPS},
     }
-    for i, key in enumerate(BASELINE_KEYS):
+    for i, key in enumerate(keys):
         r = 6 + i
         labels.append(Label(BASE, f"A{r}", names[key]))
         cells.append(CellSpec(f"last_year.{key}", BASE, f"B{r}", "count", f"上年数据·{names[key]}", required=False))
@@ -357,119 +364,9 @@ def _baseline() -> tuple[list[CellSpec], list[Label]]:
 
 
 def _results() -> list[Label]:
-    heads = ("序号", "规则", "级别", "范围", "位置", "问题", "应为", "现为", "情况说明（可对“提示”填写解释）", "键")
     out = [Label(RESULTS, "A1", "校验结果", "I1", "title", checked=False)]
-    out += [Label(RESULTS, f"{col_letter(i)}3", h, style="header") for i, h in enumerate(heads)]
+    out += [Label(RESULTS, f"{col_letter(i)}3", c.header, style="header") for i, c in enumerate(results.COLUMNS)]
     return out
-
-
-# --------------------------------------------------------------------------- rules
-
-
-def _rules() -> tuple[Rule, ...]:
-    t3_rows = [
-        {"total": t3_key(row[0], "total"), "parts": [t3_key(row[0], c) for c in T3_APPLICANTS],
-         "what": t3_short(row)}
-        for row in T3_ROWS
-    ]
-    t3_cols = [
-        {"total": t3_key("results_total", c), "parts": [t3_key(r, c) for r in T3_RESULT_KEYS], "what": text}
-        for c, text in T3_COLUMNS
-    ]
-    t3_balance = [
-        {"left": [t3_key("new", c), t3_key("carried_in", c)],
-         "right": [t3_key("results_total", c), t3_key("carried_forward", c)], "what": text}
-        for c, text in T3_COLUMNS
-    ]
-
-    stock = [
-        {"what": text, "issued": f"{base}.issued", "repealed": f"{base}.repealed", "in_force": f"{base}.in_force"}
-        for text, base in T2_BLOCKS[0][2]
-    ]
-
-    def t4(group: str, what: str) -> list[dict]:
-        return [{"total": t4_key(group, "total"),
-                 "parts": [t4_key(group, leaf) for leaf, _ in T4_LEAVES[:-1]], "what": what}]
-
-    return (
-        Rule("VAL-EMPTY", "error", "表内", "数字单元格不得留空",
-             "{label}{hint}；没有数据请填 0，不要留空或填“/”“—”", "cell_values"),
-        Rule("VAL-INT", "error", "表内", "件数为非负整数",
-             "{label}应为非负整数（件数），现为“{actual}”{hint}", "cell_values"),
-        Rule("VAL-FEE", "error", "表内", "收费金额为非负数（万元）",
-             "{label}应为非负数（单位：万元，可带小数），现为“{actual}”{hint}", "cell_values"),
-        Rule("VAL-TEXT", "warning", "表内", "数字以数值格式填写，不是文本",
-             "{label}的“{actual}”是文本格式的数字：Excel 的求和与表中的自动核对不计入文本，"
-             "请把单元格设为“常规”后重新输入数字", "text_figures"),
-        Rule("META-BODY", "error", "基本信息", "填写机关名称", "封面未填写机关名称", "meta_body"),
-        Rule("META-TYPE", "error", "基本信息", "机关类型为政府、部门或乡镇",
-             "机关类型应为“政府”“部门”或“乡镇”之一，现为“{actual}”{hint}", "meta_type"),
-        Rule("META-YEAR", "error", "基本信息", "报告年度有效",
-             "报告年度应为 2021 年或以后的四位年份（本格式自 2021 年度报告起施行），现为“{actual}”", "meta_year"),
-        Rule("META-DATE", "error", "基本信息", "发布日期有效且在年度结束之后",
-             "发布日期{problem}，现为“{actual}”", "meta_date"),
-        Rule("META-REGION", "warning", "基本信息", "行政区划代码为 6 位或 12 位数字",
-             "行政区划代码应为 6 位（县级以上）或 12 位（乡镇、街道）数字，现为“{actual}”", "meta_region"),
-        Rule("META-CREDIT", "error", "基本信息", "统一社会信用代码符合 GB 32100-2015",
-             "统一社会信用代码{problem}，现为“{actual}”", "meta_credit"),
-        Rule("DATE-DEADLINE", "warning", "基本信息", "按条例第四十九条的期限发布",
-             "{problem}", "date_deadline"),
-        Rule("T3-COL-TOTAL", "error", "表内", "表三每行总计等于六类申请人之和",
-             "表三“{what}”行的总计应为 {expected}（自然人至其他六列之和），现为 {actual}",
-             "sum", {"groups": t3_rows}),
-        Rule("T3-RESULT-SUM", "error", "表内", "表三（七）总计等于办理结果各行之和",
-             "表三“（七）总计”的{what}列应为 {expected}（（一）至（六）各行之和），现为 {actual}",
-             "sum", {"groups": t3_cols}),
-        Rule("T3-BALANCE", "error", "表内", "表三勾稽关系：一＋二＝三（七）＋四",
-             "表三{what}列不符合勾稽关系：一＋二＝{expected}，而（七）总计＋四＝{actual}",
-             "balance", {"groups": t3_balance}),
-        Rule("T4-SUM-REVIEW", "error", "表内", "表四行政复议总计等于四项结果之和",
-             "表四“{what}”的总计应为 {expected}（结果维持、结果纠正、其他结果、尚未审结之和），现为 {actual}",
-             "sum", {"groups": t4("review", "行政复议")}),
-        Rule("T4-SUM-LIT-DIRECT", "error", "表内", "表四未经复议直接起诉总计等于四项结果之和",
-             "表四“{what}”的总计应为 {expected}（结果维持、结果纠正、其他结果、尚未审结之和），现为 {actual}",
-             "sum", {"groups": t4("litigation_direct", "行政诉讼·未经复议直接起诉")}),
-        Rule("T4-SUM-LIT-AFTER", "error", "表内", "表四复议后起诉总计等于四项结果之和",
-             "表四“{what}”的总计应为 {expected}（结果维持、结果纠正、其他结果、尚未审结之和），现为 {actual}",
-             "sum", {"groups": t4("litigation_after_review", "行政诉讼·复议后起诉")}),
-        Rule("T2-VALID-FLOOR", "warning", "表内", "现行有效件数不少于本年制发减本年废止",
-             "表二“{what}”现行有效件数 {actual} 少于本年制发减本年废止（{expected}），请核实",
-             "valid_floor", {"groups": stock}),
-        Rule("XY-YEAR", "error", "历年", "上年数据为上一年度",
-             "上年数据的年度应为 {expected}，现为 {actual}", "xy_year"),
-        Rule("XY-T3-CARRY", "error", "历年", "本年上年结转等于上年结转下年度",
-             "表三{what}列“二、上年结转”应等于上年报告“四、结转下年度继续办理”的 {expected}，现为 {actual}",
-             "xy_equal", {"groups": [
-                 {"this": this, "last": last, "what": text}
-                 for (this, last), (_c, text) in zip(CARRY_OVER, T3_COLUMNS)]}),
-        Rule("XY-T2-VALID", "warning", "历年", "现行有效件数＝上年现行有效＋本年制发－本年废止",
-             "表二“{what}”现行有效件数应为 {expected}（上年 {last}＋本年制发 {issued}－本年废止 {repealed}），"
-             "现为 {actual}；如有失效、修改请在情况说明中写明", "xy_valid", {"groups": stock}),
-        Rule("XY-T4-PENDING", "warning", "历年", "上年尚未审结的案件在本年有结果",
-             "上年“{what}”尚未审结 {last} 件，而本年表四该项全部为 0；上年未审结的案件审结后应计入本年",
-             "xy_pending", {"groups": [
-                 {"what": sub or top, "pending": t4_key(g, "pending"),
-                  "cells": [t4_key(g, leaf) for leaf, _ in T4_LEAVES]} for g, top, sub in T4_GROUPS]}),
-        Rule("TXT-MISSING", "warning", "文本", "文字部分已填写", "“{what}”未填写", "text_present",
-             {"keys": ["narrative.overview", "narrative.problems", "narrative.other_matters"]}),
-        Rule("TXT-T3", "warning", "文本", "总体情况中的数字与表格一致",
-             "“一、总体情况”写“{quote}”，{what}为 {actual}，而表格为 {expected}；如统计口径不同请在情况说明中写明",
-             "text_numbers"),
-        Rule("SEC5-CONTENT", "warning", "文本", "第五部分写明问题和改进措施",
-             "“五、存在的主要问题及改进情况”应写明存在的问题和改进措施（未见“{missing}”等字样）", "sec5_content"),
-        Rule("SEC6-FEE", "warning", "文本", "第六部分说明信息处理费收取情况",
-             "“六、其他需要报告的事项”未说明信息处理费收取情况（依据《政府信息公开信息处理费管理办法》，没有收费也应写明）",
-             "sec6_fee"),
-        Rule("SEC6-FEE-T3", "warning", "表间", "因未缴费终止的申请与收费说明一致",
-             "表三“（六）2.申请人逾期未按收费通知要求缴纳费用”共 {actual} 件，说明发出过收费通知，"
-             "而第六部分写明未收费或未提及收费通知", "sec6_fee_t3",
-             {"key": t3_key("other_handling.fee_unpaid", "total")}),
-        Rule("XY-BODY", "error", "历年", "上年报告与本年报告为同一机关",
-             "上年报告（{source}）是{last}的，本年报告是{this}的；历年核对须用同一机关的上年报告"
-             "（机构更名的，可在规则配置中将 XY-BODY 改为提示）", "xy_body"),
-        Rule("XY-INCOMPLETE", "warning", "历年", "上年数据完整",
-             "上年数据中有 {count} 项为空（{names}），相应的历年核对未进行", "xy_incomplete"),
-    )
 
 
 # Patterns for TXT-T3: what the overview says about a figure, and which cells it should equal.
@@ -519,6 +416,130 @@ TEXT_PATTERNS = {
 
 # 条例第四十九条: (month, day) in the year after the report year, per body type.
 DEADLINES = {"部门": (1, 31), "政府": (3, 31), "乡镇": None}
+DEADLINE_WHO = {"部门": "县级以上人民政府部门", "政府": "县级以上人民政府"}
+FIRST_YEAR = 2021
+
+
+# --------------------------------------------------------------------------- rules
+
+
+def t3_groups(rows: tuple = T3_ROWS) -> tuple[list[dict], list[dict], list[dict]]:
+    """Params of T3-COL-TOTAL, T3-RESULT-SUM and T3-BALANCE for the given 表三 rows."""
+    keys = [row[0] for row in rows]
+    result_keys = keys[2:keys.index("results_total")]
+    t3_rows = [
+        {"total": t3_key(row[0], "total"), "parts": [t3_key(row[0], c) for c in T3_APPLICANTS],
+         "what": t3_short(row)}
+        for row in rows
+    ]
+    t3_cols = [
+        {"total": t3_key("results_total", c), "parts": [t3_key(r, c) for r in result_keys], "what": text}
+        for c, text in T3_COLUMNS
+    ]
+    t3_balance = [
+        {"left": [t3_key("new", c), t3_key("carried_in", c)],
+         "right": [t3_key("results_total", c), t3_key("carried_forward", c)], "what": text}
+        for c, text in T3_COLUMNS
+    ]
+    return t3_rows, t3_cols, t3_balance
+
+
+def _rules() -> tuple[Rule, ...]:
+    t3_rows, t3_cols, t3_balance = t3_groups()
+
+    stock = [
+        {"what": text, "issued": f"{base}.issued", "repealed": f"{base}.repealed", "in_force": f"{base}.in_force"}
+        for text, base in T2_BLOCKS[0][2]
+    ]
+
+    def t4(group: str, what: str) -> list[dict]:
+        return [{"total": t4_key(group, "total"),
+                 "parts": [t4_key(group, leaf) for leaf, _ in T4_LEAVES[:-1]], "what": what}]
+
+    return (
+        Rule("VAL-EMPTY", "error", "表内", "数字单元格不得留空",
+             "{label}{hint}；没有数据请填 0，不要留空或填“/”“—”", "cell_values"),
+        Rule("VAL-INT", "error", "表内", "件数为非负整数",
+             "{label}应为非负整数（件数），现为“{actual}”{hint}", "cell_values"),
+        Rule("VAL-FEE", "error", "表内", "收费金额为非负数（万元）",
+             "{label}应为非负数（单位：万元，可带小数），现为“{actual}”{hint}", "cell_values"),
+        Rule("VAL-TEXT", "warning", "表内", "数字以数值格式填写，不是文本",
+             "{label}的“{actual}”是文本格式的数字：Excel 的求和与表中的自动核对不计入文本，"
+             "请把单元格设为“常规”后重新输入数字", "text_figures"),
+        Rule("META-BODY", "error", "基本信息", "填写机关名称", "封面未填写机关名称", "meta_body"),
+        Rule("META-TYPE", "error", "基本信息", "机关类型为政府、部门或乡镇",
+             "机关类型应为“政府”“部门”或“乡镇”之一，现为“{actual}”{hint}", "meta_type"),
+        Rule("META-YEAR", "error", "基本信息", "报告年度有效",
+             "报告年度应为 {first} 年或以后的四位年份（本格式自 {first} 年度报告起施行），现为“{actual}”", "meta_year",
+             {"first": FIRST_YEAR}),
+        Rule("META-DATE", "error", "基本信息", "发布日期有效且在年度结束之后",
+             "发布日期{problem}，现为“{actual}”", "meta_date"),
+        Rule("META-REGION", "warning", "基本信息", "行政区划代码为 6 位或 12 位数字",
+             "行政区划代码应为 6 位（县级以上）或 12 位（乡镇、街道）数字，现为“{actual}”", "meta_region"),
+        Rule("META-CREDIT", "error", "基本信息", "统一社会信用代码符合 GB 32100-2015",
+             "统一社会信用代码{problem}，现为“{actual}”", "meta_credit"),
+        Rule("DATE-DEADLINE", "warning", "基本信息", "按条例第四十九条的期限发布",
+             "{problem}", "date_deadline", {"deadlines": DEADLINES, "who": DEADLINE_WHO}),
+        Rule("T3-COL-TOTAL", "error", "表内", "表三每行总计等于六类申请人之和",
+             "表三“{what}”行的总计应为 {expected}（自然人至其他六列之和），现为 {actual}",
+             "sum", {"groups": t3_rows}),
+        Rule("T3-RESULT-SUM", "error", "表内", "表三（七）总计等于办理结果各行之和",
+             "表三“（七）总计”的{what}列应为 {expected}（（一）至（六）各行之和），现为 {actual}",
+             "sum", {"groups": t3_cols}),
+        Rule("T3-BALANCE", "error", "表内", "表三勾稽关系：一＋二＝三（七）＋四",
+             "表三{what}列不符合勾稽关系：一＋二＝{expected}，而（七）总计＋四＝{actual}",
+             "balance", {"groups": t3_balance}),
+        Rule("T4-SUM-REVIEW", "error", "表内", "表四行政复议总计等于四项结果之和",
+             "表四“{what}”的总计应为 {expected}（结果维持、结果纠正、其他结果、尚未审结之和），现为 {actual}",
+             "sum", {"groups": t4("review", "行政复议")}),
+        Rule("T4-SUM-LIT-DIRECT", "error", "表内", "表四未经复议直接起诉总计等于四项结果之和",
+             "表四“{what}”的总计应为 {expected}（结果维持、结果纠正、其他结果、尚未审结之和），现为 {actual}",
+             "sum", {"groups": t4("litigation_direct", "行政诉讼·未经复议直接起诉")}),
+        Rule("T4-SUM-LIT-AFTER", "error", "表内", "表四复议后起诉总计等于四项结果之和",
+             "表四“{what}”的总计应为 {expected}（结果维持、结果纠正、其他结果、尚未审结之和），现为 {actual}",
+             "sum", {"groups": t4("litigation_after_review", "行政诉讼·复议后起诉")}),
+        Rule("T2-VALID-FLOOR", "warning", "表内", "现行有效件数不少于本年制发减本年废止",
+             "表二“{what}”现行有效件数 {actual} 少于本年制发减本年废止（{expected}），请核实",
+             "valid_floor", {"groups": stock}),
+        Rule("XY-YEAR", "error", "历年", "上年数据为上一年度",
+             "上年数据的年度应为 {expected}，现为 {actual}", "xy_year"),
+        Rule("XY-T3-CARRY", "error", "历年", "本年上年结转等于上年结转下年度",
+             "表三{what}列“二、上年结转”应等于上年报告“四、结转下年度继续办理”的 {expected}，现为 {actual}",
+             "xy_equal", {"groups": [
+                 {"this": this, "last": last, "what": text}
+                 for (this, last), (_c, text) in zip(CARRY_OVER, T3_COLUMNS)]}),
+        Rule("XY-T2-VALID", "warning", "历年", "现行有效件数＝上年现行有效＋本年制发－本年废止",
+             "表二“{what}”现行有效件数应为 {expected}（上年 {last}＋本年制发 {issued}－本年废止 {repealed}），"
+             "现为 {actual}；如有失效、修改请在情况说明中写明", "xy_valid", {"groups": stock}),
+        Rule("XY-T4-PENDING", "warning", "历年", "上年尚未审结的案件在本年有结果",
+             "上年“{what}”尚未审结 {last} 件，而本年表四该项全部为 0；上年未审结的案件审结后应计入本年",
+             "xy_pending", {"groups": [
+                 {"what": sub or top, "pending": t4_key(g, "pending"),
+                  "cells": [t4_key(g, leaf) for leaf, _ in T4_LEAVES]} for g, top, sub in T4_GROUPS]}),
+        Rule("TXT-MISSING", "warning", "文本", "文字部分已填写", "“{what}”未填写", "text_present",
+             {"keys": ["narrative.overview", "narrative.problems", "narrative.other_matters"]}),
+        Rule("TXT-T3", "warning", "文本", "总体情况中的数字与表格一致",
+             "“一、总体情况”写“{quote}”，{what}为 {actual}，而表格为 {expected}；如统计口径不同请在情况说明中写明",
+             "text_numbers", {"key": "narrative.overview", "patterns": TEXT_PATTERNS}),
+        Rule("SEC5-CONTENT", "warning", "文本", "第五部分写明问题和改进措施",
+             "“五、存在的主要问题及改进情况”应写明存在的问题和改进措施（未见“{missing}”等字样）", "sec5_content",
+             {"key": "narrative.problems",
+              "needs": [["问题/不足", ["问题", "不足", "短板", "差距"]],
+                        ["改进/措施", ["改进", "措施", "整改", "加强", "下一步"]]]}),
+        Rule("SEC6-FEE", "warning", "文本", "第六部分说明信息处理费收取情况",
+             "“六、其他需要报告的事项”未说明信息处理费收取情况（依据《政府信息公开信息处理费管理办法》，没有收费也应写明）",
+             "sec6_fee", {"key": "narrative.other_matters", "word": "处理费"}),
+        Rule("SEC6-FEE-T3", "warning", "表间", "因未缴费终止的申请与收费说明一致",
+             "表三“（六）2.申请人逾期未按收费通知要求缴纳费用”共 {actual} 件，说明发出过收费通知，"
+             "而第六部分写明未收费或未提及收费通知", "sec6_fee_t3",
+             {"key": t3_key("other_handling.fee_unpaid", "total"), "text": "narrative.other_matters",
+              "word": "收费通知"}),
+        Rule("XY-BODY", "error", "历年", "上年报告与本年报告为同一机关",
+             "上年报告（{source}）是{last}的，本年报告是{this}的；历年核对须用同一机关的上年报告"
+             "（机构更名的，可在规则配置中将 XY-BODY 改为提示）", "xy_body"),
+        Rule("XY-INCOMPLETE", "warning", "历年", "上年数据完整",
+             "上年数据中有 {count} 项为空（{names}），相应的历年核对未进行", "xy_incomplete"),
+    )
 
 
 def build() -> FormatSpec:
@@ -538,9 +559,8 @@ def build() -> FormatSpec:
                   tuple((col_letter(c), 8.5) for c in range(15)), row_heights=((3, 30),), freeze=(3, 0)),
         SheetSpec(TEXT, "一、五、六部分文字", (("A", 110),), landscape=False),
         SheetSpec(BASE, "上年数据", (("A", 44), ("B", 14), ("C", 30)), landscape=False),
-        SheetSpec(RESULTS, "校验结果",
-                  (("A", 6), ("B", 16), ("C", 6), ("D", 8), ("E", 12), ("F", 60), ("G", 10), ("H", 10),
-                   ("I", 40), ("J", 30)), freeze=(3, 0)),
+        SheetSpec(RESULTS, "校验结果", tuple((col_letter(i), c.width) for i, c in enumerate(results.COLUMNS)),
+                  freeze=(3, 0)),
     )
     return FormatSpec(
         id=FORMAT_ID,
@@ -549,6 +569,7 @@ def build() -> FormatSpec:
         marker_cell=(COVER, "B10"),
         version_cell=(COVER, "B11"),
         status_cell=(COVER, "B13"),
+        status_merge_to="D13",
         sheets=sheets,
         cells=(*cover_cells, *t2_cells, *t3_cells, *t4_cells, *text_cells),
         labels=(*cover_labels, *t2_labels, *t3_labels, *t4_labels, *text_labels, *base_labels, *_results()),
@@ -559,6 +580,6 @@ def build() -> FormatSpec:
         baseline_keys=BASELINE_KEYS,
         baseline_cells=tuple(base_cells),
         carry_over=CARRY_OVER,
-        deadlines=DEADLINES,
-        text_patterns=TEXT_PATTERNS,
+        first_year=FIRST_YEAR,
+        matrices=(Matrix("表三", "applications", tuple((row[0], t3_short(row)) for row in T3_ROWS), T3_COLUMNS),),
     )

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from validator import __version__
-from validator.spec import CellSpec, FormatSpec, SheetSpec, col_letter, split_ref
+from validator.spec import FIGURE_KINDS, CellSpec, FormatSpec, SheetSpec, col_letter, split_ref
 from validator.values import MAX_COUNT
 from validator.workbook import styles
 
@@ -79,15 +79,28 @@ def build_template(fmt: FormatSpec, target: str | Path | io.BytesIO, extend: Ext
     for sheet, ref in (fmt.marker_cell, fmt.version_cell):
         value = fmt.id if (sheet, ref) == fmt.marker_cell else fmt.template_version
         sheets[sheet].write(ref, value, f["fixed"])
-    sheets[fmt.status_cell[0]].merge_range(f"{fmt.status_cell[1]}:D{split_ref(fmt.status_cell[1])[0] + 1}",
-                                           "未校验", f["fixed"])
-    results = sheets[fmt.results_sheet]
-    results.set_column("I:I", 40, f["explain"])
-    results.set_column("J:J", 30, None, {"hidden": True})
+    sheet, ref = fmt.status_cell
+    if fmt.status_merge_to:
+        sheets[sheet].merge_range(f"{ref}:{fmt.status_merge_to}", "未校验", f["fixed"])
+    else:
+        sheets[sheet].write_string(ref, "未校验", f["fixed"])
+    _results_columns(sheets[fmt.results_sheet], f)
     sheets[fmt.sheets[0].name].activate()
     if extend is not None:
         extend(wb, sheets)
     wb.close()
+
+
+def _results_columns(ws, f: dict) -> None:
+    """校验结果: the 情况说明 column unlocked for staff, the key column hidden."""
+    from validator import results
+
+    for i, c in enumerate(results.COLUMNS):
+        letter = col_letter(i)
+        if c.name in results.EDITABLE:
+            ws.set_column(f"{letter}:{letter}", c.width, f["explain"])
+        elif c.name in results.HIDDEN:
+            ws.set_column(f"{letter}:{letter}", c.width, None, {"hidden": True})
 
 
 LINE_HEIGHT = 14.0
@@ -155,9 +168,19 @@ def _input_cell(wb, ws, cell: CellSpec, f: dict) -> None:
         ws.set_row(row, 220)
 
 
+def _dv(fmt: FormatSpec) -> dict[str, dict]:
+    """Excel's own input checks; the year and date floors are the format's first year."""
+    first = fmt.first_year
+    return {**_DV,
+            "year": {**_DV["year"], "minimum": first},
+            "date": {**_DV["date"], "minimum": dt.date(first + 1, 1, 1)}}
+
+
 _DV = {
     "count": {"validate": "integer", "criteria": "between", "minimum": 0, "maximum": MAX_COUNT,
               "error_title": "请填写件数", "error_message": "这里填非负整数（件数），没有数据请填 0。"},
+    "signed": {"validate": "integer", "criteria": "between", "minimum": -MAX_COUNT, "maximum": MAX_COUNT,
+               "error_title": "请填写增减数", "error_message": "这里填整数，减少填负数，没有变化填 0。"},
     "money": {"validate": "decimal", "criteria": ">=", "value": 0,
               "error_title": "请填写金额", "error_message": "这里填非负数，单位万元，可带小数；没有收费请填 0。"},
     "year": {"validate": "integer", "criteria": "between", "minimum": 2021, "maximum": 2100,
@@ -190,7 +213,7 @@ def _runs(cells) -> dict[tuple[str, int], list[tuple[int, int]]]:
 def _text_marks(fmt: FormatSpec, sheets: dict, f: dict) -> None:
     """Figure cells holding text turn yellow: Excel's sums skip text, and ``xxgk check`` warns
     about it (VAL-TEXT), so the sheet shows the same cells the tool reports."""
-    figures = [c for c in (*fmt.cells, *fmt.baseline_cells) if c.kind in ("count", "money")]
+    figures = [c for c in (*fmt.cells, *fmt.baseline_cells) if c.kind in FIGURE_KINDS]
     for (sheet, row), spans in _runs(figures).items():
         for first, last in spans:
             top_left = f"{col_letter(first)}{row + 1}"
@@ -200,9 +223,10 @@ def _text_marks(fmt: FormatSpec, sheets: dict, f: dict) -> None:
 
 def _validations(fmt: FormatSpec, sheets: dict) -> None:
     """One data-validation range per run of same-kind cells in a row, to keep the file small."""
+    dv = _dv(fmt)
     runs: dict[tuple[str, str, int], list[int]] = defaultdict(list)
     for cell in (*fmt.cells, *fmt.baseline_cells):
-        if cell.kind in _DV:
+        if cell.kind in dv:
             row, col = split_ref(cell.ref)
             runs[(cell.sheet, cell.kind, row)].append(col)
         elif cell.kind == "choice":
@@ -212,10 +236,11 @@ def _validations(fmt: FormatSpec, sheets: dict) -> None:
     for (sheet, kind, row), cols in runs.items():
         cols.sort()
         start = prev = cols[0]
-        for col in [*cols[1:], None]:
-            if col is not None and col == prev + 1:
-                prev = col
+        following: list[int | None] = [*cols[1:], None]
+        for nxt in following:
+            if nxt is not None and nxt == prev + 1:
+                prev = nxt
                 continue
-            sheets[sheet].data_validation(row, start, row, prev, dict(_DV[kind]))
-            if col is not None:
-                start = prev = col
+            sheets[sheet].data_validation(row, start, row, prev, dict(dv[kind]))
+            if nxt is not None:
+                start = prev = nxt

@@ -30,6 +30,7 @@ def xlsxwriter_formats(wb) -> dict:
         "bad": wb.add_format({"bg_color": ERROR_FILL, "font_color": "#9C0006", "bold": True}),
         "doubtful": wb.add_format({"bg_color": WARNING_FILL}),
         "in_count": fmt(align="center", num_format="0", **inputs),
+        "in_signed": fmt(align="center", num_format="0", **inputs),
         "in_money": fmt(align="center", num_format="General", **inputs),
         "in_year": fmt(align="left", num_format="0", **inputs),
         "in_date": fmt(align="left", num_format="yyyy-mm-dd", **inputs),

@@ -10,8 +10,10 @@ import posixpath
 import warnings
 import zipfile
 import zlib
+from collections.abc import Sequence
 from pathlib import Path
 
+from validator import results
 from validator.errors import UnusableInput
 from validator.fileio import atomic_write
 from validator.report import ValidationReport, findings_by_cell, note_text, worst
@@ -60,12 +62,12 @@ def write_values(wb, submission: Submission) -> None:
             cell.value = value
 
 
-EXPLANATION_COLUMN = 9
+EXPLANATION_COLUMN = results.column("explanation")
 """情况说明 in 校验结果: the one column staff type into, unlocked on the protected sheet."""
 
 
 def write_results(wb, fmt: FormatSpec, report: ValidationReport, explanations: list[Explanation],
-                  notes: list[str] = ()) -> None:
+                  notes: Sequence[str] = ()) -> None:
     """Fill 校验结果 with :meth:`ValidationReport.sheet_rows`, then one row per note (things
     the written copy could not keep). A cell written here gets a style of its own, which does
     not inherit the column's unlocked protection: the 情况说明 cells are unlocked explicitly,
@@ -77,12 +79,12 @@ def write_results(wb, fmt: FormatSpec, report: ValidationReport, explanations: l
     first = fmt.results_header_row + 1
     if ws.max_row >= first:
         ws.delete_rows(first, ws.max_row - first + 1)
-    _set_text(ws["A2"], report.summary_zh())
+    _set_text(ws[results.SUMMARY_CELL], report.summary_zh())
     wrap = Alignment(wrap_text=True, vertical="top")
     unlocked = Protection(locked=False)
     sheet_rows = report.sheet_rows(explanations)
     rows = [r.values for r in sheet_rows]
-    rows += [["", "", "注意", "", "", note, "", "", "", ""] for note in notes]
+    rows += [results.row(severity="注意", message=note) for note in notes]
     for row, values in enumerate(rows, first):
         for col, value in enumerate(values, 1):
             cell = ws.cell(row=row, column=col)
@@ -97,10 +99,10 @@ def write_results(wb, fmt: FormatSpec, report: ValidationReport, explanations: l
     for row, sheet_row in enumerate(sheet_rows, first):
         if sheet_row.severity:
             fill = styles.ERROR_FILL if sheet_row.severity == "error" else styles.WARNING_FILL
-            ws.cell(row=row, column=3).fill = PatternFill("solid", fgColor=_argb(fill))
+            ws.cell(row=row, column=results.column("severity")).fill = PatternFill("solid", fgColor=_argb(fill))
         if sheet_row.link:
             sheet, ref = sheet_row.link.split("!")
-            link = ws.cell(row=row, column=5)
+            link = ws.cell(row=row, column=results.column("where"))
             link.hyperlink = Hyperlink(ref=link.coordinate, location=f"'{sheet}'!{ref}", tooltip="转到该单元格")
 
 

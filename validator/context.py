@@ -1,0 +1,94 @@
+"""What every check sees: the :class:`Context` of one report, and how cell contents become
+figures. Kept apart from the engine so checks (and anything else converting a submission's
+cells) do not depend on the engine that runs them."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from decimal import Decimal
+from functools import cache
+
+from validator.profile import Profile
+from validator.report import CellRef, Finding
+from validator.spec import FormatSpec, Rule
+from validator.submission import Submission
+from validator.values import Problem, normalize_newlines, to_count, to_date, to_money, to_signed, to_text, to_year
+
+
+@dataclass
+class Context:
+    """What every check sees: figures that passed the cell checks, and where each cell is."""
+
+    format: FormatSpec
+    submission: Submission
+    profile: Profile
+    figures: dict[str, int | Decimal] = field(default_factory=dict)
+    problems: dict[str, Problem] = field(default_factory=dict)
+    today: dt.date = field(default_factory=dt.date.today)
+    last_year: Submission | None = None
+    """Last year's report when given apart (``--last-year``): XY-BODY compares the bodies."""
+
+    def raw(self, key: str) -> object:
+        return self.submission.values.get(key)
+
+    def text(self, key: str) -> str:
+        return normalize_newlines(to_text(self.raw(key)))
+
+    @property
+    def year(self) -> int | None:
+        """The report year if it is a calendar year date arithmetic can use (META-YEAR judges it)."""
+        year = to_year(self.raw("year"))
+        return year if year is not None and 1 <= year <= 9998 else None
+
+    @property
+    def body_type(self) -> str:
+        return to_text(self.raw("body.type")).strip()
+
+    @property
+    def published_on(self) -> dt.date | None:
+        return to_date(self.raw("published_on"))
+
+    def has(self, *keys: str) -> bool:
+        return all(map(self.figures.__contains__, keys))
+
+    def total(self, keys: Iterable[str]) -> int | Decimal:
+        return sum(map(self.figures.__getitem__, keys))
+
+    def finding(self, rule: Rule, keys: Iterable[str], expected: object = None, actual: object = None,
+                **fields: object) -> Finding:
+        keys = tuple(keys)
+        cells = tuple(CellRef(self.format.cell(k).a1, k) for k in keys)
+        label = self.format.cell(keys[0]).label if keys else ""
+        message = rule.message.format(label=label, expected=_show(expected), actual=_show(actual), **fields)
+        return Finding(rule.id, rule.severity, rule.scope, cells, message, expected, actual)
+
+
+def _show(value: object) -> str:
+    if value is None:
+        return ""
+    return str(value)
+
+
+@cache
+def _numeric_cells(fmt: FormatSpec) -> tuple[tuple[str, Callable[[object], int | Decimal | Problem], bool], ...]:
+    cells = (*fmt.figure_cells(), *fmt.baseline_cells)
+    convert: dict[str, Callable[[object], int | Decimal | Problem]] = {
+        "money": to_money, "count": to_count, "signed": to_signed}
+    return tuple((c.key, convert[c.kind], c.required) for c in cells if c.kind in convert)
+
+
+def build_context(submission: Submission, profile: Profile, today: dt.date | None = None) -> Context:
+    ctx = Context(submission.format, submission, profile, today=today or dt.date.today())
+    values, figures, problems = submission.values, ctx.figures, ctx.problems
+    for key, convert, required in _numeric_cells(submission.format):
+        raw = values.get(key)
+        if not required and (raw is None or (isinstance(raw, str) and not raw.strip())):
+            continue
+        value = convert(raw)
+        if isinstance(value, Problem):
+            problems[key] = value
+        else:
+            figures[key] = value
+    return ctx
