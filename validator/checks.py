@@ -11,11 +11,12 @@ from __future__ import annotations
 import datetime as dt
 import re
 import unicodedata
+from dataclasses import replace
 from collections.abc import Callable, Iterator
 from functools import cache
 from typing import TYPE_CHECKING
 
-from validator.report import Finding
+from validator.report import CellRef, Finding
 from validator.spec import Rule
 from validator.values import body_type_hint, date_problem, display, to_text, to_year
 
@@ -264,23 +265,31 @@ def text_present(ctx: Context, rule: Rule) -> Iterator[Finding]:
 
 @check("text_numbers")
 def text_numbers(ctx: Context, rule: Rule) -> Iterator[Finding]:
+    """Figures the overview quotes against what the table *should* hold: a located typo in the
+    table is corrected first (the narrative may be the right one), and a figure whose cells sit
+    in an unresolved failing sum is not compared at all. The finding marks the narrative cell,
+    never a table cell the arithmetic rules found correct."""
+    from validator.localize import localize
+
     text = ctx.text("narrative.overview")
     if not text.strip():
         return
+    loc = localize(ctx)
+    figures = loc.corrected
     seen: set[tuple[str, int]] = set()
     for name, spec in ctx.format.text_patterns.items():
-        options = [keys for keys in spec["equals"] if ctx.has(*keys)]
+        options = [keys for keys in spec["equals"] if ctx.has(*keys) and loc.unresolved.isdisjoint(keys)]
         if not options:
             continue
-        allowed = {ctx.total(keys) for keys in options}
+        allowed = {sum(figures[k] for k in keys) for keys in options}
         for m in (m for pattern in spec["patterns"] for m in _compiled(pattern).finditer(text)):
             quoted = int(m.group(1).replace(",", ""))  # 1,234件
             if quoted in allowed or (name, quoted) in seen:
                 continue
             seen.add((name, quoted))
             keys = options[0]
-            expected = ctx.total(keys)
-            yield ctx.finding(rule, keys, expected, quoted, what=spec["what"], quote=m.group(0))
+            found = ctx.finding(rule, keys, sum(figures[k] for k in keys), quoted, what=spec["what"], quote=m.group(0))
+            yield replace(found, marked=(CellRef(ctx.format.cell("narrative.overview").a1, "narrative.overview"),))
 
 
 @cache

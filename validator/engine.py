@@ -11,7 +11,7 @@ from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from functools import cache
 
-from validator import checks
+from validator import checks, localize
 from validator.errors import UnusableInput
 from validator.profile import Profile
 from validator.report import CellRef, Finding, ValidationReport
@@ -117,6 +117,7 @@ def validate(
             continue
         report.rules_run += 1
         report.findings.extend(checks.REGISTRY[rule.check](ctx, rule))
+    report.findings = localize.apply(report.findings, ctx)
     attach_explanations(report, submission)
     return report
 
