@@ -67,8 +67,12 @@ def meta_body(ctx: Context, rule: Rule) -> Iterator[Finding]:
 def meta_type(ctx: Context, rule: Rule) -> Iterator[Finding]:
     choices = ctx.format.cell("body.type").choices
     if ctx.body_type not in choices:
-        yield ctx.finding(rule, ["body.type"], expected="、".join(choices), actual=display(ctx.raw("body.type")),
-                          hint=body_type_hint(ctx.body_type))
+        found = ctx.finding(rule, ["body.type"], expected="、".join(choices), actual=display(ctx.raw("body.type")),
+                            hint=body_type_hint(ctx.body_type))
+        if not ctx.body_type:  # “现为“空白”” reads like a type named 空白
+            names = "”“".join(choices[:-1]) + "”或“" + choices[-1]
+            found = replace(found, message=f"机关类型未填写：应为“{names}”之一")
+        yield found
 
 
 @check("meta_year")
