@@ -148,7 +148,12 @@ class ValidationReport:
     def render_text(self, width: int = 100) -> str:
         """A plain table for the terminal, errors first."""
         lines = [f"{self.source}：{self.summary_zh()}"]
-        order = sorted(range(len(self.findings)), key=lambda i: self.findings[i].severity != "error")
+        blanks = _blank_groups(self.findings)
+        for sheet, count in blanks.items():
+            lines.append(f"  · {sheet} 尚有 {count} 个单元格未填写（没有数据请填 0；逐格清单见 --annotate 另存副本的"
+                         f"“校验结果”表或 --json 输出）")
+        order = sorted((i for i, f in enumerate(self.findings) if not _grouped(f, blanks)),
+                       key=lambda i: self.findings[i].severity != "error")
         number = {i: n for n, i in enumerate(order, 1)}
         for i in order:
             f = self.findings[i]
@@ -182,6 +187,24 @@ class ValidationReport:
                 rows.append(SheetRow(["", e.rule, "", "", "", ORPHAN_NOTE, "", "", e.text, ",".join(e.keys)],
                                      None, None))
         return rows
+
+
+BLANK_RULE = "VAL-EMPTY"
+BLANK_GROUP = 5
+"""A sheet with this many blank figure cells gets one line in the terminal, not one per cell."""
+
+
+def _blank_groups(findings: list[Finding]) -> dict[str, int]:
+    counts: dict[str, int] = {}
+    for f in findings:
+        if f.rule == BLANK_RULE and f.cells:
+            sheet = f.cells[0].ref.split("!")[0]
+            counts[sheet] = counts.get(sheet, 0) + 1
+    return {sheet: n for sheet, n in counts.items() if n >= BLANK_GROUP}
+
+
+def _grouped(f: Finding, blanks: dict[str, int]) -> bool:
+    return f.rule == BLANK_RULE and bool(f.cells) and f.cells[0].ref.split("!")[0] in blanks
 
 
 @dataclass(frozen=True)
