@@ -113,6 +113,21 @@ def test_validate_flags_a_wrong_total_with_colour_note_and_results_row(workbook_
     assert status[0]["values"][0][0].startswith("校验未通过：错误 1 个，提示 2 个")
 
 
+def test_the_button_paints_the_located_cell_not_its_consequences(workbook_copy):
+    """表三!J4 3→4 fails its row and the 总计 column's balance: only J4 turns red, with its note."""
+    path = workbook_copy("fenxi-zfb_2023")
+    _edit(path, {"表三!J4": 4})
+    book = remote_book(path)
+    report = excel.validate(book)
+    assert [f.cells[0].ref for f in report.findings if f.located] == ["表三!J4"]
+    assert any(f.caused_by is not None for f in report.findings)
+    red = [_where(a) for a in actions(book, "setRangeColor")
+           if a["args"] == [styles.ERROR_FILL] and a["sheet_position"] != SHEET_POS["校验结果"]]
+    assert red == [at("表三", "J4")]
+    notes = [a for a in actions(book, "addNote")]
+    assert [_where(a) for a in notes] == [at("表三", "J4")] and "最可能填错：应为 3，现为 4" in notes[0]["args"][1]
+
+
 def test_second_run_clears_old_marks_first(workbook_copy, tmp_path):
     path = workbook_copy("huaian-shi_2024")
     _edit(path, {"表四!E4": 350})
