@@ -31,8 +31,7 @@ def template_name(format_id: str) -> str:
 class _Parser(argparse.ArgumentParser):
     def error(self, message: str) -> None:  # argparse exits 2 with English text; keep 2, add Chinese
         self.print_usage(sys.stderr)
-        print(f"参数错误：{message}（xxgk {self.prog.split()[-1] if ' ' in self.prog else ''} -h 查看说明和示例）"
-              .replace("xxgk  -h", "xxgk -h"), file=sys.stderr)
+        print(f"参数错误：{message}（{self.prog} -h 查看说明和示例）", file=sys.stderr)
         raise SystemExit(EXIT_UNUSABLE)
 
 

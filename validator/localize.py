@@ -16,11 +16,12 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
+from functools import lru_cache
 from fractions import Fraction
 from typing import TYPE_CHECKING
 
 from validator.report import CellRef, Finding
-from validator.spec import Rule
+from validator.spec import FormatSpec, Rule
 
 if TYPE_CHECKING:
     from validator.engine import Context
@@ -38,6 +39,18 @@ class Equation:
     coef: dict[str, int] = field(hash=False, compare=False)
     totals: tuple[str, ...] = ()
     """Cells the official table derives from the others (preferred when answers tie)."""
+
+    @property
+    def signed(self) -> tuple[tuple[str, ...], tuple[str, ...]]:
+        """(cells added, cells subtracted), each repeated by its coefficient: the residual in
+        two C-level sums, which keeps the check of a valid report fast."""
+        cached = self.__dict__.get("_signed")
+        if cached is None:
+            plus = tuple(k for k, c in self.coef.items() if c > 0 for _ in range(c))
+            minus = tuple(k for k, c in self.coef.items() if c < 0 for _ in range(-c))
+            cached = (plus, minus)
+            object.__setattr__(self, "_signed", cached)
+        return cached
 
 
 @dataclass(frozen=True)
@@ -104,21 +117,47 @@ def _balance(rule: Rule) -> Iterator[Equation]:
 
 def equations(ctx: Context) -> list[Equation]:
     """Every arithmetic 错误 equation in force (profile applied) whose cells all hold figures."""
+    return _present(ctx.figures, _format_equations(ctx.format, _active(ctx)))[0]
+
+
+def _present(figures: dict, static: tuple[Equation, ...]) -> tuple[list[Equation], dict[int, int]]:
+    """The equations whose cells all hold figures, and the residual of each failing one."""
+    get = figures.__getitem__
+    eqs, residual = [], {}
+    for eq in static:
+        plus, minus = eq.signed
+        try:
+            r = sum(map(get, plus)) - sum(map(get, minus))
+        except KeyError:  # a cell with its own VAL-* finding: the equation proves nothing
+            continue
+        eqs.append(eq)
+        if r:
+            residual[id(eq)] = r
+    return eqs, residual
+
+
+def _active(ctx: Context) -> tuple[tuple[str, str], ...]:
+    """The rules in force as the profile leaves them: what the equations depend on."""
     out = []
     for rule in ctx.format.rules:
-        rule = ctx.profile.apply(rule)
-        if rule is None or rule.severity != "error" or rule.check not in EXTRACTORS:
-            continue
-        out.extend(eq for eq in EXTRACTORS[rule.check](rule)
-                   if all(isinstance(ctx.figures.get(k), int) for k in eq.coef))
-    return out
+        if rule.check in EXTRACTORS:
+            rule = ctx.profile.apply(rule)
+            if rule is not None:
+                out.append((rule.id, rule.severity))
+    return tuple(out)
+
+
+@lru_cache(maxsize=32)
+def _format_equations(fmt: FormatSpec, active: tuple[tuple[str, str], ...]) -> tuple[Equation, ...]:
+    errors = {rule_id for rule_id, severity in active if severity == "error"}
+    return tuple(eq for rule in fmt.rules if rule.id in errors for eq in EXTRACTORS[rule.check](rule))
 
 
 def localize(ctx: Context) -> Localization:
     """The localisation of `ctx`'s figures, computed once per context."""
     cached = ctx.__dict__.get("_localization")
     if cached is None:
-        cached = _localize(ctx.figures, equations(ctx))
+        cached = _localize(ctx.figures, *_present(ctx.figures, _format_equations(ctx.format, _active(ctx))))
         ctx.__dict__["_localization"] = cached
     return cached
 
@@ -127,8 +166,10 @@ def _residual(eq: Equation, figures: dict) -> int:
     return sum(c * figures[k] for k, c in eq.coef.items())
 
 
-def _localize(figures: dict, eqs: list[Equation]) -> Localization:
-    failing = [eq for eq in eqs if _residual(eq, figures)]
+def _localize(figures: dict, eqs: list[Equation], residual: dict[int, int]) -> Localization:
+    if not residual:
+        return Localization([], figures, frozenset())
+    failing = [eq for eq in eqs if id(eq) in residual]
     by_cell: dict[str, list[Equation]] = {}
     for eq in eqs:
         for k in eq.coef:
