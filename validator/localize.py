@@ -308,7 +308,7 @@ def apply(findings: list[Finding], ctx: Context) -> list[Finding]:
 def _rooted(cl: Cluster, found: list[Finding], ctx: Context, start: int) -> list[Finding]:
     if not cl.located:
         first = found[0]
-        note = "；涉及多处错误（至少三个单元格），无法确定哪一格填错，请逐一核对" if len(found) > 1 else ""
+        note = "；多处错误，无法确定是哪几格填错，请逐一核对相关各格" if len(found) > 1 else ""
         return [replace(first, message=first.message + note), *found[1:]]
     roots: list[Finding] = []
     rest = list(found)
