@@ -120,5 +120,8 @@ class ExcelSetup:
         print("在别的电脑上使用按钮时，请在那台电脑上也运行 xxgk excel-setup，用它生成的模板填写。")
         for note in windows_macro_notes(target):
             print(note)
+        if sys.platform != "win32":
+            print(f"注意：本机不是 Windows（{sys.platform}）。上面记下的 Python 路径只在 Windows 版 Excel 中起作用，"
+                  "在这台电脑上按钮不会用到它；请在填报用的 Windows 电脑上运行 xxgk excel-setup。")
         print("用 Excel 打开模板时请点“启用内容”（启用宏）。单位安全软件若拦截 xlwings 宏模块，请联系信息部门放行。")
         return 0

@@ -110,9 +110,12 @@ def test_check_json_report_shape(workbook_copy):
     assert finding == {
         "rule": "T3-COL-TOTAL", "severity": "error", "scope": "表内",
         "cells": [{"ref": "表三!J28", "key": "applications.carried_forward.total"}],
-        "expected": 103, "actual": 100,
-        "message": "表三“四、结转下年度继续办理”行的总计应为 103（自然人至其他六列之和），现为 100",
+        "expected": 103, "actual": 100, "located": True,
+        "message": "表三!J28 最可能填错：应为 103，现为 100（表三 四、结转下年度继续办理·总计）；"
+                   "改正后 T3-COL-TOTAL、T3-BALANCE 各项核对均成立",
     }
+    balance = next(f for f in report["findings"] if f["rule"] == "T3-BALANCE")
+    assert balance["caused_by"] == report["findings"].index(finding) and report["stats"]["consequences"] == 1
 
 
 def test_annotate_marks_cells_notes_results_and_leaves_the_input_alone(workbook_copy, tmp_path):
@@ -132,12 +135,12 @@ def test_annotate_marks_cells_notes_results_and_leaves_the_input_alone(workbook_
     assert marked["表三"]["D4"].fill.fgColor.rgb == "FF" + styles.INPUT_FILL[1:]
     results = marked["校验结果"]
     rows = [[c.value for c in row] for row in results.iter_rows(min_row=4, max_col=10) if row[1].value]
-    # the overview's “行政复议 351件” no longer matches the table either: a 提示 on the same cell
-    assert [r[1] for r in rows] == ["DATE-DEADLINE", "T4-SUM-REVIEW", "TXT-T3", "SEC6-FEE-T3"]
+    # the overview's “行政复议 351件” is the figure the table should hold: no TXT-T3
+    assert [r[1] for r in rows] == ["DATE-DEADLINE", "T4-SUM-REVIEW", "SEC6-FEE-T3"]
     assert rows[1][2:5] == ["错误", "表内", "表四!E4"] and rows[1][6:8] == [351, 350]
     assert results.cell(5, 5).hyperlink.location == "'表四'!E4"
-    assert marked["封面"]["B13"].value == "校验未通过：错误 1 个，提示 3 个"
-    assert "TXT-T3" in cell.comment.text
+    assert marked["封面"]["B13"].value == "校验未通过：错误 1 个，提示 2 个"
+    assert "TXT-T3" not in cell.comment.text
 
     # fix the cell in the annotated copy and annotate again: the old marks are gone
     marked["表四"]["E4"] = 351

@@ -104,12 +104,28 @@ def test_validate_flags_a_wrong_total_with_colour_note_and_results_row(workbook_
     # 校验结果: exactly the rows `xxgk check --annotate` writes, one setValues call
     rows = [a for a in actions(book, "setValues") if _where(a) == at("校验结果", "A4")]
     assert len(rows) == 1
-    assert [r[1] for r in rows[0]["values"]] == ["DATE-DEADLINE", "T4-SUM-REVIEW", "TXT-T3", "SEC6-FEE-T3"]
+    # the narrative's 351 is the figure the table should hold: no TXT-T3 against the typo
+    assert [r[1] for r in rows[0]["values"]] == ["DATE-DEADLINE", "T4-SUM-REVIEW", "SEC6-FEE-T3"]
     assert rows[0]["values"][1][4:8] == ["表四!E4", report.errors[0].message, 351, 350]
     links = actions(book, "addHyperlink")
     assert ["#'表四'!E4", "表四!E4", "转到该单元格"] in [a["args"] for a in links]
     status = [a for a in actions(book, "setValues") if _where(a) == at("封面", "B13")]
-    assert status[0]["values"][0][0].startswith("校验未通过：错误 1 个，提示 3 个")
+    assert status[0]["values"][0][0].startswith("校验未通过：错误 1 个，提示 2 个")
+
+
+def test_the_button_paints_the_located_cell_not_its_consequences(workbook_copy):
+    """表三!J4 3→4 fails its row and the 总计 column's balance: only J4 turns red, with its note."""
+    path = workbook_copy("fenxi-zfb_2023")
+    _edit(path, {"表三!J4": 4})
+    book = remote_book(path)
+    report = excel.validate(book)
+    assert [f.cells[0].ref for f in report.findings if f.located] == ["表三!J4"]
+    assert any(f.caused_by is not None for f in report.findings)
+    red = [_where(a) for a in actions(book, "setRangeColor")
+           if a["args"] == [styles.ERROR_FILL] and a["sheet_position"] != SHEET_POS["校验结果"]]
+    assert red == [at("表三", "J4")]
+    notes = [a for a in actions(book, "addNote")]
+    assert [_where(a) for a in notes] == [at("表三", "J4")] and "最可能填错：应为 3，现为 4" in notes[0]["args"][1]
 
 
 def test_second_run_clears_old_marks_first(workbook_copy, tmp_path):
@@ -123,7 +139,7 @@ def test_second_run_clears_old_marks_first(workbook_copy, tmp_path):
     deleted = [_where(a) for a in acts if a["func"] == "deleteNote"]
     assert at("表四", "E4") in deleted and at("表三", "J25") in deleted
     cleared = [a for a in acts if a["func"] == "rangeClearContents"]
-    assert cleared[0]["sheet_position"] == SHEET_POS["校验结果"] and cleared[0]["row_count"] == 4
+    assert cleared[0]["sheet_position"] == SHEET_POS["校验结果"] and cleared[0]["row_count"] == 3
     first_note = next(i for i, a in enumerate(acts) if a["func"] == "addNote")
     assert max(i for i, a in enumerate(acts) if a["func"] in ("deleteNote", "rangeClearContents")) < first_note
     shading = [a for a in acts[:first_note] if a["func"] == "setRangeColor" and a["args"] == [styles.INPUT_FILL]]

@@ -100,11 +100,18 @@ def test_labels_and_checks_are_locked_and_sheets_protected(wb, fmt):
 
 
 def test_print_setup_a4(wb, fmt):
+    from validator.workbook.build import PORTRAIT_WIDTH, _grows, _print_width
+
     for sheet in fmt.sheets:
         ws = wb[sheet.name]
         assert ws.page_setup.paperSize == 9
-        assert ws.page_setup.orientation == ("landscape" if sheet.landscape else "portrait")
+        wide = sheet.landscape or _print_width(sheet) > PORTRAIT_WIDTH  # too wide for portrait at 100 %
+        assert ws.page_setup.orientation == ("landscape" if wide else "portrait")
         assert ws.sheet_properties.pageSetUpPr.fitToPage
+        assert ws.page_setup.fitToWidth in (None, 1)  # 1 is the default, left out of the file
+        tall = ws.page_setup.fitToHeight
+        assert (1 if tall is None else tall) == (0 if _grows(fmt, sheet) else 1), sheet.name  # tables: one page
+    assert wb[fmt.results_sheet].print_title_rows == f"$1:${fmt.results_header_row}"  # repeated on every page
 
 
 def test_live_checks_have_formulas_and_conditional_formats(wb, fmt):

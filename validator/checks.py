@@ -15,14 +15,14 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-import unicodedata
 import string
+import unicodedata
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cache
 from typing import TYPE_CHECKING, Any, NewType, TypedDict, get_args, get_origin, get_type_hints
 
-from validator.report import Finding
+from validator.report import CellRef, Finding
 from validator.spec import Rule
 from validator.values import body_type_hint, date_problem, display, to_text, to_year
 
@@ -248,8 +248,12 @@ def meta_body(ctx: Context, rule: Rule) -> Iterator[Finding]:
 def meta_type(ctx: Context, rule: Rule) -> Iterator[Finding]:
     choices = ctx.format.cell("body.type").choices
     if ctx.body_type not in choices:
-        yield ctx.finding(rule, ["body.type"], expected="、".join(choices), actual=display(ctx.raw("body.type")),
-                          hint=body_type_hint(ctx.body_type))
+        found = ctx.finding(rule, ["body.type"], expected="、".join(choices), actual=display(ctx.raw("body.type")),
+                            hint=body_type_hint(ctx.body_type))
+        if not ctx.body_type:  # “现为“空白”” reads like a type named 空白
+            names = "”“".join(choices[:-1]) + "”或“" + choices[-1]
+            found = replace(found, message=f"机关类型未填写：应为“{names}”之一")
+        yield found
 
 
 @check("meta_year", YearParams, ("first",))
@@ -460,23 +464,33 @@ def text_present(ctx: Context, rule: Rule) -> Iterator[Finding]:
 
 @check("text_numbers", TextNumbersParams, ("what", "quote"))
 def text_numbers(ctx: Context, rule: Rule) -> Iterator[Finding]:
-    text = ctx.text(rule.params["key"])
+    """Figures the overview quotes against what the table *should* hold: a located typo in the
+    table is corrected first (the narrative may be the right one), and a figure whose cells sit
+    in an unresolved failing sum is not compared at all. The finding marks the narrative cell,
+    never a table cell the arithmetic rules found correct."""
+    from validator.localize import localize
+
+    where = rule.params["key"]
+    text = ctx.text(where)
     if not text.strip():
         return
+    loc = localize(ctx)
+    figures = loc.corrected
     seen: set[tuple[str, int]] = set()
-    for name, spec in rule.params["patterns"].items():
-        options = [keys for keys in spec["equals"] if ctx.has(*keys)]
+    params: TextNumbersParams = rule.params  # type: ignore[assignment]
+    for name, spec in params["patterns"].items():
+        options = [keys for keys in spec["equals"] if ctx.has(*keys) and loc.unresolved.isdisjoint(keys)]
         if not options:
             continue
-        allowed = {ctx.total(keys) for keys in options}
+        allowed = {sum(figures[k] for k in keys) for keys in options}
         for m in (m for pattern in spec["patterns"] for m in _compiled(pattern).finditer(text)):
             quoted = int(m.group(1).replace(",", ""))  # 1,234件
             if quoted in allowed or (name, quoted) in seen:
                 continue
             seen.add((name, quoted))
             keys = options[0]
-            expected = ctx.total(keys)
-            yield ctx.finding(rule, keys, expected, quoted, what=spec["what"], quote=m.group(0))
+            found = ctx.finding(rule, keys, sum(figures[k] for k in keys), quoted, what=spec["what"], quote=m.group(0))
+            yield replace(found, marked=(CellRef(ctx.format.cell(where).a1, where),))
 
 
 @cache

@@ -32,46 +32,49 @@ def template_name(format_id: str) -> str:
 class _Parser(argparse.ArgumentParser):
     def error(self, message: str) -> NoReturn:  # argparse exits 2 with English text; keep 2, add Chinese
         self.print_usage(sys.stderr)
-        print(f"参数错误：{message}", file=sys.stderr)
+        print(f"参数错误：{message}（{self.prog} -h 查看说明和示例）", file=sys.stderr)
         raise SystemExit(EXIT_UNUSABLE)
 
 
 def _parser() -> argparse.ArgumentParser:
+    from validator import cli_zh
+
+    cli_zh.install()
     p = _Parser(prog="xxgk", description="政府信息公开工作年度报告：模板、校验、JSON 导出（国办公开办函〔2021〕30号格式）")
-    p.add_argument("--version", action="version", version=f"xxgk-report {__version__}")
-    sub = p.add_subparsers(dest="command", required=True, parser_class=_Parser)
+    p.add_argument("--version", action="version", version=f"xxgk-report {__version__}", help="显示版本号并退出")
+    sub = p.add_subparsers(dest="command", required=True, parser_class=_Parser, title="子命令", metavar="子命令", help="（各子命令的说明和示例：xxgk 子命令 -h）")
 
     t = sub.add_parser("template", help="生成空白填报模板（.xlsx）")
-    t.add_argument("-o", "--out-dir", default=TEMPLATE_DIR, help=f"输出目录（默认 {TEMPLATE_DIR}/）")
-    t.add_argument("--format", metavar="ID", help="只生成这一格式的模板（默认：全部提供模板的格式）")
+    t.add_argument("-o", "--out-dir", default=TEMPLATE_DIR, metavar="目录", help=f"输出目录（默认 {TEMPLATE_DIR}/）")
+    t.add_argument("--format", metavar="格式编号", help="只生成这一格式的模板（默认：全部提供模板的格式）")
 
     def common(sp: argparse.ArgumentParser) -> None:
-        sp.add_argument("--last-year", metavar="FILE", help="上年报告的 JSON，用于历年核对（代替“上年数据”表）")
-        sp.add_argument("--profile", metavar="TOML", help="规则配置文件：关闭规则或改变级别")
+        sp.add_argument("--last-year", metavar="上年.json", help="上年报告的 JSON，用于历年核对（代替“上年数据”表）")
+        sp.add_argument("--profile", metavar="配置.toml", help="规则配置文件：关闭规则或改变级别")
 
     c = sub.add_parser("check", help="校验填好的工作簿（.xlsx）或 JSON")
-    c.add_argument("file")
+    c.add_argument("file", metavar="文件", help="填好的工作簿（.xlsx/.xlsm）或导出的 JSON")
     c.add_argument("--json", action="store_true", help="以 JSON 输出校验报告")
-    c.add_argument("--annotate", metavar="OUT", help="另存一份标出问题单元格、填好“校验结果”表的工作簿")
+    c.add_argument("--annotate", metavar="标注.xlsx", help="另存一份标出问题单元格、填好“校验结果”表的工作簿")
     common(c)
 
     e = sub.add_parser("export", help="导出规范化 JSON（有“错误”时拒绝导出）")
-    e.add_argument("file")
-    e.add_argument("-o", "--out", required=True, help="输出 JSON 文件（- 表示输出到屏幕／标准输出）")
+    e.add_argument("file", metavar="文件", help="填好的工作簿（.xlsx/.xlsm）或 JSON")
+    e.add_argument("-o", "--out", required=True, metavar="输出.json", help="输出 JSON 文件（- 表示输出到屏幕／标准输出）")
     e.add_argument("--force", action="store_true", help="有“错误”也导出，JSON 中标记为未通过校验")
     common(e)
 
     f = sub.add_parser("fill", help="由 JSON 生成填好的工作簿")
-    f.add_argument("json_file", metavar="JSON")
-    f.add_argument("-o", "--out", required=True, help="输出 .xlsx 文件")
+    f.add_argument("json_file", metavar="JSON", help="xxgk export 导出的报告 JSON")
+    f.add_argument("-o", "--out", required=True, metavar="输出.xlsx", help="输出 .xlsx 文件")
 
     n = sub.add_parser("new", help="由上年 JSON 生成下一年度的工作簿（带入上年结转和历年核对数据）")
-    n.add_argument("--from", dest="last_year", required=True, metavar="LAST_YEAR.json")
-    n.add_argument("-o", "--out", required=True, help="输出 .xlsx 文件")
+    n.add_argument("--from", dest="last_year", required=True, metavar="上年.json", help="上年报告的 JSON（xxgk export 导出）")
+    n.add_argument("-o", "--out", required=True, metavar="输出.xlsx", help="输出 .xlsx 文件")
 
     s = sub.add_parser("schema", help="输出规范化 JSON 的 JSON Schema")
-    s.add_argument("-o", "--out", help="写入文件（默认或 - 输出到屏幕）")
-    s.add_argument("--format", metavar="ID", help="格式编号（默认 gb-2021-30）")
+    s.add_argument("-o", "--out", metavar="文件", help="写入文件（默认或 - 输出到屏幕）")
+    s.add_argument("--format", metavar="格式编号", help="格式编号（默认 gb-2021-30）")
 
     from validator.collect import cli as collect_cli  # options only; the run imports lazily
 
@@ -85,9 +88,10 @@ def _parser() -> argparse.ArgumentParser:
 
     r = sub.add_parser("rules", help="列出全部校验规则")
     r.add_argument("--markdown", action="store_true", help="输出 Markdown 表格（README 用）")
-    r.add_argument("--keys", action="store_true", help="与 --markdown 合用：输出 JSON 键与单元格对照表")
-    r.add_argument("--format", metavar="ID", help="格式编号（默认 gb-2021-30）")
-    r.add_argument("--profile", metavar="TOML", help="按规则配置文件列出（关闭的规则不列出，级别按配置）")
+    r.add_argument("--keys", action="store_true", help="输出 JSON 键与单元格对照表（Markdown 表格）")
+    r.add_argument("--format", metavar="格式编号", help="格式编号（默认 gb-2021-30）")
+    r.add_argument("--profile", metavar="配置.toml", help="按规则配置文件列出（关闭的规则不列出，级别按配置）")
+    cli_zh.add_examples(p, sub)
     return p
 
 
@@ -163,6 +167,18 @@ def _distinct(out: str, *inputs: str | None) -> None:
 def _no_stdout(out: str) -> None:
     if out == STDOUT:
         raise UnusableInput("工作簿是二进制文件，不能输出到标准输出（-）；请给出 .xlsx 文件名", code="bad-argument")
+
+
+def _json_only(path: str, command: str) -> None:
+    """A workbook given where a JSON is needed: say so, rather than “不是 UTF-8”."""
+    try:
+        with open(path, "rb") as fh:
+            head = fh.read(8)
+    except OSError:
+        return  # the JSON reader says why it cannot be read
+    if head.startswith(b"PK") or head == b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1":
+        raise UnusableInput(f"这是 Excel 工作簿，{command} 需要 JSON 文件；"
+                            "请先用 xxgk export 工作簿 -o 报告.json 导出 JSON", where=path)
 
 
 def _write_output(out: str, data: bytes) -> None:
@@ -285,6 +301,7 @@ def cmd_fill(args) -> int:
 
     _no_stdout(args.out)
     _distinct(args.out, args.json_file)
+    _json_only(args.json_file, "xxgk fill")
     submission = load_json(args.json_file)
     report = validate(submission)
     fill_workbook(submission, report, args.out)
@@ -301,6 +318,7 @@ def cmd_new(args) -> int:
 
     _no_stdout(args.out)
     _distinct(args.out, args.last_year)
+    _json_only(args.last_year, "xxgk new --from")
     last = load_json(args.last_year)
     fmt = last.format
     year = to_year(last.values.get("year"))
@@ -333,15 +351,17 @@ def cmd_schema(args) -> int:
 def cmd_rules(args) -> int:
     from validator.spec import SEVERITY_ZH
 
+    from validator.cli_zh import pad
+
     fmt = _format(args)
-    if args.markdown:
+    if args.markdown or args.keys:
         from validator.docs import keys_markdown, rules_markdown
 
         print(keys_markdown(fmt) if args.keys else rules_markdown(fmt))
     else:
         profile = _profile(args, fmt)
         for r in filter(None, map(profile.apply, fmt.rules)):
-            print(f"{r.id:<18} {SEVERITY_ZH[r.severity]}  {r.scope:<4}  {r.title}")
+            print(f"{r.id:<18} {SEVERITY_ZH[r.severity]}  {pad(r.scope, 8)}  {r.title}")
     return EXIT_OK
 
 

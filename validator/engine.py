@@ -8,7 +8,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import replace
 
-from validator import checks
+from validator import checks, localize
 from validator.context import Context, build_context  # noqa: F401  (Context re-exported)
 from validator.errors import UnusableInput
 from validator.profile import Profile
@@ -38,6 +38,7 @@ def validate(
             continue
         report.rules_run += 1
         report.findings.extend(checks.REGISTRY[rule.check](ctx, rule))
+    report.findings = localize.apply(report.findings, ctx)
     attach_explanations(report, submission)
     return report
 

@@ -368,7 +368,7 @@ def report_to_model(submission: Submission, validation: ValidationReport | None)
             "valid": validation.valid,
             "errors": len(validation.errors),
             "warnings": len(validation.warnings),
-            "findings": [f.as_dict() for f in validation.findings],
+            "findings": [f.as_dict(localisation=False) for f in validation.findings],
         }
     return report_model(fmt).model_validate(data)
 

@@ -36,6 +36,27 @@ class Finding:
     actual: object = None
     explanation: str | None = None
     """What staff wrote in 校验结果 for this 提示, if anything."""
+    caused_by: int | None = None
+    """Index (in the report's findings) of the located error this failing sum follows from:
+    kept for the record, not painted, shown under its cause."""
+    located: bool = False
+    """The most likely wrong cell, found by error localisation (:mod:`validator.localize`)."""
+    alternatives: tuple[tuple[CellRef, object], ...] = ()
+    """Other cells that would explain the same failing sums, with the value each should hold."""
+    marked: tuple[CellRef, ...] | None = None
+    """The cells to paint when not `cells` (TXT-T3 marks the narrative, not the table cell
+    it compares with; `cells` stay the table's, so 情况说明 filed under them still match)."""
+
+    @property
+    def shown_cells(self) -> tuple[CellRef, ...]:
+        """Where the finding points staff: the marked cells first, then the others."""
+        return tuple(dict.fromkeys((*(self.marked or ()), *self.cells)))
+
+    @property
+    def marked_cells(self) -> tuple[CellRef, ...]:
+        if self.caused_by is not None:
+            return ()
+        return self.cells if self.marked is None else self.marked
 
     @property
     def keys(self) -> tuple[str, ...]:
@@ -45,7 +66,9 @@ class Finding:
     def severity_zh(self) -> str:
         return SEVERITY_ZH[self.severity]
 
-    def as_dict(self) -> dict:
+    def as_dict(self, localisation: bool = True) -> dict:
+        """The finding as JSON; `localisation` False leaves out ``located``/``alternatives``/
+        ``caused_by`` (the exported report's schema records findings without them)."""
         out = {
             "rule": self.rule,
             "severity": self.severity,
@@ -57,6 +80,14 @@ class Finding:
         }
         if self.explanation:
             out["explanation"] = self.explanation
+        if not localisation:
+            return out
+        if self.located:
+            out["located"] = True
+        if self.alternatives:
+            out["alternatives"] = [{"ref": c.ref, "key": c.key, "expected": _plain(v)} for c, v in self.alternatives]
+        if self.caused_by is not None:
+            out["caused_by"] = self.caused_by
         return out
 
 
@@ -94,7 +125,9 @@ class ValidationReport:
         if not self.findings:
             return "校验通过：没有发现问题"
         head = "校验通过" if self.valid else "校验未通过"
-        return f"{head}：错误 {len(self.errors)} 个，提示 {len(self.warnings)} 个"
+        follow = sum(1 for f in self.errors if f.caused_by is not None)
+        note = f"（其中 {follow} 个是已定位填错的连带结果）" if follow else ""
+        return f"{head}：错误 {len(self.errors)} 个{note}，提示 {len(self.warnings)} 个"
 
     def as_dict(self) -> dict:
         return {
@@ -105,6 +138,7 @@ class ValidationReport:
                 "errors": len(self.errors),
                 "warnings": len(self.warnings),
                 "explained_warnings": sum(1 for f in self.warnings if f.explanation),
+                "consequences": sum(1 for f in self.findings if f.caused_by is not None),
                 "rules_run": self.rules_run,
                 "cells_checked": self.cells_checked,
             },
@@ -115,13 +149,25 @@ class ValidationReport:
     def render_text(self, width: int = 100) -> str:
         """A plain table for the terminal, errors first."""
         lines = [f"{self.source}：{self.summary_zh()}"]
-        ordered = sorted(self.findings, key=lambda f: f.severity != "error")
-        for i, f in enumerate(ordered, 1):
-            where = "、".join(c.ref for c in f.cells[:3]) + ("…" if len(f.cells) > 3 else "")
-            lines.append(f"{i:>3}. [{f.severity_zh}] {f.rule:<16} {where}")
-            lines.append(f"     {f.message}")
+        blanks = _blank_groups(self.findings)
+        for sheet, count in blanks.items():
+            lines.append(f"  · {sheet} 尚有 {count} 个单元格未填写（没有数据请填 0；逐格清单见 --annotate 另存副本的"
+                         f"“校验结果”表或 --json 输出）")
+        order = sorted((i for i, f in enumerate(self.findings) if not _grouped(f, blanks)),
+                       key=lambda i: self.findings[i].severity != "error")
+        number = {i: n for n, i in enumerate(order, 1)}
+        for i in order:
+            f = self.findings[i]
+            shown = f.shown_cells
+            where = "、".join(c.ref for c in shown[:3]) + ("…" if len(shown) > 3 else "")
+            pad = "     " if f.caused_by is not None else ""
+            lines.append(f"{pad}{number[i]:>3}. [{f.severity_zh}] {f.rule:<16} {where}")
+            if f.caused_by is not None:
+                lines.append(f"{pad}     （第 {number[f.caused_by]} 条的连带结果，改正该格后即成立）{f.message}")
+            else:
+                lines.append(f"     {f.message}")
             if f.explanation:
-                lines.append(f"     情况说明：{f.explanation}")
+                lines.append(f"{pad}     情况说明：{f.explanation}")
         return "\n".join(lines)
 
     def sheet_rows(self, explanations: Iterable[Explanation] = ()) -> list[SheetRow]:
@@ -132,17 +178,36 @@ class ValidationReport:
         """
         rows = []
         for i, f in enumerate(self.findings, 1):
+            message = f.message if f.caused_by is None else f"　　└ 第 {f.caused_by + 1} 条的连带结果：{f.message}"
             values = results.row(number=i, rule=f.rule, severity=f.severity_zh, scope=f.scope,
-                                 where="、".join(c.ref for c in f.cells), message=f.message,
+                                 where="、".join(c.ref for c in f.shown_cells), message=message,
                                  expected=_sheet_value(f.expected), actual=_sheet_value(f.actual),
                                  explanation=f.explanation or "", keys=",".join(f.keys))
-            rows.append(SheetRow(values, f.severity, f.cells[0].ref if f.cells else None))
+            rows.append(SheetRow(values, f.severity, f.shown_cells[0].ref if f.shown_cells else None))
         matched = {(f.rule, f.keys) for f in self.findings}
         for e in explanations:
             if (e.rule, e.keys) not in matched and e.text.strip():
                 rows.append(SheetRow(results.row(rule=e.rule, message=ORPHAN_NOTE, explanation=e.text,
                                                  keys=",".join(e.keys)), None, None))
         return rows
+
+
+BLANK_RULE = "VAL-EMPTY"
+BLANK_GROUP = 5
+"""A sheet with this many blank figure cells gets one line in the terminal, not one per cell."""
+
+
+def _blank_groups(findings: list[Finding]) -> dict[str, int]:
+    counts: dict[str, int] = {}
+    for f in findings:
+        if f.rule == BLANK_RULE and f.cells:
+            sheet = f.cells[0].ref.split("!")[0]
+            counts[sheet] = counts.get(sheet, 0) + 1
+    return {sheet: n for sheet, n in counts.items() if n >= BLANK_GROUP}
+
+
+def _grouped(f: Finding, blanks: dict[str, int]) -> bool:
+    return f.rule == BLANK_RULE and bool(f.cells) and f.cells[0].ref.split("!")[0] in blanks
 
 
 @dataclass(frozen=True)
@@ -173,6 +238,6 @@ def worst(findings: Iterable[Finding]) -> str:
 def findings_by_cell(findings: Iterable[Finding]) -> dict[str, list[Finding]]:
     out: dict[str, list[Finding]] = {}
     for f in findings:
-        for c in f.cells:
+        for c in f.marked_cells:
             out.setdefault(c.ref, []).append(f)
     return out

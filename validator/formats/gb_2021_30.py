@@ -201,7 +201,7 @@ def _table2() -> tuple[list[CellSpec], list[Label], list[LiveCheck]]:
                                           f"表二 {text}·{head}"))
                 checks.append(LiveCheck(
                     T2, f"E{r}",
-                    f'=IF(COUNT(B{r}:D{r})<3,"",IF(D{r}>=B{r}-C{r},"正常","提示：现行有效件数少于制发减废止"))',
+                    f'=IF(COUNT(B{r}:D{r})<3,"",IF(D{r}>=B{r}-C{r},"正确","应不少于"&(B{r}-C{r})))',
                     target=f"D{r}", bad_when=f"=AND(COUNT(B{r}:D{r})=3,D{r}<B{r}-C{r})", severity="warning",
                     initial=""))
             else:
@@ -225,10 +225,12 @@ def _has_text(cells: str) -> str:
 
 
 def _sum_check(sheet: str, ref: str, total: str, parts: str, every: str) -> LiveCheck:
-    """“正确” / “应为 N” beside a total; red when wrong, silent about sums that include text."""
+    """“正确” / “应为 N” beside a total; red when wrong, silent about sums that include text
+    and about a total not filled in yet (an empty table is not “正确”)."""
     return LiveCheck(
-        sheet, ref, f'=IF({_has_text(every)},"{TEXT_IN_CHECK}",IF({total}=SUM({parts}),"正确","应为"&SUM({parts})))',
-        target=total, bad_when=f"=AND(NOT({_has_text(every)}),{total}<>SUM({parts}))")
+        sheet, ref, f'=IF(COUNTA({total})=0,"",IF({_has_text(every)},"{TEXT_IN_CHECK}",'
+                    f'IF({total}=SUM({parts}),"正确","应为"&SUM({parts}))))',
+        target=total, bad_when=f"=AND(COUNTA({total})=1,NOT({_has_text(every)}),{total}<>SUM({parts}))", initial="")
 
 
 def _table3(rows: tuple = T3_ROWS) -> tuple[list[CellSpec], list[Label], list[LiveCheck]]:
@@ -240,7 +242,7 @@ def _table3(rows: tuple = T3_ROWS) -> tuple[list[CellSpec], list[Label], list[Li
         Label(T3, "D2", "自然人", "D3", "header"),
         Label(T3, "E2", "法人或其他组织", "I2", "header"),
         Label(T3, "J2", "总计", "J3", "header"),
-        Label(T3, "K1", "自动核对：本行总计应为", "K3", "header", checked=False),
+        Label(T3, "K1", "自动核对", "K3", "header", checked=False),
     ]
     for i, (_k, text) in enumerate(T3_COLUMNS[1:-1]):
         labels.append(Label(T3, f"{col_letter(4 + i)}3", text, style="header"))
@@ -270,9 +272,9 @@ def _table3(rows: tuple = T3_ROWS) -> tuple[list[CellSpec], list[Label], list[Li
         checks.append(_sum_check(T3, f"K{r}", f"J{r}", f"D{r}:I{r}", f"D{r}:J{r}"))
     total_row = T3_FIRST_ROW + [r[0] for r in rows].index("results_total")
     sum_row, bal_row = last + 1, last + 2
-    labels.append(Label(T3, f"A{sum_row}", "自动核对：（七）总计应为（第三项各行之和）", f"C{sum_row}", "note",
+    labels.append(Label(T3, f"A{sum_row}", "自动核对：（七）总计（第三项各行之和）", f"C{sum_row}", "note",
                         checked=False))
-    labels.append(Label(T3, f"A{bal_row}", "自动核对：一＋二－（七）总计－四（应为 0）", f"C{bal_row}", "note",
+    labels.append(Label(T3, f"A{bal_row}", "自动核对：一＋二＝（七）总计＋四", f"C{bal_row}", "note",
                         checked=False))
     for c in range(len(T3_COLUMNS)):
         L = col_letter(T3_FIRST_COL + c)
@@ -280,9 +282,12 @@ def _table3(rows: tuple = T3_ROWS) -> tuple[list[CellSpec], list[Label], list[Li
                                  f"{L}{first_result}:{L}{total_row}"))
         top, bottom = f"{L}{T3_FIRST_ROW}:{L}{T3_FIRST_ROW + 1}", f"{L}{total_row}:{L}{last}"
         texts = f"OR({_has_text(top)},{_has_text(bottom)})"
+        filled = f"COUNTA({top},{bottom})=4"  # the balance is only judged on a filled column
+        diff = f"SUM({top})-SUM({bottom})"
         checks.append(LiveCheck(
-            T3, f"{L}{bal_row}", f'=IF({texts},"{TEXT_IN_CHECK}",SUM({top})-SUM({bottom}))',
-            target=f"{L}{bal_row}", bad_when=f"=AND(NOT({texts}),SUM({top})-SUM({bottom})<>0)", initial=0))
+            T3, f"{L}{bal_row}",
+            f'=IF(NOT({filled}),"",IF({texts},"{TEXT_IN_CHECK}",IF({diff}=0,"正确","相差"&{diff})))',
+            target=f"{L}{bal_row}", bad_when=f"=AND({filled},NOT({texts}),{diff}<>0)", initial=""))
     return cells, labels, checks
 
 
@@ -306,7 +311,7 @@ def _table4() -> tuple[list[CellSpec], list[Label], list[LiveCheck]]:
                                   f"表四 {sub or top}·{text}"))
         first, total = col_letter(g * 5), col_letter(g * 5 + 4)
         before = col_letter(g * 5 + 3)
-        labels.append(Label(T4, f"{first}6", f"自动核对：{sub or top}总计应为", f"{before}6", "note",
+        labels.append(Label(T4, f"{first}6", f"自动核对：{sub or top}总计", f"{before}6", "note",
                             checked=False))
         checks.append(_sum_check(T4, f"{total}6", f"{total}4", f"{first}4:{before}4", f"{first}4:{total}4"))
     return cells, labels, checks

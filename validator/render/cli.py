@@ -18,12 +18,12 @@ KINDS = {".docx": "docx", ".html": "html", ".htm": "html"}
 
 
 def configure(p: argparse.ArgumentParser) -> None:
-    p.add_argument("file", help="填好的工作簿（.xlsx/.xlsm）或本工具导出的 JSON")
-    p.add_argument("-o", "--out", required=True, help="输出文件：报告.docx 或 报告.html")
+    p.add_argument("file", metavar="文件", help="填好的工作簿（.xlsx/.xlsm）或本工具导出的 JSON")
+    p.add_argument("-o", "--out", required=True, metavar="报告.docx|报告.html", help="输出文件：报告.docx 或 报告.html")
     p.add_argument("--force", action="store_true", help="有“错误”也生成（文中注明未通过校验，不得发布）")
     p.add_argument("--draft", action="store_true", help="文字部分未填写时用醒目的占位文字代替（草稿）")
-    p.add_argument("--last-year", metavar="FILE", help="上年报告的 JSON，用于历年核对（代替“上年数据”表）")
-    p.add_argument("--profile", metavar="TOML", help="规则配置文件：关闭规则或改变级别")
+    p.add_argument("--last-year", metavar="上年.json", help="上年报告的 JSON，用于历年核对（代替“上年数据”表）")
+    p.add_argument("--profile", metavar="配置.toml", help="规则配置文件：关闭规则或改变级别")
 
 
 def output_kind(out: str) -> str:

@@ -50,7 +50,8 @@ def build_template(fmt: FormatSpec, target: str | Path | io.BytesIO, extend: Ext
     wb.set_custom_property("xxgk_format", fmt.id)
     wb.set_custom_property("xxgk_template_version", str(fmt.template_version))
     f = styles.xlsxwriter_formats(wb)
-    sheets = {spec.name: _add_sheet(wb, spec) for spec in fmt.sheets}
+    sheets = {spec.name: _add_sheet(wb, spec, _grows(fmt, spec)) for spec in fmt.sheets}
+    sheets[fmt.results_sheet].repeat_rows(0, fmt.results_header_row - 1)
 
     for (sheet, row), height in _wrapped_row_heights(fmt).items():
         sheets[sheet].set_row(row, height)
@@ -75,6 +76,7 @@ def build_template(fmt: FormatSpec, target: str | Path | io.BytesIO, extend: Ext
             ws.conditional_format(check.ref, {"type": "formula", "criteria": check.bad_when, "format": bad})
 
     _text_marks(fmt, sheets, f)
+    _legend(fmt, sheets[fmt.sheets[0].name], f)
 
     for sheet, ref in (fmt.marker_cell, fmt.version_cell):
         value = fmt.id if (sheet, ref) == fmt.marker_cell else fmt.template_version
@@ -111,6 +113,20 @@ def _text_width(text: str) -> int:
     return sum(2 if ord(ch) > 0x2E7F else 1 for ch in text)
 
 
+TEXT_ROW_HEIGHT = 220.0
+"""A 文字部分 input row in the empty template."""
+MAX_ROW_HEIGHT = 409.0
+"""Excel's limit for one row."""
+
+
+def text_row_height(text: str, width: float) -> float:
+    """Height for `text` wrapped in a column `width` units wide: Excel does not grow a row
+    written by a program, so a long part would print cut at the template's fixed height."""
+    per_line = max(int(width) - 2, 1)
+    lines = sum(max(1, -(-_text_width(par) // per_line)) for par in text.split("\n"))
+    return min(MAX_ROW_HEIGHT, max(TEXT_ROW_HEIGHT, lines * LINE_HEIGHT + 6))
+
+
 def _wrapped_row_heights(fmt: FormatSpec) -> dict[tuple[str, int], float]:
     """XlsxWriter cannot autofit: give one-row labels that wrap enough height for their lines."""
     widths = {s.name: dict(s.column_widths) for s in fmt.sheets}
@@ -129,18 +145,34 @@ def _wrapped_row_heights(fmt: FormatSpec) -> dict[tuple[str, int], float]:
     return {k: v for k, v in needed.items() if k not in fixed}
 
 
-def _add_sheet(wb, spec: SheetSpec):
+PORTRAIT_WIDTH = 95
+"""Column units an A4 portrait page holds at 100 % between 0.5-inch margins. A wider sheet
+prints landscape: fit-to-width would shrink the cover to about 5 pt and LibreOffice does not
+shrink the 文字部分 page at all (its text ran off the paper)."""
+
+
+def _print_width(spec: SheetSpec) -> float:
+    return sum(width for _col, width in spec.column_widths)
+
+
+def _grows(fmt: FormatSpec, spec: SheetSpec) -> bool:
+    """Sheets whose length depends on what is written (校验结果, 文字部分) may take several
+    pages; the tables have a fixed size and print on one page each, header included."""
+    return spec.name == fmt.results_sheet or any(c.sheet == spec.name and c.kind == "longtext" for c in fmt.cells)
+
+
+def _add_sheet(wb, spec: SheetSpec, grows: bool = False):
     ws = wb.add_worksheet(spec.name)
     for col, width in spec.column_widths:
         ws.set_column(f"{col}:{col}", width)
     for row, height in spec.row_heights:
         ws.set_row(row - 1, height)
     ws.set_paper(9)  # A4
-    if spec.landscape:
+    if spec.landscape or _print_width(spec) > PORTRAIT_WIDTH:
         ws.set_landscape()
     else:
         ws.set_portrait()
-    ws.fit_to_pages(1, 0)
+    ws.fit_to_pages(1, 0 if grows else 1)
     ws.center_horizontally()
     ws.set_margins(left=0.5, right=0.5, top=0.75, bottom=0.75)
     ws.set_header(f"&C&14{spec.title}")
@@ -165,7 +197,7 @@ def _input_cell(wb, ws, cell: CellSpec, f: dict) -> None:
     row, col = split_ref(cell.ref)
     wb.define_name(cell.defined_name, f"='{sheet}'!${col_letter(col)}${row + 1}")
     if cell.kind == "longtext":
-        ws.set_row(row, 220)
+        ws.set_row(row, TEXT_ROW_HEIGHT)
 
 
 def _dv(fmt: FormatSpec) -> dict[str, dict]:
@@ -208,6 +240,18 @@ def _runs(cells) -> dict[tuple[str, int], list[tuple[int, int]]]:
                 spans.append([col, col])
         out[key] = [(a, b) for a, b in spans]
     return out
+
+
+def _legend(fmt: FormatSpec, ws, f: dict) -> None:
+    """The colour key two rows below the first sheet's last label (not a label: the reader
+    does not depend on it)."""
+    first = fmt.sheets[0].name
+    last = max(split_ref(lb.merge_to or lb.ref)[0] for lb in fmt.labels if lb.sheet == first)
+    row = last + 2
+    ws.write_string(row, 0, "颜色说明", f["subtitle"])
+    for i, (kind, text) in enumerate(styles.LEGEND, 1):
+        ws.write_string(row + i, 0, "", f[f"legend_{kind}"])
+        ws.merge_range(row + i, 1, row + i, 3, text, f["label"])
 
 
 def _text_marks(fmt: FormatSpec, sheets: dict, f: dict) -> None:

@@ -50,6 +50,8 @@ def write_values(wb, submission: Submission) -> None:
                     f"“{spec.label}”共 {units} 字（按 Excel 计数），超过单元格上限 {EXCEL_CELL_LIMIT} 字，无法写入工作簿",
                     where=spec.a1)
             _set_text(cell, text)
+            if spec.kind == "longtext":
+                _fit_row(wb, fmt, spec, text)
         elif spec.kind == "date":
             date = to_date(value)
             if date is not None:
@@ -112,7 +114,7 @@ def clear_marks(wb, fmt: FormatSpec) -> None:
     from openpyxl.styles import PatternFill
 
     fill = PatternFill("solid", fgColor=_argb(styles.INPUT_FILL))
-    marks = {_argb(styles.ERROR_FILL), _argb(styles.WARNING_FILL)}
+    marks = {_argb(c) for c in (styles.ERROR_FILL, styles.WARNING_FILL, *styles.OLD_WARNING_FILLS)}
     for spec in (*fmt.cells, *fmt.baseline_cells):
         cell = wb[spec.sheet][spec.ref]
         if cell.fill.fill_type == "solid" and cell.fill.fgColor.type == "rgb" and cell.fill.fgColor.rgb in marks:
@@ -140,6 +142,17 @@ def mark_findings(wb, fmt: FormatSpec, report: ValidationReport) -> None:
 def write_status(wb, fmt: FormatSpec, report: ValidationReport) -> None:
     sheet, ref = fmt.status_cell
     _set_text(wb[sheet][ref], report.summary_zh())
+
+
+def _fit_row(wb, fmt: FormatSpec, spec, text: str) -> None:
+    """The row of a 文字部分 cell as tall as its text (up to Excel's 409 pt)."""
+    from validator.spec import col_letter, split_ref
+    from validator.workbook.build import text_row_height
+
+    row, col = split_ref(spec.ref)
+    widths = dict(next(s.column_widths for s in fmt.sheets if s.name == spec.sheet))
+    width = widths.get(col_letter(col), 8.43)
+    wb[spec.sheet].row_dimensions[row + 1].height = text_row_height(text, width)
 
 
 def fill_workbook(submission: Submission, report: ValidationReport | None, out: str | Path) -> None:
