@@ -150,3 +150,66 @@ def test_opens_in_libreoffice(made, tmp_path):
     assert proc.returncode == 0, proc.stderr
     text = (out / "汇总.csv").read_bytes().decode("utf-8", "replace")
     assert "汾西县人民政府办公室" in text and "重复报送" in text
+
+
+RAW_VALUES = ["机关", "", "  前后空格 ", "a & b < c > d \"q\"", "控制\x01字符 _x0001_", "<r><t>x</t></r>", "长" * 40_000,
+              0, 7, 10**15 - 1, 10**15, 10**20, Decimal("0.5"), Decimal("12.34"), Decimal("123456789012.3456"),
+              Decimal("1E+3"), "?1,2"]
+
+
+def _sheet_xml(path, name="xl/worksheets/sheet1.xml") -> str:
+    import zipfile
+
+    with zipfile.ZipFile(path) as z:
+        return z.read(name).decode("utf-8")
+
+
+def test_raw_detail_rows_are_the_xml_xlsxwriter_writes(tmp_path):
+    """分单位明细 bypasses XlsxWriter's per-cell path for speed; its rows must be byte for byte
+    what ``write_string``/``write_number`` give (``_text``/``_number``), apart from a text shaped
+    like rich-string XML, which the raw writer keeps as text."""
+    import xlsxwriter
+
+    from validator.collect.workbook import RawRows, _number, _text
+
+    plain = [v for v in RAW_VALUES if not (isinstance(v, str) and v.startswith("<r>"))]
+    rows = [plain, list(reversed(plain)), [1, 2, 3]]
+    out = {}
+    for mode in ("xlsxwriter", "raw"):
+        path = tmp_path / f"{mode}.xlsx"
+        wb = xlsxwriter.Workbook(str(path), {"constant_memory": True})
+        ws = wb.add_worksheet("分单位明细")
+        fmt = wb.add_format({"border": 1})
+        ws.write_string(0, 0, "表头", fmt)
+        ws.set_row(0, 60)
+        if mode == "raw":
+            raw = RawRows(ws, fmt, 1, len(plain))
+            for values in rows:
+                raw.write(values)
+        else:
+            for r, values in enumerate(rows, 1):
+                for c, value in enumerate(values):
+                    (_text if isinstance(value, str) else _number)(ws, r, c, value, fmt)
+        ws.autofilter(0, 0, len(rows), len(plain) - 1)
+        wb.close()
+        out[mode] = _sheet_xml(path)
+    assert out["raw"] == out["xlsxwriter"]
+    ws = openpyxl.load_workbook(tmp_path / "raw.xlsx")["分单位明细"]
+    shown = [c.value for c in ws[2]]
+    assert shown[0] == "机关" and shown[plain.index(10**15 - 1)] == 10**15 - 1
+    assert shown[plain.index(10**15)] == "1000000000000000"  # beyond 15 digits: text, never rounded
+    assert shown[plain.index(Decimal("0.5"))] == 0.5
+
+
+def test_raw_rows_keep_rich_string_lookalikes_as_text(tmp_path):
+    import xlsxwriter
+
+    from validator.collect.workbook import RawRows
+
+    path = tmp_path / "rich.xlsx"
+    wb = xlsxwriter.Workbook(str(path), {"constant_memory": True})
+    ws = wb.add_worksheet("s")
+    RawRows(ws, wb.add_format({}), 0, 2).write(["<r><t>x</t></r>", "<r>&</r>"])
+    wb.close()
+    ws = openpyxl.load_workbook(path)["s"]
+    assert [ws.cell(1, 1).value, ws.cell(1, 2).value] == ["<r><t>x</t></r>", "<r>&</r>"]
