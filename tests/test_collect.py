@@ -441,3 +441,18 @@ def test_progress_only_on_a_terminal_for_more_than_a_handful(monkeypatch, tty, e
 def test_no_progress_when_stderr_is_not_a_terminal(box):
     result, _data = box.run(out="静默.xlsx", quiet=False)
     assert "读取报送文件" not in result.err
+
+
+
+def test_content_hash_is_the_sorted_compact_json_of_the_comparable_form():
+    """The archive keys submissions by this hash: the fast form must equal the documented one."""
+    import hashlib
+
+    from validator.collect.inbox import canonical, content_hash
+    from validator.jsonio import load_json
+
+    real = canonical(load_json(Path(__file__).parents[1] / "examples" / "fenxi-zfb_2023.json"))[0]
+    odd = {"b": 'quote " and \\ back', "a": "控制\x01\n", "c": "", "z": "\u2028\ud7ff"}
+    for sample in (real, odd):
+        text = json.dumps(sample, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+        assert content_hash(sample) == hashlib.sha256(text.encode("utf-8")).hexdigest()

@@ -176,7 +176,8 @@ def _write_summary(ws, result: CollectResult, f: dict, first_rows: dict[int, int
     _header(ws, 2, SUMMARY_HEADERS, f["header"])
     ws.freeze_panes(3, 2)
     _page(ws, 3)
-    row = 3
+    rows = RawRows(ws, f["cell"], 3, len(SUMMARY_HEADERS))
+    cell, text = f["cell"], f["text"]
     for n, body in enumerate(result.bodies, 1):
         items = _versions(body)
         errors = sum(len(i.report.errors) for i in items if i.report)
@@ -186,36 +187,27 @@ def _write_summary(ws, result: CollectResult, f: dict, first_rows: dict[int, int
             others = [f"逾期 {body.late_days} 天" if x == LATE else x for x in others]
             if body.status == LATE:
                 others.insert(0, f"逾期 {body.late_days} 天")
-        ws.write_number(row, 0, n, f["cell"])
-        _text(ws, row, 1, body.name, f["text"])
-        _text(ws, row, 2, body.type, f["cell"])
-        _text(ws, row, 3, body.identity.region_code, f["cell"])
-        _text(ws, row, 4, body.status, f[body.status])
-        _text(ws, row, 5, "、".join(others), f["text"])
-        _text(ws, row, 6, "\n".join(i.rel for i in body.items), f["text"])
-        ws.write_number(row, 7, errors, f["cell"])
-        ws.write_number(row, 8, warnings, f["cell"])
-        _text(ws, row, 9, _first_problems(body), f["text"])
+        values = [n, body.name, body.type, body.identity.region_code, body.status, "、".join(others),
+                  "\n".join(i.rel for i in body.items), errors, warnings, _first_problems(body), ""]
+        formats = [cell, text, cell, cell, f[body.status], text, text, cell, cell, text, cell]
         if id(body) in first_rows:
-            ws.write_url(row, 10, f"internal:'{FINDINGS_SHEET}'!A{first_rows[id(body)] + 1}", f["link"],
-                         string="查看", tip="转到问题清单中该单位的各行")
+            _write_linked(ws, rows.row, values, formats, first_rows[id(body)], f["link"])
+            rows.row += 1
         else:
-            _text(ws, row, 10, "", f["cell"])
-        row += 1
+            rows.write(values, formats)
     for item in result.unreadable:
-        ws.write_number(row, 0, row - 2, f["cell"])
-        _text(ws, row, 1, "", f["text"])
-        _text(ws, row, 2, "", f["cell"])
-        _text(ws, row, 3, "", f["cell"])
-        _text(ws, row, 4, UNREADABLE, f[UNREADABLE])
-        _text(ws, row, 5, "", f["text"])
-        _text(ws, row, 6, item.rel, f["text"])
-        ws.write_number(row, 7, 1, f["cell"])
-        ws.write_number(row, 8, 0, f["cell"])
-        _text(ws, row, 9, item.error, f["text"])
-        _text(ws, row, 10, "", f["cell"])
-        row += 1
-    ws.autofilter(2, 0, max(row - 1, 3), len(SUMMARY_HEADERS) - 1)
+        rows.write([rows.row - 2, "", "", "", UNREADABLE, "", item.rel, 1, 0, item.error, ""],
+                   [cell, text, cell, cell, f[UNREADABLE], text, text, cell, cell, text, cell])
+    ws.autofilter(2, 0, max(rows.row - 1, 3), len(SUMMARY_HEADERS) - 1)
+
+
+def _write_linked(ws, row: int, values: list, formats: list, target: int, link) -> None:
+    """A 报送情况 row whose last cell links to the body's first row in 问题清单 (XlsxWriter's own
+    path: a hyperlink needs its relationship entry)."""
+    for col, (value, fmt) in enumerate(zip(values[:-1], formats)):
+        (_text if isinstance(value, str) else _number)(ws, row, col, value, fmt)
+    ws.write_url(row, len(values) - 1, f"internal:'{FINDINGS_SHEET}'!A{target + 1}", link,
+                 string="查看", tip="转到问题清单中该单位的各行")
 
 
 def _first_problems(body: Body) -> str:
@@ -354,30 +346,38 @@ class RawRows:
         ws._write_single_row(first_row)  # flush the rows above (XlsxWriter keeps one pending)
         self.ws = ws
         self.row = first_row
-        style = fmt._get_xf_index()
         self.prefixes = [f'<c r="{xl_col_to_name(c)}' for c in range(columns)]
-        self.style = f'" s="{style}"' if style else '"'
+        self.style = _style(fmt)
 
-    def write(self, values) -> None:
-        """One row from column A: ``str`` as text, ``int``/``Decimal`` as exact figures."""
+    def write(self, values, formats=None) -> None:
+        """One row from column A: ``str`` as text, ``int``/``Decimal`` as exact figures; each
+        cell in the sheet's format or in ``formats[col]``. XlsxWriter may have written the row
+        before (it is flushed first); the next one may be written by either."""
+        ws = self.ws
+        ws._write_single_row(self.row)
         r = str(self.row + 1)
         parts = [f'<row r="{r}">']
-        style = self.style
-        for prefix, value in zip(self.prefixes, values):
+        styles = [_style(f) for f in formats] if formats else [self.style] * len(values)
+        for prefix, style, value in zip(self.prefixes, styles, values):
             if type(value) is int and value < 10**15:
                 parts.append(f"{prefix}{r}{style}><v>{value}</v></c>")
                 continue
             if not isinstance(value, str):
                 value = _exact(value)
             if isinstance(value, str):
-                parts.append(f"{prefix}{r}{style}{_inline(self.ws, value)}</c>")
+                parts.append(f"{prefix}{r}{style}{_inline(ws, value)}</c>")
             else:
                 parts.append(f"{prefix}{r}{style}><v>{value:.16G}</v></c>")
         parts.append("</row>")
-        self.ws.fh.write("".join(parts))
-        self.ws._check_dimensions(self.row, len(values) - 1)
+        ws.fh.write("".join(parts))
+        ws._check_dimensions(self.row, len(values) - 1)
         self.row += 1
-        self.ws.previous_row = self.row
+        ws.previous_row = self.row
+
+
+def _style(fmt) -> str:
+    index = fmt._get_xf_index()
+    return f'" s="{index}"' if index else '"'
 
 
 def _inline(ws, text: str) -> str:
