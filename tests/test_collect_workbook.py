@@ -213,3 +213,40 @@ def test_raw_rows_keep_rich_string_lookalikes_as_text(tmp_path):
     wb.close()
     ws = openpyxl.load_workbook(path)["s"]
     assert [ws.cell(1, 1).value, ws.cell(1, 2).value] == ["<r><t>x</t></r>", "<r>&</r>"]
+
+
+def test_detail_shows_an_unreadable_figure_as_entered_with_include_failed(tmp_path):
+    """A figure that is not a number (kept in the JSON's ``unreadable``) fails its report; with
+    --include-failed the body is counted, 分单位明细 shows the figure exactly as entered, and
+    the 汇总 says which sums are incomplete instead of adding a wrong number."""
+    from conftest import run_cli
+    from test_collect import get, put, renamed, source, write_json
+
+    key = "proactive.licensing.decisions"
+    bad = renamed(source("fenxi-zfb_2023"), "汾西县民政局")
+    put(bad, key, None)
+    bad["unreadable"] = {key: "约12件"}
+    good = source("fenxi-zfb_2023")
+    write_json(tmp_path / "inbox" / "bad.json", bad)
+    write_json(tmp_path / "inbox" / "good.json", good)
+    for include in (False, True):
+        out, res = tmp_path / f"s{include}.xlsx", tmp_path / f"r{include}.json"
+        result = run_cli("collect", tmp_path / "inbox", "-o", out, "--json", res, "--quiet",
+                         *(["--include-failed"] if include else []))
+        assert result.code == 1, result.out + result.err
+        data = json.loads(res.read_text(encoding="utf-8"))
+        total = data["totals"]["合计"]
+        wb = openpyxl.load_workbook(out)
+        ws = wb["分单位明细"]
+        header = [c.value for c in ws[1]]
+        col = header.index(FMT.cell(key).label)
+        shown = {r[0]: r for r in ws.iter_rows(min_row=2, values_only=True)}
+        assert shown["汾西县民政局"][col] == "约12件"  # as entered, never 0 or blank
+        assert shown["汾西县民政局"][4] == ("是" if include else "否")
+        assert shown[good["body"]["name"]][col] == get(good, key)
+        assert total["figures"][key] == get(good, key)  # the unreadable one is never added
+        if include:
+            assert total["incomplete"] == {key: 1}
+            assert "有 1 项数字因部分单位填写有误未计入" in wb["汇总"]["A3"].value
+        else:
+            assert "incomplete" not in total and wb["汇总"]["A3"].value is None

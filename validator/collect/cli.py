@@ -118,10 +118,16 @@ def _write_outputs(args, result) -> list[str]:
         from validator.collect.aggregate import aggregate_report, aggregate_submission, write_aggregate
         from validator.collect.run import TOTAL
 
-        sub = aggregate_submission(result.totals[TOTAL].figures, args.as_name.strip(), args.as_type, result.year)
+        total = result.totals[TOTAL]
+        sub = aggregate_submission(total.figures, args.as_name.strip(), args.as_type, result.year,
+                                   last_year=total.last_year)
         report = aggregate_report(sub)
         xlsx = write_aggregate(sub, report, args.aggregate)
         lines.append(f"已生成汇总报告：{args.aggregate}、{xlsx}（{report.summary_zh()}）")
+        if total.last_year is None and total.bodies:
+            missing = total.last_year_missing
+            lines.append(f"汇总报告的上年数据未填：{len(missing)} 个计入汇总的单位没有可用的上年报告"
+                         f"（{'、'.join(missing[:5])}{'等' if len(missing) > 5 else ''}），上年合计不完整")
     write_collect_workbook(result, args.out)
     if args.json:
         data = json.dumps(result_dict(result), ensure_ascii=False, indent=2) + "\n"

@@ -78,6 +78,9 @@ def result_dict(result: CollectResult) -> dict:
                 "bodies": [b.name for b in totals.bodies],
                 "figures": {k: _plain(v) for k, v in totals.figures.items()},
                 **({"incomplete": totals.incomplete} if totals.incomplete else {}),
+                "last_year": ({"year": result.year - 1 if result.year else None, "figures": totals.last_year}
+                              if totals.last_year is not None else None),
+                "last_year_missing": totals.last_year_missing,
             }
             for group, totals in result.totals.items()
         },

@@ -72,6 +72,12 @@ class Totals:
     figures: dict[str, int | Decimal] = field(default_factory=dict)
     incomplete: dict[str, int] = field(default_factory=dict)
     """Cells left out because a body's figure was not a valid number (``--include-failed``)."""
+    last_year: dict[str, int] | None = None
+    """Last year's figures the 历年 rules read (``format.baseline_keys``), summed over the same
+    bodies; None unless every counted body has one usable last-year report (a partial sum
+    would make the aggregate's own 历年 check report differences that are not there)."""
+    last_year_missing: list[str] = field(default_factory=list)
+    """The counted bodies without a usable last-year report (why ``last_year`` is None)."""
 
 
 @dataclass
@@ -355,7 +361,26 @@ def _totals(bodies: list[Body], include_failed: bool) -> dict[str, Totals]:
                 sums[key] += value
             for key in missing:
                 totals.incomplete[key] = totals.incomplete.get(key, 0) + 1
+    for totals in groups.values():
+        _sum_last_year(totals, fmt.baseline_keys)
     return groups
+
+
+def _sum_last_year(totals: Totals, keys: tuple[str, ...]) -> None:
+    from validator.values import to_count
+
+    sums = dict.fromkeys(keys, 0)
+    for body in totals.bodies:
+        last = body.last_year
+        values = last.submission.values if last is not None and last.submission is not None else None
+        counts = [to_count(values.get(k)) for k in keys] if values is not None and not body.last_year_note else []
+        if not counts or not all(type(c) is int for c in counts):
+            totals.last_year_missing.append(body.name)
+            continue
+        for key, count in zip(keys, counts):
+            sums[key] += count
+    if totals.bodies and not totals.last_year_missing:
+        totals.last_year = sums
 
 
 def today() -> dt.date:
