@@ -495,3 +495,15 @@ def test_content_hash_is_the_sorted_compact_json_of_the_comparable_form():
     for sample in (real, odd):
         text = json.dumps(sample, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
         assert content_hash(sample) == hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def test_result_json_reads_back_as_the_result(collected, box):
+    """--json is written one entry a line (fast); it must load as exactly the result's data."""
+    from validator.collect.result import dumps_result
+
+    _result, data = collected
+    text = dumps_result(data)
+    assert json.loads(text) == data
+    assert text.startswith('{\n  "format": ') and text.endswith("\n}\n")
+    assert len(text.splitlines()) > len(data["bodies"]) + len(data["files"])
+    assert dumps_result({"a": [], "b": {}, "c": None}) == '{\n  "a": [],\n  "b": {},\n  "c": null\n}\n'

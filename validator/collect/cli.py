@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from pathlib import Path
 
@@ -109,7 +108,7 @@ def execute(args, progress: bool = True):
 
 
 def _write_outputs(args, result) -> list[str]:
-    from validator.collect.result import result_dict
+    from validator.collect.result import dumps_result, result_dict
     from validator.collect.workbook import write_collect_workbook
     from validator.fileio import atomic_write_bytes
 
@@ -130,8 +129,7 @@ def _write_outputs(args, result) -> list[str]:
                          f"（{'、'.join(missing[:5])}{'等' if len(missing) > 5 else ''}），上年合计不完整")
     write_collect_workbook(result, args.out)
     if args.json:
-        data = json.dumps(result_dict(result), ensure_ascii=False, indent=2) + "\n"
-        atomic_write_bytes(args.json, data.encode("utf-8"))
+        atomic_write_bytes(args.json, dumps_result(result_dict(result)).encode("utf-8"))
     return lines
 
 

@@ -89,3 +89,25 @@ def result_dict(result: CollectResult) -> dict:
             for i in result.last_year_items
         ],
     }
+
+
+def dumps_result(data: dict) -> str:
+    """The result JSON, readable and fast: top-level keys and each entry of a top-level list or
+    object on its own line, each entry compact. (``indent=`` switches ``json`` to its pure-Python
+    encoder, which took a tenth of a 10,000-submission run.)"""
+    import json
+
+    def compact(value: object) -> str:
+        return json.dumps(value, ensure_ascii=False)
+
+    lines = []
+    for key, value in data.items():
+        if isinstance(value, list) and value:
+            inner = ",\n".join(f"    {compact(v)}" for v in value)
+            lines.append(f"  {compact(key)}: [\n{inner}\n  ]")
+        elif isinstance(value, dict) and value:
+            inner = ",\n".join(f"    {compact(k)}: {compact(v)}" for k, v in value.items())
+            lines.append(f"  {compact(key)}: {{\n{inner}\n  }}")
+        else:
+            lines.append(f"  {compact(key)}: {compact(value)}")
+    return "{\n" + ",\n".join(lines) + "\n}\n"

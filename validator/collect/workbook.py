@@ -385,6 +385,8 @@ def _inline(ws, text: str) -> str:
     a text shaped like ``<r>…</r>`` stays text, never raw XML)."""
     from xlsxwriter.utility import _preserve_whitespace, _utf16_len, _utf16_truncate
 
+    if text.isalnum() and len(text) <= ws.xls_strmax // 2:  # names, statuses: nothing to escape
+        return f' t="inlineStr"><is><t>{text}</t></is>'
     if len(text) > ws.xls_strmax // 2 and _utf16_len(text) > ws.xls_strmax:
         text = _utf16_truncate(text, ws.xls_strmax)
     text = ws._escape_control_characters(text)
