@@ -437,6 +437,7 @@ def test_property_sum_of_valid_reports_is_valid(tmp_path_factory, reports):
     res = run_cli("collect", root / "inbox", "-o", root / "s.xlsx", "--quiet",
                   "--as", "某县人民政府", "--type", "政府", "--aggregate", agg)
     assert res.code == 0, res.out + res.err
+    assert "汇总报告的上年数据未填：没有给出上年报告（--last-year 或 --db）" in res.out
     check = run_cli("check", agg, "--json")
     assert check.code == 0
     assert json.loads(check.out)["stats"]["errors"] == 0

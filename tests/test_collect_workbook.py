@@ -250,3 +250,22 @@ def test_detail_shows_an_unreadable_figure_as_entered_with_include_failed(tmp_pa
             assert "有 1 项数字因部分单位填写有误未计入" in wb["汇总"]["A3"].value
         else:
             assert "incomplete" not in total and wb["汇总"]["A3"].value is None
+
+
+@pytest.mark.parametrize("name", ["<r>&</r>", "<r><t>假</t></r>", "=1+1"])
+def test_a_body_name_shaped_like_markup_or_a_formula_is_shown_as_typed(tmp_path, name):
+    """XlsxWriter's streaming mode writes a text shaped like ``<r>…</r>`` into the XML raw: one
+    such body name made the whole 汇总.xlsx unreadable. Every sheet shows it exactly."""
+    from conftest import run_cli
+    from test_collect import get, put, renamed, source, write_json
+
+    report = renamed(source("fenxi-zfb_2023"), name)
+    put(report, "applications.new.total", get(report, "applications.new.total") + 1)  # a finding, so 问题清单 has it
+    write_json(tmp_path / "inbox" / "a.json", report)
+    result = run_cli("collect", tmp_path / "inbox", "-o", tmp_path / "s.xlsx", "--quiet")
+    assert result.code == 1, result.err
+    wb = openpyxl.load_workbook(tmp_path / "s.xlsx")
+    assert wb["报送情况"]["B4"].value == name
+    assert wb["问题清单"]["A2"].value == name
+    assert wb["分单位明细"]["A2"].value == name
+    assert wb["报送情况"]["K4"].hyperlink is not None  # the row went through XlsxWriter's own path

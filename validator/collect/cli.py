@@ -123,7 +123,9 @@ def _write_outputs(args, result) -> list[str]:
         report = aggregate_report(sub)
         xlsx = write_aggregate(sub, report, args.aggregate)
         lines.append(f"已生成汇总报告：{args.aggregate}、{xlsx}（{report.summary_zh()}）")
-        if total.last_year is None and total.bodies:
+        if total.last_year is None and total.bodies and not (args.last_year or args.db):
+            lines.append("汇总报告的上年数据未填：没有给出上年报告（--last-year 或 --db）")
+        elif total.last_year is None and total.bodies:
             missing = total.last_year_missing
             lines.append(f"汇总报告的上年数据未填：{len(missing)} 个计入汇总的单位没有可用的上年报告"
                          f"（{'、'.join(missing[:5])}{'等' if len(missing) > 5 else ''}），上年合计不完整")

@@ -106,8 +106,14 @@ def _page(ws, header_rows: int, landscape: bool = True) -> None:
 
 
 def _text(ws, row: int, col: int, value: object, fmt) -> None:
-    """Always as text: a body name such as ``=1+1`` must not become a formula."""
-    ws.write_string(row, col, "" if value is None else str(value), fmt)
+    """Always as text: a body name such as ``=1+1`` must not become a formula. XlsxWriter's
+    streaming mode copies a string shaped like ``<r>…</r>`` into the XML unescaped (as rich
+    text); such a text goes in as three plain rich-text runs instead, escaped, shown as typed."""
+    text = "" if value is None else str(value)
+    if text.startswith("<r>") and text.endswith("</r>"):
+        ws.write_rich_string(row, col, text[:1], text[1:2], text[2:], fmt)
+    else:
+        ws.write_string(row, col, text, fmt)
 
 
 def _header(ws, row: int, headers, fmt) -> None:
