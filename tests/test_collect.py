@@ -508,3 +508,14 @@ def test_result_json_reads_back_as_the_result(collected, box):
     assert text.startswith('{\n  "format": ') and text.endswith("\n}\n")
     assert len(text.splitlines()) > len(data["bodies"]) + len(data["files"])
     assert dumps_result({"a": [], "b": {}, "c": None}) == '{\n  "a": [],\n  "b": {},\n  "c": null\n}\n'
+
+
+def test_a_link_in_the_inbox_to_an_output_is_not_read_back(tmp_path):
+    inbox = tmp_path / "inbox"
+    write_json(inbox / "a.json", source("fenxi-zfb_2023"))
+    (inbox / "链接.json").symlink_to(inbox / "r.json")
+    for _ in range(2):
+        res = run_cli("collect", inbox, "-o", tmp_path / "汇总.xlsx", "--json", inbox / "r.json", "--quiet")
+        assert res.code == 0, res.err
+    data = json.loads((inbox / "r.json").read_text(encoding="utf-8"))
+    assert [f["file"] for f in data["files"]] == ["a.json"]

@@ -56,13 +56,15 @@ def discover(inbox: Path, exclude: set[Path] = frozenset()) -> list[Path]:
     """Every file under ``inbox``, sorted; hidden files, Office lock files (``~$…``) and our own
     outputs are left out. Folder links are not followed (no loops)."""
     found: list[Path] = []
+    excluded_names = {p.name.casefold() for p in exclude}  # resolving every path costs a syscall per folder level;
+    # only a file with an output's name, or a link (to one), can be an output
     for root, dirs, files in os.walk(inbox, followlinks=False):
         dirs[:] = sorted(d for d in dirs if not d.startswith("."))
         for name in sorted(files):
             if name.startswith((".", "~$")) or name.lower() in SKIPPED_NAMES:
                 continue
             path = Path(root) / name
-            if _resolved(path) in exclude:
+            if (name.casefold() in excluded_names or path.is_symlink()) and _resolved(path) in exclude:
                 continue
             found.append(path)
     return found
