@@ -26,6 +26,15 @@ def write_xlsm_template(fmt: FormatSpec, out_dir: Path, interpreter: str | None 
     return target
 
 
+def write_collect_template(fmt: FormatSpec, out_dir: Path, interpreter: str | None = None) -> Path:
+    """The receiving office's workbook (button 选择文件夹并汇总), beside the filing template."""
+    from addin.collect_build import COLLECT_XLSM_NAME, collect_xlsm_bytes
+
+    target = Path(out_dir) / COLLECT_XLSM_NAME.format(format_id=fmt.id)
+    atomic_write_bytes(target, collect_xlsm_bytes(interpreter=interpreter))
+    return target
+
+
 def interpreter_for_excel() -> str:
     """pythonw.exe beside python.exe when there is one: no console window flashes on each click."""
     exe = Path(sys.executable)
@@ -115,6 +124,7 @@ class ExcelSetup:
         make_dir(folder)
         target = write_xlsm_template(get_format(), folder, interpreter=python)
         print(f"已复制宏模板：{target}")
+        print(f"已复制汇总工作簿（上级机关用）：{write_collect_template(get_format(), folder, interpreter=python)}")
         print(f"模板的按钮使用这台电脑上的 Python：{python}（记在模板隐藏的 xlwings.conf 表中；"
               "未改动用户目录下的 .xlwings\\xlwings.conf，其他 xlwings 工作簿不受影响）")
         print("在别的电脑上使用按钮时，请在那台电脑上也运行 xxgk excel-setup，用它生成的模板填写。")

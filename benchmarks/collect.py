@@ -1,11 +1,14 @@
 """Benchmark of ``xxgk collect``: prints figures, asserts nothing (no timed tests).
 
-    uv run python benchmarks/collect.py [--json N] [--workbooks M]
+    uv run python benchmarks/collect.py [--json N] [--workbooks M] [--source DIR]
 
 1. N JSON submissions (default 10,000; distinct bodies, all from the example report), collected end
    to end in a fresh process: read, check, 汇总, write the 汇总 workbook and the result JSON. Once
    without and once with cross-year (``--last-year`` folder of N last-year files). Peak memory is
-   the child's maximum resident set size.
+   the child's maximum resident set size; CPU is the child's user + system time (on a shared
+   machine wall time says more about the neighbours than about us). ``--source DIR`` runs the
+   child from another checkout's ``validator/`` (e.g. ``git archive OLD validator | tar -x -C DIR``)
+   for a before/after comparison under the same load.
 2. M workbook submissions (default 40) against the floor of opening each of them with openpyxl
    in read-only mode and reading their values, measured in the same run.
 """
@@ -43,29 +46,33 @@ def _write_inbox(folder: Path, n: int, year: int) -> None:
         (folder / f"{i:05d}.json").write_text(json.dumps(_report(i, year), ensure_ascii=False), encoding="utf-8")
 
 
-def _run_child(args: list[str]) -> tuple[float, float, int]:
-    """Seconds, peak RSS (MB) and exit code of one ``xxgk collect`` process."""
-    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+def _run_child(args: list[str], source: Path = ROOT) -> tuple[float, float, float, int]:
+    """Seconds, CPU seconds, peak RSS (MB) and exit code of one ``xxgk collect`` process."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
-    proc = subprocess.run([sys.executable, "-m", "validator", "collect", *args, "--quiet"], cwd=ROOT,
+    proc = subprocess.run([sys.executable, "-m", "validator", "collect", *args, "--quiet"], cwd=source,
                           capture_output=True, text=True)
     seconds = time.perf_counter() - start
-    peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (after.ru_utime + after.ru_stime) - (before.ru_utime + before.ru_stime)
     if proc.returncode not in (0, 1):
         print(proc.stderr, file=sys.stderr)
-    return seconds, max(peak, before) / 1024, proc.returncode
+    return seconds, cpu, after.ru_maxrss / 1024, proc.returncode
 
 
-def bench_json(n: int, work: Path) -> None:
+def bench_json(n: int, work: Path, source: Path = ROOT) -> None:
+    """ru_maxrss of children is the largest child so far: the small run goes first."""
     inbox, last = work / "inbox", work / "last"
     _write_inbox(inbox, n, 2023)
     _write_inbox(last, n, 2022)
-    seconds, peak, rc = _run_child([str(inbox), "-o", str(work / "s.xlsx"), "--json", str(work / "r.json")])
-    print(f"{n:,} JSON submissions, end to end (read, check, 汇总, 汇总.xlsx, result JSON): {seconds:.1f} s, "
-          f"{n / seconds:,.0f} submissions/s, peak RSS {peak:,.0f} MB (exit {rc})")
-    seconds, peak2, rc = _run_child([str(inbox), "-o", str(work / "s2.xlsx"), "--last-year", str(last)])
-    print(f"{n:,} JSON submissions + {n:,} last-year files (cross-year): {seconds:.1f} s, "
-          f"{n / seconds:,.0f} submissions/s, peak RSS {max(peak, peak2):,.0f} MB (exit {rc})")
+    seconds, cpu, peak, rc = _run_child([str(inbox), "-o", str(work / "s.xlsx"), "--json", str(work / "r.json")],
+                                        source)
+    print(f"{n:,} JSON submissions, end to end (read, check, 汇总, 汇总.xlsx, result JSON): {seconds:.1f} s "
+          f"({n / seconds:,.0f}/s), CPU {cpu:.1f} s ({n / cpu:,.0f} submissions per CPU-second), "
+          f"peak RSS {peak:,.0f} MB (exit {rc})")
+    seconds, cpu, peak2, rc = _run_child([str(inbox), "-o", str(work / "s2.xlsx"), "--last-year", str(last)], source)
+    print(f"{n:,} JSON submissions + {n:,} last-year files (cross-year): {seconds:.1f} s ({n / seconds:,.0f}/s), "
+          f"CPU {cpu:.1f} s ({n / cpu:,.0f} submissions per CPU-second), peak RSS {max(peak, peak2):,.0f} MB (exit {rc})")
     print(f"  汇总.xlsx: {(work / 's.xlsx').stat().st_size / 1024 / 1024:.1f} MB")
 
 
@@ -106,11 +113,12 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--json", type=int, default=10_000)
     ap.add_argument("--workbooks", type=int, default=40)
+    ap.add_argument("--source", type=Path, default=ROOT, help="folder holding the validator/ package to run")
     args = ap.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp)
         if args.json:
-            bench_json(args.json, work)
+            bench_json(args.json, work, args.source.resolve())
         if args.workbooks:
             bench_workbooks(args.workbooks, work)
 

@@ -259,6 +259,45 @@ def test_aggregate_json_and_workbook_pass_check_and_export(collected, box):
     assert all(get(again, k) == get(agg, k) for k in FIGURE_KEYS)
 
 
+def test_aggregate_without_every_last_year_leaves_its_last_year_blank_and_says_why(collected, box):
+    result, data = collected
+    total = data["totals"]["合计"]
+    assert total["last_year"] is None
+    assert sorted(total["last_year_missing"]) == sorted(["平潭综合实验区", "汾西县卫生健康局"])
+    assert "汇总报告的上年数据未填：2 个计入汇总的单位没有可用的上年报告" in result.out
+    agg = json.loads((box.root / "汇总报告.json").read_text(encoding="utf-8"))
+    assert agg["last_year"] is None
+
+
+def test_aggregate_carries_the_sum_of_last_years_figures(box, tmp_path):
+    """Every counted body has last year's report: the aggregate's 上年数据 is their sum and the
+    aggregate passes the 历年 rules against it (a wrong sum would not)."""
+    last = json.loads((box.last / "汾西县政府办2022.json").read_text(encoding="utf-8"))
+    inbox, last_dir = tmp_path / "inbox", tmp_path / "last"
+    write_json(inbox / "a.json", box.reports["fenxi"])
+    write_json(last_dir / "a.json", last)
+    write_json(inbox / "b.json", renamed(box.reports["fenxi"], "汾西县民政局"))
+    write_json(last_dir / "b.json", renamed(last, "汾西县民政局"))
+    agg = tmp_path / "agg.json"
+    res = run_cli("collect", inbox, "-o", tmp_path / "s.xlsx", "--json", tmp_path / "r.json", "--quiet",
+                  "--last-year", last_dir, "--as", "汾西县人民政府", "--type", "政府", "--aggregate", agg)
+    assert res.code == 0, res.out + res.err
+    assert "上年数据未填" not in res.out
+    data = json.loads(agg.read_text(encoding="utf-8"))
+    assert data["last_year"]["year"] == 2022
+    for key in FMT.baseline_keys:
+        assert get(data["last_year"], key) == 2 * get(last, key), key
+    check = run_cli("check", agg, "--json")
+    assert check.code == 0 and json.loads(check.out)["stats"]["errors"] == 0
+    put(data, "last_year.applications.carried_forward.natural_person",
+        get(data, "last_year.applications.carried_forward.natural_person") + 1)
+    put(data, "last_year.applications.carried_forward.total",
+        get(data, "last_year.applications.carried_forward.total") + 1)
+    data["validation"] = None
+    write_json(tmp_path / "wrong.json", data)
+    assert run_cli("check", tmp_path / "wrong.json").code == 1  # the block really is checked
+
+
 def test_include_failed_adds_the_bodies_with_errors(box, tmp_path):
     result, data = box.run("--last-year", str(box.last), "--include-failed", out="含错误.xlsx")
     assert result.code == 1
@@ -396,6 +435,7 @@ def test_property_sum_of_valid_reports_is_valid(tmp_path_factory, reports):
     res = run_cli("collect", root / "inbox", "-o", root / "s.xlsx", "--quiet",
                   "--as", "某县人民政府", "--type", "政府", "--aggregate", agg)
     assert res.code == 0, res.out + res.err
+    assert "汇总报告的上年数据未填：没有给出上年报告（--last-year 或 --db）" in res.out
     check = run_cli("check", agg, "--json")
     assert check.code == 0
     assert json.loads(check.out)["stats"]["errors"] == 0
@@ -439,3 +479,41 @@ def test_progress_only_on_a_terminal_for_more_than_a_handful(monkeypatch, tty, e
 def test_no_progress_when_stderr_is_not_a_terminal(box):
     result, _data = box.run(out="静默.xlsx", quiet=False)
     assert "读取报送文件" not in result.err
+
+
+
+def test_content_hash_is_the_sorted_compact_json_of_the_comparable_form():
+    """The archive keys submissions by this hash: the fast form must equal the documented one."""
+    import hashlib
+
+    from validator.collect.inbox import canonical, content_hash
+    from validator.jsonio import load_json
+
+    real = canonical(load_json(Path(__file__).parents[1] / "examples" / "fenxi-zfb_2023.json"))[0]
+    odd = {"b": 'quote " and \\ back', "a": "控制\x01\n", "c": "", "z": "\u2028\ud7ff"}
+    for sample in (real, odd):
+        text = json.dumps(sample, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+        assert content_hash(sample) == hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def test_result_json_reads_back_as_the_result(collected, box):
+    """--json is written one entry a line (fast); it must load as exactly the result's data."""
+    from validator.collect.result import dumps_result
+
+    _result, data = collected
+    text = dumps_result(data)
+    assert json.loads(text) == data
+    assert text.startswith('{\n  "format": ') and text.endswith("\n}\n")
+    assert len(text.splitlines()) > len(data["bodies"]) + len(data["files"])
+    assert dumps_result({"a": [], "b": {}, "c": None}) == '{\n  "a": [],\n  "b": {},\n  "c": null\n}\n'
+
+
+def test_a_link_in_the_inbox_to_an_output_is_not_read_back(tmp_path):
+    inbox = tmp_path / "inbox"
+    write_json(inbox / "a.json", source("fenxi-zfb_2023"))
+    (inbox / "链接.json").symlink_to(inbox / "r.json")
+    for _ in range(2):
+        res = run_cli("collect", inbox, "-o", tmp_path / "汇总.xlsx", "--json", inbox / "r.json", "--quiet")
+        assert res.code == 0, res.err
+    data = json.loads((inbox / "r.json").read_text(encoding="utf-8"))
+    assert [f["file"] for f in data["files"]] == ["a.json"]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import subprocess
 from decimal import Decimal
 
@@ -149,3 +150,122 @@ def test_opens_in_libreoffice(made, tmp_path):
     assert proc.returncode == 0, proc.stderr
     text = (out / "汇总.csv").read_bytes().decode("utf-8", "replace")
     assert "汾西县人民政府办公室" in text and "重复报送" in text
+
+
+RAW_VALUES = ["机关", "", "  前后空格 ", "a & b < c > d \"q\"", "控制\x01字符 _x0001_", "<r><t>x</t></r>", "长" * 40_000,
+              0, 7, 10**15 - 1, 10**15, 10**20, Decimal("0.5"), Decimal("12.34"), Decimal("123456789012.3456"),
+              Decimal("1E+3"), "?1,2"]
+
+
+def _sheet_xml(path, name="xl/worksheets/sheet1.xml") -> str:
+    import zipfile
+
+    with zipfile.ZipFile(path) as z:
+        return z.read(name).decode("utf-8")
+
+
+def test_raw_detail_rows_are_the_xml_xlsxwriter_writes(tmp_path):
+    """分单位明细 bypasses XlsxWriter's per-cell path for speed; its rows must be byte for byte
+    what ``write_string``/``write_number`` give (``_text``/``_number``), apart from a text shaped
+    like rich-string XML, which the raw writer keeps as text."""
+    import xlsxwriter
+
+    from validator.collect.workbook import RawRows, _number, _text
+
+    plain = [v for v in RAW_VALUES if not (isinstance(v, str) and v.startswith("<r>"))]
+    rows = [plain, list(reversed(plain)), [1, 2, 3]]
+    out = {}
+    for mode in ("xlsxwriter", "raw"):
+        path = tmp_path / f"{mode}.xlsx"
+        wb = xlsxwriter.Workbook(str(path), {"constant_memory": True})
+        ws = wb.add_worksheet("分单位明细")
+        fmt = wb.add_format({"border": 1})
+        ws.write_string(0, 0, "表头", fmt)
+        ws.set_row(0, 60)
+        if mode == "raw":
+            raw = RawRows(ws, fmt, 1, len(plain))
+            for values in rows:
+                raw.write(values)
+        else:
+            for r, values in enumerate(rows, 1):
+                for c, value in enumerate(values):
+                    (_text if isinstance(value, str) else _number)(ws, r, c, value, fmt)
+        ws.autofilter(0, 0, len(rows), len(plain) - 1)
+        wb.close()
+        out[mode] = _sheet_xml(path)
+    assert out["raw"] == out["xlsxwriter"]
+    ws = openpyxl.load_workbook(tmp_path / "raw.xlsx")["分单位明细"]
+    shown = [c.value for c in ws[2]]
+    assert shown[0] == "机关" and shown[plain.index(10**15 - 1)] == 10**15 - 1
+    assert shown[plain.index(10**15)] == "1000000000000000"  # beyond 15 digits: text, never rounded
+    assert shown[plain.index(Decimal("0.5"))] == 0.5
+
+
+def test_raw_rows_keep_rich_string_lookalikes_as_text(tmp_path):
+    import xlsxwriter
+
+    from validator.collect.workbook import RawRows
+
+    path = tmp_path / "rich.xlsx"
+    wb = xlsxwriter.Workbook(str(path), {"constant_memory": True})
+    ws = wb.add_worksheet("s")
+    RawRows(ws, wb.add_format({}), 0, 2).write(["<r><t>x</t></r>", "<r>&</r>"])
+    wb.close()
+    ws = openpyxl.load_workbook(path)["s"]
+    assert [ws.cell(1, 1).value, ws.cell(1, 2).value] == ["<r><t>x</t></r>", "<r>&</r>"]
+
+
+def test_detail_shows_an_unreadable_figure_as_entered_with_include_failed(tmp_path):
+    """A figure that is not a number (kept in the JSON's ``unreadable``) fails its report; with
+    --include-failed the body is counted, 分单位明细 shows the figure exactly as entered, and
+    the 汇总 says which sums are incomplete instead of adding a wrong number."""
+    from conftest import run_cli
+    from test_collect import get, put, renamed, source, write_json
+
+    key = "proactive.licensing.decisions"
+    bad = renamed(source("fenxi-zfb_2023"), "汾西县民政局")
+    put(bad, key, None)
+    bad["unreadable"] = {key: "约12件"}
+    good = source("fenxi-zfb_2023")
+    write_json(tmp_path / "inbox" / "bad.json", bad)
+    write_json(tmp_path / "inbox" / "good.json", good)
+    for include in (False, True):
+        out, res = tmp_path / f"s{include}.xlsx", tmp_path / f"r{include}.json"
+        result = run_cli("collect", tmp_path / "inbox", "-o", out, "--json", res, "--quiet",
+                         *(["--include-failed"] if include else []))
+        assert result.code == 1, result.out + result.err
+        data = json.loads(res.read_text(encoding="utf-8"))
+        total = data["totals"]["合计"]
+        wb = openpyxl.load_workbook(out)
+        ws = wb["分单位明细"]
+        header = [c.value for c in ws[1]]
+        col = header.index(FMT.cell(key).label)
+        shown = {r[0]: r for r in ws.iter_rows(min_row=2, values_only=True)}
+        assert shown["汾西县民政局"][col] == "约12件"  # as entered, never 0 or blank
+        assert shown["汾西县民政局"][4] == ("是" if include else "否")
+        assert shown[good["body"]["name"]][col] == get(good, key)
+        assert total["figures"][key] == get(good, key)  # the unreadable one is never added
+        if include:
+            assert total["incomplete"] == {key: 1}
+            assert "有 1 项数字因部分单位填写有误未计入" in wb["汇总"]["A3"].value
+        else:
+            assert "incomplete" not in total and wb["汇总"]["A3"].value is None
+
+
+@pytest.mark.parametrize("name", ["<r>&</r>", "<r><t>假</t></r>", "=1+1"])
+def test_a_body_name_shaped_like_markup_or_a_formula_is_shown_as_typed(tmp_path, name):
+    """XlsxWriter's streaming mode writes a text shaped like ``<r>…</r>`` into the XML raw: one
+    such body name made the whole 汇总.xlsx unreadable. Every sheet shows it exactly."""
+    from conftest import run_cli
+    from test_collect import get, put, renamed, source, write_json
+
+    report = renamed(source("fenxi-zfb_2023"), name)
+    put(report, "applications.new.total", get(report, "applications.new.total") + 1)  # a finding, so 问题清单 has it
+    write_json(tmp_path / "inbox" / "a.json", report)
+    result = run_cli("collect", tmp_path / "inbox", "-o", tmp_path / "s.xlsx", "--quiet")
+    assert result.code == 1, result.err
+    wb = openpyxl.load_workbook(tmp_path / "s.xlsx")
+    assert wb["报送情况"]["B4"].value == name
+    assert wb["问题清单"]["A2"].value == name
+    assert wb["分单位明细"]["A2"].value == name
+    assert wb["报送情况"]["K4"].hyperlink is not None  # the row went through XlsxWriter's own path

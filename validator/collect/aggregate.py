@@ -17,7 +17,9 @@ from validator.values import MAX_COUNT, canonical_decimal
 
 
 def aggregate_submission(figures: dict[str, int | Decimal], name: str, body_type: str, year: int | None,
-                         region_code: str = "") -> Submission:
+                         region_code: str = "", last_year: dict[str, int] | None = None) -> Submission:
+    """The sum as a report; ``last_year`` (the bodies' last-year figures, summed) fills its
+    上年数据 so the aggregate is checked against last year like any report."""
     from validator.formats import get_format
 
     fmt = get_format()
@@ -26,6 +28,10 @@ def aggregate_submission(figures: dict[str, int | Decimal], name: str, body_type
                    "body.region_code": region_code or None})
     for key, value in figures.items():
         values[key] = _storable(key, value)
+    if last_year is not None and year is not None:
+        values["last_year.year"] = year - 1
+        for key, value in last_year.items():
+            values[f"last_year.{key}"] = _storable(f"last_year.{key}", value)
     for cell in fmt.cells:
         if cell.kind == "longtext":
             values[cell.key] = ""

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from pathlib import Path
 
@@ -64,6 +63,20 @@ def _exclude(args) -> set[Path]:
 
 
 def run(args) -> int:
+    result, lines = execute(args)
+    for line in lines:
+        print(line)
+    print(summary_line(result))
+    print(f"已生成汇总工作簿：{args.out}")
+    for item in result.unreadable:
+        print(f"  无法读取：{item.error}", file=sys.stderr)
+    return result.exit_code
+
+
+def execute(args, progress: bool = True):
+    """The whole run without printing (the Excel button shows the same lines in its sheet):
+    check the options, read and judge the inbox, write every output, archive. Returns the
+    :class:`~validator.collect.run.CollectResult` and the lines to tell the user."""
     from validator.collect.progress import Progress
     from validator.collect.run import Options, collect
 
@@ -78,47 +91,64 @@ def run(args) -> int:
         from validator.collect.roster import load_roster
 
         roster = load_roster(args.roster)
-    progress = Progress.for_stderr(enabled=not args.quiet)
+    bar = Progress.for_stderr(enabled=progress and not args.quiet)
     options = Options(year=args.year, include_failed=args.include_failed, roster=roster,
                       last_year_dir=Path(args.last_year) if args.last_year else None,
                       last_year_lookup=archive.last_year_lookup if archive and not args.last_year else None,
-                      exclude=_exclude(args), progress=progress.update)
+                      exclude=_exclude(args), progress=bar.update)
     try:
         result = collect(Path(args.inbox), options)
     finally:
-        progress.done()
-    _write_outputs(args, result)
+        bar.done()
+    lines = _write_outputs(args, result)
     if archive is not None:
         added = archive.store(result)
-        print(f"已归档：新增 {added} 份报告（{args.db}）")
-    _summary(result, args)
-    return result.exit_code
+        lines.append(f"已归档：新增 {added} 份报告（{args.db}）")
+    return result, lines
 
 
-def _write_outputs(args, result) -> None:
-    from validator.collect.result import result_dict
+def _write_outputs(args, result) -> list[str]:
+    from validator.collect.result import dumps_result, result_dict
     from validator.collect.workbook import write_collect_workbook
     from validator.fileio import atomic_write_bytes
 
+    lines = []
     if args.aggregate:
         from validator.collect.aggregate import aggregate_report, aggregate_submission, write_aggregate
         from validator.collect.run import TOTAL
 
-        sub = aggregate_submission(result.totals[TOTAL].figures, args.as_name.strip(), args.as_type, result.year)
+        total = result.totals[TOTAL]
+        sub = aggregate_submission(total.figures, args.as_name.strip(), args.as_type, result.year,
+                                   last_year=total.last_year)
         report = aggregate_report(sub)
         xlsx = write_aggregate(sub, report, args.aggregate)
-        print(f"已生成汇总报告：{args.aggregate}、{xlsx}（{report.summary_zh()}）")
+        lines.append(f"已生成汇总报告：{args.aggregate}、{xlsx}（{report.summary_zh()}）")
+        if total.last_year is None and total.bodies and not (args.last_year or args.db):
+            lines.append("汇总报告的上年数据未填：没有给出上年报告（--last-year 或 --db）")
+        elif total.last_year is None and total.bodies:
+            missing = total.last_year_missing
+            lines.append(f"汇总报告的上年数据未填：{len(missing)} 个计入汇总的单位没有可用的上年报告"
+                         f"（{'、'.join(missing[:5])}{'等' if len(missing) > 5 else ''}），上年合计不完整")
     write_collect_workbook(result, args.out)
     if args.json:
-        data = json.dumps(result_dict(result), ensure_ascii=False, indent=2) + "\n"
-        atomic_write_bytes(args.json, data.encode("utf-8"))
+        atomic_write_bytes(args.json, dumps_result(result_dict(result)).encode("utf-8"))
+    return lines
 
 
-def _summary(result, args) -> None:
+def summary_line(result) -> str:
     counts = result.status_counts()
     parts = "，".join(f"{k} {v}" for k, v in counts.items() if v)
     year = f"{result.year} 年度，" if result.year else ""
-    print(f"{year}共 {len(result.items)} 个文件、{len(result.bodies)} 个单位：{parts or '没有报送文件'}")
-    print(f"已生成汇总工作簿：{args.out}")
-    for item in result.unreadable:
-        print(f"  无法读取：{item.error}", file=sys.stderr)
+    return f"{year}共 {len(result.items)} 个文件、{len(result.bodies)} 个单位：{parts or '没有报送文件'}"
+
+
+def parse_args(argv: list[str]) -> argparse.Namespace:
+    """``xxgk collect``'s options from a list (the Excel button builds its run this way)."""
+    from validator.errors import UnusableInput
+
+    parser = argparse.ArgumentParser(prog="xxgk collect", add_help=False)
+    configure(parser)
+    try:
+        return parser.parse_args(argv)
+    except SystemExit:
+        raise UnusableInput("汇总参数有误：" + " ".join(argv)) from None

@@ -37,6 +37,9 @@ class Item:
     year: int | None = None
     digest: str = ""
     canon: dict[str, str] = field(default_factory=dict)
+    """The raw texts of the figures that are not valid numbers (``?``-prefixed, from
+    :func:`canonical`); the full comparable form is hashed and dropped at once, so 10,000
+    submissions do not hold it."""
     figures: dict[str, int | Decimal] = field(default_factory=dict)
     report: ValidationReport | None = None
     copy_of: Item | None = None
@@ -53,13 +56,15 @@ def discover(inbox: Path, exclude: set[Path] = frozenset()) -> list[Path]:
     """Every file under ``inbox``, sorted; hidden files, Office lock files (``~$…``) and our own
     outputs are left out. Folder links are not followed (no loops)."""
     found: list[Path] = []
+    excluded_names = {p.name.casefold() for p in exclude}  # resolving every path costs a syscall per folder level;
+    # only a file with an output's name, or a link (to one), can be an output
     for root, dirs, files in os.walk(inbox, followlinks=False):
         dirs[:] = sorted(d for d in dirs if not d.startswith("."))
         for name in sorted(files):
             if name.startswith((".", "~$")) or name.lower() in SKIPPED_NAMES:
                 continue
             path = Path(root) / name
-            if _resolved(path) in exclude:
+            if (name.casefold() in excluded_names or path.is_symlink()) and _resolved(path) in exclude:
                 continue
             found.append(path)
     return found
@@ -117,8 +122,9 @@ def describe(item: Item) -> None:
     assert sub is not None
     item.identity = identity_of(sub)
     item.year = to_year(sub.values.get("year"))
-    item.canon, item.figures = canonical(sub)
-    item.digest = content_hash(item.canon)
+    canon, item.figures = canonical(sub)
+    item.digest = content_hash(canon)
+    item.canon = {k: v for k, v in canon.items() if v.startswith("?")}
 
 
 def canonical(sub: Submission) -> tuple[dict[str, str], dict[str, int | Decimal]]:
@@ -182,5 +188,16 @@ def _all_cells(fmt):
 
 
 def content_hash(canon: dict[str, str]) -> str:
-    text = json.dumps(canon, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+    """SHA-256 of ``json.dumps(canon, ensure_ascii=False, sort_keys=True, separators=(",", ":"))``
+    (the archive stores it), built from the values directly: canon's values are all strings and
+    its keys the same for every report of a format, so only the values need encoding."""
+    keys = tuple(canon)
+    encoded = _ENCODED_KEYS.get(keys)
+    if encoded is None:
+        encoded = _ENCODED_KEYS[keys] = sorted((k, f"{_json_str(k)}:") for k in keys)
+    text = "{" + ",".join(f"{prefix}{_json_str(canon[k])}" for k, prefix in encoded) + "}"
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+_ENCODED_KEYS: dict[tuple[str, ...], list[tuple[str, str]]] = {}
+_json_str = json.encoder.encode_basestring  # ensure_ascii=False's string encoder (C)

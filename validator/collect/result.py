@@ -78,6 +78,9 @@ def result_dict(result: CollectResult) -> dict:
                 "bodies": [b.name for b in totals.bodies],
                 "figures": {k: _plain(v) for k, v in totals.figures.items()},
                 **({"incomplete": totals.incomplete} if totals.incomplete else {}),
+                "last_year": ({"year": result.year - 1 if result.year else None, "figures": totals.last_year}
+                              if totals.last_year is not None else None),
+                "last_year_missing": totals.last_year_missing,
             }
             for group, totals in result.totals.items()
         },
@@ -86,3 +89,25 @@ def result_dict(result: CollectResult) -> dict:
             for i in result.last_year_items
         ],
     }
+
+
+def dumps_result(data: dict) -> str:
+    """The result JSON, readable and fast: top-level keys and each entry of a top-level list or
+    object on its own line, each entry compact. (``indent=`` switches ``json`` to its pure-Python
+    encoder, which took a tenth of a 10,000-submission run.)"""
+    import json
+
+    def compact(value: object) -> str:
+        return json.dumps(value, ensure_ascii=False)
+
+    lines = []
+    for key, value in data.items():
+        if isinstance(value, list) and value:
+            inner = ",\n".join(f"    {compact(v)}" for v in value)
+            lines.append(f"  {compact(key)}: [\n{inner}\n  ]")
+        elif isinstance(value, dict) and value:
+            inner = ",\n".join(f"    {compact(k)}: {compact(v)}" for k, v in value.items())
+            lines.append(f"  {compact(key)}: {{\n{inner}\n  }}")
+        else:
+            lines.append(f"  {compact(key)}: {compact(value)}")
+    return "{\n" + ",\n".join(lines) + "\n}\n"

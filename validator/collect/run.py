@@ -72,6 +72,12 @@ class Totals:
     figures: dict[str, int | Decimal] = field(default_factory=dict)
     incomplete: dict[str, int] = field(default_factory=dict)
     """Cells left out because a body's figure was not a valid number (``--include-failed``)."""
+    last_year: dict[str, int] | None = None
+    """Last year's figures the 历年 rules read (``format.baseline_keys``), summed over the same
+    bodies; None unless every counted body has one usable last-year report (a partial sum
+    would make the aggregate's own 历年 check report differences that are not there)."""
+    last_year_missing: list[str] = field(default_factory=list)
+    """The counted bodies without a usable last-year report (why ``last_year`` is None)."""
 
 
 @dataclass
@@ -140,8 +146,6 @@ def collect(inbox: Path, options: Options | None = None) -> CollectResult:
             _validate(item)
     for body in bodies:
         _judge(body, options)
-    for item in items:
-        _compact(item)
     fmt_id = next((i.submission.format.id for i in items if i.readable), get_format().id)
     return CollectResult(inbox, year, items, bodies, _totals(bodies, options.include_failed),
                          last_items, options.include_failed, options.roster is not None, fmt_id)
@@ -301,13 +305,6 @@ def _judge(body: Body, options: Options) -> None:
     body.included = one is not None and (one.report.valid or options.include_failed)
 
 
-def _compact(item: Item) -> None:
-    """Keep only the texts of figures that are not numbers (the detail sheet shows them): the
-    full comparable form was needed for hashing and differences, and 10,000 of them fill memory."""
-    if item.readable:
-        item.canon = {k: v for k, v in item.canon.items() if v.startswith("?")}
-
-
 def _primary(flags: list[str]) -> str:
     for status in (MISSING, WRONG_YEAR, DUPLICATE, FAILED, LATE, WARNED, PASSED):
         if status in flags:
@@ -327,12 +324,15 @@ def differences(versions: list[Item]) -> list[Difference]:
     """The cells in which the versions disagree, with each version's content."""
     from validator.formats import get_format
 
+    from validator.collect.inbox import canonical
+
     fmt = versions[0].submission.format if versions[0].submission else get_format()
-    keys = [k for k in versions[0].canon if len({v.canon.get(k, "") for v in versions}) > 1]
+    canons = [canonical(v.submission)[0] for v in versions]
+    keys = [k for k in canons[0] if len({c.get(k, "") for c in canons}) > 1]
     out = []
     for key in keys:
         label = "情况说明" if key == "explanations" else fmt.cell(key).label
-        out.append(Difference(key, label, tuple(v.canon.get(key, "") for v in versions)))
+        out.append(Difference(key, label, tuple(c.get(key, "") for c in canons)))
     return out
 
 
@@ -341,6 +341,7 @@ def _totals(bodies: list[Body], include_failed: bool) -> dict[str, Totals]:
 
     fmt = get_format()
     figure_keys = [c.key for c in fmt.figure_cells()]
+    key_set = frozenset(figure_keys)
     groups = {TOTAL: Totals(), **{t: Totals() for t in fmt.cell("body.type").choices}}
     for totals in groups.values():
         totals.figures = {k: (Decimal(0) if fmt.cell(k).kind == "money" else 0) for k in figure_keys}
@@ -351,15 +352,35 @@ def _totals(bodies: list[Body], include_failed: bool) -> dict[str, Totals]:
         targets = [groups[TOTAL]]
         if item.submission is not None and body.versions[0].identity.type in groups:
             targets.append(groups[body.versions[0].identity.type])
+        figures = [(key, value) for key, value in item.figures.items() if key in key_set]
+        missing = [k for k in figure_keys if k not in item.figures] if len(figures) < len(figure_keys) else []
         for totals in targets:
             totals.bodies.append(body)
-            for key in figure_keys:
-                value = item.figures.get(key)
-                if value is None:
-                    totals.incomplete[key] = totals.incomplete.get(key, 0) + 1
-                else:
-                    totals.figures[key] += value
+            sums = totals.figures
+            for key, value in figures:
+                sums[key] += value
+            for key in missing:
+                totals.incomplete[key] = totals.incomplete.get(key, 0) + 1
+    for totals in groups.values():
+        _sum_last_year(totals, fmt.baseline_keys)
     return groups
+
+
+def _sum_last_year(totals: Totals, keys: tuple[str, ...]) -> None:
+    from validator.values import to_count
+
+    sums = dict.fromkeys(keys, 0)
+    for body in totals.bodies:
+        last = body.last_year
+        values = last.submission.values if last is not None and last.submission is not None else None
+        counts = [to_count(values.get(k)) for k in keys] if values is not None and not body.last_year_note else []
+        if not counts or not all(type(c) is int for c in counts):
+            totals.last_year_missing.append(body.name)
+            continue
+        for key, count in zip(keys, counts):
+            sums[key] += count
+    if totals.bodies and not totals.last_year_missing:
+        totals.last_year = sums
 
 
 def today() -> dt.date:

@@ -106,8 +106,14 @@ def _page(ws, header_rows: int, landscape: bool = True) -> None:
 
 
 def _text(ws, row: int, col: int, value: object, fmt) -> None:
-    """Always as text: a body name such as ``=1+1`` must not become a formula."""
-    ws.write_string(row, col, "" if value is None else str(value), fmt)
+    """Always as text: a body name such as ``=1+1`` must not become a formula. XlsxWriter's
+    streaming mode copies a string shaped like ``<r>…</r>`` into the XML unescaped (as rich
+    text); such a text goes in as three plain rich-text runs instead, escaped, shown as typed."""
+    text = "" if value is None else str(value)
+    if text.startswith("<r>") and text.endswith("</r>"):
+        ws.write_rich_string(row, col, text[:1], text[1:2], text[2:], fmt)
+    else:
+        ws.write_string(row, col, text, fmt)
 
 
 def _header(ws, row: int, headers, fmt) -> None:
@@ -176,7 +182,8 @@ def _write_summary(ws, result: CollectResult, f: dict, first_rows: dict[int, int
     _header(ws, 2, SUMMARY_HEADERS, f["header"])
     ws.freeze_panes(3, 2)
     _page(ws, 3)
-    row = 3
+    rows = RawRows(ws, f["cell"], 3, len(SUMMARY_HEADERS))
+    cell, text = f["cell"], f["text"]
     for n, body in enumerate(result.bodies, 1):
         items = _versions(body)
         errors = sum(len(i.report.errors) for i in items if i.report)
@@ -186,36 +193,27 @@ def _write_summary(ws, result: CollectResult, f: dict, first_rows: dict[int, int
             others = [f"逾期 {body.late_days} 天" if x == LATE else x for x in others]
             if body.status == LATE:
                 others.insert(0, f"逾期 {body.late_days} 天")
-        ws.write_number(row, 0, n, f["cell"])
-        _text(ws, row, 1, body.name, f["text"])
-        _text(ws, row, 2, body.type, f["cell"])
-        _text(ws, row, 3, body.identity.region_code, f["cell"])
-        _text(ws, row, 4, body.status, f[body.status])
-        _text(ws, row, 5, "、".join(others), f["text"])
-        _text(ws, row, 6, "\n".join(i.rel for i in body.items), f["text"])
-        ws.write_number(row, 7, errors, f["cell"])
-        ws.write_number(row, 8, warnings, f["cell"])
-        _text(ws, row, 9, _first_problems(body), f["text"])
+        values = [n, body.name, body.type, body.identity.region_code, body.status, "、".join(others),
+                  "\n".join(i.rel for i in body.items), errors, warnings, _first_problems(body), ""]
+        formats = [cell, text, cell, cell, f[body.status], text, text, cell, cell, text, cell]
         if id(body) in first_rows:
-            ws.write_url(row, 10, f"internal:'{FINDINGS_SHEET}'!A{first_rows[id(body)] + 1}", f["link"],
-                         string="查看", tip="转到问题清单中该单位的各行")
+            _write_linked(ws, rows.row, values, formats, first_rows[id(body)], f["link"])
+            rows.row += 1
         else:
-            _text(ws, row, 10, "", f["cell"])
-        row += 1
+            rows.write(values, formats)
     for item in result.unreadable:
-        ws.write_number(row, 0, row - 2, f["cell"])
-        _text(ws, row, 1, "", f["text"])
-        _text(ws, row, 2, "", f["cell"])
-        _text(ws, row, 3, "", f["cell"])
-        _text(ws, row, 4, UNREADABLE, f[UNREADABLE])
-        _text(ws, row, 5, "", f["text"])
-        _text(ws, row, 6, item.rel, f["text"])
-        ws.write_number(row, 7, 1, f["cell"])
-        ws.write_number(row, 8, 0, f["cell"])
-        _text(ws, row, 9, item.error, f["text"])
-        _text(ws, row, 10, "", f["cell"])
-        row += 1
-    ws.autofilter(2, 0, max(row - 1, 3), len(SUMMARY_HEADERS) - 1)
+        rows.write([rows.row - 2, "", "", "", UNREADABLE, "", item.rel, 1, 0, item.error, ""],
+                   [cell, text, cell, cell, f[UNREADABLE], text, text, cell, cell, text, cell])
+    ws.autofilter(2, 0, max(rows.row - 1, 3), len(SUMMARY_HEADERS) - 1)
+
+
+def _write_linked(ws, row: int, values: list, formats: list, target: int, link) -> None:
+    """A 报送情况 row whose last cell links to the body's first row in 问题清单 (XlsxWriter's own
+    path: a hyperlink needs its relationship entry)."""
+    for col, (value, fmt) in enumerate(zip(values[:-1], formats)):
+        (_text if isinstance(value, str) else _number)(ws, row, col, value, fmt)
+    ws.write_url(row, len(values) - 1, f"internal:'{FINDINGS_SHEET}'!A{target + 1}", link,
+                 string="查看", tip="转到问题清单中该单位的各行")
 
 
 def _first_problems(body: Body) -> str:
@@ -323,12 +321,83 @@ def _stream(ws, writes: list[tuple]) -> None:
 
 def _number(ws, row: int, col: int, value: int | Decimal, fmt) -> None:
     """Exact figures: a value beyond a double's 15 digits goes in as text rather than rounded."""
-    if type(value) is int and value < 10**15:
-        ws.write_number(row, col, value, fmt)
-    elif len(value.as_tuple().digits if isinstance(value, Decimal) else str(value)) > 15:
-        _text(ws, row, col, format(value, "f") if isinstance(value, Decimal) else value, fmt)
+    shown = _exact(value)
+    if isinstance(shown, str):
+        _text(ws, row, col, shown, fmt)
     else:
-        ws.write_number(row, col, float(value) if isinstance(value, Decimal) else value, fmt)
+        ws.write_number(row, col, shown, fmt)
+
+
+def _exact(value: int | Decimal) -> int | float | str:
+    """The number a cell can hold exactly, or the figure as text when a double would round it."""
+    if type(value) is int and value < 10**15:
+        return value
+    if len(value.as_tuple().digits if isinstance(value, Decimal) else str(value)) > 15:
+        return format(value, "f") if isinstance(value, Decimal) else str(value)
+    return float(value) if isinstance(value, Decimal) else value
+
+
+class RawRows:
+    """Rows of text and numbers written straight into a streamed (``constant_memory``) sheet.
+
+    XlsxWriter's general path costs ~10 µs a cell; 10,000 bodies × 230 figures made 分单位明细
+    most of a collect run. This writes the same XML XlsxWriter writes for ``write_string`` /
+    ``write_number`` with one format (tests/test_collect_workbook.py compares the bytes), in
+    one string per row. Rows must come after everything written so far.
+    """
+
+    def __init__(self, ws, fmt, first_row: int, columns: int) -> None:
+        from xlsxwriter.utility import xl_col_to_name
+
+        ws._write_single_row(first_row)  # flush the rows above (XlsxWriter keeps one pending)
+        self.ws = ws
+        self.row = first_row
+        self.prefixes = [f'<c r="{xl_col_to_name(c)}' for c in range(columns)]
+        self.style = _style(fmt)
+
+    def write(self, values, formats=None) -> None:
+        """One row from column A: ``str`` as text, ``int``/``Decimal`` as exact figures; each
+        cell in the sheet's format or in ``formats[col]``. XlsxWriter may have written the row
+        before (it is flushed first); the next one may be written by either."""
+        ws = self.ws
+        ws._write_single_row(self.row)
+        r = str(self.row + 1)
+        parts = [f'<row r="{r}">']
+        styles = [_style(f) for f in formats] if formats else [self.style] * len(values)
+        for prefix, style, value in zip(self.prefixes, styles, values):
+            if type(value) is int and value < 10**15:
+                parts.append(f"{prefix}{r}{style}><v>{value}</v></c>")
+                continue
+            if not isinstance(value, str):
+                value = _exact(value)
+            if isinstance(value, str):
+                parts.append(f"{prefix}{r}{style}{_inline(ws, value)}</c>")
+            else:
+                parts.append(f"{prefix}{r}{style}><v>{value:.16G}</v></c>")
+        parts.append("</row>")
+        ws.fh.write("".join(parts))
+        ws._check_dimensions(self.row, len(values) - 1)
+        self.row += 1
+        ws.previous_row = self.row
+
+
+def _style(fmt) -> str:
+    index = fmt._get_xf_index()
+    return f'" s="{index}"' if index else '"'
+
+
+def _inline(ws, text: str) -> str:
+    """An inline string exactly as XlsxWriter's streaming mode writes it (but always escaped:
+    a text shaped like ``<r>…</r>`` stays text, never raw XML)."""
+    from xlsxwriter.utility import _preserve_whitespace, _utf16_len, _utf16_truncate
+
+    if text.isalnum() and len(text) <= ws.xls_strmax // 2:  # names, statuses: nothing to escape
+        return f' t="inlineStr"><is><t>{text}</t></is>'
+    if len(text) > ws.xls_strmax // 2 and _utf16_len(text) > ws.xls_strmax:
+        text = _utf16_truncate(text, ws.xls_strmax)
+    text = ws._escape_control_characters(text)
+    space = ' xml:space="preserve"' if _preserve_whitespace(text) else ""
+    return f' t="inlineStr"><is><t{space}>{ws._escape_data(text)}</t></is>'
 
 
 def _write_detail(ws, result: CollectResult, f: dict) -> None:
@@ -341,19 +410,19 @@ def _write_detail(ws, result: CollectResult, f: dict) -> None:
     ws.set_row(0, 60)
     ws.freeze_panes(1, 1)
     _page(ws, 1)
-    fixed = len(DETAIL_FIXED)
-    row = 1
+    rows = RawRows(ws, f["cell"], 1, len(headers))
     for body in result.bodies:
         for item in (body.versions or body.wrong_year):
-            values = (body.name, item.identity.type, body.identity.region_code, body.status,
-                      "是" if body.included else "否", item.rel)
-            for col, value in enumerate(values):
-                _text(ws, row, col, value, f["cell"])
-            for col, cell in enumerate(cells, fixed):
-                value = item.figures.get(cell.key)
-                if value is None:
-                    _text(ws, row, col, item.canon.get(cell.key, "").lstrip("?"), f["cell"])
-                else:
-                    _number(ws, row, col, value, f["cell"])
-            row += 1
-    ws.autofilter(0, 0, max(row - 1, 1), len(headers) - 1)
+            rows.write(detail_row(body, item, cells))
+    ws.autofilter(0, 0, max(rows.row - 1, 1), len(headers) - 1)
+
+
+def detail_row(body: Body, item, cells) -> list:
+    """One 分单位明细 row: who, then every figure (its raw text when it is not a valid number)."""
+    figures, canon = item.figures, item.canon
+    values: list = [body.name, item.identity.type, body.identity.region_code, body.status,
+                    "是" if body.included else "否", item.rel]
+    for cell in cells:
+        value = figures.get(cell.key)
+        values.append(canon.get(cell.key, "").lstrip("?") if value is None else value)
+    return values
