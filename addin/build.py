@@ -37,8 +37,10 @@ def xlwings_bas() -> str:
     text = Path(xlwings.__file__).with_name("xlwings.bas").read_text(encoding="ascii")
     found = re.search(r'XLWINGS_VERSION As String = "([^"]+)"', text)
     if xlwings.__version__ != XLWINGS_PIN or not found or found.group(1) != XLWINGS_PIN:
-        raise RuntimeError(f"xlwings {XLWINGS_PIN} is pinned, found {xlwings.__version__} "
-                           f"(xlwings.bas says {found.group(1) if found else '?'})")
+        raise RuntimeError(
+            f"xlwings {XLWINGS_PIN} is pinned, found {xlwings.__version__} "
+            f"(xlwings.bas says {found.group(1) if found else '?'})"
+        )
     return text
 
 
@@ -65,8 +67,9 @@ def _button_anchor(fmt: FormatSpec, sheet: str) -> tuple[int, int]:
     return 0, max(split_ref(r)[1] for r in refs) + 2
 
 
-def xlsm_bytes(fmt: FormatSpec, *, with_xlwings: bool = True, extra: tuple[VbaModule, ...] = (),
-               interpreter: str | None = None) -> bytes:
+def xlsm_bytes(
+    fmt: FormatSpec, *, with_xlwings: bool = True, extra: tuple[VbaModule, ...] = (), interpreter: str | None = None
+) -> bytes:
     """The macro template; with ``interpreter``, one whose buttons run that Python."""
     project = build_vba_project(vba_modules(fmt, extra, with_xlwings))
     conf_rows: list[tuple[str, object]] = [*XLWINGS_CONF]
@@ -90,7 +93,8 @@ def xlsm_bytes(fmt: FormatSpec, *, with_xlwings: bool = True, extra: tuple[VbaMo
         for name in button_sheets(fmt):
             row, col = _button_anchor(fmt, name)
             for i, (macro, caption) in enumerate(BUTTONS):
-                sheets[name].insert_button(row, col, {"macro": macro, "caption": caption, "width": 96,
-                                                      "height": 28, "y_offset": 4 + i * 36})
+                sheets[name].insert_button(
+                    row, col, {"macro": macro, "caption": caption, "width": 96, "height": 28, "y_offset": 4 + i * 36}
+                )
 
     return template_bytes(fmt, extend)

@@ -33,7 +33,8 @@ def _run(name: str) -> None:
         _message_box(
             "无法启动校验程序：本机的 Python 缺少 xxgk-report 所需的组件"
             f"（{type(exc).__name__}: {exc}）。\n请在命令提示符中运行：pip install --upgrade xxgk-report，"
-            "然后运行：xxgk excel-setup")
+            "然后运行：xxgk excel-setup"
+        )
         return
     getattr(excel, name)()
 

@@ -24,17 +24,20 @@ INSTRUCTIONS = (
 
 
 def vba_modules(with_xlwings: bool = True, extra: tuple[VbaModule, ...] = ()) -> list[VbaModule]:
-    modules = [VbaModule("ThisWorkbook", "", "document", "workbook"),
-               VbaModule("Sheet1", "", "document", "worksheet"),
-               VbaModule("Sheet2", "", "document", "worksheet"),
-               VbaModule("Collect", (VBA_DIR / "Collect.bas").read_text(encoding="ascii"), "standard")]
+    modules = [
+        VbaModule("ThisWorkbook", "", "document", "workbook"),
+        VbaModule("Sheet1", "", "document", "worksheet"),
+        VbaModule("Sheet2", "", "document", "worksheet"),
+        VbaModule("Collect", (VBA_DIR / "Collect.bas").read_text(encoding="ascii"), "standard"),
+    ]
     if with_xlwings:
         modules.append(VbaModule("xlwings", xlwings_bas(), "standard"))
     return [*modules, *extra]
 
 
-def collect_xlsm_bytes(*, with_xlwings: bool = True, extra: tuple[VbaModule, ...] = (),
-                       interpreter: str | None = None) -> bytes:
+def collect_xlsm_bytes(
+    *, with_xlwings: bool = True, extra: tuple[VbaModule, ...] = (), interpreter: str | None = None
+) -> bytes:
     """The collect workbook; with ``interpreter``, one whose button runs that Python."""
     import xlsxwriter
 
@@ -42,10 +45,18 @@ def collect_xlsm_bytes(*, with_xlwings: bool = True, extra: tuple[VbaModule, ...
     from validator.workbook.build import BUILD_TIME
 
     buffer = io.BytesIO()
-    wb = xlsxwriter.Workbook(buffer, {"in_memory": True, "strings_to_numbers": False,
-                                      "strings_to_formulas": False, "strings_to_urls": False})
-    wb.set_properties({"title": "政府信息公开工作年度报告 汇总工具", "author": "xxgk-report", "company": "",
-                       "comments": f"generator=xxgk-report {__version__}", "created": BUILD_TIME})
+    wb = xlsxwriter.Workbook(
+        buffer, {"in_memory": True, "strings_to_numbers": False, "strings_to_formulas": False, "strings_to_urls": False}
+    )
+    wb.set_properties(
+        {
+            "title": "政府信息公开工作年度报告 汇总工具",
+            "author": "xxgk-report",
+            "company": "",
+            "comments": f"generator=xxgk-report {__version__}",
+            "created": BUILD_TIME,
+        }
+    )
     wb.set_vba_name("ThisWorkbook")
     base = {"font_name": "宋体", "font_size": 11, "valign": "vcenter"}
     title = wb.add_format({**base, "bold": True, "font_size": 16})
@@ -84,4 +95,3 @@ def collect_xlsm_bytes(*, with_xlwings: bool = True, extra: tuple[VbaModule, ...
     wb.add_vba_project(io.BytesIO(build_vba_project(vba_modules(with_xlwings, extra))), is_stream=True)
     wb.close()
     return buffer.getvalue()
-

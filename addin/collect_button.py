@@ -50,8 +50,11 @@ def collect_folder(book=None, opener: Callable[[object, Path], None] | None = No
     except Exception as exc:  # a bug: say so plainly, details in the log
         from addin.excel import _log_traceback
 
-        _alert(book, f"内部错误（{type(exc).__name__}: {exc}）。这是本工具的缺陷，"
-                     f"请把收件文件夹和日志文件 {_log_traceback()} 发给维护人员。")
+        _alert(
+            book,
+            f"内部错误（{type(exc).__name__}: {exc}）。这是本工具的缺陷，"
+            f"请把收件文件夹和日志文件 {_log_traceback()} 发给维护人员。",
+        )
     return None
 
 
@@ -65,8 +68,7 @@ def _collect(book, opener: Callable[[object, Path], None]) -> Path:
     out = output_path(Path(inbox))
     argv = [inbox, "-o", str(out), "--quiet", *(["--roster", roster] if roster else [])]
     result, lines = execute(parse_args(argv), progress=False)
-    text = "\n".join([summary_line(result), *lines,
-                      *(f"无法读取：{item.error}" for item in result.unreadable[:20])])
+    text = "\n".join([summary_line(result), *lines, *(f"无法读取：{item.error}" for item in result.unreadable[:20])])
     ws[OUTPUT_CELL].value = str(out)
     ws[RESULT_CELL].value = text
     ws[TIME_CELL].value = dt.datetime.now().strftime("%Y-%m-%d %H:%M")

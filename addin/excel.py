@@ -26,8 +26,24 @@ from validator.workbook import styles
 from validator.workbook.grids import MAX_RESULT_ROWS, Grid, detect_format, sheet_extent, submission_from_grids
 
 TITLE = "政府信息公开年报校验"
-EXCEL_ERRORS = frozenset({"#NULL!", "#DIV/0!", "#VALUE!", "#REF!", "#NAME?", "#NUM!", "#N/A", "#GETTING_DATA",
-                          "#SPILL!", "#CALC!", "#FIELD!", "#BLOCKED!", "#UNKNOWN!", "#BUSY!"})
+EXCEL_ERRORS = frozenset(
+    {
+        "#NULL!",
+        "#DIV/0!",
+        "#VALUE!",
+        "#REF!",
+        "#NAME?",
+        "#NUM!",
+        "#N/A",
+        "#GETTING_DATA",
+        "#SPILL!",
+        "#CALC!",
+        "#FIELD!",
+        "#BLOCKED!",
+        "#UNKNOWN!",
+        "#BUSY!",
+    }
+)
 RESULT_COLUMNS = results_layout.WIDTH
 
 
@@ -71,7 +87,10 @@ def _guarded(book, action):
         _alert(book, f"无法完成：{exc}")
     except Exception as exc:  # a bug: tell staff plainly and leave the details for developers
         log = _log_traceback()
-        _alert(book, f"内部错误（{type(exc).__name__}: {exc}）。这是本工具的缺陷，请把工作簿和日志文件 {log} 发给维护人员。")
+        _alert(
+            book,
+            f"内部错误（{type(exc).__name__}: {exc}）。这是本工具的缺陷，请把工作簿和日志文件 {log} 发给维护人员。",
+        )
     return None
 
 
@@ -107,8 +126,9 @@ class _unprotected:
 
     def __exit__(self, *exc):
         for sheet in self.sheets:
-            sheet.api.Protect(DrawingObjects=False, Contents=True, AllowFormattingColumns=True,
-                              AllowFormattingRows=True)
+            sheet.api.Protect(
+                DrawingObjects=False, Contents=True, AllowFormattingColumns=True, AllowFormattingRows=True
+            )
         return False
 
 
@@ -116,8 +136,9 @@ def _sheet(book, name: str):
     try:
         return book.sheets[name]
     except Exception:  # xlwings raises different errors per engine for a missing sheet
-        raise UnusableInput(f"缺少工作表“{name}”；这不是本工具的填报模板，或工作表被删除、改名",
-                            where=book.name, code="layout-changed") from None
+        raise UnusableInput(
+            f"缺少工作表“{name}”；这不是本工具的填报模板，或工作表被删除、改名", where=book.name, code="layout-changed"
+        ) from None
 
 
 def read_grids(book, fmt: FormatSpec) -> dict[str, Grid]:
@@ -189,9 +210,13 @@ def input_ranges(fmt: FormatSpec) -> dict[str, list[str]]:
             for span in _joined(spans):
                 rows_by_span.setdefault(span, []).append((row, row))
         out[sheet] = sorted(
-            (f"{col_letter(left)}{top + 1}:{col_letter(right)}{bottom + 1}"
-             for (left, right), row_spans in rows_by_span.items() for top, bottom in _joined(row_spans)),
-            key=lambda a: split_ref(a.split(":")[0]))
+            (
+                f"{col_letter(left)}{top + 1}:{col_letter(right)}{bottom + 1}"
+                for (left, right), row_spans in rows_by_span.items()
+                for top, bottom in _joined(row_spans)
+            ),
+            key=lambda a: split_ref(a.split(":")[0]),
+        )
     return out
 
 
@@ -211,7 +236,7 @@ def _clear(book, fmt: FormatSpec, grids: dict[str, Grid]) -> None:
         for address in ranges:
             ws.range(address).color = styles.INPUT_FILL
     # notes we added sit on the cells the previous 校验结果 rows name (key column J)
-    old_rows = [r for r in grids[fmt.results_sheet][fmt.results_header_row:] if any(v not in (None, "") for v in r)]
+    old_rows = [r for r in grids[fmt.results_sheet][fmt.results_header_row :] if any(v not in (None, "") for v in r)]
     for row in old_rows:
         for key in str((row + [None] * RESULT_COLUMNS)[results_layout.index("keys")] or "").split(","):
             key = key.strip()
@@ -288,7 +313,9 @@ def _export(book, folder: str | Path | None) -> Path | None:
     if not report.valid:
         lines = [f"{i}. {f.cells[0].ref if f.cells else ''} {f.message}" for i, f in enumerate(report.errors[:10], 1)]
         more = f"\n……共 {len(report.errors)} 个错误" if len(report.errors) > 10 else ""
-        _alert(book, f"存在 {len(report.errors)} 个错误，未导出 JSON。请先点“校验”查看并改正：\n" + "\n".join(lines) + more)
+        _alert(
+            book, f"存在 {len(report.errors)} 个错误，未导出 JSON。请先点“校验”查看并改正：\n" + "\n".join(lines) + more
+        )
         return None
     body = to_text(submission.values.get("body.name")).strip()
     year = to_year(submission.values.get("year"))
@@ -311,7 +338,9 @@ def _render(book, folder: str | Path | None) -> Path | None:
     if not report.valid:
         lines = [f"{i}. {f.cells[0].ref if f.cells else ''} {f.message}" for i, f in enumerate(report.errors[:10], 1)]
         more = f"\n……共 {len(report.errors)} 个错误" if len(report.errors) > 10 else ""
-        _alert(book, f"存在 {len(report.errors)} 个错误，未生成报告。请先点“校验”查看并改正：\n" + "\n".join(lines) + more)
+        _alert(
+            book, f"存在 {len(report.errors)} 个错误，未生成报告。请先点“校验”查看并改正：\n" + "\n".join(lines) + more
+        )
         return None
     try:
         data = render_bytes(submission, report, "docx")

@@ -58,8 +58,10 @@ def remove_mark_of_the_web(path: Path) -> str | None:
     except OSError as exc:
         if exc.errno == errno.EINVAL:  # a volume without NTFS streams (FAT, some network shares)
             return "宏模板所在的磁盘不支持“来自网络”标记，Office 不会因来源阻止其中的宏。"
-        return (f"未能检查宏模板的“来自网络”标记（{exc.strerror}）。如 Excel 提示宏已被阻止："
-                "右键该文件 → 属性 → 勾选“解除锁定” → 确定。")
+        return (
+            f"未能检查宏模板的“来自网络”标记（{exc.strerror}）。如 Excel 提示宏已被阻止："
+            "右键该文件 → 属性 → 勾选“解除锁定” → 确定。"
+        )
     return "已去除宏模板的“来自网络”标记（Zone.Identifier），Office 不会因来源阻止其中的宏。"
 
 
@@ -78,11 +80,15 @@ def macro_settings_advice(read: Callable[[str], int | None]) -> str | None:
     if policy is not None:
         if policy not in (3, 4):
             return None
-        return ("单位组策略禁用了未签名的宏，模板上的按钮无法运行，本人无法更改。请信息部门把宏模板所在文件夹设为"
-                "受信任位置（或放行此模板），或改用命令行 xxgk check / xxgk export。")
+        return (
+            "单位组策略禁用了未签名的宏，模板上的按钮无法运行，本人无法更改。请信息部门把宏模板所在文件夹设为"
+            "受信任位置（或放行此模板），或改用命令行 xxgk check / xxgk export。"
+        )
     if read(_SECURITY_KEY) in (3, 4):
-        return ("Excel 当前设置为禁用宏且不提示，按钮不会运行。请在 Excel 中：文件 → 选项 → 信任中心 → 信任中心设置 → 宏设置，"
-                "选“禁用 VBA 宏，并发出通知”（旧版为“禁用所有宏，并发出通知”），确定后重新打开模板，点“启用内容”。")
+        return (
+            "Excel 当前设置为禁用宏且不提示，按钮不会运行。请在 Excel 中：文件 → 选项 → 信任中心 → 信任中心设置 → 宏设置，"
+            "选“禁用 VBA 宏，并发出通知”（旧版为“禁用所有宏，并发出通知”），确定后重新打开模板，点“启用内容”。"
+        )
     return None
 
 
@@ -125,13 +131,17 @@ class ExcelSetup:
         target = write_xlsm_template(get_format(), folder, interpreter=python)
         print(f"已复制宏模板：{target}")
         print(f"已复制汇总工作簿（上级机关用）：{write_collect_template(get_format(), folder, interpreter=python)}")
-        print(f"模板的按钮使用这台电脑上的 Python：{python}（记在模板隐藏的 xlwings.conf 表中；"
-              "未改动用户目录下的 .xlwings\\xlwings.conf，其他 xlwings 工作簿不受影响）")
+        print(
+            f"模板的按钮使用这台电脑上的 Python：{python}（记在模板隐藏的 xlwings.conf 表中；"
+            "未改动用户目录下的 .xlwings\\xlwings.conf，其他 xlwings 工作簿不受影响）"
+        )
         print("在别的电脑上使用按钮时，请在那台电脑上也运行 xxgk excel-setup，用它生成的模板填写。")
         for note in windows_macro_notes(target):
             print(note)
         if sys.platform != "win32":
-            print(f"注意：本机不是 Windows（{sys.platform}）。上面记下的 Python 路径只在 Windows 版 Excel 中起作用，"
-                  "在这台电脑上按钮不会用到它；请在填报用的 Windows 电脑上运行 xxgk excel-setup。")
+            print(
+                f"注意：本机不是 Windows（{sys.platform}）。上面记下的 Python 路径只在 Windows 版 Excel 中起作用，"
+                "在这台电脑上按钮不会用到它；请在填报用的 Windows 电脑上运行 xxgk excel-setup。"
+            )
         print("用 Excel 打开模板时请点“启用内容”（启用宏）。单位安全软件若拦截 xlwings 宏模块，请联系信息部门放行。")
         return 0

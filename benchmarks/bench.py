@@ -31,13 +31,17 @@ def main() -> None:
     py = sys.executable
     floor = _median_seconds([py, "-c", f"import openpyxl; openpyxl.load_workbook({str(EXAMPLE)!r})"])
     check = _median_seconds([py, "-m", "validator", "check", str(EXAMPLE)])
-    print(f"xxgk check example (whole process): {check * 1000:.0f} ms; "
-          f"floor (python + openpyxl.load_workbook): {floor * 1000:.0f} ms; ratio {check / floor:.2f}x")
+    print(
+        f"xxgk check example (whole process): {check * 1000:.0f} ms; "
+        f"floor (python + openpyxl.load_workbook): {floor * 1000:.0f} ms; ratio {check / floor:.2f}x"
+    )
 
     floor = _median_seconds([py, "-c", "import xlwings"])
     entry = _median_seconds([py, "-c", "import xlwings, addin.button, addin.excel"])
-    print(f"Excel button entry import (xlwings + addin.button + addin.excel): {entry * 1000:.0f} ms; "
-          f"floor (python -c 'import xlwings'): {floor * 1000:.0f} ms; +{(entry - floor) * 1000:.0f} ms")
+    print(
+        f"Excel button entry import (xlwings + addin.button + addin.excel): {entry * 1000:.0f} ms; "
+        f"floor (python -c 'import xlwings'): {floor * 1000:.0f} ms; +{(entry - floor) * 1000:.0f} ms"
+    )
 
     sys.path.insert(0, str(ROOT))
     from validator.engine import validate
@@ -49,8 +53,10 @@ def main() -> None:
         start = time.perf_counter()
         validate(submission_from_grids(fmt, grids, EXAMPLE.name))
         runs.append(time.perf_counter() - start)
-    print(f"validation of the example from its sheet values (what the button does after reading): "
-          f"{statistics.median(runs) * 1000:.1f} ms")
+    print(
+        f"validation of the example from its sheet values (what the button does after reading): "
+        f"{statistics.median(runs) * 1000:.1f} ms"
+    )
     from validator.jsonio import parse_json_bytes, report_from_dict, submission_from_report
 
     data = JSON.read_bytes()
@@ -72,8 +78,10 @@ def main() -> None:
         summary["valid"] += report.valid
         summary["errors"] += len(report.errors)
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    print(f"peak memory after checking {reports} JSON submissions in one process: {peak / 1024:.0f} MB "
-          f"(was {before / 1024:.0f} MB before the loop; {summary['valid']} valid)")
+    print(
+        f"peak memory after checking {reports} JSON submissions in one process: {peak / 1024:.0f} MB "
+        f"(was {before / 1024:.0f} MB before the loop; {summary['valid']} valid)"
+    )
 
 
 if __name__ == "__main__":

@@ -39,8 +39,10 @@ def main() -> None:
     data = Path(xlwings.__file__).with_name("xlwings.bas").read_bytes()
     ours = _median_ms(lambda: compress(data))
     floor = _median_ms(lambda: zlib.compress(data, 9))
-    print(f"compress xlwings.bas ({len(data):,} bytes -> {len(compress(data)):,}): {ours:.1f} ms; "
-          f"floor (zlib level 9, C): {floor:.2f} ms")
+    print(
+        f"compress xlwings.bas ({len(data):,} bytes -> {len(compress(data)):,}): {ours:.1f} ms; "
+        f"floor (zlib level 9, C): {floor:.2f} ms"
+    )
     fmt = get_format()
     print(f"whole .xlsm template (workbook + VBA project): {_median_ms(lambda: xlsm_bytes(fmt), runs=3):.0f} ms")
 

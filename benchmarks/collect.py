@@ -17,8 +17,8 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import io
 import copy
+import io
 import json
 import resource
 import subprocess
@@ -50,8 +50,9 @@ def _run_child(args: list[str], source: Path = ROOT) -> tuple[float, float, floa
     """Seconds, CPU seconds, peak RSS (MB) and exit code of one ``xxgk collect`` process."""
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
-    proc = subprocess.run([sys.executable, "-m", "validator", "collect", *args, "--quiet"], cwd=source,
-                          capture_output=True, text=True)
+    proc = subprocess.run(
+        [sys.executable, "-m", "validator", "collect", *args, "--quiet"], cwd=source, capture_output=True, text=True
+    )
     seconds = time.perf_counter() - start
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     cpu = (after.ru_utime + after.ru_stime) - (before.ru_utime + before.ru_stime)
@@ -65,14 +66,19 @@ def bench_json(n: int, work: Path, source: Path = ROOT) -> None:
     inbox, last = work / "inbox", work / "last"
     _write_inbox(inbox, n, 2023)
     _write_inbox(last, n, 2022)
-    seconds, cpu, peak, rc = _run_child([str(inbox), "-o", str(work / "s.xlsx"), "--json", str(work / "r.json")],
-                                        source)
-    print(f"{n:,} JSON submissions, end to end (read, check, 汇总, 汇总.xlsx, result JSON): {seconds:.1f} s "
-          f"({n / seconds:,.0f}/s), CPU {cpu:.1f} s ({n / cpu:,.0f} submissions per CPU-second), "
-          f"peak RSS {peak:,.0f} MB (exit {rc})")
+    seconds, cpu, peak, rc = _run_child(
+        [str(inbox), "-o", str(work / "s.xlsx"), "--json", str(work / "r.json")], source
+    )
+    print(
+        f"{n:,} JSON submissions, end to end (read, check, 汇总, 汇总.xlsx, result JSON): {seconds:.1f} s "
+        f"({n / seconds:,.0f}/s), CPU {cpu:.1f} s ({n / cpu:,.0f} submissions per CPU-second), "
+        f"peak RSS {peak:,.0f} MB (exit {rc})"
+    )
     seconds, cpu, peak2, rc = _run_child([str(inbox), "-o", str(work / "s2.xlsx"), "--last-year", str(last)], source)
-    print(f"{n:,} JSON submissions + {n:,} last-year files (cross-year): {seconds:.1f} s ({n / seconds:,.0f}/s), "
-          f"CPU {cpu:.1f} s ({n / cpu:,.0f} submissions per CPU-second), peak RSS {max(peak, peak2):,.0f} MB (exit {rc})")
+    print(
+        f"{n:,} JSON submissions + {n:,} last-year files (cross-year): {seconds:.1f} s ({n / seconds:,.0f}/s), "
+        f"CPU {cpu:.1f} s ({n / cpu:,.0f} submissions per CPU-second), peak RSS {max(peak, peak2):,.0f} MB (exit {rc})"
+    )
     print(f"  汇总.xlsx: {(work / 's.xlsx').stat().st_size / 1024 / 1024:.1f} MB")
 
 
@@ -104,9 +110,11 @@ def bench_workbooks(m: int, work: Path) -> None:
     result = collect(inbox, Options())
     seconds = time.perf_counter() - start
     assert len(result.bodies) == m
-    print(f"{m} workbook submissions, read + check in process: {m / seconds:.1f} workbooks/s "
-          f"({seconds / m * 1000:.0f} ms each); floor (openpyxl read-only open + read every value): "
-          f"{m / floor:.1f} workbooks/s ({floor / m * 1000:.0f} ms each); ratio {seconds / floor:.2f}x")
+    print(
+        f"{m} workbook submissions, read + check in process: {m / seconds:.1f} workbooks/s "
+        f"({seconds / m * 1000:.0f} ms each); floor (openpyxl read-only open + read every value): "
+        f"{m / floor:.1f} workbooks/s ({floor / m * 1000:.0f} ms each); ratio {seconds / floor:.2f}x"
+    )
 
 
 def main() -> None:

@@ -40,8 +40,10 @@ def _timed(label: str, path: Path, tmp: Path) -> None:
     start = time.perf_counter()
     m = run_measured("check", path, tmp_path=tmp)
     seconds = time.perf_counter() - start
-    print(f"{label}: {path.stat().st_size / MB:.1f} MB file, exit {m.code}, "
-          f"{seconds:.2f} s, peak {m.max_rss_mb:.0f} MB", flush=True)
+    print(
+        f"{label}: {path.stat().st_size / MB:.1f} MB file, exit {m.code}, {seconds:.2f} s, peak {m.max_rss_mb:.0f} MB",
+        flush=True,
+    )
 
 
 def main() -> None:

@@ -19,9 +19,9 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from validator.engine import build_context, validate  # noqa: E402
+from validator.jsonio import load_json  # noqa: E402
 from validator.localize import equations  # noqa: E402
 from validator.profile import Profile  # noqa: E402
-from validator.jsonio import load_json  # noqa: E402
 from validator.spec import split_ref  # noqa: E402
 from validator.submission import Submission  # noqa: E402
 
@@ -64,7 +64,8 @@ def outcome(sub: Submission, truth: dict[str, int]) -> str:
         return "ambiguous"
     located = {f.keys[0]: f.expected for f in roots}
     if any(truth.get(k) != v for k, v in located.items()) and not all(
-            any(truth.get(c.key) == v for c, v in f.alternatives) for f in roots if truth.get(f.keys[0]) != f.expected):
+        any(truth.get(c.key) == v for c, v in f.alternatives) for f in roots if truth.get(f.keys[0]) != f.expected
+    ):
         return "wrong"
     if located == truth:
         return "exact"

@@ -87,8 +87,13 @@ def report_values(name: str = "fenxi-zfb_2023") -> dict[str, object]:
     return dict(load_json(REPORTS / f"{name}.source.json").values)
 
 
-def make_submission(changes: dict[str, object] | None = None, *, base: str | None = "fenxi-zfb_2023",
-                    format_id: str | None = None, origin: str = "json"):
+def make_submission(
+    changes: dict[str, object] | None = None,
+    *,
+    base: str | None = "fenxi-zfb_2023",
+    format_id: str | None = None,
+    origin: str = "json",
+):
     """A Submission built from a dict: a real report's values (or none with ``base=None``) with
     ``changes`` applied. Rule tests use it to skip saving and loading a workbook."""
     from validator.submission import Submission
@@ -98,8 +103,9 @@ def make_submission(changes: dict[str, object] | None = None, *, base: str | Non
     return Submission(get_format(format_id) if format_id else get_format(), values, "test", [], origin)
 
 
-def findings_of(changes: dict[str, object] | None = None, *, rule: str | None = None, last_year=None,
-                profile=None, **kwargs) -> list:
+def findings_of(
+    changes: dict[str, object] | None = None, *, rule: str | None = None, last_year=None, profile=None, **kwargs
+) -> list:
     """The findings :func:`validator.engine.validate` gives for :func:`make_submission` (one rule's
     with ``rule``)."""
     import datetime as dt

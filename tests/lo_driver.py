@@ -99,18 +99,22 @@ def kill_group(proc: subprocess.Popen) -> None:
 def start_soffice(soffice: str, profile: Path, pipe: str, log) -> subprocess.Popen:
     profile.mkdir(parents=True, exist_ok=True)
     cmd = [
-        soffice, "--headless", "--invisible", "--norestore", "--nologo", "--nodefault",
-        "--nolockcheck", f"--accept=pipe,name={pipe};urp;",
+        soffice,
+        "--headless",
+        "--invisible",
+        "--norestore",
+        "--nologo",
+        "--nodefault",
+        "--nolockcheck",
+        f"--accept=pipe,name={pipe};urp;",
         f"-env:UserInstallation={profile.resolve().as_uri()}",
     ]
-    return subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=log, stderr=log,
-                            start_new_session=True)
+    return subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=log, stderr=log, start_new_session=True)
 
 
 def connect(pipe: str, proc: subprocess.Popen, timeout: float):
     local = uno.getComponentContext()
-    resolver = local.ServiceManager.createInstanceWithContext(
-        "com.sun.star.bridge.UnoUrlResolver", local)
+    resolver = local.ServiceManager.createInstanceWithContext("com.sun.star.bridge.UnoUrlResolver", local)
     deadline = time.monotonic() + timeout
     last = None
     while time.monotonic() < deadline:
@@ -161,8 +165,15 @@ def read_cf(doc, cell) -> list[dict]:
         back = None
         if style and styles.hasByName(style):
             back = hex_color(styles.getByName(style).getPropertyValue("CellBackColor"))
-        out.append({"operator": entry.getOperator().value, "formula1": entry.getFormula1(),
-                    "formula2": entry.getFormula2(), "style": style, "back_color": back})
+        out.append(
+            {
+                "operator": entry.getOperator().value,
+                "formula1": entry.getFormula1(),
+                "formula2": entry.getFormula2(),
+                "style": style,
+                "back_color": back,
+            }
+        )
     return out
 
 
@@ -198,8 +209,10 @@ class RecordingHandler(unohelper.Base, XInteractionHandler):
             text = f"(request not readable through pyuno: {type(exc).__name__}: {exc})"
         try:
             conts = request.getContinuations()
-            kinds = [next((t.typeName.rsplit(".", 1)[-1] for t in c.getTypes() if ".XInteraction" in t.typeName),
-                          "?") for c in conts]
+            kinds = [
+                next((t.typeName.rsplit(".", 1)[-1] for t in c.getTypes() if ".XInteraction" in t.typeName), "?")
+                for c in conts
+            ]
         except Exception:  # noqa: BLE001
             conts, kinds = (), []
         chosen = next((want for want in ("XInteractionApprove", "XInteractionAbort") if want in kinds), None)
@@ -213,8 +226,7 @@ class RecordingHandler(unohelper.Base, XInteractionHandler):
 
 def read_basic(doc) -> dict:
     libs = doc.BasicLibraries
-    out = {"libraries": list(libs.getElementNames()), "vba_compat": bool(libs.VBACompatibilityMode),
-           "modules": {}}
+    out = {"libraries": list(libs.getElementNames()), "vba_compat": bool(libs.VBACompatibilityMode), "modules": {}}
     for name in out["libraries"]:
         if not libs.isLibraryLoaded(name):
             libs.loadLibrary(name)
@@ -235,12 +247,16 @@ def read_controls(sheet) -> dict:
     shapes = []
     for i in range(page.getCount()):
         shape = page.getByIndex(i)
-        entry = {"type": shape.getShapeType(), "name": None, "label": None, "model": None,
-                 "text": shape.getString() if hasattr(shape, "getString") else None}
+        entry = {
+            "type": shape.getShapeType(),
+            "name": None,
+            "label": None,
+            "model": None,
+            "text": shape.getString() if hasattr(shape, "getString") else None,
+        }
         if shape.supportsService("com.sun.star.drawing.ControlShape"):
             model = shape.getControl()
-            entry.update(name=model.Name, label=getattr(model, "Label", None),
-                         model=model.getImplementationName())
+            entry.update(name=model.Name, label=getattr(model, "Label", None), model=model.getImplementationName())
         shapes.append(entry)
     forms = []
     container = page.getForms()
@@ -249,10 +265,23 @@ def read_controls(sheet) -> dict:
         controls = []
         for c in range(form.getCount()):
             model = form.getByIndex(c)
-            events = [{"listener": e.ListenerType, "method": e.EventMethod, "script_type": e.ScriptType,
-                       "script": e.ScriptCode} for e in form.getScriptEvents(c)]
-            controls.append({"name": model.Name, "label": getattr(model, "Label", None),
-                             "model": model.getImplementationName(), "events": events})
+            events = [
+                {
+                    "listener": e.ListenerType,
+                    "method": e.EventMethod,
+                    "script_type": e.ScriptType,
+                    "script": e.ScriptCode,
+                }
+                for e in form.getScriptEvents(c)
+            ]
+            controls.append(
+                {
+                    "name": model.Name,
+                    "label": getattr(model, "Label", None),
+                    "model": model.getImplementationName(),
+                    "events": events,
+                }
+            )
         forms.append({"name": form.Name, "controls": controls})
     return {"shapes": shapes, "forms": forms}
 
@@ -275,9 +304,12 @@ def run_job(desktop, job: dict) -> dict:
     try:
         sheets = doc.getSheets()
         names = list(sheets.getElementNames())
-        res = {"sheets": names,
-               "protected": {n: bool(sheets.getByName(n).isProtected()) for n in names},
-               "values": {}, "cf": {}}
+        res = {
+            "sheets": names,
+            "protected": {n: bool(sheets.getByName(n).isProtected()) for n in names},
+            "values": {},
+            "cf": {},
+        }
 
         def cell(sheet: str, ref: str):
             return sheets.getByName(sheet).getCellRangeByName(ref)
@@ -317,8 +349,7 @@ def run_job(desktop, job: dict) -> dict:
         for sheet, ref in job.get("cf", ()):
             res["cf"][f"{sheet}!{ref}"] = read_cf(doc, cell(sheet, ref))
         if job.get("html"):
-            doc.storeToURL(Path(job["html"]).resolve().as_uri(),
-                           (prop("FilterName", "HTML (StarCalc)"),))
+            doc.storeToURL(Path(job["html"]).resolve().as_uri(), (prop("FilterName", "HTML (StarCalc)"),))
             res["html"] = job["html"]
         for target in job.get("store", ()):
             args = [prop("FilterName", target["filter"]), prop("Overwrite", True)]
@@ -359,11 +390,10 @@ def main() -> int:
             ctx = connect(pipe, proc, float(request.get("connect_timeout", 60)))
             smgr = ctx.ServiceManager
             desktop = smgr.createInstanceWithContext("com.sun.star.frame.Desktop", ctx)
-            config = smgr.createInstanceWithContext(
-                "com.sun.star.configuration.ConfigurationProvider", ctx)
+            config = smgr.createInstanceWithContext("com.sun.star.configuration.ConfigurationProvider", ctx)
             about = config.createInstanceWithArguments(
-                "com.sun.star.configuration.ConfigurationAccess",
-                (prop("nodepath", "/org.openoffice.Setup/Product"),))
+                "com.sun.star.configuration.ConfigurationAccess", (prop("nodepath", "/org.openoffice.Setup/Product"),)
+            )
             answer["soffice"] = f"{about.getByName('ooName')} {about.getByName('ooSetupVersionAboutBox')}"
             for job in request["jobs"]:
                 answer["jobs"][job["name"]] = run_job(desktop, job)

@@ -31,8 +31,9 @@ def unavailable() -> str | None:
     if not Path(SYSTEM_PYTHON).exists():
         return f"{SYSTEM_PYTHON} not found (needed for python3-uno)"
     try:
-        probe = subprocess.run([SYSTEM_PYTHON, "-c", "import uno"], capture_output=True, text=True,
-                               timeout=30, env=clean_env())
+        probe = subprocess.run(
+            [SYSTEM_PYTHON, "-c", "import uno"], capture_output=True, text=True, timeout=30, env=clean_env()
+        )
     except (OSError, subprocess.TimeoutExpired) as exc:
         return f"{SYSTEM_PYTHON} -c 'import uno' failed: {exc}"
     if probe.returncode != 0:
@@ -60,11 +61,23 @@ def kill_group(pidfile: Path) -> None:
 def run_driver(work: Path, jobs: list[dict], timeout: int) -> dict:
     """One soffice for all `jobs` (fresh profile under `work`); always gone when this returns."""
     pidfile = work / "soffice.pid"
-    request = {"profile": str(work / "profile"), "pidfile": str(pidfile), "soffice": shutil.which("soffice"),
-               "connect_timeout": 60, "deadline": timeout - 10, "jobs": jobs}
+    request = {
+        "profile": str(work / "profile"),
+        "pidfile": str(pidfile),
+        "soffice": shutil.which("soffice"),
+        "connect_timeout": 60,
+        "deadline": timeout - 10,
+        "jobs": jobs,
+    }
     try:
-        proc = subprocess.run([SYSTEM_PYTHON, str(DRIVER)], input=json.dumps(request, ensure_ascii=False),
-                              capture_output=True, text=True, timeout=timeout, env=clean_env())
+        proc = subprocess.run(
+            [SYSTEM_PYTHON, str(DRIVER)],
+            input=json.dumps(request, ensure_ascii=False),
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            env=clean_env(),
+        )
     except subprocess.TimeoutExpired:
         kill_group(pidfile)
         pytest.fail(f"lo_driver.py did not finish within {timeout} s")

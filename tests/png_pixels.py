@@ -17,8 +17,8 @@ def read_png(data: bytes) -> tuple[int, int, list[bytes]]:
     assert data[:8] == b"\x89PNG\r\n\x1a\n", "not a PNG"
     pos, idat, header = 8, bytearray(), None
     while pos < len(data):
-        length, kind = struct.unpack(">I4s", data[pos:pos + 8])
-        body = data[pos + 8:pos + 8 + length]
+        length, kind = struct.unpack(">I4s", data[pos : pos + 8])
+        body = data[pos + 8 : pos + 8 + length]
         if kind == b"IHDR":
             header = struct.unpack(">IIBBBBB", body)
         elif kind == b"IDAT":
@@ -33,7 +33,7 @@ def read_png(data: bytes) -> tuple[int, int, list[bytes]]:
     rows = []
     for y in range(height):
         start = y * (stride + 1)
-        kind, line = raw[start], bytearray(raw[start + 1:start + 1 + stride])
+        kind, line = raw[start], bytearray(raw[start + 1 : start + 1 + stride])
         if kind == 1:
             for i in range(bpp, stride):
                 line[i] = (line[i] + line[i - bpp]) & 255
@@ -49,5 +49,5 @@ def read_png(data: bytes) -> tuple[int, int, list[bytes]]:
                 upleft = prev[i - bpp] if i >= bpp else 0
                 line[i] = (line[i] + _paeth(left, prev[i], upleft)) & 255
         prev = line
-        rows.append(bytes(min(line[i:i + 3]) for i in range(0, stride, bpp)))  # darkest channel
+        rows.append(bytes(min(line[i : i + 3]) for i in range(0, stride, bpp)))  # darkest channel
     return width, height, rows

@@ -18,8 +18,12 @@ from validator.formats.gb_2021_30 import T3_COLUMNS, T3_ROWS
 from validator.spec import split_ref
 
 T3_ROW_KEYS = {
-    "一": "new", "二": "carried_in", "三(一)": "granted", "三(二)": "partially_granted",
-    "三(七)": "results_total", "四": "carried_forward",
+    "一": "new",
+    "二": "carried_in",
+    "三(一)": "granted",
+    "三(二)": "partially_granted",
+    "三(七)": "results_total",
+    "四": "carried_forward",
 }
 T4_GROUPS = {"复议": "review", "直接起诉": "litigation_direct", "复议后起诉": "litigation_after_review"}
 T4_LEAVES = {"维持": "upheld", "纠正": "corrected", "其他": "other", "尚未审结": "pending", "总计": "total"}
@@ -33,8 +37,15 @@ OFFICIAL_HEADS = {
     ],
     "表四": [
         [("行政复议", 1, 5), ("行政诉讼", 1, 10)],
-        [("结果维持", 2, 1), ("结果纠正", 2, 1), ("其他结果", 2, 1), ("尚未审结", 2, 1), ("总计", 2, 1),
-         ("未经复议直接起诉", 1, 5), ("复议后起诉", 1, 5)],
+        [
+            ("结果维持", 2, 1),
+            ("结果纠正", 2, 1),
+            ("其他结果", 2, 1),
+            ("尚未审结", 2, 1),
+            ("总计", 2, 1),
+            ("未经复议直接起诉", 1, 5),
+            ("复议后起诉", 1, 5),
+        ],
         [(t, 1, 1) for t in ("结果维持", "结果纠正", "其他结果", "尚未审结", "总计") * 2],
     ],
     "表二": [
@@ -98,25 +109,55 @@ def require_tools(*names: str) -> None:
     pytest.skip(reason)
 
 
-CHROMIUM_FLAGS = ("--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                  "--disable-component-update", "--disable-sync", "--no-first-run", "--hide-scrollbars")
+CHROMIUM_FLAGS = (
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--hide-scrollbars",
+)
 
 
 def screenshot(html: Path, png: Path, width: int = 1000, height: int = 1800) -> None:
     """The page as headless Chromium draws it (no network, a throw-away profile)."""
     chromium = shutil.which("chromium") or shutil.which("chromium-browser")
     with tempfile.TemporaryDirectory() as profile:
-        subprocess.run([chromium, *CHROMIUM_FLAGS, f"--user-data-dir={profile}", f"--window-size={width},{height}",
-                        f"--screenshot={png}", html.resolve().as_uri()],
-                       check=True, capture_output=True, timeout=300)
+        subprocess.run(
+            [
+                chromium,
+                *CHROMIUM_FLAGS,
+                f"--user-data-dir={profile}",
+                f"--window-size={width},{height}",
+                f"--screenshot={png}",
+                html.resolve().as_uri(),
+            ],
+            check=True,
+            capture_output=True,
+            timeout=300,
+        )
 
 
 def docx_to_pdf(docx_path: Path, out_dir: Path) -> Path:
     """LibreOffice (Writer, headless, own profile) converts the .docx; returns the PDF."""
     with tempfile.TemporaryDirectory() as profile:
-        subprocess.run([shutil.which("soffice"), f"-env:UserInstallation={Path(profile).as_uri()}", "--headless",
-                        "--convert-to", "pdf", "--outdir", str(out_dir), str(docx_path)],
-                       check=True, capture_output=True, timeout=300)
+        subprocess.run(
+            [
+                shutil.which("soffice"),
+                f"-env:UserInstallation={Path(profile).as_uri()}",
+                "--headless",
+                "--convert-to",
+                "pdf",
+                "--outdir",
+                str(out_dir),
+                str(docx_path),
+            ],
+            check=True,
+            capture_output=True,
+            timeout=300,
+        )
     pdf = out_dir / (docx_path.stem + ".pdf")
     if not pdf.exists():
         pytest.fail("LibreOffice wrote no PDF (is libreoffice-writer installed?)")

@@ -19,10 +19,11 @@ from pathlib import Path
 
 import openpyxl
 import pytest
-from conftest import REPORTS, run_cli, sha256
 
 from validator.formats import get_format
 from validator.workbook import styles
+
+from conftest import REPORTS, run_cli, sha256
 
 FMT = get_format()
 MAIN_CT = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"
@@ -49,8 +50,9 @@ def sheet_part(content: dict[str, bytes], sheet: str) -> str:
     """The worksheet part of a sheet, from workbook.xml and its relationships."""
     rid = re.search(rf'<sheet [^>]*name="{sheet}"[^>]*r:id="([^"]+)"', content["xl/workbook.xml"].decode()).group(1)
     rels = content["xl/_rels/workbook.xml.rels"].decode()
-    target = re.search(rf'<Relationship [^>]*Target="([^"]+)"[^>]*Id="{rid}"', rels) or \
-        re.search(rf'<Relationship [^>]*Id="{rid}"[^>]*Target="([^"]+)"', rels)
+    target = re.search(rf'<Relationship [^>]*Target="([^"]+)"[^>]*Id="{rid}"', rels) or re.search(
+        rf'<Relationship [^>]*Id="{rid}"[^>]*Target="([^"]+)"', rels
+    )
     return target.group(1).lstrip("/")
 
 
@@ -74,33 +76,46 @@ def tiny_png() -> bytes:
         return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
 
     rows = b"".join(b"\x00" + b"\xcc\x00\x00" * 4 for _ in range(4))
-    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", 4, 4, 8, 2, 0, 0, 0))
-            + chunk(b"IDAT", zlib.compress(rows)) + chunk(b"IEND", b""))
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", struct.pack(">IIBBBBB", 4, 4, 8, 2, 0, 0, 0))
+        + chunk(b"IDAT", zlib.compress(rows))
+        + chunk(b"IEND", b"")
+    )
 
 
 def _anchor(col: int, row: int, body: str) -> str:
     def at(tag: str, c: int, r: int) -> str:
-        return (f"<xdr:{tag}><xdr:col>{c}</xdr:col><xdr:colOff>0</xdr:colOff>"
-                f"<xdr:row>{r}</xdr:row><xdr:rowOff>0</xdr:rowOff></xdr:{tag}>")
+        return (
+            f"<xdr:{tag}><xdr:col>{c}</xdr:col><xdr:colOff>0</xdr:colOff>"
+            f"<xdr:row>{r}</xdr:row><xdr:rowOff>0</xdr:rowOff></xdr:{tag}>"
+        )
 
     return f"<xdr:twoCellAnchor>{at('from', col, row)}{at('to', col + 2, row + 3)}{body}<xdr:clientData/></xdr:twoCellAnchor>"
 
 
-PICTURE = ('<xdr:pic><xdr:nvPicPr><xdr:cNvPr id="2" name="Picture 1"/><xdr:cNvPicPr/></xdr:nvPicPr>'
-           '<xdr:blipFill><a:blip r:embed="rId1"/><a:stretch><a:fillRect/></a:stretch></xdr:blipFill>'
-           '<xdr:spPr><a:xfrm><a:off x="0" y="0"/><a:ext cx="914400" cy="914400"/></a:xfrm>'
-           '<a:prstGeom prst="rect"><a:avLst/></a:prstGeom></xdr:spPr></xdr:pic>')
-TEXT_BOX = ('<xdr:sp macro="" textlink=""><xdr:nvSpPr><xdr:cNvPr id="3" name="TextBox 2"/><xdr:cNvSpPr txBox="1"/>'
-            '</xdr:nvSpPr><xdr:spPr><a:xfrm><a:off x="0" y="0"/><a:ext cx="1828800" cy="457200"/></a:xfrm>'
-            '<a:prstGeom prst="rect"><a:avLst/></a:prstGeom></xdr:spPr><xdr:txBody><a:bodyPr wrap="square"/>'
-            '<a:lstStyle/><a:p><a:r><a:rPr lang="zh-CN"/><a:t>盖章处</a:t></a:r></a:p></xdr:txBody></xdr:sp>')
+PICTURE = (
+    '<xdr:pic><xdr:nvPicPr><xdr:cNvPr id="2" name="Picture 1"/><xdr:cNvPicPr/></xdr:nvPicPr>'
+    '<xdr:blipFill><a:blip r:embed="rId1"/><a:stretch><a:fillRect/></a:stretch></xdr:blipFill>'
+    '<xdr:spPr><a:xfrm><a:off x="0" y="0"/><a:ext cx="914400" cy="914400"/></a:xfrm>'
+    '<a:prstGeom prst="rect"><a:avLst/></a:prstGeom></xdr:spPr></xdr:pic>'
+)
+TEXT_BOX = (
+    '<xdr:sp macro="" textlink=""><xdr:nvSpPr><xdr:cNvPr id="3" name="TextBox 2"/><xdr:cNvSpPr txBox="1"/>'
+    '</xdr:nvSpPr><xdr:spPr><a:xfrm><a:off x="0" y="0"/><a:ext cx="1828800" cy="457200"/></a:xfrm>'
+    '<a:prstGeom prst="rect"><a:avLst/></a:prstGeom></xdr:spPr><xdr:txBody><a:bodyPr wrap="square"/>'
+    '<a:lstStyle/><a:p><a:r><a:rPr lang="zh-CN"/><a:t>盖章处</a:t></a:r></a:p></xdr:txBody></xdr:sp>'
+)
 
 
 def drawing_xml(*anchors: str) -> bytes:
-    return ('<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
-            '<xdr:wsDr xmlns:xdr="http://schemas.openxmlformats.org/drawingml/2006/spreadsheetDrawing" '
-            f'xmlns:a="http://schemas.openxmlformats.org/drawingml/2006/main" xmlns:r="{R_NS}">'
-            + "".join(anchors) + "</xdr:wsDr>").encode()
+    return (
+        '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+        '<xdr:wsDr xmlns:xdr="http://schemas.openxmlformats.org/drawingml/2006/spreadsheetDrawing" '
+        f'xmlns:a="http://schemas.openxmlformats.org/drawingml/2006/main" xmlns:r="{R_NS}">'
+        + "".join(anchors)
+        + "</xdr:wsDr>"
+    ).encode()
 
 
 def add_to_sheet(content: dict[str, bytes], sheet: str, element: str, rel_type: str, target: str) -> None:
@@ -111,25 +126,29 @@ def add_to_sheet(content: dict[str, bytes], sheet: str, element: str, rel_type: 
         xml = xml.replace("<worksheet ", f'<worksheet xmlns:r="{R_NS}" ', 1)
     content[part] = xml.replace("</worksheet>", element + "</worksheet>").encode()
     rel = f'<Relationship Id="rIdT" Type="{R_NS}/{rel_type}" Target="{target}"/>'
-    content[rels_of(part)] = (f'<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
-                              f"{rel}</Relationships>").encode()
+    content[rels_of(part)] = (
+        f'<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">{rel}</Relationships>'
+    ).encode()
 
 
 def add_override(content: dict[str, bytes], part: str, kind: str) -> None:
     ct = content["[Content_Types].xml"].decode()
     content["[Content_Types].xml"] = ct.replace(
-        "</Types>", f'<Override PartName="/{part}" ContentType="{kind}"/></Types>').encode()
+        "</Types>", f'<Override PartName="/{part}" ContentType="{kind}"/></Types>'
+    ).encode()
 
 
-def with_drawing(source: Path, target: Path, sheet: str = "封面", anchors: tuple[str, ...] | None = None,
-                 extra: str = "") -> Path:
+def with_drawing(
+    source: Path, target: Path, sheet: str = "封面", anchors: tuple[str, ...] | None = None, extra: str = ""
+) -> Path:
     """``source`` with a picture and a 盖章处 text box on ``sheet``, as Excel stores them."""
     content = parts(source)
     anchors = anchors if anchors is not None else (_anchor(5, 1, PICTURE), _anchor(5, 5, TEXT_BOX))
     content["xl/drawings/drawing1.xml"] = drawing_xml(*anchors)
     content["xl/drawings/_rels/drawing1.xml.rels"] = (
         '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
-        f'<Relationship Id="rId1" Type="{R_NS}/image" Target="../media/image1.png"/></Relationships>').encode()
+        f'<Relationship Id="rId1" Type="{R_NS}/image" Target="../media/image1.png"/></Relationships>'
+    ).encode()
     content["xl/media/image1.png"] = tiny_png()
     add_to_sheet(content, sheet, f'{extra}<drawing r:id="rIdT"/>', "drawing", "../drawings/drawing1.xml")
     add_override(content, "xl/drawings/drawing1.xml", "application/vnd.openxmlformats-officedocument.drawing+xml")
@@ -160,8 +179,11 @@ def with_formula_totals(source: Path, target: Path) -> Path:
         assert n == 1, ref_
     content[part] = xml.encode()
     part = sheet_part(content, sheet)
-    xml, n = re.subn(rf'<c r="{ref}"([^>]*)>(<f>[^<]*</f>)<v\s*/>', rf'<c r="{ref}"\1 t="str">\2<v>{name}</v>',
-                     content[part].decode())
+    xml, n = re.subn(
+        rf'<c r="{ref}"([^>]*)>(<f>[^<]*</f>)<v\s*/>',
+        rf'<c r="{ref}"\1 t="str">\2<v>{name}</v>',
+        content[part].decode(),
+    )
     assert n == 1
     content[part] = xml.encode()
     write_parts(target, content)
@@ -374,8 +396,9 @@ def test_pictures_and_text_boxes_are_kept(broken, tmp_path):
 
 
 def test_what_the_copy_cannot_keep_is_said_on_screen_and_in_the_results_sheet(tmp_path):
-    source = with_drawing(REPORTS / "fenxi-zfb_2023.xlsx", tmp_path / "drawn.xlsx", sheet="表二",
-                          extra='<controls/>')  # controls own shapes in the drawing: not copied
+    source = with_drawing(
+        REPORTS / "fenxi-zfb_2023.xlsx", tmp_path / "drawn.xlsx", sheet="表二", extra="<controls/>"
+    )  # controls own shapes in the drawing: not copied
     content = parts(source)
     part = sheet_part(content, "封面")
     content[part] = content[part].replace(b"</worksheet>", f'<oleObjects xmlns:r="{R_NS}"/></worksheet>'.encode())
@@ -391,10 +414,17 @@ def test_what_the_copy_cannot_keep_is_said_on_screen_and_in_the_results_sheet(tm
 
 
 def test_a_drawing_of_controls_only_needs_no_note(tmp_path):
-    only_controls = ('<mc:AlternateContent xmlns:mc="http://schemas.openxmlformats.org/markup-compatibility/2006">'
-                     '<mc:Choice Requires="a14"/></mc:AlternateContent>')
-    source = with_drawing(REPORTS / "fenxi-zfb_2023.xlsx", tmp_path / "drawn.xlsx", sheet="表二",
-                          anchors=(only_controls,), extra="<controls/>")
+    only_controls = (
+        '<mc:AlternateContent xmlns:mc="http://schemas.openxmlformats.org/markup-compatibility/2006">'
+        '<mc:Choice Requires="a14"/></mc:AlternateContent>'
+    )
+    source = with_drawing(
+        REPORTS / "fenxi-zfb_2023.xlsx",
+        tmp_path / "drawn.xlsx",
+        sheet="表二",
+        anchors=(only_controls,),
+        extra="<controls/>",
+    )
     result = annotate(source, tmp_path / "marked.xlsx", 0)
     assert result.err == ""
 
@@ -417,4 +447,3 @@ def test_json_findings_are_printed_before_the_write_error(broken, tmp_path):
     assert document["stats"]["errors"] == 1
     assert document["error"]["code"] == "cannot-write" and "无法写入" in document["error"]["message"]
     assert "无法写入" in result.err
-

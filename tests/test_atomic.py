@@ -19,10 +19,11 @@ import stat
 from pathlib import Path
 
 import pytest
-from conftest import EXAMPLE, REPORTS, TEMPLATE, run_cli, sha256
 from openpyxl.workbook.workbook import Workbook
 
 from validator import fileio
+
+from conftest import EXAMPLE, REPORTS, TEMPLATE, run_cli, sha256
 
 SOURCE_JSON = REPORTS / "fenxi-zfb_2023.source.json"
 OLD = b"previous contents, must survive\n"
@@ -110,8 +111,13 @@ def test_template_disk_full(tmp_path, half_bytes):
         (out / name).write_bytes(OLD)
     before = {p.name: sha256(p) for p in out.iterdir()}
     result = run_cli("template", "-o", out)
-    _assert_failed_cleanly(result, out / "xxgk-template-gb-2021-30.xlsx", before["xxgk-template-gb-2021-30.xlsx"],
-                           sorted(before), half_bytes)
+    _assert_failed_cleanly(
+        result,
+        out / "xxgk-template-gb-2021-30.xlsx",
+        before["xxgk-template-gb-2021-30.xlsx"],
+        sorted(before),
+        half_bytes,
+    )
     assert {p.name: sha256(p) for p in out.iterdir()} == before
 
 
@@ -147,12 +153,15 @@ def test_schema_disk_full(tmp_path, half_bytes):
     _assert_failed_cleanly(run_cli("schema", "-o", target), target, before, listing, half_bytes)
 
 
-@pytest.mark.parametrize("where,code,reason", [
-    ("mkstemp", errno.EACCES, "没有权限"),
-    ("replace", errno.EACCES, "没有权限"),
-    ("fsync", errno.EIO, "磁盘已满或没有权限"),
-    ("replace", errno.EROFS, "磁盘只读"),
-])
+@pytest.mark.parametrize(
+    "where,code,reason",
+    [
+        ("mkstemp", errno.EACCES, "没有权限"),
+        ("replace", errno.EACCES, "没有权限"),
+        ("fsync", errno.EIO, "磁盘已满或没有权限"),
+        ("replace", errno.EROFS, "磁盘只读"),
+    ],
+)
 def test_other_os_errors_while_writing(tmp_path, monkeypatch, where, code, reason):
     target = tmp_path / "out.json"
     target.write_bytes(OLD)
@@ -234,9 +243,9 @@ def test_a_long_target_name_leaves_room_for_the_temp_file(tmp_path):
 
 
 def test_excel_button_export_disk_full(tmp_path, half_bytes):
-    from test_excel_addin import actions, remote_book
-
     from addin import excel
+
+    from test_excel_addin import actions, remote_book
 
     book = remote_book(EXAMPLE)
     assert excel.export_json(book, folder=tmp_path) is None

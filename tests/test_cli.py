@@ -8,14 +8,19 @@ import sys
 
 import openpyxl
 import pytest
-from conftest import EXAMPLE, REPORT_NAMES, REPORTS, ROOT, run_cli, sha256
 
 from validator.formats import get_format
 from validator.workbook import styles
 
+from conftest import EXAMPLE, REPORT_NAMES, REPORTS, ROOT, run_cli, sha256
+
 T3_ROW_KEYS = {
-    "一": "new", "二": "carried_in", "三(一)": "granted", "三(二)": "partially_granted",
-    "三(七)": "results_total", "四": "carried_forward",
+    "一": "new",
+    "二": "carried_in",
+    "三(一)": "granted",
+    "三(二)": "partially_granted",
+    "三(七)": "results_total",
+    "四": "carried_forward",
 }
 
 
@@ -54,7 +59,10 @@ def test_export_equals_the_hand_checked_figures(tmp_path, name, expected_reports
     assert [p["rules"][k] for k in ("issued", "repealed", "in_force")] == t2["规章"]
     assert [p["normative_documents"][k] for k in ("issued", "repealed", "in_force")] == t2["行政规范性文件"]
     assert (p["licensing"]["decisions"], p["penalties"]["decisions"], p["coercive_measures"]["decisions"]) == (
-        t2["行政许可"], t2["行政处罚"], t2["行政强制"])
+        t2["行政许可"],
+        t2["行政处罚"],
+        t2["行政强制"],
+    )
     assert p["fees"]["amount_wan_yuan"] == t2["行政事业性收费_万元"]
     assert doc["validation"]["valid"] is True and doc["validation"]["errors"] == 0
 
@@ -108,11 +116,15 @@ def test_check_json_report_shape(workbook_copy):
     assert report["stats"]["errors"] == 2 and report["stats"]["rules_run"] == len(get_format().rules) == 29
     finding = next(f for f in report["findings"] if f["rule"] == "T3-COL-TOTAL")
     assert finding == {
-        "rule": "T3-COL-TOTAL", "severity": "error", "scope": "表内",
+        "rule": "T3-COL-TOTAL",
+        "severity": "error",
+        "scope": "表内",
         "cells": [{"ref": "表三!J28", "key": "applications.carried_forward.total"}],
-        "expected": 103, "actual": 100, "located": True,
+        "expected": 103,
+        "actual": 100,
+        "located": True,
         "message": "表三!J28 最可能填错：应为 103，现为 100（表三 四、结转下年度继续办理·总计）；"
-                   "改正后 T3-COL-TOTAL、T3-BALANCE 各项核对均成立",
+        "改正后 T3-COL-TOTAL、T3-BALANCE 各项核对均成立",
     }
     balance = next(f for f in report["findings"] if f["rule"] == "T3-BALANCE")
     assert balance["caused_by"] == report["findings"].index(finding) and report["stats"]["consequences"] == 1
@@ -164,11 +176,13 @@ def test_explanations_written_in_the_results_sheet_travel_into_the_json(tmp_path
     out = tmp_path / "h.json"
     assert run_cli("export", marked, "-o", out).code == 0
     doc = json.loads(out.read_text(encoding="utf-8"))
-    assert doc["explanations"] == [{
-        "rule": "SEC6-FEE-T3",
-        "cells": ["applications.other_handling.fee_unpaid.total", "narrative.other_matters"],
-        "text": "6 件申请均已发出收费通知，申请人逾期未缴费。",
-    }]
+    assert doc["explanations"] == [
+        {
+            "rule": "SEC6-FEE-T3",
+            "cells": ["applications.other_handling.fee_unpaid.total", "narrative.other_matters"],
+            "text": "6 件申请均已发出收费通知，申请人逾期未缴费。",
+        }
+    ]
     [finding] = [f for f in doc["validation"]["findings"] if f["rule"] == "SEC6-FEE-T3"]
     assert finding["explanation"] == doc["explanations"][0]["text"]
     # and back: JSON -> workbook keeps the explanation in 校验结果
@@ -201,18 +215,27 @@ def test_schema_is_published_and_current(tmp_path):
 def test_template_command_writes_the_committed_template(tmp_path):
     assert run_cli("template", "-o", tmp_path).code == 0
     assert (tmp_path / "xxgk-template-gb-2021-30.xlsx").read_bytes() == (
-        ROOT / "xlsx_templates" / "xxgk-template-gb-2021-30.xlsx").read_bytes()
+        ROOT / "xlsx_templates" / "xxgk-template-gb-2021-30.xlsx"
+    ).read_bytes()
 
 
 def test_python_dash_m_validator_runs_the_same_cli():
-    proc = subprocess.run([sys.executable, "-m", "validator", "check", str(EXAMPLE)],
-                          capture_output=True, text=True, encoding="utf-8", cwd=ROOT, timeout=60)
+    proc = subprocess.run(
+        [sys.executable, "-m", "validator", "check", str(EXAMPLE)],
+        capture_output=True,
+        text=True,
+        encoding="utf-8",
+        cwd=ROOT,
+        timeout=60,
+    )
     assert proc.returncode == 0 and "没有发现问题" in proc.stdout
 
 
 def test_core_import_stays_light():
-    code = "import sys, validator.engine, validator.formats; validator.formats.get_format(); " \
-           "print(sorted(m for m in ('openpyxl','xlsxwriter','pydantic','xlwings') if m in sys.modules))"
+    code = (
+        "import sys, validator.engine, validator.formats; validator.formats.get_format(); "
+        "print(sorted(m for m in ('openpyxl','xlsxwriter','pydantic','xlwings') if m in sys.modules))"
+    )
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, timeout=60)
     assert proc.stdout.strip() == "[]", proc.stdout + proc.stderr
 

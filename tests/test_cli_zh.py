@@ -7,13 +7,15 @@ import re
 
 import openpyxl
 import pytest
-from conftest import REPORTS, ROOT, run_cli
 
 from validator.cli import _parser
 from validator.cli_zh import width
 
-ENGLISH = re.compile(r"\b(usage|options|positional|arguments?|required|invalid|choose|help|show|exit|error)\b",
-                     re.IGNORECASE)
+from conftest import REPORTS, ROOT, run_cli
+
+ENGLISH = re.compile(
+    r"\b(usage|options|positional|arguments?|required|invalid|choose|help|show|exit|error)\b", re.IGNORECASE
+)
 
 
 def _commands() -> list[str]:
@@ -35,13 +37,16 @@ def test_every_help_is_chinese_with_an_example_and_every_argument_explained(comm
         assert action.help, (command, action.dest)
 
 
-@pytest.mark.parametrize("args, says", [
-    (("export", "x.xlsx"), "缺少必需的参数：-o/--out"),
-    (("collect", "inbox", "-o", "x.xlsx", "--type", "乙"), "无效的选项 '乙'（可选：'政府', '部门', '乡镇'）"),
-    (("rules", "--bogus"), "不认识的参数：--bogus"),
-    (("check",), "缺少必需的参数：文件"),
-    (("bogus",), "无效的选项 'bogus'"),
-])
+@pytest.mark.parametrize(
+    "args, says",
+    [
+        (("export", "x.xlsx"), "缺少必需的参数：-o/--out"),
+        (("collect", "inbox", "-o", "x.xlsx", "--type", "乙"), "无效的选项 '乙'（可选：'政府', '部门', '乡镇'）"),
+        (("rules", "--bogus"), "不认识的参数：--bogus"),
+        (("check",), "缺少必需的参数：文件"),
+        (("bogus",), "无效的选项 'bogus'"),
+    ],
+)
 def test_argument_errors_are_chinese(args, says):
     result = run_cli(*args)
     assert result.code == 2

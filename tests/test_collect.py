@@ -13,8 +13,9 @@ from pathlib import Path
 
 import pytest
 
-from conftest import REPORTS, run_cli
 from validator.formats import get_format
+
+from conftest import REPORTS, run_cli
 
 FMT = get_format()
 FIGURE_KEYS = [c.key for c in FMT.figure_cells()]
@@ -83,21 +84,28 @@ class Inbox:
         self.inbox = root / "inbox"
         self.last = root / "lastyear"
         scratch = root / "scratch"
-        fenxi = source("fenxi-zfb_2023")                                    # 部门, 2023
-        huaian = as_year(source("huaian-shi_2024"), 2023, None)            # 政府
-        pingtan = as_year(source("pingtan_2021"), 2023, "2024-02-08")      # 政府
-        health = renamed(huaian, "汾西县卫生健康局", "部门")                 # 部门, 有提示
+        fenxi = source("fenxi-zfb_2023")  # 部门, 2023
+        huaian = as_year(source("huaian-shi_2024"), 2023, None)  # 政府
+        pingtan = as_year(source("pingtan_2021"), 2023, "2024-02-08")  # 政府
+        health = renamed(huaian, "汾西县卫生健康局", "部门")  # 部门, 有提示
         finance = renamed(fenxi, "汾西县财政局")
         finance_v2 = copy.deepcopy(finance)
         put(finance_v2, "proactive.licensing.decisions", 7)
         education = renamed(fenxi, "汾西县教育局")
         put(education, "applications.new.total", get(education, "applications.new.total") + 1)
         township = as_year(renamed(fenxi, "某某乡人民政府", "乡镇"), 2022, "2023-02-01")
-        self.reports = {"fenxi": fenxi, "huaian": huaian, "pingtan": pingtan, "health": health,
-                        "finance": finance, "finance_v2": finance_v2, "education": education}
+        self.reports = {
+            "fenxi": fenxi,
+            "huaian": huaian,
+            "pingtan": pingtan,
+            "health": health,
+            "finance": finance,
+            "finance_v2": finance_v2,
+            "education": education,
+        }
 
         write_json(self.inbox / "汾西县政府办.json", fenxi)
-        write_workbook(self.inbox / "邮件附件" / "汾西县政府办.xlsx", fenxi, scratch)   # identical copy
+        write_workbook(self.inbox / "邮件附件" / "汾西县政府办.xlsx", fenxi, scratch)  # identical copy
         write_json(self.inbox / "淮安市.json", huaian)
         write_workbook(self.inbox / "平潭.xlsx", pingtan, scratch)
         write_json(self.inbox / "卫健局.json", health)
@@ -111,34 +119,49 @@ class Inbox:
 
         # last year: 汾西 agrees with this year's 上年结转, 淮安 does not
         fenxi_last = as_year(fenxi, 2022, "2023-01-20")
-        for col in ("natural_person", "commercial_enterprise", "research_institution",
-                    "public_interest_organization", "legal_service_institution", "other_organization", "total"):
+        for col in (
+            "natural_person",
+            "commercial_enterprise",
+            "research_institution",
+            "public_interest_organization",
+            "legal_service_institution",
+            "other_organization",
+            "total",
+        ):
             put(fenxi_last, f"applications.carried_forward.{col}", get(fenxi, f"applications.carried_in.{col}"))
-        issued, repealed, in_force = (get(fenxi, f"proactive.normative_documents.{k}")
-                                      for k in ("issued", "repealed", "in_force"))
+        issued, repealed, in_force = (
+            get(fenxi, f"proactive.normative_documents.{k}") for k in ("issued", "repealed", "in_force")
+        )
         put(fenxi_last, "proactive.normative_documents.in_force", in_force - issued + repealed)
         issued, repealed, in_force = (get(fenxi, f"proactive.rules.{k}") for k in ("issued", "repealed", "in_force"))
         put(fenxi_last, "proactive.rules.in_force", in_force - issued + repealed)
         for group in ("review", "litigation_direct", "litigation_after_review"):
             put(fenxi_last, f"review_litigation.{group}.pending", 0)
         huaian_last = as_year(huaian, 2022, None)
-        put(huaian_last, "applications.carried_forward.natural_person",
-            get(huaian, "applications.carried_in.natural_person") + 5)
+        put(
+            huaian_last,
+            "applications.carried_forward.natural_person",
+            get(huaian, "applications.carried_in.natural_person") + 5,
+        )
         put(huaian_last, "applications.carried_forward.total", get(huaian, "applications.carried_in.total") + 5)
         write_json(self.last / "汾西县政府办2022.json", fenxi_last)
         write_json(self.last / "淮安市2022.json", huaian_last)
 
     def run(self, *extra: str, out: str = "汇总.xlsx", quiet: bool = True):
         res_json = self.root / "result.json"
-        result = run_cli("collect", self.inbox, "-o", self.root / out, "--json", res_json,
-                         *(("--quiet",) if quiet else ()), *extra)
+        result = run_cli(
+            "collect", self.inbox, "-o", self.root / out, "--json", res_json, *(("--quiet",) if quiet else ()), *extra
+        )
         data = json.loads(res_json.read_text(encoding="utf-8")) if res_json.exists() else None
         return result, data
 
 
 def snapshot(folder: Path) -> dict:
-    return {p.relative_to(folder).as_posix(): (p.read_bytes(), p.stat().st_mtime_ns)
-            for p in sorted(folder.rglob("*")) if p.is_file()}
+    return {
+        p.relative_to(folder).as_posix(): (p.read_bytes(), p.stat().st_mtime_ns)
+        for p in sorted(folder.rglob("*"))
+        if p.is_file()
+    }
 
 
 @pytest.fixture(scope="module")
@@ -149,8 +172,16 @@ def box(tmp_path_factory) -> Inbox:
 @pytest.fixture(scope="module")
 def collected(box):
     before = snapshot(box.inbox)
-    result, data = box.run("--last-year", str(box.last), "--as", "汾西县人民政府", "--type", "政府",
-                           "--aggregate", str(box.root / "汇总报告.json"))
+    result, data = box.run(
+        "--last-year",
+        str(box.last),
+        "--as",
+        "汾西县人民政府",
+        "--type",
+        "政府",
+        "--aggregate",
+        str(box.root / "汇总报告.json"),
+    )
     assert snapshot(box.inbox) == before, "the inbox must never be modified"
     return result, data
 
@@ -166,7 +197,7 @@ def test_statuses_of_every_body(collected):
     got = {name: b["status"] for name, b in bodies(data).items()}
     assert got == {
         "汾西县人民政府办公室": "通过",
-        "淮安市人民政府": "有错误",          # 上年结转 does not match last year's folder
+        "淮安市人民政府": "有错误",  # 上年结转 does not match last year's folder
         "平潭综合实验区": "通过",
         "汾西县卫生健康局": "有提示",
         "汾西县财政局": "重复报送",
@@ -180,8 +211,16 @@ def test_counts(collected):
     assert data["counts"]["files"] == 12
     assert data["counts"]["unreadable"] == 3
     assert data["counts"]["bodies"] == 7
-    assert data["counts"]["statuses"] == {"通过": 2, "有提示": 1, "有错误": 2, "无法读取": 3, "未报送": 0,
-                                          "重复报送": 1, "逾期": 0, "年度不符": 1}
+    assert data["counts"]["statuses"] == {
+        "通过": 2,
+        "有提示": 1,
+        "有错误": 2,
+        "无法读取": 3,
+        "未报送": 0,
+        "重复报送": 1,
+        "逾期": 0,
+        "年度不符": 1,
+    }
 
 
 def test_identical_copies_count_once(collected):
@@ -239,9 +278,13 @@ def test_totals_match_independent_sums(collected, box):
             value = got[key]
             assert (Decimal(value) if key in MONEY_KEYS else value) == sums[key], (group, key)
     assert data["totals"]["合计"]["figures"]["proactive.fees.amount_wan_yuan"] == str(
-        Decimal(get(r["pingtan"], "proactive.fees.amount_wan_yuan")) + Decimal(get(r["fenxi"], "proactive.fees.amount_wan_yuan"))
-        + Decimal(get(r["health"], "proactive.fees.amount_wan_yuan")))
-    assert sorted(data["totals"]["合计"]["bodies"]) == sorted(["汾西县人民政府办公室", "平潭综合实验区", "汾西县卫生健康局"])
+        Decimal(get(r["pingtan"], "proactive.fees.amount_wan_yuan"))
+        + Decimal(get(r["fenxi"], "proactive.fees.amount_wan_yuan"))
+        + Decimal(get(r["health"], "proactive.fees.amount_wan_yuan"))
+    )
+    assert sorted(data["totals"]["合计"]["bodies"]) == sorted(
+        ["汾西县人民政府办公室", "平潭综合实验区", "汾西县卫生健康局"]
+    )
 
 
 def test_aggregate_json_and_workbook_pass_check_and_export(collected, box):
@@ -279,8 +322,23 @@ def test_aggregate_carries_the_sum_of_last_years_figures(box, tmp_path):
     write_json(inbox / "b.json", renamed(box.reports["fenxi"], "汾西县民政局"))
     write_json(last_dir / "b.json", renamed(last, "汾西县民政局"))
     agg = tmp_path / "agg.json"
-    res = run_cli("collect", inbox, "-o", tmp_path / "s.xlsx", "--json", tmp_path / "r.json", "--quiet",
-                  "--last-year", last_dir, "--as", "汾西县人民政府", "--type", "政府", "--aggregate", agg)
+    res = run_cli(
+        "collect",
+        inbox,
+        "-o",
+        tmp_path / "s.xlsx",
+        "--json",
+        tmp_path / "r.json",
+        "--quiet",
+        "--last-year",
+        last_dir,
+        "--as",
+        "汾西县人民政府",
+        "--type",
+        "政府",
+        "--aggregate",
+        agg,
+    )
     assert res.code == 0, res.out + res.err
     assert "上年数据未填" not in res.out
     data = json.loads(agg.read_text(encoding="utf-8"))
@@ -289,10 +347,16 @@ def test_aggregate_carries_the_sum_of_last_years_figures(box, tmp_path):
         assert get(data["last_year"], key) == 2 * get(last, key), key
     check = run_cli("check", agg, "--json")
     assert check.code == 0 and json.loads(check.out)["stats"]["errors"] == 0
-    put(data, "last_year.applications.carried_forward.natural_person",
-        get(data, "last_year.applications.carried_forward.natural_person") + 1)
-    put(data, "last_year.applications.carried_forward.total",
-        get(data, "last_year.applications.carried_forward.total") + 1)
+    put(
+        data,
+        "last_year.applications.carried_forward.natural_person",
+        get(data, "last_year.applications.carried_forward.natural_person") + 1,
+    )
+    put(
+        data,
+        "last_year.applications.carried_forward.total",
+        get(data, "last_year.applications.carried_forward.total") + 1,
+    )
     data["validation"] = None
     write_json(tmp_path / "wrong.json", data)
     assert run_cli("check", tmp_path / "wrong.json").code == 1  # the block really is checked
@@ -321,11 +385,14 @@ def test_exit_code_0_when_every_submission_passed(tmp_path):
     assert "通过 2" in res.out
 
 
-@pytest.mark.parametrize("args, message", [
-    (("不存在的文件夹", "-o", "x.xlsx"), "收件文件夹不存在"),
-    (("{inbox}", "-o", "x.xlsx", "--as", "某县"), "需同时给出"),
-    (("{inbox}", "-o", "no/such/dir/x.xlsx"), "文件夹不存在"),
-])
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (("不存在的文件夹", "-o", "x.xlsx"), "收件文件夹不存在"),
+        (("{inbox}", "-o", "x.xlsx", "--as", "某县"), "需同时给出"),
+        (("{inbox}", "-o", "no/such/dir/x.xlsx"), "文件夹不存在"),
+    ],
+)
 def test_command_itself_cannot_run_is_exit_2(tmp_path, args, message):
     inbox = tmp_path / "inbox"
     inbox.mkdir()
@@ -425,15 +492,27 @@ def valid_report(draw, name: str) -> dict:
 
 
 @settings(max_examples=8, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(st.integers(min_value=1, max_value=4).flatmap(
-    lambda n: st.tuples(*[valid_report(f"第{i}单位") for i in range(n)])))
+@given(
+    st.integers(min_value=1, max_value=4).flatmap(lambda n: st.tuples(*[valid_report(f"第{i}单位") for i in range(n)]))
+)
 def test_property_sum_of_valid_reports_is_valid(tmp_path_factory, reports):
     root = tmp_path_factory.mktemp("prop")
     for i, report in enumerate(reports):
         write_json(root / "inbox" / f"{i}.json", report)
     agg = root / "agg.json"
-    res = run_cli("collect", root / "inbox", "-o", root / "s.xlsx", "--quiet",
-                  "--as", "某县人民政府", "--type", "政府", "--aggregate", agg)
+    res = run_cli(
+        "collect",
+        root / "inbox",
+        "-o",
+        root / "s.xlsx",
+        "--quiet",
+        "--as",
+        "某县人民政府",
+        "--type",
+        "政府",
+        "--aggregate",
+        agg,
+    )
     assert res.code == 0, res.out + res.err
     assert "汇总报告的上年数据未填：没有给出上年报告（--last-year 或 --db）" in res.out
     check = run_cli("check", agg, "--json")
@@ -461,8 +540,10 @@ class _Tty:
         pass
 
 
-@pytest.mark.parametrize("tty, enabled, files, shown", [
-    (True, True, 10, True), (False, True, 10, False), (True, False, 10, False), (True, True, 3, False)])
+@pytest.mark.parametrize(
+    "tty, enabled, files, shown",
+    [(True, True, 10, True), (False, True, 10, False), (True, False, 10, False), (True, True, 3, False)],
+)
 def test_progress_only_on_a_terminal_for_more_than_a_handful(monkeypatch, tty, enabled, files, shown):
     from validator.collect.progress import Progress
 
@@ -479,7 +560,6 @@ def test_progress_only_on_a_terminal_for_more_than_a_handful(monkeypatch, tty, e
 def test_no_progress_when_stderr_is_not_a_terminal(box):
     result, _data = box.run(out="静默.xlsx", quiet=False)
     assert "读取报送文件" not in result.err
-
 
 
 def test_content_hash_is_the_sorted_compact_json_of_the_comparable_form():

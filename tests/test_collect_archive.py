@@ -14,9 +14,9 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
+from test_collect import FIGURE_KEYS, MONEY_KEYS, Inbox, get, independent_sum, put, renamed, source, write_json
 
 from conftest import ROOT, run_cli
-from test_collect import FIGURE_KEYS, MONEY_KEYS, Inbox, get, independent_sum, put, renamed, source, write_json
 
 WAIT_S = 120  # upper bound for a helper process to reach a point; never asserted on
 
@@ -30,8 +30,10 @@ def counts(db: Path) -> tuple[int, int]:
     con = sqlite3.connect(db)
     try:
         assert con.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
-        return (con.execute("SELECT count(*) FROM submissions").fetchone()[0],
-                con.execute("SELECT count(*) FROM figures").fetchone()[0])
+        return (
+            con.execute("SELECT count(*) FROM submissions").fetchone()[0],
+            con.execute("SELECT count(*) FROM figures").fetchone()[0],
+        )
     finally:
         con.close()
 
@@ -59,7 +61,9 @@ def test_archive_is_idempotent_and_holds_exact_figures(box, tmp_path):
         assert total == sums[key]
         assert all(isinstance(v, str if key in MONEY_KEYS else int) for v in values)
     stored = json.loads(con.execute("SELECT json FROM submissions WHERE body_name = '平潭综合实验区'").fetchone()[0])
-    assert stored["proactive"]["fees"]["amount_wan_yuan"] == get(box.reports["pingtan"], "proactive.fees.amount_wan_yuan")
+    assert stored["proactive"]["fees"]["amount_wan_yuan"] == get(
+        box.reports["pingtan"], "proactive.fees.amount_wan_yuan"
+    )
     con.close()
 
 
@@ -81,12 +85,18 @@ def test_next_year_uses_the_archive_for_cross_year(box, tmp_path):
     last_forward = get(fenxi, "applications.carried_forward.natural_person")
     good = copy.deepcopy(fenxi)
     bad = renamed(fenxi, "平潭综合实验区", "政府")  # archived 2023: pingtan's own figures
-    for report, carried in ((good, last_forward), (bad, get(box.reports["pingtan"],
-                                                              "applications.carried_forward.natural_person") + 3)):
+    for report, carried in (
+        (good, last_forward),
+        (bad, get(box.reports["pingtan"], "applications.carried_forward.natural_person") + 3),
+    ):
         delta = carried - get(report, "applications.carried_in.natural_person")
         for col in ("natural_person", "total"):
             put(report, f"applications.carried_in.{col}", get(report, f"applications.carried_in.{col}") + delta)
-            put(report, f"applications.carried_forward.{col}", get(report, f"applications.carried_forward.{col}") + delta)
+            put(
+                report,
+                f"applications.carried_forward.{col}",
+                get(report, f"applications.carried_forward.{col}") + delta,
+            )
     inbox = tmp_path / "inbox2024"
     write_json(inbox / "汾西.json", good)
     write_json(inbox / "平潭.json", bad)
@@ -117,7 +127,7 @@ def _damaged(tmp_path: Path, box) -> list[Path]:
     con.close()
     data = bytearray(broken.read_bytes())
     page = 4096
-    data[2 * page: 3 * page] = b"\xff" * page  # a b-tree page overwritten
+    data[2 * page : 3 * page] = b"\xff" * page  # a b-tree page overwritten
     broken.write_bytes(bytes(data))
     return [garbage, foreign, broken]
 
@@ -152,8 +162,13 @@ sys.exit(main(sys.argv[3:]))
 
 
 def _helper(mode: str, marker: Path, *args) -> subprocess.Popen:
-    return subprocess.Popen([sys.executable, "-c", HELPER, mode, str(marker), *map(str, args)], cwd=ROOT,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    return subprocess.Popen(
+        [sys.executable, "-c", HELPER, mode, str(marker), *map(str, args)],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
 
 
 def _wait_for(path: Path, proc: subprocess.Popen) -> None:

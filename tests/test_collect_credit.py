@@ -7,10 +7,11 @@ import copy
 import json
 
 import pytest
+from test_collect import renamed, source, write_json
+
+from validator.credit_code import check_character, problem
 
 from conftest import REPORTS, run_cli
-from test_collect import renamed, source, write_json
-from validator.credit_code import check_character, problem
 
 VALID = ("914403001922038216", "91440300708461136T", "91330100799655058B", "91350100M000100Y43")
 
@@ -21,11 +22,14 @@ def test_published_codes_are_valid(code):
     assert check_character(code[:17]) == code[17]
 
 
-@pytest.mark.parametrize("code, why", [
-    ("91440300708461136X", "校验码（第 18 位）应为 T"),
-    ("9144030070846113", "应为 18 位（现为 16 位）"),
-    ("91440300708461I36T", "不允许的字符“I”"),
-])
+@pytest.mark.parametrize(
+    "code, why",
+    [
+        ("91440300708461136X", "校验码（第 18 位）应为 T"),
+        ("9144030070846113", "应为 18 位（现为 16 位）"),
+        ("91440300708461I36T", "不允许的字符“I”"),
+    ],
+)
 def test_bad_codes(code, why):
     assert why in problem(code)
 
@@ -72,8 +76,9 @@ def test_collect_matches_by_credit_code_before_name(tmp_path):
     write_json(inbox / "b.json", namesake)  # same name as the roster row, another code: another body
     roster = tmp_path / "名单.csv"
     roster.write_text(f"机关名称,统一社会信用代码\n汾西县人民政府办公室,{VALID[0]}\n", encoding="utf-8")
-    res = run_cli("collect", inbox, "-o", tmp_path / "s.xlsx", "--roster", roster, "--json", tmp_path / "r.json",
-                  "--quiet")
+    res = run_cli(
+        "collect", inbox, "-o", tmp_path / "s.xlsx", "--roster", roster, "--json", tmp_path / "r.json", "--quiet"
+    )
     data = json.loads((tmp_path / "r.json").read_text(encoding="utf-8"))
     bodies = {(b["name"], b["credit_code"]): b for b in data["bodies"]}
     assert bodies[("汾西县人民政府办公室", VALID[0])]["files"] == ["a.json"]

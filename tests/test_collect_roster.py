@@ -8,10 +8,11 @@ import os
 
 import openpyxl
 import pytest
+from test_collect import Inbox
+
+from validator.collect.bodies import Identity, same_body
 
 from conftest import run_cli
-from test_collect import Inbox
-from validator.collect.bodies import Identity, same_body
 
 ROSTER = [
     ("机关名称", "机关类型", "行政区划代码", "报送截止日期"),
@@ -20,7 +21,7 @@ ROSTER = [
     ("平潭综合实验区", "政府", "350128", "2024-03-01"),
     ("汾西县卫生健康局", "部门", "", ""),
     ("汾西县财政局", "部门", "", ""),
-    ("汾西县 教育局", "部门", "", ""),   # a stray space still matches
+    ("汾西县 教育局", "部门", "", ""),  # a stray space still matches
     ("某某镇人民政府", "乡镇", "", "2024-01-31"),
 ]
 
@@ -56,8 +57,7 @@ def write_xlsx(path, rows):
 
 @pytest.mark.parametrize("kind", ["csv", "xlsx"])
 def test_roster_statuses(box, kind, tmp_path):
-    roster = (write_csv(tmp_path / "名单.csv", ROSTER) if kind == "csv"
-              else write_xlsx(tmp_path / "名单.xlsx", ROSTER))
+    roster = write_csv(tmp_path / "名单.csv", ROSTER) if kind == "csv" else write_xlsx(tmp_path / "名单.xlsx", ROSTER)
     result, data = box.run("--roster", str(roster), out=f"名单-{kind}.xlsx")
     assert result.code == 1
     bodies = {b["name"]: b for b in data["bodies"]}
@@ -84,13 +84,16 @@ def test_roster_status_sheet_shows_missing_and_late(box, tmp_path):
     assert "不在名单" in rows["某某乡人民政府"][5]
 
 
-@pytest.mark.parametrize("rows, message", [
-    ([("单位", "类型"), ("", "部门")], "第 2 行没有填写机关名称"),
-    ([("名字", "类型"), ("甲", "部门")], "机关名称"),
-    ([("机关名称", "机关类型"), ("甲", "局")], "第 2 行机关类型"),
-    ([("机关名称", "报送截止日期"), ("甲", "下周")], "第 2 行报送截止日期"),
-    ([("机关名称",), ("甲",), ("甲",)], "第 3 行与第 2 行是同一机关"),
-])
+@pytest.mark.parametrize(
+    "rows, message",
+    [
+        ([("单位", "类型"), ("", "部门")], "第 2 行没有填写机关名称"),
+        ([("名字", "类型"), ("甲", "部门")], "机关名称"),
+        ([("机关名称", "机关类型"), ("甲", "局")], "第 2 行机关类型"),
+        ([("机关名称", "报送截止日期"), ("甲", "下周")], "第 2 行报送截止日期"),
+        ([("机关名称",), ("甲",), ("甲",)], "第 3 行与第 2 行是同一机关"),
+    ],
+)
 def test_bad_roster_is_exit_2(box, tmp_path, rows, message):
     roster = write_csv(tmp_path / "名单.csv", rows)
     res = run_cli("collect", box.inbox, "-o", tmp_path / "s.xlsx", "--roster", roster, "--quiet")
@@ -105,7 +108,9 @@ def test_same_body_rules():
     assert same_body(a, Identity("汾西县财政局", region_code="141024"))
     assert not same_body(a, Identity("汾西县财政局", region_code="141025"))
     assert same_body(Identity("甲", credit_code="11141024MB1234567X"), Identity("乙", credit_code="11141024mb1234567x"))
-    assert not same_body(Identity("甲", credit_code="11141024MB1234567X"), Identity("甲", credit_code="11141024MB0000000Y"))
+    assert not same_body(
+        Identity("甲", credit_code="11141024MB1234567X"), Identity("甲", credit_code="11141024MB0000000Y")
+    )
     assert same_body(Identity("汾西县（财政局）"), Identity("汾西县(财政局)"))
 
 

@@ -8,8 +8,8 @@ from decimal import Decimal
 
 import openpyxl
 import pytest
-
 from test_collect import FMT, Inbox, independent_sum
+
 from validator.collect.workbook import STATUS_COLOURS
 
 
@@ -86,14 +86,25 @@ def _find(ws, text: str):
 def test_totals_sheets_in_official_layout(made):
     box, _data, wb = made
     r = box.reports
-    groups = {"汇总": [r["fenxi"], r["pingtan"], r["health"]], "汇总-政府": [r["pingtan"]],
-              "汇总-部门": [r["fenxi"], r["health"]], "汇总-乡镇": []}
+    groups = {
+        "汇总": [r["fenxi"], r["pingtan"], r["health"]],
+        "汇总-政府": [r["pingtan"]],
+        "汇总-部门": [r["fenxi"], r["health"]],
+        "汇总-乡镇": [],
+    }
     for sheet, reports in groups.items():
         ws = wb[sheet]
         sums = independent_sum(reports)
         new = _find(ws, "一、本年新收政府信息公开申请数量")
-        cols = ("natural_person", "commercial_enterprise", "research_institution", "public_interest_organization",
-                "legal_service_institution", "other_organization", "total")
+        cols = (
+            "natural_person",
+            "commercial_enterprise",
+            "research_institution",
+            "public_interest_organization",
+            "legal_service_institution",
+            "other_organization",
+            "total",
+        )
         got = [ws.cell(row=new.row, column=4 + i).value for i in range(7)]
         assert got == [sums[f"applications.new.{c}"] for c in cols], sheet
         forward = _find(ws, "四、结转下年度继续办理")
@@ -125,15 +136,16 @@ def test_detail_sheet_one_row_per_body_with_official_labels(made):
 
 
 def test_hostile_names_stay_text(tmp_path):
-    from conftest import run_cli
     from test_collect import renamed, source, write_json
 
+    from conftest import run_cli
+
     inbox = tmp_path / "inbox"
-    write_json(inbox / "a.json", renamed(source("fenxi-zfb_2023"), "=HYPERLINK(\"http://x\",\"y\")"))
+    write_json(inbox / "a.json", renamed(source("fenxi-zfb_2023"), '=HYPERLINK("http://x","y")'))
     assert run_cli("collect", inbox, "-o", tmp_path / "s.xlsx", "--quiet").code == 0
     wb = openpyxl.load_workbook(tmp_path / "s.xlsx")
     cell = wb["报送情况"]["B4"]
-    assert cell.value == "=HYPERLINK(\"http://x\",\"y\")" and cell.data_type == "s"
+    assert cell.value == '=HYPERLINK("http://x","y")' and cell.data_type == "s"
 
 
 @pytest.mark.libreoffice
@@ -144,17 +156,45 @@ def test_opens_in_libreoffice(made, tmp_path):
     box, _data, _wb = made
     out = tmp_path / "lo"
     proc = subprocess.run(
-        ["soffice", "--headless", f"-env:UserInstallation=file://{tmp_path}/profile", "--convert-to", 'csv:Text - txt - csv (StarCalc):44,34,76',
-         "--outdir", str(out), str(box.root / "汇总.xlsx")],
-        capture_output=True, text=True, timeout=180, env=clean_env())
+        [
+            "soffice",
+            "--headless",
+            f"-env:UserInstallation=file://{tmp_path}/profile",
+            "--convert-to",
+            "csv:Text - txt - csv (StarCalc):44,34,76",
+            "--outdir",
+            str(out),
+            str(box.root / "汇总.xlsx"),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=180,
+        env=clean_env(),
+    )
     assert proc.returncode == 0, proc.stderr
     text = (out / "汇总.csv").read_bytes().decode("utf-8", "replace")
     assert "汾西县人民政府办公室" in text and "重复报送" in text
 
 
-RAW_VALUES = ["机关", "", "  前后空格 ", "a & b < c > d \"q\"", "控制\x01字符 _x0001_", "<r><t>x</t></r>", "长" * 40_000,
-              0, 7, 10**15 - 1, 10**15, 10**20, Decimal("0.5"), Decimal("12.34"), Decimal("123456789012.3456"),
-              Decimal("1E+3"), "?1,2"]
+RAW_VALUES = [
+    "机关",
+    "",
+    "  前后空格 ",
+    'a & b < c > d "q"',
+    "控制\x01字符 _x0001_",
+    "<r><t>x</t></r>",
+    "长" * 40_000,
+    0,
+    7,
+    10**15 - 1,
+    10**15,
+    10**20,
+    Decimal("0.5"),
+    Decimal("12.34"),
+    Decimal("123456789012.3456"),
+    Decimal("1E+3"),
+    "?1,2",
+]
 
 
 def _sheet_xml(path, name="xl/worksheets/sheet1.xml") -> str:
@@ -219,8 +259,9 @@ def test_detail_shows_an_unreadable_figure_as_entered_with_include_failed(tmp_pa
     """A figure that is not a number (kept in the JSON's ``unreadable``) fails its report; with
     --include-failed the body is counted, 分单位明细 shows the figure exactly as entered, and
     the 汇总 says which sums are incomplete instead of adding a wrong number."""
-    from conftest import run_cli
     from test_collect import get, put, renamed, source, write_json
+
+    from conftest import run_cli
 
     key = "proactive.licensing.decisions"
     bad = renamed(source("fenxi-zfb_2023"), "汾西县民政局")
@@ -231,8 +272,16 @@ def test_detail_shows_an_unreadable_figure_as_entered_with_include_failed(tmp_pa
     write_json(tmp_path / "inbox" / "good.json", good)
     for include in (False, True):
         out, res = tmp_path / f"s{include}.xlsx", tmp_path / f"r{include}.json"
-        result = run_cli("collect", tmp_path / "inbox", "-o", out, "--json", res, "--quiet",
-                         *(["--include-failed"] if include else []))
+        result = run_cli(
+            "collect",
+            tmp_path / "inbox",
+            "-o",
+            out,
+            "--json",
+            res,
+            "--quiet",
+            *(["--include-failed"] if include else []),
+        )
         assert result.code == 1, result.out + result.err
         data = json.loads(res.read_text(encoding="utf-8"))
         total = data["totals"]["合计"]
@@ -256,8 +305,9 @@ def test_detail_shows_an_unreadable_figure_as_entered_with_include_failed(tmp_pa
 def test_a_body_name_shaped_like_markup_or_a_formula_is_shown_as_typed(tmp_path, name):
     """XlsxWriter's streaming mode writes a text shaped like ``<r>…</r>`` into the XML raw: one
     such body name made the whole 汇总.xlsx unreadable. Every sheet shows it exactly."""
-    from conftest import run_cli
     from test_collect import get, put, renamed, source, write_json
+
+    from conftest import run_cli
 
     report = renamed(source("fenxi-zfb_2023"), name)
     put(report, "applications.new.total", get(report, "applications.new.total") + 1)  # a finding, so 问题清单 has it

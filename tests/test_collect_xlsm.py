@@ -18,9 +18,10 @@ import zipfile
 import olefile
 import openpyxl
 import pytest
-from conftest import ROOT, run_cli
 from oletools.olevba import VBA_Parser
 from test_collect import Inbox
+
+from conftest import ROOT, run_cli
 
 os.environ.setdefault("XLWINGS_LICENSE_KEY", "noncommercial")
 xw = pytest.importorskip("xlwings")
@@ -77,8 +78,17 @@ def test_template_command_writes_it(tmp_path):
 def test_vba_project_opens_in_strict_olefile(built):
     ole = olefile.OleFileIO(io.BytesIO(_parts(built)["xl/vbaProject.bin"]), raise_defects=olefile.DEFECT_INCORRECT)
     streams = {"/".join(s) for s in ole.listdir()}
-    assert {"PROJECT", "PROJECTwm", "VBA/_VBA_PROJECT", "VBA/dir", "VBA/Collect", "VBA/xlwings",
-            "VBA/ThisWorkbook", "VBA/Sheet1", "VBA/Sheet2"} <= streams
+    assert {
+        "PROJECT",
+        "PROJECTwm",
+        "VBA/_VBA_PROJECT",
+        "VBA/dir",
+        "VBA/Collect",
+        "VBA/xlwings",
+        "VBA/ThisWorkbook",
+        "VBA/Sheet1",
+        "VBA/Sheet2",
+    } <= streams
     assert "VBA/Main" not in streams  # the filing buttons' macros are not in this workbook
 
 
@@ -144,11 +154,16 @@ def remote_book(values: dict[str, str]):
     for ref, text in {**LABELS, **values}.items():
         r, c = split_ref(ref)
         grid[r][c] = text
-    payload = {"version": xw.__version__, "client": "Office.js",
-               "book": {"name": XLSM.name, "active_sheet_index": 0, "selection": "A1"}, "names": [],
-               "sheets": [{"name": SHEET, "values": grid, "notes": [], "pictures": [], "tables": []},
-                          {"name": "xlwings.conf", "values": [["Show Console", False]], "notes": [],
-                           "pictures": [], "tables": []}]}
+    payload = {
+        "version": xw.__version__,
+        "client": "Office.js",
+        "book": {"name": XLSM.name, "active_sheet_index": 0, "selection": "A1"},
+        "names": [],
+        "sheets": [
+            {"name": SHEET, "values": grid, "notes": [], "pictures": [], "tables": []},
+            {"name": "xlwings.conf", "values": [["Show Console", False]], "notes": [], "pictures": [], "tables": []},
+        ],
+    }
     return xw.Book(json=payload)
 
 
@@ -202,10 +217,13 @@ def test_button_passes_the_roster(box, tmp_path):
     assert "未报送" in cli.out.splitlines()[0]
 
 
-@pytest.mark.parametrize("values,message", [
-    ({}, "还没有选择收件文件夹"),
-    ({INBOX_CELL: "/no/such/收件箱"}, "收件文件夹不存在"),
-])
+@pytest.mark.parametrize(
+    "values,message",
+    [
+        ({}, "还没有选择收件文件夹"),
+        ({INBOX_CELL: "/no/such/收件箱"}, "收件文件夹不存在"),
+    ],
+)
 def test_button_explains_bad_input_in_a_message_box(values, message):
     book = remote_book(values)
     opened = []
@@ -246,8 +264,18 @@ def lo(tmp_path_factory, built):
     work = tmp_path_factory.mktemp("lo-collect-xlsm")
     path = work / XLSM.name
     path.write_bytes(built)
-    jobs = [{"name": "collect", "file": str(path), "recalc": False, "interactions": True, "basic": True,
-             "controls": True, "scripts": [COLLECT_URL], "read": [[SHEET, ref] for ref in LABELS]}]
+    jobs = [
+        {
+            "name": "collect",
+            "file": str(path),
+            "recalc": False,
+            "interactions": True,
+            "basic": True,
+            "controls": True,
+            "scripts": [COLLECT_URL],
+            "read": [[SHEET, ref] for ref in LABELS],
+        }
+    ]
     return run_driver(work, jobs, 90)["jobs"]["collect"]
 
 

@@ -8,9 +8,10 @@ import zipfile
 
 import openpyxl
 import pytest
-from conftest import REPORTS, ROOT, run_cli
 
 from validator.errors import CODES, UnusableInput
+
+from conftest import REPORTS, ROOT, run_cli
 
 
 def _code(path) -> str:
@@ -19,13 +20,16 @@ def _code(path) -> str:
     return json.loads(r.out)["error"]["code"]
 
 
-@pytest.mark.parametrize("name,content,code", [
-    ("empty.xlsx", b"", "empty"),
-    ("text.xlsx", "这是一段文字".encode(), "not-xlsx"),
-    ("notes.txt", b"hello", "not-xlsx"),
-    ("bad.json", b'{"format": "gb-2021-30",', "bad-json"),
-    ("other.json", b'{"format": "gb-2030-99"}', "unknown-format"),
-])
+@pytest.mark.parametrize(
+    "name,content,code",
+    [
+        ("empty.xlsx", b"", "empty"),
+        ("text.xlsx", "这是一段文字".encode(), "not-xlsx"),
+        ("notes.txt", b"hello", "not-xlsx"),
+        ("bad.json", b'{"format": "gb-2021-30",', "bad-json"),
+        ("other.json", b'{"format": "gb-2030-99"}', "unknown-format"),
+    ],
+)
 def test_files_get_their_specific_code(tmp_path, name, content, code):
     path = tmp_path / name
     path.write_bytes(content)
@@ -42,13 +46,16 @@ def test_missing_file_and_damaged_zip(tmp_path):
     assert _code(tmp_path / "parts.xlsx") == "damaged"
 
 
-@pytest.mark.parametrize("edit,code", [
-    ({"封面!B10": None}, "not-template"),
-    ({"封面!B10": "gb-2030-99"}, "unknown-format"),
-    ({"封面!B11": 2}, "template-version"),
-    ({"表三!A4": "改动的表头"}, "layout-changed"),
-    ({"封面!B4": "机关_x000B_名称"}, "bad-text"),  # how Excel stores a pasted vertical tab
-])
+@pytest.mark.parametrize(
+    "edit,code",
+    [
+        ({"封面!B10": None}, "not-template"),
+        ({"封面!B10": "gb-2030-99"}, "unknown-format"),
+        ({"封面!B11": 2}, "template-version"),
+        ({"表三!A4": "改动的表头"}, "layout-changed"),
+        ({"封面!B4": "机关_x000B_名称"}, "bad-text"),  # how Excel stores a pasted vertical tab
+    ],
+)
 def test_workbooks_get_their_specific_code(workbook_copy, edit, code):
     path = workbook_copy()
     wb = openpyxl.load_workbook(path)

@@ -16,6 +16,7 @@ import sys
 
 import openpyxl
 import pytest
+
 from conftest import EXAMPLE, REPORTS, ROOT, run_cli
 
 os.environ.setdefault("XLWINGS_LICENSE_KEY", "noncommercial")
@@ -49,9 +50,13 @@ def remote_book(path, name: str = "report.xlsm"):
         values = [[_office_js(c.value) for c in row] for row in ws.iter_rows(min_row=1, max_row=rows, max_col=cols)]
         notes = [{"address": f"${c.column_letter}${c.row}"} for row in ws.iter_rows() for c in row if c.comment]
         sheets.append({"name": ws.title, "values": values, "notes": notes, "pictures": [], "tables": []})
-    payload = {"version": xw.__version__, "client": "Office.js",
-               "book": {"name": name, "active_sheet_index": 0, "selection": "A1"},
-               "names": [], "sheets": sheets}
+    payload = {
+        "version": xw.__version__,
+        "client": "Office.js",
+        "book": {"name": name, "active_sheet_index": 0, "selection": "A1"},
+        "names": [],
+        "sheets": sheets,
+    }
     return xw.Book(json=payload)
 
 
@@ -121,8 +126,11 @@ def test_the_button_paints_the_located_cell_not_its_consequences(workbook_copy):
     report = excel.validate(book)
     assert [f.cells[0].ref for f in report.findings if f.located] == ["表三!J4"]
     assert any(f.caused_by is not None for f in report.findings)
-    red = [_where(a) for a in actions(book, "setRangeColor")
-           if a["args"] == [styles.ERROR_FILL] and a["sheet_position"] != SHEET_POS["校验结果"]]
+    red = [
+        _where(a)
+        for a in actions(book, "setRangeColor")
+        if a["args"] == [styles.ERROR_FILL] and a["sheet_position"] != SHEET_POS["校验结果"]
+    ]
     assert red == [at("表三", "J4")]
     notes = [a for a in actions(book, "addNote")]
     assert [_where(a) for a in notes] == [at("表三", "J4")] and "最可能填错：应为 3，现为 4" in notes[0]["args"][1]
@@ -156,7 +164,10 @@ def test_clear_marks_restores_shading_and_empties_results(tmp_path):
     acts = actions(book)
     assert not [a for a in acts if a["func"] in ("addNote", "alert")]
     assert {_where(a)["sheet_position"] for a in acts if a["func"] == "deleteNote"} == {
-        SHEET_POS["封面"], SHEET_POS["表三"], SHEET_POS["文字部分"]}
+        SHEET_POS["封面"],
+        SHEET_POS["表三"],
+        SHEET_POS["文字部分"],
+    }
     status = [a for a in acts if a["func"] == "setValues" and _where(a) == at("封面", "B13")]
     assert status[0]["values"] == [["未校验"]]
 
@@ -224,7 +235,9 @@ def test_unreadable_cells_are_findings_not_crashes(workbook_copy):
     book = remote_book(path)
     report = excel.validate(book)
     assert [(f.rule, f.cells[0].ref, f.actual) for f in report.errors] == [
-        ("VAL-INT", "表三!D4", "3件"), ("VAL-INT", "表三!E4", "#DIV/0!")]
+        ("VAL-INT", "表三!D4", "3件"),
+        ("VAL-INT", "表三!E4", "#DIV/0!"),
+    ]
 
 
 def test_cross_year_checks_run_from_the_carried_in_figures(tmp_path):
@@ -251,9 +264,11 @@ def test_text_that_looks_like_a_formula_is_written_as_text(workbook_copy):
 
 
 def test_entry_module_imports_no_cli_or_rendering_libraries():
-    code = ("import sys, addin.button, addin.excel; "
-            "print(sorted(m for m in ('validator.cli', 'openpyxl', 'xlsxwriter', 'pydantic', 'argparse') "
-            "if m in sys.modules))")
+    code = (
+        "import sys, addin.button, addin.excel; "
+        "print(sorted(m for m in ('validator.cli', 'openpyxl', 'xlsxwriter', 'pydantic', 'argparse') "
+        "if m in sys.modules))"
+    )
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, timeout=60)
     assert proc.stdout.strip() == "[]", proc.stdout + proc.stderr
 

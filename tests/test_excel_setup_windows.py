@@ -12,10 +12,11 @@ import os
 import sys
 
 import pytest
-from conftest import run_cli
 
 from addin import setup
 from addin.setup import macro_settings_advice, remove_mark_of_the_web
+
+from conftest import run_cli
 
 
 @pytest.fixture

@@ -11,13 +11,14 @@ from pathlib import Path
 
 import openpyxl
 import pytest
-from conftest import REPORTS, ROOT, run_cli
 
 from validator.checks import SIGNATURES, rule_problems
 from validator.docs import spec_snapshot
 from validator.formats import get_format, known_formats, register, unregister
 from validator.formats.contract import format_problems
 from validator.spec import Rule
+
+from conftest import REPORTS, ROOT, run_cli
 
 os.environ.setdefault("XLWINGS_LICENSE_KEY", "noncommercial")  # before xlwings is imported (remote engine)
 
@@ -54,11 +55,22 @@ def test_every_format_meets_the_contract(format_id):
 
 def test_the_contract_check_can_fail():
     fmt = get_format()
-    broken = replace(fmt, results_sheet="无此表", rules=(
-        Rule("X-1", "error", "表内", "t", "{label}{nope}", "sum", {"groups": [{"total": "no.such", "parts": [],
-                                                                              "what": "x"}]}),
-        Rule("X-2", "error", "表内", "t", "m", "no_such_check"),
-    ))
+    broken = replace(
+        fmt,
+        results_sheet="无此表",
+        rules=(
+            Rule(
+                "X-1",
+                "error",
+                "表内",
+                "t",
+                "{label}{nope}",
+                "sum",
+                {"groups": [{"total": "no.such", "parts": [], "what": "x"}]},
+            ),
+            Rule("X-2", "error", "表内", "t", "m", "no_such_check"),
+        ),
+    )
     problems = format_problems(broken)
     assert any("results sheet" in p for p in problems)
     assert any("no cell 'no.such'" in p for p in problems)
@@ -78,7 +90,8 @@ def test_rule_param_types_are_checked():
     fmt = get_format()
     rule = fmt.rule("DATE-DEADLINE")
     assert rule_problems(fmt, replace(rule, params={"deadlines": {"部门": (1, 31)}})) == [
-        "DATE-DEADLINE.params: missing param 'who'"]
+        "DATE-DEADLINE.params: missing param 'who'"
+    ]
     bad = replace(fmt.rule("XY-T3-CARRY"), params={"groups": [{"this": "year", "last": "no.such", "what": "x"}]})
     assert rule_problems(fmt, bad) == ["XY-T3-CARRY.params.groups[0].last: no cell 'last_year.no.such' in gb-2021-30"]
     extra = replace(fmt.rule("META-YEAR"), params={"first": 2021, "last": 2030})
@@ -100,7 +113,8 @@ def test_committed_snapshot_matches_the_built_format(format_id):
     path = SNAPSHOTS / f"{format_id}.json"
     assert path.exists(), f"{path} missing; regenerate with `{REGENERATE}`"
     assert path.read_text(encoding="utf-8") == spec_snapshot(get_format(format_id)), (
-        f"format {format_id} changed: review and regenerate with `{REGENERATE}`")
+        f"format {format_id} changed: review and regenerate with `{REGENERATE}`"
+    )
 
 
 def test_snapshot_shows_a_changed_label():
@@ -150,8 +164,9 @@ def test_synthetic_format_through_the_whole_cli(clone, tmp_path):
     data = json.loads(exported.read_text(encoding="utf-8"))
     assert data["format"] == CLONE
     source_data = json.loads(source.read_text(encoding="utf-8"))
-    assert {k: data[k] for k in ("year", "proactive", "applications", "review_litigation")} == \
-        {k: source_data[k] for k in ("year", "proactive", "applications", "review_litigation")}
+    assert {k: data[k] for k in ("year", "proactive", "applications", "review_litigation")} == {
+        k: source_data[k] for k in ("year", "proactive", "applications", "review_litigation")
+    }
     assert data["body"]["name"] == source_data["body"]["name"]
     assert run_cli("check", exported).code == 0
     # new: next year's workbook in the same format
@@ -167,11 +182,11 @@ def test_synthetic_format_through_the_whole_cli(clone, tmp_path):
     assert r.code == 0 and "T3-BALANCE" in r.out
     # profile: checked against the report's format
     profile = tmp_path / "p.toml"
-    profile.write_text('[rules.TXT-T3]\nenabled = false\n', encoding="utf-8")
+    profile.write_text("[rules.TXT-T3]\nenabled = false\n", encoding="utf-8")
     assert run_cli("check", book, "--profile", profile).code == 0
     r = run_cli("rules", "--format", CLONE, "--profile", profile)
     assert r.code == 0 and "TXT-T3" not in r.out and "T3-BALANCE" in r.out
-    profile.write_text('[rules.NO-SUCH]\nenabled = false\n', encoding="utf-8")
+    profile.write_text("[rules.NO-SUCH]\nenabled = false\n", encoding="utf-8")
     r = run_cli("check", book, "--profile", profile)
     assert r.code == 2 and "NO-SUCH" in r.err
 
@@ -192,17 +207,20 @@ def test_a_clone_workbook_is_held_to_the_clones_labels(clone, tmp_path):
 
 
 def test_unknown_format_id_is_refused(tmp_path):
-    for args in (("schema", "--format", "gb-1999"), ("rules", "--format", "gb-1999"),
-                 ("template", "--format", "gb-1999", "-o", tmp_path)):
+    for args in (
+        ("schema", "--format", "gb-1999"),
+        ("rules", "--format", "gb-1999"),
+        ("template", "--format", "gb-1999", "-o", tmp_path),
+    ):
         r = run_cli(*args)
         assert r.code == 2 and "gb-1999" in r.err, args
 
 
 def test_excel_entry_points_pick_the_format_from_the_workbook(clone, tmp_path):
     pytest.importorskip("xlwings")
-    from test_excel_addin import actions, remote_book
-
     from addin import excel
+
+    from test_excel_addin import actions, remote_book
 
     book_path = tmp_path / "clone.xlsx"
     assert run_cli("fill", _clone_json(tmp_path), "-o", book_path).code == 0
@@ -235,8 +253,10 @@ def _old_json(tmp_path: Path, year: int = 2020, **figures: object) -> Path:
             values[cell.key] = new.values[cell.key]
         elif cell.key.startswith("applications.other_handling."):
             col = cell.key.rsplit(".", 1)[1]
-            values[cell.key] = sum(new.values[f"applications.other_handling.{sub}.{col}"]
-                                   for sub in ("no_correction", "fee_unpaid", "other"))
+            values[cell.key] = sum(
+                new.values[f"applications.other_handling.{sub}.{col}"]
+                for sub in ("no_correction", "fee_unpaid", "other")
+            )
         elif cell.kind in ("count", "signed"):
             values[cell.key] = 0
         elif cell.kind == "money":
@@ -277,8 +297,10 @@ def test_2019_format_workbook_is_detected_by_its_marker(tmp_path):
     assert r.code == 0 and json.loads(r.out)["format"] == OLD
     exported = tmp_path / "back.json"
     assert run_cli("export", book, "-o", exported).code == 0
-    assert json.loads(exported.read_text(encoding="utf-8"))["applications"] == \
-        json.loads(_old_json(tmp_path, 2020).read_text(encoding="utf-8"))["applications"]
+    assert (
+        json.loads(exported.read_text(encoding="utf-8"))["applications"]
+        == json.loads(_old_json(tmp_path, 2020).read_text(encoding="utf-8"))["applications"]
+    )
 
 
 def test_2019_format_offers_no_template(tmp_path):
@@ -292,16 +314,34 @@ def test_a_2020_report_in_the_2019_layout_serves_as_last_year_of_a_2021_report(t
     from validator.jsonio import load_json
 
     this = load_json(REPORTS / "pingtan_2021.source.json")
-    carried = {f"applications.carried_forward.{c}": this.values[f"applications.carried_in.{c}"]
-               for c in ("natural_person", "commercial_enterprise", "research_institution",
-                         "public_interest_organization", "legal_service_institution", "other_organization", "total")}
+    carried = {
+        f"applications.carried_forward.{c}": this.values[f"applications.carried_in.{c}"]
+        for c in (
+            "natural_person",
+            "commercial_enterprise",
+            "research_institution",
+            "public_interest_organization",
+            "legal_service_institution",
+            "other_organization",
+            "total",
+        )
+    }
     figures = {k: v for k, v in carried.items()}
-    last = _old_json(tmp_path, 2020, **figures, **{"body.name": this.values["body.name"],
-                                                   "body.type": this.values["body.type"]})
+    last = _old_json(
+        tmp_path, 2020, **figures, **{"body.name": this.values["body.name"], "body.type": this.values["body.type"]}
+    )
     r = run_cli("check", REPORTS / "pingtan_2021.xlsx", "--last-year", last, "--json")
     rules = {f["rule"] for f in json.loads(r.out)["findings"]}
     assert "XY-T3-CARRY" not in rules and "XY-YEAR" not in rules and "XY-BODY" not in rules
-    wrong = _old_json(tmp_path, 2020, **{**figures, "applications.carried_forward.total": 12345,
-                                        "body.name": this.values["body.name"], "body.type": this.values["body.type"]})
+    wrong = _old_json(
+        tmp_path,
+        2020,
+        **{
+            **figures,
+            "applications.carried_forward.total": 12345,
+            "body.name": this.values["body.name"],
+            "body.type": this.values["body.type"],
+        },
+    )
     r = run_cli("check", REPORTS / "pingtan_2021.xlsx", "--last-year", wrong, "--json")
     assert "XY-T3-CARRY" in {f["rule"] for f in json.loads(r.out)["findings"]}

@@ -19,13 +19,12 @@ import json
 import os
 import re
 import zipfile
-from struct import error as struct_error
 from decimal import Decimal
 from pathlib import Path
+from struct import error as struct_error
 
 import openpyxl
 import pytest
-from conftest import REPORT_NAMES, REPORTS
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
@@ -37,6 +36,8 @@ from validator.formats import get_format
 from validator.jsonio import dump_model, parse_json_bytes, report_from_dict, report_to_model, submission_from_report
 from validator.workbook import read as wbread
 
+from conftest import REPORT_NAMES, REPORTS
+
 FMT = get_format()
 SCALE = max(1, int(os.environ.get("XXGK_FUZZ_SCALE", "1")))
 SOURCES = {name: json.loads((REPORTS / f"{name}.source.json").read_text("utf-8")) for name in REPORT_NAMES}
@@ -44,9 +45,17 @@ WORKBOOKS = {name: (REPORTS / f"{name}.xlsx").read_bytes() for name in REPORT_NA
 
 
 def fuzz(examples: int):
-    return settings(max_examples=examples * SCALE, deadline=None, derandomize=False,
-                    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large,
-                                           HealthCheck.function_scoped_fixture, HealthCheck.filter_too_much])
+    return settings(
+        max_examples=examples * SCALE,
+        deadline=None,
+        derandomize=False,
+        suppress_health_check=[
+            HealthCheck.too_slow,
+            HealthCheck.data_too_large,
+            HealthCheck.function_scoped_fixture,
+            HealthCheck.filter_too_much,
+        ],
+    )
 
 
 # --------------------------------------------------------------------------- JSON
@@ -75,8 +84,13 @@ def _accept_json(data: bytes) -> None:
 
 
 @fuzz(300)
-@given(st.one_of(st.binary(max_size=2000), st.text(max_size=500).map(lambda t: t.encode("utf-8", "surrogatepass")),
-                 st.from_regex(r"\A\s*\{.*\}\s*\Z").map(lambda t: t.encode("utf-8", "surrogatepass"))))
+@given(
+    st.one_of(
+        st.binary(max_size=2000),
+        st.text(max_size=500).map(lambda t: t.encode("utf-8", "surrogatepass")),
+        st.from_regex(r"\A\s*\{.*\}\s*\Z").map(lambda t: t.encode("utf-8", "surrogatepass")),
+    )
+)
 def test_arbitrary_bytes_as_json(data):
     _accept_json(data)
 
@@ -89,25 +103,68 @@ def test_arbitrary_bytes_inside_a_json_object(data, where):
     _accept_json(base[:cut] + data + base[cut:])
 
 
-_RAW_NUMBERS = ["-0", "-0.0", "0.0", "1e400", "-1e400", "1E+2", "2.5", "1e-400", "9007199254740993",
-                "999999999999999", "1000000000000000", "Infinity", "-Infinity", "NaN", "1" + "0" * 5000,
-                "0.1e1", "3.0", "00", "+1", ".5", "0x10"]
+_RAW_NUMBERS = [
+    "-0",
+    "-0.0",
+    "0.0",
+    "1e400",
+    "-1e400",
+    "1E+2",
+    "2.5",
+    "1e-400",
+    "9007199254740993",
+    "999999999999999",
+    "1000000000000000",
+    "Infinity",
+    "-Infinity",
+    "NaN",
+    "1" + "0" * 5000,
+    "0.1e1",
+    "3.0",
+    "00",
+    "+1",
+    ".5",
+    "0x10",
+]
 
 
 def json_values(depth: int = 2):
     scalars = st.one_of(
-        st.none(), st.booleans(),
+        st.none(),
+        st.booleans(),
         st.integers(min_value=-(10**20), max_value=10**20),
         st.integers(min_value=0, max_value=10**16),
         st.text(max_size=40),
-        st.sampled_from(["", " ", "政府", "部门", "乡镇", "2024-01-29", "2024-02-30", "12.5", "-1", "0",
-                         "\ud800", "=1+2", "\x00", "\u2028", "3件", "gb-2021-30", "1.0"]),
+        st.sampled_from(
+            [
+                "",
+                " ",
+                "政府",
+                "部门",
+                "乡镇",
+                "2024-01-29",
+                "2024-02-30",
+                "12.5",
+                "-1",
+                "0",
+                "\ud800",
+                "=1+2",
+                "\x00",
+                "\u2028",
+                "3件",
+                "gb-2021-30",
+                "1.0",
+            ]
+        ),
         st.sampled_from(_RAW_NUMBERS).map(_Raw),
     )
     if depth <= 0:
         return scalars
-    return st.one_of(scalars, st.lists(json_values(depth - 1), max_size=3),
-                     st.dictionaries(st.text(max_size=10), json_values(depth - 1), max_size=3))
+    return st.one_of(
+        scalars,
+        st.lists(json_values(depth - 1), max_size=3),
+        st.dictionaries(st.text(max_size=10), json_values(depth - 1), max_size=3),
+    )
 
 
 class _Raw(str):
@@ -198,9 +255,11 @@ def fuzz_file(tmp_path_factory):
 
 
 @fuzz(150)
-@given(st.sampled_from(REPORT_NAMES),
-       st.lists(st.tuples(st.integers(2, 10**6), st.integers(0, 255)), min_size=1, max_size=8),
-       st.one_of(st.none(), st.integers(4, 10**6)))
+@given(
+    st.sampled_from(REPORT_NAMES),
+    st.lists(st.tuples(st.integers(2, 10**6), st.integers(0, 255)), min_size=1, max_size=8),
+    st.one_of(st.none(), st.integers(4, 10**6)),
+)
 def test_flipped_and_truncated_workbook_bytes(fuzz_file, name, flips, keep):
     data = bytearray(WORKBOOKS[name])
     for where, value in flips:  # anywhere but the "PK" magic
@@ -224,8 +283,11 @@ PARTS = sorted(zipfile.ZipFile(io.BytesIO(WORKBOOKS["fenxi-zfb_2023"])).namelist
 
 
 @fuzz(150)
-@given(st.sampled_from(REPORT_NAMES), st.sampled_from(PARTS),
-       st.lists(st.tuples(st.floats(0, 1), st.binary(min_size=0, max_size=8)), min_size=1, max_size=6))
+@given(
+    st.sampled_from(REPORT_NAMES),
+    st.sampled_from(PARTS),
+    st.lists(st.tuples(st.floats(0, 1), st.binary(min_size=0, max_size=8)), min_size=1, max_size=6),
+)
 def test_mutated_xml_parts(fuzz_file, name, part, edits):
     """Bytes inside one uncompressed part replaced (the zip stays valid, so the XML parsers
     and openpyxl's readers see the damage)."""
@@ -234,7 +296,7 @@ def test_mutated_xml_parts(fuzz_file, name, part, edits):
         xml = bytearray(xml)
         for where, new in edits:
             at = min(int(where * len(xml)), len(xml))
-            xml[at:at + len(new)] = new
+            xml[at : at + len(new)] = new
         return bytes(xml)
 
     fuzz_file.write_bytes(_rezip(name, part, edit))
@@ -246,18 +308,44 @@ SHEET_PARTS = {s.name: f"xl/worksheets/sheet{i}.xml" for i, s in enumerate(FMT.s
 
 
 @fuzz(200)
-@given(st.sampled_from(REPORT_NAMES), st.sampled_from(INPUT_CELLS),
-       st.sampled_from(["n", "s", "str", "b", "e", "d", "inlineStr", "x", None]),
-       st.one_of(st.none(), st.integers(-5, 400)),
-       st.one_of(st.none(), st.text(max_size=20), st.sampled_from(
-           ["1e308", "1e309", "-1", "nan", "inf", "2024-01-29T00:00:00", "9999-12-31", "99999999", "#DIV/0!",
-            "0", "1", "TRUE", "3.5", "", " 7 "])))
+@given(
+    st.sampled_from(REPORT_NAMES),
+    st.sampled_from(INPUT_CELLS),
+    st.sampled_from(["n", "s", "str", "b", "e", "d", "inlineStr", "x", None]),
+    st.one_of(st.none(), st.integers(-5, 400)),
+    st.one_of(
+        st.none(),
+        st.text(max_size=20),
+        st.sampled_from(
+            [
+                "1e308",
+                "1e309",
+                "-1",
+                "nan",
+                "inf",
+                "2024-01-29T00:00:00",
+                "9999-12-31",
+                "99999999",
+                "#DIV/0!",
+                "0",
+                "1",
+                "TRUE",
+                "3.5",
+                "",
+                " 7 ",
+            ]
+        ),
+    ),
+)
 def test_random_cell_xml(fuzz_file, name, cell, kind, style, text):
     """One input cell's XML replaced by a cell of a random type, style and value."""
     sheet, ref = cell
     attrs = f' r="{ref}"' + (f' t="{kind}"' if kind else "") + (f' s="{style}"' if style is not None else "")
-    body = "" if text is None else (
-        f"<is><t>{_xml_text(text)}</t></is>" if kind == "inlineStr" else f"<v>{_xml_text(text)}</v>")
+    body = (
+        ""
+        if text is None
+        else (f"<is><t>{_xml_text(text)}</t></is>" if kind == "inlineStr" else f"<v>{_xml_text(text)}</v>")
+    )
     new = f"<c{attrs}>{body}</c>".encode()
     pattern = re.compile(rb'<c r="' + ref.encode() + rb'"(?: [^>]*?)?(?:/>|>.*?</c>)')
 
@@ -275,13 +363,32 @@ def _xml_text(text: str) -> str:
 
 def cell_values():
     return st.one_of(
-        st.none(), st.booleans(),
+        st.none(),
+        st.booleans(),
         st.integers(min_value=-(10**18), max_value=10**18),
         st.floats(allow_nan=True, allow_infinity=True),
         st.decimals(allow_nan=False, allow_infinity=False, places=4).filter(lambda d: abs(d) < 10**20),
         st.text(max_size=60).map(lambda s: ILLEGAL_CHARACTERS_RE.sub("", s)),
-        st.sampled_from(["=1+2", "=SUM(A1:A3)", "=#REF!", "/", "—", "３", "3件", "1,234", "1.0", "-0", "0x10",
-                         " 12 ", "二", "TRUE", "2024-01-29", "2024年1月29日"]),
+        st.sampled_from(
+            [
+                "=1+2",
+                "=SUM(A1:A3)",
+                "=#REF!",
+                "/",
+                "—",
+                "３",
+                "3件",
+                "1,234",
+                "1.0",
+                "-0",
+                "0x10",
+                " 12 ",
+                "二",
+                "TRUE",
+                "2024-01-29",
+                "2024年1月29日",
+            ]
+        ),
         st.datetimes(min_value=dt.datetime(1900, 3, 1), max_value=dt.datetime(9999, 12, 31)),
         st.dates(min_value=dt.date(1900, 3, 1), max_value=dt.date(9999, 12, 31)),
         st.times(),
@@ -290,8 +397,10 @@ def cell_values():
 
 
 @fuzz(80)
-@given(st.sampled_from(REPORT_NAMES),
-       st.lists(st.tuples(st.sampled_from(INPUT_CELLS), cell_values()), min_size=1, max_size=12))
+@given(
+    st.sampled_from(REPORT_NAMES),
+    st.lists(st.tuples(st.sampled_from(INPUT_CELLS), cell_values()), min_size=1, max_size=12),
+)
 def test_openpyxl_edited_workbooks_are_read_and_validated(fuzz_file, name, edits):
     """Random values of random types in random input cells, saved by openpyxl as staff's
     spreadsheet would: the read must succeed and the rules must return findings."""
@@ -311,17 +420,23 @@ def test_openpyxl_edited_workbooks_are_read_and_validated(fuzz_file, name, edits
 
 
 def _cfb_sample() -> bytes:
-    return write_compound_file({"EncryptionInfo": b"\x04\x00\x04\x00" + bytes(200),
-                                "EncryptedPackage": bytes(range(256)) * 20,
-                                "\x06DataSpaces": {"Version": bytes(76)}})
+    return write_compound_file(
+        {
+            "EncryptionInfo": b"\x04\x00\x04\x00" + bytes(200),
+            "EncryptedPackage": bytes(range(256)) * 20,
+            "\x06DataSpaces": {"Version": bytes(76)},
+        }
+    )
 
 
 CFB = _cfb_sample()
 
 
 @fuzz(200)
-@given(st.lists(st.tuples(st.integers(0, len(CFB) - 1), st.integers(0, 255)), min_size=1, max_size=10),
-       st.one_of(st.none(), st.integers(8, len(CFB))))
+@given(
+    st.lists(st.tuples(st.integers(0, len(CFB) - 1), st.integers(0, 255)), min_size=1, max_size=10),
+    st.one_of(st.none(), st.integers(8, len(CFB))),
+)
 def test_compound_file_directory_parser(fuzz_file, flips, keep):
     """The stdlib-only directory reader either lists names or raises ValueError/struct.error;
     the CLI message for an OLE file is one of three, never a crash."""

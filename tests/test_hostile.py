@@ -30,11 +30,12 @@ from pathlib import Path
 
 import openpyxl
 import pytest
-from conftest import REPORTS, ROOT, TEMPLATE, run_cli, sha256
 
 from addin.ovba.cfb import write_compound_file
 from validator.formats import get_format
 from validator.workbook import read as wbread
+
+from conftest import REPORTS, ROOT, TEMPLATE, run_cli, sha256
 
 FENXI = REPORTS / "fenxi-zfb_2023.xlsx"
 SOURCE_JSON = REPORTS / "fenxi-zfb_2023.source.json"
@@ -130,10 +131,18 @@ def run_measured(*args, tmp_path: Path) -> Measured:
     env = {**os.environ, "PYTHONUTF8": "1"}
     env.pop("XXGK_DEBUG", None)
     with out_file.open("wb") as out, err_file.open("wb") as err:
-        code = subprocess.run([sys.executable, "-c", _CHILD, peak_file, *map(str, args)], stdout=out, stderr=err,
-                              stdin=subprocess.DEVNULL, cwd=ROOT, env=env, timeout=600).returncode
-    return Measured(code, out_file.read_text("utf-8"), err_file.read_text("utf-8"),
-                    int(peak_file.read_text() or 0) / 1024)
+        code = subprocess.run(
+            [sys.executable, "-c", _CHILD, peak_file, *map(str, args)],
+            stdout=out,
+            stderr=err,
+            stdin=subprocess.DEVNULL,
+            cwd=ROOT,
+            env=env,
+            timeout=600,
+        ).returncode
+    return Measured(
+        code, out_file.read_text("utf-8"), err_file.read_text("utf-8"), int(peak_file.read_text() or 0) / 1024
+    )
 
 
 def assert_refused_measured(path, *needles, tmp_path, max_rss_mb=400.0) -> Measured:
@@ -211,7 +220,7 @@ def set_cd_size(path: Path, part: str, size: int) -> None:
     pos = data.find(b"PK\x01\x02")
     while pos >= 0:
         name_len = struct.unpack_from("<H", data, pos + 28)[0]
-        if bytes(data[pos + 46:pos + 46 + name_len]) == name:
+        if bytes(data[pos + 46 : pos + 46 + name_len]) == name:
             struct.pack_into("<I", data, pos + 24, size)
             path.write_bytes(bytes(data))
             return
@@ -224,26 +233,32 @@ def set_cd_size(path: Path, part: str, size: int) -> None:
 
 def _encrypted_workbook() -> bytes:
     """What Excel writes for a workbook with an open password ([MS-OFFCRYPTO] agile encryption)."""
-    info = struct.pack("<HHI", 4, 4, 0x40) + b'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>' \
+    info = (
+        struct.pack("<HHI", 4, 4, 0x40) + b'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
         b'<encryption xmlns="http://schemas.microsoft.com/office/2006/encryption"/>'
+    )
     package = struct.pack("<Q", 12345) + bytes(range(256)) * 40  # > 4096 bytes: regular sectors
-    return write_compound_file({
-        "EncryptionInfo": info,
-        "EncryptedPackage": package,
-        "\x06DataSpaces": {
-            "Version": b"\x3c\x00\x00\x00" + "Microsoft.Container.DataSpaces".encode("utf-16-le"),
-            "DataSpaceMap": b"\x08\x00\x00\x00\x01\x00\x00\x00",
-        },
-    })
+    return write_compound_file(
+        {
+            "EncryptionInfo": info,
+            "EncryptedPackage": package,
+            "\x06DataSpaces": {
+                "Version": b"\x3c\x00\x00\x00" + "Microsoft.Container.DataSpaces".encode("utf-16-le"),
+                "DataSpaceMap": b"\x08\x00\x00\x00\x01\x00\x00\x00",
+            },
+        }
+    )
 
 
 def _old_xls() -> bytes:
     bof = struct.pack("<HHHHHHII", 0x0809, 16, 0x0600, 0x0005, 0x0DBB, 0x07CC, 0, 0)
-    return write_compound_file({
-        "Workbook": bof + b"\x0a\x00\x00\x00" + bytes(5000),
-        "\x05SummaryInformation": bytes(200),
-        "\x05DocumentSummaryInformation": bytes(200),
-    })
+    return write_compound_file(
+        {
+            "Workbook": bof + b"\x0a\x00\x00\x00" + bytes(5000),
+            "\x05SummaryInformation": bytes(200),
+            "\x05DocumentSummaryInformation": bytes(200),
+        }
+    )
 
 
 @pytest.mark.parametrize("name", ["加密.xlsx", "加密.xls", "加密"])
@@ -338,7 +353,7 @@ def test_corrupted_deflate_data_is_reported(tmp_path):
         info = z.getinfo(sheet_part("表三"))
     data = bytearray(path.read_bytes())
     start = info.header_offset + 30 + len(info.filename.encode()) + len(info.extra) + 10
-    data[start:start + 200] = bytes(200)  # zero part of the compressed stream; sizes unchanged
+    data[start : start + 200] = bytes(200)  # zero part of the compressed stream; sizes unchanged
     path.write_bytes(bytes(data))
     assert_unusable(path, "损坏")
 
@@ -351,8 +366,12 @@ def sheet_bomb(path: Path, gigabytes: int = 2) -> Path:
     part = sheet_part("表三")
     head = b'<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData>'
     chunk = b'<row><c t="inlineStr"><is><t>AAAAAAAAAAAAAAAA</t></is></c></row>' * (MB // 64)
-    return rebuild(FENXI, path, skip=(part,),
-                   extra=lambda z: write_streamed(z, part, head, chunk, 1024 * gigabytes, b"</sheetData></worksheet>"))
+    return rebuild(
+        FENXI,
+        path,
+        skip=(part,),
+        extra=lambda z: write_streamed(z, part, head, chunk, 1024 * gigabytes, b"</sheetData></worksheet>"),
+    )
 
 
 def test_a_sheet_that_expands_to_2_gb(tmp_path, no_openpyxl):
@@ -384,7 +403,9 @@ def test_parts_under_the_part_limit_but_over_the_total(tmp_path, no_openpyxl):
     assert_refused_measured(path, "解压后共", "超过上限", tmp_path=tmp_path)
 
 
-_SST_HEAD = b'<?xml version="1.0" encoding="UTF-8"?><sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
+_SST_HEAD = (
+    b'<?xml version="1.0" encoding="UTF-8"?><sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
+)
 
 
 def _shared_strings(tmp_path, name: str, entries: bytes) -> Path:
@@ -410,7 +431,7 @@ def test_a_shared_strings_table_too_large(tmp_path, no_openpyxl):
     """Long random strings: the size limit, checked from the zip directory before any counting."""
     block = os.urandom(512).hex().encode()
     n = wbread.MAX_SHARED_STRINGS_BYTES // len(block) + 10
-    path = _shared_strings(tmp_path, "大表.xlsx", b"".join(b"<si><t>%s</t></si>" % block[i % 7:] for i in range(n)))
+    path = _shared_strings(tmp_path, "大表.xlsx", b"".join(b"<si><t>%s</t></si>" % block[i % 7 :] for i in range(n)))
     assert_unusable(path, "共享字符串表解压后有", "超过上限 16 MB", "xl/sharedStrings.xml")
 
 
@@ -426,15 +447,21 @@ def test_the_shared_strings_part_is_found_through_the_content_types(tmp_path, no
     def rels(xml: bytes) -> bytes:
         return xml.replace(b'Target="sharedStrings.xml"', b'Target="strings/other.xml"')
 
-    path = rebuild(TEMPLATE, tmp_path / "改名.xlsx", {"[Content_Types].xml": types, "xl/_rels/workbook.xml.rels": rels},
-                   skip=("xl/sharedStrings.xml",), extra=lambda z: z.writestr(moved, entries))
+    path = rebuild(
+        TEMPLATE,
+        tmp_path / "改名.xlsx",
+        {"[Content_Types].xml": types, "xl/_rels/workbook.xml.rels": rels},
+        skip=("xl/sharedStrings.xml",),
+        extra=lambda z: z.writestr(moved, entries),
+    )
     assert_unusable(path, "共享字符串表有", moved)
 
 
 def test_an_xml_part_with_an_absurd_compression_ratio(tmp_path):
     part = "xl/worksheets/sheet9.xml"
-    path = rebuild(FENXI, tmp_path / "压缩比.xlsx",
-                   extra=lambda z: write_streamed(z, part, b"<a>", b" " * MB, 20, b"</a>"))
+    path = rebuild(
+        FENXI, tmp_path / "压缩比.xlsx", extra=lambda z: write_streamed(z, part, b"<a>", b" " * MB, 20, b"</a>")
+    )
     assert_unusable(path, "压缩比异常", part)
 
 
@@ -447,10 +474,11 @@ def test_too_many_parts(tmp_path):
     assert_unusable(path, "个部件")
 
 
-_LAUGHS = (b'<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol "lol">'
-           + b"".join(b'<!ENTITY lol%d "%s">' % (i, (b"&lol%d;" % (i - 1) if i > 1 else b"&lol;") * 10)
-                      for i in range(1, 10))
-           + b"]>")
+_LAUGHS = (
+    b'<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol "lol">'
+    + b"".join(b'<!ENTITY lol%d "%s">' % (i, (b"&lol%d;" % (i - 1) if i > 1 else b"&lol;") * 10) for i in range(1, 10))
+    + b"]>"
+)
 
 
 def _laughs(xml: bytes, entity: bytes = b"&lol9;", padding: bytes = b"") -> bytes:
@@ -480,8 +508,11 @@ def test_billion_laughs_in_shared_strings(tmp_path):
 
 def test_an_external_entity_in_the_workbook_part(tmp_path):
     xxe = b'<?xml version="1.0"?><!DOCTYPE w [<!ENTITY x SYSTEM "file:///etc/passwd">]>'
-    path = rebuild(FENXI, tmp_path / "xxe.xlsx",
-                   {"xl/workbook.xml": lambda x: xxe + x.replace(b"<workbookPr />", b"<workbookPr>&x;</workbookPr>")})
+    path = rebuild(
+        FENXI,
+        tmp_path / "xxe.xlsx",
+        {"xl/workbook.xml": lambda x: xxe + x.replace(b"<workbookPr />", b"<workbookPr>&x;</workbookPr>")},
+    )
     assert_unusable(path, "含有不安全的 XML 内容", "xl/workbook.xml")
 
 
@@ -505,8 +536,9 @@ def _million_rows(sheet: str, keep_dimension: bool):
     last = rows_from + 1_000_000 - 1
 
     def edit(xml: bytes) -> bytes:
-        rows = b"".join(b'<row r="%d"><c r="A%d" t="n"><v>%d</v></c></row>' % (r, r, r)
-                        for r in range(rows_from, last + 1))
+        rows = b"".join(
+            b'<row r="%d"><c r="A%d" t="n"><v>%d</v></c></row>' % (r, r, r) for r in range(rows_from, last + 1)
+        )
         xml = xml.replace(b"</sheetData>", rows + b"</sheetData>")
         if keep_dimension:
             return re.sub(rb'<dimension ref="A1:([A-Z]+)\d+" />', rb'<dimension ref="A1:\g<1>%d" />' % last, xml)
@@ -515,8 +547,11 @@ def _million_rows(sheet: str, keep_dimension: bool):
     return edit
 
 
-@pytest.mark.parametrize("sheet,keep_dimension", [("表三", True), ("校验结果", True), ("校验结果", False)],
-                         ids=["below-表三", "校验结果", "校验结果-no-dimension"])
+@pytest.mark.parametrize(
+    "sheet,keep_dimension",
+    [("表三", True), ("校验结果", True), ("校验结果", False)],
+    ids=["below-表三", "校验结果", "校验结果-no-dimension"],
+)
 def test_a_million_used_rows(tmp_path, sheet, keep_dimension, parsed_rows):
     """The reader turns only the rows the format uses into cells: the million rows below are
     never parsed row by row (without a <dimension>, openpyxl's size probe still scans the XML
@@ -602,9 +637,11 @@ def test_unprotected_sheet_with_a_formula_never_calculated(workbook_copy):
     ws.protection.sheet = False
     ws["D4"] = "=1+2"
     wb.save(path)
-    assert b"<f>1+2</f><v></v>" in zipfile.ZipFile(path).read(sheet_part("表三")) or \
-        b"<f>1+2</f><v />" in zipfile.ZipFile(path).read(sheet_part("表三")) or \
-        b"<f>1+2</f>" in zipfile.ZipFile(path).read(sheet_part("表三"))
+    assert (
+        b"<f>1+2</f><v></v>" in zipfile.ZipFile(path).read(sheet_part("表三"))
+        or b"<f>1+2</f><v />" in zipfile.ZipFile(path).read(sheet_part("表三"))
+        or b"<f>1+2</f>" in zipfile.ZipFile(path).read(sheet_part("表三"))
+    )
     result = run_cli("check", "--json", path)
     assert result.code == 1, result.err
     report = json.loads(result.out)
@@ -692,18 +729,27 @@ def test_json_that_is_a_fifo_does_not_hang(tmp_path):
     assert result.code == 2 and "不是文件" in result.err
 
 
-@pytest.mark.parametrize("edit,needle", [
-    (lambda d: d["applications"]["denied"]["state_secret"].update(legal_person=1),
-     "applications.denied.state_secret.legal_person：不认识的字段"),
-    (lambda d: d.update(explanations=[{"rule": "TXT-T3", "cells": [], "text": "说明", "author": "x"}]),
-     "explanations.0.author：不认识的字段"),
-    (lambda d: d.update(last_year={"year": 2022, "applications": {"carried_forward": {"total": 1, "extra": 2}}}),
-     "last_year.applications.carried_forward.extra：不认识的字段"),
-    (lambda d: d["applications"].update(new=[1, 2]), "applications.new：应为 JSON 对象"),
-    (lambda d: d.update(format=["gb-2021-30"]), "“format”为 [\"gb-2021-30\"]"),
-    (lambda d: d["body"].pop("name"), "body.name：缺少此字段"),
-], ids=["unknown-deep", "unknown-in-list", "unknown-in-last-year", "object-as-array", "format-array",
-        "missing-name"])
+@pytest.mark.parametrize(
+    "edit,needle",
+    [
+        (
+            lambda d: d["applications"]["denied"]["state_secret"].update(legal_person=1),
+            "applications.denied.state_secret.legal_person：不认识的字段",
+        ),
+        (
+            lambda d: d.update(explanations=[{"rule": "TXT-T3", "cells": [], "text": "说明", "author": "x"}]),
+            "explanations.0.author：不认识的字段",
+        ),
+        (
+            lambda d: d.update(last_year={"year": 2022, "applications": {"carried_forward": {"total": 1, "extra": 2}}}),
+            "last_year.applications.carried_forward.extra：不认识的字段",
+        ),
+        (lambda d: d["applications"].update(new=[1, 2]), "applications.new：应为 JSON 对象"),
+        (lambda d: d.update(format=["gb-2021-30"]), '“format”为 ["gb-2021-30"]'),
+        (lambda d: d["body"].pop("name"), "body.name：缺少此字段"),
+    ],
+    ids=["unknown-deep", "unknown-in-list", "unknown-in-last-year", "object-as-array", "format-array", "missing-name"],
+)
 def test_json_structure(tmp_path, edit, needle):
     assert_unusable(_json_file(tmp_path, edit=edit), needle)
 
@@ -751,15 +797,37 @@ def test_formula_like_cell_text_stays_text_in_the_annotated_results(workbook_cop
     result = run_cli("check", path, "--annotate", out)
     assert result.code == 1, result.err
     ws = openpyxl.load_workbook(out)[FMT.results_sheet]
-    texts = [c for row in ws.iter_rows(min_row=FMT.results_header_row + 1) for c in row
-             if isinstance(c.value, str) and "=1+2" in c.value]
+    texts = [
+        c
+        for row in ws.iter_rows(min_row=FMT.results_header_row + 1)
+        for c in row
+        if isinstance(c.value, str) and "=1+2" in c.value
+    ]
     assert texts and all(c.data_type == "s" for c in texts)
     assert b"<f>" not in zipfile.ZipFile(out).read(sheet_part(FMT.results_sheet))
 
 
-@pytest.mark.parametrize("stem", ["../../x", "..\\..\\x", "/etc/passwd", "C:\\Windows\\x", "CON", "con.txt",
-                                  "LPT1", "COM¹", "AUX .json", "..", " . ", "a:b*c?", "x\x00y", "名" * 300,
-                                  "\u202e逆序", "\ud800"])
+@pytest.mark.parametrize(
+    "stem",
+    [
+        "../../x",
+        "..\\..\\x",
+        "/etc/passwd",
+        "C:\\Windows\\x",
+        "CON",
+        "con.txt",
+        "LPT1",
+        "COM¹",
+        "AUX .json",
+        "..",
+        " . ",
+        "a:b*c?",
+        "x\x00y",
+        "名" * 300,
+        "\u202e逆序",
+        "\ud800",
+    ],
+)
 def test_safe_filename_never_leaves_its_folder(tmp_path, stem):
     from validator.fileio import safe_filename
 
@@ -774,9 +842,9 @@ def test_safe_filename_never_leaves_its_folder(tmp_path, stem):
 
 @pytest.mark.parametrize("body", ["../../逃逸", "CON", "a/b\\c:d", "名" * 120])
 def test_excel_export_stays_in_its_folder(workbook_copy, tmp_path, body):
-    from test_excel_addin import remote_book
-
     from addin import excel
+
+    from test_excel_addin import remote_book
 
     path = workbook_copy()
     wb = openpyxl.load_workbook(path)
@@ -862,9 +930,20 @@ def test_json_with_a_million_explanations_is_refused_before_validation(tmp_path)
 
 def test_json_with_too_many_cells_in_one_finding(tmp_path):
     def edit(doc):
-        doc["validation"] = {"valid": True, "errors": 0, "warnings": 0, "findings": [
-            {"rule": "X", "severity": "warning", "scope": "表内", "message": "m",
-             "cells": [{"ref": "表三!D4", "key": "k"}] * 5000}]}
+        doc["validation"] = {
+            "valid": True,
+            "errors": 0,
+            "warnings": 0,
+            "findings": [
+                {
+                    "rule": "X",
+                    "severity": "warning",
+                    "scope": "表内",
+                    "message": "m",
+                    "cells": [{"ref": "表三!D4", "key": "k"}] * 5000,
+                }
+            ],
+        }
 
     assert_unusable(_json_file(tmp_path, edit=edit), "validation.findings.0.cells：共 5000 项")
 

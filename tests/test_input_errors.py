@@ -8,6 +8,7 @@ import zipfile
 
 import openpyxl
 import pytest
+
 from conftest import REPORTS, ROOT, run_cli, sha256
 
 SOURCE_JSON = REPORTS / "fenxi-zfb_2023.source.json"
@@ -90,13 +91,16 @@ def test_labels_with_line_breaks_and_halfwidth_punctuation_still_match(workbook_
     assert run_cli("check", path).code == 0
 
 
-@pytest.mark.parametrize("name,content,needle", [
-    ("empty.xlsx", b"", "空的"),
-    ("text.xlsx", "这是一段文字".encode(), "不是 Excel 工作簿"),
-    ("report.xlsx", b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj", "不是 Excel 工作簿"),
-    ("old.xls", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 512, "旧版 .xls"),
-    ("notes.txt", b"hello", "不支持的文件类型"),
-])
+@pytest.mark.parametrize(
+    "name,content,needle",
+    [
+        ("empty.xlsx", b"", "空的"),
+        ("text.xlsx", "这是一段文字".encode(), "不是 Excel 工作簿"),
+        ("report.xlsx", b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj", "不是 Excel 工作簿"),
+        ("old.xls", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 512, "旧版 .xls"),
+        ("notes.txt", b"hello", "不支持的文件类型"),
+    ],
+)
 def test_files_that_are_not_workbooks(tmp_path, name, content, needle):
     path = tmp_path / name
     path.write_bytes(content)
@@ -138,6 +142,7 @@ def _obj(fn):
         doc = json.loads(text)
         fn(doc)
         return json.dumps(doc, ensure_ascii=False)
+
     return mutate
 
 
@@ -149,7 +154,11 @@ JSON_CASES = [
     ("format", _obj(lambda d: d.update(format="gb-2030-99")), "gb-2030-99"),
     ("schema", _obj(lambda d: d.update(schema_version="9")), "schema_version"),
     ("unknown", _obj(lambda d: d["applications"]["new"].update(legal_person=1)), "applications.new.legal_person"),
-    ("missing", _obj(lambda d: d["review_litigation"]["review"].pop("total")), "review_litigation.review.total：缺少此字段"),
+    (
+        "missing",
+        _obj(lambda d: d["review_litigation"]["review"].pop("total")),
+        "review_litigation.review.total：缺少此字段",
+    ),
     ("negative", _obj(lambda d: d["applications"]["new"].update(total=-3)), "applications.new.total：不能为负数"),
     ("float-count", lambda t: t.replace('"total": 3\n', '"total": 3.0\n', 1), "应为整数"),
     ("fee-number", _obj(lambda d: d["proactive"]["fees"].update(amount_wan_yuan=1.5)), "amount_wan_yuan"),

@@ -21,9 +21,10 @@ import openpyxl
 import pytest
 from openpyxl.utils import get_column_letter
 
+from validator.workbook.styles import ERROR_FILL, WARNING_FILL
+
 from conftest import REPORT_NAMES, REPORTS, TEMPLATE
 from lo_session import require_libreoffice, run_driver
-from validator.workbook.styles import ERROR_FILL, WARNING_FILL
 
 pytestmark = pytest.mark.libreoffice
 
@@ -114,8 +115,11 @@ def static_fills(path: Path) -> dict[str, dict[str, str]]:
 def cf_cells(res: dict, sheet: str, fill: str) -> set[str]:
     """Cells LibreOffice paints `fill` although the file stores another (or no) fill: CF at work."""
     stored = res["static_fills"].get(sheet, {})
-    return {ref for ref, cell in res["html_cells"][sheet].items()
-            if cell["bg"] == fill.upper() and stored.get(ref) != cell["bg"]}
+    return {
+        ref
+        for ref, cell in res["html_cells"][sheet].items()
+        if cell["bg"] == fill.upper() and stored.get(ref) != cell["bg"]
+    }
 
 
 # --------------------------------------------------------------------------- the session
@@ -136,24 +140,34 @@ def lo(tmp_path_factory, fmt):
         shutil.copyfile(src, dst)
         return str(dst)
 
-    jobs = [{"name": "template", "file": copy(TEMPLATE, "template"), "read": check_cells,
-             "cf": [list(t) for t in targets]}]
+    jobs = [
+        {"name": "template", "file": copy(TEMPLATE, "template"), "read": check_cells, "cf": [list(t) for t in targets]}
+    ]
     for name in REPORT_NAMES:
         jobs.append({"name": name, "file": copy(REPORTS / f"{name}.xlsx", name), "read": check_cells})
 
     # fenxi: 表三 J4 (一、本年新收·总计) one too high, edited inside LibreOffice;
     # and 表二 行政规范性文件 本年制发 30 (废止 0, 现行有效 20): 现行有效 < 制发 − 废止 is a warning (yellow).
     fenxi = openpyxl.load_workbook(REPORTS / "fenxi-zfb_2023.xlsx")[T3]
-    jobs.append({"name": "fenxi-bad", "file": copy(REPORTS / "fenxi-zfb_2023.xlsx", "fenxi-bad"),
-                 "set": [[T3, "J4", _t3_row_sum(fenxi, 4) + 1], [T2, "B4", 30]],
-                 "read": check_cells + [[T3, "J4"], [T2, "B4"]]})
+    jobs.append(
+        {
+            "name": "fenxi-bad",
+            "file": copy(REPORTS / "fenxi-zfb_2023.xlsx", "fenxi-bad"),
+            "set": [[T3, "J4", _t3_row_sum(fenxi, 4) + 1], [T2, "B4", 30]],
+            "read": check_cells + [[T3, "J4"], [T2, "B4"]],
+        }
+    )
     # huaian: 表四 行政复议·总计 (E4) one too high, 表三 （七）总计·总计 (J27) one too high.
     huaian = openpyxl.load_workbook(REPORTS / "huaian-shi_2024.xlsx")
     t4 = huaian[T4]
-    jobs.append({"name": "huaian-bad", "file": copy(REPORTS / "huaian-shi_2024.xlsx", "huaian-bad"),
-                 "set": [[T4, "E4", sum(t4[f"{c}4"].value for c in "ABCD") + 1],
-                         [T3, "J27", huaian[T3]["J27"].value + 1]],
-                 "read": check_cells})
+    jobs.append(
+        {
+            "name": "huaian-bad",
+            "file": copy(REPORTS / "huaian-shi_2024.xlsx", "huaian-bad"),
+            "set": [[T4, "E4", sum(t4[f"{c}4"].value for c in "ABCD") + 1], [T3, "J27", huaian[T3]["J27"].value + 1]],
+            "read": check_cells,
+        }
+    )
     # pingtan: a wrong *part* (D4 自然人 +1) saved into the file with openpyxl before loading,
     # as when a colleague's edited workbook is opened.
     wb = openpyxl.load_workbook(REPORTS / "pingtan_2021.xlsx")
@@ -163,14 +177,27 @@ def lo(tmp_path_factory, fmt):
     jobs.append({"name": "pingtan-bad", "file": str(saved), "read": check_cells})
 
     # the empty template typed into as a user would: no calculateAll(), only LibreOffice's autocalc
-    jobs.append({"name": "template-typed", "file": copy(TEMPLATE, "template-typed"), "recalc": False,
-                 "set": [[T3, "J4", 1], [T4, "O4", 2]], "read": check_cells})
+    jobs.append(
+        {
+            "name": "template-typed",
+            "file": copy(TEMPLATE, "template-typed"),
+            "recalc": False,
+            "set": [[T3, "J4", 1], [T4, "O4", 2]],
+            "read": check_cells,
+        }
+    )
 
     # review D16: numbers typed as text (表三 D4 "3", 表四 A4 "0"), as LibreOffice stores a typed-in
     # string; the result is saved too, so `xxgk check` judges the very file the sheet judged.
-    jobs.append({"name": "fenxi-text", "file": copy(REPORTS / "fenxi-zfb_2023.xlsx", "fenxi-text"),
-                 "set": [[T3, "D4", "3"], [T4, "A4", "0"]], "read": check_cells + [[T3, "D4"], [T4, "A4"]],
-                 "store": [{"file": str(work / "fenxi-text-saved.xlsx"), "filter": "Calc MS Excel 2007 XML"}]})
+    jobs.append(
+        {
+            "name": "fenxi-text",
+            "file": copy(REPORTS / "fenxi-zfb_2023.xlsx", "fenxi-text"),
+            "set": [[T3, "D4", "3"], [T4, "A4", "0"]],
+            "read": check_cells + [[T3, "D4"], [T4, "A4"]],
+            "store": [{"file": str(work / "fenxi-text-saved.xlsx"), "filter": "Calc MS Excel 2007 XML"}],
+        }
+    )
 
     for job in jobs:
         job["html"] = str(work / f"{job['name']}.html")
@@ -255,8 +282,8 @@ def test_wrong_table4_and_seventh_total_flagged(lo, fmt):
     assert value(res, T4, "E6") == f"应为{t4_sum}"
     assert value(res, T4, "J6") == value(res, T4, "O6") == "正确"
     j27 = src[T3]["J27"].value  # （七）总计·总计 3050, set to 3051
-    assert value(res, T3, "K27") == f"应为{j27}"   # row: 自然人…其他 still sum to 3050
-    assert value(res, T3, "J29") == f"应为{j27}"   # column: （一）…（六） still sum to 3050
+    assert value(res, T3, "K27") == f"应为{j27}"  # row: 自然人…其他 still sum to 3050
+    assert value(res, T3, "J29") == f"应为{j27}"  # column: （一）…（六） still sum to 3050
     assert value(res, T3, "J30") == "相差-1"
     assert value(res, T3, "D29") == "正确" and value(res, T3, "D30") == "正确"
     wrong = {(T4, "E6"), (T3, "K27"), (T3, "J29"), (T3, "J30")}
@@ -362,4 +389,7 @@ def test_the_tool_agrees_with_the_sheet_on_text_numbers(lo):
     result = run_cli("check", "--json", saved)
     assert result.code == 0, result.err
     findings = json.loads(result.out)["findings"]
-    assert sorted((f["rule"], f["cells"][0]["ref"]) for f in findings) == [("VAL-TEXT", "表三!D4"), ("VAL-TEXT", "表四!A4")]
+    assert sorted((f["rule"], f["cells"][0]["ref"]) for f in findings) == [
+        ("VAL-TEXT", "表三!D4"),
+        ("VAL-TEXT", "表四!A4"),
+    ]

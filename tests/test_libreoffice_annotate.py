@@ -16,13 +16,14 @@ import shutil
 
 import openpyxl
 import pytest
-from conftest import REPORTS, run_cli
-from lo_session import require_libreoffice, run_driver
-from test_annotate import EXPLAIN_COL, with_drawing
 
 from addin.build import BUTTONS, button_sheets, xlsm_bytes
 from validator.formats import get_format
 from validator.spec import col_letter
+
+from conftest import REPORTS, run_cli
+from lo_session import require_libreoffice, run_driver
+from test_annotate import EXPLAIN_COL, with_drawing
 
 BUTTON_SHEETS = button_sheets(get_format())
 
@@ -48,9 +49,18 @@ def lo(tmp_path_factory, fmt):
     example = work / "example.xlsx"
     shutil.copyfile(REPORTS / "fenxi-zfb_2023.xlsx", example)
     summed = work / "sum.xlsx"
-    made = run_driver(work / "s1", [{
-        "name": "sum", "file": str(example), "set": [["表三", ref, f"=SUM(D{ref[1:]}:I{ref[1:]})"] for ref in TOTALS],
-        "store": [{"file": str(summed), "filter": "Calc MS Excel 2007 XML"}]}], DRIVER_TIMEOUT)
+    made = run_driver(
+        work / "s1",
+        [
+            {
+                "name": "sum",
+                "file": str(example),
+                "set": [["表三", ref, f"=SUM(D{ref[1:]}:I{ref[1:]})"] for ref in TOTALS],
+                "store": [{"file": str(summed), "filter": "Calc MS Excel 2007 XML"}],
+            }
+        ],
+        DRIVER_TIMEOUT,
+    )
     assert made["jobs"]["sum"]["stored"] == [str(summed)]
 
     files = {"sum": summed}
@@ -62,8 +72,11 @@ def lo(tmp_path_factory, fmt):
     with_drawing(broken, work / "drawn.xlsx")
     macro = work / "report.xlsm"
     macro.write_bytes(xlsm_bytes(fmt))
-    for name, source, out in (("sum_marked", summed, "sum_marked.xlsx"), ("marked", work / "drawn.xlsx", "marked.xlsx"),
-                              ("xlsm_marked", macro, "marked.xlsm")):
+    for name, source, out in (
+        ("sum_marked", summed, "sum_marked.xlsx"),
+        ("marked", work / "drawn.xlsx", "marked.xlsx"),
+        ("xlsm_marked", macro, "marked.xlsm"),
+    ):
         files[name] = work / out
         run_cli("check", source, "--annotate", files[name])
         assert files[name].exists(), name
@@ -72,13 +85,28 @@ def lo(tmp_path_factory, fmt):
 
     explain = [["校验结果", f"{col_letter(EXPLAIN_COL - 1)}{r}"] for r in RESULT_ROWS]
     jobs = [
-        {"name": "sum_marked", "file": str(files["sum_marked"]), "recalc": False,
-         "read": [["表三", ref] for ref in TOTALS]},
-        {"name": "marked", "file": str(files["marked"]), "recalc": False, "interactions": True, "controls": True,
-         "locked": [*explain, ["校验结果", "B4"], *INPUTS]},
+        {
+            "name": "sum_marked",
+            "file": str(files["sum_marked"]),
+            "recalc": False,
+            "read": [["表三", ref] for ref in TOTALS],
+        },
+        {
+            "name": "marked",
+            "file": str(files["marked"]),
+            "recalc": False,
+            "interactions": True,
+            "controls": True,
+            "locked": [*explain, ["校验结果", "B4"], *INPUTS],
+        },
         {"name": "filled", "file": str(files["filled"]), "recalc": False, "locked": explain[:2]},
-        {"name": "xlsm_marked", "file": str(files["xlsm_marked"]), "recalc": False, "interactions": True,
-         "controls": True},
+        {
+            "name": "xlsm_marked",
+            "file": str(files["xlsm_marked"]),
+            "recalc": False,
+            "interactions": True,
+            "controls": True,
+        },
     ]
     answer = run_driver(work / "s2", jobs, DRIVER_TIMEOUT)
     answer["files"] = files
@@ -116,10 +144,15 @@ def test_explanation_cells_of_fill_output_are_unlocked(lo):
 
 
 def test_picture_and_text_box_are_still_on_the_sheet(lo):
-    shapes = [s for s in lo["jobs"]["marked"]["controls"]["封面"]["shapes"]
-              if s["type"] != "com.sun.star.drawing.CaptionShape"]  # the cell notes we added
-    assert [s["type"] for s in shapes] == ["com.sun.star.drawing.GraphicObjectShape",
-                                           "com.sun.star.drawing.CustomShape"]
+    shapes = [
+        s
+        for s in lo["jobs"]["marked"]["controls"]["封面"]["shapes"]
+        if s["type"] != "com.sun.star.drawing.CaptionShape"
+    ]  # the cell notes we added
+    assert [s["type"] for s in shapes] == [
+        "com.sun.star.drawing.GraphicObjectShape",
+        "com.sun.star.drawing.CustomShape",
+    ]
     assert shapes[1]["text"] == "盖章处"
 
 
@@ -127,6 +160,7 @@ def test_annotated_xlsm_keeps_its_buttons(lo):
     res = lo["jobs"]["xlsm_marked"]
     assert res["interactions"] == []
     for sheet in BUTTON_SHEETS:
-        labels = [s["label"] for s in res["controls"][sheet]["shapes"]
-                  if s["type"] == "com.sun.star.drawing.ControlShape"]
+        labels = [
+            s["label"] for s in res["controls"][sheet]["shapes"] if s["type"] == "com.sun.star.drawing.ControlShape"
+        ]
         assert labels == [caption for _, caption in BUTTONS], sheet

@@ -24,12 +24,13 @@ from pathlib import Path
 
 import openpyxl
 import pytest
-from conftest import FIXTURES, ROOT
-from lo_session import require_libreoffice, run_driver
 
 from addin.build import BUTTONS, button_sheets, xlsm_bytes, xlwings_bas
 from addin.ovba.project import VbaModule
 from validator.formats import get_format
+
+from conftest import FIXTURES, ROOT
+from lo_session import require_libreoffice, run_driver
 
 BUTTON_SHEETS = button_sheets(get_format())
 
@@ -56,8 +57,12 @@ def document_modules(fmt) -> set[str]:
 def vba_body(source: str) -> list[str]:
     """Module text without ``Attribute`` lines and LibreOffice's own VBA-mode header lines."""
     lines = source.replace("\r\n", "\n").replace("\r", "\n").split("\n")
-    lines = [ln for ln in lines if not ln.startswith("Attribute ")
-             and ln not in ("Rem Attribute VBA_ModuleType=VBAModule", "Option VBASupport 1")]
+    lines = [
+        ln
+        for ln in lines
+        if not ln.startswith("Attribute ")
+        and ln not in ("Rem Attribute VBA_ModuleType=VBAModule", "Option VBASupport 1")
+    ]
     while lines and not lines[-1].strip():
         lines.pop()
     return lines
@@ -72,22 +77,37 @@ def lo(tmp_path_factory, fmt):
     shipped = work / "xxgk-template.xlsm"
     shipped.write_bytes(xlsm_bytes(fmt))
     selftest = work / "selftest.xlsm"
-    selftest.write_bytes(xlsm_bytes(fmt, with_xlwings=False,
-                                    extra=(VbaModule("SelfTest", selftest_src, "standard"),)))
+    selftest.write_bytes(xlsm_bytes(fmt, with_xlwings=False, extra=(VbaModule("SelfTest", selftest_src, "standard"),)))
     saved = work / "selftest-saved.xlsx"
     jobs = [
-        {"name": "xlsm", "file": str(shipped), "recalc": False, "interactions": True,
-         "basic": True, "controls": True, "scripts": MAIN_URLS},
-        {"name": "selftest", "file": str(selftest), "recalc": False, "interactions": True,
-         "basic": True, "scripts": [*MAIN_URLS, WRITE_MARKER], "invoke": [WRITE_MARKER],
-         "read": [[MARKER_SHEET, MARKER_CELL]],
-         "store": [{"file": str(saved), "filter": "Calc MS Excel 2007 XML"}]},
+        {
+            "name": "xlsm",
+            "file": str(shipped),
+            "recalc": False,
+            "interactions": True,
+            "basic": True,
+            "controls": True,
+            "scripts": MAIN_URLS,
+        },
+        {
+            "name": "selftest",
+            "file": str(selftest),
+            "recalc": False,
+            "interactions": True,
+            "basic": True,
+            "scripts": [*MAIN_URLS, WRITE_MARKER],
+            "invoke": [WRITE_MARKER],
+            "read": [[MARKER_SHEET, MARKER_CELL]],
+            "store": [{"file": str(saved), "filter": "Calc MS Excel 2007 XML"}],
+        },
     ]
     answer = run_driver(work, jobs, DRIVER_TIMEOUT)
     answer["files"] = {"xlsm": shipped, "selftest": selftest, "saved": saved}
     answer["selftest_src"] = selftest_src
-    print(f"\n{answer.get('soffice')}: {len(jobs)} macro workbooks; soffice log: {answer['log'].strip()!r}",
-          file=sys.stderr)
+    print(
+        f"\n{answer.get('soffice')}: {len(jobs)} macro workbooks; soffice log: {answer['log'].strip()!r}",
+        file=sys.stderr,
+    )
     return answer
 
 
@@ -106,7 +126,10 @@ def test_vba_project_imported_with_every_module(lo, fmt):
     modules = basic["modules"]["VBAProject"]
     assert set(modules) == {"Main", "xlwings"} | document_modules(fmt)
     assert {m: info["type"] for m, info in modules.items()} == {
-        **{m: MODULE_DOCUMENT for m in document_modules(fmt)}, "Main": MODULE_NORMAL, "xlwings": MODULE_NORMAL}
+        **{m: MODULE_DOCUMENT for m in document_modules(fmt)},
+        "Main": MODULE_NORMAL,
+        "xlwings": MODULE_NORMAL,
+    }
     # the sheets are bound to their document modules (XlsxWriter set_vba_name)
     codenames = lo["jobs"]["xlsm"]["codenames"]
     assert codenames == {name: f"Sheet{i}" for i, name in enumerate(lo["jobs"]["xlsm"]["sheets"], 1)}
@@ -127,8 +150,8 @@ def test_buttons_have_captions_and_macros(lo):
     for sheet in BUTTON_SHEETS:
         shapes = controls[sheet]["shapes"]
         assert [(s["type"], s["model"], s["label"]) for s in shapes] == [
-            ("com.sun.star.drawing.ControlShape", "com.sun.star.form.OButtonModel", caption)
-            for _, caption in BUTTONS], sheet
+            ("com.sun.star.drawing.ControlShape", "com.sun.star.form.OButtonModel", caption) for _, caption in BUTTONS
+        ], sheet
         forms = controls[sheet]["forms"]
         assert len(forms) == 1, (sheet, forms)
         buttons = forms[0]["controls"]
@@ -139,7 +162,10 @@ def test_buttons_have_captions_and_macros(lo):
             assert len(b["events"]) == 1, (sheet, b)
             ev = b["events"][0]
             assert (ev["listener"], ev["method"], ev["script_type"]) == (
-                "XActionListener", "actionPerformed", "Script"), (sheet, ev)
+                "XActionListener",
+                "actionPerformed",
+                "Script",
+            ), (sheet, ev)
             got.append((b["label"], ev["script"]))
         assert got == expected, sheet
 
@@ -188,7 +214,11 @@ def test_macro_writes_marker(lo):
     res = lo["jobs"]["selftest"]
     assert res["invoked"][WRITE_MARKER] == {"ok": True, "result": "(None, (), ())", "error": None}
     assert res["values"][f"{MARKER_SHEET}!{MARKER_CELL}"] == {
-        "kind": "text", "value": MARKER, "formula": None, "error": 0}
+        "kind": "text",
+        "value": MARKER,
+        "formula": None,
+        "error": 0,
+    }
 
 
 def test_saved_document_holds_marker(lo):

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import openpyxl
 import pytest
+
 from conftest import REPORT_NAMES, ROOT, run_cli
 
 sys.path.insert(0, str(ROOT / "benchmarks"))
@@ -65,8 +66,10 @@ def test_two_cell_mutations_are_located_or_ambiguous_never_wrong(name):
 
 def test_table4_tie_prefers_the_total_and_names_the_alternative():
     sub = load("fenxi-zfb_2023")
-    parts = {f"review_litigation.litigation_direct.{k}": v for k, v in
-             (("upheld", 2), ("corrected", 0), ("other", 0), ("pending", 0), ("total", 0))}
+    parts = {
+        f"review_litigation.litigation_direct.{k}": v
+        for k, v in (("upheld", 2), ("corrected", 0), ("other", 0), ("pending", 0), ("total", 0))
+    }
     report = validate(mutated(sub, parts))
     [root] = [f for f in report.findings if f.located]
     assert root.cells[0].ref == "表四!J4" and (root.expected, root.actual) == (2, 0)
@@ -76,8 +79,14 @@ def test_table4_tie_prefers_the_total_and_names_the_alternative():
 
 def test_separate_typos_are_located_separately():
     sub = load("huaian-shi_2024")
-    truth = {k: sub.values[k] for k in ("applications.new.natural_person", "applications.granted.commercial_enterprise",
-                                        "applications.carried_forward.research_institution")}
+    truth = {
+        k: sub.values[k]
+        for k in (
+            "applications.new.natural_person",
+            "applications.granted.commercial_enterprise",
+            "applications.carried_forward.research_institution",
+        )
+    }
     report = validate(mutated(sub, {k: v + 1 for k, v in truth.items()}))
     located = {f.keys[0]: f.expected for f in report.findings if f.located}
     assert located == truth
@@ -85,8 +94,10 @@ def test_separate_typos_are_located_separately():
 
 def test_three_typos_in_one_row_are_declared_ambiguous():
     sub = load("huaian-shi_2024")
-    changes = {f"applications.new.{c}": sub.values[f"applications.new.{c}"] + 1
-               for c in ("natural_person", "commercial_enterprise", "research_institution")}
+    changes = {
+        f"applications.new.{c}": sub.values[f"applications.new.{c}"] + 1
+        for c in ("natural_person", "commercial_enterprise", "research_institution")
+    }
     report = validate(mutated(sub, changes))
     errors = report.errors
     assert errors and not any(f.located for f in errors)

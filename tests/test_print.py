@@ -20,9 +20,10 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from conftest import ROOT, run_cli
 
 from validator.formats import get_format
+
+from conftest import ROOT, run_cli
 
 pytestmark = pytest.mark.libreoffice
 EXAMPLE = ROOT / "examples" / "fenxi-zfb_2023.xlsx"
@@ -57,9 +58,21 @@ def pdfs(tmp_path_factory) -> dict[str, Path]:
     shutil.copyfile(work / "xxgk-template-gb-2021-30.xlsx", work / "template.xlsx")
     shutil.copyfile(EXAMPLE, work / "example.xlsx")
     proc = subprocess.Popen(
-        ["soffice", "--headless", f"-env:UserInstallation=file://{work / 'profile'}", "--convert-to", "pdf",
-         "--outdir", str(work), str(work / "template.xlsx"), str(work / "example.xlsx")],
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+        [
+            "soffice",
+            "--headless",
+            f"-env:UserInstallation=file://{work / 'profile'}",
+            "--convert-to",
+            "pdf",
+            "--outdir",
+            str(work),
+            str(work / "template.xlsx"),
+            str(work / "example.xlsx"),
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
     try:
         proc.wait(timeout=300)
     finally:
@@ -73,10 +86,13 @@ def pdfs(tmp_path_factory) -> dict[str, Path]:
 
 
 def _pages(pdf: Path) -> list[str]:
-    count = int(re.search(r"Pages:\s+(\d+)", subprocess.run(["pdfinfo", pdf], capture_output=True,
-                                                               text=True).stdout).group(1))
-    return [subprocess.run(["pdftotext", "-f", str(i), "-l", str(i), pdf, "-"], capture_output=True,
-                           text=True).stdout for i in range(1, count + 1)]
+    count = int(
+        re.search(r"Pages:\s+(\d+)", subprocess.run(["pdfinfo", pdf], capture_output=True, text=True).stdout).group(1)
+    )
+    return [
+        subprocess.run(["pdftotext", "-f", str(i), "-l", str(i), pdf, "-"], capture_output=True, text=True).stdout
+        for i in range(1, count + 1)
+    ]
 
 
 def _by_sheet(pdf: Path) -> dict[str, list[str]]:
@@ -143,5 +159,5 @@ def test_every_figure_and_the_whole_narrative_are_printed(pdfs):
     text = "".join(sheets["文字部分"])
     for part, body in report["narrative"].items():
         flat = "".join(body.split())
-        cut = [i for i in range(0, len(flat), 20) if flat[i:i + 20] not in text]
-        assert not cut, (part, flat[cut[0]:cut[0] + 20])
+        cut = [i for i in range(0, len(flat), 20) if flat[i : i + 20] not in text]
+        assert not cut, (part, flat[cut[0] : cut[0] + 20])

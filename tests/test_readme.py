@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import shlex
 
-from conftest import ROOT, run_cli
-
 from validator.docs import keys_markdown, rules_markdown
 
+from conftest import ROOT, run_cli
+
 README = (ROOT / "README.md").read_text(encoding="utf-8")
-MAIN_JOB = ("uv run xxgk check examples/fenxi-zfb_2023.xlsx && "
-            "uv run xxgk export examples/fenxi-zfb_2023.xlsx -o fenxi-zfb_2023.json")
+MAIN_JOB = (
+    "uv run xxgk check examples/fenxi-zfb_2023.xlsx && "
+    "uv run xxgk export examples/fenxi-zfb_2023.xlsx -o fenxi-zfb_2023.json"
+)
 
 
 def test_rule_table_is_generated_from_the_rule_data():

@@ -8,10 +8,11 @@ import subprocess
 
 import docx
 import pytest
-from conftest import REPORT_NAMES, REPORTS, run_cli
 from render_support import OFFICIAL_HEADS, T3_ROW_LABELS, docx_to_pdf, expected_figures, position, require_tools
 
 from validator.formats import get_format
+
+from conftest import REPORT_NAMES, REPORTS, run_cli
 
 W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 
@@ -90,15 +91,21 @@ def test_page_title_sections_and_narrative_verbatim(tmp_path, expected_reports):
     assert paragraphs[0].style.name == "报告标题"
     assert "国办公开办函〔2021〕30号" in paragraphs[1].text
     headings = [p.text for p in paragraphs if p.style.name == "Heading 1"]
-    assert headings == ["一、总体情况", "二、主动公开政府信息情况", "三、收到和处理政府信息公开申请情况",
-                        "四、政府信息公开行政复议、行政诉讼情况", "五、存在的主要问题及改进情况", "六、其他需要报告的事项"]
+    assert headings == [
+        "一、总体情况",
+        "二、主动公开政府信息情况",
+        "三、收到和处理政府信息公开申请情况",
+        "四、政府信息公开行政复议、行政诉讼情况",
+        "五、存在的主要问题及改进情况",
+        "六、其他需要报告的事项",
+    ]
     source = json.loads((REPORTS / f"{name}.source.json").read_text(encoding="utf-8"))["narrative"]
     texts = [p.text for p in paragraphs]
     start = texts.index("一、总体情况") + 1
-    assert "\n".join(texts[start:start + source["overview"].count("\n") + 1]) == source["overview"]
+    assert "\n".join(texts[start : start + source["overview"].count("\n") + 1]) == source["overview"]
     start = texts.index("五、存在的主要问题及改进情况") + 1
-    assert "\n".join(texts[start:texts.index("六、其他需要报告的事项")]) == source["problems"]
-    assert "\n".join(texts[texts.index("六、其他需要报告的事项") + 1:]) == source["other_matters"]
+    assert "\n".join(texts[start : texts.index("六、其他需要报告的事项")]) == source["problems"]
+    assert "\n".join(texts[texts.index("六、其他需要报告的事项") + 1 :]) == source["other_matters"]
 
 
 def test_fonts_are_named_for_chinese_text_with_fallbacks(tmp_path):
@@ -108,7 +115,11 @@ def test_fonts_are_named_for_chinese_text_with_fallbacks(tmp_path):
         return document.styles[style_name].element.rPr.rFonts.get(f"{W}eastAsia")
 
     assert (east_asia("Normal"), east_asia("Heading 1"), east_asia("报告标题"), east_asia("表格文字")) == (
-        "仿宋", "黑体", "宋体", "宋体")
+        "仿宋",
+        "黑体",
+        "宋体",
+        "宋体",
+    )
     font_table = next(p for p in document.part.package.parts if str(p.partname) == "/word/fontTable.xml").blob
     for zh, en in (("仿宋", "FangSong"), ("黑体", "SimHei"), ("宋体", "SimSun")):
         assert re.search(f'w:name="{zh}"><w:altName w:val="{en}"/><w:charset w:val="86"/>'.encode(), font_table)
@@ -120,7 +131,7 @@ def test_hostile_narrative_is_text(tmp_path):
     document = docx.Document(render(tmp_path, hostile_json(tmp_path)))
     texts = [p.text for p in document.paragraphs]
     start = texts.index("一、总体情况") + 1
-    assert "\n".join(texts[start:start + HOSTILE["overview"].count("\n") + 1]) == HOSTILE["overview"]
+    assert "\n".join(texts[start : start + HOSTILE["overview"].count("\n") + 1]) == HOSTILE["overview"]
     assert "长" * 30000 in texts
 
 
@@ -152,12 +163,11 @@ def test_libreoffice_pdf_has_the_figures_in_reading_order(tmp_path, name, expect
     info = subprocess.run(["pdfinfo", str(pdf)], capture_output=True, text=True, check=True).stdout
     pages = int(re.search(r"Pages:\s+(\d+)", info).group(1))
     assert 3 <= pages <= 12
-    text = subprocess.run(["pdftotext", "-layout", str(pdf), "-"], capture_output=True, text=True,
-                          check=True).stdout
+    text = subprocess.run(["pdftotext", "-layout", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
     assert all(page.strip() for page in text.split("\f")[:pages])  # no empty pages
     fmt = get_format()
     figures = expected_figures(expected_reports[name])
-    tail = text[text.index("二、主动公开政府信息情况"):]
+    tail = text[text.index("二、主动公开政府信息情况") :]
     for sheet in ("表二", "表三", "表四"):
         keys = sorted((k for k in figures if position(fmt, k)[0] == sheet), key=lambda k: position(fmt, k)[1:])
         rows: dict[int, list[str]] = {}
@@ -167,4 +177,4 @@ def test_libreoffice_pdf_has_the_figures_in_reading_order(tmp_path, name, expect
             pattern = r"\s+".join(re.escape(v) for v in values)
             match = re.search(r"(?<![\d.])" + pattern + r"(?![\d.])", tail)
             assert match, (sheet, values)
-            tail = tail[match.end():]
+            tail = tail[match.end() :]

@@ -8,10 +8,11 @@ import sys
 
 import lxml.html
 import pytest
-from conftest import REPORT_NAMES, REPORTS, ROOT, run_cli
 from render_support import OFFICIAL_HEADS, T3_ROW_LABELS, expected_figures, position
 
 from validator.formats import get_format
+
+from conftest import REPORT_NAMES, REPORTS, ROOT, run_cli
 
 
 def render(tmp_path, source, *extra: str, name: str = "r.html"):
@@ -75,8 +76,13 @@ def test_title_opening_and_sections_in_order(tmp_path, name, expected_reports):
     title = f"{exp['body']}{exp['year']}年政府信息公开工作年度报告"
     assert doc.findtext(".//title") == title and doc.findtext(".//h1") == title
     assert [h.text for h in doc.iter("h2")] == [
-        "一、总体情况", "二、主动公开政府信息情况", "三、收到和处理政府信息公开申请情况",
-        "四、政府信息公开行政复议、行政诉讼情况", "五、存在的主要问题及改进情况", "六、其他需要报告的事项"]
+        "一、总体情况",
+        "二、主动公开政府信息情况",
+        "三、收到和处理政府信息公开申请情况",
+        "四、政府信息公开行政复议、行政诉讼情况",
+        "五、存在的主要问题及改进情况",
+        "六、其他需要报告的事项",
+    ]
     first = doc.xpath("//article/p")[0].text_content()
     assert "国办公开办函〔2021〕30号" in first and f"{exp['year']}年12月31日" in first
     source = json.loads((REPORTS / f"{name}.source.json").read_text(encoding="utf-8"))
@@ -91,8 +97,9 @@ def test_merged_headers_follow_the_official_tables(tmp_path, sheet):
     _, out = render(tmp_path, REPORTS / "pingtan_2021.xlsx")
     table = tables(page(out))[sheet]
     head = table.find("thead")
-    rows = [[(c.text_content(), int(c.get("rowspan", 1)), int(c.get("colspan", 1))) for c in tr]
-            for tr in head.iter("tr")]
+    rows = [
+        [(c.text_content(), int(c.get("rowspan", 1)), int(c.get("colspan", 1))) for c in tr] for tr in head.iter("tr")
+    ]
     assert rows == OFFICIAL_HEADS[sheet]
     assert all(c.tag == "th" for c in head.iter("th", "td"))
     assert table.find("caption").text.startswith(sheet)
@@ -104,7 +111,11 @@ def test_merged_headers_follow_the_official_tables(tmp_path, sheet):
         for (r, c), (text, rs, cs) in T3_ROW_LABELS.items():
             cell = g[(r, c)]
             assert (cell.tag, cell.text_content(), int(cell.get("rowspan", 1)), int(cell.get("colspan", 1))) == (
-                "th", text, rs, cs)
+                "th",
+                text,
+                rs,
+                cs,
+            )
             assert cell.get("scope") == ("rowgroup" if rs > 1 else "row")
 
 
@@ -141,8 +152,8 @@ def test_data_block_is_the_exported_json(tmp_path):
 
 HOSTILE = {
     "overview": "<script>alert('x')</script>\n</script><script>alert(1)</script>\n<!-- \n"
-                "=HYPERLINK(\"http://evil.example\",\"点我\")\n+1+2\n@SUM(A1)\n-3\n\n"
-                "emoji 👩‍💻🇨🇳 &amp; &lt;b&gt;\u2028末尾",
+    '=HYPERLINK("http://evil.example","点我")\n+1+2\n@SUM(A1)\n-3\n\n'
+    "emoji 👩‍💻🇨🇳 &amp; &lt;b&gt;\u2028末尾",
     "problems": "长" * 30000,
     "other_matters": "  前有空格\n\n\n后有空行 {{ doc.title }} {% raw %}",
 }
@@ -226,8 +237,10 @@ def test_input_file_is_unchanged_and_not_overwritten(tmp_path, workbook_copy):
 
 
 def test_cli_import_does_not_load_docx_or_jinja2():
-    code = ("import sys, validator.cli; validator.cli._parser(); "
-            "print(sorted(m for m in ('docx', 'jinja2', 'markupsafe') if m in sys.modules))")
+    code = (
+        "import sys, validator.cli; validator.cli._parser(); "
+        "print(sorted(m for m in ('docx', 'jinja2', 'markupsafe') if m in sys.modules))"
+    )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, check=True)
     assert out.stdout.strip() == "[]"
 
@@ -235,7 +248,9 @@ def test_cli_import_does_not_load_docx_or_jinja2():
 def test_openpyxl_keeps_its_stdlib_xml_path_although_python_docx_brings_lxml():
     """python-docx installs lxml; openpyxl would then read and write workbooks through lxml,
     with other bytes and without defusedxml. The package pins the path it was tested with."""
-    code = ("import os; os.environ.pop('OPENPYXL_LXML', None); import lxml, validator, openpyxl.xml, "
-            "openpyxl.xml.functions as f; print(openpyxl.xml.LXML, f.fromstring.__module__)")
+    code = (
+        "import os; os.environ.pop('OPENPYXL_LXML', None); import lxml, validator, openpyxl.xml, "
+        "openpyxl.xml.functions as f; print(openpyxl.xml.LXML, f.fromstring.__module__)"
+    )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, check=True)
     assert out.stdout.split() == ["False", "defusedxml.common"]

@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import json
 
-from conftest import REPORTS, run_cli
 from png_pixels import read_png
 from render_support import require_tools, screenshot
+
+from conftest import REPORTS, run_cli
 
 DARK = 140
 
@@ -46,5 +47,5 @@ def test_chromium_draws_text_and_full_width_tables(tmp_path):
     rules = [y for y, n in enumerate(runs) if n > 0.6 * width]
     assert max(runs) > 0.85 * width  # a table border spans the page: the table is wider than its margins
     assert len(rules) >= 30  # 表二's 15 rules and most of 表三's, each drawn as a separate line
-    text_rows = [y for y, row in enumerate(rows[:rules[0]]) if any(v < DARK for v in row)]
+    text_rows = [y for y, row in enumerate(rows[: rules[0]]) if any(v < DARK for v in row)]
     assert text_rows, "title and headings above the first table"

@@ -17,12 +17,13 @@ from pathlib import Path
 
 import openpyxl
 import pytest
-from conftest import EXAMPLE, REPORTS, ROOT, TEMPLATE, run_cli
 
 from validator.engine import validate
 from validator.formats import get_format
 from validator.jsonio import load_json
 from validator.submission import Explanation, Submission
+
+from conftest import EXAMPLE, REPORTS, ROOT, TEMPLATE, run_cli
 
 FMT = get_format()
 EXAMPLE_JSON = ROOT / "examples" / "fenxi-zfb_2023.json"
@@ -72,13 +73,15 @@ def test_a_forced_export_keeps_every_error_visible_to_the_receiver(tmp_path):
     book = _edited_workbook(tmp_path, UNREADABLE_EDITS)
     code, from_workbook = _findings(book)
     assert code == 1 and {"META-DATE", "VAL-INT", "VAL-FEE", "META-TYPE", "VAL-EMPTY"} <= {
-        f["rule"] for f in from_workbook}
+        f["rule"] for f in from_workbook
+    }
     out = tmp_path / "forced.json"
     assert run_cli("export", book, "--force", "-o", out).code == 1
     doc = json.loads(out.read_text(encoding="utf-8"))
     assert doc["published_on"] is None and doc["body"]["type"] is None
     assert doc["unreadable"] == {k: v for k, v in UNREADABLE_EDITS.items() if v != "/"} | {
-        "review_litigation.review.upheld": "/"}
+        "review_litigation.review.upheld": "/"
+    }
     code, from_json = _findings(out)
     assert code == 1
     assert _comparable(from_json) == _comparable(from_workbook)
@@ -113,14 +116,17 @@ def test_a_valid_export_has_no_unreadable_field(tmp_path):
     assert "unreadable" not in json.loads(out.read_text(encoding="utf-8"))
 
 
-@pytest.mark.parametrize("unreadable, edit, needle", [
-    ({"applications.new.natural_person": "3"}, {}, "可以识别"),
-    ({"narrative.overview": "x"}, {}, "不能记录原内容"),
-    ({"no.such.key": "x"}, {}, "不能记录原内容"),
-    ({"published_on": "二〇二四年"}, {}, "已有取值"),
-    ({"year": "  "}, {"year": None}, "原内容为空"),
-    ({"last_year.year": "二〇二二"}, {}, "last_year 为 null"),
-])
+@pytest.mark.parametrize(
+    "unreadable, edit, needle",
+    [
+        ({"applications.new.natural_person": "3"}, {}, "可以识别"),
+        ({"narrative.overview": "x"}, {}, "不能记录原内容"),
+        ({"no.such.key": "x"}, {}, "不能记录原内容"),
+        ({"published_on": "二〇二四年"}, {}, "已有取值"),
+        ({"year": "  "}, {"year": None}, "原内容为空"),
+        ({"last_year.year": "二〇二二"}, {}, "last_year 为 null"),
+    ],
+)
 def test_unreadable_entries_must_be_unreadable_and_stand_for_a_null_field(tmp_path, unreadable, edit, needle):
     doc = _doc() | edit | {"unreadable": unreadable}
     result = run_cli("check", _write(tmp_path / "u.json", doc))
@@ -130,7 +136,7 @@ def test_unreadable_entries_must_be_unreadable_and_stand_for_a_null_field(tmp_pa
 def test_unreadable_text_is_written_back_as_text_never_as_a_formula(tmp_path):
     doc = _doc()
     doc["applications"]["new"]["natural_person"] = None
-    doc["unreadable"] = {"applications.new.natural_person": "=HYPERLINK(\"http://x\",\"3\")"}
+    doc["unreadable"] = {"applications.new.natural_person": '=HYPERLINK("http://x","3")'}
     out = tmp_path / "f.xlsx"
     assert run_cli("fill", _write(tmp_path / "f.json", doc), "-o", out).code == 0
     cell = openpyxl.load_workbook(out)["表三"]["D4"]
@@ -176,19 +182,24 @@ def test_blank_last_year_figures_say_the_cross_year_checks_did_not_run(tmp_path)
     code, findings = _findings(EXAMPLE_JSON, "--last-year", _write(tmp_path / "last.json", doc))
     [hit] = [f for f in findings if f["rule"] == "XY-INCOMPLETE"]
     assert code == 0 and hit["severity"] == "warning" and "2 项为空" in hit["message"]
-    assert {c["key"] for c in hit["cells"]} == {"last_year.applications.carried_forward.total",
-                                                  "last_year.proactive.rules.in_force"}
+    assert {c["key"] for c in hit["cells"]} == {
+        "last_year.applications.carried_forward.total",
+        "last_year.proactive.rules.in_force",
+    }
 
 
 # --------------------------------------------------------------------------- D7 explanations
 
 
-@pytest.mark.parametrize("explanation, needle", [
-    ({"rule": "TXT-T3\u0001", "cells": ["applications.new.total"]}, "explanations.0.rule"),
-    ({"rule": "TXT-T3", "cells": ["applications.new.total\b"]}, "explanations.0.cells.0"),
-    ({"rule": "TXT-T3", "cells": ["applications.new.total,applications.carried_in.total"]}, "没有单元格键"),
-    ({"rule": "NO-SUCH-RULE", "cells": []}, "没有编号为“NO-SUCH-RULE”的规则"),
-])
+@pytest.mark.parametrize(
+    "explanation, needle",
+    [
+        ({"rule": "TXT-T3\u0001", "cells": ["applications.new.total"]}, "explanations.0.rule"),
+        ({"rule": "TXT-T3", "cells": ["applications.new.total\b"]}, "explanations.0.cells.0"),
+        ({"rule": "TXT-T3", "cells": ["applications.new.total,applications.carried_in.total"]}, "没有单元格键"),
+        ({"rule": "NO-SUCH-RULE", "cells": []}, "没有编号为“NO-SUCH-RULE”的规则"),
+    ],
+)
 def test_check_and_fill_refuse_the_same_bad_explanations(tmp_path, explanation, needle):
     path = _write(tmp_path / "e.json", _doc() | {"explanations": [explanation | {"text": "说明"}]})
     checked = run_cli("check", path)
@@ -265,15 +276,18 @@ def test_a_crafted_workbook_narrative_over_the_limit_is_refused_by_check_and_exp
 # --------------------------------------------------------------------------- D10 profiles
 
 
-@pytest.mark.parametrize("text, needle", [
-    ('[deadlines]\n"部门" = "02-29"\n', "（第 2 行）：[deadlines] 部门 为 2 月 29 日"),
-    ("rules = 5\n", "（第 1 行）：rules 应写成表"),
-    ("deadlines = 5\n", "（第 1 行）：deadlines 应写成表"),
-    ("[[rules]]\nx = 1\n", "rules 应写成表"),
-    ('[rules.XY-T3-CARRY]\nseverity = []\n', "（第 2 行）：[rules.XY-T3-CARRY] severity"),
-    ('[deadlines]\n"乡镇" = 120\n', "应写成“月-日”的文字"),
-    ("name = 5\n", "name 应为文字"),
-])
+@pytest.mark.parametrize(
+    "text, needle",
+    [
+        ('[deadlines]\n"部门" = "02-29"\n', "（第 2 行）：[deadlines] 部门 为 2 月 29 日"),
+        ("rules = 5\n", "（第 1 行）：rules 应写成表"),
+        ("deadlines = 5\n", "（第 1 行）：deadlines 应写成表"),
+        ("[[rules]]\nx = 1\n", "rules 应写成表"),
+        ("[rules.XY-T3-CARRY]\nseverity = []\n", "（第 2 行）：[rules.XY-T3-CARRY] severity"),
+        ('[deadlines]\n"乡镇" = 120\n', "应写成“月-日”的文字"),
+        ("name = 5\n", "name 应为文字"),
+    ],
+)
 def test_a_bad_profile_is_refused_when_loaded_naming_the_entry(tmp_path, text, needle):
     profile = tmp_path / "p.toml"
     profile.write_text(text, encoding="utf-8")
@@ -296,8 +310,9 @@ def test_the_review_profiles_are_refused_not_crashed():
 
 
 def _xxgk(*args: str, **kwargs) -> subprocess.Popen:
-    return subprocess.Popen([sys.executable, "-m", "validator", *args], cwd=ROOT,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, **kwargs)
+    return subprocess.Popen(
+        [sys.executable, "-m", "validator", *args], cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, **kwargs
+    )
 
 
 @pytest.mark.parametrize("args", [("rules",), ("check", str(TEMPLATE), "--json")])
@@ -311,9 +326,14 @@ def test_a_closed_stdout_ends_quietly_with_141(args):
 
 def test_piping_into_head_is_not_an_internal_error():
     """The review's case with a real `head`: the result is either complete (0/1) or cut (141)."""
-    result = subprocess.run(f"{sys.executable} -m validator check {TEMPLATE} --json | head -1; "
-                            'echo "rc=${PIPESTATUS[0]}"', shell=True, executable="/bin/bash", cwd=ROOT,
-                            capture_output=True, text=True)
+    result = subprocess.run(
+        f'{sys.executable} -m validator check {TEMPLATE} --json | head -1; echo "rc=${{PIPESTATUS[0]}}"',
+        shell=True,
+        executable="/bin/bash",
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+    )
     assert result.stdout.splitlines()[0] == "{"
     assert result.stdout.splitlines()[-1] in ("rc=141", "rc=1") and "内部错误" not in result.stderr
 
@@ -328,8 +348,14 @@ def test_export_to_stdout_with_dash(tmp_path):
     assert not Path("-").exists()
 
 
-@pytest.mark.parametrize("args", [("fill", EXAMPLE_JSON, "-o", "-"), ("new", "--from", EXAMPLE_JSON, "-o", "-"),
-                                  ("check", EXAMPLE, "--annotate", "-")])
+@pytest.mark.parametrize(
+    "args",
+    [
+        ("fill", EXAMPLE_JSON, "-o", "-"),
+        ("new", "--from", EXAMPLE_JSON, "-o", "-"),
+        ("check", EXAMPLE, "--annotate", "-"),
+    ],
+)
 def test_workbooks_are_not_written_to_stdout(args):
     result = run_cli(*args)
     assert result.code == 2 and "不能输出到标准输出" in result.err and not Path("-").exists()
@@ -423,13 +449,16 @@ def test_check_json_prints_a_json_error_for_unusable_input(tmp_path):
     assert error["code"] == "bad-json" and error["where"] == "bad.json" and "不是有效的 JSON" in error["message"]
 
 
-@pytest.mark.parametrize("overview, hits", [
-    ("答复时限平均为15个工作日。", []),
-    ("受理行政复议申请1件。", ["review_litigation.review.total"]),  # about 表四, not 本年新收
-    ("受理各类咨询申请156个。", []),
-    ("本年度共受理政府信息公开申请1,234件。", ["applications.new.total"]),
-    ("本年度共受理政府信息公开申请3件，办结3件。", []),
-])
+@pytest.mark.parametrize(
+    "overview, hits",
+    [
+        ("答复时限平均为15个工作日。", []),
+        ("受理行政复议申请1件。", ["review_litigation.review.total"]),  # about 表四, not 本年新收
+        ("受理各类咨询申请156个。", []),
+        ("本年度共受理政府信息公开申请1,234件。", ["applications.new.total"]),
+        ("本年度共受理政府信息公开申请3件，办结3件。", []),
+    ],
+)
 def test_txt_t3_reads_counts_not_durations_or_other_applications(overview, hits):
     doc = load_json(EXAMPLE_JSON)
     values = dict(doc.values) | {"narrative.overview": overview}
@@ -448,14 +477,32 @@ def test_engine_refuses_a_workbook_note_with_a_control_character():
 
 
 RAW_VALUES = [
-    "3件", "/", "二〇二四年一月二十日", "县政府部门", 3.5, -3, True, 1e16, float("nan"),
-    dt.datetime(2024, 1, 20, 9, 30), dt.datetime(2024, 1, 20, 0, 0, 5), dt.time(9, 30), dt.date(2024, 1, 20),
-    "0", 0, 2023, "2023", "2024-01-29", "部门", "#DIV/0!",
+    "3件",
+    "/",
+    "二〇二四年一月二十日",
+    "县政府部门",
+    3.5,
+    -3,
+    True,
+    1e16,
+    float("nan"),
+    dt.datetime(2024, 1, 20, 9, 30),
+    dt.datetime(2024, 1, 20, 0, 0, 5),
+    dt.time(9, 30),
+    dt.date(2024, 1, 20),
+    "0",
+    0,
+    2023,
+    "2023",
+    "2024-01-29",
+    "部门",
+    "#DIV/0!",
 ]
 
 
-@pytest.mark.parametrize("key", ["applications.new.natural_person", "proactive.fees.amount_wan_yuan", "year",
-                                 "published_on", "body.type"])
+@pytest.mark.parametrize(
+    "key", ["applications.new.natural_person", "proactive.fees.amount_wan_yuan", "year", "published_on", "body.type"]
+)
 def test_every_raw_value_exports_and_reads_back_to_the_same_findings(key):
     """Whatever a workbook cell holds, a forced export neither crashes nor launders it: the JSON
     read back gives the same rules on the same cells."""

@@ -16,7 +16,6 @@ from decimal import Decimal
 
 import openpyxl
 import pytest
-from conftest import REPORTS, run_cli, sha256
 from test_hostile import rebuild, sheet_part
 
 from validator.engine import validate
@@ -24,6 +23,8 @@ from validator.formats import get_format
 from validator.jsonio import report_to_model
 from validator.values import decode_ooxml, encode_ooxml
 from validator.workbook.read import read_grids, split_ref, submission_from_grids
+
+from conftest import REPORTS, run_cli, sha256
 
 FENXI = REPORTS / "fenxi-zfb_2023.xlsx"
 SOURCE_JSON = REPORTS / "fenxi-zfb_2023.source.json"
@@ -36,8 +37,9 @@ def _set_xml(tmp_path, sheet: str, ref: str, cell_xml: bytes, name: str = "edite
     def edit(xml: bytes) -> bytes:
         pattern = rb'<c r="%s"( s="\d+")?[^>]*?(/>|>.*?</c>)' % ref.encode()
         assert re.search(pattern, xml, re.S), ref
-        return re.sub(pattern, lambda m: b'<c r="%s"%s' % (ref.encode(), m.group(1) or b"") + cell_xml, xml,
-                      count=1, flags=re.S)
+        return re.sub(
+            pattern, lambda m: b'<c r="%s"%s' % (ref.encode(), m.group(1) or b"") + cell_xml, xml, count=1, flags=re.S
+        )
 
     return rebuild(FENXI, tmp_path / name, {sheet_part(sheet): edit})
 
@@ -58,11 +60,14 @@ def _export(path, tmp_path, *extra) -> dict:
 # --------------------------------------------------------------------------- D2 floats
 
 
-@pytest.mark.parametrize("formula,stored,shown", [
-    ("75412.09/10000", "7.541208999999999", "7.541209"),
-    ("1.1+2.2", "3.3000000000000003", "3.3"),
-    ("0.1+0.2", "0.30000000000000004", "0.3"),
-])
+@pytest.mark.parametrize(
+    "formula,stored,shown",
+    [
+        ("75412.09/10000", "7.541208999999999", "7.541209"),
+        ("1.1+2.2", "3.3000000000000003", "3.3"),
+        ("0.1+0.2", "0.30000000000000004", "0.3"),
+    ],
+)
 def test_a_fee_excel_computed_is_read_as_excel_shows_it(tmp_path, formula, stored, shown):
     path = _set_xml(tmp_path, "表二", "B14", b"><f>%s</f><v>%s</v></c>" % (formula.encode(), stored.encode()))
     assert _check(path) == (0, [])
@@ -118,28 +123,40 @@ def test_escapes_in_shared_strings_are_decoded(tmp_path):
     wb = openpyxl.load_workbook(FENXI)
     assert wb["封面"]["B4"].value == name
     shutil.copyfile(FENXI, path)
-    sst = (b'<?xml version="1.0" encoding="UTF-8"?><sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/'
-           b'2006/main" count="1" uniqueCount="1"><si><t>' + name.encode() + b"_x000D_</t></si></sst>")
+    sst = (
+        b'<?xml version="1.0" encoding="UTF-8"?><sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/'
+        b'2006/main" count="1" uniqueCount="1"><si><t>' + name.encode() + b"_x000D_</t></si></sst>"
+    )
 
     def add_sst(z):
         z.writestr("xl/sharedStrings.xml", sst)
 
     def types(xml: bytes) -> bytes:
-        return xml.replace(b"</Types>", b'<Override PartName="/xl/sharedStrings.xml" ContentType="application/'
-                                         b'vnd.openxmlformats-officedocument.spreadsheetml.sharedStrings+xml"/></Types>')
+        return xml.replace(
+            b"</Types>",
+            b'<Override PartName="/xl/sharedStrings.xml" ContentType="application/'
+            b'vnd.openxmlformats-officedocument.spreadsheetml.sharedStrings+xml"/></Types>',
+        )
 
     def rels(xml: bytes) -> bytes:
-        return xml.replace(b"</Relationships>", b'<Relationship Id="rIdSst" Type="http://schemas.openxmlformats.org/'
-                                                b'officeDocument/2006/relationships/sharedStrings" '
-                                                b'Target="sharedStrings.xml"/></Relationships>')
+        return xml.replace(
+            b"</Relationships>",
+            b'<Relationship Id="rIdSst" Type="http://schemas.openxmlformats.org/'
+            b'officeDocument/2006/relationships/sharedStrings" '
+            b'Target="sharedStrings.xml"/></Relationships>',
+        )
 
     def cover(xml: bytes) -> bytes:
         return re.sub(rb'<c r="B4"( s="\d+")?[^>]*?>.*?</c>', rb'<c r="B4"\1 t="s"><v>0</v></c>', xml, count=1)
 
     with zipfile.ZipFile(FENXI) as z:
         assert "xl/sharedStrings.xml" not in z.namelist()
-    rebuild(FENXI, path, {"[Content_Types].xml": types, "xl/_rels/workbook.xml.rels": rels,
-                          sheet_part("封面"): cover}, extra=add_sst)
+    rebuild(
+        FENXI,
+        path,
+        {"[Content_Types].xml": types, "xl/_rels/workbook.xml.rels": rels, sheet_part("封面"): cover},
+        extra=add_sst,
+    )
     assert openpyxl.load_workbook(path)["封面"]["B4"].value == name + "_x000D_"  # openpyxl alone: literal
     assert _export(path, tmp_path)["body"]["name"] == name  # CR -> LF, then trimmed
 
@@ -207,7 +224,9 @@ def test_a_date_formula_without_a_result_says_so(tmp_path):
 # --------------------------------------------------------------------------- D15 names and kinds
 
 
-@pytest.mark.parametrize("name", ["noext", "报告.xlsx.1", "报告(1).xlsx.download", "报告.zip", "工作簿.json", "报告.XLSX"])
+@pytest.mark.parametrize(
+    "name", ["noext", "报告.xlsx.1", "报告(1).xlsx.download", "报告.zip", "工作簿.json", "报告.XLSX"]
+)
 def test_a_workbook_is_read_whatever_it_is_called(tmp_path, name):
     path = tmp_path / name
     shutil.copyfile(FENXI, path)
@@ -225,7 +244,9 @@ def test_an_opendocument_spreadsheet_is_named_as_such(tmp_path, name):
         z.writestr("META-INF/manifest.xml", "<manifest/>")
     result = run_cli("check", path)
     assert result.code == 2
-    assert "这是 OpenDocument (.ods) 文件，请" in result.err and "另存为 .xlsx" in result.err and "损坏" not in result.err
+    assert (
+        "这是 OpenDocument (.ods) 文件，请" in result.err and "另存为 .xlsx" in result.err and "损坏" not in result.err
+    )
 
 
 def test_json_named_otherwise_is_still_json(tmp_path):
@@ -320,8 +341,15 @@ def test_an_edited_cover_title_is_not_a_structure_change(workbook_copy):
     assert run_cli("check", path).code == 0
 
 
-@pytest.mark.parametrize("typed,hint", [("街道", "街道办事处请选“乡镇”"), ("某某镇", "请选“乡镇”"),
-                                        ("县政府部门", "请选“部门”"), ("县人民政府", "请选“政府”")])
+@pytest.mark.parametrize(
+    "typed,hint",
+    [
+        ("街道", "街道办事处请选“乡镇”"),
+        ("某某镇", "请选“乡镇”"),
+        ("县政府部门", "请选“部门”"),
+        ("县人民政府", "请选“政府”"),
+    ],
+)
 def test_body_type_written_otherwise_gets_the_choice_it_means(workbook_copy, typed, hint):
     path = _cover_edit(workbook_copy, "B5", typed)
     code, findings = _check(path)
@@ -329,9 +357,16 @@ def test_body_type_written_otherwise_gets_the_choice_it_means(workbook_copy, typ
     assert code == 1 and hint in finding["message"] and f"现为“{typed}”" in finding["message"]
 
 
-@pytest.mark.parametrize("raw", [
-    dt.datetime(2024, 1, 20, 9, 30), "2024-01-20 09:30:15", "2024/1/20 9:30", "2024-01-20T09:30", "2024年1月20日 09:30",
-])
+@pytest.mark.parametrize(
+    "raw",
+    [
+        dt.datetime(2024, 1, 20, 9, 30),
+        "2024-01-20 09:30:15",
+        "2024/1/20 9:30",
+        "2024-01-20T09:30",
+        "2024年1月20日 09:30",
+    ],
+)
 def test_a_date_with_a_time_of_day_is_told_so_whether_cell_or_text(raw):
     from validator.values import date_problem, to_date
 

@@ -17,7 +17,6 @@ from pathlib import Path
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from conftest import run_cli
 from validator.engine import validate
 from validator.formats import get_format
 from validator.formats.gb_2021_30 import (
@@ -32,6 +31,8 @@ from validator.formats.gb_2021_30 import (
 from validator.jsonio import dump_model, parse_json_bytes, report_from_dict, report_to_model
 from validator.submission import Explanation, Submission
 
+from conftest import run_cli
+
 FMT = get_format()
 EXCEL_CELL_LIMIT = 32767
 
@@ -45,12 +46,65 @@ _CHARS = st.characters(exclude_categories=("Cs",), exclude_characters=_EXCLUDED)
 # Pieces random text rarely hits on its own: formula look-alikes, XML specials, OOXML _xHHHH_ escapes,
 # Unicode line separators, BOM, joiners, and wording the text rules look for.
 _TRICKY = (
-    "\n", "\n\n", "\t", " ", "  ", "\u3000", '"', "'", "“", "”", "“”", "‘’", "\\", "\\n", "/",
-    "🙂👍🏽", "👨\u200d👩\u200d👧", "\U0001f600", "中华人民共和国政府信息公开条例", "；", "。", "，",
-    "=SUM(A1)", "+1", "-1", "@A1", "=", "<", ">", "&", "&amp;", "<t>", "]]>", "<![CDATA[",
-    "_x000D_", "_x000A_", "_x0041_", "x005F_", "_x005F_x000D_", "\u2028", "\u2029", "\x85", "\xa0",
-    "\ufeff", "\u200b", "\u202e", "\x7f", "\ufffd", "\U0010fffd", "#REF!", "#DIV/0!", "0", "1e3",
-    "收到政府信息公开申请12件", "受理申请7件", "处理费", "收费通知", "问题", "改进",
+    "\n",
+    "\n\n",
+    "\t",
+    " ",
+    "  ",
+    "\u3000",
+    '"',
+    "'",
+    "“",
+    "”",
+    "“”",
+    "‘’",
+    "\\",
+    "\\n",
+    "/",
+    "🙂👍🏽",
+    "👨\u200d👩\u200d👧",
+    "\U0001f600",
+    "中华人民共和国政府信息公开条例",
+    "；",
+    "。",
+    "，",
+    "=SUM(A1)",
+    "+1",
+    "-1",
+    "@A1",
+    "=",
+    "<",
+    ">",
+    "&",
+    "&amp;",
+    "<t>",
+    "]]>",
+    "<![CDATA[",
+    "_x000D_",
+    "_x000A_",
+    "_x0041_",
+    "x005F_",
+    "_x005F_x000D_",
+    "\u2028",
+    "\u2029",
+    "\x85",
+    "\xa0",
+    "\ufeff",
+    "\u200b",
+    "\u202e",
+    "\x7f",
+    "\ufffd",
+    "\U0010fffd",
+    "#REF!",
+    "#DIV/0!",
+    "0",
+    "1e3",
+    "收到政府信息公开申请12件",
+    "受理申请7件",
+    "处理费",
+    "收费通知",
+    "问题",
+    "改进",
 )
 _PIECES = st.one_of(st.text(_CHARS, max_size=40), st.sampled_from(_TRICKY))
 
@@ -105,8 +159,13 @@ def valid_values(draw) -> dict[str, object]:
         carried_forward = draw(_COUNT)
         carried_in = draw(st.integers(0, results_total + carried_forward))
         new = results_total + carried_forward - carried_in
-        column = {**results, "results_total": results_total, "carried_forward": carried_forward,
-                  "carried_in": carried_in, "new": new}
+        column = {
+            **results,
+            "results_total": results_total,
+            "carried_forward": carried_forward,
+            "carried_in": carried_in,
+            "new": new,
+        }
         for row, value in column.items():
             values[t3_key(row, col)] = value
             totals[row] += value
@@ -123,8 +182,11 @@ def valid_values(draw) -> dict[str, object]:
         issued, repealed = draw(_COUNT), draw(_COUNT)
         values[f"{base}.issued"], values[f"{base}.repealed"] = issued, repealed
         values[f"{base}.in_force"] = max(0, issued - repealed) + draw(_COUNT)
-    for key in ("proactive.licensing.decisions", "proactive.penalties.decisions",
-                "proactive.coercive_measures.decisions"):
+    for key in (
+        "proactive.licensing.decisions",
+        "proactive.penalties.decisions",
+        "proactive.coercive_measures.decisions",
+    ):
         values[key] = draw(_COUNT)
     values["proactive.fees.amount_wan_yuan"] = draw(fee_amount())
     assert {c.key for c in FMT.figure_cells()} <= set(values), "strategy misses a figure cell"
@@ -192,8 +254,10 @@ def _differences(a: object, b: object, path: str = "") -> list[str]:
         return []
     if isinstance(a, str) and isinstance(b, str):
         i = next((i for i, (x, y) in enumerate(zip(a, b)) if x != y), min(len(a), len(b)))
-        return [f"{path}: len {len(a)} != {len(b)}, first difference at {i}: "
-                f"{a[max(0, i - 10):i + 20]!r} != {b[max(0, i - 10):i + 20]!r}"]
+        return [
+            f"{path}: len {len(a)} != {len(b)}, first difference at {i}: "
+            f"{a[max(0, i - 10) : i + 20]!r} != {b[max(0, i - 10) : i + 20]!r}"
+        ]
     return [f"{path}: {str(a)[:300]} != {str(b)[:300]}"]
 
 
@@ -246,9 +310,18 @@ def test_json_model_json_identity(sub: Submission):
 
 def _zero_report(**values: object) -> dict[str, object]:
     out: dict[str, object] = {c.key: 0 for c in FMT.figure_cells()}
-    out.update({"body.name": "某某县人民政府", "body.type": "政府", "year": 2024, "published_on": None,
-                "body.region_code": None, "narrative.overview": "", "narrative.problems": "",
-                "narrative.other_matters": ""})
+    out.update(
+        {
+            "body.name": "某某县人民政府",
+            "body.type": "政府",
+            "year": 2024,
+            "published_on": None,
+            "body.region_code": None,
+            "narrative.overview": "",
+            "narrative.problems": "",
+            "narrative.other_matters": "",
+        }
+    )
     out.update(values)
     return out
 
@@ -259,15 +332,17 @@ def test_long_narrative_and_formula_lookalikes_stay_text():
     head = '=SUM(A1) 本机关收到申请 3 件。\n他说："公开"，“依申请公开”🙂👍🏽\n'
     long_text = (head + "政府信息公开工作“稳中有进”🙂👍🏽\n" * 1000)[:12_000]
     assert len(long_text) == 12_000
-    values = _zero_report(**{
-        "proactive.fees.amount_wan_yuan": Decimal("24252.311082"),
-        "body.name": "=SUM(A1)某某县人民政府",
-        "published_on": dt.date(2025, 1, 20),
-        "body.region_code": "110101",
-        "narrative.overview": long_text,
-        "narrative.problems": '=HYPERLINK("http://x")\n存在的问题：“不足”。改进措施：加强。',
-        "narrative.other_matters": '+1 本年度未收取信息处理费，未发出收费通知。"引号"',
-    })
+    values = _zero_report(
+        **{
+            "proactive.fees.amount_wan_yuan": Decimal("24252.311082"),
+            "body.name": "=SUM(A1)某某县人民政府",
+            "published_on": dt.date(2025, 1, 20),
+            "body.region_code": "110101",
+            "narrative.overview": long_text,
+            "narrative.problems": '=HYPERLINK("http://x")\n存在的问题：“不足”。改进措施：加强。',
+            "narrative.other_matters": '+1 本年度未收取信息处理费，未发出收费通知。"引号"',
+        }
+    )
     # TXT-T3 fires once (“收到申请 3 件” against a table of 0) and carries this explanation
     sub = Submission(FMT, values, "x", [Explanation("TXT-T3", ("applications.new.total",), "口径不同")])
     a = _export_bytes(sub)
@@ -286,7 +361,8 @@ def test_long_narrative_and_formula_lookalikes_stay_text():
     b = through_workbook(a, cells_hold_text)
     assert json.loads(b)["narrative"]["overview"] == long_text
     assert json.loads(b)["explanations"] == [
-        {"rule": "TXT-T3", "cells": ["applications.new.total"], "text": "口径不同"}]
+        {"rule": "TXT-T3", "cells": ["applications.new.total"], "text": "口径不同"}
+    ]
     assert_same_json(a, b)
 
 
@@ -298,19 +374,29 @@ def test_long_narrative_and_formula_lookalikes_stay_text():
 
 
 def test_explanations_come_back_in_the_same_order():
-    sub = Submission(FMT, _zero_report(), "x", [
-        Explanation("META-REGION", ("body.region_code",), "unmatched note"),
-        Explanation("TXT-MISSING", ("narrative.overview",), "matched note"),
-    ])
+    sub = Submission(
+        FMT,
+        _zero_report(),
+        "x",
+        [
+            Explanation("META-REGION", ("body.region_code",), "unmatched note"),
+            Explanation("TXT-MISSING", ("narrative.overview",), "matched note"),
+        ],
+    )
     a = _export_bytes(sub)
     assert_same_json(a, through_workbook(a))
 
 
 def test_two_explanations_for_one_finding_become_one():
-    sub = Submission(FMT, _zero_report(), "x", [
-        Explanation("TXT-MISSING", ("narrative.overview",), "first"),
-        Explanation("TXT-MISSING", ("narrative.overview",), "second"),
-    ])
+    sub = Submission(
+        FMT,
+        _zero_report(),
+        "x",
+        [
+            Explanation("TXT-MISSING", ("narrative.overview",), "first"),
+            Explanation("TXT-MISSING", ("narrative.overview",), "second"),
+        ],
+    )
     a = _export_bytes(sub)
     assert len(json.loads(a)["explanations"]) == 1
     assert_same_json(a, through_workbook(a))

@@ -12,9 +12,10 @@ import json
 
 import openpyxl
 import pytest
-from conftest import REPORT_NAMES, REPORTS, run_cli
 
 from validator.formats import get_format
+
+from conftest import REPORT_NAMES, REPORTS, run_cli
 
 ARITHMETIC = ("VAL-", "T2-", "T3-", "T4-")
 
@@ -47,8 +48,15 @@ def test_real_reports_pass_every_arithmetic_rule(name):
 BROKEN = [
     # (report, {cell: new value}, rule under test, its cell, expected, actual, all 错误 rules raised)
     ("fenxi-zfb_2023", {"表三!J4": 4}, "T3-COL-TOTAL", "表三!J4", 3, 4, {"T3-COL-TOTAL", "T3-BALANCE"}),
-    ("huaian-shi_2024", {"表三!D27": 2900}, "T3-RESULT-SUM", "表三!D27", 2932, 2900,
-     {"T3-RESULT-SUM", "T3-COL-TOTAL", "T3-BALANCE"}),
+    (
+        "huaian-shi_2024",
+        {"表三!D27": 2900},
+        "T3-RESULT-SUM",
+        "表三!D27",
+        2932,
+        2900,
+        {"T3-RESULT-SUM", "T3-COL-TOTAL", "T3-BALANCE"},
+    ),
     ("huaian-shi_2024", {"表三!D28": 104}, "T3-BALANCE", "表三!D28", 3035, 3036, {"T3-BALANCE", "T3-COL-TOTAL"}),
     ("huaian-shi_2024", {"表四!A4": 73}, "T4-SUM-REVIEW", "表四!E4", 352, 351, {"T4-SUM-REVIEW"}),
     ("huaian-shi_2024", {"表四!J4": 27}, "T4-SUM-LIT-DIRECT", "表四!J4", 26, 27, {"T4-SUM-LIT-DIRECT"}),
@@ -59,14 +67,20 @@ BROKEN = [
     ("fenxi-zfb_2023", {"封面!B4": None}, "META-BODY", "封面!B4", None, "", {"META-BODY"}),
     ("fenxi-zfb_2023", {"封面!B5": "事业单位"}, "META-TYPE", "封面!B5", "政府、部门、乡镇", "事业单位", {"META-TYPE"}),
     ("fenxi-zfb_2023", {"封面!B6": 2019}, "META-YEAR", "封面!B6", None, "2019", {"META-YEAR"}),
-    ("fenxi-zfb_2023", {"封面!B7": dt.datetime(2023, 12, 20)}, "META-DATE", "封面!B7", "2024-01-01 或以后",
-     "2023-12-20", {"META-DATE"}),
+    (
+        "fenxi-zfb_2023",
+        {"封面!B7": dt.datetime(2023, 12, 20)},
+        "META-DATE",
+        "封面!B7",
+        "2024-01-01 或以后",
+        "2023-12-20",
+        {"META-DATE"},
+    ),
     ("fenxi-zfb_2023", {"封面!B7": "下个月"}, "META-DATE", "封面!B7", None, "下个月", {"META-DATE"}),
 ]
 
 
-@pytest.mark.parametrize("name,edits,rule,ref,expected,actual,errors", BROKEN,
-                         ids=[f"{b[2]}:{b[3]}" for b in BROKEN])
+@pytest.mark.parametrize("name,edits,rule,ref,expected,actual,errors", BROKEN, ids=[f"{b[2]}:{b[3]}" for b in BROKEN])
 def test_broken_copy_fires_the_rule(workbook_copy, name, edits, rule, ref, expected, actual, errors):
     path = workbook_copy(name)
     _edit(path, edits)
@@ -143,15 +157,18 @@ def test_cross_year_clean_when_figures_follow(tmp_path):
 
 
 def test_carry_over_must_equal_last_years_carried_forward(tmp_path):
-    last = _last_year(tmp_path, **{"applications.carried_forward.natural_person": 2,
-                                   "applications.carried_forward.total": 2})
+    last = _last_year(
+        tmp_path, **{"applications.carried_forward.natural_person": 2, "applications.carried_forward.total": 2}
+    )
     code, findings = _check(REPORTS / "fenxi-zfb_2023.xlsx", "--last-year", last)
     assert code == 1
     hits = {f["cells"][0]["ref"]: f for f in findings if f["rule"] == "XY-T3-CARRY"}
     assert set(hits) == {"表三!D5", "表三!J5"}
     assert (hits["表三!D5"]["expected"], hits["表三!D5"]["actual"]) == (2, 0)
-    assert hits["表三!D5"]["cells"][1] == {"ref": "上年数据!B6",
-                                          "key": "last_year.applications.carried_forward.natural_person"}
+    assert hits["表三!D5"]["cells"][1] == {
+        "ref": "上年数据!B6",
+        "key": "last_year.applications.carried_forward.natural_person",
+    }
 
 
 def test_in_force_follows_last_year(tmp_path):
@@ -199,8 +216,9 @@ def test_profile_switches_rules_off_and_changes_severity(workbook_copy, tmp_path
     path = workbook_copy("fenxi-zfb_2023")
     _edit(path, {"表三!J4": 4})
     profile = tmp_path / "local.toml"
-    profile.write_text('[rules.T3-BALANCE]\nseverity = "提示"\n\n[rules.T3-COL-TOTAL]\nenabled = false\n',
-                       encoding="utf-8")
+    profile.write_text(
+        '[rules.T3-BALANCE]\nseverity = "提示"\n\n[rules.T3-COL-TOTAL]\nenabled = false\n', encoding="utf-8"
+    )
     code, findings = _check(path, "--profile", profile)
     assert code == 0
     assert {(f["rule"], f["severity"]) for f in findings} >= {("T3-BALANCE", "warning")}
@@ -217,11 +235,14 @@ def test_profile_sets_a_local_township_deadline(workbook_copy, tmp_path):
     assert hit["expected"] == "2024-01-20"
 
 
-@pytest.mark.parametrize("text,needle", [
-    ('[rules.NO-SUCH]\nenabled = false\n', "NO-SUCH"),
-    ('[rules.T3-BALANCE]\nseverity = "严重"\n', "严重"),
-    ("not toml [", "TOML"),
-])
+@pytest.mark.parametrize(
+    "text,needle",
+    [
+        ("[rules.NO-SUCH]\nenabled = false\n", "NO-SUCH"),
+        ('[rules.T3-BALANCE]\nseverity = "严重"\n', "严重"),
+        ("not toml [", "TOML"),
+    ],
+)
 def test_bad_profiles_are_refused_clearly(tmp_path, text, needle):
     profile = tmp_path / "bad.toml"
     profile.write_text(text, encoding="utf-8")

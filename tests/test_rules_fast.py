@@ -4,22 +4,26 @@ beside the end-to-end tests in test_rules.py."""
 from __future__ import annotations
 
 import pytest
-from conftest import findings_of, make_submission, report_values
 
 from validator.engine import validate
 from validator.profile import Profile
+
+from conftest import findings_of, make_submission, report_values
 
 
 def test_a_real_report_has_no_errors_in_memory():
     assert [f for f in findings_of() if f.severity == "error"] == []
 
 
-@pytest.mark.parametrize("changes,rule,expected,actual", [
-    ({"applications.new.total": 4}, "T3-COL-TOTAL", 3, 4),
-    ({"review_litigation.review.total": 5}, "T4-SUM-REVIEW", 0, 5),
-    ({"proactive.normative_documents.in_force": -1}, "VAL-INT", None, "-1"),
-    ({"year": 2019}, "META-YEAR", None, "2019"),
-])
+@pytest.mark.parametrize(
+    "changes,rule,expected,actual",
+    [
+        ({"applications.new.total": 4}, "T3-COL-TOTAL", 3, 4),
+        ({"review_litigation.review.total": 5}, "T4-SUM-REVIEW", 0, 5),
+        ({"proactive.normative_documents.in_force": -1}, "VAL-INT", None, "-1"),
+        ({"year": 2019}, "META-YEAR", None, "2019"),
+    ],
+)
 def test_one_cell_changed_raises_the_rule(changes, rule, expected, actual):
     [f] = findings_of(changes, rule=rule)
     assert (f.expected, f.actual) == (expected, actual)
@@ -28,10 +32,11 @@ def test_one_cell_changed_raises_the_rule(changes, rule, expected, actual):
 def test_balance_names_both_sides():
     values = report_values()
     key = "applications.carried_forward.natural_person"
-    findings = findings_of({key: values[key] + 1, "applications.carried_forward.total":
-                            values["applications.carried_forward.total"] + 1}, rule="T3-BALANCE")
-    assert {f.keys[-1] for f in findings} == {"applications.carried_in.natural_person",
-                                              "applications.carried_in.total"}
+    findings = findings_of(
+        {key: values[key] + 1, "applications.carried_forward.total": values["applications.carried_forward.total"] + 1},
+        rule="T3-BALANCE",
+    )
+    assert {f.keys[-1] for f in findings} == {"applications.carried_in.natural_person", "applications.carried_in.total"}
     assert all(f.actual == f.expected + 1 for f in findings)
 
 
@@ -59,8 +64,15 @@ def test_2019_format_in_memory_fmt_old_and_signed_change():
 
     old = get_format("gb-2019-60")
     values = {c.key: 0 for c in old.cells if c.kind in ("count", "signed", "money")}
-    values.update({"body.name": "某县人民政府办公室", "body.type": "部门", "year": 2020,
-                   "published_on": "2021-01-20", "proactive.licensing.change": -2})
+    values.update(
+        {
+            "body.name": "某县人民政府办公室",
+            "body.type": "部门",
+            "year": 2020,
+            "published_on": "2021-01-20",
+            "proactive.licensing.change": -2,
+        }
+    )
     ok = validate(make_submission(values, base=None, format_id="gb-2019-60"))
     assert ok.errors == []
     values.update(year=2022, published_on="2023-01-20")

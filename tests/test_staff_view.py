@@ -6,10 +6,11 @@ from __future__ import annotations
 import json
 
 import openpyxl
-from conftest import REPORTS, run_cli
 
 from validator.formats import get_format
 from validator.workbook import styles
+
+from conftest import REPORTS, run_cli
 
 
 def test_warning_colour_differs_from_input_and_error_and_the_cover_explains_all_three(tmp_path):
@@ -22,8 +23,11 @@ def test_warning_colour_differs_from_input_and_error_and_the_cover_explains_all_
         for cell in row:
             if isinstance(cell.value, str) and cell.value.startswith(("浅黄色", "红色", "橙色")):
                 key[cell.value[:2]] = cover.cell(cell.row, 1).fill.fgColor.rgb
-    assert key == {"浅黄": "FF" + styles.INPUT_FILL[1:], "红色": "FF" + styles.ERROR_FILL[1:],
-                   "橙色": "FF" + styles.WARNING_FILL[1:]}
+    assert key == {
+        "浅黄": "FF" + styles.INPUT_FILL[1:],
+        "红色": "FF" + styles.ERROR_FILL[1:],
+        "橙色": "FF" + styles.WARNING_FILL[1:],
+    }
 
 
 def test_live_checks_say_correct_or_should_be_and_nothing_on_an_empty_table():
@@ -41,7 +45,10 @@ def test_a_blank_workbook_gets_a_short_grouped_answer(tmp_path):
     result = run_cli("check", blank, "--annotate", tmp_path / "marked.xlsx")
     assert result.code == 1
     lines = result.out.splitlines()
-    assert "  · 表三 尚有 175 个单元格未填写（没有数据请填 0；逐格清单见 --annotate 另存副本的“校验结果”表或 --json 输出）" in lines
+    assert (
+        "  · 表三 尚有 175 个单元格未填写（没有数据请填 0；逐格清单见 --annotate 另存副本的“校验结果”表或 --json 输出）"
+        in lines
+    )
     assert any(line.startswith("  · 表二 尚有 10 个") for line in lines)
     assert "VAL-EMPTY" not in result.out and len(lines) < 30
     findings = json.loads(run_cli("check", blank, "--json").out)["findings"]

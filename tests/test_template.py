@@ -11,12 +11,13 @@ import zipfile
 
 import openpyxl
 import pytest
-from conftest import TEMPLATE
 
 from validator.spec import split_ref
 from validator.values import MAX_COUNT
 from validator.workbook import styles
 from validator.workbook.build import template_bytes
+
+from conftest import TEMPLATE
 
 
 def _parts(data: bytes) -> dict[str, bytes]:
@@ -59,7 +60,13 @@ def test_merged_headers_follow_the_format(wb, fmt):
 def test_official_table3_layout(wb):
     ws = wb["表三"]
     assert ws["A1"].value == "（本列数据的勾稽关系为：第一项加第二项之和，等于第三项加第四项之和）"
-    assert [ws.cell(3, c).value for c in range(5, 10)] == ["商业企业", "科研机构", "社会公益组织", "法律服务机构", "其他"]
+    assert [ws.cell(3, c).value for c in range(5, 10)] == [
+        "商业企业",
+        "科研机构",
+        "社会公益组织",
+        "法律服务机构",
+        "其他",
+    ]
     assert ws["A4"].value == "一、本年新收政府信息公开申请数量"
     assert ws["A6"].value == "三、本年度办理结果"
     assert ws["B27"].value == "（七）总计"

@@ -12,9 +12,10 @@ from decimal import Decimal
 
 import openpyxl
 import pytest
-from conftest import run_cli
 
 from validator.values import CellError, Problem, Uncalculated, to_count, to_money
+
+from conftest import run_cli
 
 KEY = "applications.new.natural_person"
 
@@ -44,7 +45,10 @@ def test_spellings_of_three_are_three(workbook_copy, tmp_path, value):
     if isinstance(value, str):
         [finding] = report["findings"]
         assert (finding["rule"], finding["severity"], finding["cells"]) == (
-            "VAL-TEXT", "warning", [{"ref": "表三!D4", "key": KEY}])
+            "VAL-TEXT",
+            "warning",
+            [{"ref": "表三!D4", "key": KEY}],
+        )
         assert "文本格式的数字" in finding["message"]
     else:
         assert report["findings"] == []
@@ -113,7 +117,9 @@ def test_formula_error_is_a_finding(workbook_copy):
     assert "公式出错" in finding["message"]
 
 
-@pytest.mark.parametrize("value,rule", [("1.5万元", "VAL-FEE"), (-2, "VAL-FEE"), ("/", "VAL-EMPTY"), ("abc", "VAL-FEE")])
+@pytest.mark.parametrize(
+    "value,rule", [("1.5万元", "VAL-FEE"), (-2, "VAL-FEE"), ("/", "VAL-EMPTY"), ("abc", "VAL-FEE")]
+)
 def test_bad_fee_values(workbook_copy, value, rule):
     path = workbook_copy()
     code, report = _check_with(path, "表二", "B14", value)
@@ -128,40 +134,101 @@ def test_fee_keeps_exact_decimals(workbook_copy, tmp_path):
     assert json.loads(out.read_text(encoding="utf-8"))["proactive"]["fees"]["amount_wan_yuan"] == "24252.311082"
 
 
-@pytest.mark.parametrize("raw,expected", [
-    (0, 0), ("0", 0), ("1,234", 1234), ("1，234", 1234), ("1,234,567", 1234567), ("１２", 12), (7.0, 7),
-    (Decimal("5"), 5), ("12\n", 12), ("3.00", 3), (3.0000000000000004, 3), (2.9999999999999996, 3),
-    (0.1 + 0.2 - 0.3 + 7, 7),
-])
+@pytest.mark.parametrize(
+    "raw,expected",
+    [
+        (0, 0),
+        ("0", 0),
+        ("1,234", 1234),
+        ("1，234", 1234),
+        ("1,234,567", 1234567),
+        ("１２", 12),
+        (7.0, 7),
+        (Decimal("5"), 5),
+        ("12\n", 12),
+        ("3.00", 3),
+        (3.0000000000000004, 3),
+        (2.9999999999999996, 3),
+        (0.1 + 0.2 - 0.3 + 7, 7),
+    ],
+)
 def test_to_count_accepts(raw, expected):
     assert to_count(raw) == expected
 
 
-@pytest.mark.parametrize("raw", ["1,23", "1e3", "0x10", "二十", "十二件", float("nan"), float("inf"),
-                                 10**15, CellError("#REF!"), dt.date(2024, 1, 1), dt.time(1, 2),
-                                 "1.000", "1.234", "3.5", "+3", "(3)", "３ ５", "⑩", "Ⅲ", "𝟑", "3.0000000000000004",
-                                 3.000000000001, Uncalculated("1+2"), "3\x1f", "\x0b3", "3\x0c"])
+@pytest.mark.parametrize(
+    "raw",
+    [
+        "1,23",
+        "1e3",
+        "0x10",
+        "二十",
+        "十二件",
+        float("nan"),
+        float("inf"),
+        10**15,
+        CellError("#REF!"),
+        dt.date(2024, 1, 1),
+        dt.time(1, 2),
+        "1.000",
+        "1.234",
+        "3.5",
+        "+3",
+        "(3)",
+        "３ ５",
+        "⑩",
+        "Ⅲ",
+        "𝟑",
+        "3.0000000000000004",
+        3.000000000001,
+        Uncalculated("1+2"),
+        "3\x1f",
+        "\x0b3",
+        "3\x0c",
+    ],
+)
 def test_to_count_rejects(raw):
     assert isinstance(to_count(raw), Problem)
 
 
-@pytest.mark.parametrize("raw,expected", [
-    ("0", Decimal(0)), (0.5, Decimal("0.5")), ("0.50", Decimal("0.5")), (96171.6, Decimal("96171.6")),
-    ("1,000.25", Decimal("1000.25")), (100, Decimal(100)), ("１.５", Decimal("1.5")), ("１．５", Decimal("1.5")),
-    ("1.000", Decimal(1)), (-0.0, Decimal(0)),
-    # floats as Excel shows them (15 significant digits), review D2
-    (75412.09 / 10000, Decimal("7.541209")), (1.1 + 2.2, Decimal("3.3")), (0.1 + 0.2, Decimal("0.3")),
-    (1 / 3, Decimal("0.333333333333333")), (123456789012.34, Decimal("123456789012.34")),
-])
+@pytest.mark.parametrize(
+    "raw,expected",
+    [
+        ("0", Decimal(0)),
+        (0.5, Decimal("0.5")),
+        ("0.50", Decimal("0.5")),
+        (96171.6, Decimal("96171.6")),
+        ("1,000.25", Decimal("1000.25")),
+        (100, Decimal(100)),
+        ("１.５", Decimal("1.5")),
+        ("１．５", Decimal("1.5")),
+        ("1.000", Decimal(1)),
+        (-0.0, Decimal(0)),
+        # floats as Excel shows them (15 significant digits), review D2
+        (75412.09 / 10000, Decimal("7.541209")),
+        (1.1 + 2.2, Decimal("3.3")),
+        (0.1 + 0.2, Decimal("0.3")),
+        (1 / 3, Decimal("0.333333333333333")),
+        (123456789012.34, Decimal("123456789012.34")),
+    ],
+)
 def test_to_money_accepts(raw, expected):
     value = to_money(raw)
     assert value == expected and str(value) == str(expected)
 
 
-@pytest.mark.parametrize("raw,hint", [
-    ("1 000", "数字中间有空格"), ("3\u200b", "零宽空格 U+200B"), ("²", "含有“²”"), ("1,000,00", "千位分隔符"),
-    ("100元", "单位已是万元"), ("1.2.3", ""), (Uncalculated("A1/10000"), "公式没有计算结果"),
-])
+@pytest.mark.parametrize(
+    "raw,hint",
+    [
+        ("1 000", "数字中间有空格"),
+        ("3\u200b", "零宽空格 U+200B"),
+        ("²", "含有“²”"),
+        ("1,000,00", "千位分隔符"),
+        ("100元", "单位已是万元"),
+        ("1.2.3", ""),
+        (Uncalculated("A1/10000"), "公式没有计算结果"),
+    ],
+)
 def test_to_money_rejects_with_a_reason(raw, hint):
     problem = to_money(raw)
     assert isinstance(problem, Problem) and problem.rule == "VAL-FEE" and hint in problem.hint

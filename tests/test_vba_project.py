@@ -208,8 +208,15 @@ def test_compound_file_streams_read_back_through_olefile() -> None:
     ole = _open(write_compound_file(tree))
     paths = {"/".join(p) for p in ole.listdir(streams=True, storages=True)}
     assert paths == {
-        "Small", "Empty", "Store", "Store/JustUnderCutoff", "Store/AtCutoff", "Store/Big",
-        "Store/Inner", "Store/Inner/Deep", "EmptyStore",
+        "Small",
+        "Empty",
+        "Store",
+        "Store/JustUnderCutoff",
+        "Store/AtCutoff",
+        "Store/Big",
+        "Store/Inner",
+        "Store/Inner/Deep",
+        "EmptyStore",
     }
     assert ole.openstream("Small").read() == tree["Small"]
     assert ole.openstream("Empty").read() == b""
@@ -291,7 +298,9 @@ def _red_black_height(ole: olefile.OleFileIO, sid: int, where: str) -> int:
 
 def assert_red_black_trees(ole: olefile.OleFileIO) -> None:
     """Every storage's children form a valid red-black search tree with a black root ([MS-CFB] 2.6.4)."""
-    storages = [e for e in ole.direntries if e is not None and e.entry_type in (olefile.STGTY_ROOT, olefile.STGTY_STORAGE)]
+    storages = [
+        e for e in ole.direntries if e is not None and e.entry_type in (olefile.STGTY_ROOT, olefile.STGTY_STORAGE)
+    ]
     for storage in storages:
         if storage.sid_child != olefile.NOSTREAM:
             assert ole.direntries[storage.sid_child].color == BLACK, f"{storage.name}: red root"
@@ -314,7 +323,7 @@ def test_red_black_check_rejects_the_old_all_black_colouring() -> None:
 def test_every_directory_tree_is_a_valid_red_black_tree_for_0_to_300_siblings(start: int) -> None:
     for count in range(start, min(start + 50, 301)):
         names = [f"M{i:03d}" if i % 3 else f"m{i}" for i in range(count)]  # mixed lengths and case
-        ole = _open(write_compound_file({"Store": {n: b"" for n in names}, **{n: b"" for n in names[:count % 7]}}))
+        ole = _open(write_compound_file({"Store": {n: b"" for n in names}, **{n: b"" for n in names[: count % 7]}}))
         assert_red_black_trees(ole)
         store = ole.direntries[ole._find("Store")]
         assert sorted(_subtree(ole, store.sid_child)) == sorted(names)
@@ -374,29 +383,36 @@ def _warnings(caplog: pytest.LogCaptureFixture) -> list[str]:
 def test_stored_text_is_exactly_the_source_with_crlf_and_document_attributes() -> None:
     this_workbook, sheet1, main, xlwings_module = _modules()
     assert this_workbook.text == (
-        DOCUMENT_ATTRIBUTES.format(name="ThisWorkbook", base=WORKBOOK_BASE)
-        + THISWORKBOOK_SOURCE.replace("\n", "\r\n")
+        DOCUMENT_ATTRIBUTES.format(name="ThisWorkbook", base=WORKBOOK_BASE) + THISWORKBOOK_SOURCE.replace("\n", "\r\n")
     )
     assert sheet1.text == DOCUMENT_ATTRIBUTES.format(name="Sheet1", base=WORKSHEET_BASE) + "Option Explicit\r\n"
-    assert main.text == (
-        MAIN_SOURCE.replace("\r\n", "\n").replace("\r", "\n").replace("\n", "\r\n")
-    )
+    assert main.text == (MAIN_SOURCE.replace("\r\n", "\n").replace("\r", "\n").replace("\n", "\r\n"))
     assert xlwings_module.text.encode("ascii") == XLWINGS_BAS.read_bytes()  # already CRLF
 
 
 def test_project_opens_strictly_in_olefile_with_exactly_the_expected_streams(project: bytes) -> None:
     ole = _open(project)
     assert sorted(ole.listdir(streams=True, storages=True)) == [
-        ["PROJECT"], ["PROJECTwm"], ["VBA"], ["VBA", "Main"], ["VBA", "Sheet1"],
-        ["VBA", "ThisWorkbook"], ["VBA", "_VBA_PROJECT"], ["VBA", "dir"], ["VBA", "xlwings"],
+        ["PROJECT"],
+        ["PROJECTwm"],
+        ["VBA"],
+        ["VBA", "Main"],
+        ["VBA", "Sheet1"],
+        ["VBA", "ThisWorkbook"],
+        ["VBA", "_VBA_PROJECT"],
+        ["VBA", "dir"],
+        ["VBA", "xlwings"],
     ]
     # Reserved1 0x61CC, Version 0xFFFF (no performance cache), Reserved2 0x00, Reserved3 0x0001:
     # byte for byte the [MS-OVBA] 3.1.1 example and what Aspose.Cells writes with version 0xFFFF.
     assert ole.openstream("VBA/_VBA_PROJECT").read() == bytes.fromhex("CC61FFFF000100")
-    assert ole.openstream("PROJECTwm").read() == b"".join(
-        n.encode() + b"\0" + n.encode("utf-16-le") + b"\0\0"
-        for n in ("ThisWorkbook", "Sheet1", "Main", "xlwings")
-    ) + b"\0\0"
+    assert (
+        ole.openstream("PROJECTwm").read()
+        == b"".join(
+            n.encode() + b"\0" + n.encode("utf-16-le") + b"\0\0" for n in ("ThisWorkbook", "Sheet1", "Main", "xlwings")
+        )
+        + b"\0\0"
+    )
     for module in _modules():  # module streams: compressed source from offset 0, no p-code
         stream = ole.openstream(f"VBA/{module.name}").read()
         assert decompress_stream(bytearray(stream)) == module.text.encode("cp1252")
@@ -506,8 +522,7 @@ def test_xlsm_built_by_xlsxwriter_gives_back_every_module_byte_for_byte(
         parser.close()
     # What is compared: the str oletools returns (the raw stream decompressed, decoded with the
     # project's code page, nothing stripped) against VbaModule.text, the exact str we stored.
-    expected = [(f"VBA/{m.name}", f"{m.name}.{'bas' if m.kind == 'standard' else 'cls'}", m.text)
-                for m in _modules()]
+    expected = [(f"VBA/{m.name}", f"{m.name}.{'bas' if m.kind == 'standard' else 'cls'}", m.text) for m in _modules()]
     assert [(s, f) for s, f, _ in extracted] == [(s, f) for s, f, _ in expected]
     for (stream, _, code), (_, _, text) in zip(extracted, expected):
         assert code == text, f"{stream} differs"

@@ -12,13 +12,14 @@ import olefile
 import openpyxl
 import pytest
 import xlwings
-from conftest import REPORTS, ROOT, run_cli
 from oletools.olevba import VBA_Parser
 
 from addin.build import BUTTONS, XLWINGS_CONF, XLWINGS_PIN, button_sheets, xlsm_bytes
 from addin.setup import interpreter_for_excel
 from validator.formats import get_format
 from validator.workbook.build import template_bytes
+
+from conftest import REPORTS, ROOT, run_cli
 
 BUTTON_SHEETS = button_sheets(get_format())
 
@@ -51,7 +52,7 @@ def test_the_xlsm_shares_every_sheet_part_with_the_xlsx_template(fmt, built):
     plain, macro = _parts(template_bytes(fmt)), _parts(built)
     for i, _sheet in enumerate(fmt.sheets, 1):
         name = f"xl/worksheets/sheet{i}.xml"
-        strip = re.compile(rb'<sheetPr[^>]*?(/>|>.*?</sheetPr>)|<legacyDrawing[^>]*/>', re.S)
+        strip = re.compile(rb"<sheetPr[^>]*?(/>|>.*?</sheetPr>)|<legacyDrawing[^>]*/>", re.S)
         assert strip.sub(b"", plain[name]) == strip.sub(b"", macro[name]), name
 
 
@@ -59,8 +60,15 @@ def test_vba_project_opens_in_strict_olefile(built, tmp_path):
     project = _parts(built)["xl/vbaProject.bin"]
     ole = olefile.OleFileIO(io.BytesIO(project), raise_defects=olefile.DEFECT_INCORRECT)
     streams = {"/".join(s) for s in ole.listdir()}
-    assert {"PROJECT", "PROJECTwm", "VBA/_VBA_PROJECT", "VBA/dir", "VBA/Main", "VBA/xlwings",
-            "VBA/ThisWorkbook"} <= streams
+    assert {
+        "PROJECT",
+        "PROJECTwm",
+        "VBA/_VBA_PROJECT",
+        "VBA/dir",
+        "VBA/Main",
+        "VBA/xlwings",
+        "VBA/ThisWorkbook",
+    } <= streams
     assert ole.openstream("VBA/_VBA_PROJECT").read() == bytes.fromhex("CC61FFFF000100")
 
 
@@ -127,7 +135,8 @@ def test_the_xlsm_is_read_checked_and_annotated_like_the_xlsx(tmp_path, fmt, bui
 
 
 def test_excel_setup_points_the_copied_template_at_this_python_and_leaves_the_global_config_alone(
-        tmp_path, monkeypatch, fmt, built):
+    tmp_path, monkeypatch, fmt, built
+):
     monkeypatch.setenv("HOME", str(tmp_path / "home"))
     monkeypatch.setenv("USERPROFILE", str(tmp_path / "home"))
     conf = tmp_path / "home" / ".xlwings" / "xlwings.conf"

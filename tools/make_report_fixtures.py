@@ -28,7 +28,11 @@ META = {
     "huaian-shi_2024.txt": {"stem": "huaian-shi_2024", "type": "政府", "published_on": None},
 }
 T3_ROW_KEYS = {
-    "一": "new", "二": "carried_in", "三(一)": "granted", "三(二)": "partially_granted", "三(七)": "results_total",
+    "一": "new",
+    "二": "carried_in",
+    "三(一)": "granted",
+    "三(二)": "partially_granted",
+    "三(七)": "results_total",
     "四": "carried_forward",
 }
 for i, row in enumerate(T3_ROWS[4:12], 1):
@@ -63,9 +67,8 @@ def paragraphs(lines: list[str]) -> str:
 def section(text: str, start: str, end: str | None) -> list[str]:
     lines = text.splitlines()
     i = next(n for n, line in enumerate(lines) if re.match(rf"\s*{start}", line))
-    j = len(lines) if end is None else next(
-        n for n, line in enumerate(lines) if n > i and re.match(rf"\s*{end}", line))
-    return lines[i + 1:j]
+    j = len(lines) if end is None else next(n for n, line in enumerate(lines) if n > i and re.match(rf"\s*{end}", line))
+    return lines[i + 1 : j]
 
 
 def narrative(name: str, text: str) -> dict:

@@ -24,8 +24,9 @@ DOCS = ROOT / "docs"
 
 
 def _page_of(pdf: Path, text: str) -> int:
-    pages = subprocess.run(["pdftotext", "-layout", str(pdf), "-"], capture_output=True, text=True,
-                           check=True).stdout.split("\f")
+    pages = subprocess.run(
+        ["pdftotext", "-layout", str(pdf), "-"], capture_output=True, text=True, check=True
+    ).stdout.split("\f")
     return next(i + 1 for i, page in enumerate(pages) if text in page)
 
 
@@ -38,8 +39,22 @@ def main() -> None:
         screenshot(html, DOCS / "render-html.png", 900, 2300)
         pdf = docx_to_pdf(docx, work)
         page = _page_of(pdf, "三、收到和处理政府信息公开申请情况")
-        subprocess.run(["pdftoppm", "-png", "-r", "70", "-f", str(page), "-l", str(page), "-singlefile",
-                        str(pdf), str(DOCS / "render-docx")], check=True)
+        subprocess.run(
+            [
+                "pdftoppm",
+                "-png",
+                "-r",
+                "70",
+                "-f",
+                str(page),
+                "-l",
+                str(page),
+                "-singlefile",
+                str(pdf),
+                str(DOCS / "render-docx"),
+            ],
+            check=True,
+        )
     print("已生成 docs/render-html.png、docs/render-docx.png")
 
 

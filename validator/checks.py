@@ -117,8 +117,11 @@ def _type_problems(fmt: FormatSpec, typ: Any, value: object, where: str) -> list
             return [f"{where}: int expected, got bool"]
         return [] if isinstance(value, typ) else [f"{where}: {typ.__name__} expected, got {value!r}"]
     if type(None) in get_args(typ):  # X | None
-        return [] if value is None else _type_problems(fmt, [a for a in get_args(typ) if a is not type(None)][0],
-                                                       value, where)
+        return (
+            []
+            if value is None
+            else _type_problems(fmt, [a for a in get_args(typ) if a is not type(None)][0], value, where)
+        )
     return [f"{where}: cannot check annotation {typ!r}"]
 
 
@@ -248,8 +251,13 @@ def meta_body(ctx: Context, rule: Rule) -> Iterator[Finding]:
 def meta_type(ctx: Context, rule: Rule) -> Iterator[Finding]:
     choices = ctx.format.cell("body.type").choices
     if ctx.body_type not in choices:
-        found = ctx.finding(rule, ["body.type"], expected="、".join(choices), actual=display(ctx.raw("body.type")),
-                            hint=body_type_hint(ctx.body_type))
+        found = ctx.finding(
+            rule,
+            ["body.type"],
+            expected="、".join(choices),
+            actual=display(ctx.raw("body.type")),
+            hint=body_type_hint(ctx.body_type),
+        )
         if not ctx.body_type:  # “现为“空白”” reads like a type named 空白
             names = "”“".join(choices[:-1]) + "”或“" + choices[-1]
             found = replace(found, message=f"机关类型未填写：应为“{names}”之一")
@@ -286,8 +294,13 @@ def meta_date(ctx: Context, rule: Rule) -> Iterator[Finding]:
     if date is None:
         yield ctx.finding(rule, ["published_on"], actual=display(raw), problem=date_problem(raw))
     elif ctx.year is not None and date < dt.date(ctx.year + 1, 1, 1):
-        yield ctx.finding(rule, ["published_on"], expected=f"{ctx.year + 1}-01-01 或以后", actual=date.isoformat(),
-                          problem=f"不应早于 {ctx.year + 1} 年 1 月 1 日（{ctx.year} 年度结束后才能发布年度报告）")
+        yield ctx.finding(
+            rule,
+            ["published_on"],
+            expected=f"{ctx.year + 1}-01-01 或以后",
+            actual=date.isoformat(),
+            problem=f"不应早于 {ctx.year + 1} 年 1 月 1 日（{ctx.year} 年度结束后才能发布年度报告）",
+        )
 
 
 @check("date_deadline", DeadlineParams, ("problem",))
@@ -297,7 +310,9 @@ def date_deadline(ctx: Context, rule: Rule) -> Iterator[Finding]:
         return
     raw = ctx.raw("published_on")
     if raw is None or (isinstance(raw, str) and not raw.strip()):
-        yield ctx.finding(rule, ["published_on"], actual="", problem="未填写发布日期，无法核对是否按条例第四十九条规定的期限发布")
+        yield ctx.finding(
+            rule, ["published_on"], actual="", problem="未填写发布日期，无法核对是否按条例第四十九条规定的期限发布"
+        )
         return
     date = ctx.published_on
     deadlines = {**rule.params["deadlines"], **ctx.profile.deadlines}
@@ -308,8 +323,12 @@ def date_deadline(ctx: Context, rule: Rule) -> Iterator[Finding]:
     if date > deadline:
         who = rule.params["who"].get(body_type, body_type)
         yield ctx.finding(
-            rule, ["published_on"], expected=deadline.isoformat(), actual=date.isoformat(),
-            problem=f"发布日期 {date.isoformat()} 晚于{who}年度报告的发布期限 {deadline.isoformat()}（条例第四十九条）")
+            rule,
+            ["published_on"],
+            expected=deadline.isoformat(),
+            actual=date.isoformat(),
+            problem=f"发布日期 {date.isoformat()} 晚于{who}年度报告的发布期限 {deadline.isoformat()}（条例第四十九条）",
+        )
 
 
 @check("meta_region")
@@ -403,8 +422,16 @@ def xy_valid(ctx: Context, rule: Rule) -> Iterator[Finding]:
         f = ctx.figures
         expected = f[last] + f[g["issued"]] - f[g["repealed"]]
         if f[g["in_force"]] != expected:
-            yield ctx.finding(rule, [g["in_force"], last], expected, f[g["in_force"]], what=g["what"],
-                              last=f[last], issued=f[g["issued"]], repealed=f[g["repealed"]])
+            yield ctx.finding(
+                rule,
+                [g["in_force"], last],
+                expected,
+                f[g["in_force"]],
+                what=g["what"],
+                last=f[last],
+                issued=f[g["issued"]],
+                repealed=f[g["repealed"]],
+            )
 
 
 @check("xy_pending", PendingParams, ("what", "last"))
@@ -419,8 +446,10 @@ def xy_pending(ctx: Context, rule: Rule) -> Iterator[Finding]:
 
 def _body(values: dict[str, object]) -> tuple[str, str, str]:
     """(name, type, region code) as compared across years: spacing and full-width forms ignored."""
-    return tuple(unicodedata.normalize("NFKC", "".join(to_text(values.get(k)).split()))  # type: ignore[return-value]
-                 for k in ("body.name", "body.type", "body.region_code"))
+    return tuple(
+        unicodedata.normalize("NFKC", "".join(to_text(values.get(k)).split()))  # type: ignore[return-value]
+        for k in ("body.name", "body.type", "body.region_code")
+    )
 
 
 def _body_zh(body: tuple[str, str, str]) -> str:
@@ -437,8 +466,15 @@ def xy_body(ctx: Context, rule: Rule) -> Iterator[Finding]:
     differs = [i for i in range(3) if this[i] and last[i] and this[i] != last[i]]
     if differs:
         keys = [("body.name", "body.type", "body.region_code")[i] for i in differs]
-        yield ctx.finding(rule, keys, _body_zh(this), _body_zh(last), this=_body_zh(this), last=_body_zh(last),
-                          source=ctx.last_year.source or "上年报告")
+        yield ctx.finding(
+            rule,
+            keys,
+            _body_zh(this),
+            _body_zh(last),
+            this=_body_zh(this),
+            last=_body_zh(last),
+            source=ctx.last_year.source or "上年报告",
+        )
 
 
 @check("xy_incomplete", fields=("count", "names"))

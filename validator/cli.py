@@ -12,8 +12,8 @@ import argparse
 import json
 import os
 import sys
-from typing import NoReturn
 from pathlib import Path
+from typing import NoReturn
 
 from validator import __version__
 from validator.errors import EXIT_FINDINGS, EXIT_OK, EXIT_UNUSABLE, UnusableInput
@@ -40,9 +40,18 @@ def _parser() -> argparse.ArgumentParser:
     from validator import cli_zh
 
     cli_zh.install()
-    p = _Parser(prog="xxgk", description="政府信息公开工作年度报告：模板、校验、JSON 导出（国办公开办函〔2021〕30号格式）")
+    p = _Parser(
+        prog="xxgk", description="政府信息公开工作年度报告：模板、校验、JSON 导出（国办公开办函〔2021〕30号格式）"
+    )
     p.add_argument("--version", action="version", version=f"xxgk-report {__version__}", help="显示版本号并退出")
-    sub = p.add_subparsers(dest="command", required=True, parser_class=_Parser, title="子命令", metavar="子命令", help="（各子命令的说明和示例：xxgk 子命令 -h）")
+    sub = p.add_subparsers(
+        dest="command",
+        required=True,
+        parser_class=_Parser,
+        title="子命令",
+        metavar="子命令",
+        help="（各子命令的说明和示例：xxgk 子命令 -h）",
+    )
 
     t = sub.add_parser("template", help="生成空白填报模板（.xlsx）")
     t.add_argument("-o", "--out-dir", default=TEMPLATE_DIR, metavar="目录", help=f"输出目录（默认 {TEMPLATE_DIR}/）")
@@ -60,7 +69,9 @@ def _parser() -> argparse.ArgumentParser:
 
     e = sub.add_parser("export", help="导出规范化 JSON（有“错误”时拒绝导出）")
     e.add_argument("file", metavar="文件", help="填好的工作簿（.xlsx/.xlsm）或 JSON")
-    e.add_argument("-o", "--out", required=True, metavar="输出.json", help="输出 JSON 文件（- 表示输出到屏幕／标准输出）")
+    e.add_argument(
+        "-o", "--out", required=True, metavar="输出.json", help="输出 JSON 文件（- 表示输出到屏幕／标准输出）"
+    )
     e.add_argument("--force", action="store_true", help="有“错误”也导出，JSON 中标记为未通过校验")
     common(e)
 
@@ -69,7 +80,9 @@ def _parser() -> argparse.ArgumentParser:
     f.add_argument("-o", "--out", required=True, metavar="输出.xlsx", help="输出 .xlsx 文件")
 
     n = sub.add_parser("new", help="由上年 JSON 生成下一年度的工作簿（带入上年结转和历年核对数据）")
-    n.add_argument("--from", dest="last_year", required=True, metavar="上年.json", help="上年报告的 JSON（xxgk export 导出）")
+    n.add_argument(
+        "--from", dest="last_year", required=True, metavar="上年.json", help="上年报告的 JSON（xxgk export 导出）"
+    )
     n.add_argument("-o", "--out", required=True, metavar="输出.xlsx", help="输出 .xlsx 文件")
 
     s = sub.add_parser("schema", help="输出规范化 JSON 的 JSON Schema")
@@ -141,7 +154,9 @@ def _format(args):
     try:
         return get_format(fmt_id)
     except KeyError:
-        raise UnusableInput(f"没有编号为“{fmt_id}”的格式；本工具认识 {'、'.join(known_formats())}", code="bad-argument") from None
+        raise UnusableInput(
+            f"没有编号为“{fmt_id}”的格式；本工具认识 {'、'.join(known_formats())}", code="bad-argument"
+        ) from None
 
 
 def _profile(args, fmt=None):
@@ -161,7 +176,9 @@ def _distinct(out: str, *inputs: str | None) -> None:
         return
     for src in inputs:
         if src and Path(out).resolve() == Path(src).resolve():
-            raise UnusableInput("输出文件不能与输入文件相同（本工具不修改您的原始文件）", where=out, code="bad-argument")
+            raise UnusableInput(
+                "输出文件不能与输入文件相同（本工具不修改您的原始文件）", where=out, code="bad-argument"
+            )
 
 
 def _no_stdout(out: str) -> None:
@@ -177,8 +194,9 @@ def _json_only(path: str, command: str) -> None:
     except OSError:
         return  # the JSON reader says why it cannot be read
     if head.startswith(b"PK") or head == b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1":
-        raise UnusableInput(f"这是 Excel 工作簿，{command} 需要 JSON 文件；"
-                            "请先用 xxgk export 工作簿 -o 报告.json 导出 JSON", where=path)
+        raise UnusableInput(
+            f"这是 Excel 工作簿，{command} 需要 JSON 文件；请先用 xxgk export 工作簿 -o 报告.json 导出 JSON", where=path
+        )
 
 
 def _write_output(out: str, data: bytes) -> None:
@@ -243,7 +261,9 @@ def cmd_check(args) -> int:
     if args.annotate:
         _distinct(args.annotate, args.file)
         if submission.origin != "workbook":
-            raise UnusableInput("--annotate 只用于工作簿；JSON 请用 xxgk fill 生成工作簿", where=args.file, code="bad-argument")
+            raise UnusableInput(
+                "--annotate 只用于工作簿；JSON 请用 xxgk fill 生成工作簿", where=args.file, code="bad-argument"
+            )
         from validator.workbook.write import check_annotate_target
 
         check_annotate_target(args.file, args.annotate)
@@ -282,8 +302,10 @@ def cmd_export(args) -> int:
     submission, report = _validated(args)
     if not report.valid and not args.force:
         print(report.render_text(), file=sys.stderr)
-        print(f"\n存在 {len(report.errors)} 个错误，未导出。请改正后再导出（或加 --force 强制导出，JSON 将标记为未通过校验）。",
-              file=sys.stderr)
+        print(
+            f"\n存在 {len(report.errors)} 个错误，未导出。请改正后再导出（或加 --force 强制导出，JSON 将标记为未通过校验）。",
+            file=sys.stderr,
+        )
         return EXIT_FINDINGS
     model = report_to_model(submission, report)
     to_stdout = _is_stdout(args.out)
@@ -322,8 +344,9 @@ def cmd_new(args) -> int:
     last = load_json(args.last_year)
     fmt = last.format
     year = to_year(last.values.get("year"))
-    values: dict[str, object] = {k: last.values.get(k) for k in ("body.name", "body.type", "body.region_code",
-                                                                       "body.credit_code")}
+    values: dict[str, object] = {
+        k: last.values.get(k) for k in ("body.name", "body.type", "body.region_code", "body.credit_code")
+    }
     values["year"] = year + 1 if year is not None else None
     for this_key, last_key in fmt.carry_over:
         values[this_key] = last.values.get(last_key)
@@ -349,9 +372,8 @@ def cmd_schema(args) -> int:
 
 
 def cmd_rules(args) -> int:
-    from validator.spec import SEVERITY_ZH
-
     from validator.cli_zh import pad
+    from validator.spec import SEVERITY_ZH
 
     fmt = _format(args)
     if args.markdown or args.keys:
@@ -378,8 +400,14 @@ def cmd_render(args) -> int:
 
 
 COMMANDS = {
-    "template": cmd_template, "check": cmd_check, "export": cmd_export, "fill": cmd_fill,
-    "new": cmd_new, "schema": cmd_schema, "rules": cmd_rules, "collect": cmd_collect,
+    "template": cmd_template,
+    "check": cmd_check,
+    "export": cmd_export,
+    "fill": cmd_fill,
+    "new": cmd_new,
+    "schema": cmd_schema,
+    "rules": cmd_rules,
+    "collect": cmd_collect,
     "render": cmd_render,
 }
 
@@ -404,7 +432,7 @@ def _error_code(exc: UnusableInput) -> str:
 def _message(exc: UnusableInput) -> str:
     text = str(exc)
     prefix = f"{exc.where}：" if exc.where else ""
-    return text[len(prefix):] if prefix and text.startswith(prefix) else text
+    return text[len(prefix) :] if prefix and text.startswith(prefix) else text
 
 
 def _run(args) -> int:
@@ -423,8 +451,11 @@ def _run(args) -> int:
         if os.environ.get("XXGK_DEBUG"):
             raise
         _error_json(args, "internal-error", f"{type(exc).__name__}: {exc}")
-        print(f"内部错误（{type(exc).__name__}: {exc}）。这是本工具的缺陷，请连同输入文件报告；"
-              "设置环境变量 XXGK_DEBUG=1 可显示详细信息。", file=sys.stderr)
+        print(
+            f"内部错误（{type(exc).__name__}: {exc}）。这是本工具的缺陷，请连同输入文件报告；"
+            "设置环境变量 XXGK_DEBUG=1 可显示详细信息。",
+            file=sys.stderr,
+        )
         return EXIT_INTERNAL
 
 

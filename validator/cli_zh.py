@@ -39,18 +39,28 @@ ARGPARSE_ZH = {
 }
 
 EXAMPLES = {
-    "xxgk": ("xxgk check 本年.xlsx", "xxgk export 本年.xlsx -o 本年.json", "xxgk 子命令 -h   （查看子命令的说明和示例）"),
+    "xxgk": (
+        "xxgk check 本年.xlsx",
+        "xxgk export 本年.xlsx -o 本年.json",
+        "xxgk 子命令 -h   （查看子命令的说明和示例）",
+    ),
     "template": ("xxgk template", "xxgk template -o 模板"),
-    "check": ("xxgk check 本年.xlsx", "xxgk check 本年.xlsx --annotate 标注.xlsx",
-              "xxgk check 下级.json --last-year 下级上年.json --json"),
+    "check": (
+        "xxgk check 本年.xlsx",
+        "xxgk check 本年.xlsx --annotate 标注.xlsx",
+        "xxgk check 下级.json --last-year 下级上年.json --json",
+    ),
     "export": ("xxgk export 本年.xlsx -o 本年.json", "xxgk export 本年.xlsx -o - > 本年.json"),
     "fill": ("xxgk fill 下级.json -o 下级.xlsx",),
     "new": ("xxgk new --from 2023.json -o 2024.xlsx",),
     "schema": ("xxgk schema -o report.schema.json",),
     "rules": ("xxgk rules", "xxgk rules --markdown", "xxgk rules --keys"),
     "collect": ("xxgk collect 收件箱 -o 汇总.xlsx --roster 名单.xlsx --last-year 上年收件箱",),
-    "render": ("xxgk render 本年.xlsx -o 年度报告.docx", "xxgk render 本年.json -o 年度报告.html",
-               "xxgk render 本年.xlsx -o 草稿.docx --draft"),
+    "render": (
+        "xxgk render 本年.xlsx -o 年度报告.docx",
+        "xxgk render 本年.json -o 年度报告.html",
+        "xxgk render 本年.xlsx -o 草稿.docx --draft",
+    ),
     "excel-setup": ("xxgk excel-setup --to 桌面\\年报",),
 }
 

@@ -56,8 +56,9 @@ class Context:
     def total(self, keys: Iterable[str]) -> int | Decimal:
         return sum(map(self.figures.__getitem__, keys))
 
-    def finding(self, rule: Rule, keys: Iterable[str], expected: object = None, actual: object = None,
-                **fields: object) -> Finding:
+    def finding(
+        self, rule: Rule, keys: Iterable[str], expected: object = None, actual: object = None, **fields: object
+    ) -> Finding:
         keys = tuple(keys)
         cells = tuple(CellRef(self.format.cell(k).a1, k) for k in keys)
         label = self.format.cell(keys[0]).label if keys else ""
@@ -75,7 +76,10 @@ def _show(value: object) -> str:
 def _numeric_cells(fmt: FormatSpec) -> tuple[tuple[str, Callable[[object], int | Decimal | Problem], bool], ...]:
     cells = (*fmt.figure_cells(), *fmt.baseline_cells)
     convert: dict[str, Callable[[object], int | Decimal | Problem]] = {
-        "money": to_money, "count": to_count, "signed": to_signed}
+        "money": to_money,
+        "count": to_count,
+        "signed": to_signed,
+    }
     return tuple((c.key, convert[c.kind], c.required) for c in cells if c.kind in convert)
 
 

@@ -27,8 +27,13 @@ def keys_markdown(fmt: FormatSpec | None = None) -> str:
         if not cell.key.startswith(prefixes) or not prefixes:
             lines.append(f"| `{cell.key}` | {cell.a1} | {cell.label} |")
     for m in fmt.matrices:
-        lines += ["", f"{m.title} `{m.prefix}.<行>.<列>`：", "",
-                  "| 行 `<行>` | 表三行 | 列 `<列>` | 表三列 |".replace("表三", m.title), "|---|---|---|---|"]
+        lines += [
+            "",
+            f"{m.title} `{m.prefix}.<行>.<列>`：",
+            "",
+            "| 行 `<行>` | 表三行 | 列 `<列>` | 表三列 |".replace("表三", m.title),
+            "|---|---|---|---|",
+        ]
         first_row = m.rows[0][0]
         for i, (row, short) in enumerate(m.rows):
             row_no = fmt.cell(f"{m.prefix}.{row}.{m.columns[-1][0]}").ref.lstrip("ABCDEFGHIJKLMNOPQRSTUVWXYZ")
@@ -53,9 +58,14 @@ def _dump(value: object, indent: str) -> str:
     """JSON with one record per line: a list or object of scalars stays on one line."""
     flat = json.dumps(value, ensure_ascii=False)
     scalar = (str, int, float, bool, type(None))
-    if not isinstance(value, (dict, list)) or len(flat) <= 240 and all(
+    if (
+        not isinstance(value, (dict, list))
+        or len(flat) <= 240
+        and all(
             isinstance(v, scalar) or (isinstance(v, list) and all(isinstance(x, scalar) for x in v))
-            for v in (value.values() if isinstance(value, dict) else value)):
+            for v in (value.values() if isinstance(value, dict) else value)
+        )
+    ):
         return flat
     inner = indent + "  "
     if isinstance(value, dict):

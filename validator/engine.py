@@ -56,13 +56,19 @@ def ensure_usable(submission: Submission) -> None:
             problem = text_problem(normalize_newlines(value))
             if problem:
                 cell = fmt.cell(key)
-                raise UnusableInput(f"“{cell.label}”{problem}，无法保存到 JSON 或工作簿",
-                                    where=f"{submission.source} {cell.a1}".strip(), code="bad-text")
+                raise UnusableInput(
+                    f"“{cell.label}”{problem}，无法保存到 JSON 或工作簿",
+                    where=f"{submission.source} {cell.a1}".strip(),
+                    code="bad-text",
+                )
     for e in submission.explanations:
         problem = explanation_problem(fmt, e.rule, e.keys, normalize_newlines(e.text))
         if problem:
-            raise UnusableInput(f"“{fmt.results_sheet}”表中规则“{quoted(e.rule)}”的情况说明：{problem}",
-                                where=submission.source or None, code="bad-text")
+            raise UnusableInput(
+                f"“{fmt.results_sheet}”表中规则“{quoted(e.rule)}”的情况说明：{problem}",
+                where=submission.source or None,
+                code="bad-text",
+            )
 
 
 def with_baseline(submission: Submission, last_year: Submission) -> Submission:
@@ -71,8 +77,7 @@ def with_baseline(submission: Submission, last_year: Submission) -> Submission:
     values["last_year.year"] = last_year.values.get("year")
     for key in submission.format.baseline_keys:
         values[f"last_year.{key}"] = last_year.values.get(key)
-    return Submission(submission.format, values, submission.source, list(submission.explanations),
-                      submission.origin)
+    return Submission(submission.format, values, submission.source, list(submission.explanations), submission.origin)
 
 
 def attach_explanations(report: ValidationReport, submission: Submission) -> None:
@@ -83,6 +88,5 @@ def attach_explanations(report: ValidationReport, submission: Submission) -> Non
     if not notes:
         return
     report.findings = [
-        replace(f, explanation=notes[(f.rule, f.keys)]) if (f.rule, f.keys) in notes else f
-        for f in report.findings
+        replace(f, explanation=notes[(f.rule, f.keys)]) if (f.rule, f.keys) in notes else f for f in report.findings
     ]

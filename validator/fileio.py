@@ -14,9 +14,15 @@ from validator.errors import CannotWrite
 _REASONS = {
     getattr(errno, code): reason
     for code, reason in (
-        ("ENOSPC", "磁盘已满"), ("EDQUOT", "超出磁盘配额"), ("EACCES", "没有权限"), ("EPERM", "没有权限"),
-        ("EROFS", "磁盘只读"), ("ENOENT", "文件夹不存在"), ("ENOTDIR", "文件夹不存在"),
-        ("ENAMETOOLONG", "文件名过长"), ("EISDIR", "这是一个文件夹"),
+        ("ENOSPC", "磁盘已满"),
+        ("EDQUOT", "超出磁盘配额"),
+        ("EACCES", "没有权限"),
+        ("EPERM", "没有权限"),
+        ("EROFS", "磁盘只读"),
+        ("ENOENT", "文件夹不存在"),
+        ("ENOTDIR", "文件夹不存在"),
+        ("ENAMETOOLONG", "文件名过长"),
+        ("EISDIR", "这是一个文件夹"),
     )
     if hasattr(errno, code)
 }
@@ -121,11 +127,18 @@ def _write_in_place(path: Path, write: Callable[[str], object]) -> None:
         write(str(path))
     except OSError as exc:
         reason = _REASONS.get(exc.errno or 0, "磁盘已满或没有权限")
-        raise CannotWrite(f"无法写入（{reason}{'：' + exc.strerror if exc.strerror else ''}）", where=str(path)) from exc
+        raise CannotWrite(
+            f"无法写入（{reason}{'：' + exc.strerror if exc.strerror else ''}）", where=str(path)
+        ) from exc
 
 
 _WINDOWS_RESERVED = {
-    "CON", "PRN", "AUX", "NUL", "CONIN$", "CONOUT$",
+    "CON",
+    "PRN",
+    "AUX",
+    "NUL",
+    "CONIN$",
+    "CONOUT$",
     *(f"{dev}{n}" for dev in ("COM", "LPT") for n in (*"123456789", "¹", "²", "³")),
 }
 _MAX_NAME_BYTES = 200

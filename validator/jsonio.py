@@ -125,13 +125,15 @@ def parse_json_bytes(data: bytes, source: str = "JSON") -> dict:
     import re
 
     if len(data) > MAX_JSON_BYTES:
-        raise BadJson(f"文件过大（{len(data) // 1024 // 1024} MB），年度报告 JSON 不应超过 50 MB", where=source,
-                      code="too-large")
+        raise BadJson(
+            f"文件过大（{len(data) // 1024 // 1024} MB），年度报告 JSON 不应超过 50 MB", where=source, code="too-large"
+        )
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        raise BadJson(f"文件不是 UTF-8 编码（第 {exc.start} 字节处无法解码）{_encoding_hint(data)}",
-                            where=source) from None
+        raise BadJson(
+            f"文件不是 UTF-8 编码（第 {exc.start} 字节处无法解码）{_encoding_hint(data)}", where=source
+        ) from None
     objects = 0
 
     def unique_keys(pairs: list[tuple[str, Any]]) -> dict:
@@ -144,8 +146,7 @@ def parse_json_bytes(data: bytes, source: str = "JSON") -> dict:
     try:
         from validator.model import JsonNumber
 
-        obj = json.loads(text, object_pairs_hook=unique_keys, parse_constant=_reject_constant,
-                         parse_float=JsonNumber)
+        obj = json.loads(text, object_pairs_hook=unique_keys, parse_constant=_reject_constant, parse_float=JsonNumber)
     except UnusableInput as exc:
         raise BadJson(str(exc), where=source) from None
     except json.JSONDecodeError as exc:
@@ -182,7 +183,9 @@ def _format_of(obj: dict, source: str) -> FormatSpec:
     if not isinstance(fmt_id, str) or fmt_id not in known_formats():
         raise BadJson(
             f"“format”为 {_shown(fmt_id)}，本工具只认识 {'、'.join(known_formats())}",
-            where=source, code="unknown-format" if isinstance(fmt_id, str) else "bad-json")
+            where=source,
+            code="unknown-format" if isinstance(fmt_id, str) else "bad-json",
+        )
     return get_format(fmt_id)
 
 
@@ -209,8 +212,10 @@ def _check_list_sizes(obj: dict, source: str) -> None:
     if isinstance(unreadable, dict) and len(unreadable) > MAX_CELLS_PER_ITEM:
         raise BadJson(f"unreadable：共 {len(unreadable)} 项，超过上限 {MAX_CELLS_PER_ITEM}", where=source)
     validation = obj.get("validation")
-    lists = [("explanations", obj.get("explanations")),
-             ("validation.findings", validation.get("findings") if isinstance(validation, dict) else None)]
+    lists = [
+        ("explanations", obj.get("explanations")),
+        ("validation.findings", validation.get("findings") if isinstance(validation, dict) else None),
+    ]
     for path, items in lists:
         if not isinstance(items, list):
             continue
@@ -239,8 +244,8 @@ def report_from_dict(obj: dict, source: str = "JSON") -> Any:
     fmt = _format_of(obj, source)
     if obj.get("schema_version") != SCHEMA_VERSION:
         raise BadJson(
-            f"“schema_version”为 {_shown(obj.get('schema_version'))}，"
-            f"本版本工具读取的是 {SCHEMA_VERSION}", where=source)
+            f"“schema_version”为 {_shown(obj.get('schema_version'))}，本版本工具读取的是 {SCHEMA_VERSION}", where=source
+        )
     _check_list_sizes(obj, source)
     try:
         return report_model(fmt).model_validate(obj)
@@ -262,8 +267,11 @@ def load_json(path: str | Path) -> Submission:
             raise BadJson("不是文件", where=str(path), code="not-found")
         size = path.stat().st_size
         if size > MAX_JSON_BYTES:
-            raise BadJson(f"文件过大（{size // 1024 // 1024} MB），年度报告 JSON 不应超过 50 MB", where=path.name,
-                          code="too-large")
+            raise BadJson(
+                f"文件过大（{size // 1024 // 1024} MB），年度报告 JSON 不应超过 50 MB",
+                where=path.name,
+                code="too-large",
+            )
         with path.open("rb") as fh:
             data = fh.read(MAX_JSON_BYTES + 1)  # the size may have changed since stat()
     except OSError as exc:
@@ -354,7 +362,8 @@ def report_to_model(submission: Submission, validation: ValidationReport | None)
     data.update(_nest({c.key: typed[c.key] for c in fmt.figure_cells()}))
     data["narrative"] = {
         c.key.split(".", 1)[1]: normalize_newlines(to_text(raw.get(c.key)))
-        for c in fmt.cells if c.key.startswith("narrative.")
+        for c in fmt.cells
+        if c.key.startswith("narrative.")
     }
     if submission.has_baseline():
         data["last_year"] = _nest({c.key: typed[c.key] for c in fmt.baseline_cells})["last_year"]

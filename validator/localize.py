@@ -17,8 +17,8 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
-from functools import lru_cache
 from fractions import Fraction
+from functools import lru_cache
 from typing import TYPE_CHECKING
 
 from validator.report import CellRef, Finding
@@ -221,8 +221,9 @@ def _solve(cl: Cluster, figures: dict, by_cell: dict[str, list[Equation]], total
     return cl
 
 
-def _single(key: str, cl: Cluster, residual: dict[int, int], figures: dict,
-            by_cell: dict[str, list[Equation]]) -> Change | None:
+def _single(
+    key: str, cl: Cluster, residual: dict[int, int], figures: dict, by_cell: dict[str, list[Equation]]
+) -> Change | None:
     """The one value of `key` that makes every equation of the cluster hold, if any."""
     mine = by_cell[key]
     if len(mine) < len(cl.equations) or any(id(eq) not in residual for eq in mine):
@@ -239,8 +240,9 @@ def _single(key: str, cl: Cluster, residual: dict[int, int], figures: dict,
     return Change(key, int(value), figures[key])
 
 
-def _pairs(cells: list[str], cl: Cluster, residual: dict[int, int], figures: dict,
-           by_cell: dict[str, list[Equation]]) -> Iterator[tuple[Change, Change] | None]:
+def _pairs(
+    cells: list[str], cl: Cluster, residual: dict[int, int], figures: dict, by_cell: dict[str, list[Equation]]
+) -> Iterator[tuple[Change, Change] | None]:
     first = min(cl.equations, key=lambda eq: len(eq.coef))
     for a in first.coef:
         for b in cells:
@@ -250,16 +252,18 @@ def _pairs(cells: list[str], cl: Cluster, residual: dict[int, int], figures: dic
                 yield _pair(a, b, residual, figures, by_cell)
 
 
-def _pair(a: str, b: str, residual: dict[int, int], figures: dict,
-          by_cell: dict[str, list[Equation]]) -> tuple[Change, Change] | None:
+def _pair(
+    a: str, b: str, residual: dict[int, int], figures: dict, by_cell: dict[str, list[Equation]]
+) -> tuple[Change, Change] | None:
     """Solve ``ca·da + cb·db = −r`` over every equation touching a or b; None unless the
     answer is unique, changes both cells and keeps them non-negative integers."""
-    rows = {id(eq): (eq.coef.get(a, 0), eq.coef.get(b, 0), -residual.get(id(eq), 0))
-            for eq in (*by_cell[a], *by_cell[b])}
+    rows = {
+        id(eq): (eq.coef.get(a, 0), eq.coef.get(b, 0), -residual.get(id(eq), 0)) for eq in (*by_cell[a], *by_cell[b])
+    }
     rows_l = list(rows.values())
     solution = None
     for i, (a1, b1, r1) in enumerate(rows_l):
-        for a2, b2, r2 in rows_l[i + 1:]:
+        for a2, b2, r2 in rows_l[i + 1 :]:
             det = a1 * b2 - a2 * b1
             if det:
                 solution = (Fraction(r1 * b2 - r2 * b1, det), Fraction(a1 * r2 - a2 * r1, det))
@@ -288,7 +292,8 @@ def apply(findings: list[Finding], ctx: Context) -> list[Finding]:
     if not loc.clusters:
         return findings
     owner: dict[tuple[str, tuple[str, ...]], Cluster] = {
-        (eq.rule, eq.keys): cl for cl in loc.clusters for eq in cl.equations}
+        (eq.rule, eq.keys): cl for cl in loc.clusters for eq in cl.equations
+    }
     grouped: dict[int, list[Finding]] = {}
     for f in findings:
         cl = owner.get((f.rule, f.keys))
@@ -333,13 +338,25 @@ def _root(change: Change, cl: Cluster, ctx: Context, same: Finding | None, first
     rules = "、".join(dict.fromkeys(eq.rule for eq in cl.equations))
     message += f" {rules} 各项核对均成立"
     if cl.alternatives:
-        message += "（也可能是 " + "、".join(
-            f"{ctx.format.cell(a.key).a1} {_leaf(ctx.format.cell(a.key).label)}应为 {a.value}"
-            for a in cl.alternatives) + "）"
+        message += (
+            "（也可能是 "
+            + "、".join(
+                f"{ctx.format.cell(a.key).a1} {_leaf(ctx.format.cell(a.key).label)}应为 {a.value}"
+                for a in cl.alternatives
+            )
+            + "）"
+        )
     base = same or first
-    return replace(base, cells=(ref,), message=message, expected=change.value, actual=change.current,
-                   located=True, caused_by=None,
-                   alternatives=tuple((CellRef(ctx.format.cell(a.key).a1, a.key), a.value) for a in cl.alternatives))
+    return replace(
+        base,
+        cells=(ref,),
+        message=message,
+        expected=change.value,
+        actual=change.current,
+        located=True,
+        caused_by=None,
+        alternatives=tuple((CellRef(ctx.format.cell(a.key).a1, a.key), a.value) for a in cl.alternatives),
+    )
 
 
 def _leaf(label: str) -> str:

@@ -60,7 +60,7 @@ def _money_from_json(value: Any) -> Any:
     if isinstance(value, Decimal):
         return value
     if isinstance(value, JsonNumber) or not isinstance(value, str) or not _MONEY_TEXT.match(value):
-        raise ValueError("金额应写成字符串形式的非负十进制数，如 \"12.5\"（不能用 JSON 数字，以免精度丢失）")
+        raise ValueError('金额应写成字符串形式的非负十进制数，如 "12.5"（不能用 JSON 数字，以免精度丢失）')
     return Decimal(value)
 
 
@@ -131,8 +131,11 @@ Money = Annotated[
     PlainSerializer(lambda d: format(d, "f"), return_type=str, when_used="json"),
     WithJsonSchema({"type": "string", "pattern": _MONEY_TEXT.pattern, "description": "万元，十进制字符串"}),
 ]
-_TEXT_SCHEMA = {"type": "string", "maxLength": EXCEL_CELL_LIMIT,
-                "description": f"最多 {EXCEL_CELL_LIMIT} 个 UTF-16 单位（Excel 单元格上限），不含控制字符"}
+_TEXT_SCHEMA = {
+    "type": "string",
+    "maxLength": EXCEL_CELL_LIMIT,
+    "description": f"最多 {EXCEL_CELL_LIMIT} 个 UTF-16 单位（Excel 单元格上限），不含控制字符",
+}
 Text = Annotated[str, BeforeValidator(_text), WithJsonSchema(_TEXT_SCHEMA)]
 Name = Annotated[str, BeforeValidator(_text), AfterValidator(str.strip), WithJsonSchema(_TEXT_SCHEMA)]
 """Names and codes: surrounding spaces are never meaningful (the workbook reader trims them too)."""
@@ -160,10 +163,16 @@ def _explanation_model(fmt: FormatSpec) -> type[BaseModel]:
     Rule = Annotated[str, AfterValidator(lambda v: _refuse(unknown_rule(fmt, v), v))]
     Key = Annotated[str, AfterValidator(lambda v: _refuse(unknown_key(fmt, v), v))]
     return create_model(  # type: ignore[call-overload]
-        "ExplanationModel", __config__=_STRICT,
+        "ExplanationModel",
+        __config__=_STRICT,
         rule=(Rule, Field(description="规则编号，如 TXT-T3", json_schema_extra={"enum": rule_ids})),  # type: ignore[dict-item]
-        cells=(list[Key], Field(description="该提示涉及的单元格键",
-                                json_schema_extra={"items": {"type": "string", "enum": keys}})),  # type: ignore[dict-item]
+        cells=(
+            list[Key],
+            Field(
+                description="该提示涉及的单元格键",
+                json_schema_extra={"items": {"type": "string", "enum": keys}},  # type: ignore[dict-item]
+            ),
+        ),
         text=(Text, Field(description="填报人对该提示的情况说明")),
     )
 
@@ -238,7 +247,7 @@ def _section_model(fmt: FormatSpec, prefix: str, name: str) -> type[BaseModel]:
     for cell in fmt.cells:
         if not cell.key.startswith(prefix + "."):
             continue
-        field_name = cell.key[len(prefix) + 1:]
+        field_name = cell.key[len(prefix) + 1 :]
         if cell.kind == "longtext":
             fields[field_name] = (Text, Field(default="", description=cell.label))
         elif cell.kind == "choice":
@@ -256,16 +265,13 @@ def report_model(fmt: FormatSpec) -> type[BaseModel]:
     body, narrative = _section_model(fmt, "body", "Body"), _section_model(fmt, "narrative", "Narrative")
     figures = _tree([(c.key.split("."), c) for c in fmt.figure_cells()])
     baseline = _tree([(c.key.split(".")[1:], c) for c in fmt.baseline_cells if c.key != "last_year.year"])
-    sections = {
-        root: (_model_from_tree(_camel(root), sub), ...)
-        for root, sub in figures.items()
-    }
+    sections = {root: (_model_from_tree(_camel(root), sub), ...) for root, sub in figures.items()}
     last_year = create_model(  # type: ignore[call-overload]
-        "LastYear", __config__=_STRICT,
+        "LastYear",
+        __config__=_STRICT,
         __doc__="上年报告中历年核对所需的数字（由 xxgk new --from 带入，或在“上年数据”表填写）",
         year=(Year | None, Field(default=None, description="上年报告年度")),
-        **{root: (_model_from_tree(f"LastYear{_camel(root)}", sub) | None, None)
-           for root, sub in baseline.items()},
+        **{root: (_model_from_tree(f"LastYear{_camel(root)}", sub) | None, None) for root, sub in baseline.items()},
     )
     unreadable_keys = [c.key for c in (*fmt.cells, *fmt.baseline_cells) if c.kind in UNREADABLE_KINDS]
     return create_model(  # type: ignore[call-overload]
@@ -282,18 +288,26 @@ def report_model(fmt: FormatSpec) -> type[BaseModel]:
         **sections,
         narrative=(narrative, Field(default_factory=narrative)),
         last_year=(last_year | None, Field(default=None)),
-        unreadable=(Annotated[dict[str, Text], AfterValidator(_unreadable_entries(fmt))],
-                    Field(default_factory=dict, description=UNREADABLE_DOC,
-                          json_schema_extra={"propertyNames": {"enum": unreadable_keys}})),  # type: ignore[dict-item]
-        explanations=(Annotated[list[_explanation_model(fmt)], AfterValidator(_unique_explanations)],  # type: ignore[misc]
-                      Field(default_factory=list, description="填报人对“提示”的情况说明，每个（规则，单元格）一条")),
+        unreadable=(
+            Annotated[dict[str, Text], AfterValidator(_unreadable_entries(fmt))],
+            Field(
+                default_factory=dict,
+                description=UNREADABLE_DOC,
+                json_schema_extra={"propertyNames": {"enum": unreadable_keys}},  # type: ignore[dict-item]
+            ),
+        ),
+        explanations=(
+            Annotated[list[_explanation_model(fmt)], AfterValidator(_unique_explanations)],  # type: ignore[misc]
+            Field(default_factory=list, description="填报人对“提示”的情况说明，每个（规则，单元格）一条"),
+        ),
         validation=(ValidationModel | None, Field(default=None, description="导出时的校验结果")),
     )
 
 
 UNREADABLE_DOC = (
-    "--force 导出时无法识别的单元格原内容（键为单元格键，值为单元格中的文字，如 \"3件\"），对应字段为 null；"
-    "校验时按原内容给出与工作簿相同的错误，xxgk fill 写回原内容。没有时省略")
+    '--force 导出时无法识别的单元格原内容（键为单元格键，值为单元格中的文字，如 "3件"），对应字段为 null；'
+    "校验时按原内容给出与工作簿相同的错误，xxgk fill 写回原内容。没有时省略"
+)
 
 
 def _unreadable_entries(fmt: FormatSpec):

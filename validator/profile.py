@@ -17,10 +17,10 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from typing import cast
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import cast
 
 from validator.spec import SEVERITY_FROM_ZH, FormatSpec, Rule, Severity
 
@@ -60,8 +60,10 @@ def _line_of(text: str, *path: str) -> str:
     for name in path:
         for number in range(start, len(lines)):
             stripped = lines[number].strip().lstrip("[").strip()
-            if any(stripped.startswith(form) and stripped[len(form):].lstrip()[:1] in ("=", "]", ".")
-                   for form in (name, f'"{name}"', f"'{name}'")):
+            if any(
+                stripped.startswith(form) and stripped[len(form) :].lstrip()[:1] in ("=", "]", ".")
+                for form in (name, f'"{name}"', f"'{name}'")
+            ):
                 start, found = number + 1, number + 1
                 break
     return f"（第 {found} 行）" if found else ""
@@ -87,20 +89,28 @@ def load_profile(path: str | Path, fmt: FormatSpec) -> Profile:
 
     unknown_top = set(data) - {"rules", "deadlines", "name"}
     if unknown_top:
-        raise fail(f"含有不认识的项：{'、'.join(sorted(unknown_top))}（只能有 [rules.规则编号]、[deadlines] 和 name）",
-                   sorted(unknown_top)[0])
+        raise fail(
+            f"含有不认识的项：{'、'.join(sorted(unknown_top))}（只能有 [rules.规则编号]、[deadlines] 和 name）",
+            sorted(unknown_top)[0],
+        )
     for table in ("rules", "deadlines"):
         if not isinstance(data.get(table, {}), dict):
-            raise fail(f"{table} 应写成表，如 [{table}{'.XY-T3-CARRY' if table == 'rules' else ''}]，"
-                       f"现为 {_toml_kind(data[table])}", table)
+            raise fail(
+                f"{table} 应写成表，如 [{table}{'.XY-T3-CARRY' if table == 'rules' else ''}]，"
+                f"现为 {_toml_kind(data[table])}",
+                table,
+            )
     if not isinstance(data.get("name", ""), str):
         raise fail(f"name 应为文字，现为 {_toml_kind(data['name'])}", "name")
     known_rules = {r.id for r in fmt.rules}
     body_types = fmt.cell("body.type").choices
-    rules = {rule_id: _rule_override(rule_id, entry, known_rules, fail)
-             for rule_id, entry in data.get("rules", {}).items()}
-    deadlines = {body_type: _deadline(body_type, value, body_types, fail)
-                 for body_type, value in data.get("deadlines", {}).items()}
+    rules = {
+        rule_id: _rule_override(rule_id, entry, known_rules, fail) for rule_id, entry in data.get("rules", {}).items()
+    }
+    deadlines = {
+        body_type: _deadline(body_type, value, body_types, fail)
+        for body_type, value in data.get("deadlines", {}).items()
+    }
     return Profile(rules, deadlines, data.get("name") or path.stem)
 
 
@@ -109,8 +119,9 @@ def _toml_kind(value: object) -> str:
     return next((zh for t, zh in kinds.items() if isinstance(value, t)), type(value).__name__)
 
 
-def _rule_override(rule_id: str, entry: object, known_rules: set[str],
-                   fail: Callable[..., ProfileError]) -> RuleOverride:
+def _rule_override(
+    rule_id: str, entry: object, known_rules: set[str], fail: Callable[..., ProfileError]
+) -> RuleOverride:
     where = f"[rules.{rule_id}]"
     if rule_id not in known_rules:
         raise fail(f"没有编号为 {rule_id} 的规则", f"rules.{rule_id}")
@@ -123,12 +134,15 @@ def _rule_override(rule_id: str, entry: object, known_rules: set[str],
     if severity is not None:
         severity = SEVERITY_FROM_ZH.get(severity, severity) if isinstance(severity, str) else None
         if severity not in ("error", "warning"):
-            raise fail(f"{where} severity 应为“错误”或“提示”，现为“{entry['severity']}”", f"rules.{rule_id}", "severity")
+            raise fail(
+                f"{where} severity 应为“错误”或“提示”，现为“{entry['severity']}”", f"rules.{rule_id}", "severity"
+            )
     return RuleOverride(enabled, cast(Severity | None, severity))
 
 
-def _deadline(body_type: str, value: object, body_types: tuple[str, ...],
-              fail: Callable[..., ProfileError]) -> tuple[int, int] | None:
+def _deadline(
+    body_type: str, value: object, body_types: tuple[str, ...], fail: Callable[..., ProfileError]
+) -> tuple[int, int] | None:
     where = f"[deadlines] {body_type}"
     if body_type not in body_types:
         allowed = "".join(f"“{t}”" for t in body_types[:-1]) + f"或“{body_types[-1]}”"
@@ -138,10 +152,10 @@ def _deadline(body_type: str, value: object, body_types: tuple[str, ...],
     m = re.match(r"^(\d{1,2})-(\d{1,2})$", value) if isinstance(value, str) else None
     if not m:
         shown = f"“{value}”" if isinstance(value, str) else f"{_toml_kind(value)} {value}"
-        raise fail(f"{where} 应写成“月-日”的文字，如 \"01-31\"，现为{shown}", "deadlines", body_type)
+        raise fail(f'{where} 应写成“月-日”的文字，如 "01-31"，现为{shown}', "deadlines", body_type)
     month, day = int(m.group(1)), int(m.group(2))
     if (month, day) == (2, 29):
-        raise fail(f"{where} 为 2 月 29 日，平年没有这一天；请改为 \"02-28\" 或 \"03-01\"", "deadlines", body_type)
+        raise fail(f'{where} 为 2 月 29 日，平年没有这一天；请改为 "02-28" 或 "03-01"', "deadlines", body_type)
     try:
         dt.date(2001, month, day)  # a non-leap year: the date must exist every year
     except ValueError:

@@ -151,10 +151,14 @@ class ValidationReport:
         lines = [f"{self.source}：{self.summary_zh()}"]
         blanks = _blank_groups(self.findings)
         for sheet, count in blanks.items():
-            lines.append(f"  · {sheet} 尚有 {count} 个单元格未填写（没有数据请填 0；逐格清单见 --annotate 另存副本的"
-                         f"“校验结果”表或 --json 输出）")
-        order = sorted((i for i, f in enumerate(self.findings) if not _grouped(f, blanks)),
-                       key=lambda i: self.findings[i].severity != "error")
+            lines.append(
+                f"  · {sheet} 尚有 {count} 个单元格未填写（没有数据请填 0；逐格清单见 --annotate 另存副本的"
+                f"“校验结果”表或 --json 输出）"
+            )
+        order = sorted(
+            (i for i, f in enumerate(self.findings) if not _grouped(f, blanks)),
+            key=lambda i: self.findings[i].severity != "error",
+        )
         number = {i: n for n, i in enumerate(order, 1)}
         for i in order:
             f = self.findings[i]
@@ -179,16 +183,29 @@ class ValidationReport:
         rows = []
         for i, f in enumerate(self.findings, 1):
             message = f.message if f.caused_by is None else f"　　└ 第 {f.caused_by + 1} 条的连带结果：{f.message}"
-            values = results.row(number=i, rule=f.rule, severity=f.severity_zh, scope=f.scope,
-                                 where="、".join(c.ref for c in f.shown_cells), message=message,
-                                 expected=_sheet_value(f.expected), actual=_sheet_value(f.actual),
-                                 explanation=f.explanation or "", keys=",".join(f.keys))
+            values = results.row(
+                number=i,
+                rule=f.rule,
+                severity=f.severity_zh,
+                scope=f.scope,
+                where="、".join(c.ref for c in f.shown_cells),
+                message=message,
+                expected=_sheet_value(f.expected),
+                actual=_sheet_value(f.actual),
+                explanation=f.explanation or "",
+                keys=",".join(f.keys),
+            )
             rows.append(SheetRow(values, f.severity, f.shown_cells[0].ref if f.shown_cells else None))
         matched = {(f.rule, f.keys) for f in self.findings}
         for e in explanations:
             if (e.rule, e.keys) not in matched and e.text.strip():
-                rows.append(SheetRow(results.row(rule=e.rule, message=ORPHAN_NOTE, explanation=e.text,
-                                                 keys=",".join(e.keys)), None, None))
+                rows.append(
+                    SheetRow(
+                        results.row(rule=e.rule, message=ORPHAN_NOTE, explanation=e.text, keys=",".join(e.keys)),
+                        None,
+                        None,
+                    )
+                )
         return rows
 
 

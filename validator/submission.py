@@ -97,6 +97,4 @@ class Submission:
         return self.values.get(key)
 
     def has_baseline(self) -> bool:
-        return any(
-            self.values.get(c.key) not in (None, "") for c in self.format.baseline_cells
-        )
+        return any(self.values.get(c.key) not in (None, "") for c in self.format.baseline_cells)

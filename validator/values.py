@@ -35,9 +35,14 @@ _FULL_WIDTH = str.maketrans({**{chr(0xFF10 + i): str(i) for i in range(10)}, "�
 input method types them). Superscripts, circled numbers and other scripts' digits are not
 digits staff typed on purpose, so they are reported, never converted."""
 _INVISIBLE = {
-    "\u200b": "零宽空格 U+200B", "\u200c": "零宽非连接符 U+200C", "\u200d": "零宽连接符 U+200D",
-    "\u2060": "零宽不换行符 U+2060", "\ufeff": "零宽不换行空格 U+FEFF", "\u00ad": "软连字符 U+00AD",
-    "\u200e": "从左到右标记 U+200E", "\u200f": "从右到左标记 U+200F",
+    "\u200b": "零宽空格 U+200B",
+    "\u200c": "零宽非连接符 U+200C",
+    "\u200d": "零宽连接符 U+200D",
+    "\u2060": "零宽不换行符 U+2060",
+    "\ufeff": "零宽不换行空格 U+FEFF",
+    "\u00ad": "软连字符 U+00AD",
+    "\u200e": "从左到右标记 U+200E",
+    "\u200f": "从右到左标记 U+200F",
 }
 CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 """What no text in a report may hold (the JSON model refuses the same); CR is a line break."""
@@ -148,8 +153,11 @@ def _invisible(text: str) -> str | None:
 def _odd_digit(text: str) -> str | None:
     """A character that looks like or stands for a digit but is not 0–9 (², ②, ٣, ३ …)."""
     for ch in text:
-        if not ("0" <= ch <= "9") and (ch.isdigit() or ch.isdecimal() or unicodedata.numeric(ch, None) is not None) \
-                and ch not in _CJK_NUMERALS:
+        if (
+            not ("0" <= ch <= "9")
+            and (ch.isdigit() or ch.isdecimal() or unicodedata.numeric(ch, None) is not None)
+            and ch not in _CJK_NUMERALS
+        ):
             return ch
     return None
 

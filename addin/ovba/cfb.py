@@ -138,8 +138,19 @@ def _pack_entry(entry: _Entry | None) -> bytes:
         return _DIR_ENTRY.pack(b"", 0, 0, 0, _NOSTREAM, _NOSTREAM, _NOSTREAM, bytes(16), 0, 0, 0, 0, 0)
     name = (entry.name + "\0").encode("utf-16-le")
     return _DIR_ENTRY.pack(
-        name, len(name), entry.kind, entry.colour, entry.left, entry.right, entry.child,
-        bytes(16), 0, 0, 0, entry.start, entry.size,
+        name,
+        len(name),
+        entry.kind,
+        entry.colour,
+        entry.left,
+        entry.right,
+        entry.child,
+        bytes(16),
+        0,
+        0,
+        0,
+        entry.start,
+        entry.size,
     )
 
 

@@ -95,9 +95,7 @@ class VbaModule:
             if self.base not in _VB_BASE:
                 raise ValueError(f"document module {self.name!r} needs base 'workbook' or 'worksheet'")
             if re.match(r"\s*Attribute\s+VB_", self.source, re.IGNORECASE):
-                raise ValueError(
-                    f"document module {self.name!r}: leave out the Attribute lines, the writer adds them"
-                )
+                raise ValueError(f"document module {self.name!r}: leave out the Attribute lines, the writer adds them")
         elif self.kind == "standard":
             if self.base is not None:
                 raise ValueError(f"standard module {self.name!r} takes no base")
@@ -143,9 +141,7 @@ def build_vba_project(modules: Sequence[VbaModule], *, project_name: str = "VBAP
         if folded in _RESERVED_STREAM_NAMES:
             raise ValueError(f"module name {module.name!r} is reserved for a VBA project stream")
         if folded in seen:
-            raise ValueError(
-                f"module names collide (VBA is case-insensitive): {seen[folded]!r} and {module.name!r}"
-            )
+            raise ValueError(f"module names collide (VBA is case-insensitive): {seen[folded]!r} and {module.name!r}")
         seen[folded] = module.name
 
     vba: dict[str, bytes] = {

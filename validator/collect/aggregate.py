@@ -16,16 +16,21 @@ from validator.submission import Submission
 from validator.values import MAX_COUNT, canonical_decimal
 
 
-def aggregate_submission(figures: dict[str, int | Decimal], name: str, body_type: str, year: int | None,
-                         region_code: str = "", last_year: dict[str, int] | None = None) -> Submission:
+def aggregate_submission(
+    figures: dict[str, int | Decimal],
+    name: str,
+    body_type: str,
+    year: int | None,
+    region_code: str = "",
+    last_year: dict[str, int] | None = None,
+) -> Submission:
     """The sum as a report; ``last_year`` (the bodies' last-year figures, summed) fills its
     上年数据 so the aggregate is checked against last year like any report."""
     from validator.formats import get_format
 
     fmt = get_format()
     values: dict[str, object] = {c.key: None for c in (*fmt.cells, *fmt.baseline_cells)}
-    values.update({"body.name": name, "body.type": body_type, "year": year,
-                   "body.region_code": region_code or None})
+    values.update({"body.name": name, "body.type": body_type, "year": year, "body.region_code": region_code or None})
     for key, value in figures.items():
         values[key] = _storable(key, value)
     if last_year is not None and year is not None:

@@ -139,11 +139,15 @@ class Archive:
                     cur = con.execute(
                         "INSERT OR IGNORE INTO submissions (content_hash, format, year, body_name, body_key, body_type,"
                         " region_code, credit_code, status, errors, warnings, source_file, received_at, archived_at,"
-                        " json) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)", submission)
+                        " json) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                        submission,
+                    )
                     if cur.rowcount == 1:
                         added += 1
-                        con.executemany("INSERT INTO figures (submission_id, key, value) VALUES (?,?,?)",
-                                        [(cur.lastrowid, k, v) for k, v in figures])
+                        con.executemany(
+                            "INSERT INTO figures (submission_id, key, value) VALUES (?,?,?)",
+                            [(cur.lastrowid, k, v) for k, v in figures],
+                        )
                         _after_insert(added)
                 con.execute("COMMIT")
             except BaseException:
@@ -166,7 +170,9 @@ class Archive:
                 return {}
             rows = con.execute(
                 "SELECT body_name, body_type, region_code, credit_code, source_file, received_at, json"
-                " FROM submissions WHERE year = ? ORDER BY id DESC", (year,)).fetchall()
+                " FROM submissions WHERE year = ? ORDER BY id DESC",
+                (year,),
+            ).fetchall()
         except sqlite3.DatabaseError as exc:
             raise _refuse(self.path, f"数据库已损坏（{exc}）") from None
         finally:
@@ -193,8 +199,9 @@ def _archived_item(source: str, received: str, text: str) -> Item:
 
     where = f"归档：{source}"
     item = Item(Path(source), where, dt.datetime.fromisoformat(received))
-    item.submission = submission_from_report(report_from_dict(parse_json_bytes(text.encode("utf-8"), where), where),
-                                             where)
+    item.submission = submission_from_report(
+        report_from_dict(parse_json_bytes(text.encode("utf-8"), where), where), where
+    )
     describe(item)
     slim_last_year(item)
     return item
@@ -208,10 +215,26 @@ def _row(body: Body, result: CollectResult) -> tuple[tuple, list[tuple[str, obje
     ident = item.identity
     text = dump_model(report_to_model(item.submission, item.report)).decode("utf-8")
     now = dt.datetime.now().isoformat(timespec="seconds")
-    submission = (item.digest, item.submission.format.id, item.year, ident.name, name_key(ident.name),
-                  ident.type or None, ident.region_code or None, ident.credit_code or None, body.status,
-                  len(item.report.errors), len(item.report.warnings), item.rel,
-                  item.received.isoformat(timespec="seconds"), now, text)
-    figures = [(k, format(v, "f") if not isinstance(v, int) else v) for k, v in item.figures.items()
-               if not k.startswith("last_year.")]
+    submission = (
+        item.digest,
+        item.submission.format.id,
+        item.year,
+        ident.name,
+        name_key(ident.name),
+        ident.type or None,
+        ident.region_code or None,
+        ident.credit_code or None,
+        body.status,
+        len(item.report.errors),
+        len(item.report.warnings),
+        item.rel,
+        item.received.isoformat(timespec="seconds"),
+        now,
+        text,
+    )
+    figures = [
+        (k, format(v, "f") if not isinstance(v, int) else v)
+        for k, v in item.figures.items()
+        if not k.startswith("last_year.")
+    ]
     return submission, figures

@@ -92,10 +92,15 @@ def execute(args, progress: bool = True):
 
         roster = load_roster(args.roster)
     bar = Progress.for_stderr(enabled=progress and not args.quiet)
-    options = Options(year=args.year, include_failed=args.include_failed, roster=roster,
-                      last_year_dir=Path(args.last_year) if args.last_year else None,
-                      last_year_lookup=archive.last_year_lookup if archive and not args.last_year else None,
-                      exclude=_exclude(args), progress=bar.update)
+    options = Options(
+        year=args.year,
+        include_failed=args.include_failed,
+        roster=roster,
+        last_year_dir=Path(args.last_year) if args.last_year else None,
+        last_year_lookup=archive.last_year_lookup if archive and not args.last_year else None,
+        exclude=_exclude(args),
+        progress=bar.update,
+    )
     try:
         result = collect(Path(args.inbox), options)
     finally:
@@ -118,8 +123,9 @@ def _write_outputs(args, result) -> list[str]:
         from validator.collect.run import TOTAL
 
         total = result.totals[TOTAL]
-        sub = aggregate_submission(total.figures, args.as_name.strip(), args.as_type, result.year,
-                                   last_year=total.last_year)
+        sub = aggregate_submission(
+            total.figures, args.as_name.strip(), args.as_type, result.year, last_year=total.last_year
+        )
         report = aggregate_report(sub)
         xlsx = write_aggregate(sub, report, args.aggregate)
         lines.append(f"已生成汇总报告：{args.aggregate}、{xlsx}（{report.summary_zh()}）")
@@ -127,8 +133,10 @@ def _write_outputs(args, result) -> list[str]:
             lines.append("汇总报告的上年数据未填：没有给出上年报告（--last-year 或 --db）")
         elif total.last_year is None and total.bodies:
             missing = total.last_year_missing
-            lines.append(f"汇总报告的上年数据未填：{len(missing)} 个计入汇总的单位没有可用的上年报告"
-                         f"（{'、'.join(missing[:5])}{'等' if len(missing) > 5 else ''}），上年合计不完整")
+            lines.append(
+                f"汇总报告的上年数据未填：{len(missing)} 个计入汇总的单位没有可用的上年报告"
+                f"（{'、'.join(missing[:5])}{'等' if len(missing) > 5 else ''}），上年合计不完整"
+            )
     write_collect_workbook(result, args.out)
     if args.json:
         atomic_write_bytes(args.json, dumps_result(result_dict(result)).encode("utf-8"))

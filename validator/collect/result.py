@@ -25,8 +25,12 @@ def item_dict(item: Item) -> dict:
         copy_of=item.copy_of.rel if item.copy_of is not None else None,
     )
     if report is not None:
-        out.update(valid=report.valid, errors=len(report.errors), warnings=len(report.warnings),
-                   findings=[f.as_dict() for f in report.findings])
+        out.update(
+            valid=report.valid,
+            errors=len(report.errors),
+            warnings=len(report.warnings),
+            findings=[f.as_dict() for f in report.findings],
+        )
     return out
 
 
@@ -78,8 +82,11 @@ def result_dict(result: CollectResult) -> dict:
                 "bodies": [b.name for b in totals.bodies],
                 "figures": {k: _plain(v) for k, v in totals.figures.items()},
                 **({"incomplete": totals.incomplete} if totals.incomplete else {}),
-                "last_year": ({"year": result.year - 1 if result.year else None, "figures": totals.last_year}
-                              if totals.last_year is not None else None),
+                "last_year": (
+                    {"year": result.year - 1 if result.year else None, "figures": totals.last_year}
+                    if totals.last_year is not None
+                    else None
+                ),
                 "last_year_missing": totals.last_year_missing,
             }
             for group, totals in result.totals.items()

@@ -102,8 +102,10 @@ def _columns(header: list[object], where: str) -> dict[str, int]:
                 found[field] = normalized.index(name)
                 break
     if "name" not in found:
-        raise UnusableInput(f"名单第一行应为表头，且有“机关名称”一列（现为：{'、'.join(_text(h) for h in header if _text(h)) or '空白'}）",
-                            where=where)
+        raise UnusableInput(
+            f"名单第一行应为表头，且有“机关名称”一列（现为：{'、'.join(_text(h) for h in header if _text(h)) or '空白'}）",
+            where=where,
+        )
     return found
 
 
@@ -121,6 +123,7 @@ def _entries(rows: list[list[object]], where: str) -> list[RosterEntry]:
     out: list[RosterEntry] = []
     seen: dict[str, int] = {}
     for number, row in enumerate(rows[1:], 2):
+
         def cell(field: str) -> object:
             i = cols.get(field)
             return row[i] if i is not None and i < len(row) else None  # noqa: B023 (called in this iteration)
@@ -138,8 +141,10 @@ def _entries(rows: list[list[object]], where: str) -> list[RosterEntry]:
         if raw_deadline not in (None, "") and _text(raw_deadline):
             deadline = to_date(raw_deadline)
             if deadline is None:
-                raise UnusableInput(f"名单第 {number} 行报送截止日期无法识别（现为“{_text(raw_deadline)}”，应如 2024-01-20）",
-                                    where=where)
+                raise UnusableInput(
+                    f"名单第 {number} 行报送截止日期无法识别（现为“{_text(raw_deadline)}”，应如 2024-01-20）",
+                    where=where,
+                )
         identity = Identity(name, body_type, _text(cell("region_code")), _text(cell("credit_code")))
         key = f"{identity.credit_code}|{identity.region_code}|{identity.key}"
         if key in seen:

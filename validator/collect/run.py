@@ -147,8 +147,17 @@ def collect(inbox: Path, options: Options | None = None) -> CollectResult:
     for body in bodies:
         _judge(body, options)
     fmt_id = next((i.submission.format.id for i in items if i.readable), get_format().id)
-    return CollectResult(inbox, year, items, bodies, _totals(bodies, options.include_failed),
-                         last_items, options.include_failed, options.roster is not None, fmt_id)
+    return CollectResult(
+        inbox,
+        year,
+        items,
+        bodies,
+        _totals(bodies, options.include_failed),
+        last_items,
+        options.include_failed,
+        options.roster is not None,
+        fmt_id,
+    )
 
 
 def _usual_year(items: list[Item]) -> int | None:
@@ -174,8 +183,9 @@ def _assign(item: Item, bodies: list[Body], index: BodyIndex, year: int | None, 
     identity = item.identity
     assert identity is not None
     if not identity.key:  # no name: a body of its own, named after the file
-        identity = Identity(f"（未填写机关名称：{item.rel}）", identity.type, identity.region_code,
-                            identity.credit_code)
+        identity = Identity(
+            f"（未填写机关名称：{item.rel}）", identity.type, identity.region_code, identity.credit_code
+        )
         item.identity = identity
     body = index.find(identity)
     if body is None:
@@ -191,8 +201,12 @@ def _assign(item: Item, bodies: list[Body], index: BodyIndex, year: int | None, 
 def _learn(body: Body, identity: Identity, index: BodyIndex) -> None:
     """A roster row without codes learns them from the submission (and is indexed by them)."""
     known = body.identity
-    fill = Identity(known.name, known.type or identity.type, known.region_code or identity.region_code,
-                    known.credit_code or identity.credit_code)
+    fill = Identity(
+        known.name,
+        known.type or identity.type,
+        known.region_code or identity.region_code,
+        known.credit_code or identity.credit_code,
+    )
     if fill != known:
         body.identity = fill
         index.add(fill, body)
@@ -253,16 +267,16 @@ def slim_last_year(item: Item) -> None:
     sub = item.submission
     if sub is not None:
         keep = ("year", "body.name", *sub.format.baseline_keys)
-        item.submission = Submission(sub.format, {k: sub.values.get(k) for k in keep}, sub.source,
-                                     origin=sub.origin)
+        item.submission = Submission(sub.format, {k: sub.values.get(k) for k in keep}, sub.source, origin=sub.origin)
 
 
 def _set_last_year(body: Body, item: Item) -> None:
     if body.last_year is None:
         body.last_year = item
     elif body.last_year.digest != item.digest:
-        body.last_year_note = (f"上年有两份内容不同的报告（{body.last_year.rel}、{item.rel}），"
-                               "无法确定以哪份为准，未做历年核对")
+        body.last_year_note = (
+            f"上年有两份内容不同的报告（{body.last_year.rel}、{item.rel}），无法确定以哪份为准，未做历年核对"
+        )
 
 
 def _validate(item: Item) -> None:
@@ -322,9 +336,8 @@ def _late_days(body: Body) -> int:
 
 def differences(versions: list[Item]) -> list[Difference]:
     """The cells in which the versions disagree, with each version's content."""
-    from validator.formats import get_format
-
     from validator.collect.inbox import canonical
+    from validator.formats import get_format
 
     fmt = versions[0].submission.format if versions[0].submission else get_format()
     canons = [canonical(v.submission)[0] for v in versions]

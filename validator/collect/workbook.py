@@ -30,14 +30,41 @@ from validator.collect.run import (
 from validator.spec import split_ref
 
 STATUS_COLOURS = {
-    PASSED: "#C6EFCE", WARNED: "#FFEB9C", FAILED: "#FFC7CE", UNREADABLE: "#FF9999",
-    MISSING: "#D9D9D9", DUPLICATE: "#F8CBAD", LATE: "#FCE4D6", WRONG_YEAR: "#E4DFEC",
+    PASSED: "#C6EFCE",
+    WARNED: "#FFEB9C",
+    FAILED: "#FFC7CE",
+    UNREADABLE: "#FF9999",
+    MISSING: "#D9D9D9",
+    DUPLICATE: "#F8CBAD",
+    LATE: "#FCE4D6",
+    WRONG_YEAR: "#E4DFEC",
 }
 SUMMARY_SHEET, FINDINGS_SHEET, DETAIL_SHEET = "报送情况", "问题清单", "分单位明细"
-SUMMARY_HEADERS = (("序号", 6), ("机关名称", 30), ("机关类型", 8), ("行政区划代码", 13), ("状态", 10),
-                   ("其他情况", 16), ("文件", 34), ("错误", 6), ("提示", 6), ("主要问题", 60), ("问题清单", 10))
-FINDING_HEADERS = (("机关名称", 28), ("文件", 28), ("规则", 16), ("级别", 6), ("范围", 8), ("单元格", 16),
-                   ("问题", 60), ("应为", 12), ("现为", 12), ("情况说明", 36))
+SUMMARY_HEADERS = (
+    ("序号", 6),
+    ("机关名称", 30),
+    ("机关类型", 8),
+    ("行政区划代码", 13),
+    ("状态", 10),
+    ("其他情况", 16),
+    ("文件", 34),
+    ("错误", 6),
+    ("提示", 6),
+    ("主要问题", 60),
+    ("问题清单", 10),
+)
+FINDING_HEADERS = (
+    ("机关名称", 28),
+    ("文件", 28),
+    ("规则", 16),
+    ("级别", 6),
+    ("范围", 8),
+    ("单元格", 16),
+    ("问题", 60),
+    ("应为", 12),
+    ("现为", 12),
+    ("情况说明", 36),
+)
 DETAIL_FIXED = (("机关名称", 30), ("机关类型", 8), ("行政区划代码", 13), ("状态", 10), ("计入汇总", 8), ("文件", 30))
 FIRST_PROBLEMS = 3
 
@@ -51,8 +78,10 @@ def write_collect_workbook(result: CollectResult, out: str | Path) -> None:
 def _write(result: CollectResult, path: str) -> None:
     import xlsxwriter
 
-    wb = xlsxwriter.Workbook(path, {"constant_memory": True, "strings_to_numbers": False,
-                                    "strings_to_formulas": False, "strings_to_urls": False})
+    wb = xlsxwriter.Workbook(
+        path,
+        {"constant_memory": True, "strings_to_numbers": False, "strings_to_formulas": False, "strings_to_urls": False},
+    )
     try:
         f = _formats(wb)
         summary = wb.add_worksheet(SUMMARY_SHEET)
@@ -139,19 +168,49 @@ def _write_findings(ws, result: CollectResult, f: dict) -> dict[int, int]:
             if item.report is None:
                 continue
             for finding in item.report.findings:
-                values = (body.name, item.rel, finding.rule, finding.severity_zh, finding.scope,
-                          "、".join(c.ref for c in finding.cells), finding.message,
-                          _shown(finding.expected), _shown(finding.actual), finding.explanation or "")
+                values = (
+                    body.name,
+                    item.rel,
+                    finding.rule,
+                    finding.severity_zh,
+                    finding.scope,
+                    "、".join(c.ref for c in finding.cells),
+                    finding.message,
+                    _shown(finding.expected),
+                    _shown(finding.actual),
+                    finding.explanation or "",
+                )
                 _row(ws, row, values, f, severity=finding.severity)
                 row += 1
         for d in body.differences:
             shown = " ／ ".join(f"{v.rel}：{val or '（空白）'}" for v, val in zip(body.versions, d.values))
-            _row(ws, row, (body.name, "、".join(v.rel for v in body.versions), DUPLICATE, "错误", "重复报送",
-                           d.label, f"内容不同的两份报告：{shown}", "", "", ""), f, severity="error")
+            _row(
+                ws,
+                row,
+                (
+                    body.name,
+                    "、".join(v.rel for v in body.versions),
+                    DUPLICATE,
+                    "错误",
+                    "重复报送",
+                    d.label,
+                    f"内容不同的两份报告：{shown}",
+                    "",
+                    "",
+                    "",
+                ),
+                f,
+                severity="error",
+            )
             row += 1
         if body.last_year_note:
-            _row(ws, row, (body.name, "", "上年报告", "提示", "历年", "", body.last_year_note, "", "", ""), f,
-                 severity="warning")
+            _row(
+                ws,
+                row,
+                (body.name, "", "上年报告", "提示", "历年", "", body.last_year_note, "", "", ""),
+                f,
+                severity="warning",
+            )
             row += 1
         if row > start:
             first[id(body)] = start
@@ -178,7 +237,9 @@ def _write_summary(ws, result: CollectResult, f: dict, first_rows: dict[int, int
     year = f"{result.year} 年度" if result.year else ""
     _text(ws, 0, 0, f"{year}政府信息公开工作年度报告 报送情况", f["title"])
     counts = "，".join(f"{k} {v}" for k, v in result.status_counts().items() if v)
-    _text(ws, 1, 0, f"共 {len(result.items)} 个文件、{len(result.bodies)} 个单位：{counts or '没有报送文件'}", f["note"])
+    _text(
+        ws, 1, 0, f"共 {len(result.items)} 个文件、{len(result.bodies)} 个单位：{counts or '没有报送文件'}", f["note"]
+    )
     _header(ws, 2, SUMMARY_HEADERS, f["header"])
     ws.freeze_panes(3, 2)
     _page(ws, 3)
@@ -193,8 +254,19 @@ def _write_summary(ws, result: CollectResult, f: dict, first_rows: dict[int, int
             others = [f"逾期 {body.late_days} 天" if x == LATE else x for x in others]
             if body.status == LATE:
                 others.insert(0, f"逾期 {body.late_days} 天")
-        values = [n, body.name, body.type, body.identity.region_code, body.status, "、".join(others),
-                  "\n".join(i.rel for i in body.items), errors, warnings, _first_problems(body), ""]
+        values = [
+            n,
+            body.name,
+            body.type,
+            body.identity.region_code,
+            body.status,
+            "、".join(others),
+            "\n".join(i.rel for i in body.items),
+            errors,
+            warnings,
+            _first_problems(body),
+            "",
+        ]
         formats = [cell, text, cell, cell, f[body.status], text, text, cell, cell, text, cell]
         if id(body) in first_rows:
             _write_linked(ws, rows.row, values, formats, first_rows[id(body)], f["link"])
@@ -202,8 +274,10 @@ def _write_summary(ws, result: CollectResult, f: dict, first_rows: dict[int, int
         else:
             rows.write(values, formats)
     for item in result.unreadable:
-        rows.write([rows.row - 2, "", "", "", UNREADABLE, "", item.rel, 1, 0, item.error, ""],
-                   [cell, text, cell, cell, f[UNREADABLE], text, text, cell, cell, text, cell])
+        rows.write(
+            [rows.row - 2, "", "", "", UNREADABLE, "", item.rel, 1, 0, item.error, ""],
+            [cell, text, cell, cell, f[UNREADABLE], text, text, cell, cell, text, cell],
+        )
     ws.autofilter(2, 0, max(rows.row - 1, 3), len(SUMMARY_HEADERS) - 1)
 
 
@@ -212,8 +286,14 @@ def _write_linked(ws, row: int, values: list, formats: list, target: int, link) 
     path: a hyperlink needs its relationship entry)."""
     for col, (value, fmt) in enumerate(zip(values[:-1], formats)):
         (_text if isinstance(value, str) else _number)(ws, row, col, value, fmt)
-    ws.write_url(row, len(values) - 1, f"internal:'{FINDINGS_SHEET}'!A{target + 1}", link,
-                 string="查看", tip="转到问题清单中该单位的各行")
+    ws.write_url(
+        row,
+        len(values) - 1,
+        f"internal:'{FINDINGS_SHEET}'!A{target + 1}",
+        link,
+        string="查看",
+        tip="转到问题清单中该单位的各行",
+    )
 
 
 def _first_problems(body: Body) -> str:
@@ -224,7 +304,9 @@ def _first_problems(body: Body) -> str:
         lines.append("；".join(f"{i.rel} 为 {i.year or '未知'} 年度" for i in body.wrong_year))
     if body.differences:
         labels = "、".join(d.label for d in body.differences[:3])
-        lines.append(f"{len(body.versions)} 份内容不同的报告，不同之处：{labels}" + ("等" if len(body.differences) > 3 else ""))
+        lines.append(
+            f"{len(body.versions)} 份内容不同的报告，不同之处：{labels}" + ("等" if len(body.differences) > 3 else "")
+        )
     for item in _versions(body):
         if item.report is None:
             continue
@@ -253,7 +335,9 @@ def _write_totals(ws, result: CollectResult, group: str, totals: Totals, f: dict
         (1, 0, 1, 0, f"计入 {len(totals.bodies)} 个单位（{rule}；名单见“{DETAIL_SHEET}”）", f["note"]),
     ]
     if totals.incomplete:
-        writes.append((2, 0, 2, 0, f"注意：有 {len(totals.incomplete)} 项数字因部分单位填写有误未计入，合计不完整", f["note"]))
+        writes.append(
+            (2, 0, 2, 0, f"注意：有 {len(totals.incomplete)} 项数字因部分单位填写有误未计入，合计不完整", f["note"])
+        )
     offset = 4
     widths: dict[int, float] = {}
     skip = _live_check_columns(fmt)
@@ -412,7 +496,7 @@ def _write_detail(ws, result: CollectResult, f: dict) -> None:
     _page(ws, 1)
     rows = RawRows(ws, f["cell"], 1, len(headers))
     for body in result.bodies:
-        for item in (body.versions or body.wrong_year):
+        for item in body.versions or body.wrong_year:
             rows.write(detail_row(body, item, cells))
     ws.autofilter(0, 0, max(rows.row - 1, 1), len(headers) - 1)
 
@@ -420,8 +504,14 @@ def _write_detail(ws, result: CollectResult, f: dict) -> None:
 def detail_row(body: Body, item, cells) -> list:
     """One 分单位明细 row: who, then every figure (its raw text when it is not a valid number)."""
     figures, canon = item.figures, item.canon
-    values: list = [body.name, item.identity.type, body.identity.region_code, body.status,
-                    "是" if body.included else "否", item.rel]
+    values: list = [
+        body.name,
+        item.identity.type,
+        body.identity.region_code,
+        body.status,
+        "是" if body.included else "否",
+        item.rel,
+    ]
     for cell in cells:
         value = figures.get(cell.key)
         values.append(canon.get(cell.key, "").lstrip("?") if value is None else value)

@@ -7,10 +7,9 @@ registered. Tests run it for every registered format (and for the synthetic one)
 
 from __future__ import annotations
 
+from validator import results
 from validator.checks import rule_problems
 from validator.spec import FormatSpec, split_ref
-
-from validator import results
 
 RESULT_HEADER_COLUMNS = results.WIDTH
 
@@ -46,8 +45,9 @@ def format_problems(fmt: FormatSpec) -> list[str]:
         out.append("body.type has no choices")
     if fmt.results_sheet not in sheets:
         out.append(f"results sheet {fmt.results_sheet!r} is not a sheet")
-    header = [lb for lb in fmt.labels if lb.sheet == fmt.results_sheet
-              and split_ref(lb.ref)[0] == fmt.results_header_row - 1]
+    header = [
+        lb for lb in fmt.labels if lb.sheet == fmt.results_sheet and split_ref(lb.ref)[0] == fmt.results_header_row - 1
+    ]
     if [lb.text for lb in sorted(header, key=lambda lb: split_ref(lb.ref)[1])] != [c.header for c in results.COLUMNS]:
         out.append("校验结果 header is not validator.results.COLUMNS")
     expected = {f"last_year.{k}" for k in fmt.baseline_keys} | {"last_year.year"}

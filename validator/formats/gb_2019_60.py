@@ -34,19 +34,41 @@ COVER, T2, T3 = gb21.COVER, gb21.T2, gb21.T3
 
 _CHANGE = ("上一年项目数量", "本年增/减", "处理决定数量")
 T2_BLOCKS = (
-    ("第二十条第（一）项", ("本年新制作数量", "本年新公开数量", "对外公开总数量"),
-     (("规章", "proactive.rules"), ("规范性文件", "proactive.normative_documents")),
-     ("made", "published", "public_total"), ("count", "count", "count")),
-    ("第二十条第（五）项", _CHANGE,
-     (("行政许可", "proactive.licensing"), ("其他对外管理服务事项", "proactive.other_services")),
-     ("items_last_year", "change", "decisions"), ("count", "signed", "count")),
-    ("第二十条第（六）项", _CHANGE,
-     (("行政处罚", "proactive.penalties"), ("行政强制", "proactive.coercive_measures")),
-     ("items_last_year", "change", "decisions"), ("count", "signed", "count")),
-    ("第二十条第（八）项", _CHANGE[:2],
-     (("行政事业性收费", "proactive.fees"),), ("items_last_year", "change"), ("count", "signed")),
-    ("第二十条第（九）项", ("采购项目数量", "采购总金额"),
-     (("政府集中采购", "proactive.procurement"),), ("items", "amount_wan_yuan"), ("count", "money")),
+    (
+        "第二十条第（一）项",
+        ("本年新制作数量", "本年新公开数量", "对外公开总数量"),
+        (("规章", "proactive.rules"), ("规范性文件", "proactive.normative_documents")),
+        ("made", "published", "public_total"),
+        ("count", "count", "count"),
+    ),
+    (
+        "第二十条第（五）项",
+        _CHANGE,
+        (("行政许可", "proactive.licensing"), ("其他对外管理服务事项", "proactive.other_services")),
+        ("items_last_year", "change", "decisions"),
+        ("count", "signed", "count"),
+    ),
+    (
+        "第二十条第（六）项",
+        _CHANGE,
+        (("行政处罚", "proactive.penalties"), ("行政强制", "proactive.coercive_measures")),
+        ("items_last_year", "change", "decisions"),
+        ("count", "signed", "count"),
+    ),
+    (
+        "第二十条第（八）项",
+        _CHANGE[:2],
+        (("行政事业性收费", "proactive.fees"),),
+        ("items_last_year", "change"),
+        ("count", "signed"),
+    ),
+    (
+        "第二十条第（九）项",
+        ("采购项目数量", "采购总金额"),
+        (("政府集中采购", "proactive.procurement"),),
+        ("items", "amount_wan_yuan"),
+        ("count", "money"),
+    ),
 )
 
 T3_ROWS = (
@@ -75,7 +97,9 @@ def _table2() -> tuple[list[CellSpec], list[Label]]:
             r = row + 2 + j
             labels.append(Label(T2, f"A{r}", text))
             for i, (leaf, head, kind) in enumerate(zip(leaves, headers, kinds)):
-                cells.append(CellSpec(f"{base}.{leaf}", T2, f"{'BCD'[i]}{r}", cast(CellKind, kind), f"表二 {text}·{head}"))
+                cells.append(
+                    CellSpec(f"{base}.{leaf}", T2, f"{'BCD'[i]}{r}", cast(CellKind, kind), f"表二 {text}·{head}")
+                )
         row += 2 + len(data_rows)
     return cells, labels
 
@@ -90,10 +114,33 @@ def _cover() -> tuple[list[CellSpec], list[Label]]:
 def _rules() -> tuple[Rule, ...]:
     base = {r.id: r for r in gb21.build().rules}
     t3_rows, t3_cols, t3_balance = gb21.t3_groups(T3_ROWS)
-    keep = ("VAL-EMPTY", "VAL-INT", "VAL-FEE", "VAL-TEXT", "META-BODY", "META-TYPE", "META-YEAR", "META-DATE",
-            "META-REGION", "META-CREDIT", "DATE-DEADLINE", "T3-COL-TOTAL", "T3-RESULT-SUM", "T3-BALANCE",
-            "T4-SUM-REVIEW", "T4-SUM-LIT-DIRECT", "T4-SUM-LIT-AFTER", "XY-YEAR", "XY-T3-CARRY", "XY-T4-PENDING",
-            "TXT-MISSING", "TXT-T3", "SEC5-CONTENT", "XY-BODY", "XY-INCOMPLETE")
+    keep = (
+        "VAL-EMPTY",
+        "VAL-INT",
+        "VAL-FEE",
+        "VAL-TEXT",
+        "META-BODY",
+        "META-TYPE",
+        "META-YEAR",
+        "META-DATE",
+        "META-REGION",
+        "META-CREDIT",
+        "DATE-DEADLINE",
+        "T3-COL-TOTAL",
+        "T3-RESULT-SUM",
+        "T3-BALANCE",
+        "T4-SUM-REVIEW",
+        "T4-SUM-LIT-DIRECT",
+        "T4-SUM-LIT-AFTER",
+        "XY-YEAR",
+        "XY-T3-CARRY",
+        "XY-T4-PENDING",
+        "TXT-MISSING",
+        "TXT-T3",
+        "SEC5-CONTENT",
+        "XY-BODY",
+        "XY-INCOMPLETE",
+    )
     params: dict[str, dict] = {
         "META-YEAR": {"first": FIRST_YEAR},
         "T3-COL-TOTAL": {"groups": t3_rows},
@@ -105,13 +152,29 @@ def _rules() -> tuple[Rule, ...]:
         "VAL-FEE": "{label}应为非负数（单位：万元，可带小数），现为“{actual}”{hint}",
     }
     titles = {"VAL-INT": "件数为整数（只有本年增/减可为负数）"}
-    rules = [replace(base[i], params=params.get(i, base[i].params), message=messages.get(i, base[i].message),
-                     title=titles.get(i, base[i].title)) for i in keep]
-    rules.insert(7, Rule(
-        "FMT-OLD", "error", "基本信息", "2021 年度起的报告使用国办公开办函〔2021〕30号格式",
-        "本报告为 {actual} 年度，应使用国办公开办函〔2021〕30号格式（自 2021 年度报告起施行）；"
-        "2019 试行格式（国办公开办函〔2019〕60号）只用于 {first}、{last} 年度报告。"
-        "请用 xxgk template 生成的模板重新填写", "format_years", {"last": LAST_YEAR, "first": FIRST_YEAR}))
+    rules = [
+        replace(
+            base[i],
+            params=params.get(i, base[i].params),
+            message=messages.get(i, base[i].message),
+            title=titles.get(i, base[i].title),
+        )
+        for i in keep
+    ]
+    rules.insert(
+        7,
+        Rule(
+            "FMT-OLD",
+            "error",
+            "基本信息",
+            "2021 年度起的报告使用国办公开办函〔2021〕30号格式",
+            "本报告为 {actual} 年度，应使用国办公开办函〔2021〕30号格式（自 2021 年度报告起施行）；"
+            "2019 试行格式（国办公开办函〔2019〕60号）只用于 {first}、{last} 年度报告。"
+            "请用 xxgk template 生成的模板重新填写",
+            "format_years",
+            {"last": LAST_YEAR, "first": FIRST_YEAR},
+        ),
+    )
     return tuple(rules)
 
 
@@ -123,8 +186,9 @@ def build() -> FormatSpec:
     text_cells, text_labels = gb21._narrative()
     base_cells, base_labels = gb21._baseline(BASELINE_KEYS)
     sheets = tuple(
-        SheetSpec(T2, "二、主动公开政府信息情况", (("A", 24), ("B", 16), ("C", 16), ("D", 16)))
-        if s.name == T2 else s for s in gb21.build().sheets)
+        SheetSpec(T2, "二、主动公开政府信息情况", (("A", 24), ("B", 16), ("C", 16), ("D", 16))) if s.name == T2 else s
+        for s in gb21.build().sheets
+    )
     return FormatSpec(
         id=FORMAT_ID,
         name="国办公开办函〔2019〕60号（试行）",
@@ -145,8 +209,11 @@ def build() -> FormatSpec:
         carry_over=gb21.CARRY_OVER,
         first_year=FIRST_YEAR,
         template=False,
-        matrices=(gb21.Matrix("表三", "applications", tuple((row[0], gb21.t3_short(row)) for row in T3_ROWS),
-                              gb21.T3_COLUMNS),),
+        matrices=(
+            gb21.Matrix(
+                "表三", "applications", tuple((row[0], gb21.t3_short(row)) for row in T3_ROWS), gb21.T3_COLUMNS
+            ),
+        ),
         notes="只读：2019 试行格式表二的表头行与合并方式、“本年增/减”的写法、采购总金额的单位均无官方版式可核对；"
-              "不提供空白模板，可校验和导入（含 xxgk fill 生成的工作簿）。",
+        "不提供空白模板，可校验和导入（含 xxgk fill 生成的工作簿）。",
     )

@@ -30,16 +30,28 @@ BODY_TYPES = ("政府", "部门", "乡镇")
 # --------------------------------------------------------------------------- 表二
 # (caption, header labels, [(row label, key, value columns or single)], unit kind)
 T2_BLOCKS = (
-    ("第二十条第（一）项", ("本年制发件数", "本年废止件数", "现行有效件数"),
-     (("规章", "proactive.rules"), ("行政规范性文件", "proactive.normative_documents")),
-     ("issued", "repealed", "in_force"), "count"),
-    ("第二十条第（五）项", ("本年处理决定数量",),
-     (("行政许可", "proactive.licensing"),), ("decisions",), "count"),
-    ("第二十条第（六）项", ("本年处理决定数量",),
-     (("行政处罚", "proactive.penalties"), ("行政强制", "proactive.coercive_measures")),
-     ("decisions",), "count"),
-    ("第二十条第（八）项", ("本年收费金额（单位：万元）",),
-     (("行政事业性收费", "proactive.fees"),), ("amount_wan_yuan",), "money"),
+    (
+        "第二十条第（一）项",
+        ("本年制发件数", "本年废止件数", "现行有效件数"),
+        (("规章", "proactive.rules"), ("行政规范性文件", "proactive.normative_documents")),
+        ("issued", "repealed", "in_force"),
+        "count",
+    ),
+    ("第二十条第（五）项", ("本年处理决定数量",), (("行政许可", "proactive.licensing"),), ("decisions",), "count"),
+    (
+        "第二十条第（六）项",
+        ("本年处理决定数量",),
+        (("行政处罚", "proactive.penalties"), ("行政强制", "proactive.coercive_measures")),
+        ("decisions",),
+        "count",
+    ),
+    (
+        "第二十条第（八）项",
+        ("本年收费金额（单位：万元）",),
+        (("行政事业性收费", "proactive.fees"),),
+        ("amount_wan_yuan",),
+        "money",
+    ),
 )
 
 # --------------------------------------------------------------------------- 表三
@@ -78,10 +90,20 @@ T3_ROWS = (
     ("not_processed.publication", _RESULT, "（五）不予处理", "3.要求提供公开出版物", None),
     ("not_processed.excessive", _RESULT, "（五）不予处理", "4.无正当理由大量反复申请", None),
     ("not_processed.confirmation", _RESULT, "（五）不予处理", "5.要求行政机关确认或重新出具已获取信息", None),
-    ("other_handling.no_correction", _RESULT, "（六）其他处理",
-     "1.申请人无正当理由逾期不补正、行政机关不再处理其政府信息公开申请", None),
-    ("other_handling.fee_unpaid", _RESULT, "（六）其他处理",
-     "2.申请人逾期未按收费通知要求缴纳费用、行政机关不再处理其政府信息公开申请", None),
+    (
+        "other_handling.no_correction",
+        _RESULT,
+        "（六）其他处理",
+        "1.申请人无正当理由逾期不补正、行政机关不再处理其政府信息公开申请",
+        None,
+    ),
+    (
+        "other_handling.fee_unpaid",
+        _RESULT,
+        "（六）其他处理",
+        "2.申请人逾期未按收费通知要求缴纳费用、行政机关不再处理其政府信息公开申请",
+        None,
+    ),
     ("other_handling.other", _RESULT, "（六）其他处理", "3.其他", None),
     ("results_total", _RESULT, "（七）总计", None, "（七）总计"),
     ("carried_forward", "四、结转下年度继续办理", None, None, "四、结转下年度继续办理"),
@@ -145,16 +167,35 @@ def _cover() -> tuple[list[CellSpec], list[Label]]:
     ]
     labels = [
         Label(COVER, "A1", "政府信息公开工作年度报告 数据填报模板", "D1", "title", checked=False),
-        Label(COVER, "A2", "格式依据：国办公开办函〔2021〕30号《中华人民共和国政府信息公开工作年度报告格式》",
-              "D2", "subtitle", checked=False),
+        Label(
+            COVER,
+            "A2",
+            "格式依据：国办公开办函〔2021〕30号《中华人民共和国政府信息公开工作年度报告格式》",
+            "D2",
+            "subtitle",
+            checked=False,
+        ),
         Label(COVER, "A4", "机关名称"),
         Label(COVER, "A5", "机关类型"),
-        Label(COVER, "C5", "政府：县级以上人民政府（报告由其政府信息公开工作主管部门发布）；部门：县级以上人民政府部门；"
-              "乡镇：乡镇人民政府、街道办事处", "D5", "note", checked=False),
+        Label(
+            COVER,
+            "C5",
+            "政府：县级以上人民政府（报告由其政府信息公开工作主管部门发布）；部门：县级以上人民政府部门；"
+            "乡镇：乡镇人民政府、街道办事处",
+            "D5",
+            "note",
+            checked=False,
+        ),
         Label(COVER, "A6", "报告年度"),
         Label(COVER, "A7", "发布日期"),
-        Label(COVER, "C7", "格式 2024-01-29；条例第四十九条：部门 1月31日前，县级以上人民政府 3月31日前",
-              "D7", "note", checked=False),
+        Label(
+            COVER,
+            "C7",
+            "格式 2024-01-29；条例第四十九条：部门 1月31日前，县级以上人民政府 3月31日前",
+            "D7",
+            "note",
+            checked=False,
+        ),
         Label(COVER, "A8", "行政区划代码（选填）"),
         # not checked: workbooks made before this row existed still read (B9 is then empty)
         Label(COVER, "A9", "统一社会信用代码（选填）", checked=False),
@@ -197,16 +238,31 @@ def _table2() -> tuple[list[CellSpec], list[Label], list[LiveCheck]]:
             labels.append(Label(T2, f"A{r}", text))
             if len(leaves) == 3:
                 for i, (leaf, head) in enumerate(zip(leaves, headers)):
-                    cells.append(CellSpec(f"{base}.{leaf}", T2, f"{'BCD'[i]}{r}", cast(CellKind, kind),
-                                          f"表二 {text}·{head}"))
-                checks.append(LiveCheck(
-                    T2, f"E{r}",
-                    f'=IF(COUNT(B{r}:D{r})<3,"",IF(D{r}>=B{r}-C{r},"正确","应不少于"&(B{r}-C{r})))',
-                    target=f"D{r}", bad_when=f"=AND(COUNT(B{r}:D{r})=3,D{r}<B{r}-C{r})", severity="warning",
-                    initial=""))
+                    cells.append(
+                        CellSpec(f"{base}.{leaf}", T2, f"{'BCD'[i]}{r}", cast(CellKind, kind), f"表二 {text}·{head}")
+                    )
+                checks.append(
+                    LiveCheck(
+                        T2,
+                        f"E{r}",
+                        f'=IF(COUNT(B{r}:D{r})<3,"",IF(D{r}>=B{r}-C{r},"正确","应不少于"&(B{r}-C{r})))',
+                        target=f"D{r}",
+                        bad_when=f"=AND(COUNT(B{r}:D{r})=3,D{r}<B{r}-C{r})",
+                        severity="warning",
+                        initial="",
+                    )
+                )
             else:
-                cells.append(CellSpec(f"{base}.{leaves[0]}", T2, f"B{r}", cast(CellKind, kind), f"表二 {text}·{headers[0]}",
-                                      merge_to=f"D{r}"))
+                cells.append(
+                    CellSpec(
+                        f"{base}.{leaves[0]}",
+                        T2,
+                        f"B{r}",
+                        cast(CellKind, kind),
+                        f"表二 {text}·{headers[0]}",
+                        merge_to=f"D{r}",
+                    )
+                )
         row += 2 + len(data_rows)
     labels.append(Label(T2, "E2", "自动核对", style="header", checked=False))
     return cells, labels, checks
@@ -228,9 +284,14 @@ def _sum_check(sheet: str, ref: str, total: str, parts: str, every: str) -> Live
     """“正确” / “应为 N” beside a total; red when wrong, silent about sums that include text
     and about a total not filled in yet (an empty table is not “正确”)."""
     return LiveCheck(
-        sheet, ref, f'=IF(COUNTA({total})=0,"",IF({_has_text(every)},"{TEXT_IN_CHECK}",'
-                    f'IF({total}=SUM({parts}),"正确","应为"&SUM({parts}))))',
-        target=total, bad_when=f"=AND(COUNTA({total})=1,NOT({_has_text(every)}),{total}<>SUM({parts}))", initial="")
+        sheet,
+        ref,
+        f'=IF(COUNTA({total})=0,"",IF({_has_text(every)},"{TEXT_IN_CHECK}",'
+        f'IF({total}=SUM({parts}),"正确","应为"&SUM({parts}))))',
+        target=total,
+        bad_when=f"=AND(COUNTA({total})=1,NOT({_has_text(every)}),{total}<>SUM({parts}))",
+        initial="",
+    )
 
 
 def _table3(rows: tuple = T3_ROWS) -> tuple[list[CellSpec], list[Label], list[LiveCheck]]:
@@ -261,8 +322,15 @@ def _table3(rows: tuple = T3_ROWS) -> tuple[list[CellSpec], list[Label], list[Li
             groups.setdefault(group, []).append(r)
             labels.append(Label(T3, f"C{r}", sub))
         for c, (ckey, ctext) in enumerate(T3_COLUMNS):
-            cells.append(CellSpec(t3_key(key, ckey), T3, f"{col_letter(T3_FIRST_COL + c)}{r}", "count",
-                                  f"表三 {t3_short(row)}·{ctext}"))
+            cells.append(
+                CellSpec(
+                    t3_key(key, ckey),
+                    T3,
+                    f"{col_letter(T3_FIRST_COL + c)}{r}",
+                    "count",
+                    f"表三 {t3_short(row)}·{ctext}",
+                )
+            )
     for group, spans in groups.items():
         labels.append(Label(T3, f"B{spans[0]}", group, f"B{spans[-1]}"))
 
@@ -272,22 +340,35 @@ def _table3(rows: tuple = T3_ROWS) -> tuple[list[CellSpec], list[Label], list[Li
         checks.append(_sum_check(T3, f"K{r}", f"J{r}", f"D{r}:I{r}", f"D{r}:J{r}"))
     total_row = T3_FIRST_ROW + [r[0] for r in rows].index("results_total")
     sum_row, bal_row = last + 1, last + 2
-    labels.append(Label(T3, f"A{sum_row}", "自动核对：（七）总计（第三项各行之和）", f"C{sum_row}", "note",
-                        checked=False))
-    labels.append(Label(T3, f"A{bal_row}", "自动核对：一＋二＝（七）总计＋四", f"C{bal_row}", "note",
-                        checked=False))
+    labels.append(
+        Label(T3, f"A{sum_row}", "自动核对：（七）总计（第三项各行之和）", f"C{sum_row}", "note", checked=False)
+    )
+    labels.append(Label(T3, f"A{bal_row}", "自动核对：一＋二＝（七）总计＋四", f"C{bal_row}", "note", checked=False))
     for c in range(len(T3_COLUMNS)):
         L = col_letter(T3_FIRST_COL + c)
-        checks.append(_sum_check(T3, f"{L}{sum_row}", f"{L}{total_row}", f"{L}{first_result}:{L}{total_row - 1}",
-                                 f"{L}{first_result}:{L}{total_row}"))
+        checks.append(
+            _sum_check(
+                T3,
+                f"{L}{sum_row}",
+                f"{L}{total_row}",
+                f"{L}{first_result}:{L}{total_row - 1}",
+                f"{L}{first_result}:{L}{total_row}",
+            )
+        )
         top, bottom = f"{L}{T3_FIRST_ROW}:{L}{T3_FIRST_ROW + 1}", f"{L}{total_row}:{L}{last}"
         texts = f"OR({_has_text(top)},{_has_text(bottom)})"
         filled = f"COUNTA({top},{bottom})=4"  # the balance is only judged on a filled column
         diff = f"SUM({top})-SUM({bottom})"
-        checks.append(LiveCheck(
-            T3, f"{L}{bal_row}",
-            f'=IF(NOT({filled}),"",IF({texts},"{TEXT_IN_CHECK}",IF({diff}=0,"正确","相差"&{diff})))',
-            target=f"{L}{bal_row}", bad_when=f"=AND({filled},NOT({texts}),{diff}<>0)", initial=""))
+        checks.append(
+            LiveCheck(
+                T3,
+                f"{L}{bal_row}",
+                f'=IF(NOT({filled}),"",IF({texts},"{TEXT_IN_CHECK}",IF({diff}=0,"正确","相差"&{diff})))',
+                target=f"{L}{bal_row}",
+                bad_when=f"=AND({filled},NOT({texts}),{diff}<>0)",
+                initial="",
+            )
+        )
     return cells, labels, checks
 
 
@@ -307,12 +388,10 @@ def _table4() -> tuple[list[CellSpec], list[Label], list[LiveCheck]]:
                 labels.append(Label(T4, f"{c}2", text, f"{c}3", "header"))
             else:
                 labels.append(Label(T4, f"{c}3", text, style="header"))
-            cells.append(CellSpec(t4_key(gkey, leaf), T4, f"{c}4", "count",
-                                  f"表四 {sub or top}·{text}"))
+            cells.append(CellSpec(t4_key(gkey, leaf), T4, f"{c}4", "count", f"表四 {sub or top}·{text}"))
         first, total = col_letter(g * 5), col_letter(g * 5 + 4)
         before = col_letter(g * 5 + 3)
-        labels.append(Label(T4, f"{first}6", f"自动核对：{sub or top}总计", f"{before}6", "note",
-                            checked=False))
+        labels.append(Label(T4, f"{first}6", f"自动核对：{sub or top}总计", f"{before}6", "note", checked=False))
         checks.append(_sum_check(T4, f"{total}6", f"{total}4", f"{first}4:{before}4", f"{first}4:{total}4"))
     return cells, labels, checks
 
@@ -325,8 +404,13 @@ def _narrative() -> tuple[list[CellSpec], list[Label]]:
     )
     labels = [
         Label(TEXT, "A1", "文字部分（报告第一、五、六部分）", style="title", checked=False),
-        Label(TEXT, "A2", "表二至表四对应报告第二、三、四部分，见各表。单元格内换行按 Alt+Enter（WPS 同）；"
-              "每部分不超过 32767 字。", style="note", checked=False),
+        Label(
+            TEXT,
+            "A2",
+            "表二至表四对应报告第二、三、四部分，见各表。单元格内换行按 Alt+Enter（WPS 同）；每部分不超过 32767 字。",
+            style="note",
+            checked=False,
+        ),
     ]
     cells = []
     for i, (key, heading) in enumerate(parts):
@@ -348,8 +432,14 @@ BASELINE_KEYS = (
 def _baseline(keys: tuple[str, ...] = BASELINE_KEYS) -> tuple[list[CellSpec], list[Label]]:
     labels = [
         Label(BASE, "A1", "上年数据（用于历年核对）", "C1", "title", checked=False),
-        Label(BASE, "A2", "由 xxgk new --from 上年报告.json 自动填入；也可照上年已发布的报告手工填写。整页留空则不做历年核对。",
-              "C2", "note", checked=False),
+        Label(
+            BASE,
+            "A2",
+            "由 xxgk new --from 上年报告.json 自动填入；也可照上年已发布的报告手工填写。整页留空则不做历年核对。",
+            "C2",
+            "note",
+            checked=False,
+        ),
         Label(BASE, "A4", "上年报告年度"),
         Label(BASE, "A5", "项目", style="header"),
         Label(BASE, "B5", "上年数值", style="header"),
@@ -431,10 +521,9 @@ FIRST_YEAR = 2021
 def t3_groups(rows: tuple = T3_ROWS) -> tuple[list[dict], list[dict], list[dict]]:
     """Params of T3-COL-TOTAL, T3-RESULT-SUM and T3-BALANCE for the given 表三 rows."""
     keys = [row[0] for row in rows]
-    result_keys = keys[2:keys.index("results_total")]
+    result_keys = keys[2 : keys.index("results_total")]
     t3_rows = [
-        {"total": t3_key(row[0], "total"), "parts": [t3_key(row[0], c) for c in T3_APPLICANTS],
-         "what": t3_short(row)}
+        {"total": t3_key(row[0], "total"), "parts": [t3_key(row[0], c) for c in T3_APPLICANTS], "what": t3_short(row)}
         for row in rows
     ]
     t3_cols = [
@@ -442,8 +531,11 @@ def t3_groups(rows: tuple = T3_ROWS) -> tuple[list[dict], list[dict], list[dict]
         for c, text in T3_COLUMNS
     ]
     t3_balance = [
-        {"left": [t3_key("new", c), t3_key("carried_in", c)],
-         "right": [t3_key("results_total", c), t3_key("carried_forward", c)], "what": text}
+        {
+            "left": [t3_key("new", c), t3_key("carried_in", c)],
+            "right": [t3_key("results_total", c), t3_key("carried_forward", c)],
+            "what": text,
+        }
         for c, text in T3_COLUMNS
     ]
     return t3_rows, t3_cols, t3_balance
@@ -458,92 +550,280 @@ def _rules() -> tuple[Rule, ...]:
     ]
 
     def t4(group: str, what: str) -> list[dict]:
-        return [{"total": t4_key(group, "total"),
-                 "parts": [t4_key(group, leaf) for leaf, _ in T4_LEAVES[:-1]], "what": what}]
+        return [
+            {
+                "total": t4_key(group, "total"),
+                "parts": [t4_key(group, leaf) for leaf, _ in T4_LEAVES[:-1]],
+                "what": what,
+            }
+        ]
 
     return (
-        Rule("VAL-EMPTY", "error", "表内", "数字单元格不得留空",
-             "{label}{hint}；没有数据请填 0，不要留空或填“/”“—”", "cell_values"),
-        Rule("VAL-INT", "error", "表内", "件数为非负整数",
-             "{label}应为非负整数（件数），现为“{actual}”{hint}", "cell_values"),
-        Rule("VAL-FEE", "error", "表内", "收费金额为非负数（万元）",
-             "{label}应为非负数（单位：万元，可带小数），现为“{actual}”{hint}", "cell_values"),
-        Rule("VAL-TEXT", "warning", "表内", "数字以数值格式填写，不是文本",
-             "{label}的“{actual}”是文本格式的数字：Excel 的求和与表中的自动核对不计入文本，"
-             "请把单元格设为“常规”后重新输入数字", "text_figures"),
+        Rule(
+            "VAL-EMPTY",
+            "error",
+            "表内",
+            "数字单元格不得留空",
+            "{label}{hint}；没有数据请填 0，不要留空或填“/”“—”",
+            "cell_values",
+        ),
+        Rule(
+            "VAL-INT",
+            "error",
+            "表内",
+            "件数为非负整数",
+            "{label}应为非负整数（件数），现为“{actual}”{hint}",
+            "cell_values",
+        ),
+        Rule(
+            "VAL-FEE",
+            "error",
+            "表内",
+            "收费金额为非负数（万元）",
+            "{label}应为非负数（单位：万元，可带小数），现为“{actual}”{hint}",
+            "cell_values",
+        ),
+        Rule(
+            "VAL-TEXT",
+            "warning",
+            "表内",
+            "数字以数值格式填写，不是文本",
+            "{label}的“{actual}”是文本格式的数字：Excel 的求和与表中的自动核对不计入文本，"
+            "请把单元格设为“常规”后重新输入数字",
+            "text_figures",
+        ),
         Rule("META-BODY", "error", "基本信息", "填写机关名称", "封面未填写机关名称", "meta_body"),
-        Rule("META-TYPE", "error", "基本信息", "机关类型为政府、部门或乡镇",
-             "机关类型应为“政府”“部门”或“乡镇”之一，现为“{actual}”{hint}", "meta_type"),
-        Rule("META-YEAR", "error", "基本信息", "报告年度有效",
-             "报告年度应为 {first} 年或以后的四位年份（本格式自 {first} 年度报告起施行），现为“{actual}”", "meta_year",
-             {"first": FIRST_YEAR}),
-        Rule("META-DATE", "error", "基本信息", "发布日期有效且在年度结束之后",
-             "发布日期{problem}，现为“{actual}”", "meta_date"),
-        Rule("META-REGION", "warning", "基本信息", "行政区划代码为 6 位或 12 位数字",
-             "行政区划代码应为 6 位（县级以上）或 12 位（乡镇、街道）数字，现为“{actual}”", "meta_region"),
-        Rule("META-CREDIT", "error", "基本信息", "统一社会信用代码符合 GB 32100-2015",
-             "统一社会信用代码{problem}，现为“{actual}”", "meta_credit"),
-        Rule("DATE-DEADLINE", "warning", "基本信息", "按条例第四十九条的期限发布",
-             "{problem}", "date_deadline", {"deadlines": DEADLINES, "who": DEADLINE_WHO}),
-        Rule("T3-COL-TOTAL", "error", "表内", "表三每行总计等于六类申请人之和",
-             "表三“{what}”行的总计应为 {expected}（自然人至其他六列之和），现为 {actual}",
-             "sum", {"groups": t3_rows}),
-        Rule("T3-RESULT-SUM", "error", "表内", "表三（七）总计等于办理结果各行之和",
-             "表三“（七）总计”的{what}列应为 {expected}（（一）至（六）各行之和），现为 {actual}",
-             "sum", {"groups": t3_cols}),
-        Rule("T3-BALANCE", "error", "表内", "表三勾稽关系：一＋二＝三（七）＋四",
-             "表三{what}列不符合勾稽关系：一＋二＝{expected}，而（七）总计＋四＝{actual}",
-             "balance", {"groups": t3_balance}),
-        Rule("T4-SUM-REVIEW", "error", "表内", "表四行政复议总计等于四项结果之和",
-             "表四“{what}”的总计应为 {expected}（结果维持、结果纠正、其他结果、尚未审结之和），现为 {actual}",
-             "sum", {"groups": t4("review", "行政复议")}),
-        Rule("T4-SUM-LIT-DIRECT", "error", "表内", "表四未经复议直接起诉总计等于四项结果之和",
-             "表四“{what}”的总计应为 {expected}（结果维持、结果纠正、其他结果、尚未审结之和），现为 {actual}",
-             "sum", {"groups": t4("litigation_direct", "行政诉讼·未经复议直接起诉")}),
-        Rule("T4-SUM-LIT-AFTER", "error", "表内", "表四复议后起诉总计等于四项结果之和",
-             "表四“{what}”的总计应为 {expected}（结果维持、结果纠正、其他结果、尚未审结之和），现为 {actual}",
-             "sum", {"groups": t4("litigation_after_review", "行政诉讼·复议后起诉")}),
-        Rule("T2-VALID-FLOOR", "warning", "表内", "现行有效件数不少于本年制发减本年废止",
-             "表二“{what}”现行有效件数 {actual} 少于本年制发减本年废止（{expected}），请核实",
-             "valid_floor", {"groups": stock}),
-        Rule("XY-YEAR", "error", "历年", "上年数据为上一年度",
-             "上年数据的年度应为 {expected}，现为 {actual}", "xy_year"),
-        Rule("XY-T3-CARRY", "error", "历年", "本年上年结转等于上年结转下年度",
-             "表三{what}列“二、上年结转”应等于上年报告“四、结转下年度继续办理”的 {expected}，现为 {actual}",
-             "xy_equal", {"groups": [
-                 {"this": this, "last": last, "what": text}
-                 for (this, last), (_c, text) in zip(CARRY_OVER, T3_COLUMNS)]}),
-        Rule("XY-T2-VALID", "warning", "历年", "现行有效件数＝上年现行有效＋本年制发－本年废止",
-             "表二“{what}”现行有效件数应为 {expected}（上年 {last}＋本年制发 {issued}－本年废止 {repealed}），"
-             "现为 {actual}；如有失效、修改请在情况说明中写明", "xy_valid", {"groups": stock}),
-        Rule("XY-T4-PENDING", "warning", "历年", "上年尚未审结的案件在本年有结果",
-             "上年“{what}”尚未审结 {last} 件，而本年表四该项全部为 0；上年未审结的案件审结后应计入本年",
-             "xy_pending", {"groups": [
-                 {"what": sub or top, "pending": t4_key(g, "pending"),
-                  "cells": [t4_key(g, leaf) for leaf, _ in T4_LEAVES]} for g, top, sub in T4_GROUPS]}),
-        Rule("TXT-MISSING", "warning", "文本", "文字部分已填写", "“{what}”未填写", "text_present",
-             {"keys": ["narrative.overview", "narrative.problems", "narrative.other_matters"]}),
-        Rule("TXT-T3", "warning", "文本", "总体情况中的数字与表格一致",
-             "“一、总体情况”写“{quote}”，{what}为 {actual}，而表格为 {expected}；如统计口径不同请在情况说明中写明",
-             "text_numbers", {"key": "narrative.overview", "patterns": TEXT_PATTERNS}),
-        Rule("SEC5-CONTENT", "warning", "文本", "第五部分写明问题和改进措施",
-             "“五、存在的主要问题及改进情况”应写明存在的问题和改进措施（未见“{missing}”等字样）", "sec5_content",
-             {"key": "narrative.problems",
-              "needs": [["问题/不足", ["问题", "不足", "短板", "差距"]],
-                        ["改进/措施", ["改进", "措施", "整改", "加强", "下一步"]]]}),
-        Rule("SEC6-FEE", "warning", "文本", "第六部分说明信息处理费收取情况",
-             "“六、其他需要报告的事项”未说明信息处理费收取情况（依据《政府信息公开信息处理费管理办法》，没有收费也应写明）",
-             "sec6_fee", {"key": "narrative.other_matters", "word": "处理费"}),
-        Rule("SEC6-FEE-T3", "warning", "表间", "因未缴费终止的申请与收费说明一致",
-             "表三“（六）2.申请人逾期未按收费通知要求缴纳费用”共 {actual} 件，说明发出过收费通知，"
-             "而第六部分写明未收费或未提及收费通知", "sec6_fee_t3",
-             {"key": t3_key("other_handling.fee_unpaid", "total"), "text": "narrative.other_matters",
-              "word": "收费通知"}),
-        Rule("XY-BODY", "error", "历年", "上年报告与本年报告为同一机关",
-             "上年报告（{source}）是{last}的，本年报告是{this}的；历年核对须用同一机关的上年报告"
-             "（机构更名的，可在规则配置中将 XY-BODY 改为提示）", "xy_body"),
-        Rule("XY-INCOMPLETE", "warning", "历年", "上年数据完整",
-             "上年数据中有 {count} 项为空（{names}），相应的历年核对未进行", "xy_incomplete"),
+        Rule(
+            "META-TYPE",
+            "error",
+            "基本信息",
+            "机关类型为政府、部门或乡镇",
+            "机关类型应为“政府”“部门”或“乡镇”之一，现为“{actual}”{hint}",
+            "meta_type",
+        ),
+        Rule(
+            "META-YEAR",
+            "error",
+            "基本信息",
+            "报告年度有效",
+            "报告年度应为 {first} 年或以后的四位年份（本格式自 {first} 年度报告起施行），现为“{actual}”",
+            "meta_year",
+            {"first": FIRST_YEAR},
+        ),
+        Rule(
+            "META-DATE",
+            "error",
+            "基本信息",
+            "发布日期有效且在年度结束之后",
+            "发布日期{problem}，现为“{actual}”",
+            "meta_date",
+        ),
+        Rule(
+            "META-REGION",
+            "warning",
+            "基本信息",
+            "行政区划代码为 6 位或 12 位数字",
+            "行政区划代码应为 6 位（县级以上）或 12 位（乡镇、街道）数字，现为“{actual}”",
+            "meta_region",
+        ),
+        Rule(
+            "META-CREDIT",
+            "error",
+            "基本信息",
+            "统一社会信用代码符合 GB 32100-2015",
+            "统一社会信用代码{problem}，现为“{actual}”",
+            "meta_credit",
+        ),
+        Rule(
+            "DATE-DEADLINE",
+            "warning",
+            "基本信息",
+            "按条例第四十九条的期限发布",
+            "{problem}",
+            "date_deadline",
+            {"deadlines": DEADLINES, "who": DEADLINE_WHO},
+        ),
+        Rule(
+            "T3-COL-TOTAL",
+            "error",
+            "表内",
+            "表三每行总计等于六类申请人之和",
+            "表三“{what}”行的总计应为 {expected}（自然人至其他六列之和），现为 {actual}",
+            "sum",
+            {"groups": t3_rows},
+        ),
+        Rule(
+            "T3-RESULT-SUM",
+            "error",
+            "表内",
+            "表三（七）总计等于办理结果各行之和",
+            "表三“（七）总计”的{what}列应为 {expected}（（一）至（六）各行之和），现为 {actual}",
+            "sum",
+            {"groups": t3_cols},
+        ),
+        Rule(
+            "T3-BALANCE",
+            "error",
+            "表内",
+            "表三勾稽关系：一＋二＝三（七）＋四",
+            "表三{what}列不符合勾稽关系：一＋二＝{expected}，而（七）总计＋四＝{actual}",
+            "balance",
+            {"groups": t3_balance},
+        ),
+        Rule(
+            "T4-SUM-REVIEW",
+            "error",
+            "表内",
+            "表四行政复议总计等于四项结果之和",
+            "表四“{what}”的总计应为 {expected}（结果维持、结果纠正、其他结果、尚未审结之和），现为 {actual}",
+            "sum",
+            {"groups": t4("review", "行政复议")},
+        ),
+        Rule(
+            "T4-SUM-LIT-DIRECT",
+            "error",
+            "表内",
+            "表四未经复议直接起诉总计等于四项结果之和",
+            "表四“{what}”的总计应为 {expected}（结果维持、结果纠正、其他结果、尚未审结之和），现为 {actual}",
+            "sum",
+            {"groups": t4("litigation_direct", "行政诉讼·未经复议直接起诉")},
+        ),
+        Rule(
+            "T4-SUM-LIT-AFTER",
+            "error",
+            "表内",
+            "表四复议后起诉总计等于四项结果之和",
+            "表四“{what}”的总计应为 {expected}（结果维持、结果纠正、其他结果、尚未审结之和），现为 {actual}",
+            "sum",
+            {"groups": t4("litigation_after_review", "行政诉讼·复议后起诉")},
+        ),
+        Rule(
+            "T2-VALID-FLOOR",
+            "warning",
+            "表内",
+            "现行有效件数不少于本年制发减本年废止",
+            "表二“{what}”现行有效件数 {actual} 少于本年制发减本年废止（{expected}），请核实",
+            "valid_floor",
+            {"groups": stock},
+        ),
+        Rule(
+            "XY-YEAR", "error", "历年", "上年数据为上一年度", "上年数据的年度应为 {expected}，现为 {actual}", "xy_year"
+        ),
+        Rule(
+            "XY-T3-CARRY",
+            "error",
+            "历年",
+            "本年上年结转等于上年结转下年度",
+            "表三{what}列“二、上年结转”应等于上年报告“四、结转下年度继续办理”的 {expected}，现为 {actual}",
+            "xy_equal",
+            {
+                "groups": [
+                    {"this": this, "last": last, "what": text}
+                    for (this, last), (_c, text) in zip(CARRY_OVER, T3_COLUMNS)
+                ]
+            },
+        ),
+        Rule(
+            "XY-T2-VALID",
+            "warning",
+            "历年",
+            "现行有效件数＝上年现行有效＋本年制发－本年废止",
+            "表二“{what}”现行有效件数应为 {expected}（上年 {last}＋本年制发 {issued}－本年废止 {repealed}），"
+            "现为 {actual}；如有失效、修改请在情况说明中写明",
+            "xy_valid",
+            {"groups": stock},
+        ),
+        Rule(
+            "XY-T4-PENDING",
+            "warning",
+            "历年",
+            "上年尚未审结的案件在本年有结果",
+            "上年“{what}”尚未审结 {last} 件，而本年表四该项全部为 0；上年未审结的案件审结后应计入本年",
+            "xy_pending",
+            {
+                "groups": [
+                    {
+                        "what": sub or top,
+                        "pending": t4_key(g, "pending"),
+                        "cells": [t4_key(g, leaf) for leaf, _ in T4_LEAVES],
+                    }
+                    for g, top, sub in T4_GROUPS
+                ]
+            },
+        ),
+        Rule(
+            "TXT-MISSING",
+            "warning",
+            "文本",
+            "文字部分已填写",
+            "“{what}”未填写",
+            "text_present",
+            {"keys": ["narrative.overview", "narrative.problems", "narrative.other_matters"]},
+        ),
+        Rule(
+            "TXT-T3",
+            "warning",
+            "文本",
+            "总体情况中的数字与表格一致",
+            "“一、总体情况”写“{quote}”，{what}为 {actual}，而表格为 {expected}；如统计口径不同请在情况说明中写明",
+            "text_numbers",
+            {"key": "narrative.overview", "patterns": TEXT_PATTERNS},
+        ),
+        Rule(
+            "SEC5-CONTENT",
+            "warning",
+            "文本",
+            "第五部分写明问题和改进措施",
+            "“五、存在的主要问题及改进情况”应写明存在的问题和改进措施（未见“{missing}”等字样）",
+            "sec5_content",
+            {
+                "key": "narrative.problems",
+                "needs": [
+                    ["问题/不足", ["问题", "不足", "短板", "差距"]],
+                    ["改进/措施", ["改进", "措施", "整改", "加强", "下一步"]],
+                ],
+            },
+        ),
+        Rule(
+            "SEC6-FEE",
+            "warning",
+            "文本",
+            "第六部分说明信息处理费收取情况",
+            "“六、其他需要报告的事项”未说明信息处理费收取情况（依据《政府信息公开信息处理费管理办法》，没有收费也应写明）",
+            "sec6_fee",
+            {"key": "narrative.other_matters", "word": "处理费"},
+        ),
+        Rule(
+            "SEC6-FEE-T3",
+            "warning",
+            "表间",
+            "因未缴费终止的申请与收费说明一致",
+            "表三“（六）2.申请人逾期未按收费通知要求缴纳费用”共 {actual} 件，说明发出过收费通知，"
+            "而第六部分写明未收费或未提及收费通知",
+            "sec6_fee_t3",
+            {
+                "key": t3_key("other_handling.fee_unpaid", "total"),
+                "text": "narrative.other_matters",
+                "word": "收费通知",
+            },
+        ),
+        Rule(
+            "XY-BODY",
+            "error",
+            "历年",
+            "上年报告与本年报告为同一机关",
+            "上年报告（{source}）是{last}的，本年报告是{this}的；历年核对须用同一机关的上年报告"
+            "（机构更名的，可在规则配置中将 XY-BODY 改为提示）",
+            "xy_body",
+        ),
+        Rule(
+            "XY-INCOMPLETE",
+            "warning",
+            "历年",
+            "上年数据完整",
+            "上年数据中有 {count} 项为空（{names}），相应的历年核对未进行",
+            "xy_incomplete",
+        ),
     )
 
 
@@ -557,15 +837,25 @@ def build() -> FormatSpec:
     sheets = (
         SheetSpec(COVER, "封面与填写说明", (("A", 22), ("B", 30), ("C", 24), ("D", 60)), landscape=False),
         SheetSpec(T2, "二、主动公开政府信息情况", (("A", 24), ("B", 16), ("C", 16), ("D", 16), ("E", 34))),
-        SheetSpec(T3, "三、收到和处理政府信息公开申请情况",
-                  (("A", 12), ("B", 14), ("C", 34), *((col_letter(c), 9) for c in range(3, 10)), ("K", 14)),
-                  row_heights=((1, 30), (2, 24), (3, 36)), freeze=(3, 3)),
-        SheetSpec(T4, "四、政府信息公开行政复议、行政诉讼情况",
-                  tuple((col_letter(c), 8.5) for c in range(15)), row_heights=((3, 30),), freeze=(3, 0)),
+        SheetSpec(
+            T3,
+            "三、收到和处理政府信息公开申请情况",
+            (("A", 12), ("B", 14), ("C", 34), *((col_letter(c), 9) for c in range(3, 10)), ("K", 14)),
+            row_heights=((1, 30), (2, 24), (3, 36)),
+            freeze=(3, 3),
+        ),
+        SheetSpec(
+            T4,
+            "四、政府信息公开行政复议、行政诉讼情况",
+            tuple((col_letter(c), 8.5) for c in range(15)),
+            row_heights=((3, 30),),
+            freeze=(3, 0),
+        ),
         SheetSpec(TEXT, "一、五、六部分文字", (("A", 110),), landscape=False),
         SheetSpec(BASE, "上年数据", (("A", 44), ("B", 14), ("C", 30)), landscape=False),
-        SheetSpec(RESULTS, "校验结果", tuple((col_letter(i), c.width) for i, c in enumerate(results.COLUMNS)),
-                  freeze=(3, 0)),
+        SheetSpec(
+            RESULTS, "校验结果", tuple((col_letter(i), c.width) for i, c in enumerate(results.COLUMNS)), freeze=(3, 0)
+        ),
     )
     return FormatSpec(
         id=FORMAT_ID,

@@ -74,8 +74,11 @@ def run(args) -> int:
     submission, report = _validated(args)
     if not report.valid and not args.force:
         print(report.render_text(), file=sys.stderr)
-        print(f"\n存在 {len(report.errors)} 个错误，未生成报告。请改正后再生成"
-              "（或加 --force 生成，文中注明未通过校验）。", file=sys.stderr)
+        print(
+            f"\n存在 {len(report.errors)} 个错误，未生成报告。请改正后再生成"
+            "（或加 --force 生成，文中注明未通过校验）。",
+            file=sys.stderr,
+        )
         return EXIT_FINDINGS
     try:
         doc = document_for(submission, report, args.draft)

@@ -73,9 +73,11 @@ def _value(doc: dict, key: str) -> object:
 def opening_text(body: str, year: int | None) -> str:
     """The customary opening paragraph of the 2021 format: basis, contents, statistical period."""
     period = f"本报告中所列数据的统计期限自{year}年1月1日起至{year}年12月31日止。" if year else ""
-    return ("本报告根据《中华人民共和国政府信息公开条例》（以下简称《条例》）和《中华人民共和国政府信息公开工作年度报告格式》"
-            f"（国办公开办函〔2021〕30号）编制。报告由总体情况、主动公开政府信息情况、收到和处理政府信息公开申请情况、"
-            f"政府信息公开行政复议和行政诉讼情况、存在的主要问题及改进情况、其他需要报告的事项六部分组成。{period}")
+    return (
+        "本报告根据《中华人民共和国政府信息公开条例》（以下简称《条例》）和《中华人民共和国政府信息公开工作年度报告格式》"
+        f"（国办公开办函〔2021〕30号）编制。报告由总体情况、主动公开政府信息情况、收到和处理政府信息公开申请情况、"
+        f"政府信息公开行政复议和行政诉讼情况、存在的主要问题及改进情况、其他需要报告的事项六部分组成。{period}"
+    )
 
 
 def build_document(fmt: FormatSpec, data_json: bytes, draft: bool = False) -> Document:
@@ -96,9 +98,15 @@ def build_document(fmt: FormatSpec, data_json: bytes, draft: bool = False) -> Do
     validation = doc.get("validation") or {}
     return Document(
         title=f"{body}{year if year is not None else ''}年政府信息公开工作年度报告",
-        opening=opening_text(body, year), sections=tuple(sections), values=values,
-        data_json=data_json.decode("utf-8"), valid=bool(validation.get("valid", True)),
-        errors=int(validation.get("errors", 0)), body=body, year=year)
+        opening=opening_text(body, year),
+        sections=tuple(sections),
+        values=values,
+        data_json=data_json.decode("utf-8"),
+        valid=bool(validation.get("valid", True)),
+        errors=int(validation.get("errors", 0)),
+        body=body,
+        year=year,
+    )
 
 
 def _narrative(heading: str, text: str) -> Section:

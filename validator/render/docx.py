@@ -155,7 +155,8 @@ def _fallbacks(word) -> None:
             entries = "".join(
                 f'<w:font w:name={quoteattr(zh)}><w:altName w:val={quoteattr(en)}/><w:charset w:val="86"/>'
                 f'<w:family w:val="{family}"/><w:pitch w:val="variable"/></w:font>'
-                for zh, (en, family) in FONT_FALLBACKS.items())
+                for zh, (en, family) in FONT_FALLBACKS.items()
+            )
             blob = part.blob.decode("utf-8").replace("</w:fonts>", entries + "</w:fonts>")
             part._blob = blob.encode("utf-8")  # a plain Part: python-docx has no font-table API
 

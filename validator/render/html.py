@@ -32,14 +32,17 @@ def render_html(doc: Document) -> bytes:
     def cell(c: GridCell) -> Markup:
         spans = "".join(f' {name}="{n}"' for name, n in (("rowspan", c.rowspan), ("colspan", c.colspan)) if n > 1)
         if c.key:
-            return Markup('<td class="xxgk-num" data-key="{}"{}>{}</td>').format(
-                c.key, Markup(spans), doc.shown(c.key))
+            return Markup('<td class="xxgk-num" data-key="{}"{}>{}</td>').format(c.key, Markup(spans), doc.shown(c.key))
         scope = Markup(' scope="{}"').format(c.scope) if c.scope else ""
         return Markup("<th{}{}>{}</th>").format(scope, Markup(spans), escape(c.text))
 
-    env = Environment(loader=FileSystemLoader(Path(__file__).parent / "templates"), autoescape=True,
-                      undefined=StrictUndefined, keep_trailing_newline=True)
+    env = Environment(
+        loader=FileSystemLoader(Path(__file__).parent / "templates"),
+        autoescape=True,
+        undefined=StrictUndefined,
+        keep_trailing_newline=True,
+    )
     page = env.get_template("report.html.j2").render(
-        doc=doc, cell=cell, version=__version__,
-        data_block=Markup(json_for_script(doc.data_json.rstrip("\n"))))
+        doc=doc, cell=cell, version=__version__, data_block=Markup(json_for_script(doc.data_json.rstrip("\n")))
+    )
     return page.encode("utf-8")

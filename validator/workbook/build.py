@@ -39,14 +39,16 @@ def build_template(fmt: FormatSpec, target: str | Path | io.BytesIO, extend: Ext
     import xlsxwriter
 
     wb = xlsxwriter.Workbook(target if isinstance(target, io.BytesIO) else str(target), {"in_memory": True})
-    wb.set_properties({
-        "title": "政府信息公开工作年度报告 数据填报模板",
-        "subject": fmt.name,
-        "author": "xxgk-report",
-        "company": "",
-        "comments": f"format={fmt.id}; template={fmt.template_version}; generator=xxgk-report {__version__}",
-        "created": BUILD_TIME,
-    })
+    wb.set_properties(
+        {
+            "title": "政府信息公开工作年度报告 数据填报模板",
+            "subject": fmt.name,
+            "author": "xxgk-report",
+            "company": "",
+            "comments": f"format={fmt.id}; template={fmt.template_version}; generator=xxgk-report {__version__}",
+            "created": BUILD_TIME,
+        }
+    )
     wb.set_custom_property("xxgk_format", fmt.id)
     wb.set_custom_property("xxgk_template_version", str(fmt.template_version))
     f = styles.xlsxwriter_formats(wb)
@@ -178,8 +180,10 @@ def _add_sheet(wb, spec: SheetSpec, grows: bool = False):
     ws.set_header(f"&C&14{spec.title}")
     ws.set_footer("&C第 &P 页，共 &N 页")
     if spec.protected:
-        ws.protect("", {"format_columns": True, "format_rows": True, "select_locked_cells": True,
-                        "select_unlocked_cells": True})
+        ws.protect(
+            "",
+            {"format_columns": True, "format_rows": True, "select_locked_cells": True, "select_unlocked_cells": True},
+        )
     if spec.hidden:
         ws.hide()
     if spec.freeze:
@@ -203,23 +207,53 @@ def _input_cell(wb, ws, cell: CellSpec, f: dict) -> None:
 def _dv(fmt: FormatSpec) -> dict[str, dict]:
     """Excel's own input checks; the year and date floors are the format's first year."""
     first = fmt.first_year
-    return {**_DV,
-            "year": {**_DV["year"], "minimum": first},
-            "date": {**_DV["date"], "minimum": dt.date(first + 1, 1, 1)}}
+    return {
+        **_DV,
+        "year": {**_DV["year"], "minimum": first},
+        "date": {**_DV["date"], "minimum": dt.date(first + 1, 1, 1)},
+    }
 
 
 _DV = {
-    "count": {"validate": "integer", "criteria": "between", "minimum": 0, "maximum": MAX_COUNT,
-              "error_title": "请填写件数", "error_message": "这里填非负整数（件数），没有数据请填 0。"},
-    "signed": {"validate": "integer", "criteria": "between", "minimum": -MAX_COUNT, "maximum": MAX_COUNT,
-               "error_title": "请填写增减数", "error_message": "这里填整数，减少填负数，没有变化填 0。"},
-    "money": {"validate": "decimal", "criteria": ">=", "value": 0,
-              "error_title": "请填写金额", "error_message": "这里填非负数，单位万元，可带小数；没有收费请填 0。"},
-    "year": {"validate": "integer", "criteria": "between", "minimum": 2021, "maximum": 2100,
-             "error_title": "请填写年度", "error_message": "填写报告所属年度的四位数字，如 2024。"},
-    "date": {"validate": "date", "criteria": "between", "minimum": dt.date(2022, 1, 1),
-             "maximum": dt.date(2100, 12, 31),
-             "error_title": "请填写日期", "error_message": "填写发布日期，如 2025-01-20。"},
+    "count": {
+        "validate": "integer",
+        "criteria": "between",
+        "minimum": 0,
+        "maximum": MAX_COUNT,
+        "error_title": "请填写件数",
+        "error_message": "这里填非负整数（件数），没有数据请填 0。",
+    },
+    "signed": {
+        "validate": "integer",
+        "criteria": "between",
+        "minimum": -MAX_COUNT,
+        "maximum": MAX_COUNT,
+        "error_title": "请填写增减数",
+        "error_message": "这里填整数，减少填负数，没有变化填 0。",
+    },
+    "money": {
+        "validate": "decimal",
+        "criteria": ">=",
+        "value": 0,
+        "error_title": "请填写金额",
+        "error_message": "这里填非负数，单位万元，可带小数；没有收费请填 0。",
+    },
+    "year": {
+        "validate": "integer",
+        "criteria": "between",
+        "minimum": 2021,
+        "maximum": 2100,
+        "error_title": "请填写年度",
+        "error_message": "填写报告所属年度的四位数字，如 2024。",
+    },
+    "date": {
+        "validate": "date",
+        "criteria": "between",
+        "minimum": dt.date(2022, 1, 1),
+        "maximum": dt.date(2100, 12, 31),
+        "error_title": "请填写日期",
+        "error_message": "填写发布日期，如 2025-01-20。",
+    },
 }
 
 
@@ -261,8 +295,9 @@ def _text_marks(fmt: FormatSpec, sheets: dict, f: dict) -> None:
     for (sheet, row), spans in _runs(figures).items():
         for first, last in spans:
             top_left = f"{col_letter(first)}{row + 1}"
-            sheets[sheet].conditional_format(row, first, row, last, {
-                "type": "formula", "criteria": f"=ISTEXT({top_left})", "format": f["doubtful"]})
+            sheets[sheet].conditional_format(
+                row, first, row, last, {"type": "formula", "criteria": f"=ISTEXT({top_left})", "format": f["doubtful"]}
+            )
 
 
 def _validations(fmt: FormatSpec, sheets: dict) -> None:
@@ -274,9 +309,15 @@ def _validations(fmt: FormatSpec, sheets: dict) -> None:
             row, col = split_ref(cell.ref)
             runs[(cell.sheet, cell.kind, row)].append(col)
         elif cell.kind == "choice":
-            sheets[cell.sheet].data_validation(cell.ref, {
-                "validate": "list", "source": list(cell.choices),
-                "error_title": "请从下拉列表选择", "error_message": "只能选择：" + "、".join(cell.choices)})
+            sheets[cell.sheet].data_validation(
+                cell.ref,
+                {
+                    "validate": "list",
+                    "source": list(cell.choices),
+                    "error_title": "请从下拉列表选择",
+                    "error_message": "只能选择：" + "、".join(cell.choices),
+                },
+            )
     for (sheet, kind, row), cols in runs.items():
         cols.sort()
         start = prev = cols[0]

@@ -72,7 +72,7 @@ def compound_file_names(path: Path) -> set[str]:
             for offset in range(0, size, 128):
                 name_len, kind = struct.unpack_from("<HB", block, offset + 64)
                 if kind in (1, 2, 5) and 2 <= name_len <= 64 and name_len % 2 == 0:
-                    names.add(block[offset:offset + name_len - 2].decode("utf-16-le", "replace"))
+                    names.add(block[offset : offset + name_len - 2].decode("utf-16-le", "replace"))
             number = next_sector(number)
         return names
 

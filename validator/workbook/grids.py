@@ -63,20 +63,28 @@ def submission_from_grids(fmt: FormatSpec, grids: dict[str, Grid], source: str =
     """Check the layout against the format data and pick every input cell by its key."""
     missing = [s.name for s in fmt.sheets if s.name not in grids]
     if missing:
-        raise UnusableInput(f"缺少工作表“{'”“'.join(missing)}”；这不是本工具的填报模板，或工作表被删除、改名",
-                            where=source, code="layout-changed")
+        raise UnusableInput(
+            f"缺少工作表“{'”“'.join(missing)}”；这不是本工具的填报模板，或工作表被删除、改名",
+            where=source,
+            code="layout-changed",
+        )
     sheet, ref = fmt.marker_cell
     marker = cell_value(grids[sheet], ref)
     if not (isinstance(marker, str) and marker.strip() == fmt.id):
-        raise UnusableInput(f"封面的格式标记为“{marker or '（空白）'}”，不是 {fmt.id}；这不是本工具的填报模板",
-                            where=f"{source} {sheet}!{ref}".strip(), code="not-template")
+        raise UnusableInput(
+            f"封面的格式标记为“{marker or '（空白）'}”，不是 {fmt.id}；这不是本工具的填报模板",
+            where=f"{source} {sheet}!{ref}".strip(),
+            code="not-template",
+        )
     sheet, ref = fmt.version_cell
     version = cell_value(grids[sheet], ref)
     if not _same_version(version, fmt.template_version):
         raise UnusableInput(
             f"模板版本为“{display(version)}”，本工具读取的是第 {fmt.template_version} 版模板；"
             "请用 xxgk template 生成新模板，或用 xxgk fill 从 JSON 重新生成工作簿",
-            where=f"{source} {sheet}!{ref}".strip(), code="template-version")
+            where=f"{source} {sheet}!{ref}".strip(),
+            code="template-version",
+        )
     wrong = []
     for label in fmt.labels:
         if not label.checked:
@@ -87,27 +95,36 @@ def submission_from_grids(fmt: FormatSpec, grids: dict[str, Grid], source: str =
     if wrong:
         more = f"\n  ……共 {len(wrong)} 处" if len(wrong) > 5 else ""
         raise UnusableInput(
-            "表格结构与官方格式不一致（可能插入、删除了行列，或改动了表头文字）：\n  "
-            + "\n  ".join(wrong[:5]) + more, where=source, code="layout-changed")
+            "表格结构与官方格式不一致（可能插入、删除了行列，或改动了表头文字）：\n  " + "\n  ".join(wrong[:5]) + more,
+            where=source,
+            code="layout-changed",
+        )
     values = {c.key: cell_value(grids[c.sheet], c.ref) for c in (*fmt.cells, *fmt.baseline_cells)}
     explanations = read_explanations(fmt, grids[fmt.results_sheet])
     _refuse_control_characters(fmt, values, explanations, source)
     return Submission(fmt, values, source, explanations)
 
 
-def _refuse_control_characters(fmt: FormatSpec, values: dict[str, object], explanations: list[Explanation],
-                               source: str) -> None:
+def _refuse_control_characters(
+    fmt: FormatSpec, values: dict[str, object], explanations: list[Explanation], source: str
+) -> None:
     """Text with control characters (Excel keeps e.g. a pasted Word line break as ``_x000B_``) cannot
     go into the JSON; say which cell, as the JSON reader says which field (exit 2 both ways)."""
-    texts = [(fmt.cell(key).a1, fmt.cell(key).label, value) for key, value in values.items()
-             if isinstance(value, str) and fmt.cell(key).kind in ("text", "longtext", "choice")]
+    texts = [
+        (fmt.cell(key).a1, fmt.cell(key).label, value)
+        for key, value in values.items()
+        if isinstance(value, str) and fmt.cell(key).kind in ("text", "longtext", "choice")
+    ]
     texts += [(fmt.results_sheet, "情况说明", text) for e in explanations for text in (e.rule, *e.keys, e.text)]
     for where, label, text in texts:
         found = CONTROL_CHARACTERS.search(text)
         if found:
             raise UnusableInput(
                 f"“{label}”中含有不可见的控制字符 U+{ord(found.group()):04X}（第 {found.start() + 1} 个字符处，"
-                "常见于从 Word 等处粘贴的文字），请删除后再校验", where=f"{source} {where}".strip(), code="bad-text")
+                "常见于从 Word 等处粘贴的文字），请删除后再校验",
+                where=f"{source} {where}".strip(),
+                code="bad-text",
+            )
 
 
 def _same_version(found: object, version: int) -> bool:
@@ -129,7 +146,7 @@ def read_explanations(fmt: FormatSpec, grid: Grid) -> list[Explanation]:
 
     texts: dict[tuple[str, tuple[str, ...]], list[str]] = {}
     at = results.index("rule"), results.index("explanation"), results.index("keys")
-    for row in grid[fmt.results_header_row:]:
+    for row in grid[fmt.results_header_row :]:
         cells = [*row, *[None] * (results.WIDTH - len(row))]
         rule, text, keys = (cells[i] for i in at)
         if isinstance(rule, str) and rule.strip() and text not in (None, "") and str(text).strip():

@@ -38,7 +38,8 @@ CACHED_TYPES = {None: "", "n": "", "str": ' t="str"', "b": ' t="b"', "e": ' t="e
 NOT_KEPT = {"picture": "工作表背景图片", "oleObjects": "嵌入的对象（OLE）", "legacyDrawingHF": "页眉页脚中的图片"}
 """Sheet elements openpyxl drops that :func:`restore` does not put back (named in the notes)."""
 AFTER_DRAWING = re.compile(
-    r"<(?:legacyDrawing|legacyDrawingHF|drawingHF|picture|oleObjects|controls|webPublishItems|tableParts|extLst)[\s/>]")
+    r"<(?:legacyDrawing|legacyDrawingHF|drawingHF|picture|oleObjects|controls|webPublishItems|tableParts|extLst)[\s/>]"
+)
 """Elements the schema puts after ``<drawing>`` in a worksheet (CT_Worksheet's sequence)."""
 EMPTY_FORMULA_CELL = re.compile(r'<c r="([A-Z]{1,3}[0-9]{1,7})"([^>]*)><f((?:\s[^>]*)?)>([^<]*)</f><v\s*/></c>')
 """A formula cell as openpyxl writes it: no cached result, ``<v />``."""
@@ -95,12 +96,19 @@ def _internal(rel: dict[str, str]) -> bool:
 def sheet_parts(z: zipfile.ZipFile) -> dict[str, str]:
     """Worksheet name -> part, from the workbook part and its relationships (chart sheets,
     which openpyxl writes back whole, are left out)."""
-    workbook = next((resolve("", r["Target"]) for r in read_rels(z, "") if r.get("Type") == OFFICE_DOCUMENT),
-                    "xl/workbook.xml")
-    targets = {r.get("Id"): resolve(workbook, r.get("Target", "")) for r in read_rels(z, workbook)
-               if _internal(r) and r.get("Type") == WORKSHEET}
-    return {el.get("name", ""): targets[el.get(R_ID)]
-            for el in _parse(z.read(workbook)).iter(MAIN + "sheet") if el.get(R_ID) in targets}
+    workbook = next(
+        (resolve("", r["Target"]) for r in read_rels(z, "") if r.get("Type") == OFFICE_DOCUMENT), "xl/workbook.xml"
+    )
+    targets = {
+        r.get("Id"): resolve(workbook, r.get("Target", ""))
+        for r in read_rels(z, workbook)
+        if _internal(r) and r.get("Type") == WORKSHEET
+    }
+    return {
+        el.get("name", ""): targets[el.get(R_ID)]
+        for el in _parse(z.read(workbook)).iter(MAIN + "sheet")
+        if el.get(R_ID) in targets
+    }
 
 
 def content_types(z: zipfile.ZipFile) -> tuple[dict[str, str], dict[str, str]]:
@@ -155,8 +163,8 @@ def _scan_sheet(z: zipfile.ZipFile, name: str, part: str) -> SourceSheet:
                 drawing_id = el.get(R_ID)
             elif tag == MAIN + "controls":
                 sheet.controls = True
-            elif tag.startswith(MAIN) and tag[len(MAIN):] in NOT_KEPT:
-                sheet.not_kept.append(NOT_KEPT[tag[len(MAIN):]])
+            elif tag.startswith(MAIN) and tag[len(MAIN) :] in NOT_KEPT:
+                sheet.not_kept.append(NOT_KEPT[tag[len(MAIN) :]])
     if drawing_id is not None:
         rel = next((r for r in read_rels(z, part) if r.get("Id") == drawing_id and _internal(r)), None)
         target = resolve(part, rel["Target"]) if rel and rel.get("Type") == DRAWING else None
@@ -203,8 +211,9 @@ def restore(data: bytes, source: zipfile.ZipFile, sheets: dict[str, SourceSheet]
         parts[part] = xml.encode("utf-8")
     missing = {p: t for p, t in new_types.items() if _type_of(p, out_types) != t}
     if missing:
-        overrides = "".join(f"<Override PartName={quoteattr('/' + p)} ContentType={quoteattr(t)}/>"
-                            for p, t in missing.items())
+        overrides = "".join(
+            f"<Override PartName={quoteattr('/' + p)} ContentType={quoteattr(t)}/>" for p, t in missing.items()
+        )
         ct = parts["[Content_Types].xml"].decode("utf-8")
         parts["[Content_Types].xml"] = ct.replace("</Types>", overrides + "</Types>").encode("utf-8")
     buffer = io.BytesIO()
@@ -233,8 +242,9 @@ def _free_name(part: str, taken) -> str:
     return f"{stem}_{n}{ext}"
 
 
-def _copy_drawing(source: zipfile.ZipFile, drawing: str, parts: dict[str, bytes],
-                  src_types, new_types: dict[str, str]) -> str:
+def _copy_drawing(
+    source: zipfile.ZipFile, drawing: str, parts: dict[str, bytes], src_types, new_types: dict[str, str]
+) -> str:
     """Copy the drawing part and every part it refers to (media, charts …) into ``parts``;
     a name the copy already uses gets a fresh one. Returns the drawing's name in the copy."""
     names = set(source.namelist())

@@ -89,14 +89,18 @@ def _read_grids(path: Path, fmt: FormatSpec | None) -> tuple[FormatSpec, dict[st
         except (InvalidFileException, *DAMAGED) as exc:
             if is_unsafe_xml(exc):
                 raise UnusableInput(UNSAFE_XML_MSG, where=unsafe_part_where(path), code="unsafe-xml") from None
-            raise UnusableInput(f"文件已损坏或不是完整的 .xlsx 工作簿（{type(exc).__name__}）", where=where, code="damaged") from None
+            raise UnusableInput(
+                f"文件已损坏或不是完整的 .xlsx 工作簿（{type(exc).__name__}）", where=where, code="damaged"
+            ) from None
         try:
             fmt = fmt or _detect_format(wb, path.name)
             missing = [s.name for s in fmt.sheets if s.name not in wb.sheetnames]
             if missing:
                 raise UnusableInput(
                     f"缺少工作表“{'”“'.join(missing)}”；这不是本工具的填报模板，或工作表被删除、改名",
-                    where=path.name, code="layout-changed")
+                    where=path.name,
+                    code="layout-changed",
+                )
             grids: dict[str, Grid] = {}
             for sheet, (rows, cols) in sheet_extent(fmt).items():
                 where = f"{path.name} 工作表“{sheet}”"
@@ -121,8 +125,14 @@ def _sheet_grid(wb, ws, rows: int, cols: int) -> Grid:
     whether a cell without a value holds a formula (:class:`Uncalculated`)."""
     grid: Grid = [[None] * cols for _ in range(rows)]
     with ws._get_source() as src:
-        parser = _parser_class()(src, ws._shared_strings, data_only=True, epoch=wb.epoch,
-                                 date_formats=wb._date_formats, timedelta_formats=wb._timedelta_formats)
+        parser = _parser_class()(
+            src,
+            ws._shared_strings,
+            data_only=True,
+            epoch=wb.epoch,
+            date_formats=wb._date_formats,
+            timedelta_formats=wb._timedelta_formats,
+        )
         for index, cells in parser.parse():
             if index > rows:
                 break
@@ -169,8 +179,9 @@ def _detect_format(wb, name: str) -> FormatSpec:
         if sheet not in wb.sheetnames:
             continue
         row, col = split_ref(ref)
-        for r in wb[sheet].iter_rows(min_row=row + 1, max_row=row + 1, min_col=col + 1, max_col=col + 1,
-                                     values_only=True):
+        for r in wb[sheet].iter_rows(
+            min_row=row + 1, max_row=row + 1, min_col=col + 1, max_col=col + 1, values_only=True
+        ):
             marker = r[0].strip() if isinstance(r[0], str) else r[0]
             if marker == fmt.id:
                 return fmt
@@ -178,11 +189,17 @@ def _detect_format(wb, name: str) -> FormatSpec:
                 foreign = (marker, sheet, ref)
     if foreign is not None:
         marker, sheet, ref = foreign
-        raise UnusableInput(f"这是“{marker}”格式的模板，本工具只认识 {'、'.join(known_formats())}",
-                            where=f"{name} {sheet}!{ref}", code="unknown-format")
+        raise UnusableInput(
+            f"这是“{marker}”格式的模板，本工具只认识 {'、'.join(known_formats())}",
+            where=f"{name} {sheet}!{ref}",
+            code="unknown-format",
+        )
     raise UnusableInput(
         "不是本工具的填报模板（封面没有格式标记）；请用 xxgk template 生成的模板填写，"
-        "或用 xxgk fill 从 JSON 生成工作簿", where=name, code="not-template")
+        "或用 xxgk fill 从 JSON 生成工作簿",
+        where=name,
+        code="not-template",
+    )
 
 
 def read_workbook(path: str | Path) -> Submission:

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-INPUT_FILL = "#FFF2CC"   # light yellow: staff type here
+INPUT_FILL = "#FFF2CC"  # light yellow: staff type here
 HEADER_FILL = "#D9E1F2"
-ERROR_FILL = "#FF9999"   # 错误
+ERROR_FILL = "#FF9999"  # 错误
 WARNING_FILL = "#F4B183"  # 提示: orange, apart from the input yellow
 OLD_WARNING_FILLS = ("#FFD966",)
 """提示 colours of earlier releases: a new run clears those marks too."""

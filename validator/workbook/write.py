@@ -48,7 +48,8 @@ def write_values(wb, submission: Submission) -> None:
             if units > EXCEL_CELL_LIMIT:
                 raise UnusableInput(
                     f"“{spec.label}”共 {units} 字（按 Excel 计数），超过单元格上限 {EXCEL_CELL_LIMIT} 字，无法写入工作簿",
-                    where=spec.a1)
+                    where=spec.a1,
+                )
             _set_text(cell, text)
             if spec.kind == "longtext":
                 _fit_row(wb, fmt, spec, text)
@@ -68,8 +69,9 @@ EXPLANATION_COLUMN = results.column("explanation")
 """情况说明 in 校验结果: the one column staff type into, unlocked on the protected sheet."""
 
 
-def write_results(wb, fmt: FormatSpec, report: ValidationReport, explanations: list[Explanation],
-                  notes: Sequence[str] = ()) -> None:
+def write_results(
+    wb, fmt: FormatSpec, report: ValidationReport, explanations: list[Explanation], notes: Sequence[str] = ()
+) -> None:
     """Fill 校验结果 with :meth:`ValidationReport.sheet_rows`, then one row per note (things
     the written copy could not keep). A cell written here gets a style of its own, which does
     not inherit the column's unlocked protection: the 情况说明 cells are unlocked explicitly,
@@ -173,8 +175,20 @@ def fill_workbook(submission: Submission, report: ValidationReport | None, out: 
 
 
 MACRO_FREE_NOTE = "原工作簿含宏（按钮），标注副本按文件名存为不含宏的 .xlsx，没有按钮；需要按钮请把输出文件名改为 .xlsm"
-_DAMAGED = (zipfile.BadZipFile, KeyError, OSError, ValueError, TypeError, AttributeError, IndexError, EOFError,
-            ArithmeticError, zlib.error, SyntaxError, LookupError)
+_DAMAGED = (
+    zipfile.BadZipFile,
+    KeyError,
+    OSError,
+    ValueError,
+    TypeError,
+    AttributeError,
+    IndexError,
+    EOFError,
+    ArithmeticError,
+    zlib.error,
+    SyntaxError,
+    LookupError,
+)
 """What a damaged part makes zipfile, ElementTree or openpyxl raise on a full load."""
 
 
@@ -187,12 +201,14 @@ def check_annotate_target(source: str | Path, out: str | Path) -> None:
     """Refuse, before anything is written, an output name Excel would not open: macro-free
     content in a file named .xlsm. (A macro workbook annotated to .xlsx becomes macro-free.)"""
     if Path(out).suffix.lower() == ".xlsm" and not has_macros(source):
-        raise UnusableInput("原工作簿不含宏，标注副本不能存为 .xlsm（Excel 会拒绝打开）；请把输出文件名改为 .xlsx",
-                            where=str(out))
+        raise UnusableInput(
+            "原工作簿不含宏，标注副本不能存为 .xlsm（Excel 会拒绝打开）；请把输出文件名改为 .xlsx", where=str(out)
+        )
 
 
-def annotate_workbook(source: str | Path, submission: Submission, report: ValidationReport,
-                      out: str | Path) -> list[str]:
+def annotate_workbook(
+    source: str | Path, submission: Submission, report: ValidationReport, out: str | Path
+) -> list[str]:
     """A copy of the user's workbook with flagged cells, notes, 校验结果 and status filled in.
 
     The copy reads exactly like its source (formula results and drawings are put back after
@@ -211,8 +227,11 @@ def annotate_workbook(source: str | Path, submission: Submission, report: Valida
     check_annotate_target(source, out)
     macros = Path(out).suffix.lower() == ".xlsm"
     wb, sheets = _load_for_editing(source, macros)
-    kept = {name for name, sheet in sheets.items()
-            if sheet.drawing and not sheet.controls and isinstance(wb[name], Worksheet)}
+    kept = {
+        name
+        for name, sheet in sheets.items()
+        if sheet.drawing and not sheet.controls and isinstance(wb[name], Worksheet)
+    }
     for name in kept:  # the source's drawing part is copied whole instead of openpyxl's partial rewrite
         wb[name]._images, wb[name]._charts = [], []
     notes = preserve.notes(sheets, kept)
@@ -264,12 +283,17 @@ def _check_reads_like_source(data: bytes, submission: Submission, out: str | Pat
         path.write_bytes(data)
         copy = read_workbook(path)
     fmt = submission.format
-    differ = [c.a1 for c in (*fmt.cells, *fmt.baseline_cells)
-              if not _same(copy.values.get(c.key), submission.values.get(c.key))]
+    differ = [
+        c.a1
+        for c in (*fmt.cells, *fmt.baseline_cells)
+        if not _same(copy.values.get(c.key), submission.values.get(c.key))
+    ]
     if differ:
         raise UnusableInput(
             f"标注副本中 {'、'.join(differ[:3])} 等 {len(differ)} 个单元格的读数与原文件不同，为免误导，未写出标注副本；"
-            "请在 Excel 中打开原文件并保存后再试", where=str(out))
+            "请在 Excel 中打开原文件并保存后再试",
+            where=str(out),
+        )
 
 
 def _same(a: object, b: object) -> bool:

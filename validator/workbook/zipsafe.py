@@ -58,7 +58,7 @@ def _zip_directory_size(fh, file_size: int) -> tuple[int, int] | None:
     if pos < 0 or pos + 22 > len(tail):
         return None
     entries, cd_size = struct.unpack_from("<HI", tail, pos + 10)
-    if pos >= 20 and tail[pos - 20:pos - 16] == b"PK\x06\x07":
+    if pos >= 20 and tail[pos - 20 : pos - 16] == b"PK\x06\x07":
         (offset,) = struct.unpack_from("<Q", tail, pos - 12)
         if offset < file_size:
             fh.seek(offset)
@@ -161,12 +161,18 @@ def _check_shared_strings(z: zipfile.ZipFile, name: str) -> None:
     if info.file_size > MAX_SHARED_STRINGS_BYTES:
         raise UnusableInput(
             f"共享字符串表解压后有 {info.file_size / MiB:,.0f} MB，超过上限 {MAX_SHARED_STRINGS_BYTES // MiB} MB"
-            "（填好的报告通常不到 1 MB）；文件可能是恶意构造的，已拒绝读取", where=where, code="too-large")
+            "（填好的报告通常不到 1 MB）；文件可能是恶意构造的，已拒绝读取",
+            where=where,
+            code="too-large",
+        )
     count = sum(1 for _ in _SI_TAG.finditer(z.read(info)))
     if count > MAX_SHARED_STRINGS:
         raise UnusableInput(
             f"共享字符串表有 {count:,} 条文字，超过上限 {MAX_SHARED_STRINGS:,} 条（填好的报告通常只有几千条）；"
-            "文件可能是恶意构造的，已拒绝读取", where=where, code="too-large")
+            "文件可能是恶意构造的，已拒绝读取",
+            where=where,
+            code="too-large",
+        )
 
 
 def _check_zip(path: Path) -> None:
@@ -180,47 +186,81 @@ def _check_zip(path: Path) -> None:
         if entries > MAX_ZIP_PARTS or cd_size > MAX_ZIP_DIRECTORY_BYTES:
             raise UnusableInput(
                 f"压缩包目录异常（{entries} 个部件，目录 {cd_size} 字节），填报模板只有约 20 个部件；"
-                "文件可能是恶意构造的，已拒绝读取", where=name, code="too-large")
+                "文件可能是恶意构造的，已拒绝读取",
+                where=name,
+                code="too-large",
+            )
     with zipfile.ZipFile(path) as z:
         infos = z.infolist()
         odf = _odf_kind(z)
         if odf:
             raise UnusableInput(
                 _ODS_MSG if odf.endswith("spreadsheet") else "这是 OpenDocument 文档，不是 Excel 工作簿（.xlsx）",
-                where=name, code="ods")
+                where=name,
+                code="ods",
+            )
         if len(infos) > MAX_ZIP_PARTS:
-            raise UnusableInput(f"压缩包中有 {len(infos)} 个部件，超过上限 {MAX_ZIP_PARTS}；已拒绝读取", where=name, code="too-large")
+            raise UnusableInput(
+                f"压缩包中有 {len(infos)} 个部件，超过上限 {MAX_ZIP_PARTS}；已拒绝读取", where=name, code="too-large"
+            )
         total = 0
         for info in infos:
             part = info.filename
             if info.flag_bits & 0x1:
                 raise UnusableInput("工作簿中的部件被加密；" + ENCRYPTED_MSG, where=f"{name} {part}", code="encrypted")
             if info.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
-                raise UnusableInput(f"部件使用了 Excel 不用的压缩方式（{info.compress_type}），不是 Excel 保存的 .xlsx",
-                                    where=f"{name} {part}", code="not-xlsx")
+                raise UnusableInput(
+                    f"部件使用了 Excel 不用的压缩方式（{info.compress_type}），不是 Excel 保存的 .xlsx",
+                    where=f"{name} {part}",
+                    code="not-xlsx",
+                )
             if info.file_size > MAX_PART_BYTES:
                 raise UnusableInput(
                     f"部件解压后有 {mb(info.file_size)}，超过上限 {mb(MAX_PART_BYTES)}（填报模板的部件不到 1 MB）；"
-                    "文件可能是恶意构造的“压缩炸弹”，已拒绝读取", where=_part_where(name, z, part), code="too-large")
+                    "文件可能是恶意构造的“压缩炸弹”，已拒绝读取",
+                    where=_part_where(name, z, part),
+                    code="too-large",
+                )
             xml = part.lower().endswith((".xml", ".rels", ".vml"))
             if xml and info.file_size > MiB and info.file_size > MAX_XML_RATIO * max(info.compress_size, 1):
                 raise UnusableInput(
                     f"部件的压缩比异常（{info.file_size // max(info.compress_size, 1)}:1，上限 {MAX_XML_RATIO}:1）；"
-                    "文件可能是恶意构造的“压缩炸弹”，已拒绝读取", where=_part_where(name, z, part), code="too-large")
+                    "文件可能是恶意构造的“压缩炸弹”，已拒绝读取",
+                    where=_part_where(name, z, part),
+                    code="too-large",
+                )
             total += info.file_size
         if total > MAX_TOTAL_BYTES:
             raise UnusableInput(
                 f"工作簿解压后共 {mb(total)}，超过上限 {mb(MAX_TOTAL_BYTES)}（填报模板约 0.1 MB）；"
-                "文件可能是恶意构造的“压缩炸弹”，已拒绝读取", where=name, code="too-large")
+                "文件可能是恶意构造的“压缩炸弹”，已拒绝读取",
+                where=name,
+                code="too-large",
+            )
         for info in infos:
             if info.filename.lower().endswith((".xml", ".rels", ".vml")) and _has_dtd(z, info):
                 raise UnusableInput(UNSAFE_XML_MSG, where=_part_where(name, z, info.filename), code="unsafe-xml")
         _check_shared_strings(z, name)
 
 
-DAMAGED = (zipfile.BadZipFile, zipfile.LargeZipFile, KeyError, OSError, ValueError, TypeError, AttributeError,
-            IndexError, EOFError, ArithmeticError, zlib.error, SyntaxError, NotImplementedError, RuntimeError,
-            struct.error, LookupError)
+DAMAGED = (
+    zipfile.BadZipFile,
+    zipfile.LargeZipFile,
+    KeyError,
+    OSError,
+    ValueError,
+    TypeError,
+    AttributeError,
+    IndexError,
+    EOFError,
+    ArithmeticError,
+    zlib.error,
+    SyntaxError,
+    NotImplementedError,
+    RuntimeError,
+    struct.error,
+    LookupError,
+)
 """What a damaged file makes zipfile, zlib, ElementTree (ParseError is a SyntaxError) or openpyxl raise."""
 
 
@@ -270,7 +310,9 @@ def check_workbook_file(path: str | Path) -> None:
     except MemoryError:
         raise UnusableInput("文件过大，内存不足，无法读取", where=name, code="too-large") from None
     except DAMAGED as exc:
-        raise UnusableInput(f"文件已损坏或不是完整的 .xlsx 工作簿（{type(exc).__name__}）", where=name, code="damaged") from None
+        raise UnusableInput(
+            f"文件已损坏或不是完整的 .xlsx 工作簿（{type(exc).__name__}）", where=name, code="damaged"
+        ) from None
 
 
 def check_editable_workbook(path: str | Path) -> None:
@@ -289,8 +331,12 @@ def check_editable_workbook(path: str | Path) -> None:
                 raise UnusableInput(
                     f"工作表内容过多（解压后共 {total / MiB:,.0f} MB，上限 {MAX_EDIT_SHEET_BYTES // MiB} MB），"
                     "无法另存标注；可能是整列填充了内容，请删除表格下方多余的行后再试",
-                    where=_part_where(path.name, z, biggest.filename), code="too-large")
+                    where=_part_where(path.name, z, biggest.filename),
+                    code="too-large",
+                )
     except UnusableInput:
         raise
     except DAMAGED as exc:
-        raise UnusableInput(f"文件已损坏或不是完整的 .xlsx 工作簿（{type(exc).__name__}）", where=path.name, code="damaged") from None
+        raise UnusableInput(
+            f"文件已损坏或不是完整的 .xlsx 工作簿（{type(exc).__name__}）", where=path.name, code="damaged"
+        ) from None
