@@ -10,6 +10,8 @@ from __future__ import annotations
 import hmac
 import ipaddress
 import shutil
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import parse_qs
@@ -167,6 +169,13 @@ async def _upload(request: Request, tmp: Path, max_files: int = 1) -> list[tuple
         await form.close()
 
 
+@asynccontextmanager
+async def uploads(request: Request, max_files: int = 1) -> AsyncIterator[list[tuple[str, Path]]]:
+    """The request's files in a private temp directory that is removed afterwards."""
+    with upload_dir() as tmp:
+        yield await _upload(request, tmp, max_files)
+
+
 def create_app(config: Config | None = None) -> ASGIApp:
     config = config or Config()
     env = _templates()
@@ -184,21 +193,19 @@ def create_app(config: Config | None = None) -> ASGIApp:
         return response
 
     async def api_check(request: Request) -> Response:
-        with upload_dir() as tmp:
-            try:
-                ((display, path),) = await _upload(request, tmp)
+        try:
+            async with uploads(request) as [(display, path)]:
                 checked = await run_in_threadpool(check_file, path, display)
-            except CheckFailed as exc:
-                return JSONResponse({"error": exc.error}, status_code=422)
+        except CheckFailed as exc:
+            return JSONResponse({"error": exc.error}, status_code=422)
         return JSONResponse(checked.report)
 
     async def check_page(request: Request) -> Response:
-        with upload_dir() as tmp:
-            try:
-                ((display, path),) = await _upload(request, tmp)
+        try:
+            async with uploads(request) as [(display, path)]:
                 checked = await run_in_threadpool(check_file, path, display, annotate=True, export=True)
-            except CheckFailed as exc:
-                return page("check.html", status=422, checked=None, error=exc.error)
+        except CheckFailed as exc:
+            return page("check.html", status=422, checked=None, error=exc.error)
         return page("check.html", checked=checked, error=None, findings=findings_view(checked.report))
 
     routes = [
