@@ -16,7 +16,9 @@ import shutil
 import subprocess
 import sys
 import threading
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
@@ -215,31 +217,38 @@ def test_an_internal_error_shows_no_stack_trace(monkeypatch):
     assert "内部错误" in response.text
 
 
-def test_twenty_concurrent_uploads_on_a_real_server(tmp_path):
+@contextmanager
+def live_server(app) -> Iterator[str]:
+    """A real uvicorn on 127.0.0.1 (a free port) in a thread; yields its base URL."""
     import uvicorn
 
-    broken = broken_copy(tmp_path)
-    expected = {p: upload(TestClient(create_app()), p).json() for p in (EXAMPLE, broken)}
-    server = uvicorn.Server(uvicorn.Config(create_app(), host="127.0.0.1", port=0, log_level="warning"))
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning"))
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     try:
-        for _ in range(600):  # bounded wait for the socket (not a timing assertion)
-            if server.started:
+        for _ in range(1200):  # bounded wait for the socket (not a timing assertion)
+            if server.started or not thread.is_alive():
                 break
             threading.Event().wait(0.05)
-        port = server.servers[0].sockets[0].getsockname()[1]
-        jobs = [EXAMPLE if n % 2 else broken for n in range(20)]
+        assert server.started, "uvicorn did not start"
+        yield f"http://127.0.0.1:{server.servers[0].sockets[0].getsockname()[1]}"
+    finally:
+        server.should_exit = True
+        thread.join(timeout=60)
+
+
+def test_twenty_concurrent_uploads_on_a_real_server(tmp_path):
+    broken = broken_copy(tmp_path)
+    expected = {p: upload(TestClient(create_app()), p).json() for p in (EXAMPLE, broken)}
+    jobs = [EXAMPLE if n % 2 else broken for n in range(20)]
+    with live_server(create_app()) as url:
 
         def send(path: Path) -> tuple[Path, dict]:
-            with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=300) as c:
+            with httpx.Client(base_url=url, timeout=300) as c:
                 return path, upload(c, path).json()
 
         with ThreadPoolExecutor(max_workers=20) as pool:
             results = list(pool.map(send, jobs))
-        assert len(results) == 20
-        for path, report in results:
-            assert report == expected[path]
-    finally:
-        server.should_exit = True
-        thread.join(timeout=60)
+    assert len(results) == 20
+    for path, report in results:
+        assert report == expected[path]
