@@ -24,6 +24,7 @@ from pathlib import Path
 import httpx
 import openpyxl
 import pytest
+from starlette.testclient import TestClient
 from test_hostile import FENXI, _encrypted_workbook, _laughs, _old_xls, rebuild, sheet_bomb, sheet_part
 
 from validator.serve import app as serve_app
@@ -31,13 +32,15 @@ from validator.serve.app import Config, create_app
 
 from conftest import EXAMPLE, run_cli
 
-pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
-from starlette.testclient import TestClient  # noqa: E402  (its httpx deprecation warning is filtered above)
+
+def local(app) -> TestClient:
+    """A client that talks to the app as a browser on this machine does (Host 127.0.0.1)."""
+    return TestClient(app, base_url="http://127.0.0.1:8765", raise_server_exceptions=False)
 
 
 @pytest.fixture(scope="module")
 def client() -> TestClient:
-    return TestClient(create_app(), raise_server_exceptions=False)
+    return local(create_app())
 
 
 def broken_copy(tmp_path: Path) -> Path:
@@ -129,7 +132,7 @@ def test_an_oversized_upload_is_refused_before_it_is_read(monkeypatch):
         raise AssertionError("the upload was read")
 
     monkeypatch.setattr(serve_app, "check_file", refuse)
-    small = TestClient(create_app(Config(max_upload=1000)), raise_server_exceptions=False)
+    small = local(create_app(Config(max_upload=1000)))
     response = small.post("/api/check", files={"file": ("big.xlsx", b"PK" + b"0" * 200_000)})
     assert response.status_code == 413
     assert response.json()["error"]["code"] == "too-large"
@@ -137,7 +140,7 @@ def test_an_oversized_upload_is_refused_before_it_is_read(monkeypatch):
 
 def test_a_chunked_upload_over_the_cap_is_cut_off(monkeypatch):
     monkeypatch.setattr(serve_app, "check_file", lambda *a, **k: pytest.fail("the upload was read"))
-    small = TestClient(create_app(Config(max_upload=1000)), raise_server_exceptions=False)
+    small = local(create_app(Config(max_upload=1000)))
 
     def body():
         yield b'--x\r\nContent-Disposition: form-data; name="file"; filename="a.xlsx"\r\n\r\n'
@@ -176,6 +179,13 @@ def test_a_post_from_another_site_is_refused(client):
     assert response.status_code == 403
 
 
+def test_a_foreign_host_name_is_refused_on_loopback(client):
+    """DNS rebinding: a web site whose name now points at 127.0.0.1 must not read the board."""
+    assert client.get("/", headers={"host": "evil.example:8765"}).status_code == 421
+    assert client.get("/", headers={"host": "localhost:8765"}).status_code == 200
+    assert client.get("/", headers={"host": "[::1]:8765"}).status_code == 200
+
+
 def test_the_check_page_shows_the_root_cause_and_gives_the_annotated_copy(client, tmp_path):
     page = client.get("/")
     assert "不保存任何文件" in page.text and 'enctype="multipart/form-data"' in page.text
@@ -209,9 +219,7 @@ def test_an_internal_error_shows_no_stack_trace(monkeypatch):
         raise RuntimeError("secret detail")
 
     monkeypatch.setattr(serve_app, "check_file", boom)
-    response = TestClient(create_app(), raise_server_exceptions=False).post(
-        "/api/check", files={"file": ("a.xlsx", EXAMPLE.read_bytes())}
-    )
+    response = local(create_app()).post("/api/check", files={"file": ("a.xlsx", EXAMPLE.read_bytes())})
     assert response.status_code == 500
     assert "secret detail" not in response.text and "Traceback" not in response.text
     assert "内部错误" in response.text
@@ -239,7 +247,7 @@ def live_server(app) -> Iterator[str]:
 
 def test_twenty_concurrent_uploads_on_a_real_server(tmp_path):
     broken = broken_copy(tmp_path)
-    expected = {p: upload(TestClient(create_app()), p).json() for p in (EXAMPLE, broken)}
+    expected = {p: upload(local(create_app()), p).json() for p in (EXAMPLE, broken)}
     jobs = [EXAMPLE if n % 2 else broken for n in range(20)]
     with live_server(create_app()) as url:
 

@@ -9,12 +9,11 @@ from pathlib import Path
 
 import openpyxl
 import pytest
+from starlette.testclient import TestClient
 from test_collect import as_year, get, put, renamed, source, write_json
+from test_serve import local
 
 from validator.serve.app import Config, create_app
-
-pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
-from starlette.testclient import TestClient  # noqa: E402
 
 ROSTER = "机关名称,机关类型\n汾西县人民政府办公室,部门\n汾西县卫生健康局,部门\n汾西县教育局,部门\n汾西县财政局,部门\n"
 
@@ -38,7 +37,7 @@ def board(tmp_path) -> tuple[TestClient, Path]:
     roster.write_text(ROSTER, encoding="utf-8")
     db = tmp_path / "年报.sqlite"
     app = create_app(Config(db=db, roster=roster))
-    return TestClient(app, raise_server_exceptions=False), db
+    return local(app), db
 
 
 def test_the_board_lists_every_roster_body_before_any_upload(board):

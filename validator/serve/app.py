@@ -70,8 +70,9 @@ class TooLarge(Exception):
 
 
 class Guard:
-    """Pure ASGI middleware: security headers, the token, the body cap, and a same-origin check
-    for POSTs (a page elsewhere must not submit to the board through the user's browser)."""
+    """Pure ASGI middleware: security headers, the token, the body cap, a same-origin check for
+    POSTs (a page elsewhere must not submit to the board through the user's browser) and, on a
+    loopback binding, a loopback Host header (a site whose name is rebound to 127.0.0.1 is refused)."""
 
     def __init__(self, app: ASGIApp, config: Config) -> None:
         self.app = app
@@ -95,6 +96,8 @@ class Guard:
 
     def _refusal(self, scope: Scope) -> Response | None:
         headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
+        if is_loopback(self.config.host) and not is_loopback(_host_name(headers.get("host", ""))):
+            return _error(421, "forbidden", "只接受本机地址（127.0.0.1 或 localhost）的访问")
         if self.config.token and not self._has_token(scope, headers):
             return _error(401, "unauthorized", "需要访问口令：请使用启动服务时显示的完整地址（含 ?token=…）")
         origin = headers.get("origin")
@@ -131,6 +134,13 @@ class Guard:
             return message
 
         return capped
+
+
+def _host_name(host: str) -> str:
+    """``127.0.0.1:8765`` → ``127.0.0.1``; ``[::1]:8765`` → ``::1``."""
+    if host.startswith("["):
+        return host[1:].split("]", 1)[0]
+    return host.rsplit(":", 1)[0] if host.count(":") == 1 else host
 
 
 def _error(status: int, code: str, message: str, where: str | None = None) -> JSONResponse:
