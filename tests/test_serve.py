@@ -260,3 +260,17 @@ def test_twenty_concurrent_uploads_on_a_real_server(tmp_path):
     assert len(results) == 20
     for path, report in results:
         assert report == expected[path]
+
+
+def test_serve_prints_the_address_with_its_token_and_needs_db_for_a_roster(monkeypatch, capsys):
+    import uvicorn
+
+    from validator.cli import main
+
+    started = {}
+    monkeypatch.setattr(uvicorn, "run", lambda app, **kw: started.update(kw))
+    assert main(["serve", "--host", "0.0.0.0", "--port", "9999", "--token", "abc"]) == 0
+    assert started["host"] == "0.0.0.0" and started["port"] == 9999
+    assert "http://0.0.0.0:9999/?token=abc" in capsys.readouterr().err
+    assert main(["serve", "--roster", "名单.csv"]) == 2
+    assert "--db" in capsys.readouterr().err
