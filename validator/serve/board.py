@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import shutil
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -50,7 +51,7 @@ class Board:
             names = self.names()
             for display, path in files:
                 stored = f"收件-{len(names) + 1:04d}{path.suffix}"
-                path.replace(self.inbox / stored)
+                shutil.move(path, self.inbox / stored)  # the temp dir may be on another file system
                 names[stored] = display
             atomic_write_bytes(self.inbox / NAMES, json.dumps(names, ensure_ascii=False).encode("utf-8"))
             self._run()
