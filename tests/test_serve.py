@@ -274,3 +274,25 @@ def test_serve_prints_the_address_with_its_token_and_needs_db_for_a_roster(monke
     assert "http://0.0.0.0:9999/?token=abc" in capsys.readouterr().err
     assert main(["serve", "--roster", "名单.csv"]) == 2
     assert "--db" in capsys.readouterr().err
+
+
+def test_no_upload_is_left_in_the_temp_folder(client, tmp_path, monkeypatch):
+    import tempfile
+
+    temp = tmp_path / "temp"
+    temp.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(temp))
+    seen: list[list[str]] = []
+    real = serve_app.check_file
+
+    def spy(path, *args, **kwargs):
+        seen.append([p.name for p in temp.rglob("*")])
+        return real(path, *args, **kwargs)
+
+    monkeypatch.setattr(serve_app, "check_file", spy)
+    assert upload(client, EXAMPLE, url="/check").status_code == 200
+    assert upload(client, broken_copy(tmp_path)).status_code == 200
+    (tmp_path / "bad.xlsx").write_bytes(b"PK not a zip")
+    assert upload(client, tmp_path / "bad.xlsx").status_code == 422
+    assert len(seen) == 3 and all("upload.xlsx" in names for names in seen)  # the upload was there while checked
+    assert list(temp.iterdir()) == []
