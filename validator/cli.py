@@ -95,6 +95,9 @@ def _parser() -> argparse.ArgumentParser:
     from validator.render import cli as render_cli  # options only; python-docx/Jinja2 load on use
 
     render_cli.configure(sub.add_parser("render", help=render_cli.HELP))
+    from validator.serve import cli as serve_cli  # options only; Starlette/uvicorn load on use
+
+    serve_cli.configure(sub.add_parser("serve", help=serve_cli.HELP))
 
     for command in _plugin_commands():
         command.configure(sub.add_parser(command.name, help=command.help))
@@ -399,6 +402,12 @@ def cmd_render(args) -> int:
     return run(args)
 
 
+def cmd_serve(args) -> int:
+    from validator.serve.cli import run
+
+    return run(args)
+
+
 COMMANDS = {
     "template": cmd_template,
     "check": cmd_check,
@@ -409,6 +418,7 @@ COMMANDS = {
     "rules": cmd_rules,
     "collect": cmd_collect,
     "render": cmd_render,
+    "serve": cmd_serve,
 }
 
 

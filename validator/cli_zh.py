@@ -61,6 +61,11 @@ EXAMPLES = {
         "xxgk render 本年.json -o 年度报告.html",
         "xxgk render 本年.xlsx -o 草稿.docx --draft",
     ),
+    "serve": (
+        "xxgk serve",
+        "xxgk serve --db 年报.sqlite --roster 名单.xlsx",
+        "xxgk serve --host 0.0.0.0 --db 年报.sqlite",
+    ),
     "excel-setup": ("xxgk excel-setup --to 桌面\\年报",),
 }
 
