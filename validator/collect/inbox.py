@@ -11,13 +11,18 @@ import datetime as dt
 import hashlib
 import json
 import os
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from validator.collect.bodies import Identity
 from validator.report import ValidationReport
 from validator.submission import Submission
+
+if TYPE_CHECKING:
+    from validator.collect.run import Body
 
 SKIPPED_NAMES = frozenset({"thumbs.db", "desktop.ini"})
 
@@ -44,7 +49,7 @@ class Item:
     report: ValidationReport | None = None
     copy_of: Item | None = None
     """An earlier file with exactly the same content (identical copies count once)."""
-    body: object = field(default=None, repr=False)
+    body: Body | None = field(default=None, repr=False)
     """The :class:`~validator.collect.run.Body` this file was matched to."""
 
     @property
@@ -52,7 +57,7 @@ class Item:
         return self.submission is not None
 
 
-def discover(inbox: Path, exclude: set[Path] = frozenset()) -> list[Path]:
+def discover(inbox: Path, exclude: Collection[Path] = frozenset()) -> list[Path]:
     """Every file under ``inbox``, sorted; hidden files, Office lock files (``~$…``) and our own
     outputs are left out. Folder links are not followed (no loops)."""
     found: list[Path] = []
