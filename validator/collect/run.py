@@ -364,6 +364,7 @@ def _totals(bodies: list[Body], include_failed: bool) -> dict[str, Totals]:
     figure_keys = [c.key for c in fmt.figure_cells()]
     key_set = frozenset(figure_keys)
     groups = {TOTAL: Totals(), **{t: Totals() for t in fmt.cell("body.type").choices}}
+    members: dict[int, list[dict[str, int | Decimal]]] = {id(t): [] for t in groups.values()}
     for totals in groups.values():
         totals.figures = {k: (Decimal(0) if fmt.cell(k).kind == "money" else 0) for k in figure_keys}
     for body in bodies:
@@ -376,18 +377,30 @@ def _totals(bodies: list[Body], include_failed: bool) -> dict[str, Totals]:
         identity = body.versions[0].identity
         if item.submission is not None and identity is not None and identity.type in groups:
             targets.append(groups[identity.type])
-        figures = [(key, value) for key, value in item.figures.items() if key in key_set]
-        missing = [k for k in figure_keys if k not in item.figures] if len(figures) < len(figure_keys) else []
+        complete = item.figures.keys() >= key_set
+        missing = [] if complete else [k for k in figure_keys if k not in item.figures]
         for totals in targets:
             totals.bodies.append(body)
-            sums = totals.figures
-            for key, value in figures:
-                sums[key] += value
+            members[id(totals)].append(item.figures)
             for key in missing:
                 totals.incomplete[key] = totals.incomplete.get(key, 0) + 1
     for totals in groups.values():
+        _add_up(totals, members[id(totals)])
         _sum_last_year(totals, fmt.baseline_keys)
     return groups
+
+
+def _add_up(totals: Totals, figures: list[dict[str, int | Decimal]]) -> None:
+    """Each cell summed over the bodies in C (exact: ints and Decimals), skipping the bodies
+    whose figure is missing only for the cells where one is."""
+    from operator import itemgetter
+
+    sums = totals.figures
+    for key in sums:
+        if key in totals.incomplete:
+            sums[key] += sum(f[key] for f in figures if key in f)
+        else:
+            sums[key] += sum(map(itemgetter(key), figures))
 
 
 def _sum_last_year(totals: Totals, keys: tuple[str, ...]) -> None:
