@@ -518,8 +518,9 @@ def text_numbers(ctx: Context, rule: Rule) -> Iterator[Finding]:
         options = [keys for keys in spec["equals"] if ctx.has(*keys) and loc.unresolved.isdisjoint(keys)]
         if not options:
             continue
-        allowed = {sum(figures[k] for k in keys) for keys in options}
-        for m in (m for pattern in spec["patterns"] for m in _compiled(pattern).finditer(text)):
+        allowed = {sum(map(figures.__getitem__, keys)) for keys in options}
+        patterns = (p for p in spec["patterns"] if _may_match(p, text))
+        for m in (m for pattern in patterns for m in _compiled(pattern).finditer(text)):
             quoted = int(m.group(1).replace(",", ""))  # 1,234件
             if quoted in allowed or (name, quoted) in seen:
                 continue
@@ -532,6 +533,43 @@ def text_numbers(ctx: Context, rule: Rule) -> Iterator[Finding]:
 @cache
 def _compiled(pattern: str) -> re.Pattern[str]:
     return re.compile(pattern)
+
+
+def _may_match(pattern: str, text: str) -> bool:
+    """False only when `text` lacks a piece every match of `pattern` contains: a pattern
+    whose regex cannot skip ahead (one starting with a look-behind) then costs nothing on the
+    many overviews that never mention its words."""
+    return all(any(s in text for s in alternatives) for alternatives in _required_texts(pattern))
+
+
+@cache
+def _required_texts(pattern: str) -> tuple[frozenset[str], ...]:
+    """Sets of texts of which every match contains at least one (per set), read off the
+    parsed pattern's mandatory top-level items; () when nothing is certain."""
+    import re._parser as sre  # type: ignore[import-not-found]  # the stdlib's own regex parser
+
+    if _compiled(pattern).flags & re.IGNORECASE:
+        return ()
+    try:
+        items = list(sre.parse(pattern))
+    except Exception:  # noqa: BLE001  (an optimisation only: never fail a check over it)
+        return ()
+    return tuple(_required(items, sre))
+
+
+def _required(items: list, sre: Any) -> Iterator[frozenset[str]]:
+    lit, branch, in_, sub, rep = sre.LITERAL, sre.BRANCH, sre.IN, sre.SUBPATTERN, sre.MAX_REPEAT
+    for op, av in items:
+        if op is lit:
+            yield frozenset({chr(av)})
+        elif op is in_ and av and all(o is lit for o, _ in av):
+            yield frozenset(chr(c) for _, c in av)
+        elif op is branch and all(b and all(o is lit for o, _ in b) for b in av[1]):
+            yield frozenset("".join(chr(c) for _, c in b) for b in av[1])
+        elif op is sub and not av[1] and not av[2]:
+            yield from _required(list(av[3]), sre)
+        elif op in (rep, sre.MIN_REPEAT) and av[0] >= 1:
+            yield from _required(list(av[2]), sre)
 
 
 @check("sec5_content", WordsParams, ("missing",))

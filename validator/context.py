@@ -14,7 +14,17 @@ from validator.profile import Profile
 from validator.report import CellRef, Finding
 from validator.spec import FormatSpec, Rule
 from validator.submission import Submission
-from validator.values import Problem, normalize_newlines, to_count, to_date, to_money, to_signed, to_text, to_year
+from validator.values import (
+    MAX_COUNT,
+    Problem,
+    normalize_newlines,
+    to_count,
+    to_date,
+    to_money,
+    to_signed,
+    to_text,
+    to_year,
+)
 
 
 @dataclass
@@ -73,21 +83,30 @@ def _show(value: object) -> str:
 
 
 @cache
-def _numeric_cells(fmt: FormatSpec) -> tuple[tuple[str, Callable[[object], int | Decimal | Problem], bool], ...]:
+def _numeric_cells(
+    fmt: FormatSpec,
+) -> tuple[tuple[str, Callable[[object], int | Decimal | Problem], bool, int], ...]:
+    """(key, converter, required, lowest int taken as is) of every numeric cell; the last is
+    what the converter's own first test accepts unchanged (0 for counts, -MAX_COUNT for signed),
+    or 1 more than MAX_COUNT for money (never an int)."""
     cells = (*fmt.figure_cells(), *fmt.baseline_cells)
-    convert: dict[str, Callable[[object], int | Decimal | Problem]] = {
-        "money": to_money,
-        "count": to_count,
-        "signed": to_signed,
+    convert: dict[str, tuple[Callable[[object], int | Decimal | Problem], int]] = {
+        "money": (to_money, MAX_COUNT + 1),
+        "count": (to_count, 0),
+        "signed": (to_signed, -MAX_COUNT),
     }
-    return tuple((c.key, convert[c.kind], c.required) for c in cells if c.kind in convert)
+    return tuple((c.key, *convert[c.kind][:1], c.required, convert[c.kind][1]) for c in cells if c.kind in convert)
 
 
 def build_context(submission: Submission, profile: Profile, today: dt.date | None = None) -> Context:
     ctx = Context(submission.format, submission, profile, today=today or dt.date.today())
     values, figures, problems = submission.values, ctx.figures, ctx.problems
-    for key, convert, required in _numeric_cells(submission.format):
-        raw = values.get(key)
+    get = values.get
+    for key, convert, required, low in _numeric_cells(submission.format):
+        raw = get(key)
+        if type(raw) is int and low <= raw <= MAX_COUNT:  # a JSON figure: what convert() returns first
+            figures[key] = raw
+            continue
         if not required and (raw is None or (isinstance(raw, str) and not raw.strip())):
             continue
         value = convert(raw)

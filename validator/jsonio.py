@@ -139,6 +139,9 @@ def parse_json_bytes(data: bytes, source: str = "JSON") -> dict:
     def unique_keys(pairs: list[tuple[str, Any]]) -> dict:
         nonlocal objects
         objects += 1
+        out = dict(pairs)  # C; _unique_keys names the repeated key when there is one
+        if objects <= MAX_JSON_OBJECTS and len(out) == len(pairs):
+            return out
         if objects > MAX_JSON_OBJECTS:
             raise BadJson(f"JSON 中的对象（{{…}}）超过 {MAX_JSON_OBJECTS} 个，不是一份年度报告")
         return _unique_keys(pairs)

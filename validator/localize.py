@@ -125,8 +125,7 @@ def _present(figures: dict, static: tuple[Equation, ...]) -> tuple[list[Equation
     """The equations whose cells all hold figures, and the residual of each failing one."""
     get = figures.__getitem__
     eqs, residual = [], {}
-    for eq in static:
-        plus, minus = eq.signed
+    for eq, plus, minus in _signed_table(static):
         try:
             r = sum(map(get, plus)) - sum(map(get, minus))
         except KeyError:  # a cell with its own VAL-* finding: the equation proves nothing
@@ -135,6 +134,12 @@ def _present(figures: dict, static: tuple[Equation, ...]) -> tuple[list[Equation
         if r:
             residual[id(eq)] = r
     return eqs, residual
+
+
+@lru_cache(maxsize=32)
+def _signed_table(static: tuple[Equation, ...]) -> tuple[tuple[Equation, tuple[str, ...], tuple[str, ...]], ...]:
+    """Each equation with its signed cells, looked up once per rule set rather than per report."""
+    return tuple((eq, *eq.signed) for eq in static)
 
 
 def _active(ctx: Context) -> tuple[tuple[str, str], ...]:

@@ -177,16 +177,16 @@ class Archive:
             raise _refuse(self.path, f"数据库已损坏（{exc}）") from None
         finally:
             con.close()
-        index = BodyIndex()
+        index: BodyIndex[Body] = BodyIndex()
         position = {id(b): i for i, b in enumerate(bodies)}
         for body in bodies:
             index.add(body.identity, body)
         found: dict[int, Item] = {}
         for name, body_type, region, credit, source, received, text in rows:
-            body = index.find(Identity(name, body_type or "", region or "", credit or ""))
-            if body is None or position[id(body)] in found:
+            match = index.find(Identity(name, body_type or "", region or "", credit or ""))
+            if match is None or position[id(match)] in found:
                 continue
-            found[position[id(body)]] = _archived_item(source, received, text)
+            found[position[id(match)]] = _archived_item(source, received, text)
         return found
 
 
@@ -207,12 +207,13 @@ def _archived_item(source: str, received: str, text: str) -> Item:
     return item
 
 
-def _row(body: Body, result: CollectResult) -> tuple[tuple, list[tuple[str, object]]]:
+def _row(body: Body, result: CollectResult) -> tuple[tuple[object, ...], list[tuple[str, object]]]:
     from validator.jsonio import dump_model, report_to_model
 
     item = body.submission
     assert item is not None and item.report is not None and item.submission is not None
     ident = item.identity
+    assert ident is not None
     text = dump_model(report_to_model(item.submission, item.report)).decode("utf-8")
     now = dt.datetime.now().isoformat(timespec="seconds")
     submission = (
@@ -232,7 +233,7 @@ def _row(body: Body, result: CollectResult) -> tuple[tuple, list[tuple[str, obje
         now,
         text,
     )
-    figures = [
+    figures: list[tuple[str, object]] = [
         (k, format(v, "f") if not isinstance(v, int) else v)
         for k, v in item.figures.items()
         if not k.startswith("last_year.")

@@ -10,6 +10,9 @@ from __future__ import annotations
 
 import unicodedata
 from dataclasses import dataclass
+from typing import Generic, TypeVar
+
+B = TypeVar("B")
 
 
 def name_key(name: str) -> str:
@@ -42,21 +45,21 @@ def same_body(a: Identity, b: Identity) -> bool:
     return not (ra and rb and ra != rb)
 
 
-class BodyIndex:
+class BodyIndex(Generic[B]):
     """Bodies by credit code and by name, so matching 10,000 submissions stays linear."""
 
     def __init__(self) -> None:
-        self._by_credit: dict[str, object] = {}
-        self._by_name: dict[str, list[tuple[Identity, object]]] = {}
+        self._by_credit: dict[str, B] = {}
+        self._by_name: dict[str, list[tuple[Identity, B]]] = {}
 
-    def add(self, identity: Identity, body: object) -> None:
+    def add(self, identity: Identity, body: B) -> None:
         credit = code_key(identity.credit_code)
         if credit:
             self._by_credit.setdefault(credit, body)
         if identity.key:
             self._by_name.setdefault(identity.key, []).append((identity, body))
 
-    def find(self, identity: Identity) -> object | None:
+    def find(self, identity: Identity) -> B | None:
         credit = code_key(identity.credit_code)
         if credit and credit in self._by_credit:
             return self._by_credit[credit]

@@ -11,13 +11,19 @@ import datetime as dt
 import hashlib
 import json
 import os
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from decimal import Decimal
+from itertools import chain
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from validator.collect.bodies import Identity
 from validator.report import ValidationReport
 from validator.submission import Submission
+
+if TYPE_CHECKING:
+    from validator.collect.run import Body
 
 SKIPPED_NAMES = frozenset({"thumbs.db", "desktop.ini"})
 
@@ -44,7 +50,7 @@ class Item:
     report: ValidationReport | None = None
     copy_of: Item | None = None
     """An earlier file with exactly the same content (identical copies count once)."""
-    body: object = field(default=None, repr=False)
+    body: Body | None = field(default=None, repr=False)
     """The :class:`~validator.collect.run.Body` this file was matched to."""
 
     @property
@@ -52,7 +58,7 @@ class Item:
         return self.submission is not None
 
 
-def discover(inbox: Path, exclude: set[Path] = frozenset()) -> list[Path]:
+def discover(inbox: Path, exclude: Collection[Path] = frozenset()) -> list[Path]:
     """Every file under ``inbox``, sorted; hidden files, Office lock files (``~$…``) and our own
     outputs are left out. Folder links are not followed (no loops)."""
     found: list[Path] = []
@@ -122,17 +128,19 @@ def describe(item: Item) -> None:
     assert sub is not None
     item.identity = identity_of(sub)
     item.year = to_year(sub.values.get("year"))
-    canon, item.figures = canonical(sub)
+    unreadable: list[str] = []
+    canon, item.figures = canonical(sub, unreadable)
     item.digest = content_hash(canon)
-    item.canon = {k: v for k, v in canon.items() if v.startswith("?")}
+    item.canon = {k: canon[k] for k in unreadable}
 
 
-def canonical(sub: Submission) -> tuple[dict[str, str], dict[str, int | Decimal]]:
+def canonical(sub: Submission, unreadable: list[str] | None = None) -> tuple[dict[str, str], dict[str, int | Decimal]]:
     """Every cell as one comparable text, and the figures that are valid numbers.
 
     The same report as JSON and as a filled workbook gives the same texts (3 and 3.0, 0.50 and
     0.5, a date cell and "2024-01-29" agree), so identical copies are recognised whatever their
-    file type; an unreadable figure keeps its raw text so two different mistakes still differ.
+    file type; an unreadable figure keeps its raw text (``?``-prefixed, its key appended to
+    `unreadable`) so two different mistakes still differ.
     """
     from validator.values import (
         MAX_COUNT,
@@ -149,40 +157,42 @@ def canonical(sub: Submission) -> tuple[dict[str, str], dict[str, int | Decimal]
     fmt = sub.format
     canon: dict[str, str] = {}
     figures: dict[str, int | Decimal] = {}
-    values = sub.values
-    for cell in _all_cells(fmt):
-        raw = values.get(cell.key)
-        kind = cell.kind
+    get = sub.values.get
+    for key, kind in _all_cells(fmt):
+        raw = get(key)
         if kind == "count" and type(raw) is int and 0 <= raw <= MAX_COUNT:  # JSON's common case, first
-            figures[cell.key] = raw
-            canon[cell.key] = str(raw)
+            figures[key] = raw
+            canon[key] = str(raw)
         elif kind in ("count", "money"):
             if raw is None or (isinstance(raw, str) and not raw.strip()):
-                canon[cell.key] = ""
+                canon[key] = ""
                 continue
             value = to_count(raw) if kind == "count" else to_money(raw)
             if isinstance(value, Problem):
-                canon[cell.key] = "?" + display(raw)
+                canon[key] = "?" + display(raw)
+                if unreadable is not None:
+                    unreadable.append(key)
             else:
-                figures[cell.key] = value
-                canon[cell.key] = str(value) if kind == "count" else format(value, "f")
+                figures[key] = value
+                canon[key] = str(value) if kind == "count" else format(value, "f")
         elif kind == "year":
             year = to_year(raw)
-            canon[cell.key] = str(year) if year is not None else to_text(raw).strip()
+            canon[key] = str(year) if year is not None else to_text(raw).strip()
         elif kind == "date":
             date = to_date(raw)
-            canon[cell.key] = date.isoformat() if date else to_text(raw).strip()
+            canon[key] = date.isoformat() if date else to_text(raw).strip()
         else:
-            canon[cell.key] = normalize_newlines(to_text(raw)).strip()
+            canon[key] = normalize_newlines(to_text(raw)).strip()
     notes = sorted((e.rule, list(e.keys), normalize_newlines(e.text)) for e in sub.explanations if e.text.strip())
     canon["explanations"] = json.dumps(notes, ensure_ascii=False) if notes else ""
     return canon, figures
 
 
-def _all_cells(fmt):
+def _all_cells(fmt) -> tuple[tuple[str, str], ...]:
+    """(key, kind) of every cell, this year's then the 上年数据 ones."""
     cached = fmt.__dict__.get("_collect_cells")
     if cached is None:
-        cached = (*fmt.cells, *fmt.baseline_cells)
+        cached = tuple((c.key, c.kind) for c in (*fmt.cells, *fmt.baseline_cells))
         object.__setattr__(fmt, "_collect_cells", cached)
     return cached
 
@@ -192,12 +202,17 @@ def content_hash(canon: dict[str, str]) -> str:
     (the archive stores it), built from the values directly: canon's values are all strings and
     its keys the same for every report of a format, so only the values need encoding."""
     keys = tuple(canon)
-    encoded = _ENCODED_KEYS.get(keys)
-    if encoded is None:
-        encoded = _ENCODED_KEYS[keys] = sorted((k, f"{_json_str(k)}:") for k in keys)
-    text = "{" + ",".join(f"{prefix}{_json_str(canon[k])}" for k, prefix in encoded) + "}"
+    plan = _HASH_PLANS.get(keys)
+    if plan is None:
+        order = sorted(keys)
+        plan = _HASH_PLANS[keys] = (order, [("," if i else "{") + f"{_json_str(k)}:" for i, k in enumerate(order)])
+    order, prefixes = plan
+    if not order:
+        return hashlib.sha256(b"{}").hexdigest()
+    values = map(_json_str, map(canon.__getitem__, order))
+    text = "".join(chain.from_iterable(zip(prefixes, values))) + "}"
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
-_ENCODED_KEYS: dict[tuple[str, ...], list[tuple[str, str]]] = {}
+_HASH_PLANS: dict[tuple[str, ...], tuple[list[str], list[str]]] = {}
 _json_str = json.encoder.encode_basestring  # ensure_ascii=False's string encoder (C)

@@ -36,7 +36,7 @@ def item_dict(item: Item) -> dict:
 
 def body_dict(body: Body) -> dict:
     ident = body.identity
-    out = {
+    out: dict[str, object] = {
         "name": ident.name,
         "type": ident.type or None,
         "region_code": ident.region_code or None,
@@ -92,7 +92,14 @@ def result_dict(result: CollectResult) -> dict:
             for group, totals in result.totals.items()
         },
         "last_year_files": [
-            {"file": i.rel, **({"reason": i.error} if not i.readable else {"body": i.identity.name, "year": i.year})}
+            {
+                "file": i.rel,
+                **(
+                    {"reason": i.error}
+                    if not i.readable or i.identity is None
+                    else {"body": i.identity.name, "year": i.year}
+                ),
+            }
             for i in result.last_year_items
         ],
     }

@@ -59,7 +59,8 @@ def _csv_rows(path: Path) -> list[list[object]]:
     else:
         raise UnusableInput("名单不是 UTF-8 或 GB18030 编码的 CSV 文件", where=path.name)
     try:
-        return [row for row in csv.reader(io.StringIO(text, newline=""))][: MAX_ROSTER_ROWS + 2]
+        rows: list[list[object]] = [list(row) for row in csv.reader(io.StringIO(text, newline=""))]
+        return rows[: MAX_ROSTER_ROWS + 2]
     except csv.Error as exc:
         raise UnusableInput(f"名单 CSV 格式有误（{exc}）", where=path.name) from None
 

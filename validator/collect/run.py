@@ -16,6 +16,7 @@ from pathlib import Path
 from validator.collect.bodies import BodyIndex, Identity
 from validator.collect.inbox import Item, discover, read_item
 from validator.collect.roster import RosterEntry
+from validator.report import ValidationReport
 from validator.submission import Submission
 
 PASSED, WARNED, FAILED, UNREADABLE = "通过", "有提示", "有错误", "无法读取"
@@ -146,7 +147,7 @@ def collect(inbox: Path, options: Options | None = None) -> CollectResult:
             _validate(item)
     for body in bodies:
         _judge(body, options)
-    fmt_id = next((i.submission.format.id for i in items if i.readable), get_format().id)
+    fmt_id = next((i.submission.format.id for i in items if i.submission is not None), get_format().id)
     return CollectResult(
         inbox,
         year,
@@ -169,9 +170,9 @@ def _usual_year(items: list[Item]) -> int | None:
     return max(years, key=lambda y: (years[y], y))
 
 
-def _roster_bodies(roster: list[RosterEntry] | None) -> tuple[list[Body], BodyIndex]:
+def _roster_bodies(roster: list[RosterEntry] | None) -> tuple[list[Body], BodyIndex[Body]]:
     bodies: list[Body] = []
-    index = BodyIndex()
+    index: BodyIndex[Body] = BodyIndex()
     for entry in roster or ():
         body = Body(entry.identity, roster=entry)
         bodies.append(body)
@@ -179,7 +180,7 @@ def _roster_bodies(roster: list[RosterEntry] | None) -> tuple[list[Body], BodyIn
     return bodies, index
 
 
-def _assign(item: Item, bodies: list[Body], index: BodyIndex, year: int | None, has_roster: bool) -> None:
+def _assign(item: Item, bodies: list[Body], index: BodyIndex[Body], year: int | None, has_roster: bool) -> None:
     identity = item.identity
     assert identity is not None
     if not identity.key:  # no name: a body of its own, named after the file
@@ -198,7 +199,7 @@ def _assign(item: Item, bodies: list[Body], index: BodyIndex, year: int | None, 
     item.body = body
 
 
-def _learn(body: Body, identity: Identity, index: BodyIndex) -> None:
+def _learn(body: Body, identity: Identity, index: BodyIndex[Body]) -> None:
     """A roster row without codes learns them from the submission (and is indexed by them)."""
     known = body.identity
     fill = Identity(
@@ -245,18 +246,18 @@ def _last_year_from_dir(bodies: list[Body], year: int, options: Options) -> list
     folder = options.last_year_dir
     assert folder is not None
     items = [read_item(p, folder) for p in discover(folder, options.exclude)]
-    index = BodyIndex()
+    index: BodyIndex[Body] = BodyIndex()
     for body in bodies:
         index.add(body.identity, body)
     seen: dict[int, list[Item]] = {}
     for item in items:
         slim_last_year(item)
-        if not item.readable or item.year != year - 1:
+        if not item.readable or item.identity is None or item.year != year - 1:
             continue
-        body = index.find(item.identity)
-        if body is not None:
-            seen.setdefault(id(body), []).append(item)
-            _set_last_year(body, item)
+        found = index.find(item.identity)
+        if found is not None:
+            seen.setdefault(id(found), []).append(item)
+            _set_last_year(found, item)
     return items
 
 
@@ -286,10 +287,11 @@ def _validate(item: Item) -> None:
     if item.copy_of is not None:
         item.report = item.copy_of.report
         return
-    body = item.body
+    body, submission = item.body, item.submission
+    assert body is not None and submission is not None
     last = body.last_year
     use_last = last is not None and not body.last_year_note and item in body.versions
-    item.report = validate(item.submission, None, last.submission if use_last else None)
+    item.report = validate(submission, None, last.submission if last is not None and use_last else None)
 
 
 def _judge(body: Body, options: Options) -> None:
@@ -302,10 +304,10 @@ def _judge(body: Body, options: Options) -> None:
         flags.append(WRONG_YEAR)
     elif len(body.versions) > 1:
         flags.append(DUPLICATE)
-        if any(not v.report.valid for v in body.versions):
+        if any(not _report(v).valid for v in body.versions):
             flags.append(FAILED)
     else:
-        report = body.versions[0].report
+        report = _report(body.versions[0])
         flags.append(FAILED if not report.valid else WARNED if report.findings else PASSED)
     late = _late_days(body)
     if late:
@@ -316,7 +318,13 @@ def _judge(body: Body, options: Options) -> None:
     body.flags = flags
     body.status = _primary(flags)
     one = body.submission
-    body.included = one is not None and (one.report.valid or options.include_failed)
+    body.included = one is not None and (_report(one).valid or options.include_failed)
+
+
+def _report(item: Item) -> ValidationReport:
+    """The report of a file of the collect year (every readable one is validated before judging)."""
+    assert item.report is not None
+    return item.report
 
 
 def _primary(flags: list[str]) -> str:
@@ -340,7 +348,7 @@ def differences(versions: list[Item]) -> list[Difference]:
     from validator.formats import get_format
 
     fmt = versions[0].submission.format if versions[0].submission else get_format()
-    canons = [canonical(v.submission)[0] for v in versions]
+    canons = [canonical(v.submission)[0] for v in versions if v.submission is not None]
     keys = [k for k in canons[0] if len({c.get(k, "") for c in canons}) > 1]
     out = []
     for key in keys:
@@ -356,27 +364,43 @@ def _totals(bodies: list[Body], include_failed: bool) -> dict[str, Totals]:
     figure_keys = [c.key for c in fmt.figure_cells()]
     key_set = frozenset(figure_keys)
     groups = {TOTAL: Totals(), **{t: Totals() for t in fmt.cell("body.type").choices}}
+    members: dict[int, list[dict[str, int | Decimal]]] = {id(t): [] for t in groups.values()}
     for totals in groups.values():
         totals.figures = {k: (Decimal(0) if fmt.cell(k).kind == "money" else 0) for k in figure_keys}
     for body in bodies:
         if not body.included:
             continue
         item = body.submission
+        if item is None:
+            continue
         targets = [groups[TOTAL]]
-        if item.submission is not None and body.versions[0].identity.type in groups:
-            targets.append(groups[body.versions[0].identity.type])
-        figures = [(key, value) for key, value in item.figures.items() if key in key_set]
-        missing = [k for k in figure_keys if k not in item.figures] if len(figures) < len(figure_keys) else []
+        identity = body.versions[0].identity
+        if item.submission is not None and identity is not None and identity.type in groups:
+            targets.append(groups[identity.type])
+        complete = item.figures.keys() >= key_set
+        missing = [] if complete else [k for k in figure_keys if k not in item.figures]
         for totals in targets:
             totals.bodies.append(body)
-            sums = totals.figures
-            for key, value in figures:
-                sums[key] += value
+            members[id(totals)].append(item.figures)
             for key in missing:
                 totals.incomplete[key] = totals.incomplete.get(key, 0) + 1
     for totals in groups.values():
+        _add_up(totals, members[id(totals)])
         _sum_last_year(totals, fmt.baseline_keys)
     return groups
+
+
+def _add_up(totals: Totals, figures: list[dict[str, int | Decimal]]) -> None:
+    """Each cell summed over the bodies in C (exact: ints and Decimals), skipping the bodies
+    whose figure is missing only for the cells where one is."""
+    from operator import itemgetter
+
+    sums = totals.figures
+    for key in sums:
+        if key in totals.incomplete:
+            sums[key] += sum(f[key] for f in figures if key in f)
+        else:
+            sums[key] += sum(map(itemgetter(key), figures))
 
 
 def _sum_last_year(totals: Totals, keys: tuple[str, ...]) -> None:
@@ -386,11 +410,12 @@ def _sum_last_year(totals: Totals, keys: tuple[str, ...]) -> None:
     for body in totals.bodies:
         last = body.last_year
         values = last.submission.values if last is not None and last.submission is not None else None
-        counts = [to_count(values.get(k)) for k in keys] if values is not None and not body.last_year_note else []
-        if not counts or not all(type(c) is int for c in counts):
+        raw = [to_count(values.get(k)) for k in keys] if values is not None and not body.last_year_note else []
+        counts = [c for c in raw if isinstance(c, int)]
+        if not raw or len(counts) != len(raw):
             totals.last_year_missing.append(body.name)
             continue
-        for key, count in zip(keys, counts):
+        for key, count in zip(keys, counts, strict=True):
             sums[key] += count
     if totals.bodies and not totals.last_year_missing:
         totals.last_year = sums
