@@ -303,6 +303,13 @@ def _clear_only(book) -> None:
     _sheet(book, fmt.results_sheet).range(results_layout.SUMMARY_CELL).value = None
 
 
+def _refuse(book, report, what: str) -> None:
+    """The message box when 错误 remain: what was not done, and the first ten errors."""
+    lines = [f"{i}. {f.cells[0].ref if f.cells else ''} {f.message}" for i, f in enumerate(report.errors[:10], 1)]
+    more = f"\n……共 {len(report.errors)} 个错误" if len(report.errors) > 10 else ""
+    _alert(book, f"存在 {len(report.errors)} 个错误，{what}。请先点“校验”查看并改正：\n" + "\n".join(lines) + more)
+
+
 def _export(book, folder: str | Path | None) -> Path | None:
     from validator.fileio import atomic_write_bytes, safe_filename
     from validator.jsonio import dump_model, report_to_model
@@ -311,11 +318,7 @@ def _export(book, folder: str | Path | None) -> Path | None:
     submission, _grids = read_submission(book)
     report = run_rules(submission)
     if not report.valid:
-        lines = [f"{i}. {f.cells[0].ref if f.cells else ''} {f.message}" for i, f in enumerate(report.errors[:10], 1)]
-        more = f"\n……共 {len(report.errors)} 个错误" if len(report.errors) > 10 else ""
-        _alert(
-            book, f"存在 {len(report.errors)} 个错误，未导出 JSON。请先点“校验”查看并改正：\n" + "\n".join(lines) + more
-        )
+        _refuse(book, report, "未导出 JSON")
         return None
     body = to_text(submission.values.get("body.name")).strip()
     year = to_year(submission.values.get("year"))
@@ -336,11 +339,7 @@ def _render(book, folder: str | Path | None) -> Path | None:
     submission, _grids = read_submission(book)
     report = run_rules(submission)
     if not report.valid:
-        lines = [f"{i}. {f.cells[0].ref if f.cells else ''} {f.message}" for i, f in enumerate(report.errors[:10], 1)]
-        more = f"\n……共 {len(report.errors)} 个错误" if len(report.errors) > 10 else ""
-        _alert(
-            book, f"存在 {len(report.errors)} 个错误，未生成报告。请先点“校验”查看并改正：\n" + "\n".join(lines) + more
-        )
+        _refuse(book, report, "未生成报告")
         return None
     try:
         data = render_bytes(submission, report, "docx")

@@ -9,7 +9,6 @@ import io
 import posixpath
 import warnings
 import zipfile
-import zlib
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -21,6 +20,7 @@ from validator.spec import FormatSpec
 from validator.submission import Explanation, Submission
 from validator.values import encode_ooxml, to_date, to_text
 from validator.workbook import styles
+from validator.workbook.zipsafe import DAMAGED
 
 EXCEL_CELL_LIMIT = 32767
 COMMENT_AUTHOR = "xxgk校验"
@@ -175,21 +175,6 @@ def fill_workbook(submission: Submission, report: ValidationReport | None, out: 
 
 
 MACRO_FREE_NOTE = "原工作簿含宏（按钮），标注副本按文件名存为不含宏的 .xlsx，没有按钮；需要按钮请把输出文件名改为 .xlsm"
-_DAMAGED = (
-    zipfile.BadZipFile,
-    KeyError,
-    OSError,
-    ValueError,
-    TypeError,
-    AttributeError,
-    IndexError,
-    EOFError,
-    ArithmeticError,
-    zlib.error,
-    SyntaxError,
-    LookupError,
-)
-"""What a damaged part makes zipfile, ElementTree or openpyxl raise on a full load."""
 
 
 def has_macros(path: str | Path) -> bool:
@@ -266,7 +251,7 @@ def _load_for_editing(source: Path, macros: bool):
             sheets = {n: s for n, s in preserve.scan_source(z).items() if n in wb.sheetnames}
     except MemoryError:
         raise UnusableInput("文件过大，内存不足，无法另存标注", where=source.name) from None
-    except _DAMAGED as exc:
+    except DAMAGED as exc:
         raise UnusableInput(f"文件有损坏的部分，无法另存标注（{type(exc).__name__}）", where=source.name) from None
     return wb, sheets
 
