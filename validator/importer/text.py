@@ -1,0 +1,160 @@
+"""Read the tables of a published report from its text (.txt/.md).
+
+Tables are found by the official section headings and first row label of the format data
+(``gb_2021_30``), never by position in the file. Inside a table the figures are read in
+reading order: a published table has a fixed number of cells (表二 10, 表三 175, 表四 15),
+so the numbers after its first label are its cells, whatever the line layout (one cell per
+line, ``label | v | v`` rows, ``pdftotext -layout`` columns, rows split over lines). Labels,
+typos in them and page numbers (``-3-``) are not numbers and are skipped. When a table does
+not hold exactly its count of numbers, none of its cells is guessed: all stay null and the
+table is listed as unread, so ``xxgk check`` on the result flags them.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from validator.errors import UnusableInput
+from validator.formats import gb_2021_30 as gb
+
+NUMBER = re.compile(r"^\d{1,3}(?:,\d{3})+(?:\.\d+)?$|^\d+(?:\.\d+)?$")
+SPLIT = re.compile(r"[\s|｜]+")
+ORDINAL = re.compile(r"^[一二三四五六七八九十]+、")
+TITLE = re.compile(r"^(?P<body>.*?)\s*(?P<year>(?:19|20)\d\d)\s*年度?\s*政府信息公开工作年度报告$")
+
+
+@dataclass(frozen=True)
+class Figure:
+    """One imported cell with where it came from (1-based line, the line as published)."""
+
+    key: str
+    value: int | str
+    line: int
+    text: str
+
+
+@dataclass
+class Imported:
+    """What a published text gave: cells by key, provenance, and the tables not read."""
+
+    values: dict[str, object] = field(default_factory=dict)
+    figures: list[Figure] = field(default_factory=list)
+    unread: list[dict[str, object]] = field(default_factory=list)
+    body: str | None = None
+    year: int | None = None
+
+
+def _sheet_title(sheet: str) -> str:
+    return next(s.title for s in gb.build().sheets if s.name == sheet)
+
+
+def _t2_keys() -> list[str]:
+    keys: list[str] = []
+    for _caption, _headers, rows, leaves, _kind in gb.T2_BLOCKS:
+        for _label, base in rows:
+            keys.extend(f"{base}.{leaf}" for leaf in leaves)
+    return keys
+
+
+def _t3_keys() -> list[str]:
+    return [gb.t3_key(row[0], col) for row in gb.T3_ROWS for col, _ in gb.T3_COLUMNS]
+
+
+def _t4_keys() -> list[str]:
+    return [gb.t4_key(g, leaf) for g, *_ in gb.T4_GROUPS for leaf, _ in gb.T4_LEAVES]
+
+
+def _problems_heading() -> str:
+    return next(lb.text for lb in gb.build().labels if lb.text.startswith("五、"))
+
+
+def _bare(text: str) -> str:
+    return ORDINAL.sub("", re.sub(r"\s+", "", text))
+
+
+def _find(lines: list[str], label: str, start: int = 0, whole: bool = True) -> int | None:
+    """Index of the first line from `start` that is the label (ordinal optional), or holds it."""
+    want = _bare(label)
+    for i in range(start, len(lines)):
+        got = _bare(lines[i])
+        if (got == want) if whole else (want in got):
+            return i
+    return None
+
+
+def _numbers(lines: list[str], start: int, end: int) -> list[tuple[str, int]]:
+    found = []
+    for i in range(start, end):
+        for token in SPLIT.split(lines[i].strip()):
+            if NUMBER.match(token):
+                found.append((token.replace(",", ""), i))
+    return found
+
+
+def _value(token: str, money: bool) -> int | str | None:
+    if money:
+        return token
+    return int(token) if token.isdigit() else None
+
+
+def _read_table(
+    out: Imported, lines: list[str], name: str, keys: list[str], span: tuple[int, int], money: frozenset[str]
+) -> None:
+    numbers = _numbers(lines, *span)
+    if len(numbers) != len(keys):
+        reason = (
+            f"{name}应有 {len(keys)} 个数字，第 {span[0] + 1}–{span[1]} 行读到 {len(numbers)} 个，未导入（请核对原文）"
+        )
+        out.unread.append({"table": name, "reason": reason, "keys": keys})
+        return
+    for key, (token, i) in zip(keys, numbers):
+        value = _value(token, key in money)
+        if value is None:
+            out.unread.append({"table": name, "reason": f"第 {i + 1} 行的“{token}”不是件数", "keys": [key]})
+            continue
+        out.values[key] = value
+        out.figures.append(Figure(key, value, i + 1, lines[i].rstrip("\n")))
+
+
+def _title(out: Imported, lines: list[str], limit: int) -> None:
+    for i in range(min(limit, len(lines))):
+        m = TITLE.match(lines[i].strip())
+        if not m:
+            continue
+        out.year = int(m.group("year"))
+        body = m.group("body").strip()
+        if not body:
+            before = [s.strip() for s in lines[:i] if s.strip() and not s.startswith("source:")]
+            if before and len(before[-1]) <= 40 and not re.search(r"\d", before[-1]):
+                body = before[-1]
+        out.body = body or None
+        return
+
+
+def read_text(text: str, where: str) -> Imported:
+    """The tables 二、三、四 of a published report's text; exit 2 when none is found."""
+    lines = text.splitlines()
+    t2 = _find(lines, _sheet_title(gb.T2))
+    t3 = _find(lines, _sheet_title(gb.T3), (t2 or 0) + 1)
+    t4 = _find(lines, _sheet_title(gb.T4), (t3 or 0) + 1)
+    if t2 is None or t3 is None or t4 is None:
+        missing = [
+            s
+            for s, at in ((gb.T2, t2), (gb.T3, t3), (gb.T4, t4))
+            if at is None  # names the first missing heading
+        ]
+        heading = _sheet_title(missing[0])
+        raise UnusableInput(
+            f"不是政府信息公开工作年度报告（2021年格式）：找不到“{heading}”一节", where=where, code="unusable-input"
+        )
+    first_row = _find(lines, gb.T3_ROWS[0][1], t3 + 1, whole=False)
+    end = _find(lines, _problems_heading(), t4 + 1, whole=False)
+    out = Imported()
+    _title(out, lines, t2)
+    money = frozenset(c.key for c in gb.build().cells if c.kind == "money")
+    _read_table(out, lines, "表二", _t2_keys(), (t2 + 1, t3), money)
+    t3_start = first_row if first_row is not None and first_row < t4 else t3 + 1
+    _read_table(out, lines, "表三", _t3_keys(), (t3_start, t4), money)
+    _read_table(out, lines, "表四", _t4_keys(), (t4 + 1, end if end is not None else len(lines)), money)
+    return out
