@@ -170,3 +170,41 @@ def test_cli_import_stays_light():
     probe = "import sys, validator.cli; print('validator.importer.text' in sys.modules)"
     result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
     assert result.stdout.strip() == "False"
+
+
+def test_blank_cells_read_as_zero_and_reported(tmp_path, capsys):
+    text = (PUBLISHED / "pingtan_2021.txt").read_text(encoding="utf-8")
+    blanked = text.replace("2.重复申请 | 0 | 0 | 0 | 0 | 0 | 0 | 0", "2.重复申请 | / | — |  | 0 | 0 | 0 | 0")
+    assert blanked != text
+    src = tmp_path / "blank.txt"
+    src.write_text(blanked, encoding="utf-8")
+    code, out = _import(tmp_path, src, "--type", "政府")
+    assert code == 0
+    assert "3 个空白单元格" in capsys.readouterr().out
+    flat = _flat(json.loads(out.read_text(encoding="utf-8")))
+    cols = [c for c, _ in gb.T3_COLUMNS]
+    assert [flat[gb.t3_key("not_processed.repeated", c)] for c in cols] == [0] * 7
+    assert flat[gb.t3_key("not_processed.publication", "natural_person")] == 0
+    assert flat[gb.t3_key("results_total", "natural_person")] == 63
+    cells = json.loads(out.with_suffix(".provenance.json").read_text(encoding="utf-8"))["cells"]
+    blank = [k for k, v in cells.items() if v.get("blank")]
+    assert blank == [gb.t3_key("not_processed.repeated", c) for c in cols[:3]]
+
+
+def test_other_handling_printed_as_one_row_left_null(tmp_path):
+    text = (PUBLISHED / "pingtan_2021.txt").read_text(encoding="utf-8")
+    lines = text.splitlines()
+    start = next(i for i, line in enumerate(lines) if line.startswith("（六）其他处理"))
+    lines[start : start + 3] = ["（六）其他处理 | 1 | 0 | 0 | 0 | 0 | 0 | 1"]
+    src = tmp_path / "one_row.txt"
+    src.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    code, out = _import(tmp_path, src, "--type", "政府")
+    assert code == 1
+    flat = _flat(json.loads(out.read_text(encoding="utf-8")))
+    subs = [r[0] for r in gb.T3_ROWS if r[0].startswith("other_handling.")]
+    assert all(flat[gb.t3_key(r, c)] is None for r in subs for c, _ in gb.T3_COLUMNS)
+    assert flat[gb.t3_key("results_total", "total")] == 69
+    assert flat[gb.t3_key("carried_forward", "total")] == 1
+    unread = json.loads(out.with_suffix(".provenance.json").read_text(encoding="utf-8"))["unread"]
+    assert len(unread) == 1 and "只有一行合计" in unread[0]["reason"] and "1、0、0、0、0、0、1" in unread[0]["reason"]
+    assert main(["check", str(out)]) == 1

@@ -61,7 +61,10 @@ def read_source(path: Path) -> str:
 def _provenance(imported, source: str) -> bytes:
     doc = {
         "source": source,
-        "cells": {f.key: {"value": f.value, "line": f.line, "text": f.text} for f in imported.figures},
+        "cells": {
+            f.key: {"value": f.value, "line": f.line, "text": f.text, **({"blank": True} if f.blank else {})}
+            for f in imported.figures
+        },
         "unread": imported.unread,
     }
     return json.dumps(doc, ensure_ascii=False, indent=2).encode("utf-8") + b"\n"
@@ -90,6 +93,10 @@ def run(args) -> int:
 
         fill_workbook(submission, validate(submission), args.xlsx)
     print(f"已导入 {len(imported.figures)} 个数字：{args.out}（来源行号见 {provenance_path(args.out).name}）")
+    blanks = [f for f in imported.figures if f.blank]
+    if blanks:
+        where = "、".join(f"第 {line} 行" for line in dict.fromkeys(f.line for f in blanks))
+        print(f"注意：{len(blanks)} 个空白单元格（空、“/”或“—”）按 0 导入（{where}），请核对原文")
     for item in imported.unread:
         print(f"未导入：{item['reason']}")
     if args.type is None:

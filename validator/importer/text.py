@@ -19,7 +19,7 @@ from validator.errors import UnusableInput
 from validator.formats import gb_2021_30 as gb
 
 NUMBER = re.compile(r"^\d{1,3}(?:,\d{3})+(?:\.\d+)?$|^\d+(?:\.\d+)?$")
-SPLIT = re.compile(r"[\s|｜]+")
+BLANK_MARKS = frozenset({"/", "／", "-", "－", "—", "——", "空"})
 ORDINAL = re.compile(r"^[一二三四五六七八九十]+、")
 TITLE = re.compile(r"^(?P<body>.*?)\s*(?P<year>(?:19|20)\d\d)\s*年度?\s*政府信息公开工作年度报告$")
 
@@ -32,6 +32,7 @@ class Figure:
     value: int | str
     line: int
     text: str
+    blank: bool = False
 
 
 @dataclass
@@ -83,12 +84,32 @@ def _find(lines: list[str], label: str, start: int = 0, whole: bool = True) -> i
     return None
 
 
-def _numbers(lines: list[str], start: int, end: int) -> list[tuple[str, int]]:
+def _cells(line: str) -> list[str]:
+    """The line's cells: ``|`` columns (Markdown borders dropped) or whitespace-separated runs."""
+    text = line.strip()
+    if "|" not in text and "｜" not in text:
+        return text.split()
+    cells = [c.strip() for c in re.split(r"[|｜]", text)]
+    if text[0] in "|｜" and text[-1] in "|｜" and len(cells) > 2:
+        cells = cells[1:-1]
+    return cells
+
+
+def _numbers(lines: list[str], start: int, end: int) -> list[tuple[str, int, bool]]:
+    """(number, line index, was blank) in reading order. A blank table cell (``/``, ``—``, or
+    an empty ``|`` cell after the row's first figure) counts as a cell so the others keep their
+    places; it is read as 0 and reported."""
     found = []
     for i in range(start, end):
-        for token in SPLIT.split(lines[i].strip()):
-            if NUMBER.match(token):
-                found.append((token.replace(",", ""), i))
+        seen_figure = False
+        for cell in _cells(lines[i]):
+            for token in cell.split() or [""]:
+                if NUMBER.match(token):
+                    found.append((token.replace(",", ""), i, False))
+                    seen_figure = True
+                elif token in BLANK_MARKS or (token == "" and seen_figure):
+                    found.append(("0", i, True))
+                    seen_figure = True
     return found
 
 
@@ -101,20 +122,64 @@ def _value(token: str, money: bool) -> int | str | None:
 def _read_table(
     out: Imported, lines: list[str], name: str, keys: list[str], span: tuple[int, int], money: frozenset[str]
 ) -> None:
-    numbers = _numbers(lines, *span)
+    numbers: list[tuple[str, int, bool] | None] = list(_numbers(lines, *span))
+    if name == "表三" and len(numbers) == len(keys) - 2 * len(gb.T3_COLUMNS) and _one_row_other(lines, span):
+        numbers = _other_handling_one_row(out, numbers)
     if len(numbers) != len(keys):
         reason = (
             f"{name}应有 {len(keys)} 个数字，第 {span[0] + 1}–{span[1]} 行读到 {len(numbers)} 个，未导入（请核对原文）"
         )
         out.unread.append({"table": name, "reason": reason, "keys": keys})
         return
-    for key, (token, i) in zip(keys, numbers):
-        value = _value(token, key in money)
-        if value is None:
-            out.unread.append({"table": name, "reason": f"第 {i + 1} 行的“{token}”不是件数", "keys": [key]})
-            continue
-        out.values[key] = value
-        out.figures.append(Figure(key, value, i + 1, lines[i].rstrip("\n")))
+    for key, number in zip(keys, numbers):
+        if number is not None:
+            _store(out, lines, name, key, number, key in money)
+
+
+def _store(out: Imported, lines: list[str], name: str, key: str, number: tuple[str, int, bool], money: bool) -> None:
+    token, i, blank = number
+    value = _value(token, money)
+    if value is None:
+        out.unread.append({"table": name, "reason": f"第 {i + 1} 行的“{token}”不是件数", "keys": [key]})
+        return
+    out.values[key] = value
+    out.figures.append(Figure(key, value, i + 1, lines[i].rstrip("\n"), blank))
+
+
+def _line_of(numbers: list[tuple[str, int, bool] | None]) -> int:
+    return next(n[1] + 1 for n in numbers if n is not None)
+
+
+def _one_row_other(lines: list[str], span: tuple[int, int]) -> bool:
+    """Whether the table has a （六）其他处理 row but none of its sub-items' labels."""
+    group = _bare(next(r[2] or "" for r in gb.T3_ROWS if r[0].startswith("other_handling.")))
+    items = [_bare(r[3] or "") for r in gb.T3_ROWS if r[0].startswith("other_handling.")]
+    subs = [item[2:10] for item in items if len(item) > 10]
+    region = "".join(_bare(line) for line in lines[span[0] : span[1]])
+    return group[3:] in region and not any(sub in region for sub in subs)
+
+
+def _other_handling_one_row(
+    out: Imported, numbers: list[tuple[str, int, bool] | None]
+) -> list[tuple[str, int, bool] | None]:
+    """表三 printed with （六）其他处理 as one row (older layout): its three sub-rows cannot be
+    told apart, so they stay null and the published row is reported; the rest keep places."""
+    width = len(gb.T3_COLUMNS)
+    rows = [r[0] for r in gb.T3_ROWS]
+    first = next(i for i, r in enumerate(gb.T3_ROWS) if r[0].startswith("other_handling."))
+    start = first * width
+    merged = numbers[start : start + width]
+    keys = [gb.t3_key(r, c) for r in rows[first : first + 3] for c, _ in gb.T3_COLUMNS]
+    shown = "、".join(n[0] for n in merged if n is not None)
+    out.unread.append(
+        {
+            "table": "表三",
+            "reason": f"“（六）其他处理”只有一行合计（第 {_line_of(merged)} 行：{shown}），无法分到三个子项，未导入",
+            "keys": keys,
+        }
+    )
+    padded: list[tuple[str, int, bool] | None] = [*numbers[:start], *([None] * (3 * width))]
+    return padded + numbers[start + width :]
 
 
 def _title(out: Imported, lines: list[str], limit: int) -> None:
