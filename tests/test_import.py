@@ -208,3 +208,20 @@ def test_other_handling_printed_as_one_row_left_null(tmp_path):
     unread = json.loads(out.with_suffix(".provenance.json").read_text(encoding="utf-8"))["unread"]
     assert len(unread) == 1 and "只有一行合计" in unread[0]["reason"] and "1、0、0、0、0、0、1" in unread[0]["reason"]
     assert main(["check", str(out)]) == 1
+
+
+def test_markdown_tables(tmp_path):
+    lines = []
+    for line in (PUBLISHED / "pingtan_2021.txt").read_text(encoding="utf-8").splitlines():
+        if "|" in line:
+            lines.append(f"| {line.strip().strip('|').strip()} |")
+            lines.append("|---|---|")
+        else:
+            lines.append(line)
+    src = tmp_path / "report.md"
+    src.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    code, out = _import(tmp_path, src, "--type", "政府")
+    assert code == 0
+    report = next(r for r in EXPECTED if r["file"] == "pingtan_2021.txt")
+    flat = _flat(json.loads(out.read_text(encoding="utf-8")))
+    assert {k: flat[k] for k in _expected_cells(report)} == _expected_cells(report)
