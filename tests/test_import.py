@@ -225,3 +225,43 @@ def test_markdown_tables(tmp_path):
     report = next(r for r in EXPECTED if r["file"] == "pingtan_2021.txt")
     flat = _flat(json.loads(out.read_text(encoding="utf-8")))
     assert {k: flat[k] for k in _expected_cells(report)} == _expected_cells(report)
+
+
+def _rendered_page(tmp_path: Path, name: str) -> str:
+    """Our own published page for a fixture report, with its machine-readable data block removed."""
+    import re
+
+    source = Path(__file__).parent / "fixtures" / "reports" / f"{name}.source.json"
+    page = tmp_path / f"{name}.rendered.html"
+    assert main(["render", str(source), "-o", str(page), "--force", "--draft"]) == 0
+    html = page.read_text(encoding="utf-8")
+    stripped = re.sub(r'<script type="application/json" id="xxgk-report-data">.*?</script>', "", html, flags=re.S)
+    assert stripped != html and "xxgk-report-data" not in stripped
+    return stripped
+
+
+@pytest.mark.parametrize("report", EXPECTED, ids=[r["file"] for r in EXPECTED])
+def test_rendered_html_imports_exactly(tmp_path, report):
+    name = report["file"].removesuffix(".txt")
+    src = tmp_path / f"{name}.html"
+    src.write_text(_rendered_page(tmp_path, name), encoding="utf-8")
+    code, out = _import(tmp_path, src, "--type", "政府")
+    assert code == 0
+    flat = _flat(json.loads(out.read_text(encoding="utf-8")))
+    expected = _expected_cells(report)
+    assert {k: flat[k] for k in expected} == expected
+    cells = json.loads(out.with_suffix(".provenance.json").read_text(encoding="utf-8"))["cells"]
+    fee = cells["proactive.fees.amount_wan_yuan"]
+    page = src.read_text(encoding="utf-8").splitlines()
+    assert report["table2"]["行政事业性收费_万元"] in page[fee["line"] - 1]
+
+
+def test_gbk_html_charset_from_meta(tmp_path):
+    html = _rendered_page(tmp_path, "pingtan_2021").replace('<meta charset="utf-8">', '<meta charset="GBK">')
+    src = tmp_path / "gbk.html"
+    src.write_bytes(html.encode("gbk"))
+    code, out = _import(tmp_path, src, "--type", "政府")
+    assert code == 0
+    data = json.loads(out.read_text(encoding="utf-8"))
+    assert data["body"]["name"] == "平潭综合实验区" and data["year"] == 2021
+    assert data["proactive"]["normative_documents"]["in_force"] == 665

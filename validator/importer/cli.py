@@ -12,13 +12,13 @@ import argparse
 import json
 from pathlib import Path
 
-HELP = "导入已发布的年度报告（目前支持 .txt/.md 文本），生成 JSON（可选生成工作簿）"
-SUFFIXES = (".txt", ".md")
+HELP = "导入已发布的年度报告（目前支持 .txt/.md 文本和 .html 网页），生成 JSON（可选生成工作簿）"
+SUFFIXES = (".txt", ".md", ".html", ".htm")
 MAX_BYTES = 20 * 1024 * 1024
 
 
 def configure(p: argparse.ArgumentParser) -> None:
-    p.add_argument("file", metavar="文件", help="已发布报告的文本（.txt 或 .md）")
+    p.add_argument("file", metavar="文件", help="已发布报告的文本（.txt 或 .md）或网页（.html）")
     p.add_argument("-o", "--out", required=True, metavar="报告.json", help="输出的 JSON 文件")
     p.add_argument("--xlsx", metavar="报告.xlsx", help="同时生成填好的工作簿")
     p.add_argument("--body", metavar="名称", help="报告主体名称（默认取自标题）")
@@ -37,7 +37,9 @@ def read_source(path: Path) -> str:
     where = path.name
     if path.suffix.lower() not in SUFFIXES:
         raise UnusableInput(
-            "目前只能导入文本（.txt/.md）；PDF、Word 等请先另存为文本", where=where, code="unusable-input"
+            "目前只能导入文本（.txt/.md）或网页（.html）；PDF、Word 等请先另存为文本",
+            where=where,
+            code="unusable-input",
         )
     try:
         with path.open("rb") as fh:
@@ -50,6 +52,12 @@ def read_source(path: Path) -> str:
         raise UnusableInput("文件是空的", where=where, code="empty")
     if b"\x00" in data:
         raise UnusableInput("不是文本文件（可能是 Word、PDF 等），请先另存为文本", where=where, code="unusable-input")
+    if path.suffix.lower() in (".html", ".htm"):
+        from validator.importer.html import decode_html
+
+        text = decode_html(data)
+        if text is not None:
+            return text
     for encoding in ("utf-8-sig", "gb18030"):
         try:
             return data.decode(encoding)
@@ -75,12 +83,19 @@ def run(args) -> int:
     from validator.errors import EXIT_FINDINGS, EXIT_OK
     from validator.fileio import atomic_write_bytes
     from validator.formats import get_format
-    from validator.importer.text import read_text
+    from validator.importer.text import read_lines
     from validator.jsonio import dump_model, report_to_model
     from validator.submission import Submission
 
     src = Path(args.file)
-    imported = read_text(read_source(src), src.name)
+    text = read_source(src)
+    if src.suffix.lower() in (".html", ".htm"):
+        from validator.importer.html import html_lines
+
+        lines, sources = html_lines(text)
+        imported = read_lines(lines, src.name, sources)
+    else:
+        imported = read_lines(text.splitlines(), src.name)
     values = dict(imported.values)
     values["body.name"] = args.body or imported.body or ""
     values["year"] = args.year if args.year is not None else imported.year

@@ -44,6 +44,11 @@ class Imported:
     unread: list[dict[str, object]] = field(default_factory=list)
     body: str | None = None
     year: int | None = None
+    sources: list[int] | None = None
+
+    def line(self, index: int) -> int:
+        """The 1-based line in the original file of line `index` of the text read."""
+        return self.sources[index] if self.sources else index + 1
 
 
 def _sheet_title(sheet: str) -> str:
@@ -126,9 +131,7 @@ def _read_table(
     if name == "表三" and len(numbers) == len(keys) - 2 * len(gb.T3_COLUMNS) and _one_row_other(lines, span):
         numbers = _other_handling_one_row(out, numbers)
     if len(numbers) != len(keys):
-        reason = (
-            f"{name}应有 {len(keys)} 个数字，第 {span[0] + 1}–{span[1]} 行读到 {len(numbers)} 个，未导入（请核对原文）"
-        )
+        reason = f"{name}应有 {len(keys)} 个数字，第 {out.line(span[0])}–{out.line(span[1] - 1)} 行读到 {len(numbers)} 个，未导入（请核对原文）"
         out.unread.append({"table": name, "reason": reason, "keys": keys})
         return
     for key, number in zip(keys, numbers):
@@ -140,14 +143,14 @@ def _store(out: Imported, lines: list[str], name: str, key: str, number: tuple[s
     token, i, blank = number
     value = _value(token, money)
     if value is None:
-        out.unread.append({"table": name, "reason": f"第 {i + 1} 行的“{token}”不是件数", "keys": [key]})
+        out.unread.append({"table": name, "reason": f"第 {out.line(i)} 行的“{token}”不是件数", "keys": [key]})
         return
     out.values[key] = value
-    out.figures.append(Figure(key, value, i + 1, lines[i].rstrip("\n"), blank))
+    out.figures.append(Figure(key, value, out.line(i), lines[i].rstrip("\n"), blank))
 
 
-def _line_of(numbers: list[tuple[str, int, bool] | None]) -> int:
-    return next(n[1] + 1 for n in numbers if n is not None)
+def _line_of(out: Imported, numbers: list[tuple[str, int, bool] | None]) -> int:
+    return next(out.line(n[1]) for n in numbers if n is not None)
 
 
 def _one_row_other(lines: list[str], span: tuple[int, int]) -> bool:
@@ -174,7 +177,7 @@ def _other_handling_one_row(
     out.unread.append(
         {
             "table": "表三",
-            "reason": f"“（六）其他处理”只有一行合计（第 {_line_of(merged)} 行：{shown}），无法分到三个子项，未导入",
+            "reason": f"“（六）其他处理”只有一行合计（第 {_line_of(out, merged)} 行：{shown}），无法分到三个子项，未导入",
             "keys": keys,
         }
     )
@@ -199,7 +202,12 @@ def _title(out: Imported, lines: list[str], limit: int) -> None:
 
 def read_text(text: str, where: str) -> Imported:
     """The tables 二、三、四 of a published report's text; exit 2 when none is found."""
-    lines = text.splitlines()
+    return read_lines(text.splitlines(), where)
+
+
+def read_lines(lines: list[str], where: str, sources: list[int] | None = None) -> Imported:
+    """As :func:`read_text` for lines already split; `sources` gives each line's line number in
+    the original file (a web page's row), for messages and provenance."""
     t2 = _find(lines, _sheet_title(gb.T2))
     t3 = _find(lines, _sheet_title(gb.T3), (t2 or 0) + 1)
     t4 = _find(lines, _sheet_title(gb.T4), (t3 or 0) + 1)
@@ -215,7 +223,7 @@ def read_text(text: str, where: str) -> Imported:
         )
     first_row = _find(lines, gb.T3_ROWS[0][1], t3 + 1, whole=False)
     end = _find(lines, _problems_heading(), t4 + 1, whole=False)
-    out = Imported()
+    out = Imported(sources=sources)
     _title(out, lines, t2)
     money = frozenset(c.key for c in gb.build().cells if c.kind == "money")
     _read_table(out, lines, "表二", _t2_keys(), (t2 + 1, t3), money)
