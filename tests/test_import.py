@@ -265,3 +265,17 @@ def test_gbk_html_charset_from_meta(tmp_path):
     data = json.loads(out.read_text(encoding="utf-8"))
     assert data["body"]["name"] == "平潭综合实验区" and data["year"] == 2021
     assert data["proactive"]["normative_documents"]["in_force"] == 665
+
+
+@pytest.mark.parametrize("target", ["out", "provenance", "xlsx"])
+def test_never_overwrites_the_input(tmp_path, capsys, target):
+    src = tmp_path / "report.txt"
+    src.write_bytes((PUBLISHED / "pingtan_2021.txt").read_bytes())
+    before = src.read_bytes()
+    out = {"out": src, "provenance": tmp_path / "report.json", "xlsx": tmp_path / "other.json"}[target]
+    if target == "provenance":
+        src = src.rename(tmp_path / "report.provenance.json")
+    extra = ["--xlsx", str(src)] if target == "xlsx" else []
+    assert main(["import", str(src), "-o", str(out), *extra]) == 2
+    assert "输出文件不能与输入文件相同" in capsys.readouterr().err
+    assert src.read_bytes() == before

@@ -79,6 +79,7 @@ def _provenance(imported, source: str) -> bytes:
 
 
 def run(args) -> int:
+    from validator.cli import _distinct, _no_stdout
     from validator.engine import validate
     from validator.errors import EXIT_FINDINGS, EXIT_OK
     from validator.fileio import atomic_write_bytes
@@ -87,6 +88,11 @@ def run(args) -> int:
     from validator.jsonio import dump_model, report_to_model
     from validator.submission import Submission
 
+    _no_stdout(args.out)
+    _distinct(args.out, args.file)
+    _distinct(str(provenance_path(args.out)), args.file)
+    if args.xlsx:
+        _distinct(args.xlsx, args.file, args.out, str(provenance_path(args.out)))
     src = Path(args.file)
     text = read_source(src)
     if src.suffix.lower() in (".html", ".htm"):
