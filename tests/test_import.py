@@ -279,3 +279,39 @@ def test_never_overwrites_the_input(tmp_path, capsys, target):
     assert main(["import", str(src), "-o", str(out), *extra]) == 2
     assert "输出文件不能与输入文件相同" in capsys.readouterr().err
     assert src.read_bytes() == before
+
+
+def _variant(tmp_path: Path, old: str, new: str) -> Path:
+    text = (PUBLISHED / "pingtan_2021.txt").read_text(encoding="utf-8")
+    assert text.count(old) == 1
+    src = tmp_path / "variant.txt"
+    src.write_text(text.replace(old, new), encoding="utf-8")
+    return src
+
+
+def test_extra_row_in_table_four_leaves_it_null_and_listed(tmp_path):
+    code, out = _import(
+        tmp_path, _variant(tmp_path, "行政复议：结果维持", "行政复议：结果维持\n1.5 | 0 | 2 | 0 | 3"), "--type", "政府"
+    )
+    assert code == 1
+    unread = json.loads(out.with_suffix(".provenance.json").read_text(encoding="utf-8"))["unread"]
+    assert [u["table"] for u in unread] == ["表四"]
+
+
+def test_non_integer_count_left_null(tmp_path):
+    code, out = _import(tmp_path, _variant(tmp_path, "行政许可 | 2293", "行政许可 | 2293.5"), "--type", "政府")
+    assert code == 1
+    data = json.loads(out.read_text(encoding="utf-8"))
+    assert data["proactive"]["licensing"]["decisions"] is None
+    assert data["proactive"]["penalties"]["decisions"] == 1282
+    unread = json.loads(out.with_suffix(".provenance.json").read_text(encoding="utf-8"))["unread"]
+    assert unread == [
+        {"table": "表二", "reason": "第 22 行的“2293.5”不是件数", "keys": ["proactive.licensing.decisions"]}
+    ]
+    assert main(["check", str(out)]) == 1
+
+
+def test_thousands_separator(tmp_path):
+    code, out = _import(tmp_path, _variant(tmp_path, "行政许可 | 2293", "行政许可 | 2,293"), "--type", "政府")
+    assert code == 0
+    assert json.loads(out.read_text(encoding="utf-8"))["proactive"]["licensing"]["decisions"] == 2293
