@@ -17,6 +17,8 @@ from dataclasses import dataclass, field
 
 from validator.errors import UnusableInput
 from validator.formats import gb_2021_30 as gb
+from validator.formats import get_format
+from validator.spec import FormatSpec
 
 NUMBER = re.compile(r"^\d{1,3}(?:,\d{3})+(?:\.\d+)?$|^\d+(?:\.\d+)?$")
 BLANK_MARKS = frozenset({"/", "／", "-", "－", "—", "——", "空"})
@@ -51,8 +53,12 @@ class Imported:
         return self.sources[index] if self.sources else index + 1
 
 
+def _fmt() -> FormatSpec:
+    return get_format(gb.FORMAT_ID)
+
+
 def _sheet_title(sheet: str) -> str:
-    return next(s.title for s in gb.build().sheets if s.name == sheet)
+    return next(s.title for s in _fmt().sheets if s.name == sheet)
 
 
 def _t2_keys() -> list[str]:
@@ -72,7 +78,7 @@ def _t4_keys() -> list[str]:
 
 
 def _problems_heading() -> str:
-    return next(lb.text for lb in gb.build().labels if lb.text.startswith("五、"))
+    return next(lb.text for lb in _fmt().labels if lb.text.startswith("五、"))
 
 
 def _bare(text: str) -> str:
@@ -225,7 +231,7 @@ def read_lines(lines: list[str], where: str, sources: list[int] | None = None) -
     end = _find(lines, _problems_heading(), t4 + 1, whole=False)
     out = Imported(sources=sources)
     _title(out, lines, t2)
-    money = frozenset(c.key for c in gb.build().cells if c.kind == "money")
+    money = frozenset(c.key for c in _fmt().cells if c.kind == "money")
     _read_table(out, lines, "表二", _t2_keys(), (t2 + 1, t3), money)
     t3_start = first_row if first_row is not None and first_row < t4 else t3 + 1
     _read_table(out, lines, "表三", _t3_keys(), (t3_start, t4), money)
