@@ -7,7 +7,9 @@ so the numbers after its first label are its cells, whatever the line layout (on
 line, ``label | v | v`` rows, ``pdftotext -layout`` columns, rows split over lines). Labels,
 typos in them and page numbers (``-3-``) are not numbers and are skipped. When a table does
 not hold exactly its count of numbers, none of its cells is guessed: all stay null and the
-table is listed as unread, so ``xxgk check`` on the result flags them.
+table is listed as unread, so ``xxgk check`` on the result flags them. A blank cell
+(``/``, ``—``, an empty ``|`` cell) keeps its place, reads as 0 and is marked ``blank``; a
+表三 with （六）其他处理 as one row keeps the other rows and leaves the three sub-rows null.
 """
 
 from __future__ import annotations
