@@ -98,6 +98,9 @@ def _parser() -> argparse.ArgumentParser:
     from validator.serve import cli as serve_cli  # options only; Starlette/uvicorn load on use
 
     serve_cli.configure(sub.add_parser("serve", help=serve_cli.HELP))
+    from validator.importer import cli as import_cli  # options only; the reader loads on use
+
+    import_cli.configure(sub.add_parser("import", help=import_cli.HELP))
 
     for command in _plugin_commands():
         command.configure(sub.add_parser(command.name, help=command.help))
@@ -408,6 +411,12 @@ def cmd_serve(args) -> int:
     return run(args)
 
 
+def cmd_import(args) -> int:
+    from validator.importer.cli import run
+
+    return run(args)
+
+
 COMMANDS = {
     "template": cmd_template,
     "check": cmd_check,
@@ -419,6 +428,7 @@ COMMANDS = {
     "collect": cmd_collect,
     "render": cmd_render,
     "serve": cmd_serve,
+    "import": cmd_import,
 }
 
 

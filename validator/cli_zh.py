@@ -55,6 +55,7 @@ EXAMPLES = {
     "new": ("xxgk new --from 2023.json -o 2024.xlsx",),
     "schema": ("xxgk schema -o report.schema.json",),
     "rules": ("xxgk rules", "xxgk rules --markdown", "xxgk rules --keys"),
+    "import": ("xxgk import 年度报告.txt -o 年度报告.json --type 政府 --xlsx 年度报告.xlsx",),
     "collect": ("xxgk collect 收件箱 -o 汇总.xlsx --roster 名单.xlsx --last-year 上年收件箱",),
     "render": (
         "xxgk render 本年.xlsx -o 年度报告.docx",

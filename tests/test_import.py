@@ -1,0 +1,317 @@
+"""``xxgk import`` on the real published reports in tests/fixtures/published (text form)."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from validator.cli import main
+from validator.formats import gb_2021_30 as gb
+
+PUBLISHED = Path(__file__).parent / "fixtures" / "published"
+EXPECTED = json.loads((PUBLISHED / "expected.json").read_text(encoding="utf-8"))["reports"]
+T3_NAMES = [
+    "一",
+    "二",
+    "三(一)",
+    "三(二)",
+    *(f"三(三){i}" for i in range(1, 9)),
+    *(f"三(四){i}" for i in range(1, 4)),
+    *(f"三(五){i}" for i in range(1, 6)),
+    *(f"三(六){i}" for i in range(1, 4)),
+    "三(七)",
+    "四",
+]
+T4_GROUPS = {"复议": "review", "直接起诉": "litigation_direct", "复议后起诉": "litigation_after_review"}
+T4_LEAVES = {"维持": "upheld", "纠正": "corrected", "其他": "other", "尚未审结": "pending", "总计": "total"}
+T2_ROWS = {"规章": "rules", "行政规范性文件": "normative_documents"}
+T2_SINGLE = {"行政许可": "licensing", "行政处罚": "penalties", "行政强制": "coercive_measures"}
+
+
+def _import(tmp_path: Path, src: Path, *extra: str) -> tuple[int, Path]:
+    out = tmp_path / "report.json"
+    return main(["import", str(src), "-o", str(out), *extra]), out
+
+
+def _expected_cells(report: dict) -> dict[str, object]:
+    """expected.json's hand-checked values under our JSON's dotted keys."""
+    cells: dict[str, object] = {}
+    assert list(report["table3"]) == T3_NAMES
+    for name, (row, *_rest) in zip(T3_NAMES, gb.T3_ROWS):
+        for (col, _), value in zip(gb.T3_COLUMNS, report["table3"][name], strict=True):
+            cells[gb.t3_key(row, col)] = value
+    for name, value in report["table4"].items():
+        group, leaf = name.split("_")
+        cells[gb.t4_key(T4_GROUPS[group], T4_LEAVES[leaf])] = value
+    t2 = report["table2"]
+    for label, base in T2_ROWS.items():
+        for leaf, value in zip(("issued", "repealed", "in_force"), t2[label], strict=True):
+            cells[f"proactive.{base}.{leaf}"] = value
+    for label, base in T2_SINGLE.items():
+        cells[f"proactive.{base}.decisions"] = t2[label]
+    cells["proactive.fees.amount_wan_yuan"] = t2["行政事业性收费_万元"]
+    return cells
+
+
+def _flat(obj: dict, prefix: str = "") -> dict[str, object]:
+    out: dict[str, object] = {}
+    for k, v in obj.items():
+        if isinstance(v, dict):
+            out.update(_flat(v, f"{prefix}{k}."))
+        else:
+            out[f"{prefix}{k}"] = v
+    return out
+
+
+@pytest.mark.parametrize("report", EXPECTED, ids=[r["file"] for r in EXPECTED])
+def test_published_reports_import_exactly(tmp_path, report):
+    code, out = _import(tmp_path, PUBLISHED / report["file"], "--type", "政府")
+    assert code == 0
+    data = json.loads(out.read_text(encoding="utf-8"))
+    flat = _flat(data)
+    expected = _expected_cells(report)
+    assert len(expected) == 200
+    assert {k: flat[k] for k in expected} == expected
+    assert data["body"]["name"] == report["body"]
+    assert data["year"] == report["year"]
+    provenance = json.loads(out.with_suffix(".provenance.json").read_text(encoding="utf-8"))
+    assert set(provenance["cells"]) == set(expected)
+    assert provenance["unread"] == []
+    assert main(["check", str(out)]) == 0
+
+
+def test_provenance_names_line_and_text(tmp_path):
+    code, out = _import(tmp_path, PUBLISHED / "pingtan_2021.txt")
+    assert code == 0
+    fee = json.loads(out.with_suffix(".provenance.json").read_text(encoding="utf-8"))["cells"][
+        "proactive.fees.amount_wan_yuan"
+    ]
+    lines = (PUBLISHED / "pingtan_2021.txt").read_text(encoding="utf-8").splitlines()
+    assert fee["value"] == "24252.311082"
+    assert lines[fee["line"] - 1] == fee["text"] == "行政事业性收费 | 24252.311082"
+
+
+def test_flags_override_title(tmp_path):
+    code, out = _import(tmp_path, PUBLISHED / "pingtan_2021.txt", "--body", "某县", "--year", "2022")
+    assert code == 0
+    data = json.loads(out.read_text(encoding="utf-8"))
+    assert (data["body"]["name"], data["year"], data["body"]["type"]) == ("某县", 2022, None)
+
+
+def test_wrong_total_imports_as_published_and_check_flags_it(tmp_path, capsys):
+    text = (PUBLISHED / "pingtan_2021.txt").read_text(encoding="utf-8")
+    wrong = text.replace("（七）总计 | 63 | 0 | 0 | 2 | 0 | 4 | 69", "（七）总计 | 63 | 0 | 0 | 2 | 0 | 4 | 70")
+    assert wrong != text
+    src = tmp_path / "wrong.txt"
+    src.write_text(wrong, encoding="utf-8")
+    code, out = _import(tmp_path, src, "--type", "政府")
+    assert code == 0
+    key = gb.t3_key("results_total", "total")
+    assert _flat(json.loads(out.read_text(encoding="utf-8")))[key] == 70
+    capsys.readouterr()
+    assert main(["check", str(out), "--json"]) == 1
+    findings = json.loads(capsys.readouterr().out)["findings"]
+    errors = [f for f in findings if f["severity"] == "error"]
+    assert errors and any(key in [c["key"] for c in f["cells"]] for f in errors)
+
+
+def test_table_with_missing_number_left_null_and_check_flags_it(tmp_path):
+    text = (PUBLISHED / "pingtan_2021.txt").read_text(encoding="utf-8")
+    broken = text.replace("1 | 0 | 2 | 0 | 3\n", "1 | 0 | 2 | 3\n")
+    assert broken != text
+    src = tmp_path / "broken.txt"
+    src.write_text(broken, encoding="utf-8")
+    code, out = _import(tmp_path, src, "--type", "政府")
+    assert code == 1
+    flat = _flat(json.loads(out.read_text(encoding="utf-8")))
+    t4 = [gb.t4_key(g, leaf) for g, *_ in gb.T4_GROUPS for leaf, _ in gb.T4_LEAVES]
+    assert all(flat[k] is None for k in t4)
+    assert flat[gb.t3_key("new", "total")] == 70
+    unread = json.loads(out.with_suffix(".provenance.json").read_text(encoding="utf-8"))["unread"]
+    assert [u["table"] for u in unread] == ["表四"] and unread[0]["keys"] == t4
+    assert "应有 15 个数字" in unread[0]["reason"] and "读到 14 个" in unread[0]["reason"]
+    assert main(["check", str(out)]) == 1
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "message"),
+    [
+        ("notes.txt", "会议纪要\n今天讨论了三件事。\n".encode(), "不是政府信息公开工作年度报告"),
+        ("empty.txt", b"", "文件是空的"),
+        ("blank.md", b"  \n\n", "文件是空的"),
+        ("report.doc", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(64), "目前只能导入文本"),
+        ("binary.txt", b"\xd0\xcf\x11\xe0\x00\x00abc", "不是文本文件"),
+    ],
+)
+def test_unusable_input_exit_2(tmp_path, capsys, name, content, message):
+    src = tmp_path / name
+    src.write_bytes(content)
+    code, out = _import(tmp_path, src)
+    assert code == 2
+    assert message in capsys.readouterr().err
+    assert not out.exists() and not out.with_suffix(".provenance.json").exists()
+
+
+def test_gbk_text_and_xlsx(tmp_path):
+    src = tmp_path / "gbk.txt"
+    src.write_bytes((PUBLISHED / "fenxi-zfb_2023.txt").read_text(encoding="utf-8").encode("gb18030"))
+    xlsx = tmp_path / "report.xlsx"
+    code, out = _import(tmp_path, src, "--type", "部门", "--xlsx", str(xlsx))
+    assert code == 0
+    assert json.loads(out.read_text(encoding="utf-8"))["body"]["name"] == "汾西县人民政府办公室"
+    assert main(["check", str(xlsx)]) == 0
+
+
+def test_cli_import_stays_light():
+    probe = "import sys, validator.cli; print('validator.importer.text' in sys.modules)"
+    result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
+    assert result.stdout.strip() == "False"
+
+
+def test_blank_cells_read_as_zero_and_reported(tmp_path, capsys):
+    text = (PUBLISHED / "pingtan_2021.txt").read_text(encoding="utf-8")
+    blanked = text.replace("2.重复申请 | 0 | 0 | 0 | 0 | 0 | 0 | 0", "2.重复申请 | / | — |  | 0 | 0 | 0 | 0")
+    assert blanked != text
+    src = tmp_path / "blank.txt"
+    src.write_text(blanked, encoding="utf-8")
+    code, out = _import(tmp_path, src, "--type", "政府")
+    assert code == 0
+    assert "3 个空白单元格" in capsys.readouterr().out
+    flat = _flat(json.loads(out.read_text(encoding="utf-8")))
+    cols = [c for c, _ in gb.T3_COLUMNS]
+    assert [flat[gb.t3_key("not_processed.repeated", c)] for c in cols] == [0] * 7
+    assert flat[gb.t3_key("not_processed.publication", "natural_person")] == 0
+    assert flat[gb.t3_key("results_total", "natural_person")] == 63
+    cells = json.loads(out.with_suffix(".provenance.json").read_text(encoding="utf-8"))["cells"]
+    blank = [k for k, v in cells.items() if v.get("blank")]
+    assert blank == [gb.t3_key("not_processed.repeated", c) for c in cols[:3]]
+
+
+def test_other_handling_printed_as_one_row_left_null(tmp_path):
+    text = (PUBLISHED / "pingtan_2021.txt").read_text(encoding="utf-8")
+    lines = text.splitlines()
+    start = next(i for i, line in enumerate(lines) if line.startswith("（六）其他处理"))
+    lines[start : start + 3] = ["（六）其他处理 | 1 | 0 | 0 | 0 | 0 | 0 | 1"]
+    src = tmp_path / "one_row.txt"
+    src.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    code, out = _import(tmp_path, src, "--type", "政府")
+    assert code == 1
+    flat = _flat(json.loads(out.read_text(encoding="utf-8")))
+    subs = [r[0] for r in gb.T3_ROWS if r[0].startswith("other_handling.")]
+    assert all(flat[gb.t3_key(r, c)] is None for r in subs for c, _ in gb.T3_COLUMNS)
+    assert flat[gb.t3_key("results_total", "total")] == 69
+    assert flat[gb.t3_key("carried_forward", "total")] == 1
+    unread = json.loads(out.with_suffix(".provenance.json").read_text(encoding="utf-8"))["unread"]
+    assert len(unread) == 1 and "只有一行合计" in unread[0]["reason"] and "1、0、0、0、0、0、1" in unread[0]["reason"]
+    assert main(["check", str(out)]) == 1
+
+
+def test_markdown_tables(tmp_path):
+    lines = []
+    for line in (PUBLISHED / "pingtan_2021.txt").read_text(encoding="utf-8").splitlines():
+        if "|" in line:
+            lines.append(f"| {line.strip().strip('|').strip()} |")
+            lines.append("|---|---|")
+        else:
+            lines.append(line)
+    src = tmp_path / "report.md"
+    src.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    code, out = _import(tmp_path, src, "--type", "政府")
+    assert code == 0
+    report = next(r for r in EXPECTED if r["file"] == "pingtan_2021.txt")
+    flat = _flat(json.loads(out.read_text(encoding="utf-8")))
+    assert {k: flat[k] for k in _expected_cells(report)} == _expected_cells(report)
+
+
+def _rendered_page(tmp_path: Path, name: str) -> str:
+    """Our own published page for a fixture report, with its machine-readable data block removed."""
+    import re
+
+    source = Path(__file__).parent / "fixtures" / "reports" / f"{name}.source.json"
+    page = tmp_path / f"{name}.rendered.html"
+    assert main(["render", str(source), "-o", str(page), "--force", "--draft"]) == 0
+    html = page.read_text(encoding="utf-8")
+    stripped = re.sub(r'<script type="application/json" id="xxgk-report-data">.*?</script>', "", html, flags=re.S)
+    assert stripped != html and "xxgk-report-data" not in stripped
+    return stripped
+
+
+@pytest.mark.parametrize("report", EXPECTED, ids=[r["file"] for r in EXPECTED])
+def test_rendered_html_imports_exactly(tmp_path, report):
+    name = report["file"].removesuffix(".txt")
+    src = tmp_path / f"{name}.html"
+    src.write_text(_rendered_page(tmp_path, name), encoding="utf-8")
+    code, out = _import(tmp_path, src, "--type", "政府")
+    assert code == 0
+    flat = _flat(json.loads(out.read_text(encoding="utf-8")))
+    expected = _expected_cells(report)
+    assert {k: flat[k] for k in expected} == expected
+    cells = json.loads(out.with_suffix(".provenance.json").read_text(encoding="utf-8"))["cells"]
+    fee = cells["proactive.fees.amount_wan_yuan"]
+    page = src.read_text(encoding="utf-8").splitlines()
+    assert report["table2"]["行政事业性收费_万元"] in page[fee["line"] - 1]
+
+
+def test_gbk_html_charset_from_meta(tmp_path):
+    html = _rendered_page(tmp_path, "pingtan_2021").replace('<meta charset="utf-8">', '<meta charset="GBK">')
+    src = tmp_path / "gbk.html"
+    src.write_bytes(html.encode("gbk"))
+    code, out = _import(tmp_path, src, "--type", "政府")
+    assert code == 0
+    data = json.loads(out.read_text(encoding="utf-8"))
+    assert data["body"]["name"] == "平潭综合实验区" and data["year"] == 2021
+    assert data["proactive"]["normative_documents"]["in_force"] == 665
+
+
+@pytest.mark.parametrize("target", ["out", "provenance", "xlsx"])
+def test_never_overwrites_the_input(tmp_path, capsys, target):
+    src = tmp_path / "report.txt"
+    src.write_bytes((PUBLISHED / "pingtan_2021.txt").read_bytes())
+    before = src.read_bytes()
+    out = {"out": src, "provenance": tmp_path / "report.json", "xlsx": tmp_path / "other.json"}[target]
+    if target == "provenance":
+        src = src.rename(tmp_path / "report.provenance.json")
+    extra = ["--xlsx", str(src)] if target == "xlsx" else []
+    assert main(["import", str(src), "-o", str(out), *extra]) == 2
+    assert "输出文件不能与输入文件相同" in capsys.readouterr().err
+    assert src.read_bytes() == before
+
+
+def _variant(tmp_path: Path, old: str, new: str) -> Path:
+    text = (PUBLISHED / "pingtan_2021.txt").read_text(encoding="utf-8")
+    assert text.count(old) == 1
+    src = tmp_path / "variant.txt"
+    src.write_text(text.replace(old, new), encoding="utf-8")
+    return src
+
+
+def test_extra_row_in_table_four_leaves_it_null_and_listed(tmp_path):
+    code, out = _import(
+        tmp_path, _variant(tmp_path, "行政复议：结果维持", "行政复议：结果维持\n1.5 | 0 | 2 | 0 | 3"), "--type", "政府"
+    )
+    assert code == 1
+    unread = json.loads(out.with_suffix(".provenance.json").read_text(encoding="utf-8"))["unread"]
+    assert [u["table"] for u in unread] == ["表四"]
+
+
+def test_non_integer_count_left_null(tmp_path):
+    code, out = _import(tmp_path, _variant(tmp_path, "行政许可 | 2293", "行政许可 | 2293.5"), "--type", "政府")
+    assert code == 1
+    data = json.loads(out.read_text(encoding="utf-8"))
+    assert data["proactive"]["licensing"]["decisions"] is None
+    assert data["proactive"]["penalties"]["decisions"] == 1282
+    unread = json.loads(out.with_suffix(".provenance.json").read_text(encoding="utf-8"))["unread"]
+    assert unread == [
+        {"table": "表二", "reason": "第 22 行的“2293.5”不是件数", "keys": ["proactive.licensing.decisions"]}
+    ]
+    assert main(["check", str(out)]) == 1
+
+
+def test_thousands_separator(tmp_path):
+    code, out = _import(tmp_path, _variant(tmp_path, "行政许可 | 2293", "行政许可 | 2,293"), "--type", "政府")
+    assert code == 0
+    assert json.loads(out.read_text(encoding="utf-8"))["proactive"]["licensing"]["decisions"] == 2293

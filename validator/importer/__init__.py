@@ -1,0 +1,1 @@
+"""``xxgk import``: a published report (text first) read back into the normalized JSON."""
