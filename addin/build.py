@@ -67,28 +67,34 @@ def _button_anchor(fmt: FormatSpec, sheet: str) -> tuple[int, int]:
     return 0, max(split_ref(r)[1] for r in refs) + 2
 
 
+def add_xlwings_conf(wb, vba_name: str, interpreter: str | None = None) -> None:
+    """The hidden ``xlwings.conf`` sheet xlwings reads before any config file; with
+    ``interpreter``, the buttons of this workbook run that Python."""
+    rows: list[tuple[str, object]] = [*XLWINGS_CONF]
+    if interpreter is not None:
+        rows.append((INTERPRETER_KEY, interpreter))
+    conf = wb.add_worksheet("xlwings.conf")
+    conf.set_vba_name(vba_name)
+    for row, (key, value) in enumerate(rows):
+        conf.write_string(row, 0, key)
+        if isinstance(value, bool):
+            conf.write_boolean(row, 1, value)
+        else:
+            conf.write_string(row, 1, str(value))
+    conf.hide()
+
+
 def xlsm_bytes(
     fmt: FormatSpec, *, with_xlwings: bool = True, extra: tuple[VbaModule, ...] = (), interpreter: str | None = None
 ) -> bytes:
     """The macro template; with ``interpreter``, one whose buttons run that Python."""
     project = build_vba_project(vba_modules(fmt, extra, with_xlwings))
-    conf_rows: list[tuple[str, object]] = [*XLWINGS_CONF]
-    if interpreter is not None:
-        conf_rows.append((INTERPRETER_KEY, interpreter))
 
     def extend(wb, sheets: dict) -> None:
         wb.set_vba_name("ThisWorkbook")
         for i, ws in enumerate(sheets.values(), 1):
             ws.set_vba_name(f"Sheet{i}")
-        conf = wb.add_worksheet("xlwings.conf")
-        conf.set_vba_name(f"Sheet{len(sheets) + 1}")
-        for row, (key, value) in enumerate(conf_rows):
-            conf.write_string(row, 0, key)
-            if isinstance(value, bool):
-                conf.write_boolean(row, 1, value)
-            else:
-                conf.write_string(row, 1, str(value))
-        conf.hide()
+        add_xlwings_conf(wb, f"Sheet{len(sheets) + 1}", interpreter)
         wb.add_vba_project(io.BytesIO(project), is_stream=True)
         for name in button_sheets(fmt):
             row, col = _button_anchor(fmt, name)

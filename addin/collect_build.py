@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import io
 
-from addin.build import INTERPRETER_KEY, VBA_DIR, XLWINGS_CONF, xlwings_bas
+from addin.build import VBA_DIR, add_xlwings_conf, xlwings_bas
 from addin.collect_button import CAPTION, LABELS, MACRO, SHEET
 from addin.ovba.project import VbaModule, build_vba_project
 
@@ -80,18 +80,7 @@ def collect_xlsm_bytes(
     ws.insert_button("E4", {"macro": MACRO, "caption": CAPTION, "width": 150, "height": 40})
     ws.activate()
 
-    conf = wb.add_worksheet("xlwings.conf")
-    conf.set_vba_name("Sheet2")
-    rows: list[tuple[str, object]] = [*XLWINGS_CONF]
-    if interpreter is not None:
-        rows.append((INTERPRETER_KEY, interpreter))
-    for row, (key, setting) in enumerate(rows):
-        conf.write_string(row, 0, key)
-        if isinstance(setting, bool):
-            conf.write_boolean(row, 1, setting)
-        else:
-            conf.write_string(row, 1, str(setting))
-    conf.hide()
+    add_xlwings_conf(wb, "Sheet2", interpreter)
     wb.add_vba_project(io.BytesIO(build_vba_project(vba_modules(with_xlwings, extra))), is_stream=True)
     wb.close()
     return buffer.getvalue()
