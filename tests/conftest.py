@@ -5,12 +5,17 @@ from __future__ import annotations
 import hashlib
 import io
 import json
+import os
 import shutil
 from contextlib import redirect_stderr, redirect_stdout
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+
+# xlwings' remote engine (tests only) needs a key, read when xlwings is first imported: set it
+# before any test module imports xlwings, whatever order the modules run in.
+os.environ.setdefault("XLWINGS_LICENSE_KEY", "noncommercial")
 
 from validator.cli import main as cli_main
 from validator.formats import get_format
