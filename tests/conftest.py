@@ -119,3 +119,23 @@ def findings_of(
 
     report = validate(make_submission(changes, **kwargs), profile, last_year, today=dt.date(2026, 1, 1))
     return [f for f in report.findings if rule is None or f.rule == rule]
+
+
+T3_ROW_KEYS = {
+    "一": "new",
+    "二": "carried_in",
+    "三(一)": "granted",
+    "三(二)": "partially_granted",
+    "三(七)": "results_total",
+    "四": "carried_forward",
+}
+
+
+def t3_row_key(label: str) -> str:
+    """The 表三 row key of a row label of ``expected.json`` (三(三)1 is group （三）'s first sub-row)."""
+    from validator.formats.gb_2021_30 import T3_ROWS
+
+    if label in T3_ROW_KEYS:
+        return T3_ROW_KEYS[label]
+    group, index = "（" + label[2] + "）", int(label[4:])
+    return [r[0] for r in T3_ROWS if r[2] and r[2].startswith(group) and r[3]][index - 1]

@@ -14,17 +14,11 @@ from pathlib import Path
 
 import pytest
 
-from validator.formats.gb_2021_30 import T3_COLUMNS, T3_ROWS
+from validator.formats.gb_2021_30 import T3_COLUMNS
 from validator.spec import split_ref
 
-T3_ROW_KEYS = {
-    "一": "new",
-    "二": "carried_in",
-    "三(一)": "granted",
-    "三(二)": "partially_granted",
-    "三(七)": "results_total",
-    "四": "carried_forward",
-}
+from conftest import t3_row_key
+
 T4_GROUPS = {"复议": "review", "直接起诉": "litigation_direct", "复议后起诉": "litigation_after_review"}
 T4_LEAVES = {"维持": "upheld", "纠正": "corrected", "其他": "other", "尚未审结": "pending", "总计": "total"}
 
@@ -71,11 +65,7 @@ def expected_figures(exp: dict) -> dict[str, str]:
     """JSON key -> the figure as it must be printed (counts as integers, 万元 as entered)."""
     out: dict[str, str] = {}
     for label, values in exp["table3"].items():
-        if label in T3_ROW_KEYS:
-            row = T3_ROW_KEYS[label]
-        else:  # 三(三)1 -> the first sub-row of group （三）
-            group, index = "（" + label[2] + "）", int(label[4:])
-            row = [r[0] for r in T3_ROWS if r[2] and r[2].startswith(group) and r[3]][index - 1]
+        row = t3_row_key(label)
         for (col, _), value in zip(T3_COLUMNS, values):
             out[f"applications.{row}.{col}"] = str(value)
     for label, value in exp["table4"].items():

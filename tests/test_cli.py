@@ -12,28 +12,14 @@ import pytest
 from validator.formats import get_format
 from validator.workbook import styles
 
-from conftest import EXAMPLE, REPORT_NAMES, REPORTS, ROOT, run_cli, sha256
-
-T3_ROW_KEYS = {
-    "一": "new",
-    "二": "carried_in",
-    "三(一)": "granted",
-    "三(二)": "partially_granted",
-    "三(七)": "results_total",
-    "四": "carried_forward",
-}
+from conftest import EXAMPLE, REPORT_NAMES, REPORTS, ROOT, run_cli, sha256, t3_row_key
 
 
 def _t3_value(doc: dict, label: str) -> list:
-    from validator.formats.gb_2021_30 import T3_COLUMNS, T3_ROWS
+    from validator.formats.gb_2021_30 import T3_COLUMNS
 
-    if label in T3_ROW_KEYS:
-        key = T3_ROW_KEYS[label]
-    else:  # 三(三)1 → the first sub-row of group （三）
-        group, index = "（" + label[2] + "）", int(label[4:])
-        key = [r[0] for r in T3_ROWS if r[2] and r[2].startswith(group) and r[3]][index - 1]
     node = doc["applications"]
-    for part in key.split("."):
+    for part in t3_row_key(label).split("."):
         node = node[part]
     return [node[c] for c, _ in T3_COLUMNS]
 
