@@ -13,8 +13,6 @@ import json
 from pathlib import Path
 
 HELP = "导入已发布的年度报告（目前支持 .txt/.md 文本和 .html 网页），生成 JSON（可选生成工作簿）"
-SUFFIXES = (".txt", ".md", ".html", ".htm")
-MAX_BYTES = 20 * 1024 * 1024
 
 
 def configure(p: argparse.ArgumentParser) -> None:
@@ -28,42 +26,6 @@ def configure(p: argparse.ArgumentParser) -> None:
 
 def provenance_path(out: str) -> Path:
     return Path(out).with_suffix(".provenance.json")
-
-
-def read_source(path: Path) -> str:
-    """The file's text; exit 2 for a missing, empty, binary or non-text file."""
-    from validator.errors import UnusableInput
-
-    where = path.name
-    if path.suffix.lower() not in SUFFIXES:
-        raise UnusableInput(
-            "目前只能导入文本（.txt/.md）或网页（.html）；PDF、Word 等请先另存为文本",
-            where=where,
-            code="unusable-input",
-        )
-    try:
-        with path.open("rb") as fh:
-            data = fh.read(MAX_BYTES + 1)
-    except OSError:
-        raise UnusableInput("文件不存在或无法读取", where=where, code="not-found") from None
-    if len(data) > MAX_BYTES:
-        raise UnusableInput(f"文件超过 {MAX_BYTES // 1024 // 1024} MB，不像报告文本", where=where, code="too-large")
-    if not data.strip():
-        raise UnusableInput("文件是空的", where=where, code="empty")
-    if b"\x00" in data:
-        raise UnusableInput("不是文本文件（可能是 Word、PDF 等），请先另存为文本", where=where, code="unusable-input")
-    if path.suffix.lower() in (".html", ".htm"):
-        from validator.importer.html import decode_html
-
-        text = decode_html(data)
-        if text is not None:
-            return text
-    for encoding in ("utf-8-sig", "gb18030"):
-        try:
-            return data.decode(encoding)
-        except UnicodeDecodeError:
-            continue
-    raise UnusableInput("无法识别文字编码（应为 UTF-8 或 GBK/GB18030）", where=where, code="unusable-input")
 
 
 def _provenance(imported, source: str) -> bytes:
@@ -83,10 +45,8 @@ def run(args) -> int:
     from validator.engine import validate
     from validator.errors import EXIT_FINDINGS, EXIT_OK
     from validator.fileio import atomic_write_bytes
-    from validator.formats import get_format
-    from validator.importer.text import read_lines
+    from validator.importer.document import read_document, to_submission
     from validator.jsonio import dump_model, report_to_model
-    from validator.submission import Submission
 
     _no_stdout(args.out)
     _distinct(args.out, args.file)
@@ -94,19 +54,8 @@ def run(args) -> int:
     if args.xlsx:
         _distinct(args.xlsx, args.file, args.out, str(provenance_path(args.out)))
     src = Path(args.file)
-    text = read_source(src)
-    if src.suffix.lower() in (".html", ".htm"):
-        from validator.importer.html import html_lines
-
-        lines, sources = html_lines(text)
-        imported = read_lines(lines, src.name, sources)
-    else:
-        imported = read_lines(text.splitlines(), src.name)
-    values = dict(imported.values)
-    values["body.name"] = args.body or imported.body or ""
-    values["year"] = args.year if args.year is not None else imported.year
-    values["body.type"] = args.type
-    submission = Submission(get_format(), values, src.name, origin="json")
+    imported = read_document(src)
+    submission = to_submission(imported, src.name, args.body, args.year, args.type)
     atomic_write_bytes(args.out, dump_model(report_to_model(submission, None)))
     atomic_write_bytes(provenance_path(args.out), _provenance(imported, src.name))
     if args.xlsx:

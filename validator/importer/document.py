@@ -1,0 +1,87 @@
+"""One entry point for every kind of published document: read it, find its tables, make a
+:class:`~validator.submission.Submission`.
+
+``xxgk import`` and every command that accepts a published report (``check --published``,
+``collect --published``, ``new --from``) go through :func:`read_document` and
+:func:`to_submission`, so a document reads the same wherever it is used. Each document kind
+has its own module that turns the file into text lines (and the line each came from); the
+table reader (:mod:`validator.importer.text`) is shared.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from validator.errors import UnusableInput
+from validator.importer.text import Imported, read_lines
+
+TEXT_SUFFIXES = (".txt", ".md")
+HTML_SUFFIXES = (".html", ".htm")
+SUFFIXES = TEXT_SUFFIXES + HTML_SUFFIXES
+MAX_BYTES = 20 * 1024 * 1024
+
+
+def read_bytes(path: Path) -> bytes:
+    """The file's bytes; exit 2 for a missing, empty or oversized file."""
+    where = path.name
+    try:
+        with path.open("rb") as fh:
+            data = fh.read(MAX_BYTES + 1)
+    except OSError:
+        raise UnusableInput("文件不存在或无法读取", where=where, code="not-found") from None
+    if len(data) > MAX_BYTES:
+        raise UnusableInput(f"文件超过 {MAX_BYTES // 1024 // 1024} MB，不像报告文本", where=where, code="too-large")
+    if not data.strip():
+        raise UnusableInput("文件是空的", where=where, code="empty")
+    return data
+
+
+def read_source(path: Path) -> str:
+    """A text or web page file's text; exit 2 for a missing, empty, binary or non-text file."""
+    where = path.name
+    if path.suffix.lower() not in SUFFIXES:
+        raise UnusableInput(
+            "目前只能导入文本（.txt/.md）或网页（.html）；PDF、Word 等请先另存为文本",
+            where=where,
+            code="unusable-input",
+        )
+    data = read_bytes(path)
+    if b"\x00" in data:
+        raise UnusableInput("不是文本文件（可能是 Word、PDF 等），请先另存为文本", where=where, code="unusable-input")
+    if path.suffix.lower() in HTML_SUFFIXES:
+        from validator.importer.html import decode_html
+
+        text = decode_html(data)
+        if text is not None:
+            return text
+    for encoding in ("utf-8-sig", "gb18030"):
+        try:
+            return data.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+    raise UnusableInput("无法识别文字编码（应为 UTF-8 或 GBK/GB18030）", where=where, code="unusable-input")
+
+
+def read_document(path: Path) -> Imported:
+    """The tables of a published report file (exit 2 when it is not one)."""
+    text = read_source(path)
+    if path.suffix.lower() in HTML_SUFFIXES:
+        from validator.importer.html import html_lines
+
+        lines, sources = html_lines(text)
+        return read_lines(lines, path.name, sources)
+    return read_lines(text.splitlines(), path.name)
+
+
+def to_submission(
+    imported: Imported, where: str, body: str | None = None, year: int | None = None, body_type: str | None = None
+):
+    """The imported figures as a submission of the 2021 format; flags override the document."""
+    from validator.formats import get_format
+    from validator.submission import Submission
+
+    values = dict(imported.values)
+    values["body.name"] = body or imported.body or ""
+    values["year"] = year if year is not None else imported.year
+    values["body.type"] = body_type
+    return Submission(get_format(), values, where, origin="json")
