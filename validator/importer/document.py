@@ -18,6 +18,7 @@ from validator.importer.text import Imported, read_lines
 TEXT_SUFFIXES = (".txt", ".md")
 HTML_SUFFIXES = (".html", ".htm")
 SUFFIXES = TEXT_SUFFIXES + HTML_SUFFIXES
+WORD_SUFFIXES = (".docx", ".doc")
 MAX_BYTES = 20 * 1024 * 1024
 
 
@@ -64,6 +65,10 @@ def read_source(path: Path) -> str:
 
 def read_document(path: Path) -> Imported:
     """The tables of a published report file (exit 2 when it is not one)."""
+    if path.suffix.lower() in WORD_SUFFIXES:
+        from validator.importer.docx import read_docx
+
+        return read_docx(path)
     text = read_source(path)
     if path.suffix.lower() in HTML_SUFFIXES:
         from validator.importer.html import html_lines
