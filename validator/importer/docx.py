@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import dataclasses
 import re
+import shlex
 import struct
 import zipfile
 from pathlib import Path
@@ -37,7 +38,7 @@ MAX_BODY_BYTES = 16 * 1024 * 1024
 tree in memory (some 10× the XML), so this bounds memory, not only time."""
 DOC_MSG = (
     "这是旧版 Word 文档（.doc），无法直接读取。请在 Word 或 WPS 中打开后“另存为” .docx 再导入，"
-    "或用 LibreOffice 转换：soffice --headless --convert-to docx 文件.doc"
+    "或用 LibreOffice 转换：soffice --headless --convert-to docx {name}"
 )
 ENCRYPTED_MSG = "Word 文档设置了打开密码，请在 Word 或 WPS 中取消密码后另存为 .docx 再导入"
 CONTAINERS = frozenset({f"{W}sdt", f"{W}sdtContent", f"{W}customXml", f"{W}smartTag"})
@@ -93,9 +94,9 @@ def check_docx_file(path: Path) -> None:
             names = set()
         if {"encryptedpackage", "encryptioninfo"} & names:
             raise UnusableInput(ENCRYPTED_MSG, where=where, code="encrypted")
-        raise UnusableInput(DOC_MSG, where=where, code="doc")
+        raise UnusableInput(DOC_MSG.format(name=shlex.quote(where)), where=where, code="doc")
     if path.suffix.lower() == ".doc" and not head.startswith(b"PK"):
-        raise UnusableInput(DOC_MSG, where=where, code="doc")
+        raise UnusableInput(DOC_MSG.format(name=shlex.quote(where)), where=where, code="doc")
     if not head.startswith(b"PK"):
         raise UnusableInput("不是 Word 文档（.docx）：文件内容不是 .docx 格式", where=where, code="unusable-input")
     _check_zip(path)
