@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 from pathlib import Path
 
 HELP = "导入已发布的年度报告（目前支持 .txt/.md 文本和 .html 网页），生成 JSON（可选生成工作簿）"
@@ -71,7 +72,8 @@ def run(args) -> int:
     print(f"已导入 {len(imported.figures)} 个数字：{args.out}（来源行号见 {provenance_path(args.out).name}）")
     blanks = [f for f in imported.figures if f.blank]
     if blanks:
-        where = "、".join(f"第 {line} 行" for line in dict.fromkeys(f.line for f in blanks))
+        rows = (re.sub(r"第 \d+ 列$", "", f.place) if f.place else f"第 {f.line} 行" for f in blanks)
+        where = "、".join(dict.fromkeys(rows))
         print(f"注意：{len(blanks)} 个空白单元格（空、“/”或“—”）按 0 导入（{where}），请核对原文")
     for item in imported.unread:
         print(f"未导入：{item['reason']}")
