@@ -129,8 +129,9 @@ def test_every_figure_names_the_word_cell_it_came_from(tmp_path, rendered, name)
         assert tables[t - 1].cell(r - 1, c - 1).text == str(cell["value"]), key
 
 
-def test_zeros_printed_blank_read_as_zero_and_reported(tmp_path, rendered, expected):
-    name = "pingtan_2021"
+@pytest.mark.parametrize("name", REPORT_NAMES)
+def test_zeros_printed_blank_read_as_zero_and_reported(tmp_path, rendered, expected, name):
+    """Every 0 printed as an empty cell, 表四's whole figure row too in fenxi-zfb_2023."""
     cleared: list[tuple[int, int]] = []
 
     def blank_zeros(document) -> None:
@@ -149,6 +150,7 @@ def test_zeros_printed_blank_read_as_zero_and_reported(tmp_path, rendered, expec
     assert len(cleared) == len(zeros) > 100
     assert blanks == zeros
     assert f"{len(zeros)} 个空白单元格" in out and "第 2 个表格第 5 行、" in out  # rows named as in Word
+    assert provenance["unread"] == []
 
 
 def test_label_variants_and_typos_read_the_same(tmp_path, rendered, expected):

@@ -268,6 +268,7 @@ def _in_fallback(el) -> bool:
 
 def _table_rows(tbl):
     """(cell texts, 1-based grid columns) per row, each physical cell once."""
+    rows: list[tuple[list[str], tuple[int, ...]]] = []
     for tr in _children(tbl, f"{W}tr"):
         column = 1 + _grid_before(tr)
         cells: list[str] = []
@@ -278,14 +279,26 @@ def _table_rows(tbl):
                 cells.append(_cell_text(tc))
                 columns.append(column)
             column += max(span, 1)
-        yield _mark_blanks(cells), tuple(columns)
+        rows.append((_mark_blanks(cells), tuple(columns)))
+    if len(rows) > 1 and not any(rows[-1][0]) and _all_labels(rows[-2][0]):
+        rows[-1] = (["空"] * len(rows[-1][0]), rows[-1][1])
+    return rows
+
+
+def _all_labels(cells: list[str]) -> bool:
+    """A header row: every cell filled with words, none a figure."""
+    from validator.importer.text import BLANK_MARKS, NUMBER
+
+    return bool(cells) and all(c and not NUMBER.match(c) and c not in BLANK_MARKS for c in cells)
 
 
 def _mark_blanks(cells: list[str]) -> list[str]:
     """An empty cell where a figure belongs reads as ``空``: after a filled cell of the row (its
     label or a figure), or anywhere in a row of figures only (表四's data row has no label).
     A Word table knows its empty cells, unlike text; a row of zeros printed blank (label, then
-    seven empty cells) keeps its seven places. A row with nothing filled stays out."""
+    seven empty cells) keeps its seven places. A row with nothing filled stays out, unless it is
+    a table's last row right under its header (表四 with every figure blank), see
+    :func:`_table_rows`."""
     from validator.importer.text import BLANK_MARKS, NUMBER
 
     filled = [c for c in cells if c]
