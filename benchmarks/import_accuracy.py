@@ -21,8 +21,10 @@ page, python-docx for Word, pypdfium2 for PDF, reading the text for .txt).
 from __future__ import annotations
 
 import argparse
+import contextlib
 import copy
 import importlib.util
+import io
 import json
 import re
 import shutil
@@ -134,7 +136,8 @@ def floor_of(path: Path) -> tuple[str, Callable[[], object]] | None:
 def render(name: str, out: Path) -> Path:
     from validator.cli import main
 
-    code = main(["render", str(REPORTS / f"{name}.xlsx"), "-o", str(out)])
+    with contextlib.redirect_stdout(io.StringIO()):
+        code = main(["render", str(REPORTS / f"{name}.xlsx"), "-o", str(out)])
     if code != 0:
         raise SystemExit(f"render {name} -> {out.name}: exit {code}")
     return out
@@ -257,7 +260,7 @@ def run_case(label: str, path: Path, expected: dict[str, object], repeat: int) -
     try:
         imported = read_document(path)
     except UnusableInput as exc:
-        print(f"{label:<44} refused (exit 2): {exc}")
+        print(f"{label:<50} refused (exit 2): {exc}")
         return
     right, wrong, empty = score(imported.values, expected)
     took = best_ms(lambda: read_document(path), repeat)
@@ -266,7 +269,7 @@ def run_case(label: str, path: Path, expected: dict[str, object], repeat: int) -
     if floor is not None:
         floor_ms = best_ms(floor[1], repeat)
         floor_text = f"; floor ({floor[0]}) {floor_ms:7.1f} ms, ratio {took / max(floor_ms, 1e-6):4.1f}x"
-    print(f"{label:<44} right {right:3} wrong {wrong:3} empty {empty:3} | import {took:7.1f} ms{floor_text}")
+    print(f"{label:<50} right {right:3} wrong {wrong:3} empty {empty:3} | import {took:7.1f} ms{floor_text}")
 
 
 def pdf_importer() -> bool:
@@ -335,7 +338,7 @@ def main() -> None:
                     cases.append((label, soffice(src, "pdf", pdfs)))
             for label, path in cases:
                 if path is None:
-                    print(f"{name} {label:<40} not made (LibreOffice failed)")
+                    print(f"{name} {label:<46} not made (LibreOffice failed)")
                 else:
                     run_case(f"{name} {label}", path, expected, args.repeat)
 

@@ -350,30 +350,43 @@ def _cell_text(tc) -> str:
 
 
 def _with_places(imported: Imported, lines: list[str], places: list[Place]) -> list:
-    """Each figure with its paragraph, or table, row and grid column, in ``place``."""
-    from validator.importer import text
-
+    """Each figure with its paragraph, or table, row and grid column, in ``place``. The column
+    is named only when that cell holds the figure as read (or is blank for a blank figure)."""
     out = []
+    owners: dict[int, list[int]] = {}
     taken: dict[int, int] = {}
     for figure in imported.figures:
         i = figure.line - 1
         place = places[i]
         where = str(place)
         if place.table is not None:
+            cells = lines[i].split(" | ")
+            if i not in owners:
+                owners[i] = _figure_cells(cells)
+            owner = owners[i]
             k = taken.get(i, 0)
             taken[i] = k + 1
-            column = _column_of(text, lines[i], k)
-            if column is not None and column < len(place.columns):
-                where += f"第 {place.columns[column]} 列"
+            if k < len(owner) and owner[k] < len(place.columns) and _holds(cells[owner[k]], figure):
+                where += f"第 {place.columns[owner[k]]} 列"
         out.append(dataclasses.replace(figure, place=where))
     return out
 
 
-def _column_of(text, line: str, k: int) -> int | None:
-    """Which cell of the row holds its `k`-th figure, counted by the reader's own rule on
-    the row's first cells (so a blank cell counts exactly when the reader counts it)."""
-    cells = line.split(" | ")
+def _figure_cells(cells: list[str]) -> list[int]:
+    """For each figure the reader takes from the row, in order, the index of its cell: counted
+    by the reader's own rule on the row's first cells, so a blank counts exactly when it does."""
+    from validator.importer.text import _numbers
+
+    owner: list[int] = []
     for j in range(len(cells)):
-        if len(text._numbers([" | ".join(cells[: j + 1])], 0, 1)) > k:
-            return j
-    return None
+        count = len(_numbers([" | ".join(cells[: j + 1])], 0, 1))
+        owner.extend([j] * (count - len(owner)))
+    return owner
+
+
+def _holds(cell: str, figure) -> bool:
+    from validator.importer.text import BLANK_MARKS
+
+    if figure.blank:
+        return cell in BLANK_MARKS or cell == ""
+    return cell.replace(",", "") == str(figure.value)
