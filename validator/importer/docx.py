@@ -242,10 +242,9 @@ def _blocks(parent):
 def _paragraph_lines(p) -> list[str]:
     """The paragraph's text, split at manual line breaks; runs joined as Word shows them."""
     parts: list[str] = []
-    for el in p.iter(f"{W}t", f"{W}tab", f"{W}br", f"{W}cr", MC_FALLBACK):
-        if el.tag == MC_FALLBACK:
-            continue
-        if _in_fallback(el):
+    boxes = p.find(f".//{MC_FALLBACK}") is not None
+    for el in p.iter(f"{W}t", f"{W}tab", f"{W}br", f"{W}cr"):
+        if boxes and _in_fallback(el):
             continue
         if el.tag == f"{W}t":
             parts.append(el.text or "")
@@ -274,11 +273,11 @@ def _table_rows(tbl):
         cells: list[str] = []
         columns: list[int] = []
         for tc in _children(tr, f"{W}tc"):
-            span = _int_attr(tc, f"{W}tcPr/{W}gridSpan", 1)
-            if not _continues(tc):
+            span, continues = _merge(tc)
+            if not continues:
                 cells.append(_cell_text(tc))
                 columns.append(column)
-            column += max(span, 1)
+            column += span
         rows.append((_mark_blanks(cells), tuple(columns)))
     if len(rows) > 1 and not any(rows[-1][0]) and _all_labels(rows[-2][0]):
         rows[-1] = (["空"] * len(rows[-1][0]), rows[-1][1])
@@ -329,17 +328,18 @@ def _grid_before(tr) -> int:
     return _int_attr(tr, f"{W}trPr/{W}gridBefore", 0)
 
 
-def _continues(tc) -> bool:
-    """Whether the cell continues a merge from above (``vMerge`` without ``restart``) or from
-    the left (the old ``hMerge``): its text is the first cell's, shown once."""
+def _merge(tc) -> tuple[int, bool]:
+    """(grid columns the cell spans, whether it continues a merge from above — ``vMerge``
+    without ``restart`` — or from the left, the old ``hMerge``: its text is the first cell's)."""
+    span, continues = 1, False
     pr = tc.find(f"{W}tcPr")
-    if pr is None:
-        return False
-    for tag in (f"{W}vMerge", f"{W}hMerge"):
-        merge = pr.find(tag)
-        if merge is not None and merge.get(f"{W}val", "continue") == "continue":
-            return True
-    return False
+    for el in pr if pr is not None else ():
+        if el.tag == f"{W}gridSpan":
+            value = el.get(f"{W}val") or ""
+            span = max(int(value), 1) if value.isdigit() else 1
+        elif el.tag in (f"{W}vMerge", f"{W}hMerge"):
+            continues = continues or el.get(f"{W}val", "continue") == "continue"
+    return span, continues
 
 
 def _cell_text(tc) -> str:
