@@ -316,6 +316,8 @@ def _never_opened(monkeypatch) -> None:
         ("dtd", "不安全的 XML 内容"),
         ("text", "不是 Word 文档"),
         ("empty", "文件是空的"),
+        ("rtf", "这是 RTF 格式的文件"),
+        ("mht", "这是网页存档（.mht）格式的文件"),
     ],
 )
 def test_unusable_word_files_exit_2_before_python_docx_opens_them(tmp_path, rendered, monkeypatch, case, message):
@@ -338,6 +340,10 @@ def test_unusable_word_files_exit_2_before_python_docx_opens_them(tmp_path, rend
         _zip_with(good, src, {"word/document.xml": evil})
     elif case == "text":
         src.write_text("一、总体情况\n", encoding="utf-8")
+    elif case == "rtf":
+        src.write_bytes(b"{\\rtf1\\ansi\\ansicpg936 \\par}")
+    elif case == "mht":
+        src.write_bytes(b'MIME-Version: 1.0\r\nContent-Type: multipart/related; boundary="x"\r\n\r\n--x--')
     else:
         src.write_bytes(b"")
     _never_opened(monkeypatch)
@@ -371,6 +377,19 @@ def test_zip_that_is_no_report_exits_2(tmp_path, case, message):
     assert code == 2
     assert message in out
     assert "Traceback" not in out
+
+
+@pytest.mark.parametrize("suffix", [".doc", ".docx"])
+def test_web_page_with_a_word_name_is_read_as_the_page(tmp_path, rendered, expected, monkeypatch, suffix):
+    """Many sites' “Word” download is the web page saved under a .doc name: read it as a page."""
+    name = "huaian-shi_2024"
+    src = tmp_path / f"下载{suffix}"
+    shutil.copy(rendered[name].with_suffix(".html"), src)
+    _never_opened(monkeypatch)
+    code, data, provenance, _ = import_docx(tmp_path, src)
+    assert code == 0
+    assert wrong_cells(data, expected[name]) == {}
+    assert provenance["unread"] == []
 
 
 def test_command_line_does_not_import_python_docx():

@@ -61,22 +61,26 @@ class Place:
 
 def read_docx(path: Path) -> Imported:
     """The tables of a published report in a Word file; exit 2 when it is not a usable one."""
-    check_docx_file(path)
+    if check_docx_file(path) == "html":
+        return _read_web_page(path)
     lines, places = docx_lines(path)
     imported = read_lines(lines, path.name)
     imported.figures = _with_places(imported, lines, places)
     return imported
 
 
-def check_docx_file(path: Path) -> None:
-    """Refuse before parsing: missing, empty, huge, old .doc, encrypted, not a zip, zip bomb."""
+def check_docx_file(path: Path) -> str:
+    """``"docx"``, or ``"html"`` for a web page saved with a Word name (as many sites offer
+    their “Word” download); refuses before parsing: missing, empty, huge, old .doc, RTF,
+    encrypted, not a zip, zip bomb."""
     from validator.workbook.cfb import OLE_MAGIC, compound_file_names
 
     where = path.name
     try:
         size = path.stat().st_size
         with path.open("rb") as fh:
-            head = fh.read(8)
+            start = fh.read(4096)
+            head = start[:8]
     except OSError:
         raise UnusableInput("文件不存在或无法读取", where=where, code="not-found") from None
     if size == 0:
@@ -95,11 +99,39 @@ def check_docx_file(path: Path) -> None:
         if {"encryptedpackage", "encryptioninfo"} & names:
             raise UnusableInput(ENCRYPTED_MSG, where=where, code="encrypted")
         raise UnusableInput(DOC_MSG.format(name=shlex.quote(where)), where=where, code="doc")
-    if path.suffix.lower() == ".doc" and not head.startswith(b"PK"):
-        raise UnusableInput(DOC_MSG.format(name=shlex.quote(where)), where=where, code="doc")
     if not head.startswith(b"PK"):
-        raise UnusableInput("不是 Word 文档（.docx）：文件内容不是 .docx 格式", where=where, code="unusable-input")
+        return _not_a_zip(start, where)
     _check_zip(path)
+    return "docx"
+
+
+def _not_a_zip(start: bytes, where: str) -> str:
+    """A Word-named file that is no .docx: a web page (read as one), RTF, a web archive."""
+    text = start.lstrip(b"\xef\xbb\xbf \t\r\n").lower()
+    if text.startswith(b"<") and (b"<html" in text or b"<table" in text or b"<!doctype html" in text):
+        return "html"
+    save_as = "请在 Word 或 WPS 中打开后“另存为” .docx 再导入"
+    if text.startswith(b"{\\rtf"):
+        raise UnusableInput(f"这是 RTF 格式的文件，不是 .docx；{save_as}", where=where, code="doc")
+    if text.startswith(b"mime-version:") or b"multipart/related" in text[:1024]:
+        raise UnusableInput(f"这是网页存档（.mht）格式的文件，不是 .docx；{save_as}", where=where, code="doc")
+    if where.lower().endswith(".doc"):
+        raise UnusableInput(DOC_MSG.format(name=shlex.quote(where)), where=where, code="doc")
+    raise UnusableInput("不是 Word 文档（.docx）：文件内容不是 .docx 格式", where=where, code="unusable-input")
+
+
+def _read_web_page(path: Path) -> Imported:
+    """A web page with a Word name, read as the web page it is."""
+    from validator.importer.document import read_bytes
+    from validator.importer.html import decode_html, html_lines
+
+    text = decode_html(read_bytes(path))
+    if text is None:
+        raise UnusableInput(
+            "网页的文字编码无法识别（应为 UTF-8 或 GBK/GB18030）", where=path.name, code="unusable-input"
+        )
+    lines, sources = html_lines(text)
+    return read_lines(lines, path.name, sources)
 
 
 def _check_zip(path: Path) -> None:
@@ -212,6 +244,8 @@ def _package_kind(path: Path) -> str | None:
 def docx_lines(path: Path) -> tuple[list[str], list[Place]]:
     """The document body as text lines in reading order and, for each, where it came from."""
     body = _open(path).element.body
+    if body is None:
+        body = []
     lines: list[str] = []
     places: list[Place] = []
     counts = {"p": 0, "tbl": 0}
