@@ -13,11 +13,11 @@ import json
 import re
 from pathlib import Path
 
-HELP = "导入已发布的年度报告（目前支持 .txt/.md 文本和 .html 网页），生成 JSON（可选生成工作簿）"
+HELP = "导入已发布的年度报告（目前支持 .txt/.md 文本、.html 网页和 .docx Word 文档），生成 JSON（可选生成工作簿）"
 
 
 def configure(p: argparse.ArgumentParser) -> None:
-    p.add_argument("file", metavar="文件", help="已发布报告的文本（.txt 或 .md）或网页（.html）")
+    p.add_argument("file", metavar="文件", help="已发布报告的文本（.txt 或 .md）、网页（.html）或 Word 文档（.docx）")
     p.add_argument("-o", "--out", required=True, metavar="报告.json", help="输出的 JSON 文件")
     p.add_argument("--xlsx", metavar="报告.xlsx", help="同时生成填好的工作簿")
     p.add_argument("--body", metavar="名称", help="报告主体名称（默认取自标题）")
