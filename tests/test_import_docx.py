@@ -247,6 +247,32 @@ def test_wrong_total_in_word_imports_as_published_and_check_flags_it(tmp_path, r
     assert any(key in [c["key"] for c in f["cells"]] for f in errors)
 
 
+def test_tracked_changes_read_as_shown_with_changes_accepted(tmp_path, rendered, expected):
+    """Deleted text (w:delText) and the old place of moved text (w:moveFrom) are not read;
+    inserted text is: a figure changed with tracking reads once, as its new value."""
+    from docx.oxml import parse_xml
+
+    name = "pingtan_2021"
+    ns = 'xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main"'
+
+    def track(document) -> None:
+        cell = document.tables[1].cell(26, 9)  # （七）总计, 总计: 69
+        p = cell.paragraphs[0]._p
+        for r in p.findall(f"{W}r"):
+            p.remove(r)
+        for xml in (
+            f'<w:del {ns} w:id="1" w:author="a"><w:r><w:delText>68</w:delText></w:r></w:del>',
+            f'<w:ins {ns} w:id="2" w:author="a"><w:r><w:t>69</w:t></w:r></w:ins>',
+            f'<w:moveFrom {ns} w:id="3" w:author="a"><w:r><w:t>7</w:t></w:r></w:moveFrom>',
+        ):
+            p.append(parse_xml(xml))
+
+    code, data, provenance, _ = import_docx(tmp_path, edit(rendered[name], tmp_path / "t.docx", track))
+    assert code == 0
+    assert wrong_cells(data, expected[name]) == {}
+    assert provenance["cells"][gb.t3_key("results_total", "total")]["place"] == "第 2 个表格第 27 行第 10 列"
+
+
 def soffice(src: Path, to: str, out_dir: Path) -> Path:
     with tempfile.TemporaryDirectory() as profile:
         subprocess.run(

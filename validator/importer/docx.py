@@ -31,6 +31,9 @@ from validator.importer.text import Imported, read_lines
 
 W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 MC_FALLBACK = "{http://schemas.openxmlformats.org/markup-compatibility/2006}Fallback"
+SKIPPED = frozenset({MC_FALLBACK, f"{W}moveFrom"})
+"""Text stored twice: a text box's ``mc:Fallback`` copy, and text moved with changes tracked
+(its old place, ``w:moveFrom``; deleted text is ``w:delText`` and never read)."""
 MAX_DOCX_BYTES = 50 * 1024 * 1024
 """The file itself: a report with a few photos is a few MB."""
 MAX_BODY_BYTES = 16 * 1024 * 1024
@@ -276,9 +279,9 @@ def _blocks(parent):
 def _paragraph_lines(p) -> list[str]:
     """The paragraph's text, split at manual line breaks; runs joined as Word shows them."""
     parts: list[str] = []
-    boxes = p.find(f".//{MC_FALLBACK}") is not None
+    twice = any(True for _ in p.iter(*SKIPPED))
     for el in p.iter(f"{W}t", f"{W}tab", f"{W}br", f"{W}cr"):
-        if boxes and _in_fallback(el):
+        if twice and _in_skipped(el):
             continue
         if el.tag == f"{W}t":
             parts.append(el.text or "")
@@ -289,11 +292,11 @@ def _paragraph_lines(p) -> list[str]:
     return [line for raw in "".join(parts).split("\n") if (line := re.sub(r"\s+", " ", raw).strip())]
 
 
-def _in_fallback(el) -> bool:
-    """Text boxes are stored twice (``mc:Choice`` and ``mc:Fallback``): read the choice only."""
+def _in_skipped(el) -> bool:
+    """Whether the text is a second copy (see :data:`SKIPPED`): read the shown text only."""
     parent = el.getparent()
     while parent is not None:
-        if parent.tag == MC_FALLBACK:
+        if parent.tag in SKIPPED:
             return True
         parent = parent.getparent()
     return False
