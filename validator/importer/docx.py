@@ -25,6 +25,7 @@ import shlex
 import struct
 import zipfile
 from pathlib import Path
+from typing import Any
 
 from validator.errors import UnusableInput
 from validator.importer.text import Imported, read_lines
@@ -55,6 +56,10 @@ class Place:
     table: int | None = None
     row: int | None = None
     columns: tuple[int, ...] = ()
+    shown: str = ""
+    """The row as printed (an empty cell empty, not the ``空`` the reader was given)."""
+    empty: frozenset[int] = frozenset()
+    """The row's cells that were empty and are given to the reader as ``空``."""
 
     def __str__(self) -> str:
         if self.table is None:
@@ -260,10 +265,11 @@ def docx_lines(path: Path) -> tuple[list[str], list[Place]]:
                 places.append(Place(paragraph=counts["p"]))
         else:
             counts["tbl"] += 1
-            for r, (cells, columns) in enumerate(_table_rows(el), start=1):
+            for r, (cells, columns, shown) in enumerate(_table_rows(el), start=1):
                 if any(cells):
                     lines.append(" | ".join(cells))
-                    places.append(Place(table=counts["tbl"], row=r, columns=columns))
+                    empty = frozenset(j for j, (a, b) in enumerate(zip(cells, shown)) if a and not b)
+                    places.append(Place(None, counts["tbl"], r, columns, " | ".join(shown), empty))
     return lines, places
 
 
@@ -303,8 +309,9 @@ def _in_skipped(el) -> bool:
 
 
 def _table_rows(tbl):
-    """(cell texts, 1-based grid columns) per row, each physical cell once."""
-    rows: list[tuple[list[str], tuple[int, ...]]] = []
+    """(cell texts for the reader, 1-based grid columns, cell texts as printed) per row, each
+    physical cell once."""
+    rows: list[tuple[list[str], tuple[int, ...], list[str]]] = []
     for tr in _children(tbl, f"{W}tr"):
         column = 1 + _grid_before(tr)
         cells: list[str] = []
@@ -315,9 +322,9 @@ def _table_rows(tbl):
                 cells.append(_cell_text(tc))
                 columns.append(column)
             column += span
-        rows.append((_mark_blanks(cells), tuple(columns)))
+        rows.append((_mark_blanks(cells), tuple(columns), cells))
     if len(rows) > 1 and not any(rows[-1][0]) and _all_labels(rows[-2][0]):
-        rows[-1] = (["空"] * len(rows[-1][0]), rows[-1][1])
+        rows[-1] = (["空"] * len(rows[-1][0]), rows[-1][1], rows[-1][2])
     return rows
 
 
@@ -395,8 +402,9 @@ def _with_places(imported: Imported, lines: list[str], places: list[Place]) -> l
     for figure in imported.figures:
         i = figure.line - 1
         place = places[i]
-        where = str(place)
+        changes: dict[str, Any] = {"place": str(place)}
         if place.table is not None:
+            changes["text"] = place.shown
             cells = lines[i].split(" | ")
             if i not in owners:
                 owners[i] = _figure_cells(cells)
@@ -404,9 +412,18 @@ def _with_places(imported: Imported, lines: list[str], places: list[Place]) -> l
             k = taken.get(i, 0)
             taken[i] = k + 1
             if k < len(owner) and owner[k] < len(place.columns) and _holds(cells[owner[k]], figure):
-                where += f"第 {place.columns[owner[k]]} 列"
-        out.append(dataclasses.replace(figure, place=where))
+                changes["place"] = f"{place}第 {place.columns[owner[k]]} 列"
+                if owner[k] in place.empty:
+                    changes.update(_empty_cell(figure))
+        out.append(dataclasses.replace(figure, **changes))
     return out
+
+
+def _empty_cell(figure) -> dict[str, Any]:
+    """An empty Word cell is an empty cell, not the ``空`` mark it was given to the reader as,
+    in whichever of these fields the reader records (its raw text and its form)."""
+    names = {f.name for f in dataclasses.fields(figure)}
+    return {k: v for k, v in (("raw", ""), ("form", "empty")) if k in names}
 
 
 def _figure_cells(cells: list[str]) -> list[int]:
