@@ -143,7 +143,7 @@ def test_table_with_missing_number_left_null_and_check_flags_it(tmp_path):
         ("notes.txt", "会议纪要\n今天讨论了三件事。\n".encode(), "不是政府信息公开工作年度报告"),
         ("empty.txt", b"", "文件是空的"),
         ("blank.md", b"  \n\n", "文件是空的"),
-        ("report.doc", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(64), "目前只能导入文本"),
+        ("report.doc", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(64), "旧版 Word 文档（.doc）"),
         ("binary.txt", b"\xd0\xcf\x11\xe0\x00\x00abc", "不是文本文件"),
     ],
 )

@@ -10,13 +10,14 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 from pathlib import Path
 
-HELP = "导入已发布的年度报告（目前支持 .txt/.md 文本和 .html 网页），生成 JSON（可选生成工作簿）"
+HELP = "导入已发布的年度报告（目前支持 .txt/.md 文本、.html 网页和 .docx Word 文档），生成 JSON（可选生成工作簿）"
 
 
 def configure(p: argparse.ArgumentParser) -> None:
-    p.add_argument("file", metavar="文件", help="已发布报告的文本（.txt 或 .md）或网页（.html）")
+    p.add_argument("file", metavar="文件", help="已发布报告的文本（.txt 或 .md）、网页（.html）或 Word 文档（.docx）")
     p.add_argument("-o", "--out", required=True, metavar="报告.json", help="输出的 JSON 文件")
     p.add_argument("--xlsx", metavar="报告.xlsx", help="同时生成填好的工作簿")
     p.add_argument("--body", metavar="名称", help="报告主体名称（默认取自标题）")
@@ -32,7 +33,13 @@ def _provenance(imported, source: str) -> bytes:
     doc = {
         "source": source,
         "cells": {
-            f.key: {"value": f.value, "line": f.line, "text": f.text, **({"blank": True} if f.blank else {})}
+            f.key: {
+                "value": f.value,
+                "line": f.line,
+                "text": f.text,
+                **({"place": f.place} if f.place else {}),
+                **({"blank": True} if f.blank else {}),
+            }
             for f in imported.figures
         },
         "unread": imported.unread,
@@ -65,7 +72,8 @@ def run(args) -> int:
     print(f"已导入 {len(imported.figures)} 个数字：{args.out}（来源行号见 {provenance_path(args.out).name}）")
     blanks = [f for f in imported.figures if f.blank]
     if blanks:
-        where = "、".join(f"第 {line} 行" for line in dict.fromkeys(f.line for f in blanks))
+        rows = (re.sub(r"第 \d+ 列$", "", f.place) if f.place else f"第 {f.line} 行" for f in blanks)
+        where = "、".join(dict.fromkeys(rows))
         print(f"注意：{len(blanks)} 个空白单元格（空、“/”或“—”）按 0 导入（{where}），请核对原文")
     for item in imported.unread:
         print(f"未导入：{item['reason']}")

@@ -18,6 +18,7 @@ from validator.importer.text import Imported, read_lines
 TEXT_SUFFIXES = (".txt", ".md")
 HTML_SUFFIXES = (".html", ".htm")
 SUFFIXES = TEXT_SUFFIXES + HTML_SUFFIXES
+WORD_SUFFIXES = (".docx", ".doc")
 MAX_BYTES = 20 * 1024 * 1024
 
 
@@ -41,7 +42,7 @@ def read_source(path: Path) -> str:
     where = path.name
     if path.suffix.lower() not in SUFFIXES:
         raise UnusableInput(
-            "目前只能导入文本（.txt/.md）或网页（.html）；PDF、Word 等请先另存为文本",
+            "目前只能导入文本（.txt/.md）、网页（.html）或 Word 文档（.docx）；PDF 等请先另存为文本",
             where=where,
             code="unusable-input",
         )
@@ -64,6 +65,10 @@ def read_source(path: Path) -> str:
 
 def read_document(path: Path) -> Imported:
     """The tables of a published report file (exit 2 when it is not one)."""
+    if path.suffix.lower() in WORD_SUFFIXES:
+        from validator.importer.docx import read_docx
+
+        return read_docx(path)
     text = read_source(path)
     if path.suffix.lower() in HTML_SUFFIXES:
         from validator.importer.html import html_lines

@@ -37,6 +37,8 @@ class Figure:
     line: int
     text: str
     blank: bool = False
+    place: str | None = None
+    """Where in a structured document (a Word file's paragraph, or table, row and column)."""
 
 
 @dataclass
