@@ -32,7 +32,13 @@ def _provenance(imported, source: str) -> bytes:
     doc = {
         "source": source,
         "cells": {
-            f.key: {"value": f.value, "line": f.line, "text": f.text, **({"blank": True} if f.blank else {})}
+            f.key: {
+                "value": f.value,
+                **({"page": f.page} if f.page is not None else {}),
+                "line": f.line,
+                "text": f.text,
+                **({"blank": True} if f.blank else {}),
+            }
             for f in imported.figures
         },
         "unread": imported.unread,

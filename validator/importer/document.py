@@ -17,6 +17,7 @@ from validator.importer.text import Imported, read_lines
 
 TEXT_SUFFIXES = (".txt", ".md")
 HTML_SUFFIXES = (".html", ".htm")
+PDF_SUFFIXES = (".pdf",)
 SUFFIXES = TEXT_SUFFIXES + HTML_SUFFIXES
 MAX_BYTES = 20 * 1024 * 1024
 
@@ -64,6 +65,10 @@ def read_source(path: Path) -> str:
 
 def read_document(path: Path) -> Imported:
     """The tables of a published report file (exit 2 when it is not one)."""
+    if path.suffix.lower() in PDF_SUFFIXES:
+        from validator.importer.pdf import read_pdf
+
+        return read_pdf(read_bytes(path), path.name)
     text = read_source(path)
     if path.suffix.lower() in HTML_SUFFIXES:
         from validator.importer.html import html_lines
