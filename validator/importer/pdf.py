@@ -89,7 +89,24 @@ def read_pdf(data: bytes, where: str) -> Imported:
     if not candidates:
         assert failure is not None
         raise failure
-    return choose(candidates, where)
+    chosen = choose(candidates, where)
+    if chosen.year is None:
+        _wrapped_title(chosen, text_lines(pages)[0])
+    return chosen
+
+
+def _wrapped_title(out: Imported, lines: list[str]) -> None:
+    """A title the page width broke over two or three lines (``…工作年`` / ``度报告``)."""
+    from validator.importer.text import TITLE
+
+    head = [s.strip() for s in lines[:12] if s.strip()]
+    for i in range(len(head)):
+        for n in (2, 3):
+            m = TITLE.match("".join(head[i : i + n]))
+            if m:
+                out.year = int(m.group("year"))
+                out.body = out.body or m.group("body").strip() or None
+                return
 
 
 def load_pages(data: bytes, where: str) -> list[Page]:
