@@ -49,11 +49,13 @@ def test_published_pdf_imports_exactly(tmp_path):
 
 
 def test_both_candidates_read_the_published_pdf(tmp_path):
-    """The text and the ruled-grid candidates each read every cell of the real PDF, so the
+    """Each candidate (text, ruled grid, positions) reads every cell of the real PDF, so the
     cascade's agreement is a real check and not one extractor alone."""
+    from validator.importer.pdf_positions import position_lines
+
     pages = pdf.load_pages((PUBLISHED / "huaian-shi_2024.pdf").read_bytes(), "x")
     expected = _expected_cells(HUAIAN)
-    for make in (pdf.text_lines, pdf.grid_lines):
+    for make in (pdf.text_lines, pdf.grid_lines, position_lines):
         lines, pages_of, sources = make(pages)
         imported = pdf.read_lines(lines, "x", sources, pages_of)
         assert {k: imported.values.get(k) for k in expected} == expected, make.__name__
@@ -230,12 +232,16 @@ def rendered_pdfs(tmp_path_factory) -> dict[tuple[str, str], Path]:
 CASES = [(r["file"].removesuffix(".txt"), v) for r in EXPECTED for v in VARIANTS]
 
 
+# Cells read per case (of 200); the rest must be left empty and reported. fenxi's 表四 and two
+# 表二 rows are all zero: printed blank and without rulings nothing shows where they are.
+READ = {("fenxi-zfb_2023", "blank-noborder"): 175}
+
+
 @pytest.mark.libreoffice
 @pytest.mark.parametrize(("name", "variant"), CASES, ids=[f"{n}-{v}" for n, v in CASES])
 def test_rendered_pdf_never_a_wrong_cell(tmp_path, capsys, rendered_pdfs, name, variant):
-    """0 wrong cells in every variant; where a cell is printed or the table is ruled, every
-    cell is read (blank cells as 0, reported); a blank cell in a table without rulings cannot
-    be placed, so its table is left empty and reported."""
+    """0 wrong cells in every variant; blank cells read as 0 and reported; what cannot be
+    placed is left empty and listed as unread."""
     report = next(r for r in EXPECTED if r["file"] == f"{name}.txt")
     expected = _expected_cells(report)
     capsys.readouterr()
@@ -243,21 +249,19 @@ def test_rendered_pdf_never_a_wrong_cell(tmp_path, capsys, rendered_pdfs, name, 
     printed = capsys.readouterr().out
     flat, provenance = _cells(out)
     right, wrong, empty = _tally(flat, expected)
-    assert wrong == 0
+    assert (right, wrong, empty) == (READ.get((name, variant), 200), 0, 200 - READ.get((name, variant), 200))
+    assert code == (1 if empty else 0)
+    assert {k for k in expected if flat[k] is None} <= {k for u in provenance["unread"] for k in u["keys"]}
     assert all(c["page"] >= 1 for c in provenance["cells"].values())
     blanks = [k for k, c in provenance["cells"].items() if c.get("blank")]
     assert all(expected[k] in (0, "0") for k in blanks)
-    if variant == "blank-noborder":
-        assert code == 1 and empty > 0 and provenance["unread"]
-        assert {k for u in provenance["unread"] for k in u["keys"]} >= {k for k in expected if flat[k] is None}
-        return
-    assert (code, right) == (0, 200)
-    if variant == "blank":
-        zeros = sum(v in (0, "0") for v in expected.values())
+    if variant in ("blank", "blank-noborder"):
+        zeros = sum(v in (0, "0") for k, v in expected.items() if flat[k] is not None)
         assert len(blanks) == zeros > 0 and f"{zeros} 个空白单元格" in printed
     else:
         assert blanks == []
-    assert main(["check", str(out)]) == 0
+    if not empty:
+        assert main(["check", str(out)]) == 0
 
 
 def test_cli_import_stays_light_for_pdf():

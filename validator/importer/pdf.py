@@ -10,6 +10,9 @@ own rules:
   every ruled row becomes one ``label | v | … |`` line, an empty value cell a blank (``空``)
   so the other cells keep their places. Right on ruled tables with blank cells, split across
   pages or with wrapped labels; nothing on tables without rulings.
+* ``positions`` (:mod:`validator.importer.pdf_positions`): rows found by their official
+  labels, columns by the x-extent of headings and figures; for tables without rulings that
+  have blank cells.
 
 Each candidate is mapped to cells by label (the table reader) and checked with the format's
 rules; per table the candidates that read the most cells with the fewest 错误 are kept, and a
@@ -54,6 +57,7 @@ class Char:
     x1: float
     y1: float
     line: int = 0  # the line of the page's text (reading order) the character is on
+    space: bool = False  # a space came before it in the page's text
 
     @property
     def cx(self) -> float:
@@ -80,7 +84,9 @@ def read_pdf(data: bytes, where: str) -> Imported:
     pages = load_pages(data, where)
     candidates: list[tuple[str, Imported]] = []
     failure: UnusableInput | None = None
-    for name, make in (("text", text_lines), ("grid", grid_lines)):
+    from validator.importer.pdf_positions import position_lines
+
+    for name, make in (("text", text_lines), ("grid", grid_lines), ("positions", position_lines)):
         lines, pages_of, sources = make(pages)
         try:
             candidates.append((name, read_lines(lines, where, sources, pages_of)))
@@ -146,14 +152,18 @@ def _page(page, number: int) -> Page:
     text = textpage.get_text_range() if count else ""
     chars = []
     line = 0
+    space = False
     for i in range(count):
         code = raw.FPDFText_GetUnicode(textpage.raw, i)
         ch = chr(code) if 0 < code < 0x110000 else ""
         if ch == "\n":
             line += 1
-        elif ch.strip():
-            x0, y0, x1, y1 = textpage.get_charbox(i)
-            chars.append(Char(ch, x0, y0, x1, y1, line))
+        if not ch.strip():
+            space = True
+            continue
+        x0, y0, x1, y1 = textpage.get_charbox(i)
+        chars.append(Char(ch, x0, y0, x1, y1, line, space))
+        space = False
     out = Page(number, text, chars)
     for obj in page.get_objects(filter=[raw.FPDF_PAGEOBJ_PATH], max_depth=2):
         x0, y0, x1, y1 = obj.get_bounds()
