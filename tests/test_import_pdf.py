@@ -174,12 +174,16 @@ VARIANTS = {
     "blank": ("blank",),
     "noborder": ("noborder",),
     "blank-noborder": ("blank", "noborder"),
+    "blank-split": ("blank", "split"),
 }
+SPLIT_ROW = "1.申请人无正当理由"
 
 
 def _variant_docx(src: Path, dst: Path, changes: tuple[str, ...]) -> None:
-    """Our rendered report with zero cells left blank and/or the table rulings removed."""
+    """Our rendered report with zero cells left blank, the table rulings removed, and/or rows
+    allowed to break across pages with one row made taller than a page (it must break)."""
     import docx
+    from docx.oxml.ns import qn
 
     document = docx.Document(src)
     for table in document.tables:
@@ -191,6 +195,15 @@ def _variant_docx(src: Path, dst: Path, changes: tuple[str, ...]) -> None:
                     for paragraph in cell.paragraphs:
                         for run in paragraph.runs:
                             run.text = ""
+            if "split" in changes:
+                for flag in row._tr.findall(f"{qn('w:trPr')}/{qn('w:cantSplit')}"):
+                    flag.getparent().remove(flag)
+                tall = next((c for c in row.cells if c.text.startswith(SPLIT_ROW)), None)
+                if tall is not None:
+                    run = tall.paragraphs[-1].add_run()
+                    for _ in range(45):
+                        run.add_break()
+                    tall.paragraphs[-1].add_run("（本行跨页）")
     document.save(dst)
 
 
@@ -255,13 +268,17 @@ def test_rendered_pdf_never_a_wrong_cell(tmp_path, capsys, rendered_pdfs, name, 
     assert all(c["page"] >= 1 for c in provenance["cells"].values())
     blanks = [k for k, c in provenance["cells"].items() if c.get("blank")]
     assert all(expected[k] in (0, "0") for k in blanks)
-    if variant in ("blank", "blank-noborder"):
+    if variant.startswith("blank"):
         zeros = sum(v in (0, "0") for k, v in expected.items() if flat[k] is not None)
         assert len(blanks) == zeros > 0 and f"{zeros} 个空白单元格" in printed
     else:
         assert blanks == []
     if not empty:
         assert main(["check", str(out)]) == 0
+    if "split" in variant:  # the tall row really broke across a page
+        pages = pdf.load_pages(rendered_pdfs[name, variant].read_bytes(), "x")
+        first = next(p.number for p in pages if SPLIT_ROW in p.text)
+        assert any("（本行跨页）" in p.text for p in pages if p.number > first)
 
 
 def test_cli_import_stays_light_for_pdf():
