@@ -1,7 +1,7 @@
 """``xxgk import``: options (cheap) and the run (imports the reader and the model on use).
 
 Writes the normalized JSON, beside it ``<name>.provenance.json`` (for every imported cell the
-line and the line's text it came from, and the tables not read), and with ``--xlsx`` a filled
+line (and for a PDF the page) and the line's text it came from, and the tables not read), and with ``--xlsx`` a filled
 workbook. Exit 0 when every table was read, 1 when some cells were left null (listed; ``check``
 flags them), 2 when the file is not a usable report text.
 """
@@ -12,11 +12,11 @@ import argparse
 import json
 from pathlib import Path
 
-HELP = "导入已发布的年度报告（目前支持 .txt/.md 文本和 .html 网页），生成 JSON（可选生成工作簿）"
+HELP = "导入已发布的年度报告（.txt/.md 文本、.html 网页、带文字层的 .pdf），生成 JSON（可选生成工作簿）"
 
 
 def configure(p: argparse.ArgumentParser) -> None:
-    p.add_argument("file", metavar="文件", help="已发布报告的文本（.txt 或 .md）或网页（.html）")
+    p.add_argument("file", metavar="文件", help="已发布报告的文本（.txt 或 .md）、网页（.html）或带文字层的 PDF")
     p.add_argument("-o", "--out", required=True, metavar="报告.json", help="输出的 JSON 文件")
     p.add_argument("--xlsx", metavar="报告.xlsx", help="同时生成填好的工作簿")
     p.add_argument("--body", metavar="名称", help="报告主体名称（默认取自标题）")

@@ -42,7 +42,7 @@ def read_source(path: Path) -> str:
     where = path.name
     if path.suffix.lower() not in SUFFIXES:
         raise UnusableInput(
-            "目前只能导入文本（.txt/.md）或网页（.html）；PDF、Word 等请先另存为文本",
+            "目前只能导入文本（.txt/.md）、网页（.html）或 PDF；Word 等请先另存为文本",
             where=where,
             code="unusable-input",
         )
