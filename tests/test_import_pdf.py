@@ -207,13 +207,9 @@ def _variant_docx(src: Path, dst: Path, changes: tuple[str, ...]) -> None:
     document.save(dst)
 
 
-@pytest.fixture(scope="module")
-def rendered_pdfs(tmp_path_factory) -> dict[tuple[str, str], Path]:
-    """Every fixture report in every variant, converted by one LibreOffice run."""
-    from render_support import require_tools
-
-    require_tools("soffice")
-    work = tmp_path_factory.mktemp("pdfs")
+def build_pdfs(work: Path) -> dict[tuple[str, str], Path]:
+    """Every fixture report in every variant, converted to PDF by one LibreOffice run
+    (also used by benchmarks/import_pdf.py)."""
     docs = []
     for report in EXPECTED:
         name = report["file"].removesuffix(".txt")
@@ -240,6 +236,14 @@ def rendered_pdfs(tmp_path_factory) -> dict[tuple[str, str], Path]:
             timeout=600,
         )
     return {(d.stem.split(".")[0], d.stem.split(".")[1]): d.with_suffix(".pdf") for d in docs}
+
+
+@pytest.fixture(scope="module")
+def rendered_pdfs(tmp_path_factory) -> dict[tuple[str, str], Path]:
+    from render_support import require_tools
+
+    require_tools("soffice")
+    return build_pdfs(tmp_path_factory.mktemp("pdfs"))
 
 
 CASES = [(r["file"].removesuffix(".txt"), v) for r in EXPECTED for v in VARIANTS]
