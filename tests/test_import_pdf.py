@@ -155,6 +155,14 @@ def test_damaged_pdf_refused(tmp_path, capsys, name, damage, message):
     assert message in _refused(tmp_path, capsys, src)
 
 
+def test_too_much_text_refused_before_reading_it(tmp_path, capsys, monkeypatch):
+    """The character budget is checked from pdfium's count of a page, before its characters
+    are read one by one."""
+    monkeypatch.setattr(pdf, "MAX_CHARS", 100)  # less than the first page holds
+    monkeypatch.setattr(pdf, "Char", None)  # reading a character would fail
+    assert "文字超过 100 个字符" in _refused(tmp_path, capsys, PUBLISHED / "huaian-shi_2024.pdf")
+
+
 def test_encrypted_pdf_refused(tmp_path, capsys, monkeypatch):
     """pdfium answers a PDF with an open password by a password error; without a tool here to
     write such a file, the answer is simulated where pdfium gives it."""

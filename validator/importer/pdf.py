@@ -32,6 +32,8 @@ from validator.errors import UnusableInput
 from validator.importer.text import Figure, Imported, read_lines
 
 MAX_PAGES = 200
+MAX_CHARS = 400_000  # characters in all pages (a 10-page report has ~10 000)
+MAX_PATHS = 20_000  # path objects looked at per page for rulings
 RULE = 2.5  # a ruling is a path object at most this thick (pt)
 MIN_RULE = 4.0  # ... and at least this long
 SNAP = 2.0  # rulings closer than this are one
@@ -134,7 +136,13 @@ def load_pages(data: bytes, where: str) -> list[Page]:
     try:
         if len(doc) > MAX_PAGES:
             raise UnusableInput(f"PDF 超过 {MAX_PAGES} 页，不像年度报告", where=where, code="too-large")
-        pages = [_page(doc[i], i + 1) for i in range(len(doc))]
+        pages = []
+        budget = MAX_CHARS
+        for i in range(len(doc)):
+            pages.append(_page(doc[i], i + 1, budget))
+            budget -= len(pages[-1].chars)
+    except _TooManyChars:
+        raise UnusableInput(f"PDF 的文字超过 {MAX_CHARS} 个字符，不像年度报告", where=where, code="too-large") from None
     except pdfium.PdfiumError:
         raise UnusableInput("PDF 文件已损坏，无法读取页面", where=where, code="damaged") from None
     finally:
@@ -144,11 +152,20 @@ def load_pages(data: bytes, where: str) -> list[Page]:
     return pages
 
 
-def _page(page, number: int) -> Page:
+class _TooManyChars(Exception):
+    pass
+
+
+def _page(page, number: int, budget: int) -> Page:
+    """The page's text, characters (at most `budget`) and rulings."""
+    import itertools
+
     import pypdfium2.raw as raw
 
     textpage = page.get_textpage()
     count = textpage.count_chars()
+    if count > budget:
+        raise _TooManyChars
     text = textpage.get_text_range() if count else ""
     chars = []
     line = 0
@@ -165,7 +182,8 @@ def _page(page, number: int) -> Page:
         chars.append(Char(ch, x0, y0, x1, y1, line, space))
         space = False
     out = Page(number, text, chars)
-    for obj in page.get_objects(filter=[raw.FPDF_PAGEOBJ_PATH], max_depth=2):
+    paths = page.get_objects(filter=[raw.FPDF_PAGEOBJ_PATH], max_depth=2)
+    for obj in itertools.islice(paths, MAX_PATHS):
         x0, y0, x1, y1 = obj.get_bounds()
         if y1 - y0 <= RULE and x1 - x0 >= MIN_RULE:
             out.hrules.append(((y0 + y1) / 2, x0, x1))
