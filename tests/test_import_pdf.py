@@ -257,6 +257,31 @@ def rendered_pdfs(tmp_path_factory) -> dict[tuple[str, str], Path]:
 CASES = [(r["file"].removesuffix(".txt"), v) for r in EXPECTED for v in VARIANTS]
 
 
+@pytest.mark.libreoffice
+def test_real_encrypted_pdf_refused(tmp_path, capsys, rendered_pdfs):
+    """A PDF with an open password, written by LibreOffice."""
+    docx_path = rendered_pdfs["pingtan_2021", "plain"].with_suffix(".docx")
+    options = '{"EncryptFile":{"type":"boolean","value":"true"},"DocumentOpenPassword":{"type":"string","value":"x"}}'
+    with tempfile.TemporaryDirectory() as profile:
+        subprocess.run(
+            [
+                shutil.which("soffice") or "soffice",
+                f"-env:UserInstallation={Path(profile).as_uri()}",
+                "--headless",
+                "--convert-to",
+                f"pdf:writer_pdf_Export:{options}",
+                "--outdir",
+                str(tmp_path),
+                str(docx_path),
+            ],
+            check=True,
+            capture_output=True,
+            timeout=300,
+        )
+    locked = tmp_path / docx_path.with_suffix(".pdf").name
+    assert "PDF 设置了打开密码" in _refused(tmp_path, capsys, locked)
+
+
 # Cells read per case (of 200); the rest must be left empty and reported. fenxi's 表四 and two
 # 表二 rows are all zero: printed blank and without rulings nothing shows where they are.
 READ = {("fenxi-zfb_2023", "blank-noborder"): 175}
