@@ -203,6 +203,9 @@ def _variant_docx(src: Path, dst: Path, changes: tuple[str, ...]) -> None:
                     for paragraph in cell.paragraphs:
                         for run in paragraph.runs:
                             run.text = ""
+            if "wrong-total" in changes and any("（七）总计" in c.text for c in row.cells):
+                last = row.cells[-1].paragraphs[0].runs[0]
+                last.text = str(int(last.text) + 1)
             if "split" in changes:
                 for flag in row._tr.findall(f"{qn('w:trPr')}/{qn('w:cantSplit')}"):
                     flag.getparent().remove(flag)
@@ -223,7 +226,7 @@ def build_pdfs(work: Path) -> dict[tuple[str, str], Path]:
         name = report["file"].removesuffix(".txt")
         plain = work / f"{name}.docx"
         assert main(["render", str(REPORTS / f"{name}.source.json"), "-o", str(plain), "--force", "--draft"]) == 0
-        for variant, changes in VARIANTS.items():
+        for variant, changes in [*VARIANTS.items(), ("wrong-total", ("wrong-total",))]:
             dst = work / f"{name}.{variant}.docx"
             _variant_docx(plain, dst, changes)
             docs.append(dst)
@@ -280,6 +283,23 @@ def test_real_encrypted_pdf_refused(tmp_path, capsys, rendered_pdfs):
         )
     locked = tmp_path / docx_path.with_suffix(".pdf").name
     assert "PDF 设置了打开密码" in _refused(tmp_path, capsys, locked)
+
+
+@pytest.mark.libreoffice
+def test_published_arithmetic_error_imported_as_published_and_flagged(tmp_path, capsys, rendered_pdfs):
+    """（七）总计 printed one too high: every candidate reads it so, the import keeps it, and
+    ``check`` flags that cell."""
+    code, out = _import(tmp_path, rendered_pdfs["huaian-shi_2024", "wrong-total"], "--type", "政府")
+    flat, provenance = _cells(out)
+    key = gb.t3_key("results_total", "total")
+    expected = _expected_cells(HUAIAN)
+    assert code == 0 and provenance["unread"] == []
+    assert flat[key] == expected[key] + 1
+    assert {k: flat[k] for k in expected if k != key} == {k: v for k, v in expected.items() if k != key}
+    capsys.readouterr()
+    assert main(["check", str(out), "--json"]) == 1
+    errors = [f for f in json.loads(capsys.readouterr().out)["findings"] if f["severity"] == "error"]
+    assert errors and all(key in [c["key"] for c in f["cells"]] for f in errors)
 
 
 # Cells read per case (of 200); the rest must be left empty and reported. fenxi's 表四 and two
