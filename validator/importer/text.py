@@ -61,6 +61,13 @@ class Imported:
         """The 1-based PDF page of line `index` (None for other documents)."""
         return self.pages[index] if self.pages else None
 
+    def lines_text(self, first: int, last: int) -> str:
+        """``第 a–b 行`` for messages; across PDF pages ``第 p 页第 a 行–第 q 页第 b 行``."""
+        if not self.pages or self.page(first) == self.page(last):
+            on = f"第 {self.page(first)} 页" if self.pages else ""
+            return f"{on}第 {self.line(first)}–{self.line(last)} 行"
+        return f"第 {self.page(first)} 页第 {self.line(first)} 行–第 {self.page(last)} 页第 {self.line(last)} 行"
+
 
 def _fmt() -> FormatSpec:
     return get_format(gb.FORMAT_ID)
@@ -146,7 +153,7 @@ def _read_table(
     if name == "表三" and len(numbers) == len(keys) - 2 * len(gb.T3_COLUMNS) and _one_row_other(lines, span):
         numbers = _other_handling_one_row(out, numbers)
     if len(numbers) != len(keys):
-        reason = f"{name}应有 {len(keys)} 个数字，第 {out.line(span[0])}–{out.line(span[1] - 1)} 行读到 {len(numbers)} 个，未导入（请核对原文）"
+        reason = f"{name}应有 {len(keys)} 个数字，{out.lines_text(span[0], span[1] - 1)}读到 {len(numbers)} 个，未导入（请核对原文）"
         out.unread.append({"table": name, "reason": reason, "keys": keys})
         return
     for key, number in zip(keys, numbers):
