@@ -328,6 +328,8 @@ def test_rendered_pdf_never_a_wrong_cell(tmp_path, capsys, rendered_pdfs, name, 
     if variant.startswith("blank"):
         zeros = sum(v in (0, "0") for k, v in expected.items() if flat[k] is not None)
         assert len(blanks) == zeros > 0 and f"{zeros} 个空白单元格" in printed
+        first = provenance["cells"][blanks[0]]
+        assert f"第 {first['page']} 页第 {first['line']} 行" in printed
     else:
         assert blanks == []
     if not empty:

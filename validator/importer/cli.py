@@ -71,7 +71,8 @@ def run(args) -> int:
     print(f"已导入 {len(imported.figures)} 个数字：{args.out}（来源行号见 {provenance_path(args.out).name}）")
     blanks = [f for f in imported.figures if f.blank]
     if blanks:
-        where = "、".join(f"第 {line} 行" for line in dict.fromkeys(f.line for f in blanks))
+        at = dict.fromkeys((f.page, f.line) for f in blanks)
+        where = "、".join(f"第 {page} 页第 {line} 行" if page else f"第 {line} 行" for page, line in at)
         print(f"注意：{len(blanks)} 个空白单元格（空、“/”或“—”）按 0 导入（{where}），请核对原文")
     for item in imported.unread:
         print(f"未导入：{item['reason']}")
