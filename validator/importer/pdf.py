@@ -83,19 +83,18 @@ class Page:
 
 def read_pdf(data: bytes, where: str) -> Imported:
     """The tables of a published report PDF, through the cascade (exit 2 when unusable)."""
+    from validator.importer.pdf_positions import position_lines
+
     pages = load_pages(data, where)
     candidates: list[tuple[str, Imported]] = []
     failure: UnusableInput | None = None
-    from validator.importer.pdf_positions import position_lines
-
     for name, make in (("text", text_lines), ("grid", grid_lines), ("positions", position_lines)):
         lines, pages_of, sources = make(pages)
         try:
             candidates.append((name, read_lines(lines, where, sources, pages_of)))
         except UnusableInput as exc:
             failure = failure or exc
-    if not candidates:
-        assert failure is not None
+    if failure is not None and not candidates:
         raise failure
     chosen = choose(candidates, where)
     if chosen.year is None:
@@ -121,7 +120,7 @@ def load_pages(data: bytes, where: str) -> list[Page]:
     """Each page's text, characters and rulings; exit 2 for what is not a readable PDF."""
     import pypdfium2 as pdfium
 
-    if not data[:1024].lstrip().startswith(b"%PDF-") and b"%PDF-" not in data[:1024]:
+    if b"%PDF-" not in data[:1024]:
         raise UnusableInput("不是 PDF 文件（文件头不是 %PDF-）", where=where, code="unusable-input")
     if b"%%EOF" not in data[-4096:]:
         raise UnusableInput("PDF 文件不完整（缺少文件尾，可能下载中断），请重新下载", where=where, code="damaged")

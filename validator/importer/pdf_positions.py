@@ -122,11 +122,10 @@ def _blocks(lines: list[Line]) -> list[Block] | None:
     end = next((i for i in range(t4 + 1, len(lines)) if _norm(lines[i].text).startswith("五、")), len(lines))
     blocks = []
     captions = [_find(lines, caption, t2 + 1, t3) for caption, *_ in gb.T2_BLOCKS]
-    if any(c is None for c in captions):
-        return None
-    bounds = [c for c in captions if c is not None] + [t3]
-    for (_c, _h, rows, leaves, _k), lo, hi in zip(gb.T2_BLOCKS, bounds, bounds[1:]):
-        blocks.append(Block([label for label, _ in rows], len(leaves), lo + 1, hi))
+    if all(c is not None for c in captions):  # 表二 without its captions is left as printed
+        bounds = [c for c in captions if c is not None] + [t3]
+        for (_c, _h, rows, leaves, _k), lo, hi in zip(gb.T2_BLOCKS, bounds, bounds[1:]):
+            blocks.append(Block([label for label, _ in rows], len(leaves), lo + 1, hi))
     t3_rows: list[str | None] = [r[3] or r[2] or r[1] for r in gb.T3_ROWS]
     blocks.append(Block(t3_rows, len(gb.T3_COLUMNS), t3 + 1, t4, T3_GROUP_HEADINGS))
     blocks.append(Block([None], len(gb.T4_GROUPS) * len(gb.T4_LEAVES), t4 + 1, end, T4_GROUP_HEADINGS))
