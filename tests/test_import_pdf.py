@@ -163,6 +163,27 @@ def test_too_much_text_refused_before_reading_it(tmp_path, capsys, monkeypatch):
     assert "文字超过 100 个字符" in _refused(tmp_path, capsys, PUBLISHED / "huaian-shi_2024.pdf")
 
 
+def test_mangled_pdfs_never_crash():
+    """Seeded byte damage to the real PDF: each either imports or is refused (exit 2)."""
+    import random
+
+    from validator.errors import UnusableInput
+
+    data = (PUBLISHED / "huaian-shi_2024.pdf").read_bytes()
+    rng = random.Random(10)
+    outcomes = set()
+    for _ in range(25):
+        mangled = bytearray(data)
+        for _ in range(rng.choice([1, 20, 400])):
+            mangled[rng.randrange(len(mangled))] = rng.randrange(256)
+        try:
+            pdf.read_pdf(bytes(mangled), "x.pdf")
+            outcomes.add("read")
+        except UnusableInput:
+            outcomes.add("refused")
+    assert outcomes == {"read", "refused"}
+
+
 def test_encrypted_pdf_refused(tmp_path, capsys, monkeypatch):
     """pdfium answers a PDF with an open password by a password error; without a tool here to
     write such a file, the answer is simulated where pdfium gives it."""
