@@ -1,7 +1,7 @@
 """``xxgk import``: options (cheap) and the run (imports the reader and the model on use).
 
 Writes the normalized JSON, beside it ``<name>.provenance.json`` (for every imported cell the
-line and the line's text it came from, and the tables not read), and with ``--xlsx`` a filled
+line (and for a PDF the page) and the line's text it came from, and the tables not read), and with ``--xlsx`` a filled
 workbook. Exit 0 when every table was read, 1 when some cells were left null (listed; ``check``
 flags them), 2 when the file is not a usable report text.
 """
@@ -13,11 +13,17 @@ import json
 import re
 from pathlib import Path
 
-HELP = "导入已发布的年度报告（目前支持 .txt/.md 文本、.html 网页和 .docx Word 文档），生成 JSON（可选生成工作簿）"
+HELP = (
+    "导入已发布的年度报告（.txt/.md 文本、.html 网页、.docx Word 文档、带文字层的 .pdf），生成 JSON（可选生成工作簿）"
+)
 
 
 def configure(p: argparse.ArgumentParser) -> None:
-    p.add_argument("file", metavar="文件", help="已发布报告的文本（.txt 或 .md）、网页（.html）或 Word 文档（.docx）")
+    p.add_argument(
+        "file",
+        metavar="文件",
+        help="已发布报告的文本（.txt 或 .md）、网页（.html）、Word 文档（.docx）或带文字层的 PDF",
+    )
     p.add_argument("-o", "--out", required=True, metavar="报告.json", help="输出的 JSON 文件")
     p.add_argument("--xlsx", metavar="报告.xlsx", help="同时生成填好的工作簿")
     p.add_argument("--body", metavar="名称", help="报告主体名称（默认取自标题）")
@@ -35,6 +41,7 @@ def _provenance(imported, source: str) -> bytes:
         "cells": {
             f.key: {
                 "value": f.value,
+                **({"page": f.page} if f.page is not None else {}),
                 "line": f.line,
                 "text": f.text,
                 **({"place": f.place} if f.place else {}),
@@ -72,7 +79,12 @@ def run(args) -> int:
     print(f"已导入 {len(imported.figures)} 个数字：{args.out}（来源行号见 {provenance_path(args.out).name}）")
     blanks = [f for f in imported.figures if f.blank]
     if blanks:
-        rows = (re.sub(r"第 \d+ 列$", "", f.place) if f.place else f"第 {f.line} 行" for f in blanks)
+        rows = (
+            re.sub(r"第 \d+ 列$", "", f.place)
+            if f.place
+            else (f"第 {f.page} 页第 {f.line} 行" if f.page else f"第 {f.line} 行")
+            for f in blanks
+        )
         where = "、".join(dict.fromkeys(rows))
         print(f"注意：{len(blanks)} 个空白单元格（空、“/”或“—”）按 0 导入（{where}），请核对原文")
     for item in imported.unread:

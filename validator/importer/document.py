@@ -17,6 +17,7 @@ from validator.importer.text import Imported, read_lines
 
 TEXT_SUFFIXES = (".txt", ".md")
 HTML_SUFFIXES = (".html", ".htm")
+PDF_SUFFIXES = (".pdf",)
 SUFFIXES = TEXT_SUFFIXES + HTML_SUFFIXES
 WORD_SUFFIXES = (".docx", ".doc")
 MAX_BYTES = 20 * 1024 * 1024
@@ -42,7 +43,7 @@ def read_source(path: Path) -> str:
     where = path.name
     if path.suffix.lower() not in SUFFIXES:
         raise UnusableInput(
-            "目前只能导入文本（.txt/.md）、网页（.html）或 Word 文档（.docx）；PDF 等请先另存为文本",
+            "目前只能导入文本（.txt/.md）、网页（.html）、PDF 或 Word 文档（.docx）；其他类型请先另存为文本",
             where=where,
             code="unusable-input",
         )
@@ -69,6 +70,10 @@ def read_document(path: Path) -> Imported:
         from validator.importer.docx import read_docx
 
         return read_docx(path)
+    if path.suffix.lower() in PDF_SUFFIXES:
+        from validator.importer.pdf import read_pdf
+
+        return read_pdf(read_bytes(path), path.name)
     text = read_source(path)
     if path.suffix.lower() in HTML_SUFFIXES:
         from validator.importer.html import html_lines

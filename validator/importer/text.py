@@ -30,13 +30,15 @@ TITLE = re.compile(r"^(?P<body>.*?)\s*(?P<year>(?:19|20)\d\d)\s*年度?\s*政府
 
 @dataclass(frozen=True)
 class Figure:
-    """One imported cell with where it came from (1-based line, the line as published)."""
+    """One imported cell with where it came from (1-based line, the line as published; for a
+    PDF the page, and the line counted on that page)."""
 
     key: str
     value: int | str
     line: int
     text: str
     blank: bool = False
+    page: int | None = None
     place: str | None = None
     """Where in a structured document (a Word file's paragraph, or table, row and column)."""
 
@@ -51,10 +53,22 @@ class Imported:
     body: str | None = None
     year: int | None = None
     sources: list[int] | None = None
+    pages: list[int] | None = None
 
     def line(self, index: int) -> int:
         """The 1-based line in the original file of line `index` of the text read."""
         return self.sources[index] if self.sources else index + 1
+
+    def page(self, index: int) -> int | None:
+        """The 1-based PDF page of line `index` (None for other documents)."""
+        return self.pages[index] if self.pages else None
+
+    def lines_text(self, first: int, last: int) -> str:
+        """``第 a–b 行`` for messages; across PDF pages ``第 p 页第 a 行–第 q 页第 b 行``."""
+        if not self.pages or self.page(first) == self.page(last):
+            on = f"第 {self.page(first)} 页" if self.pages else ""
+            return f"{on}第 {self.line(first)}–{self.line(last)} 行"
+        return f"第 {self.page(first)} 页第 {self.line(first)} 行–第 {self.page(last)} 页第 {self.line(last)} 行"
 
 
 def _fmt() -> FormatSpec:
@@ -141,7 +155,7 @@ def _read_table(
     if name == "表三" and len(numbers) == len(keys) - 2 * len(gb.T3_COLUMNS) and _one_row_other(lines, span):
         numbers = _other_handling_one_row(out, numbers)
     if len(numbers) != len(keys):
-        reason = f"{name}应有 {len(keys)} 个数字，第 {out.line(span[0])}–{out.line(span[1] - 1)} 行读到 {len(numbers)} 个，未导入（请核对原文）"
+        reason = f"{name}应有 {len(keys)} 个数字，{out.lines_text(span[0], span[1] - 1)}读到 {len(numbers)} 个，未导入（请核对原文）"
         out.unread.append({"table": name, "reason": reason, "keys": keys})
         return
     for key, number in zip(keys, numbers):
@@ -156,7 +170,7 @@ def _store(out: Imported, lines: list[str], name: str, key: str, number: tuple[s
         out.unread.append({"table": name, "reason": f"第 {out.line(i)} 行的“{token}”不是件数", "keys": [key]})
         return
     out.values[key] = value
-    out.figures.append(Figure(key, value, out.line(i), lines[i].rstrip("\n"), blank))
+    out.figures.append(Figure(key, value, out.line(i), lines[i].rstrip("\n"), blank, out.page(i)))
 
 
 def _line_of(out: Imported, numbers: list[tuple[str, int, bool] | None]) -> int:
@@ -215,9 +229,12 @@ def read_text(text: str, where: str) -> Imported:
     return read_lines(text.splitlines(), where)
 
 
-def read_lines(lines: list[str], where: str, sources: list[int] | None = None) -> Imported:
+def read_lines(
+    lines: list[str], where: str, sources: list[int] | None = None, pages: list[int] | None = None
+) -> Imported:
     """As :func:`read_text` for lines already split; `sources` gives each line's line number in
-    the original file (a web page's row), for messages and provenance."""
+    the original file (a web page's row, a PDF page's line) and `pages` its PDF page, for
+    messages and provenance."""
     t2 = _find(lines, _sheet_title(gb.T2))
     t3 = _find(lines, _sheet_title(gb.T3), (t2 or 0) + 1)
     t4 = _find(lines, _sheet_title(gb.T4), (t3 or 0) + 1)
@@ -233,7 +250,7 @@ def read_lines(lines: list[str], where: str, sources: list[int] | None = None) -
         )
     first_row = _find(lines, gb.T3_ROWS[0][1], t3 + 1, whole=False)
     end = _find(lines, _problems_heading(), t4 + 1, whole=False)
-    out = Imported(sources=sources)
+    out = Imported(sources=sources, pages=pages)
     _title(out, lines, t2)
     money = frozenset(c.key for c in _fmt().cells if c.kind == "money")
     _read_table(out, lines, "表二", _t2_keys(), (t2 + 1, t3), money)

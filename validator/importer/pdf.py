@@ -1,0 +1,391 @@
+"""Read a published report from a PDF with a text layer (the usual Word/WPS export).
+
+No single extractor reads every real PDF right, so this is a cascade judged by the format's
+own rules:
+
+* ``text``: each page's text in reading order (pdfium), page numbers dropped, read by the
+  shared table reader :func:`~validator.importer.text.read_lines`. Right whenever every cell
+  is printed; a table with blank cells has too few numbers and stays unread.
+* ``grid``: the table rulings (thin path objects) cut each page into row bands and cells;
+  every ruled row becomes one ``label | v | … |`` line, an empty value cell a blank (``空``)
+  so the other cells keep their places. Right on ruled tables with blank cells, split across
+  pages or with wrapped labels; nothing on tables without rulings.
+* ``positions`` (:mod:`validator.importer.pdf_positions`): rows found by their official
+  labels, columns by the x-extent of headings and figures; for tables without rulings that
+  have blank cells.
+
+Each candidate is mapped to cells by label (the table reader) and checked with the format's
+rules; per table the candidates that read the most cells with the fewest 错误 are kept, and a
+cell on which those disagree is left null and reported (``候选结果不一致``), never guessed.
+Every cell keeps its page and line (the line counted on its page, as the candidate saw it).
+
+Refused with exit 2 and a message saying what to do: not a PDF, truncated or damaged,
+encrypted, too many pages, and a PDF without a text layer (a scan: OCR is not installed).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field, replace
+
+from validator.errors import UnusableInput
+from validator.importer.text import Figure, Imported, read_lines
+
+MAX_PAGES = 200
+MAX_CHARS = 400_000  # characters in all pages (a 10-page report has ~10 000)
+MAX_PATHS = 20_000  # path objects looked at per page for rulings
+RULE = 2.5  # a ruling is a path object at most this thick (pt)
+MIN_RULE = 4.0  # ... and at least this long
+SNAP = 2.0  # rulings closer than this are one
+BLANK = "空"
+T4_WIDTH = 15
+PAGE_NUMBER = re.compile(
+    r"^[-—－–\s]*(?:第\s*)?\d{1,4}\s*(?:页)?(?:\s*[/／]\s*\d{1,4}|\s*共\s*\d{1,4}\s*页)?[-—－–\s]*$"
+)
+DASHED = re.compile(r"^\s*[-—－–]+\s*\d{1,4}\s*[-—－–]+\s*$|^\s*第\s*\d{1,4}\s*页")
+NUMBERISH = re.compile(r"^\d[\d,]*(?:\.\d+)?$")
+ORDINAL_LABEL = re.compile(r"^(?:[一二三四五六七八九十]+、|[（(][一二三四五六七八九十]+[）)]|\d+[.、．])")
+NO_TEXT = (
+    "PDF 中没有可读取的文字（可能是扫描件或图片）。本工具未安装文字识别（OCR），无法读取；"
+    "请向发布单位索取 Word 或网页原文，或带文字层的 PDF（由 Word/WPS 直接导出）"
+)
+
+
+@dataclass
+class Char:
+    text: str
+    x0: float
+    y0: float
+    x1: float
+    y1: float
+    line: int = 0  # the line of the page's text (reading order) the character is on
+    space: bool = False  # a space came before it in the page's text
+
+    @property
+    def cx(self) -> float:
+        return (self.x0 + self.x1) / 2
+
+    @property
+    def cy(self) -> float:
+        return (self.y0 + self.y1) / 2
+
+
+@dataclass
+class Page:
+    """One page: its text in reading order, its characters with boxes, its rulings."""
+
+    number: int
+    text: str
+    chars: list[Char] = field(default_factory=list)
+    hrules: list[tuple[float, float, float]] = field(default_factory=list)  # (y, x0, x1)
+    vrules: list[tuple[float, float, float]] = field(default_factory=list)  # (x, y0, y1)
+
+
+def read_pdf(data: bytes, where: str) -> Imported:
+    """The tables of a published report PDF, through the cascade (exit 2 when unusable)."""
+    from validator.importer.pdf_positions import position_lines
+
+    pages = load_pages(data, where)
+    candidates: list[tuple[str, Imported]] = []
+    failure: UnusableInput | None = None
+    for name, make in (("text", text_lines), ("grid", grid_lines), ("positions", position_lines)):
+        lines, pages_of, sources = make(pages)
+        try:
+            candidates.append((name, read_lines(lines, where, sources, pages_of)))
+        except UnusableInput as exc:
+            failure = failure or exc
+    if failure is not None and not candidates:
+        raise failure
+    chosen = choose(candidates, where)
+    if chosen.year is None:
+        _wrapped_title(chosen, text_lines(pages)[0])
+    return chosen
+
+
+def _wrapped_title(out: Imported, lines: list[str]) -> None:
+    """A title the page width broke over two or three lines (``…工作年`` / ``度报告``)."""
+    from validator.importer.text import TITLE
+
+    head = [s.strip() for s in lines[:12] if s.strip()]
+    for i in range(len(head)):
+        for n in (2, 3):
+            m = TITLE.match("".join(head[i : i + n]))
+            if m:
+                out.year = int(m.group("year"))
+                out.body = out.body or m.group("body").strip() or None
+                return
+
+
+def load_pages(data: bytes, where: str) -> list[Page]:
+    """Each page's text, characters and rulings; exit 2 for what is not a readable PDF."""
+    import pypdfium2 as pdfium
+
+    if b"%PDF-" not in data[:1024]:
+        raise UnusableInput("不是 PDF 文件（文件头不是 %PDF-）", where=where, code="unusable-input")
+    if b"%%EOF" not in data[-4096:]:
+        raise UnusableInput("PDF 文件不完整（缺少文件尾，可能下载中断），请重新下载", where=where, code="damaged")
+    try:
+        doc = pdfium.PdfDocument(data)
+    except pdfium.PdfiumError as exc:
+        if "password" in str(exc).lower():
+            raise UnusableInput(
+                "PDF 设置了打开密码，无法读取；请提供未加密的文件", where=where, code="encrypted"
+            ) from None
+        raise UnusableInput("PDF 文件已损坏，无法打开", where=where, code="damaged") from None
+    try:
+        if len(doc) > MAX_PAGES:
+            raise UnusableInput(f"PDF 超过 {MAX_PAGES} 页，不像年度报告", where=where, code="too-large")
+        pages = []
+        budget = MAX_CHARS
+        for i in range(len(doc)):
+            pages.append(_page(doc[i], i + 1, budget))
+            budget -= len(pages[-1].chars)
+    except _TooManyChars:
+        raise UnusableInput(f"PDF 的文字超过 {MAX_CHARS} 个字符，不像年度报告", where=where, code="too-large") from None
+    except pdfium.PdfiumError:
+        raise UnusableInput("PDF 文件已损坏，无法读取页面", where=where, code="damaged") from None
+    finally:
+        doc.close()
+    if sum(len(p.text.strip()) for p in pages) < 20:
+        raise UnusableInput(NO_TEXT, where=where, code="unusable-input")
+    return pages
+
+
+class _TooManyChars(Exception):
+    pass
+
+
+def _page(page, number: int, budget: int) -> Page:
+    """The page's text, characters (at most `budget`) and rulings."""
+    import itertools
+
+    import pypdfium2.raw as raw
+
+    textpage = page.get_textpage()
+    count = textpage.count_chars()
+    if count > budget:
+        raise _TooManyChars
+    text = textpage.get_text_range() if count else ""
+    chars = []
+    line = 0
+    space = False
+    for i in range(count):
+        code = raw.FPDFText_GetUnicode(textpage.raw, i)
+        ch = chr(code) if 0 < code < 0x110000 else ""
+        if ch == "\n":
+            line += 1
+        if not ch.strip():
+            space = True
+            continue
+        x0, y0, x1, y1 = textpage.get_charbox(i)
+        chars.append(Char(ch, x0, y0, x1, y1, line, space))
+        space = False
+    out = Page(number, text, chars)
+    paths = page.get_objects(filter=[raw.FPDF_PAGEOBJ_PATH], max_depth=2)
+    for obj in itertools.islice(paths, MAX_PATHS):
+        x0, y0, x1, y1 = obj.get_bounds()
+        if y1 - y0 <= RULE and x1 - x0 >= MIN_RULE:
+            out.hrules.append(((y0 + y1) / 2, x0, x1))
+        elif x1 - x0 <= RULE and y1 - y0 >= MIN_RULE:
+            out.vrules.append(((x0 + x1) / 2, y0, y1))
+    textpage.close()
+    page.close()
+    return out
+
+
+def _is_page_number(line: str, number: int, edge: bool) -> bool:
+    text = line.strip()
+    if DASHED.match(text):
+        return True
+    return edge and bool(PAGE_NUMBER.match(text)) and re.sub(r"\D", " ", text).split()[:1] == [str(number)]
+
+
+def text_lines(pages: list[Page]) -> tuple[list[str], list[int], list[int]]:
+    """Candidate ``text``: every page's lines in reading order without page numbers."""
+    lines: list[str] = []
+    pages_of: list[int] = []
+    sources: list[int] = []
+    for page in pages:
+        page_lines = page.text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+        filled = [i for i, s in enumerate(page_lines) if s.strip()]
+        edges = set(filled[:1] + filled[-1:])
+        for i, line in enumerate(page_lines):
+            if _is_page_number(line, page.number, i in edges):
+                continue
+            lines.append(line)
+            pages_of.append(page.number)
+            sources.append(i + 1)
+    return lines, pages_of, sources
+
+
+def _snap(values: list[float]) -> list[float]:
+    """Coordinates closer than SNAP merged into one (their mean)."""
+    out: list[list[float]] = []
+    for v in sorted(values):
+        if out and v - out[-1][-1] <= SNAP:
+            out[-1].append(v)
+        else:
+            out.append([v])
+    return [sum(g) / len(g) for g in out]
+
+
+@dataclass
+class _Item:
+    top: float
+    text: str
+
+
+def _bands(page: Page) -> list[tuple[float, float, list[float]]]:
+    """Ruled row bands (bottom, top, x of the rulings crossing the band), top first."""
+    ys = _snap([y for y, _, _ in page.hrules])
+    bands = []
+    for lo, hi in zip(ys, ys[1:]):
+        if hi - lo < 4:
+            continue
+        xs = _snap([x for x, y0, y1 in page.vrules if y0 <= lo + SNAP and y1 >= hi - SNAP])
+        if len(xs) >= 2:
+            bands.append((lo, hi, xs))
+    return sorted(bands, key=lambda b: -b[1])
+
+
+def _cell_text(chars: list[Char]) -> str:
+    """The characters of one cell in reading order; a space where a new line or a gap starts."""
+    out = ""
+    prev: Char | None = None
+    for ch in chars:
+        if prev is not None:
+            height = max(prev.y1 - prev.y0, ch.y1 - ch.y0, 1.0)
+            if abs(ch.cy - prev.cy) > height / 2 or ch.x0 - prev.x1 > height * 0.8:
+                out += " "
+        out += ch.text
+        prev = ch
+    return out
+
+
+def _band_line(cells: list[str]) -> str | None:
+    """One ruled row as a ``label | v | …`` line: the trailing cells that hold a number or
+    nothing are its values (an empty one a blank); None for a header or caption row."""
+    run = 0
+    for text in reversed(cells):
+        if text and not NUMBERISH.match(text.replace(" ", "")):
+            break
+        run += 1
+    values = cells[len(cells) - run :]
+    labels = [c for c in cells[: len(cells) - run] if c]
+    shown = [v.replace(" ", "") if v else BLANK for v in values]
+    if not labels:  # 表四's one row of figures has no label of its own
+        return " | ".join(shown) if any(values) or run == T4_WIDTH else None
+    if not any(values) and not _is_row_label(labels[-1]):
+        return None
+    return " | ".join([" ".join(labels), *shown])
+
+
+def _is_row_label(label: str) -> bool:
+    """Whether an all-blank row is a table row (its own label starts with an ordinal, or it is
+    a 表二 row), not the rest of a row broken at a page end."""
+    from validator.formats import gb_2021_30 as gb
+
+    last = re.sub(r"\s+", "", label)
+    names = {name for _c, _h, rows, _l, _k in gb.T2_BLOCKS for name, _ in rows} | {"规范性文件"}
+    return bool(ORDINAL_LABEL.match(last)) or any(last.endswith(n) for n in names)
+
+
+def grid_lines(pages: list[Page]) -> tuple[list[str], list[int], list[int]]:
+    """Candidate ``grid``: text outside the rulings by line, each ruled row as one line."""
+    lines: list[str] = []
+    pages_of: list[int] = []
+    sources: list[int] = []
+    for page in pages:
+        items = _grid_items(page)
+        filled = [i for i, it in enumerate(items) if it.text.strip()]
+        edges = set(filled[:1] + filled[-1:])
+        for i, item in enumerate(items):
+            if _is_page_number(item.text, page.number, i in edges):
+                continue
+            lines.append(item.text)
+            pages_of.append(page.number)
+            sources.append(i + 1)
+    return lines, pages_of, sources
+
+
+def _grid_items(page: Page) -> list[_Item]:
+    bands = _bands(page)
+    in_band: list[list[Char]] = [[] for _ in bands]
+    loose: list[Char] = []
+    for ch in page.chars:
+        at = next((i for i, (lo, hi, xs) in enumerate(bands) if lo <= ch.cy <= hi and xs[0] <= ch.cx <= xs[-1]), None)
+        if at is None:
+            loose.append(ch)
+        else:
+            in_band[at].append(ch)
+    items = [_Item(top, text) for top, text in _loose_lines(loose)]
+    for (_lo, hi, xs), chars in zip(bands, in_band):
+        cells = [_cell_text([c for c in chars if left <= c.cx < right]).strip() for left, right in zip(xs, xs[1:])]
+        line = _band_line(cells)
+        if line is None:
+            line = " ".join(c for c in cells if c)
+        if line:
+            items.append(_Item(hi, line))
+    return sorted(items, key=lambda it: -it.top)
+
+
+def _loose_lines(chars: list[Char]) -> list[tuple[float, str]]:
+    """Characters outside tables, by the lines of the page's text."""
+    rows: dict[int, list[Char]] = {}
+    for ch in chars:
+        rows.setdefault(ch.line, []).append(ch)
+    return [(max(c.y1 for c in row), _cell_text(row)) for row in rows.values()]
+
+
+def _tables():
+    from validator.importer import text as tx
+
+    return {"表二": tx._t2_keys(), "表三": tx._t3_keys(), "表四": tx._t4_keys()}
+
+
+def _errors(imported: Imported, where: str) -> set[str]:
+    """Keys of the cells the format's rules flag as 错误 in this candidate."""
+    from validator.engine import validate
+    from validator.importer.document import to_submission
+
+    report = validate(to_submission(imported, where, body_type="政府"))
+    keys: set[str] = set()
+    for finding in report.findings:
+        if finding.severity == "error":
+            keys.update(c.key for c in finding.cells)
+    return keys
+
+
+def choose(candidates: list[tuple[str, Imported]], where: str) -> Imported:
+    """Per table, the candidates reading most cells with fewest 错误; cells they disagree on
+    are left null and reported."""
+    errors = {name: _errors(imp, where) for name, imp in candidates}
+    values: dict[str, object] = {}
+    figures: list[Figure] = []
+    unread: list[dict[str, object]] = []
+    for table, keys in _tables().items():
+        kept = _best(candidates, errors, keys)
+        first = kept[0][1]
+        clash = [k for k in keys if k in first.values and any(imp.values.get(k) != first.values[k] for _, imp in kept)]
+        wanted = set(keys) - set(clash)
+        values.update((k, v) for k, v in first.values.items() if k in wanted)
+        figures.extend(f for f in first.figures if f.key in wanted)
+        unread.extend(u for u in first.unread if u["table"] == table)
+        if clash:
+            unread.append({"table": table, "reason": _clash_reason(clash, kept), "keys": clash})
+    return replace(candidates[0][1], values=values, figures=figures, unread=unread)
+
+
+def _best(
+    candidates: list[tuple[str, Imported]], errors: dict[str, set[str]], keys: list[str]
+) -> list[tuple[str, Imported]]:
+    """The candidates that read most of the table's cells, and of those the fewest 错误."""
+    wanted = set(keys)
+    scores = [(sum(k in imp.values for k in keys), -len(errors[name] & wanted)) for name, imp in candidates]
+    best = max(scores)
+    return [c for c, score in zip(candidates, scores) if score == best]
+
+
+def _clash_reason(clash: list[str], kept: list[tuple[str, Imported]]) -> str:
+    shown = "；".join(f"{k}：" + "、".join(f"{n}={imp.values.get(k)}" for n, imp in kept) for k in clash[:5])
+    return f"{len(clash)} 个单元格候选结果不一致，未导入（{shown}）"
