@@ -1,7 +1,9 @@
 """``xxgk import``: options (cheap) and the run (imports the reader and the model on use).
 
 Writes the normalized JSON, beside it ``<name>.provenance.json`` (for every imported cell the
-line and the line's text it came from, and the tables not read), and with ``--xlsx`` a filled
+line and the line's text it came from, the cell as published and whether it was a number, an
+empty cell or a mark; where each narrative part starts and ends; import 提示; the tables not
+read), and with ``--xlsx`` a filled
 workbook. Exit 0 when every table was read, 1 when some cells were left null (listed; ``check``
 flags them), 2 when the file is not a usable report text.
 """
@@ -28,16 +30,33 @@ def provenance_path(out: str) -> Path:
     return Path(out).with_suffix(".provenance.json")
 
 
+def _cell(f) -> dict[str, object]:
+    """A cell's provenance: value, line, the line and the cell as published, and its form
+    (number / empty / mark): a 0 read from a blank is not a 0 that was printed."""
+    return {
+        "value": f.value,
+        "line": f.line,
+        "text": f.text,
+        "raw": f.raw,
+        "form": f.form,
+        **({"blank": True} if f.blank else {}),
+    }
+
+
 def _provenance(imported, source: str) -> bytes:
     doc = {
         "source": source,
-        "cells": {
-            f.key: {"value": f.value, "line": f.line, "text": f.text, **({"blank": True} if f.blank else {})}
-            for f in imported.figures
-        },
+        "cells": {f.key: _cell(f) for f in imported.figures},
+        "parts": imported.parts,
+        "findings": imported.findings,
         "unread": imported.unread,
     }
     return json.dumps(doc, ensure_ascii=False, indent=2).encode("utf-8") + b"\n"
+
+
+def notes(imported) -> list[str]:
+    """What staff must know about an import, one line each: 提示 and cells left empty."""
+    return [f"提示：{f['message']}" for f in imported.findings] + [f"未导入：{u['reason']}" for u in imported.unread]
 
 
 def run(args) -> int:
@@ -63,12 +82,8 @@ def run(args) -> int:
 
         fill_workbook(submission, validate(submission), args.xlsx)
     print(f"已导入 {len(imported.figures)} 个数字：{args.out}（来源行号见 {provenance_path(args.out).name}）")
-    blanks = [f for f in imported.figures if f.blank]
-    if blanks:
-        where = "、".join(f"第 {line} 行" for line in dict.fromkeys(f.line for f in blanks))
-        print(f"注意：{len(blanks)} 个空白单元格（空、“/”或“—”）按 0 导入（{where}），请核对原文")
-    for item in imported.unread:
-        print(f"未导入：{item['reason']}")
+    for line in notes(imported):
+        print(line)
     if args.type is None:
         print("提示：文本中没有主体类型，请用 --type 指定（政府/部门/乡镇），否则校验会报缺项")
     return EXIT_FINDINGS if imported.unread else EXIT_OK

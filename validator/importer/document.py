@@ -13,7 +13,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from validator.errors import UnusableInput
-from validator.importer.text import Imported, read_lines
+from validator.importer.text import Imported, read_lines, split_lines
 
 TEXT_SUFFIXES = (".txt", ".md")
 HTML_SUFFIXES = (".html", ".htm")
@@ -70,7 +70,7 @@ def read_document(path: Path) -> Imported:
 
         lines, sources = html_lines(text)
         return read_lines(lines, path.name, sources)
-    return read_lines(text.splitlines(), path.name)
+    return read_lines(split_lines(text), path.name)
 
 
 def to_submission(

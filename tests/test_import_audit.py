@@ -1,0 +1,189 @@
+"""Importing published reports for audit: narrative parts, raw cell text, the 2019 format,
+hostile web pages, and the commands that read published documents (check/collect --published,
+new --from)."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+
+from validator.cli import main
+from validator.formats import gb_2021_30 as gb
+
+from conftest import REPORTS
+
+PUBLISHED = Path(__file__).parent / "fixtures" / "published"
+EXPECTED = json.loads((PUBLISHED / "expected.json").read_text(encoding="utf-8"))["reports"]
+PARTS = ("overview", "problems", "other_matters")
+
+# (first words, last words) of each narrative part as published, per shared report
+NARRATIVE = {
+    "fenxi-zfb_2023.txt": {
+        "overview": ("2023年，政府办在县委县政府的坚强领导下", "不断推进政务公开标准化规范化建设。"),
+        "problems": ("2023年，县政府办公室政府信息公开工作取得了一些成绩，\n但对新时期", "重要信息的认识和理解。"),
+        "other_matters": ("本机关2023年度未收取政府信息公开信息处理费。", "汾西县人民政府办公室\n2024年1月29日"),
+    },
+    "huaian-shi_2024.txt": {
+        "overview": (
+            "2024 年，我市坚持以习近平新时代中国特色社会主义思想为\n指导",
+            "不断提高全市政务公开工作人员的工作能力和水平。",
+        ),
+        "problems": ("对照上级新要求和公众新期待，还有一些需要加强和改进的\n地方。", "激励，增强队伍凝聚力。"),
+        "other_matters": ("2024 年，市政府严格落实", "全年收取政府信息公开信息处理费 3940 元。"),
+    },
+    "pingtan_2021.txt": {
+        "overview": ("2021年，我区以习近平新时代中国特色社会主义思想为指导", "切实提升我区政务公开质效。"),
+        "problems": ("（一）存在的主要问题:政策解读形式不够丰富", "充分发挥政府网站和政务新媒体作用。"),
+        "other_matters": ("2021年，无收取信息处理费情况。", "2021年，无收取信息处理费情况。"),
+    },
+}
+
+
+def _import(tmp_path: Path, src: Path, *extra: str) -> tuple[int, Path]:
+    out = tmp_path / "report.json"
+    return main(["import", str(src), "-o", str(out), *extra]), out
+
+
+def _provenance(out: Path) -> dict:
+    return json.loads(out.with_suffix(".provenance.json").read_text(encoding="utf-8"))
+
+
+def _tables(data: dict) -> dict:
+    return {k: data[k] for k in ("proactive", "applications", "review_litigation")}
+
+
+def _variant(tmp_path: Path, replacements: dict[str, str], name: str = "pingtan_2021.txt") -> Path:
+    text = (PUBLISHED / name).read_text(encoding="utf-8")
+    for old, new in replacements.items():
+        assert text.count(old) == 1, old
+        text = text.replace(old, new)
+    src = tmp_path / f"variant{Path(name).suffix}"
+    src.write_text(text, encoding="utf-8")
+    return src
+
+
+# --------------------------------------------------------------------------- narrative parts
+
+
+@pytest.mark.parametrize("name", sorted(NARRATIVE))
+def test_narrative_parts_kept_verbatim(tmp_path, name):
+    code, out = _import(tmp_path, PUBLISHED / name, "--type", "政府")
+    assert code == 0
+    data = json.loads(out.read_text(encoding="utf-8"))
+    lines = (PUBLISHED / name).read_text(encoding="utf-8").split("\n")
+    parts = _provenance(out)["parts"]
+    for part, (first, last) in NARRATIVE[name].items():
+        text = data["narrative"][part]
+        assert text.startswith(first) and text.endswith(last), (part, text[:40], text[-40:])
+        assert "-5-" not in text and "\n\n" not in text
+        where = parts[f"narrative.{part}"]
+        assert lines[where["line"] - 1].strip() == where["heading"]
+        assert last.split("\n")[-1] in lines[where["end_line"] - 1]
+    body = "".join(data["narrative"].values())
+    assert not re.search(r"\|", body), "no table row leaked into a narrative part"
+
+
+def test_narrative_parts_do_not_change_tables(tmp_path):
+    """The parts come on top: the tables read the same with the narrative cut out."""
+    text = (PUBLISHED / "pingtan_2021.txt").read_text(encoding="utf-8")
+    cut = text[: text.index("五、存在的主要问题及改进情况")]
+    src = tmp_path / "cut.txt"
+    src.write_text(cut, encoding="utf-8")
+    code, out_cut = _import(tmp_path, src, "--type", "政府")
+    assert code == 0
+    cut_data = json.loads(out_cut.read_text(encoding="utf-8"))
+    (tmp_path / "full").mkdir()
+    code, out = _import(tmp_path / "full", PUBLISHED / "pingtan_2021.txt", "--type", "政府")
+    assert code == 0
+    assert _tables(json.loads(out.read_text(encoding="utf-8"))) == _tables(cut_data)
+    assert cut_data["narrative"]["problems"] == cut_data["narrative"]["other_matters"] == ""
+    findings = _provenance(out_cut)["findings"]
+    assert [f["keys"] for f in findings if f["rule"] == "IMPORT-PART"] == [
+        ["narrative.problems"],
+        ["narrative.other_matters"],
+    ]
+
+
+def test_renumbered_and_retitled_parts(tmp_path, capsys):
+    """五 retitled …及整改措施 and numbered 四 (a body that merged two parts), 六 numbered 五:
+    found by their words, and 表四 still ends where they start (else its count would be off)."""
+    src = _variant(
+        tmp_path,
+        {
+            "五、存在的主要问题及改进情况": "四、存在的主要问题及整改措施",
+            "六、其他需要报告的事项": "五、其他需要报告事项",
+        },
+    )
+    code, out = _import(tmp_path, src, "--type", "政府")
+    assert code == 0, capsys.readouterr()
+    data = json.loads(out.read_text(encoding="utf-8"))
+    assert data["narrative"]["problems"].startswith("（一）存在的主要问题")
+    assert data["narrative"]["other_matters"] == "2021年，无收取信息处理费情况。"
+    assert data["review_litigation"]["review"]["total"] == 3
+    assert _provenance(out)["unread"] == []
+
+
+def test_narrative_from_rendered_page_equals_source(tmp_path):
+    """Our own published page (data block removed) gives back the narrative it was made from."""
+    source = REPORTS / "pingtan_2021.source.json"
+    page = tmp_path / "page.html"
+    assert main(["render", str(source), "-o", str(page), "--force", "--draft"]) == 0
+    html = re.sub(
+        r'<script type="application/json" id="xxgk-report-data">.*?</script>', "", page.read_text("utf-8"), flags=re.S
+    )
+    page.write_text(html, encoding="utf-8")
+    code, out = _import(tmp_path, page, "--type", "政府")
+    assert code == 0
+    want = json.loads(source.read_text(encoding="utf-8"))["narrative"]
+    got = json.loads(out.read_text(encoding="utf-8"))["narrative"]
+    for part in PARTS:
+        paragraphs = [p.strip() for p in want[part].split("\n") if p.strip()]
+        assert got[part] == "\n".join(paragraphs)
+
+
+# --------------------------------------------------------------------------- raw cell text
+
+
+def test_raw_cell_text_and_form_in_provenance(tmp_path, capsys):
+    src = _variant(
+        tmp_path,
+        {
+            "2.重复申请 | 0 | 0 | 0 | 0 | 0 | 0 | 0": "2.重复申请 | / | — |  | 0 | 0 | 0 | 0",
+            "行政许可 | 2293": "行政许可 | 2,293",
+        },
+    )
+    code, out = _import(tmp_path, src, "--type", "政府")
+    assert code == 0
+    printed = capsys.readouterr().out
+    assert "提示：表三有 3 个空白单元格" in printed
+    prov = _provenance(out)
+    cells = prov["cells"]
+    cols = [c for c, _ in gb.T3_COLUMNS]
+    row = [cells[gb.t3_key("not_processed.repeated", c)] for c in cols[:4]]
+    assert [(c["raw"], c["form"], c["value"]) for c in row] == [
+        ("/", "mark", 0),
+        ("—", "mark", 0),
+        ("", "empty", 0),
+        ("0", "number", 0),
+    ]
+    assert cells["proactive.licensing.decisions"] | {"line": 0} == {
+        "value": 2293,
+        "line": 0,
+        "text": "行政许可 | 2,293",
+        "raw": "2,293",
+        "form": "number",
+    }
+    blank = [f for f in prov["findings"] if f["rule"] == "IMPORT-BLANK"]
+    assert len(blank) == 1 and blank[0]["severity"] == "warning"
+    assert blank[0]["keys"] == [gb.t3_key("not_processed.repeated", c) for c in cols[:3]]
+
+
+def test_no_blank_finding_when_every_cell_is_printed(tmp_path):
+    code, out = _import(tmp_path, PUBLISHED / "pingtan_2021.txt", "--type", "政府")
+    assert code == 0
+    prov = _provenance(out)
+    assert prov["findings"] == []
+    assert {c["form"] for c in prov["cells"].values()} == {"number"}
