@@ -187,3 +187,66 @@ def test_no_blank_finding_when_every_cell_is_printed(tmp_path):
     prov = _provenance(out)
     assert prov["findings"] == []
     assert {c["form"] for c in prov["cells"].values()} == {"number"}
+
+
+# --------------------------------------------------------------------------- 2019 format
+
+T2_2019 = """二、主动公开政府信息情况
+第二十条第（一）项
+信息内容 | 本年新制作数量 | 本年新公开数量 | 对外公开总数量
+规章 | 0 | 0 | 0
+规范性文件 | 69 | 69 | 665
+第二十条第（五）项
+信息内容 | 上一年项目数量 | 本年增/减 | 处理决定数量
+行政许可 | 120 | 3 | 2293
+其他对外管理服务事项 | 10 | 0 | 5
+第二十条第（六）项
+信息内容 | 上一年项目数量 | 本年增/减 | 处理决定数量
+行政处罚 | 300 | 0 | 1282
+行政强制 | 20 | 0 | 42
+第二十条第（八）项
+信息内容 | 上一年项目数量 | 本年增/减
+行政事业性收费 | 5 | 0
+第二十条第（九）项
+信息内容 | 采购项目数量 | 采购总金额
+政府集中采购 | 12 | 345.6
+"""
+
+
+def _report_2019(tmp_path: Path) -> Path:
+    text = (PUBLISHED / "pingtan_2021.txt").read_text(encoding="utf-8").replace("2021", "2020")
+    start, end = text.index("二、主动公开政府信息情况"), text.index("三、收到和处理政府信息公开申请情况")
+    src = tmp_path / "old.txt"
+    src.write_text(text[:start] + T2_2019 + "\n" + text[end:], encoding="utf-8")
+    return src
+
+
+def test_2019_format_named_and_refused(tmp_path, capsys):
+    code, out = _import(tmp_path, _report_2019(tmp_path), "--type", "政府")
+    assert code == 2
+    err = capsys.readouterr().err
+    assert "2019 试行格式（国办公开办函〔2019〕60号）" in err and "“本年新制作数量”" in err
+    assert not out.exists() and not out.with_suffix(".provenance.json").exists()
+
+
+def test_2019_format_refused_before_any_table_is_read(tmp_path, monkeypatch):
+    from validator.importer import text
+
+    def fail(*args, **kwargs):
+        raise AssertionError("a 2019 report must not be read into 2021 cells")
+
+    monkeypatch.setattr(text, "_read_table", fail)
+    assert _import(tmp_path, _report_2019(tmp_path))[0] == 2
+
+
+def test_2019_marks_outside_table_two_do_not_refuse_a_2021_report(tmp_path):
+    """A 2021 report may speak of 政府集中采购 in its narrative: only 表二 decides."""
+    src = _variant(tmp_path, {"2021年，无收取信息处理费情况。": "2021年，无收取信息处理费情况。政府集中采购项目已公开。"})
+    assert _import(tmp_path, src, "--type", "政府")[0] == 0
+
+
+def test_2019_report_without_2021_headings_still_named(tmp_path, capsys):
+    src = tmp_path / "old.txt"
+    src.write_text("某县2019年政府信息公开工作年度报告\n信息内容 | 本年新制作数量 | 本年新公开数量 | 对外公开总数量\n规章 | 0 | 0 | 0\n", encoding="utf-8")
+    assert _import(tmp_path, src)[0] == 2
+    assert "国办公开办函〔2019〕60号" in capsys.readouterr().err
