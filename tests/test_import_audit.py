@@ -241,12 +241,213 @@ def test_2019_format_refused_before_any_table_is_read(tmp_path, monkeypatch):
 
 def test_2019_marks_outside_table_two_do_not_refuse_a_2021_report(tmp_path):
     """A 2021 report may speak of 政府集中采购 in its narrative: only 表二 decides."""
-    src = _variant(tmp_path, {"2021年，无收取信息处理费情况。": "2021年，无收取信息处理费情况。政府集中采购项目已公开。"})
+    src = _variant(
+        tmp_path, {"2021年，无收取信息处理费情况。": "2021年，无收取信息处理费情况。政府集中采购项目已公开。"}
+    )
     assert _import(tmp_path, src, "--type", "政府")[0] == 0
 
 
 def test_2019_report_without_2021_headings_still_named(tmp_path, capsys):
     src = tmp_path / "old.txt"
-    src.write_text("某县2019年政府信息公开工作年度报告\n信息内容 | 本年新制作数量 | 本年新公开数量 | 对外公开总数量\n规章 | 0 | 0 | 0\n", encoding="utf-8")
+    src.write_text(
+        "某县2019年政府信息公开工作年度报告\n信息内容 | 本年新制作数量 | 本年新公开数量 | 对外公开总数量\n规章 | 0 | 0 | 0\n",
+        encoding="utf-8",
+    )
     assert _import(tmp_path, src)[0] == 2
     assert "国办公开办函〔2019〕60号" in capsys.readouterr().err
+
+
+# --------------------------------------------------------------------------- web pages
+
+
+def _rendered(tmp_path: Path, name: str = "pingtan_2021") -> str:
+    """Our own published page for a fixture report without its machine-readable data block."""
+    page = tmp_path / f"{name}.rendered.html"
+    assert main(["render", str(REPORTS / f"{name}.source.json"), "-o", str(page), "--force", "--draft"]) == 0
+    html = page.read_text(encoding="utf-8")
+    return re.sub(r'<script type="application/json" id="xxgk-report-data">.*?</script>', "", html, flags=re.S)
+
+
+def _cms_page(article: str, container: str) -> str:
+    """A government CMS page: menu, title above the article container, sidebar and footer with
+    numbers and words that would otherwise run into the report."""
+    return f"""<!DOCTYPE html><html><head><meta charset="utf-8"><title>年报_某某政府网</title>
+<script>var pv = 12345;</script></head><body>
+<div class="nav"><table><tr><td>首页</td><td>政务公开</td><td>2</td></tr></table></div>
+<div class="detail"><h1>平潭综合实验区2021年政府信息公开工作年度报告</h1>
+<div class="info">发布时间：2022-02-08 来源：平潭县人民政府 浏览次数：1024</div>
+<div {container}>{article}</div>
+<div class="related"><p>相关链接</p><table><tr><td>2020年度报告</td><td>356</td></tr></table></div></div>
+<div class="footer"><p>主办单位：平潭综合实验区管委会 网站标识码：3501000001</p><p>其他需要报告的事项请来电 12345</p></div>
+</body></html>"""
+
+
+@pytest.mark.parametrize(
+    "container",
+    [
+        'id="zoom"',
+        'class="TRS_Editor"',
+        'class="trs_editor_view"',
+        'class="article-content clearfix"',
+        'class="xxgk-content"',
+    ],
+)
+def test_cms_container_keeps_menus_and_footer_out(tmp_path, container):
+    html = _rendered(tmp_path)
+    body = html[html.index("<body>") + len("<body>") : html.index("</body>")]
+    body = re.sub(r"<h1>.*?</h1>", "", body, count=1, flags=re.S)  # the title sits above the container
+    src = tmp_path / "cms.html"
+    src.write_text(_cms_page(body, container), encoding="utf-8")
+    code, out = _import(tmp_path, src, "--type", "政府")
+    assert code == 0
+    data = json.loads(out.read_text(encoding="utf-8"))
+    source = json.loads((REPORTS / "pingtan_2021.source.json").read_text(encoding="utf-8"))
+    assert (data["body"]["name"], data["year"]) == ("平潭综合实验区", 2021)
+    assert _tables(data) == _tables(source)
+    assert data["narrative"]["other_matters"] == source["narrative"]["other_matters"].strip()
+
+
+def test_without_container_the_footer_runs_into_part_six(tmp_path):
+    """Why the container matters: the same page in a plain <div> reads the footer into 六."""
+    html = _rendered(tmp_path)
+    body = html[html.index("<body>") + len("<body>") : html.index("</body>")]
+    src = tmp_path / "plain.html"
+    src.write_text(_cms_page(body, 'class="plain"'), encoding="utf-8")
+    assert _import(tmp_path, src, "--type", "政府")[0] == 0
+    assert (
+        "网站标识码" in json.loads((tmp_path / "report.json").read_text(encoding="utf-8"))["narrative"]["other_matters"]
+    )
+
+
+SPA_SHELL = """<!DOCTYPE html><html><head><meta charset="utf-8"><title>平潭综合实验区2021年政府信息公开工作年度报告</title>
+<script src="/static/js/app.3f2a.js"></script></head><body><div id="app"></div>
+<noscript>请启用 JavaScript</noscript></body></html>"""
+
+PDF_ONLY = """<html><head><meta charset="gbk"></head><body><div id="zoom">
+<h1>平潭综合实验区2021年政府信息公开工作年度报告</h1><p>详见附件。</p>
+<p>附件：<a href="/u/cms/www/202202/平潭2021年报.pdf">平潭综合实验区2021年度政府信息公开工作年度报告.pdf</a></p>
+</div></body></html>"""
+
+
+@pytest.mark.parametrize(
+    ("page", "message"),
+    [
+        (SPA_SHELL, "网页中没有表格，可能由脚本加载或只提供附件"),
+        (PDF_ONLY, "网页中没有表格，只提供附件（“平潭综合实验区2021年度政府信息公开工作年度报告.pdf”）"),
+    ],
+    ids=["spa-shell", "pdf-link-only"],
+)
+def test_page_without_table_says_so(tmp_path, capsys, page, message):
+    src = tmp_path / "page.html"
+    src.write_bytes(page.encode("gb18030"))
+    code, out = _import(tmp_path, src)
+    assert code == 2
+    assert message in capsys.readouterr().err
+    assert not out.exists()
+
+
+def test_page_without_table_names_code_in_check_json(tmp_path, capsys):
+    src = tmp_path / "page.html"
+    src.write_text(SPA_SHELL, encoding="utf-8")
+    assert main(["check", "--published", str(src), "--json"]) == 2
+    assert json.loads(capsys.readouterr().out)["error"]["code"] == "no-table"
+
+
+@pytest.mark.parametrize(
+    ("page", "code"),
+    [
+        ("</" * 1_000_000, "not-report"),  # quadratic for the stdlib HTMLParser
+        ("<div>" * 100_000 + "二、主动公开政府信息情况" + "</div>" * 100_000, "no-table"),
+        ("<table>" + "<tr><td>1</td></tr>" * 200_000, "not-report"),
+        ("<p>x</p><!--" + "a" * 1_000_000, "no-table"),
+        ("<div a='" + "b" * 1_000_000, "no-table"),
+        ("\x00\x01<p>\ufffe</p>", "not-report"),
+    ],
+    ids=["end-tags", "deep", "rows", "open-comment", "open-attribute", "controls"],
+)
+def test_hostile_pages_exit_2(tmp_path, capsys, page, code):
+    src = tmp_path / "hostile.html"
+    src.write_text(page, encoding="utf-8", errors="surrogatepass")
+    assert main(["check", "--published", str(src), "--json"]) == 2
+    assert json.loads(capsys.readouterr().out)["error"]["code"] == code
+
+
+def test_huge_page_refused_before_parsing(tmp_path, monkeypatch, capsys):
+    from validator.importer import document, html
+
+    monkeypatch.setattr(document, "MAX_BYTES", 1000)
+    monkeypatch.setattr(html, "flatten", lambda *a, **k: pytest.fail("parsed a page over the cap"))
+    src = tmp_path / "huge.html"
+    src.write_text("<p>" + "报告" * 1000 + "</p>", encoding="utf-8")
+    assert _import(tmp_path, src)[0] == 2
+    assert "文件超过" in capsys.readouterr().err
+
+
+def test_meta_charset_wrong_either_way(tmp_path):
+    html = _rendered(tmp_path)
+    utf8_says_gbk = tmp_path / "a.html"
+    utf8_says_gbk.write_text(html.replace('<meta charset="utf-8">', '<meta charset="gbk">'), encoding="utf-8")
+    gbk_says_utf8 = tmp_path / "b.html"
+    gbk_says_utf8.write_bytes(html.encode("gbk"))
+    for src in (utf8_says_gbk, gbk_says_utf8):
+        (tmp_path / src.stem).mkdir()
+        code, out = _import(tmp_path / src.stem, src, "--type", "政府")
+        assert code == 0
+        assert json.loads(out.read_text(encoding="utf-8"))["body"]["name"] == "平潭综合实验区"
+
+
+def test_undecodable_page_exit_2(tmp_path, capsys):
+    src = tmp_path / "bad.html"
+    src.write_bytes(b'<meta charset="utf-8"><p>\x80\x80\xff\xfe\x81</p>')
+    assert main(["check", "--published", str(src), "--json"]) == 2
+    assert json.loads(capsys.readouterr().out)["error"]["code"] == "bad-encoding"
+
+
+@pytest.mark.parametrize("suffix", [".txt", ".html"])
+def test_truncated_report_exit_2(tmp_path, capsys, suffix):
+    text = (PUBLISHED / "pingtan_2021.txt").read_text(encoding="utf-8") if suffix == ".txt" else _rendered(tmp_path)
+    src = tmp_path / f"cut{suffix}"
+    src.write_text(text[: text.index("（四）无法提供")], encoding="utf-8")
+    assert _import(tmp_path, src)[0] == 2
+    err = capsys.readouterr().err
+    assert "找不到“四、政府信息公开行政复议、行政诉讼情况”一节" in err and "不完整" in err
+
+
+# --------------------------------------------------------------------------- audit mode
+
+
+def test_check_published_passes_a_good_report(tmp_path, capsys):
+    assert main(["check", "--published", str(PUBLISHED / "fenxi-zfb_2023.txt"), "--type", "部门"]) == 0
+    assert not list(tmp_path.iterdir())
+
+
+def test_check_published_flags_a_wrong_total_on_its_cells(tmp_path, capsys):
+    src = _variant(
+        tmp_path,
+        {
+            "行政复议：结果维持 | 结果纠正 | 其他结果 | 尚未审结 | 总计\n1 | 0 | 2 | 0 | 3": "行政复议：结果维持 | 结果纠正 | 其他结果 | 尚未审结 | 总计\n1 | 0 | 2 | 0 | 4",
+            "2.重复申请 | 0 | 0 | 0 | 0 | 0 | 0 | 0": "2.重复申请 | / | 0 | 0 | 0 | 0 | 0 | 0",
+        },
+    )
+    before = src.read_bytes()
+    assert main(["check", "--published", str(src), "--type", "政府", "--json"]) == 1
+    findings = json.loads(capsys.readouterr().out)["findings"]
+    errors = [f for f in findings if f["severity"] == "error"]
+    assert [f["rule"] for f in errors] == ["T4-SUM-REVIEW"]
+    assert gb.t4_key("review", "total") in [c["key"] for c in errors[0]["cells"]]
+    blank = [f for f in findings if f["rule"] == "IMPORT-BLANK"]
+    assert blank and blank[0]["severity"] == "warning"
+    assert blank[0]["cells"] == [{"ref": "表三!D20", "key": gb.t3_key("not_processed.repeated", "natural_person")}]
+    assert src.read_bytes() == before and sorted(p.name for p in tmp_path.iterdir()) == ["variant.txt"]
+
+
+def test_check_published_text_output_names_import_findings(tmp_path, capsys):
+    src = _variant(tmp_path, {"行政许可 | 2293": "行政许可 | 2293.5"})
+    assert main(["check", "--published", str(src), "--type", "政府"]) == 1
+    out = capsys.readouterr().out
+    assert "IMPORT-UNREAD" in out and "2293.5" in out
+
+
+def test_check_type_needs_published(capsys):
+    assert main(["check", str(REPORTS / "pingtan_2021.source.json"), "--type", "政府"]) == 2
+    assert "--type 只与 --published 同用" in capsys.readouterr().err

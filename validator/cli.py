@@ -65,6 +65,10 @@ def _parser() -> argparse.ArgumentParser:
     c.add_argument("file", metavar="文件", help="填好的工作簿（.xlsx/.xlsm）或导出的 JSON")
     c.add_argument("--json", action="store_true", help="以 JSON 输出校验报告")
     c.add_argument("--annotate", metavar="标注.xlsx", help="另存一份标出问题单元格、填好“校验结果”表的工作簿")
+    c.add_argument(
+        "--published", action="store_true", help="审计：文件是已发布的报告（网页、文本等），在内存中导入后校验"
+    )
+    c.add_argument("--type", choices=("政府", "部门", "乡镇"), help="与 --published 同用：主体类型（已发布报告中没有）")
     common(c)
 
     e = sub.add_parser("export", help="导出规范化 JSON（有“错误”时拒绝导出）")
@@ -235,9 +239,16 @@ def _is_stdout(out: str) -> bool:
 def _validated(args):
     from validator.engine import validate
 
-    submission = load_any(args.file)
+    if getattr(args, "published", False):
+        from validator.importer.cli import published
+
+        submission, found = published(args.file, body_type=args.type)
+    else:
+        submission, found = load_any(args.file), []
     last = load_any(args.last_year) if args.last_year else None
-    return submission, validate(submission, _profile(args, submission.format), last)
+    report = validate(submission, _profile(args, submission.format), last)
+    report.findings.extend(found)
+    return submission, report
 
 
 def cmd_template(args) -> int:
@@ -261,6 +272,8 @@ def cmd_template(args) -> int:
 
 
 def cmd_check(args) -> int:
+    if args.type and not args.published:
+        raise UnusableInput("--type 只与 --published 同用（工作簿和 JSON 的封面已有主体类型）", code="bad-argument")
     if args.annotate:
         _no_stdout(args.annotate)
     submission, report = _validated(args)

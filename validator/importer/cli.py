@@ -59,6 +59,32 @@ def notes(imported) -> list[str]:
     return [f"提示：{f['message']}" for f in imported.findings] + [f"未导入：{u['reason']}" for u in imported.unread]
 
 
+def import_findings(imported, fmt) -> list:
+    """The import's 提示 and unread cells as findings of the check report, so ``check
+    --published`` shows them beside the rules' findings, on the cells concerned."""
+    from validator.report import CellRef, Finding
+
+    def cells(keys) -> tuple[CellRef, ...]:
+        return tuple(CellRef(fmt.cell(k).a1, k) for k in keys)
+
+    found = [Finding(f["rule"], "warning", "导入", cells(f["keys"]), f["message"]) for f in imported.findings]
+    found += [
+        Finding("IMPORT-UNREAD", "warning", "导入", cells(u["keys"]), f"未导入：{u['reason']}") for u in imported.unread
+    ]
+    return found
+
+
+def published(path: str, body: str | None = None, year: int | None = None, body_type: str | None = None):
+    """A published document read in memory (nothing written) for ``check --published``,
+    ``collect --published`` and ``new --from``: its submission and what the import found."""
+    from validator.importer.document import read_document, to_submission
+
+    src = Path(path)
+    imported = read_document(src)
+    submission = to_submission(imported, src.name, body, year, body_type)
+    return submission, import_findings(imported, submission.format)
+
+
 def run(args) -> int:
     from validator.cli import _distinct, _no_stdout
     from validator.engine import validate

@@ -47,7 +47,7 @@ def read_source(path: Path) -> str:
         )
     data = read_bytes(path)
     if b"\x00" in data:
-        raise UnusableInput("不是文本文件（可能是 Word、PDF 等），请先另存为文本", where=where, code="unusable-input")
+        raise UnusableInput("不是文本文件（可能是 Word、PDF 等），请先另存为文本", where=where, code="not-report")
     if path.suffix.lower() in HTML_SUFFIXES:
         from validator.importer.html import decode_html
 
@@ -59,17 +59,16 @@ def read_source(path: Path) -> str:
             return data.decode(encoding)
         except UnicodeDecodeError:
             continue
-    raise UnusableInput("无法识别文字编码（应为 UTF-8 或 GBK/GB18030）", where=where, code="unusable-input")
+    raise UnusableInput("无法识别文字编码（应为 UTF-8 或 GBK/GB18030）", where=where, code="bad-encoding")
 
 
 def read_document(path: Path) -> Imported:
     """The tables of a published report file (exit 2 when it is not one)."""
     text = read_source(path)
     if path.suffix.lower() in HTML_SUFFIXES:
-        from validator.importer.html import html_lines
+        from validator.importer.html import read_page
 
-        lines, sources = html_lines(text)
-        return read_lines(lines, path.name, sources)
+        return read_page(text, path.name)
     return read_lines(split_lines(text), path.name)
 
 

@@ -384,7 +384,9 @@ def read_lines(lines: list[str], where: str, sources: list[int] | None = None) -
         ]
         heading = _sheet_title(missing[0])
         raise UnusableInput(
-            f"不是政府信息公开工作年度报告（2021年格式）：找不到“{heading}”一节", where=where, code="not-report"
+            f"不是政府信息公开工作年度报告（2021年格式），或文件不完整：找不到“{heading}”一节",
+            where=where,
+            code="not-report",
         )
     first_row = _find(lines, gb.T3_ROWS[0][1], t3 + 1, whole=False)
     heads = _tail_headings(lines, t4 + 1)
