@@ -451,3 +451,57 @@ def test_check_published_text_output_names_import_findings(tmp_path, capsys):
 def test_check_type_needs_published(capsys):
     assert main(["check", str(REPORTS / "pingtan_2021.source.json"), "--type", "政府"]) == 2
     assert "--type 只与 --published 同用" in capsys.readouterr().err
+
+
+def test_collect_published_reads_published_reports(tmp_path, capsys):
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    for name in ("fenxi-zfb_2023.txt", "huaian-shi_2024.txt"):
+        (inbox / name).write_bytes((PUBLISHED / name).read_bytes())
+    (inbox / "shell.html").write_text(SPA_SHELL, encoding="utf-8")
+    (inbox / "fenxi.json").write_bytes((REPORTS / "fenxi-zfb_2023.source.json").read_bytes())
+    result = tmp_path / "result.json"
+    args = ["collect", str(inbox), "-o", str(tmp_path / "out.xlsx"), "--json", str(result), "--quiet", "--year", "2023"]
+    assert main([*args, "--published"]) == 1
+    files = {f["file"]: f for f in json.loads(result.read_text(encoding="utf-8"))["files"]}
+    assert files["fenxi-zfb_2023.txt"]["body"] == "汾西县人民政府办公室"
+    assert files["fenxi-zfb_2023.txt"]["year"] == 2023 and files["huaian-shi_2024.txt"]["year"] == 2024
+    assert "网页中没有表格" in capsys.readouterr().err
+    assert "fenxi.json" in files, "workbooks and JSON are read as always"
+    assert main(args) == 1
+    assert "不支持的文件类型" in capsys.readouterr().err, "without --published a web page is not a submission"
+
+
+@pytest.mark.parametrize("form", ["txt", "html"])
+def test_new_from_published_report(tmp_path, capsys, form):
+    """Next year's workbook seeded from last year's published report, as from its JSON."""
+    from validator.workbook.read import read_workbook
+
+    if form == "txt":
+        src = PUBLISHED / "pingtan_2021.txt"
+    else:
+        src = tmp_path / "pingtan.html"
+        src.write_text(_rendered(tmp_path), encoding="utf-8")
+    out = tmp_path / "2022.xlsx"
+    assert main(["new", "--from", str(src), "--type", "政府", "-o", str(out)]) == 0
+    assert "已生成 2022 年度工作簿" in capsys.readouterr().out
+    seeded = read_workbook(out).values
+    from_json = tmp_path / "from_json.xlsx"
+    assert main(["new", "--from", str(REPORTS / "pingtan_2021.source.json"), "-o", str(from_json)]) == 0
+    assert seeded == read_workbook(from_json).values
+    assert (seeded["body.name"], seeded["body.type"], seeded["year"]) == ("平潭综合实验区", "政府", 2022)
+    assert seeded[gb.t3_key("carried_in", "total")] == 1
+
+
+def test_new_from_published_report_names_blanks(tmp_path, capsys):
+    src = _variant(tmp_path, {"四、结转下年度继续办理 | 1 | 0 | 0": "四、结转下年度继续办理 | 1 | / | 0"})
+    assert main(["new", "--from", str(src), "--type", "政府", "-o", str(tmp_path / "new.xlsx")]) == 0
+    assert "提示：上年报告表三有 1 个空白单元格" in capsys.readouterr().out
+
+
+def test_new_from_refuses_2019_report_and_type_with_json(tmp_path, capsys):
+    assert main(["new", "--from", str(_report_2019(tmp_path)), "-o", str(tmp_path / "a.xlsx")]) == 2
+    assert "国办公开办函〔2019〕60号" in capsys.readouterr().err
+    json_src = str(REPORTS / "pingtan_2021.source.json")
+    assert main(["new", "--from", json_src, "--type", "政府", "-o", str(tmp_path / "b.xlsx")]) == 2
+    assert not (tmp_path / "a.xlsx").exists() and not (tmp_path / "b.xlsx").exists()

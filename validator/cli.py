@@ -85,9 +85,14 @@ def _parser() -> argparse.ArgumentParser:
 
     n = sub.add_parser("new", help="由上年 JSON 生成下一年度的工作簿（带入上年结转和历年核对数据）")
     n.add_argument(
-        "--from", dest="last_year", required=True, metavar="上年.json", help="上年报告的 JSON（xxgk export 导出）"
+        "--from",
+        dest="last_year",
+        required=True,
+        metavar="上年.json",
+        help="上年报告的 JSON（xxgk export 导出），或上年已发布的报告（网页、文本等）",
     )
     n.add_argument("-o", "--out", required=True, metavar="输出.xlsx", help="输出 .xlsx 文件")
+    n.add_argument("--type", choices=("政府", "部门", "乡镇"), help="主体类型（上年已发布的报告中没有时指定）")
 
     s = sub.add_parser("schema", help="输出规范化 JSON 的 JSON Schema")
     s.add_argument("-o", "--out", metavar="文件", help="写入文件（默认或 - 输出到屏幕）")
@@ -350,17 +355,34 @@ def cmd_fill(args) -> int:
     return EXIT_OK
 
 
+def _last_year_report(args):
+    """``new --from``: last year's JSON, or last year's published report imported in memory
+    (its import 提示 printed, so a carried figure read from a blank is not taken on trust)."""
+    from validator.importer.document import SUFFIXES
+    from validator.jsonio import load_json
+
+    if Path(args.last_year).suffix.lower() not in SUFFIXES:
+        if args.type:
+            raise UnusableInput("--type 只用于由已发布的报告生成（JSON 中已有主体类型）", code="bad-argument")
+        _json_only(args.last_year, "xxgk new --from")
+        return load_json(args.last_year)
+    from validator.importer.cli import published
+
+    last, found = published(args.last_year, body_type=args.type)
+    for f in found:
+        print(f"提示：上年报告{f.message.removeprefix('未导入：')}")
+    return last
+
+
 def cmd_new(args) -> int:
     from validator.engine import with_baseline
-    from validator.jsonio import load_json
     from validator.submission import Submission
     from validator.values import to_year
     from validator.workbook.write import fill_workbook
 
     _no_stdout(args.out)
     _distinct(args.out, args.last_year)
-    _json_only(args.last_year, "xxgk new --from")
-    last = load_json(args.last_year)
+    last = _last_year_report(args)
     fmt = last.format
     year = to_year(last.values.get("year"))
     values: dict[str, object] = {

@@ -90,14 +90,16 @@ def _mtime(path: Path) -> dt.datetime:
         return dt.datetime.fromtimestamp(0)
 
 
-def read_item(path: Path, inbox: Path) -> Item:
-    """Load one file; any failure becomes ``item.error`` (never an exception)."""
+def read_item(path: Path, inbox: Path, published: bool = False) -> Item:
+    """Load one file; any failure becomes ``item.error`` (never an exception). With
+    `published` (``collect --published``), a published report (web page, text…) is imported
+    in memory like ``check --published`` does."""
     from validator.cli import load_any
     from validator.errors import UnusableInput
 
     item = Item(path, path.relative_to(inbox).as_posix(), _mtime(path))
     try:
-        item.submission = load_any(str(path))
+        item.submission = _published(path) if published and _is_document(path) else load_any(str(path))
     except UnusableInput as exc:
         item.error = str(exc)
         return item
@@ -109,6 +111,18 @@ def read_item(path: Path, inbox: Path) -> Item:
         return item
     describe(item)
     return item
+
+
+def _is_document(path: Path) -> bool:
+    from validator.importer.document import SUFFIXES
+
+    return path.suffix.lower() in SUFFIXES
+
+
+def _published(path: Path) -> Submission:
+    from validator.importer.cli import published
+
+    return published(str(path))[0]
 
 
 def identity_of(sub: Submission) -> Identity:
