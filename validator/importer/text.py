@@ -22,6 +22,7 @@ from validator.errors import UnusableInput
 from validator.formats import gb_2021_30 as gb
 from validator.formats import get_format
 from validator.spec import FormatSpec
+from validator.submission import text_problem
 
 NUMBER = re.compile(r"^\d{1,3}(?:,\d{3})+(?:\.\d+)?$|^\d+(?:\.\d+)?$")
 BLANK_MARKS = frozenset({"/", "／", "-", "－", "—", "——", "空"})
@@ -239,7 +240,8 @@ def _title(out: Imported, lines: list[str], limit: int) -> None:
             before = [s.strip() for s in lines[:i] if s.strip() and not s.startswith("source:")]
             if before and len(before[-1]) <= 40 and not re.search(r"\d", before[-1]):
                 body = before[-1]
-        out.body = body or None
+        body = re.sub(r"\s+", " ", body).strip()
+        out.body = body if body and text_problem(body) is None else None
         return
 
 
@@ -321,8 +323,6 @@ def _tail_headings(lines: list[str], after: int) -> tuple[int | None, int | None
 def _read_parts(out: Imported, lines: list[str], t2: int, heads: tuple[int | None, int | None]) -> None:
     """一、五、六 kept verbatim into the narrative cells: each line as published, stripped of
     layout indentation, empty lines and page numbers dropped; a part not found is a 提示."""
-    from validator.submission import text_problem
-
     problems, other = heads
     found = {
         "narrative.overview": _first_heading(lines, "narrative.overview", 0, t2),
