@@ -505,3 +505,15 @@ def test_new_from_refuses_2019_report_and_type_with_json(tmp_path, capsys):
     json_src = str(REPORTS / "pingtan_2021.source.json")
     assert main(["new", "--from", json_src, "--type", "政府", "-o", str(tmp_path / "b.xlsx")]) == 2
     assert not (tmp_path / "a.xlsx").exists() and not (tmp_path / "b.xlsx").exists()
+
+
+def test_title_with_control_characters_gives_no_body_name(tmp_path):
+    """Found by the fuzz run: a control character in the title reached the body name and the
+    JSON writer refused it (exit 3); a form feed is whitespace, other controls drop the name."""
+    title = "\n平潭综合实验区2021年度政府信息公开工作年度报告"
+    for name, bad, want in (("ff", "平潭\f综合实验区", "平潭 综合实验区"), ("soh", "平潭\x01综合实验区", "")):
+        (tmp_path / name).mkdir()
+        src = _variant(tmp_path / name, {title: title.replace("平潭综合实验区", bad)})
+        code, out = _import(tmp_path / name, src, "--type", "政府")
+        assert code == 0
+        assert json.loads(out.read_text(encoding="utf-8"))["body"]["name"] == want
