@@ -517,3 +517,50 @@ def test_title_with_control_characters_gives_no_body_name(tmp_path):
         code, out = _import(tmp_path / name, src, "--type", "政府")
         assert code == 0
         assert json.loads(out.read_text(encoding="utf-8"))["body"]["name"] == want
+
+
+# --------------------------------------------------------------------------- our own data block
+
+
+def _page_with_block(tmp_path: Path) -> str:
+    page = tmp_path / "own.html"
+    assert main(["render", str(REPORTS / "pingtan_2021.source.json"), "-o", str(page), "--force", "--draft"]) == 0
+    return page.read_text(encoding="utf-8")
+
+
+def test_own_data_block_read_exactly(tmp_path, capsys):
+    src = tmp_path / "page.html"
+    src.write_text(_page_with_block(tmp_path), encoding="utf-8")
+    code, out = _import(tmp_path, src)
+    assert code == 0
+    assert "数据块（xxgk-report-data）原样导入" in capsys.readouterr().out
+    data = json.loads(out.read_text(encoding="utf-8"))
+    source = json.loads((REPORTS / "pingtan_2021.source.json").read_text(encoding="utf-8"))
+    assert {k: data["body"][k] for k in source["body"]} == source["body"]
+    for key in ("year", "published_on", "narrative", "proactive", "applications", "review_litigation"):
+        assert data[key] == source[key], key
+    prov = _provenance(out)
+    assert prov["data_block"] is True and prov["findings"] == []
+
+
+def test_own_data_block_differing_from_the_visible_table_is_named(tmp_path):
+    html = _page_with_block(tmp_path)
+    cell = 'data-key="proactive.licensing.decisions" colspan="3">2293<'
+    assert html.count(cell) == 1
+    src = tmp_path / "edited.html"
+    src.write_text(html.replace(cell, cell.replace("2293", "2294")), encoding="utf-8")
+    code, out = _import(tmp_path, src, "--type", "政府")
+    assert code == 0
+    assert json.loads(out.read_text(encoding="utf-8"))["proactive"]["licensing"]["decisions"] == 2293
+    (finding,) = _provenance(out)["findings"]
+    assert finding["rule"] == "IMPORT-DATA-BLOCK" and finding["keys"] == ["proactive.licensing.decisions"]
+    assert "“2294”" in finding["message"] and "“2293”" in finding["message"]
+
+
+def test_broken_data_block_falls_back_to_the_tables(tmp_path):
+    html = _page_with_block(tmp_path).replace('"format": "gb-2021-30"', '"format": "gb-2021-30", "bogus": 1', 1)
+    src = tmp_path / "broken.html"
+    src.write_text(html, encoding="utf-8")
+    code, out = _import(tmp_path, src, "--type", "政府")
+    assert code == 0
+    assert "data_block" not in _provenance(out) and len(_provenance(out)["cells"]) == 200

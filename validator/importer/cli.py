@@ -46,6 +46,7 @@ def _cell(f) -> dict[str, object]:
 def _provenance(imported, source: str) -> bytes:
     doc = {
         "source": source,
+        **({"data_block": True} if imported.exact is not None else {}),
         "cells": {f.key: _cell(f) for f in imported.figures},
         "parts": imported.parts,
         "findings": imported.findings,
@@ -107,9 +108,12 @@ def run(args) -> int:
         from validator.workbook.write import fill_workbook
 
         fill_workbook(submission, validate(submission), args.xlsx)
-    print(f"已导入 {len(imported.figures)} 个数字：{args.out}（来源行号见 {provenance_path(args.out).name}）")
+    if imported.exact is not None:
+        print(f"已按网页中本工具生成的数据块（xxgk-report-data）原样导入：{args.out}")
+    else:
+        print(f"已导入 {len(imported.figures)} 个数字：{args.out}（来源行号见 {provenance_path(args.out).name}）")
     for line in notes(imported):
         print(line)
-    if args.type is None:
+    if args.type is None and not submission.values.get("body.type"):
         print("提示：文本中没有主体类型，请用 --type 指定（政府/部门/乡镇），否则校验会报缺项")
     return EXIT_FINDINGS if imported.unread else EXIT_OK

@@ -79,6 +79,11 @@ def to_submission(
     from validator.formats import get_format
     from validator.submission import Submission
 
+    if isinstance(imported.exact, Submission):  # a page's own data block: as it was exported
+        exact = imported.exact
+        values = dict(exact.values)
+        values.update({k: v for k, v in (("body.name", body), ("year", year), ("body.type", body_type)) if v})
+        return Submission(exact.format, values, where, list(exact.explanations), origin="json")
     values = dict(imported.values)
     values["body.name"] = body or imported.body or ""
     values["year"] = year if year is not None else imported.year

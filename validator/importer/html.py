@@ -42,6 +42,8 @@ CONTAINER_CLASSES = (
 """Article body containers of the CMS that government sites run (TRS WCM, 大汉, 拓尔思…), in
 order of preference when a page has several."""
 ATTACHMENT = re.compile(r"\.(?:pdf|docx?|wps|ofd|xlsx?)$", re.IGNORECASE)
+DATA_BLOCK = "xxgk-report-data"
+"""The id of the machine-readable block ``xxgk render`` puts in the pages it makes."""
 TITLE = re.compile(r"(?:19|20)\d\d\s*年度?\s*政府信息公开工作年度报告$")
 
 
@@ -64,6 +66,7 @@ class Page:
     rows: set[int] = field(default_factory=set)
     containers: list[tuple[int, int, int]] = field(default_factory=list)
     attachments: list[str] = field(default_factory=list)
+    data_block: str | None = None
 
 
 class _Flatten:
@@ -84,6 +87,8 @@ class _Flatten:
         self._text = []
 
     def start(self, tag: str, el) -> None:
+        if tag == "script" and el.get("id") == DATA_BLOCK and self.page.data_block is None:
+            self.page.data_block = el.text or ""
         if tag in SKIP:
             self._skip += 1
             return
@@ -215,6 +220,10 @@ def read_page(text: str, where: str):
 
     page = flatten(text, where)
     lines, sources = article(page)
+    if page.data_block is not None:
+        exact = _data_block(page.data_block, where)
+        if exact is not None:
+            return _with_tables_compared(exact, lines, sources, where)
     try:
         return read_lines(lines, where, sources)
     except UnusableInput as exc:
@@ -226,3 +235,50 @@ def read_page(text: str, where: str):
         else:
             message = "网页中没有表格，可能由脚本加载或只提供附件：请在浏览器中打开后另存为文本（或下载附件）再导入"
         raise UnusableInput(message, where=where, code="no-table") from None
+
+
+def _data_block(block: str, where: str):
+    """The report in the page's data block, or None when the block is not a valid report JSON
+    (the page's tables are then read as on any page)."""
+    from validator.jsonio import parse_json_bytes, report_from_dict, submission_from_report
+
+    try:
+        model = report_from_dict(parse_json_bytes(block.encode("utf-8", "surrogatepass"), where), where)
+    except UnusableInput:
+        return None
+    return submission_from_report(model, where)
+
+
+def _with_tables_compared(exact, lines: list[str], sources: list[int], where: str):
+    """The data block read exactly; each figure the visible tables show otherwise is a 提示
+    (a page edited after it was made: the block is what the tool exported, the table what
+    readers see)."""
+    from validator.importer.text import Imported, read_lines
+
+    out = Imported(values=dict(exact.values), exact=exact, sources=sources)
+    out.body, out.year = exact.values.get("body.name"), exact.values.get("year")
+    try:
+        shown = read_lines(lines, where, sources)
+    except UnusableInput:
+        return out
+    for f in shown.figures:
+        block = exact.values.get(f.key)
+        if str(block) != str(f.value) and not _same_money(block, f.value):
+            out.findings.append(
+                {
+                    "rule": "IMPORT-DATA-BLOCK",
+                    "severity": "warning",
+                    "message": f"网页表格第 {f.line} 行为“{f.raw}”，数据块为“{block}”（已按数据块导入），请核对",
+                    "keys": [f.key],
+                }
+            )
+    return out
+
+
+def _same_money(a: object, b: object) -> bool:
+    from decimal import Decimal, InvalidOperation
+
+    try:
+        return Decimal(str(a)) == Decimal(str(b))
+    except InvalidOperation:
+        return False

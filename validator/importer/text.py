@@ -59,6 +59,9 @@ class Imported:
     """Narrative parts found: key → heading as published and its first/last line."""
     findings: list[dict[str, object]] = field(default_factory=list)
     """Import 提示 (``severity`` ``warning``): blank cells read as 0, parts not found."""
+    exact: object = None
+    """The :class:`~validator.submission.Submission` a page's own data block (our rendered
+    report's ``xxgk-report-data``) gave, read exactly; None when read from the tables."""
 
     def line(self, index: int) -> int:
         """The 1-based line in the original file of line `index` of the text read."""
