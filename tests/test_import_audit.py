@@ -305,6 +305,7 @@ def test_cms_container_keeps_menus_and_footer_out(tmp_path, container):
     assert (data["body"]["name"], data["year"]) == ("平潭综合实验区", 2021)
     assert _tables(data) == _tables(source)
     assert data["narrative"]["other_matters"] == source["narrative"]["other_matters"].strip()
+    assert data["published_on"] == "2022-02-08", "the date line above the container is read"
 
 
 def test_without_container_the_footer_runs_into_part_six(tmp_path):
@@ -564,3 +565,17 @@ def test_broken_data_block_falls_back_to_the_tables(tmp_path):
     code, out = _import(tmp_path, src, "--type", "政府")
     assert code == 0
     assert "data_block" not in _provenance(out) and len(_provenance(out)["cells"]) == 200
+
+
+def test_publication_date_from_the_header_not_the_signature(tmp_path):
+    code, out = _import(tmp_path, PUBLISHED / "pingtan_2021.txt", "--type", "政府")
+    assert code == 0
+    assert json.loads(out.read_text(encoding="utf-8"))["published_on"] == "2022-02-08"
+    assert _provenance(out)["parts"]["published_on"] == {
+        "line": 3,
+        "text": "发布时间: 2022-02-08 16:34  来源：平潭县人民政府",
+    }
+    (tmp_path / "fenxi").mkdir()
+    code, out = _import(tmp_path / "fenxi", PUBLISHED / "fenxi-zfb_2023.txt", "--type", "部门")
+    assert code == 0
+    assert json.loads(out.read_text(encoding="utf-8"))["published_on"] is None, "2024年1月29日 is when it was signed"

@@ -45,6 +45,7 @@ ATTACHMENT = re.compile(r"\.(?:pdf|docx?|wps|ofd|xlsx?)$", re.IGNORECASE)
 DATA_BLOCK = "xxgk-report-data"
 """The id of the machine-readable block ``xxgk render`` puts in the pages it makes."""
 TITLE = re.compile(r"(?:19|20)\d\d\s*年度?\s*政府信息公开工作年度报告$")
+PUBLISHED_ON = re.compile(r"(?:发布时间|发布日期|公开日期|发文日期)[:：]?(?:19|20)\d\d")
 
 
 def _rank(el) -> int | None:
@@ -200,10 +201,12 @@ def article(page: Page) -> tuple[list[str], list[int]]:
         return page.lines, page.sources
     _rank_, start, end = min(holding, key=lambda c: (c[0], c[2] - c[1]))
     lines, sources = page.lines[start:end], page.sources[start:end]
-    if not any(TITLE.search(line.replace(" ", "")) for line in lines[:5]):
-        title = next((i for i in range(start - 1, -1, -1) if TITLE.search(page.lines[i].replace(" ", ""))), None)
-        if title is not None:
-            lines, sources = [page.lines[title], *lines], [page.sources[title], *sources]
+    for pattern in (PUBLISHED_ON, TITLE):  # the title first, then the date line below it
+        if any(pattern.search(line.replace(" ", "")) for line in lines[:5]):
+            continue
+        above = next((i for i in range(start - 1, -1, -1) if pattern.search(page.lines[i].replace(" ", ""))), None)
+        if above is not None:
+            lines, sources = [page.lines[above], *lines], [page.sources[above], *sources]
     return lines, sources
 
 

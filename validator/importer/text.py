@@ -56,7 +56,8 @@ class Imported:
     year: int | None = None
     sources: list[int] | None = None
     parts: dict[str, dict[str, object]] = field(default_factory=dict)
-    """Narrative parts found: key → heading as published and its first/last line."""
+    """Narrative parts found (key → heading as published, first and last line) and the line
+    the publication date was read from."""
     findings: list[dict[str, object]] = field(default_factory=list)
     """Import 提示 (``severity`` ``warning``): blank cells read as 0, parts not found."""
     exact: object = None
@@ -232,6 +233,25 @@ def _other_handling_one_row(out: Imported, numbers: list[_Num | None]) -> list[_
     return padded + numbers[start + width :]
 
 
+PUBLISHED_ON = re.compile(
+    r"(?:发布时间|发布日期|公开日期|发文日期)\s*[:：]?\s*((?:19|20)\d\d\s*[-年/.]\s*\d{1,2}\s*[-月/.]\s*\d{1,2}\s*日?)"
+)
+
+
+def _published_on(out: Imported, lines: list[str], limit: int) -> None:
+    """The publication date a page's header states (发布时间：2022-02-08 16:34), never the
+    signature date at the end (that is when it was written, not published)."""
+    from validator.values import to_date
+
+    for i in range(min(limit, len(lines))):
+        m = PUBLISHED_ON.search(lines[i])
+        date = to_date(re.sub(r"[年月/.]", "-", m.group(1).replace("日", "")).replace(" ", "")) if m else None
+        if date is not None:
+            out.values["published_on"] = date.isoformat()
+            out.parts["published_on"] = {"line": out.line(i), "text": lines[i].strip()}
+            return
+
+
 def _title(out: Imported, lines: list[str], limit: int) -> None:
     for i in range(min(limit, len(lines))):
         m = TITLE.match(lines[i].strip())
@@ -396,6 +416,7 @@ def read_lines(lines: list[str], where: str, sources: list[int] | None = None) -
     end = min((h for h in heads if h is not None), default=len(lines))
     out = Imported(sources=sources)
     _title(out, lines, t2)
+    _published_on(out, lines, t2)
     money = frozenset(c.key for c in _fmt().cells if c.kind == "money")
     _read_table(out, lines, "表二", _t2_keys(), (t2 + 1, t3), money)
     t3_start = first_row if first_row is not None and first_row < t4 else t3 + 1
