@@ -579,3 +579,36 @@ def test_publication_date_from_the_header_not_the_signature(tmp_path):
     code, out = _import(tmp_path / "fenxi", PUBLISHED / "fenxi-zfb_2023.txt", "--type", "部门")
     assert code == 0
     assert json.loads(out.read_text(encoding="utf-8"))["published_on"] is None, "2024年1月29日 is when it was signed"
+
+
+def test_table_headings_with_changed_wording(tmp_path):
+    """Headings not word for word: …申请的情况, 2019's 表四 title kept in a 2021 report,
+    Markdown heading marks; the tables still read exactly."""
+    src = _variant(
+        tmp_path,
+        {
+            "\n二、主动公开政府信息情况\n": "\n## 二、主动公开政府信息情况：\n",
+            "三、收到和处理政府信息公开申请情况": "三、收到和处理政府信息公开申请的情况",
+            "四、政府信息公开行政复议、行政诉讼情况": "四、因政府信息公开工作被申请行政复议、提起行政诉讼情况",
+        },
+    )
+    code, out = _import(tmp_path, src, "--type", "政府")
+    assert code == 0
+    report = next(r for r in EXPECTED if r["file"] == "pingtan_2021.txt")
+    data = json.loads(out.read_text(encoding="utf-8"))
+    assert data["review_litigation"]["review"]["total"] == 3
+    assert data["applications"]["results_total"]["total"] == 69
+    assert data["proactive"]["normative_documents"]["in_force"] == report["table2"]["行政规范性文件"][2]
+    assert len(_provenance(out)["cells"]) == 200
+
+
+def test_unnumbered_subheading_is_not_a_table_heading(tmp_path, capsys):
+    src = _variant(
+        tmp_path,
+        {
+            "\n二、主动公开政府信息情况\n": "\n主动公开政府信息的情况\n",
+            "（一）主动公开方面。": "（一）主动公开情况\n（一）主动公开方面。",
+        },
+    )
+    assert _import(tmp_path, src)[0] == 2
+    assert "找不到“二、主动公开政府信息情况”一节" in capsys.readouterr().err

@@ -107,6 +107,33 @@ def _find(lines: list[str], label: str, start: int = 0, whole: bool = True) -> i
     return None
 
 
+SECTION_WORDS = {
+    gb.T2: (("主动公开",),),
+    gb.T3: (("申请",), ("收到", "处理")),
+    gb.T4: (("复议",), ("诉讼",)),
+}
+"""Words a section heading of the table must hold when it is not the official title word for
+word (“…申请的情况”, 2019's “因政府信息公开工作被申请行政复议、提起行政诉讼情况”): each group
+needs one of its words, and the heading must end in 情况."""
+
+
+def _section(lines: list[str], sheet: str, start: int) -> int | None:
+    """The line of a table's section heading: the official title (ordinal optional), else a
+    short numbered heading line with the section's words (numbered, so that a sub-heading of
+    part 一 such as “（一）主动公开情况” is never taken for 表二)."""
+    exact = _find(lines, _sheet_title(sheet), start)
+    if exact is not None:
+        return exact
+    for i in range(start, len(lines)):
+        text = re.sub(r"[\s#*]+", "", lines[i]).rstrip("：:")
+        title = ORDINAL.sub("", text)
+        if title == text or len(text) > 32 or not title.endswith("情况") or "|" in text or "｜" in text:
+            continue
+        if all(any(w in title for w in group) for group in SECTION_WORDS[sheet]):
+            return i
+    return None
+
+
 def _cells(line: str) -> list[str]:
     """The line's cells: ``|`` columns (Markdown borders dropped) or whitespace-separated runs."""
     text = line.strip()
@@ -395,9 +422,9 @@ def read_text(text: str, where: str) -> Imported:
 def read_lines(lines: list[str], where: str, sources: list[int] | None = None) -> Imported:
     """As :func:`read_text` for lines already split; `sources` gives each line's line number in
     the original file (a web page's row), for messages and provenance."""
-    t2 = _find(lines, _sheet_title(gb.T2))
-    t3 = _find(lines, _sheet_title(gb.T3), (t2 or 0) + 1)
-    t4 = _find(lines, _sheet_title(gb.T4), (t3 or 0) + 1)
+    t2 = _section(lines, gb.T2, 0)
+    t3 = _section(lines, gb.T3, (t2 or 0) + 1)
+    t4 = _section(lines, gb.T4, (t3 or 0) + 1)
     _refuse_old_format(lines, where, t2, t3)
     if t2 is None or t3 is None or t4 is None:
         missing = [
