@@ -358,10 +358,10 @@ def cmd_fill(args) -> int:
 def _last_year_report(args):
     """``new --from``: last year's JSON, or last year's published report imported in memory
     (its import 提示 printed, so a carried figure read from a blank is not taken on trust)."""
-    from validator.importer.document import SUFFIXES
+    from validator.importer.cli import is_document
     from validator.jsonio import load_json
 
-    if Path(args.last_year).suffix.lower() not in SUFFIXES:
+    if not is_document(args.last_year):
         if args.type:
             raise UnusableInput("--type 只用于由已发布的报告生成（JSON 中已有主体类型）", code="bad-argument")
         _json_only(args.last_year, "xxgk new --from")

@@ -114,9 +114,9 @@ def read_item(path: Path, inbox: Path, published: bool = False) -> Item:
 
 
 def _is_document(path: Path) -> bool:
-    from validator.importer.document import SUFFIXES
+    from validator.importer.cli import is_document
 
-    return path.suffix.lower() in SUFFIXES
+    return is_document(path)
 
 
 def _published(path: Path) -> Submission:

@@ -75,6 +75,14 @@ def import_findings(imported, fmt) -> list:
     return found
 
 
+def is_document(path: str | Path) -> bool:
+    """Whether `path` names a published document (read by :func:`published`), not a JSON or
+    workbook: by suffix, as every document kind the importer has a branch for is named."""
+    from validator.importer.document import SUFFIXES
+
+    return Path(path).suffix.lower() in (*SUFFIXES, ".pdf", ".docx", ".doc")
+
+
 def published(path: str, body: str | None = None, year: int | None = None, body_type: str | None = None):
     """A published document read in memory (nothing written) for ``check --published``,
     ``collect --published`` and ``new --from``: its submission and what the import found."""
