@@ -10,6 +10,10 @@ not hold exactly its count of numbers, none of its cells is guessed: all stay nu
 table is listed as unread, so ``xxgk check`` on the result flags them. A blank cell
 (``/``, ``—``, an empty ``|`` cell) keeps its place, reads as 0 and is marked ``blank``; a
 表三 with （六）其他处理 as one row keeps the other rows and leaves the three sub-rows null.
+
+The narrative parts 一、五、六 are kept verbatim, found by the words of their headings (so a
+renumbered or retitled part is found, and 表四 ends where 五 or 六 starts). A report in the 2019
+试行 format (its 表二 labels) is refused naming that format before any table is read.
 """
 
 from __future__ import annotations
