@@ -612,3 +612,19 @@ def test_unnumbered_subheading_is_not_a_table_heading(tmp_path, capsys):
     )
     assert _import(tmp_path, src)[0] == 2
     assert "找不到“二、主动公开政府信息情况”一节" in capsys.readouterr().err
+
+
+def test_article_inside_a_layout_table(tmp_path):
+    """Old sites wrap the whole article in a layout table: its cell is not a report cell."""
+    html = _rendered(tmp_path)
+    body = html[html.index("<body>") + len("<body>") : html.index("</body>")]
+    page = f'<html><head><meta charset="utf-8"></head><body><table width="100%"><tr><td class="left">导航</td><td>{body}</td></tr></table></body></html>'
+    src = tmp_path / "layout.html"
+    src.write_text(page, encoding="utf-8")
+    code, out = _import(tmp_path, src, "--type", "政府")
+    assert code == 0
+    data = json.loads(out.read_text(encoding="utf-8"))
+    source = json.loads((REPORTS / "pingtan_2021.source.json").read_text(encoding="utf-8"))
+    assert _tables(data) == _tables(source)
+    assert (data["body"]["name"], data["year"]) == ("平潭综合实验区", 2021)
+    assert data["narrative"]["overview"].split("\n")[0] == source["narrative"]["overview"].split("\n")[0]

@@ -79,6 +79,7 @@ class _Flatten:
         self._cell: list[str] | None = None
         self._skip = 0
         self._open: dict[int, tuple[int, int]] = {}
+        self._layout: dict[int, bool] = {}
 
     def _flush(self) -> None:
         text = "".join(self._text).strip()
@@ -99,7 +100,9 @@ class _Flatten:
             self._open[id(el)] = (rank, len(self.page.lines))
         if tag == "a":
             self._link(el.get("href") or "", el.text_content() if hasattr(el, "text_content") else "")
-        if tag == "tr":
+        if self._is_layout(tag, el):
+            self._flush()
+        elif tag == "tr":
             self._flush()
             self._cells, self._start = [], el.sourceline or 1
         elif tag in ("td", "th") and self._cells is not None:
@@ -113,7 +116,9 @@ class _Flatten:
         if tag in SKIP:
             self._skip = max(0, self._skip - 1)
             return
-        if tag in ("td", "th") and self._cells is not None and self._cell is not None:
+        if self._is_layout(tag, el):
+            self._flush()
+        elif tag in ("td", "th") and self._cells is not None and self._cell is not None:
             self._cells.append(re.sub(r"\s+", "", "".join(self._cell)))
             self._cell = None
         elif tag == "tr" and self._cells is not None:
@@ -131,6 +136,18 @@ class _Flatten:
         if opened is not None:
             self._flush()
             self.page.containers.append((opened[0], opened[1], len(self.page.lines)))
+
+    def _is_layout(self, tag: str, el) -> bool:
+        """A row (or its cell) of a layout table: one that holds another table. Old sites wrap
+        the whole article in such a table; its rows are not report rows, their content flows
+        as on any page (else the title and part 一 would become one cell, lost)."""
+        row = el if tag == "tr" else el.getparent() if tag in ("td", "th") else None
+        if row is None:
+            return False
+        key = id(row)
+        if key not in self._layout:
+            self._layout[key] = row.find(".//table") is not None
+        return self._layout[key]
 
     def data(self, text: str, line: int) -> None:
         if self._skip or not text:
