@@ -459,6 +459,8 @@ def test_collect_published_reads_published_reports(tmp_path, capsys):
     inbox.mkdir()
     for name in ("fenxi-zfb_2023.txt", "huaian-shi_2024.txt"):
         (inbox / name).write_bytes((PUBLISHED / name).read_bytes())
+    blanked = _variant(tmp_path, {"四、结转下年度继续办理 | 1 | 0 | 0": "四、结转下年度继续办理 | 1 | / | 0"})
+    (inbox / "blanked.txt").write_bytes(blanked.read_bytes())
     (inbox / "shell.html").write_text(SPA_SHELL, encoding="utf-8")
     (inbox / "fenxi.json").write_bytes((REPORTS / "fenxi-zfb_2023.source.json").read_bytes())
     result = tmp_path / "result.json"
@@ -469,6 +471,7 @@ def test_collect_published_reads_published_reports(tmp_path, capsys):
     assert files["fenxi-zfb_2023.txt"]["year"] == 2023 and files["huaian-shi_2024.txt"]["year"] == 2024
     assert "网页中没有表格" in capsys.readouterr().err
     assert "fenxi.json" in files, "workbooks and JSON are read as always"
+    assert [f["rule"] for f in files["blanked.txt"]["findings"] if f["rule"].startswith("IMPORT")] == ["IMPORT-BLANK"]
     assert main(args) == 1
     assert "不支持的文件类型" in capsys.readouterr().err, "without --published a web page is not a submission"
 

@@ -50,6 +50,9 @@ class Item:
     report: ValidationReport | None = None
     copy_of: Item | None = None
     """An earlier file with exactly the same content (identical copies count once)."""
+    import_findings: list = field(default_factory=list, repr=False)
+    """``collect --published``: what importing the published report found (blank cells read
+    as 0, parts or tables not read), added to its check report."""
     body: Body | None = field(default=None, repr=False)
     """The :class:`~validator.collect.run.Body` this file was matched to."""
 
@@ -99,7 +102,10 @@ def read_item(path: Path, inbox: Path, published: bool = False) -> Item:
 
     item = Item(path, path.relative_to(inbox).as_posix(), _mtime(path))
     try:
-        item.submission = _published(path) if published and _is_document(path) else load_any(str(path))
+        if published and _is_document(path):
+            item.submission, item.import_findings = _published(path)
+        else:
+            item.submission = load_any(str(path))
     except UnusableInput as exc:
         item.error = str(exc)
         return item
@@ -119,10 +125,10 @@ def _is_document(path: Path) -> bool:
     return is_document(path)
 
 
-def _published(path: Path) -> Submission:
+def _published(path: Path) -> tuple[Submission, list]:
     from validator.importer.cli import published
 
-    return published(str(path))[0]
+    return published(str(path))
 
 
 def identity_of(sub: Submission) -> Identity:

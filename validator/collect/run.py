@@ -294,6 +294,7 @@ def _validate(item: Item) -> None:
     last = body.last_year
     use_last = last is not None and not body.last_year_note and item in body.versions
     item.report = validate(submission, None, last.submission if last is not None and use_last else None)
+    item.report.findings.extend(item.import_findings)
 
 
 def _judge(body: Body, options: Options) -> None:
