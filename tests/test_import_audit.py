@@ -631,3 +631,19 @@ def test_article_inside_a_layout_table(tmp_path):
     assert _tables(data) == _tables(source)
     assert (data["body"]["name"], data["year"]) == ("平潭综合实验区", 2021)
     assert data["narrative"]["overview"].split("\n")[0] == source["narrative"]["overview"].split("\n")[0]
+
+
+def test_check_published_against_last_years_published_report(tmp_path, capsys):
+    """Two published years: this year's 上年结转 must equal last year's 结转下年度."""
+    last = PUBLISHED / "pingtan_2021.txt"
+    this = _variant(
+        tmp_path,
+        {
+            "平潭综合实验区2021年度政府信息公开工作年度报告\n": "平潭综合实验区2022年度政府信息公开工作年度报告\n",
+        },
+    )
+    args = ["check", "--published", str(this), "--type", "政府", "--last-year", str(last), "--json"]
+    assert main(args) == 1
+    findings = json.loads(capsys.readouterr().out)["findings"]
+    carry = [f for f in findings if f["rule"] == "XY-T3-CARRY"]
+    assert carry and {c["key"] for f in carry for c in f["cells"]} >= {gb.t3_key("carried_in", "total")}

@@ -241,6 +241,17 @@ def _is_stdout(out: str) -> bool:
         return False
 
 
+def _last_year_of(args):
+    """``--last-year``: a JSON or workbook; with ``check --published`` also last year's
+    published report (the carry-over rules then compare two published years)."""
+    if getattr(args, "published", False):
+        from validator.importer.cli import is_document, published
+
+        if is_document(args.last_year):
+            return published(args.last_year, body_type=args.type)[0]
+    return load_any(args.last_year)
+
+
 def _validated(args):
     from validator.engine import validate
 
@@ -250,7 +261,7 @@ def _validated(args):
         submission, found = published(args.file, body_type=args.type)
     else:
         submission, found = load_any(args.file), []
-    last = load_any(args.last_year) if args.last_year else None
+    last = _last_year_of(args) if args.last_year else None
     report = validate(submission, _profile(args, submission.format), last)
     report.findings.extend(found)
     return submission, report
