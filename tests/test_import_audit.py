@@ -647,3 +647,15 @@ def test_check_published_against_last_years_published_report(tmp_path, capsys):
     findings = json.loads(capsys.readouterr().out)["findings"]
     carry = [f for f in findings if f["rule"] == "XY-T3-CARRY"]
     assert carry and {c["key"] for f in carry for c in f["cells"]} >= {gb.t3_key("carried_in", "total")}
+
+
+def test_fifo_and_folder_refused_without_blocking(tmp_path, capsys):
+    import os
+
+    fifo = tmp_path / "pipe.html"
+    os.mkfifo(fifo)
+    folder = tmp_path / "folder.txt"
+    folder.mkdir()
+    for src in (fifo, folder):
+        assert main(["check", "--published", str(src)]) == 2
+        assert "文件不存在或无法读取" in capsys.readouterr().err

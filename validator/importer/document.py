@@ -25,6 +25,8 @@ def read_bytes(path: Path) -> bytes:
     """The file's bytes; exit 2 for a missing, empty or oversized file."""
     where = path.name
     try:
+        if not path.is_file():  # a folder or a FIFO (never opened: reading it would block)
+            raise OSError
         with path.open("rb") as fh:
             data = fh.read(MAX_BYTES + 1)
     except OSError:
