@@ -455,3 +455,124 @@ def test_compound_file_directory_parser(fuzz_file, flips, keep):
     with pytest.raises(UnusableInput) as info:
         wbread.check_workbook_file(fuzz_file)
     assert info.value.code in ("encrypted", "xls", "not-xlsx")
+
+
+# --------------------------------------------------------------------------- published reports (importer)
+
+PUBLISHED = Path(__file__).parent / "fixtures" / "published"
+PUBLISHED_TEXT = (PUBLISHED / "pingtan_2021.txt").read_text(encoding="utf-8")
+
+
+def _as_page(text: str) -> str:
+    """The published text as a simple government page: ``|`` rows as table rows, other
+    lines as paragraphs, inside a CMS article container."""
+    rows = []
+    for line in text.split("\n"):
+        if "|" in line:
+            rows.append("<tr>" + "".join(f"<td>{c.strip()}</td>" for c in line.split("|")) + "</tr>")
+        else:
+            rows.append(f"<p>{line}</p>")
+    body = "\n".join(rows)
+    return f'<html><head><meta charset="utf-8"></head><body><div id="zoom"><table>{body}</table></div></body></html>'
+
+
+PUBLISHED_PAGE = _as_page(PUBLISHED_TEXT)
+_TOKENS = [
+    "<table>",
+    "</table>",
+    "<tr>",
+    "</tr>",
+    "<td>",
+    "</td>",
+    '<td rowspan="3">',
+    "<br>",
+    "<p>",
+    "</",
+    "<!--",
+    "-->",
+    "<script>",
+    '<div class="TRS_Editor">',
+    "</div>",
+    "&nbsp;",
+    "&#x0;",
+    " | ",
+    "\n",
+    "\f",
+    "/",
+    "—",
+    "0",
+    "7",
+    "1,234",
+    "2.5",
+    "二、主动公开政府信息情况",
+    "三、收到和处理政府信息公开申请情况",
+    "四、政府信息公开行政复议、行政诉讼情况",
+    "五、存在的主要问题及改进情况",
+    "六、其他需要报告的事项",
+    "本年新制作数量",
+    "（六）其他处理",
+    "某县2024年政府信息公开工作年度报告",
+    "\x00",
+    "\ud800",
+]
+
+
+def _accept_published(fuzz_file: Path, data: bytes) -> None:
+    """Import like ``xxgk import``/``check --published``: a refusal is UnusableInput with a
+    specific code; what is accepted must validate and export."""
+    from validator.importer.document import read_document, to_submission
+
+    fuzz_file.write_bytes(data)
+    try:
+        imported = read_document(fuzz_file)
+    except UnusableInput as exc:
+        event("refused: " + _gist(exc))
+        return
+    event(f"accepted: {len(imported.figures)} figures, {len(imported.unread)} unread")
+    submission = to_submission(imported, fuzz_file.name, body_type="政府")
+    dump_model(report_to_model(submission, validate(submission)))
+
+
+@pytest.fixture(scope="module")
+def published_file(tmp_path_factory):
+    return tmp_path_factory.mktemp("published")
+
+
+def _mutated(base: str, edits: list[tuple[int, int, str]]) -> str:
+    text = base
+    for where, cut, insert in edits:
+        at = where % (len(text) + 1)
+        text = text[:at] + insert + text[at + cut :]
+    return text
+
+
+_EDITS = st.lists(
+    st.tuples(st.integers(0, 10**6), st.integers(0, 40), st.one_of(st.sampled_from(_TOKENS), st.text(max_size=8))),
+    min_size=1,
+    max_size=8,
+)
+
+
+@fuzz(100)
+@given(st.sampled_from([".txt", ".md", ".html"]), _EDITS)
+def test_mutated_published_report(published_file, suffix, edits):
+    base = PUBLISHED_PAGE if suffix == ".html" else PUBLISHED_TEXT
+    text = _mutated(base, edits)
+    _accept_published(published_file / f"fuzz{suffix}", text.encode("utf-8", "surrogatepass"))
+
+
+@fuzz(100)
+@given(
+    st.sampled_from([".txt", ".html"]),
+    st.one_of(
+        st.binary(max_size=2000),
+        st.lists(st.one_of(st.sampled_from(_TOKENS), st.text(max_size=6)), max_size=60).map(
+            lambda parts: "".join(parts).encode("utf-8", "surrogatepass")
+        ),
+    ),
+    st.sampled_from(["utf-8", "gb18030"]),
+)
+def test_random_published_documents(published_file, suffix, data, charset):
+    if charset == "gb18030":
+        data = data.decode("utf-8", "replace").encode("gb18030", "replace")
+    _accept_published(published_file / f"random{suffix}", data)

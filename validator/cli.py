@@ -65,6 +65,10 @@ def _parser() -> argparse.ArgumentParser:
     c.add_argument("file", metavar="文件", help="填好的工作簿（.xlsx/.xlsm）或导出的 JSON")
     c.add_argument("--json", action="store_true", help="以 JSON 输出校验报告")
     c.add_argument("--annotate", metavar="标注.xlsx", help="另存一份标出问题单元格、填好“校验结果”表的工作簿")
+    c.add_argument(
+        "--published", action="store_true", help="审计：文件是已发布的报告（网页、文本等），在内存中导入后校验"
+    )
+    c.add_argument("--type", choices=("政府", "部门", "乡镇"), help="与 --published 同用：主体类型（已发布报告中没有）")
     common(c)
 
     e = sub.add_parser("export", help="导出规范化 JSON（有“错误”时拒绝导出）")
@@ -81,9 +85,14 @@ def _parser() -> argparse.ArgumentParser:
 
     n = sub.add_parser("new", help="由上年 JSON 生成下一年度的工作簿（带入上年结转和历年核对数据）")
     n.add_argument(
-        "--from", dest="last_year", required=True, metavar="上年.json", help="上年报告的 JSON（xxgk export 导出）"
+        "--from",
+        dest="last_year",
+        required=True,
+        metavar="上年.json",
+        help="上年报告的 JSON（xxgk export 导出），或上年已发布的报告（网页、文本等）",
     )
     n.add_argument("-o", "--out", required=True, metavar="输出.xlsx", help="输出 .xlsx 文件")
+    n.add_argument("--type", choices=("政府", "部门", "乡镇"), help="主体类型（上年已发布的报告中没有时指定）")
 
     s = sub.add_parser("schema", help="输出规范化 JSON 的 JSON Schema")
     s.add_argument("-o", "--out", metavar="文件", help="写入文件（默认或 - 输出到屏幕）")
@@ -232,12 +241,30 @@ def _is_stdout(out: str) -> bool:
         return False
 
 
+def _last_year_of(args):
+    """``--last-year``: a JSON or workbook; with ``check --published`` also last year's
+    published report (the carry-over rules then compare two published years)."""
+    if getattr(args, "published", False):
+        from validator.importer.cli import is_document, published
+
+        if is_document(args.last_year):
+            return published(args.last_year, body_type=args.type)[0]
+    return load_any(args.last_year)
+
+
 def _validated(args):
     from validator.engine import validate
 
-    submission = load_any(args.file)
-    last = load_any(args.last_year) if args.last_year else None
-    return submission, validate(submission, _profile(args, submission.format), last)
+    if getattr(args, "published", False):
+        from validator.importer.cli import published
+
+        submission, found = published(args.file, body_type=args.type)
+    else:
+        submission, found = load_any(args.file), []
+    last = _last_year_of(args) if args.last_year else None
+    report = validate(submission, _profile(args, submission.format), last)
+    report.findings.extend(found)
+    return submission, report
 
 
 def cmd_template(args) -> int:
@@ -261,6 +288,8 @@ def cmd_template(args) -> int:
 
 
 def cmd_check(args) -> int:
+    if args.type and not args.published:
+        raise UnusableInput("--type 只与 --published 同用（工作簿和 JSON 的封面已有主体类型）", code="bad-argument")
     if args.annotate:
         _no_stdout(args.annotate)
     submission, report = _validated(args)
@@ -337,17 +366,34 @@ def cmd_fill(args) -> int:
     return EXIT_OK
 
 
+def _last_year_report(args):
+    """``new --from``: last year's JSON, or last year's published report imported in memory
+    (its import 提示 printed, so a carried figure read from a blank is not taken on trust)."""
+    from validator.importer.cli import is_document
+    from validator.jsonio import load_json
+
+    if not is_document(args.last_year):
+        if args.type:
+            raise UnusableInput("--type 只用于由已发布的报告生成（JSON 中已有主体类型）", code="bad-argument")
+        _json_only(args.last_year, "xxgk new --from")
+        return load_json(args.last_year)
+    from validator.importer.cli import published
+
+    last, found = published(args.last_year, body_type=args.type)
+    for f in found:
+        print(f"提示：上年报告{f.message.removeprefix('未导入：')}")
+    return last
+
+
 def cmd_new(args) -> int:
     from validator.engine import with_baseline
-    from validator.jsonio import load_json
     from validator.submission import Submission
     from validator.values import to_year
     from validator.workbook.write import fill_workbook
 
     _no_stdout(args.out)
     _distinct(args.out, args.last_year)
-    _json_only(args.last_year, "xxgk new --from")
-    last = load_json(args.last_year)
+    last = _last_year_report(args)
     fmt = last.format
     year = to_year(last.values.get("year"))
     values: dict[str, object] = {

@@ -26,6 +26,10 @@ CODES = {
     "bad-profile": "规则配置文件不可用",
     "bad-argument": "参数错误（如输出与输入为同一文件、未知的格式编号）",
     "cannot-write": "输出文件无法写入",
+    "not-report": "不是政府信息公开工作年度报告（找不到报告的表格）",
+    "old-format": "2019 试行格式（国办公开办函〔2019〕60号）的已发布报告，不按 2021 年格式导入",
+    "no-table": "网页中没有表格（由脚本加载或只提供附件）",
+    "bad-encoding": "无法识别文字编码",
     "unusable-input": "其他无法使用的输入",
 }
 """Machine-readable reasons (``check --json`` prints ``{"error": {"code", "message", "where"}}``);

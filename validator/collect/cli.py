@@ -22,6 +22,9 @@ def configure(p: argparse.ArgumentParser) -> None:
     p.add_argument("--aggregate", metavar="OUT.json", help="把合计写成规范化 JSON，并在旁边生成填好的工作簿")
     p.add_argument("--include-failed", action="store_true", help="汇总时也计入有“错误”的报告")
     p.add_argument("--quiet", action="store_true", help="不显示进度")
+    p.add_argument(
+        "--published", action="store_true", help="审计：收件箱中已发布的报告（网页、文本等）在内存中导入后校验"
+    )
 
 
 def _check_args(args) -> None:
@@ -100,6 +103,7 @@ def execute(args, progress: bool = True):
         last_year_lookup=archive.last_year_lookup if archive and not args.last_year else None,
         exclude=_exclude(args),
         progress=bar.update,
+        published=getattr(args, "published", False),
     )
     try:
         result = collect(Path(args.inbox), options)

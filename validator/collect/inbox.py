@@ -50,6 +50,9 @@ class Item:
     report: ValidationReport | None = None
     copy_of: Item | None = None
     """An earlier file with exactly the same content (identical copies count once)."""
+    import_findings: list = field(default_factory=list, repr=False)
+    """``collect --published``: what importing the published report found (blank cells read
+    as 0, parts or tables not read), added to its check report."""
     body: Body | None = field(default=None, repr=False)
     """The :class:`~validator.collect.run.Body` this file was matched to."""
 
@@ -90,14 +93,19 @@ def _mtime(path: Path) -> dt.datetime:
         return dt.datetime.fromtimestamp(0)
 
 
-def read_item(path: Path, inbox: Path) -> Item:
-    """Load one file; any failure becomes ``item.error`` (never an exception)."""
+def read_item(path: Path, inbox: Path, published: bool = False) -> Item:
+    """Load one file; any failure becomes ``item.error`` (never an exception). With
+    `published` (``collect --published``), a published report (web page, text…) is imported
+    in memory like ``check --published`` does."""
     from validator.cli import load_any
     from validator.errors import UnusableInput
 
     item = Item(path, path.relative_to(inbox).as_posix(), _mtime(path))
     try:
-        item.submission = load_any(str(path))
+        if published and _is_document(path):
+            item.submission, item.import_findings = _published(path)
+        else:
+            item.submission = load_any(str(path))
     except UnusableInput as exc:
         item.error = str(exc)
         return item
@@ -109,6 +117,18 @@ def read_item(path: Path, inbox: Path) -> Item:
         return item
     describe(item)
     return item
+
+
+def _is_document(path: Path) -> bool:
+    from validator.importer.cli import is_document
+
+    return is_document(path)
+
+
+def _published(path: Path) -> tuple[Submission, list]:
+    from validator.importer.cli import published
+
+    return published(str(path))
 
 
 def identity_of(sub: Submission) -> Identity:

@@ -122,6 +122,8 @@ class Options:
     """Finds last year's submission of each body elsewhere (the archive), by list index."""
     exclude: set[Path] = field(default_factory=set)
     progress: Callable[[int, int], None] | None = None
+    published: bool = False
+    """Import published reports (web pages, text…) found in the inbox (``--published``)."""
 
 
 def collect(inbox: Path, options: Options | None = None) -> CollectResult:
@@ -131,7 +133,7 @@ def collect(inbox: Path, options: Options | None = None) -> CollectResult:
     paths = discover(inbox, options.exclude)
     items = []
     for n, path in enumerate(paths, 1):
-        items.append(read_item(path, inbox))
+        items.append(read_item(path, inbox, options.published))
         if options.progress:
             options.progress(n, len(paths))
     year = options.year if options.year is not None else _usual_year(items)
@@ -245,7 +247,7 @@ def _attach_last_year(bodies: list[Body], year: int | None, options: Options) ->
 def _last_year_from_dir(bodies: list[Body], year: int, options: Options) -> list[Item]:
     folder = options.last_year_dir
     assert folder is not None
-    items = [read_item(p, folder) for p in discover(folder, options.exclude)]
+    items = [read_item(p, folder, options.published) for p in discover(folder, options.exclude)]
     index: BodyIndex[Body] = BodyIndex()
     for body in bodies:
         index.add(body.identity, body)
@@ -292,6 +294,7 @@ def _validate(item: Item) -> None:
     last = body.last_year
     use_last = last is not None and not body.last_year_note and item in body.versions
     item.report = validate(submission, None, last.submission if last is not None and use_last else None)
+    item.report.findings.extend(item.import_findings)
 
 
 def _judge(body: Body, options: Options) -> None:

@@ -1,7 +1,9 @@
 """``xxgk import``: options (cheap) and the run (imports the reader and the model on use).
 
 Writes the normalized JSON, beside it ``<name>.provenance.json`` (for every imported cell the
-line (and for a PDF the page) and the line's text it came from, and the tables not read), and with ``--xlsx`` a filled
+line (for a PDF also the page, for a Word file the place) and the line's text it came from,
+the cell as published and whether it was a number, an empty cell or a mark; where each
+narrative part starts and ends; import 提示; the tables not read), and with ``--xlsx`` a filled
 workbook. Exit 0 when every table was read, 1 when some cells were left null (listed; ``check``
 flags them), 2 when the file is not a usable report text.
 """
@@ -10,7 +12,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import re
 from pathlib import Path
 
 HELP = (
@@ -35,23 +36,70 @@ def provenance_path(out: str) -> Path:
     return Path(out).with_suffix(".provenance.json")
 
 
+def _cell(f) -> dict[str, object]:
+    """A cell's provenance: value, line, the line and the cell as published, and its form
+    (number / empty / mark): a 0 read from a blank is not a 0 that was printed."""
+    return {
+        "value": f.value,
+        **({"page": f.page} if f.page is not None else {}),
+        "line": f.line,
+        "text": f.text,
+        **({"place": f.place} if f.place else {}),
+        "raw": f.raw,
+        "form": f.form,
+        **({"blank": True} if f.blank else {}),
+    }
+
+
 def _provenance(imported, source: str) -> bytes:
     doc = {
         "source": source,
-        "cells": {
-            f.key: {
-                "value": f.value,
-                **({"page": f.page} if f.page is not None else {}),
-                "line": f.line,
-                "text": f.text,
-                **({"place": f.place} if f.place else {}),
-                **({"blank": True} if f.blank else {}),
-            }
-            for f in imported.figures
-        },
+        **({"data_block": True} if imported.exact is not None else {}),
+        "cells": {f.key: _cell(f) for f in imported.figures},
+        "parts": imported.parts,
+        "findings": imported.findings,
         "unread": imported.unread,
     }
     return json.dumps(doc, ensure_ascii=False, indent=2).encode("utf-8") + b"\n"
+
+
+def notes(imported) -> list[str]:
+    """What staff must know about an import, one line each: 提示 and cells left empty."""
+    return [f"提示：{f['message']}" for f in imported.findings] + [f"未导入：{u['reason']}" for u in imported.unread]
+
+
+def import_findings(imported, fmt) -> list:
+    """The import's 提示 and unread cells as findings of the check report, so ``check
+    --published`` shows them beside the rules' findings, on the cells concerned."""
+    from validator.report import CellRef, Finding
+
+    def cells(keys) -> tuple[CellRef, ...]:
+        return tuple(CellRef(fmt.cell(k).a1, k) for k in keys)
+
+    found = [Finding(f["rule"], "warning", "导入", cells(f["keys"]), f["message"]) for f in imported.findings]
+    found += [
+        Finding("IMPORT-UNREAD", "warning", "导入", cells(u["keys"]), f"未导入：{u['reason']}") for u in imported.unread
+    ]
+    return found
+
+
+def is_document(path: str | Path) -> bool:
+    """Whether `path` names a published document (read by :func:`published`), not a JSON or
+    workbook: by suffix, as every document kind the importer has a branch for is named."""
+    from validator.importer.document import PDF_SUFFIXES, SUFFIXES, WORD_SUFFIXES
+
+    return Path(path).suffix.lower() in (*SUFFIXES, *PDF_SUFFIXES, *WORD_SUFFIXES)
+
+
+def published(path: str, body: str | None = None, year: int | None = None, body_type: str | None = None):
+    """A published document read in memory (nothing written) for ``check --published``,
+    ``collect --published`` and ``new --from``: its submission and what the import found."""
+    from validator.importer.document import read_document, to_submission
+
+    src = Path(path)
+    imported = read_document(src)
+    submission = to_submission(imported, src.name, body, year, body_type)
+    return submission, import_findings(imported, submission.format)
 
 
 def run(args) -> int:
@@ -76,19 +124,12 @@ def run(args) -> int:
         from validator.workbook.write import fill_workbook
 
         fill_workbook(submission, validate(submission), args.xlsx)
-    print(f"已导入 {len(imported.figures)} 个数字：{args.out}（来源行号见 {provenance_path(args.out).name}）")
-    blanks = [f for f in imported.figures if f.blank]
-    if blanks:
-        rows = (
-            re.sub(r"第 \d+ 列$", "", f.place)
-            if f.place
-            else (f"第 {f.page} 页第 {f.line} 行" if f.page else f"第 {f.line} 行")
-            for f in blanks
-        )
-        where = "、".join(dict.fromkeys(rows))
-        print(f"注意：{len(blanks)} 个空白单元格（空、“/”或“—”）按 0 导入（{where}），请核对原文")
-    for item in imported.unread:
-        print(f"未导入：{item['reason']}")
-    if args.type is None:
+    if imported.exact is not None:
+        print(f"已按网页中本工具生成的数据块（xxgk-report-data）原样导入：{args.out}")
+    else:
+        print(f"已导入 {len(imported.figures)} 个数字：{args.out}（来源行号见 {provenance_path(args.out).name}）")
+    for line in notes(imported):
+        print(line)
+    if args.type is None and not submission.values.get("body.type"):
         print("提示：文本中没有主体类型，请用 --type 指定（政府/部门/乡镇），否则校验会报缺项")
     return EXIT_FINDINGS if imported.unread else EXIT_OK

@@ -13,7 +13,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from validator.errors import UnusableInput
-from validator.importer.text import Imported, read_lines
+from validator.importer.text import Imported, read_lines, split_lines
 
 TEXT_SUFFIXES = (".txt", ".md")
 HTML_SUFFIXES = (".html", ".htm")
@@ -27,6 +27,8 @@ def read_bytes(path: Path) -> bytes:
     """The file's bytes; exit 2 for a missing, empty or oversized file."""
     where = path.name
     try:
+        if not path.is_file():  # a folder or a FIFO (never opened: reading it would block)
+            raise OSError
         with path.open("rb") as fh:
             data = fh.read(MAX_BYTES + 1)
     except OSError:
@@ -49,7 +51,7 @@ def read_source(path: Path) -> str:
         )
     data = read_bytes(path)
     if b"\x00" in data:
-        raise UnusableInput("不是文本文件（可能是 Word、PDF 等），请先另存为文本", where=where, code="unusable-input")
+        raise UnusableInput("不是文本文件（可能是 Word、PDF 等），请先另存为文本", where=where, code="not-report")
     if path.suffix.lower() in HTML_SUFFIXES:
         from validator.importer.html import decode_html
 
@@ -61,7 +63,7 @@ def read_source(path: Path) -> str:
             return data.decode(encoding)
         except UnicodeDecodeError:
             continue
-    raise UnusableInput("无法识别文字编码（应为 UTF-8 或 GBK/GB18030）", where=where, code="unusable-input")
+    raise UnusableInput("无法识别文字编码（应为 UTF-8 或 GBK/GB18030）", where=where, code="bad-encoding")
 
 
 def read_document(path: Path) -> Imported:
@@ -76,11 +78,10 @@ def read_document(path: Path) -> Imported:
         return read_pdf(read_bytes(path), path.name)
     text = read_source(path)
     if path.suffix.lower() in HTML_SUFFIXES:
-        from validator.importer.html import html_lines
+        from validator.importer.html import read_page
 
-        lines, sources = html_lines(text)
-        return read_lines(lines, path.name, sources)
-    return read_lines(text.splitlines(), path.name)
+        return read_page(text, path.name)
+    return read_lines(split_lines(text), path.name)
 
 
 def to_submission(
@@ -90,6 +91,11 @@ def to_submission(
     from validator.formats import get_format
     from validator.submission import Submission
 
+    if isinstance(imported.exact, Submission):  # a page's own data block: as it was exported
+        exact = imported.exact
+        values = dict(exact.values)
+        values.update({k: v for k, v in (("body.name", body), ("year", year), ("body.type", body_type)) if v})
+        return Submission(exact.format, values, where, list(exact.explanations), origin="json")
     values = dict(imported.values)
     values["body.name"] = body or imported.body or ""
     values["year"] = year if year is not None else imported.year

@@ -28,7 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from validator.errors import UnusableInput
-from validator.importer.text import Imported, read_lines
+from validator.importer.text import Imported, read_lines, report_blanks
 
 W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 MC_FALLBACK = "{http://schemas.openxmlformats.org/markup-compatibility/2006}Fallback"
@@ -74,6 +74,7 @@ def read_docx(path: Path) -> Imported:
     lines, places = docx_lines(path)
     imported = read_lines(lines, path.name)
     imported.figures = _with_places(imported, lines, places)
+    report_blanks(imported)
     return imported
 
 
@@ -131,15 +132,12 @@ def _not_a_zip(start: bytes, where: str) -> str:
 def _read_web_page(path: Path) -> Imported:
     """A web page with a Word name, read as the web page it is."""
     from validator.importer.document import read_bytes
-    from validator.importer.html import decode_html, html_lines
+    from validator.importer.html import decode_html, read_page
 
     text = decode_html(read_bytes(path))
     if text is None:
-        raise UnusableInput(
-            "网页的文字编码无法识别（应为 UTF-8 或 GBK/GB18030）", where=path.name, code="unusable-input"
-        )
-    lines, sources = html_lines(text)
-    return read_lines(lines, path.name, sources)
+        raise UnusableInput("网页的文字编码无法识别（应为 UTF-8 或 GBK/GB18030）", where=path.name, code="bad-encoding")
+    return read_page(text, path.name)
 
 
 def _check_zip(path: Path) -> None:

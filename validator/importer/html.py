@@ -1,46 +1,110 @@
-"""A published report's web page as text lines for :func:`validator.importer.text.read_text`.
+"""A published report's web page as text lines for :func:`validator.importer.text.read_lines`.
 
 Each table row becomes one ``cell | cell | …`` line with each physical cell once (a merged
 cell's ``colspan``/``rowspan`` is not repeated: the reader counts a table's figures, and a
 repeated merged value would be counted twice); headings, paragraphs and line breaks end a line.
-Script and style content is skipped. Each line keeps the source line it started on, for the
-provenance file.
+Script, style and navigation content is skipped. Each line keeps the source line it started on,
+for the provenance file.
+
+The page is parsed by lxml (libxml2): linear on any input, so a hostile page (millions of
+``</``, unclosed comments or attributes, markup nested thousands deep: libxml2 stops at depth
+256) costs what its size costs, which :data:`validator.importer.document.MAX_BYTES` bounds.
+When the page has a CMS article container (``#zoom``, ``.TRS_Editor``…) holding the tables,
+only the container is read (with the report's title line when it sits above it), so menus,
+sidebars and footers neither add numbers nor run into part 六.
 """
 
 from __future__ import annotations
 
 import re
-from html.parser import HTMLParser
+from dataclasses import dataclass, field
+from pathlib import PurePosixPath
+from urllib.parse import unquote, urlparse
 
-BLOCKS = frozenset({"p", "div", "h1", "h2", "h3", "h4", "h5", "h6", "li", "br", "table", "caption", "section"})
-SKIP = frozenset({"script", "style", "head", "title"})
+from validator.errors import UnusableInput
+
+BLOCKS = frozenset(
+    {"p", "div", "h1", "h2", "h3", "h4", "h5", "h6", "li", "br", "table", "caption", "section", "article", "tr"}
+)
+SKIP = frozenset({"script", "style", "head", "title", "noscript", "template", "nav", "select", "textarea", "button"})
 CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?([A-Za-z0-9_-]+)""", re.IGNORECASE)
+CONTAINER_IDS = ("zoom", "ucap-content", "fontzoom", "xxgk-content", "article-content", "article_content")
+CONTAINER_CLASSES = (
+    "trs_editor",
+    "trs_editor_view",
+    "trs_ueditor",
+    "article-content",
+    "article_content",
+    "xxgk-content",
+    "xxgk_content",
+    "zoom",
+)
+"""Article body containers of the CMS that government sites run (TRS WCM, 大汉, 拓尔思…), in
+order of preference when a page has several."""
+ATTACHMENT = re.compile(r"\.(?:pdf|docx?|wps|ofd|xlsx?)$", re.IGNORECASE)
+DATA_BLOCK = "xxgk-report-data"
+"""The id of the machine-readable block ``xxgk render`` puts in the pages it makes."""
+TITLE = re.compile(r"(?:19|20)\d\d\s*年度?\s*政府信息公开工作年度报告$")
+PUBLISHED_ON = re.compile(r"(?:发布时间|发布日期|公开日期|发文日期)[:：]?(?:19|20)\d\d")
 
 
-class _Flatten(HTMLParser):
+def _rank(el) -> int | None:
+    """The container's preference (lower is better), or None when `el` is not one."""
+    ident = (el.get("id") or "").lower()
+    classes = (el.get("class") or "").lower().split()
+    ranks = [i for i, name in enumerate(CONTAINER_IDS) if ident == name]
+    ranks += [len(CONTAINER_IDS) + i for i, name in enumerate(CONTAINER_CLASSES) if name in classes]
+    return min(ranks) if ranks else None
+
+
+@dataclass
+class Page:
+    """The page flattened: lines, their source lines, which lines are table rows, the article
+    containers found (rank, first line, end line) and the attachments it links to."""
+
+    lines: list[str] = field(default_factory=list)
+    sources: list[int] = field(default_factory=list)
+    rows: set[int] = field(default_factory=set)
+    containers: list[tuple[int, int, int]] = field(default_factory=list)
+    attachments: list[str] = field(default_factory=list)
+    data_block: str | None = None
+
+
+class _Flatten:
     def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
-        self.lines: list[str] = []
-        self.sources: list[int] = []
+        self.page = Page()
         self._text: list[str] = []
         self._start = 1
         self._cells: list[str] | None = None
         self._cell: list[str] | None = None
         self._skip = 0
+        self._open: dict[int, tuple[int, int]] = {}
+        self._layout: dict[int, bool] = {}
 
     def _flush(self) -> None:
         text = "".join(self._text).strip()
         if text:
-            self.lines.append(re.sub(r"\s+", " ", text))
-            self.sources.append(self._start)
+            self.page.lines.append(re.sub(r"\s+", " ", text))
+            self.page.sources.append(self._start)
         self._text = []
 
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+    def start(self, tag: str, el) -> None:
+        if tag == "script" and el.get("id") == DATA_BLOCK and self.page.data_block is None:
+            self.page.data_block = el.text or ""
         if tag in SKIP:
             self._skip += 1
+            return
+        rank = _rank(el)
+        if rank is not None:
+            self._flush()
+            self._open[id(el)] = (rank, len(self.page.lines))
+        if tag == "a":
+            self._link(el.get("href") or "", el.text_content() if hasattr(el, "text_content") else "")
+        if self._is_layout(tag, el):
+            self._flush()
         elif tag == "tr":
             self._flush()
-            self._cells, self._start = [], self.getpos()[0]
+            self._cells, self._start = [], el.sourceline or 1
         elif tag in ("td", "th") and self._cells is not None:
             self._cell = []
         elif tag in BLOCKS and self._cell is None:
@@ -48,39 +112,69 @@ class _Flatten(HTMLParser):
         elif tag == "br" and self._cell is not None:
             self._cell.append(" ")
 
-    def handle_endtag(self, tag: str) -> None:
+    def end(self, tag: str, el) -> None:
         if tag in SKIP:
             self._skip = max(0, self._skip - 1)
+            return
+        if self._is_layout(tag, el):
+            self._flush()
         elif tag in ("td", "th") and self._cells is not None and self._cell is not None:
             self._cells.append(re.sub(r"\s+", "", "".join(self._cell)))
             self._cell = None
         elif tag == "tr" and self._cells is not None:
+            if self._cell is not None:  # a cell the markup never closed
+                self._cells.append(re.sub(r"\s+", "", "".join(self._cell)))
+                self._cell = None
             if any(self._cells):
-                self.lines.append(" | ".join(self._cells))
-                self.sources.append(self._start)
+                self.page.rows.add(len(self.page.lines))
+                self.page.lines.append(" | ".join(self._cells))
+                self.page.sources.append(self._start)
             self._cells = None
         elif tag in BLOCKS and self._cell is None:
             self._flush()
+        opened = self._open.pop(id(el), None)
+        if opened is not None:
+            self._flush()
+            self.page.containers.append((opened[0], opened[1], len(self.page.lines)))
 
-    def handle_data(self, data: str) -> None:
-        if self._skip:
+    def _is_layout(self, tag: str, el) -> bool:
+        """A row (or its cell) of a layout table: one that holds another table. Old sites wrap
+        the whole article in such a table; its rows are not report rows, their content flows
+        as on any page (else the title and part 一 would become one cell, lost)."""
+        row = el if tag == "tr" else el.getparent() if tag in ("td", "th") else None
+        if row is None:
+            return False
+        key = id(row)
+        if key not in self._layout:
+            self._layout[key] = row.find(".//table") is not None
+        return self._layout[key]
+
+    def data(self, text: str, line: int) -> None:
+        if self._skip or not text:
             return
         if self._cell is not None:
-            self._cell.append(data)
+            self._cell.append(text)
         elif self._cells is None:
             if not self._text:
-                self._start = self.getpos()[0]
-            self._text.append(data)
+                self._start = line
+            self._text.append(text)
+
+    def _link(self, href: str, label: str) -> None:
+        name = unquote(PurePosixPath(urlparse(href).path).name) if href else ""
+        if ATTACHMENT.search(name) or ATTACHMENT.search(label.strip()):
+            self.page.attachments.append(label.strip() or name)
 
 
 def decode_html(data: bytes) -> str | None:
-    """The page's text in the charset its meta tag names (GBK/GB2312 read as GB18030), else
-    UTF-8 or GB18030; None when none fits."""
+    """The page's text: UTF-8 when the bytes are valid UTF-8 (GBK Chinese practically never
+    is, so a page whose meta tag names the wrong charset still reads), else the charset its meta
+    tag names (GBK/GB2312 read as GB18030), else GB18030; None when none fits."""
+    names = ["utf-8-sig"]
     found = CHARSET.search(data[:4096])
-    names = ["utf-8-sig", "gb18030"]
     if found:
         name = found.group(1).decode("ascii").lower()
-        names.insert(0, "gb18030" if name in ("gbk", "gb2312", "gb18030", "x-gbk") else name)
+        names.append("gb18030" if name in ("gbk", "gb2312", "gb18030", "x-gbk", "cp936") else name)
+    names.append("gb18030")
     for name in names:
         try:
             return data.decode(name)
@@ -89,10 +183,122 @@ def decode_html(data: bytes) -> str | None:
     return None
 
 
+def flatten(text: str, where: str = "") -> Page:
+    """The page as lines (see the module doc); exit 2 when it is no HTML at all."""
+    from lxml import etree, html
+
+    text = re.sub(r"^\s*<\?xml[^>]*>", "", text)
+    parser = html.HTMLParser(recover=True, no_network=True, remove_comments=True, remove_pis=True)
+    try:
+        root = html.document_fromstring(text, parser=parser)
+    except (etree.ParserError, ValueError):
+        raise UnusableInput("网页没有可读的内容", where=where or None, code="not-report") from None
+    flat = _Flatten()
+    for event, el in etree.iterwalk(root, events=("start", "end")):
+        tag = el.tag.lower() if isinstance(el.tag, str) else None
+        if event == "start":
+            if tag is not None:
+                flat.start(tag, el)
+                if el.text:
+                    flat.data(el.text, el.sourceline or 1)
+        else:
+            if tag is not None:
+                flat.end(tag, el)
+            if el.tail:
+                flat.data(el.tail, el.sourceline or 1)
+    flat._flush()
+    return flat.page
+
+
+def article(page: Page) -> tuple[list[str], list[int]]:
+    """The lines of the best article container that holds table rows (with the report title
+    above it, if any), else of the whole page."""
+    holding = [c for c in page.containers if any(c[1] <= r < c[2] for r in page.rows)]
+    if not holding:
+        return page.lines, page.sources
+    _rank_, start, end = min(holding, key=lambda c: (c[0], c[2] - c[1]))
+    lines, sources = page.lines[start:end], page.sources[start:end]
+    for pattern in (PUBLISHED_ON, TITLE):  # the title first, then the date line below it
+        if any(pattern.search(line.replace(" ", "")) for line in lines[:5]):
+            continue
+        above = next((i for i in range(start - 1, -1, -1) if pattern.search(page.lines[i].replace(" ", ""))), None)
+        if above is not None:
+            lines, sources = [page.lines[above], *lines], [page.sources[above], *sources]
+    return lines, sources
+
+
 def html_lines(text: str) -> tuple[list[str], list[int]]:
-    """The page as text lines and, for each, the source line it came from (1-based)."""
-    parser = _Flatten()
-    parser.feed(text)
-    parser.close()
-    parser._flush()
-    return parser.lines, parser.sources
+    """The page's article as text lines and, for each, the source line it came from (1-based)."""
+    return article(flatten(text))
+
+
+def read_page(text: str, where: str):
+    """The tables of a published report's web page. A page without any table that is not a
+    report in text either is said to be what it most likely is (a script-rendered page or an
+    attachment-only item), never read as zeros."""
+    from validator.importer.text import read_lines
+
+    page = flatten(text, where)
+    lines, sources = article(page)
+    if page.data_block is not None:
+        exact = _data_block(page.data_block, where)
+        if exact is not None:
+            return _with_tables_compared(exact, lines, sources, where)
+    try:
+        return read_lines(lines, where, sources)
+    except UnusableInput as exc:
+        if exc.code != "not-report" or page.rows:
+            raise
+        if page.attachments:
+            shown = "、".join(f"“{a}”" for a in dict.fromkeys(page.attachments[:3]))
+            message = f"网页中没有表格，只提供附件（{shown}）：请下载附件后导入"
+        else:
+            message = "网页中没有表格，可能由脚本加载或只提供附件：请在浏览器中打开后另存为文本（或下载附件）再导入"
+        raise UnusableInput(message, where=where, code="no-table") from None
+
+
+def _data_block(block: str, where: str):
+    """The report in the page's data block, or None when the block is not a valid report JSON
+    (the page's tables are then read as on any page)."""
+    from validator.jsonio import parse_json_bytes, report_from_dict, submission_from_report
+
+    try:
+        model = report_from_dict(parse_json_bytes(block.encode("utf-8", "surrogatepass"), where), where)
+    except UnusableInput:
+        return None
+    return submission_from_report(model, where)
+
+
+def _with_tables_compared(exact, lines: list[str], sources: list[int], where: str):
+    """The data block read exactly; each figure the visible tables show otherwise is a 提示
+    (a page edited after it was made: the block is what the tool exported, the table what
+    readers see)."""
+    from validator.importer.text import Imported, read_lines
+
+    out = Imported(values=dict(exact.values), exact=exact, sources=sources)
+    out.body, out.year = exact.values.get("body.name"), exact.values.get("year")
+    try:
+        shown = read_lines(lines, where, sources)
+    except UnusableInput:
+        return out
+    for f in shown.figures:
+        block = exact.values.get(f.key)
+        if str(block) != str(f.value) and not _same_money(block, f.value):
+            out.findings.append(
+                {
+                    "rule": "IMPORT-DATA-BLOCK",
+                    "severity": "warning",
+                    "message": f"网页表格第 {f.line} 行为“{f.raw}”，数据块为“{block}”（已按数据块导入），请核对",
+                    "keys": [f.key],
+                }
+            )
+    return out
+
+
+def _same_money(a: object, b: object) -> bool:
+    from decimal import Decimal, InvalidOperation
+
+    try:
+        return Decimal(str(a)) == Decimal(str(b))
+    except InvalidOperation:
+        return False

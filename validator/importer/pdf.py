@@ -29,7 +29,7 @@ import re
 from dataclasses import dataclass, field, replace
 
 from validator.errors import UnusableInput
-from validator.importer.text import Figure, Imported, read_lines
+from validator.importer.text import Figure, Imported, read_lines, report_blanks
 
 MAX_PAGES = 200
 MAX_CHARS = 400_000  # characters in all pages (a 10-page report has ~10 000)
@@ -360,10 +360,13 @@ def choose(candidates: list[tuple[str, Imported]], where: str) -> Imported:
     """Per table, the candidates reading most cells with fewest 错误; cells they disagree on
     are left null and reported."""
     errors = {name: _errors(imp, where) for name, imp in candidates}
-    values: dict[str, object] = {}
+    tables = _tables()
+    in_tables = {k for keys in tables.values() for k in keys}
+    base = candidates[0][1]  # reading order: the narrative parts and the title come from it
+    values: dict[str, object] = {k: v for k, v in base.values.items() if k not in in_tables}
     figures: list[Figure] = []
-    unread: list[dict[str, object]] = []
-    for table, keys in _tables().items():
+    unread: list[dict[str, object]] = [u for u in base.unread if u["table"] not in tables]
+    for table, keys in tables.items():
         kept = _best(candidates, errors, keys)
         first = kept[0][1]
         clash = [k for k in keys if k in first.values and any(imp.values.get(k) != first.values[k] for _, imp in kept)]
@@ -373,7 +376,9 @@ def choose(candidates: list[tuple[str, Imported]], where: str) -> Imported:
         unread.extend(u for u in first.unread if u["table"] == table)
         if clash:
             unread.append({"table": table, "reason": _clash_reason(clash, kept), "keys": clash})
-    return replace(candidates[0][1], values=values, figures=figures, unread=unread)
+    chosen = replace(base, values=values, figures=figures, unread=unread, findings=list(base.findings))
+    report_blanks(chosen)
+    return chosen
 
 
 def _best(

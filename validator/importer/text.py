@@ -10,17 +10,23 @@ not hold exactly its count of numbers, none of its cells is guessed: all stay nu
 table is listed as unread, so ``xxgk check`` on the result flags them. A blank cell
 (``/``, ``—``, an empty ``|`` cell) keeps its place, reads as 0 and is marked ``blank``; a
 表三 with （六）其他处理 as one row keeps the other rows and leaves the three sub-rows null.
+
+The narrative parts 一、五、六 are kept verbatim, found by the words of their headings (so a
+renumbered or retitled part is found, and 表四 ends where 五 or 六 starts). A report in the 2019
+试行 format (its 表二 labels) is refused naming that format before any table is read.
 """
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from validator.errors import UnusableInput
 from validator.formats import gb_2021_30 as gb
 from validator.formats import get_format
 from validator.spec import FormatSpec
+from validator.submission import text_problem
 
 NUMBER = re.compile(r"^\d{1,3}(?:,\d{3})+(?:\.\d+)?$|^\d+(?:\.\d+)?$")
 BLANK_MARKS = frozenset({"/", "／", "-", "－", "—", "——", "空"})
@@ -31,13 +37,17 @@ TITLE = re.compile(r"^(?P<body>.*?)\s*(?P<year>(?:19|20)\d\d)\s*年度?\s*政府
 @dataclass(frozen=True)
 class Figure:
     """One imported cell with where it came from (1-based line, the line as published; for a
-    PDF the page, and the line counted on that page)."""
+    PDF the page, and the line counted on that page; for a Word file the place), the
+    cell's own text as published (`raw`) and what it was (`form`): ``number``, ``empty`` (an
+    empty cell) or ``mark`` (``/``, ``—``…); the last two are read as 0 and marked `blank`."""
 
     key: str
     value: int | str
     line: int
     text: str
     blank: bool = False
+    raw: str = ""
+    form: str = "number"
     page: int | None = None
     place: str | None = None
     """Where in a structured document (a Word file's paragraph, or table, row and column)."""
@@ -54,6 +64,14 @@ class Imported:
     year: int | None = None
     sources: list[int] | None = None
     pages: list[int] | None = None
+    parts: dict[str, dict[str, object]] = field(default_factory=dict)
+    """Narrative parts found (key → heading as published, first and last line) and the line
+    the publication date was read from."""
+    findings: list[dict[str, object]] = field(default_factory=list)
+    """Import 提示 (``severity`` ``warning``): blank cells read as 0, parts not found."""
+    exact: object = None
+    """The :class:`~validator.submission.Submission` a page's own data block (our rendered
+    report's ``xxgk-report-data``) gave, read exactly; None when read from the tables."""
 
     def line(self, index: int) -> int:
         """The 1-based line in the original file of line `index` of the text read."""
@@ -95,10 +113,6 @@ def _t4_keys() -> list[str]:
     return [gb.t4_key(g, leaf) for g, *_ in gb.T4_GROUPS for leaf, _ in gb.T4_LEAVES]
 
 
-def _problems_heading() -> str:
-    return next(lb.text for lb in _fmt().labels if lb.text.startswith("五、"))
-
-
 def _bare(text: str) -> str:
     return ORDINAL.sub("", re.sub(r"\s+", "", text))
 
@@ -109,6 +123,33 @@ def _find(lines: list[str], label: str, start: int = 0, whole: bool = True) -> i
     for i in range(start, len(lines)):
         got = _bare(lines[i])
         if (got == want) if whole else (want in got):
+            return i
+    return None
+
+
+SECTION_WORDS = {
+    gb.T2: (("主动公开",),),
+    gb.T3: (("申请",), ("收到", "处理")),
+    gb.T4: (("复议",), ("诉讼",)),
+}
+"""Words a section heading of the table must hold when it is not the official title word for
+word (“…申请的情况”, 2019's “因政府信息公开工作被申请行政复议、提起行政诉讼情况”): each group
+needs one of its words, and the heading must end in 情况."""
+
+
+def _section(lines: list[str], sheet: str, start: int) -> int | None:
+    """The line of a table's section heading: the official title (ordinal optional), else a
+    short numbered heading line with the section's words (numbered, so that a sub-heading of
+    part 一 such as “（一）主动公开情况” is never taken for 表二)."""
+    exact = _find(lines, _sheet_title(sheet), start)
+    if exact is not None:
+        return exact
+    for i in range(start, len(lines)):
+        text = re.sub(r"[\s#*]+", "", lines[i]).rstrip("：:")
+        title = ORDINAL.sub("", text)
+        if title == text or len(text) > 32 or not title.endswith("情况") or "|" in text or "｜" in text:
+            continue
+        if all(any(w in title for w in group) for group in SECTION_WORDS[sheet]):
             return i
     return None
 
@@ -124,20 +165,33 @@ def _cells(line: str) -> list[str]:
     return cells
 
 
-def _numbers(lines: list[str], start: int, end: int) -> list[tuple[str, int, bool]]:
-    """(number, line index, was blank) in reading order. A blank table cell (``/``, ``—``, or
-    an empty ``|`` cell after the row's first figure) counts as a cell so the others keep their
-    places; it is read as 0 and reported."""
+class _Num(NamedTuple):
+    """A table cell in reading order: the figure read, its line index, and as published."""
+
+    token: str
+    at: int
+    form: str
+    raw: str
+
+    @property
+    def blank(self) -> bool:
+        return self.form != "number"
+
+
+def _numbers(lines: list[str], start: int, end: int) -> list[_Num]:
+    """The table's cells in reading order. A blank table cell (``/``, ``—``, or an empty ``|``
+    cell after the row's first figure) counts as a cell so the others keep their places; it is
+    read as 0 and reported."""
     found = []
     for i in range(start, end):
         seen_figure = False
         for cell in _cells(lines[i]):
             for token in cell.split() or [""]:
                 if NUMBER.match(token):
-                    found.append((token.replace(",", ""), i, False))
+                    found.append(_Num(token.replace(",", ""), i, "number", token))
                     seen_figure = True
                 elif token in BLANK_MARKS or (token == "" and seen_figure):
-                    found.append(("0", i, True))
+                    found.append(_Num("0", i, "mark" if token else "empty", token))
                     seen_figure = True
     return found
 
@@ -151,7 +205,7 @@ def _value(token: str, money: bool) -> int | str | None:
 def _read_table(
     out: Imported, lines: list[str], name: str, keys: list[str], span: tuple[int, int], money: frozenset[str]
 ) -> None:
-    numbers: list[tuple[str, int, bool] | None] = list(_numbers(lines, *span))
+    numbers: list[_Num | None] = list(_numbers(lines, *span))
     if name == "表三" and len(numbers) == len(keys) - 2 * len(gb.T3_COLUMNS) and _one_row_other(lines, span):
         numbers = _other_handling_one_row(out, numbers)
     if len(numbers) != len(keys):
@@ -163,18 +217,50 @@ def _read_table(
             _store(out, lines, name, key, number, key in money)
 
 
-def _store(out: Imported, lines: list[str], name: str, key: str, number: tuple[str, int, bool], money: bool) -> None:
-    token, i, blank = number
-    value = _value(token, money)
+def _row_of(f: Figure) -> str:
+    """Where a figure's row is, for staff: a Word table's row, a PDF page's line, a line."""
+    if f.place:
+        return re.sub(r"第 \d+ 列$", "", f.place)
+    return f"第 {f.page} 页第 {f.line} 行" if f.page else f"第 {f.line} 行"
+
+
+def report_blanks(out: Imported) -> None:
+    """One 提示 per table listing the blank cells read as 0: a blank may mean 0 or "not
+    applicable", and only the body that published it can say which. Run again after the
+    figures' places change (a Word file's rows), it replaces its earlier findings."""
+    out.findings[:] = [f for f in out.findings if f["rule"] != "IMPORT-BLANK"]
+    for name, keys in (("表二", _t2_keys()), ("表三", _t3_keys()), ("表四", _t4_keys())):
+        wanted = frozenset(keys)
+        blanks = [f for f in out.figures if f.blank and f.key in wanted]
+        if not blanks:
+            continue
+        where = "、".join(dict.fromkeys(_row_of(f) for f in blanks))
+        out.findings.append(
+            {
+                "rule": "IMPORT-BLANK",
+                "severity": "warning",
+                "message": f"{name}有 {len(blanks)} 个空白单元格（空、“/”或“—”）按 0 导入（{where}），请核对原文",
+                "keys": [f.key for f in blanks],
+            }
+        )
+
+
+def _store(out: Imported, lines: list[str], name: str, key: str, number: _Num, money: bool) -> None:
+    value = _value(number.token, money)
     if value is None:
-        out.unread.append({"table": name, "reason": f"第 {out.line(i)} 行的“{token}”不是件数", "keys": [key]})
+        out.unread.append(
+            {"table": name, "reason": f"第 {out.line(number.at)} 行的“{number.token}”不是件数", "keys": [key]}
+        )
         return
     out.values[key] = value
-    out.figures.append(Figure(key, value, out.line(i), lines[i].rstrip("\n"), blank, out.page(i)))
+    text = lines[number.at].rstrip("\n")
+    out.figures.append(
+        Figure(key, value, out.line(number.at), text, number.blank, number.raw, number.form, out.page(number.at))
+    )
 
 
-def _line_of(out: Imported, numbers: list[tuple[str, int, bool] | None]) -> int:
-    return next(out.line(n[1]) for n in numbers if n is not None)
+def _line_of(out: Imported, numbers: list[_Num | None]) -> int:
+    return next(out.line(n.at) for n in numbers if n is not None)
 
 
 def _one_row_other(lines: list[str], span: tuple[int, int]) -> bool:
@@ -186,9 +272,7 @@ def _one_row_other(lines: list[str], span: tuple[int, int]) -> bool:
     return group[3:] in region and not any(sub in region for sub in subs)
 
 
-def _other_handling_one_row(
-    out: Imported, numbers: list[tuple[str, int, bool] | None]
-) -> list[tuple[str, int, bool] | None]:
+def _other_handling_one_row(out: Imported, numbers: list[_Num | None]) -> list[_Num | None]:
     """表三 printed with （六）其他处理 as one row (older layout): its three sub-rows cannot be
     told apart, so they stay null and the published row is reported; the rest keep places."""
     width = len(gb.T3_COLUMNS)
@@ -197,7 +281,7 @@ def _other_handling_one_row(
     start = first * width
     merged = numbers[start : start + width]
     keys = [gb.t3_key(r, c) for r in rows[first : first + 3] for c, _ in gb.T3_COLUMNS]
-    shown = "、".join(n[0] for n in merged if n is not None)
+    shown = "、".join(n.token for n in merged if n is not None)
     out.unread.append(
         {
             "table": "表三",
@@ -205,8 +289,27 @@ def _other_handling_one_row(
             "keys": keys,
         }
     )
-    padded: list[tuple[str, int, bool] | None] = [*numbers[:start], *([None] * (3 * width))]
+    padded: list[_Num | None] = [*numbers[:start], *([None] * (3 * width))]
     return padded + numbers[start + width :]
+
+
+PUBLISHED_ON = re.compile(
+    r"(?:发布时间|发布日期|公开日期|发文日期)\s*[:：]?\s*((?:19|20)\d\d\s*[-年/.]\s*\d{1,2}\s*[-月/.]\s*\d{1,2}\s*日?)"
+)
+
+
+def _published_on(out: Imported, lines: list[str], limit: int) -> None:
+    """The publication date a page's header states (发布时间：2022-02-08 16:34), never the
+    signature date at the end (that is when it was written, not published)."""
+    from validator.values import to_date
+
+    for i in range(min(limit, len(lines))):
+        m = PUBLISHED_ON.search(lines[i])
+        date = to_date(re.sub(r"[年月/.]", "-", m.group(1).replace("日", "")).replace(" ", "")) if m else None
+        if date is not None:
+            out.values["published_on"] = date.isoformat()
+            out.parts["published_on"] = {"line": out.line(i), "text": lines[i].strip()}
+            return
 
 
 def _title(out: Imported, lines: list[str], limit: int) -> None:
@@ -220,13 +323,133 @@ def _title(out: Imported, lines: list[str], limit: int) -> None:
             before = [s.strip() for s in lines[:i] if s.strip() and not s.startswith("source:")]
             if before and len(before[-1]) <= 40 and not re.search(r"\d", before[-1]):
                 body = before[-1]
-        out.body = body or None
+        body = re.sub(r"\s+", " ", body).strip()
+        out.body = body if body and text_problem(body) is None else None
         return
+
+
+OLD_FORMAT_MARKS = (
+    "本年新制作数量",
+    "本年新公开数量",
+    "对外公开总数量",
+    "上一年项目数量",
+    "本年增/减",
+    "其他对外管理服务事项",
+    "第二十条第（九）项",
+    "政府集中采购",
+)
+"""Labels only the 2019 试行 format (国办公开办函〔2019〕60号) has in 表二 (format_spec §6)."""
+
+HEADING_ORDINAL = re.compile(r"^(?:[一二三四五六七八九十]+|\d{1,2})[、.．]")
+PAGE_MARK = re.compile(r"^(?:[-－—–]\s*\d{1,4}\s*[-－—–]|第\s*\d{1,4}\s*页(?:\s*[，,/]?\s*共\s*\d{1,4}\s*页)?)$")
+PARTS = (
+    ("narrative.overview", "一、总体情况"),
+    ("narrative.problems", "五、存在的主要问题及改进情况"),
+    ("narrative.other_matters", "六、其他需要报告的事项"),
+)
+
+
+def _old_format_marks(lines: list[str], span: tuple[int, int]) -> list[str]:
+    region = "".join(re.sub(r"\s+", "", line) for line in lines[span[0] : span[1]])
+    return [mark for mark in OLD_FORMAT_MARKS if mark in region]
+
+
+def _refuse_old_format(lines: list[str], where: str, t2: int | None, t3: int | None) -> None:
+    """A 2019-format report is named as such (exit 2), never read into 2021 cells. Only 表二
+    is searched when it is found (a 2021 narrative may well speak of 政府集中采购); else two
+    marks anywhere are needed."""
+    inside = t2 is not None and t3 is not None
+    marks = _old_format_marks(lines, (t2, t3) if inside else (0, len(lines)))  # type: ignore[arg-type]
+    if marks if inside else len(marks) >= 2:
+        shown = "、".join(f"“{m}”" for m in marks[:3])
+        raise UnusableInput(
+            f"这是 2019 试行格式（国办公开办函〔2019〕60号）的年度报告（表二有{shown}），"
+            "不能按 2021 年格式（国办公开办函〔2021〕30号）导入；本工具只导入 2021 年度起的报告",
+            where=where,
+            code="old-format",
+        )
+
+
+def _heading(line: str) -> str | None:
+    """Which narrative part `line` heads (its key), by the words of its title, whatever its
+    number (五 may be 四 when a body drops a part) or wording (…及整改措施, …及改进措施)."""
+    text = re.sub(r"[\s#*]+", "", line)
+    if not text or len(text) > 30 or "|" in text or "｜" in text or text[-1] in "。；;，,":
+        return None
+    title = HEADING_ORDINAL.sub("", text)
+    if title.startswith(("总体情况", "总体概况", "概述")) and len(title) <= 8:
+        return "narrative.overview"
+    if ("问题" in title or "不足" in title) and any(w in title for w in ("改进", "整改", "措施", "存在")):
+        return "narrative.problems"
+    if "其他" in title and ("事项" in title or "需要报告" in title):
+        return "narrative.other_matters"
+    return None
+
+
+def _first_heading(lines: list[str], key: str, start: int, end: int) -> int | None:
+    return next((i for i in range(start, end) if _heading(lines[i]) == key), None)
+
+
+def _part_lines(lines: list[str], start: int, end: int) -> list[int]:
+    """A part's lines: those with text, without the page numbers (``-5-``, ``第 5 页``) of
+    the printed copy."""
+    return [i for i in range(start, end) if lines[i].strip() and not PAGE_MARK.match(lines[i].strip())]
+
+
+def _tail_headings(lines: list[str], after: int) -> tuple[int | None, int | None]:
+    """Where 五 and 六 start after 表四 (六 searched after 五 when 五 is there)."""
+    problems = _first_heading(lines, "narrative.problems", after, len(lines))
+    other = _first_heading(lines, "narrative.other_matters", (problems or after - 1) + 1, len(lines))
+    return problems, other
+
+
+def _read_parts(out: Imported, lines: list[str], t2: int, heads: tuple[int | None, int | None]) -> None:
+    """一、五、六 kept verbatim into the narrative cells: each line as published, stripped of
+    layout indentation, empty lines and page numbers dropped; a part not found is a 提示."""
+    problems, other = heads
+    found = {
+        "narrative.overview": _first_heading(lines, "narrative.overview", 0, t2),
+        "narrative.problems": problems,
+        "narrative.other_matters": other,
+    }
+    ends = {
+        "narrative.overview": t2,
+        "narrative.problems": other if other is not None and problems is not None and other > problems else len(lines),
+        "narrative.other_matters": len(lines),
+    }
+    for key, official in PARTS:
+        at = found[key]
+        if at is None:
+            out.findings.append(
+                {
+                    "rule": "IMPORT-PART",
+                    "severity": "warning",
+                    "message": f"找不到“{official}”一节，未导入",
+                    "keys": [key],
+                }
+            )
+            continue
+        kept = _part_lines(lines, at + 1, ends[key])
+        text = "\n".join(lines[i].strip() for i in kept)
+        problem = text_problem(text)
+        if problem:
+            out.unread.append({"table": "文字部分", "reason": f"“{official}”{problem}，未导入", "keys": [key]})
+            continue
+        out.values[key] = text
+        last = kept[-1] if kept else at
+        out.parts[key] = {"heading": lines[at].strip(), "line": out.line(at), "end_line": out.line(last)}
+
+
+def split_lines(text: str) -> list[str]:
+    """The text's lines as an editor numbers them: only CR/LF end a line (``str.splitlines``
+    also splits at the form feed ``pdftotext`` puts at each page break, which would shift
+    every line number after it in the provenance)."""
+    return re.split(r"\r\n|\n|\r", text)
 
 
 def read_text(text: str, where: str) -> Imported:
     """The tables 二、三、四 of a published report's text; exit 2 when none is found."""
-    return read_lines(text.splitlines(), where)
+    return read_lines(split_lines(text), where)
 
 
 def read_lines(
@@ -235,9 +458,10 @@ def read_lines(
     """As :func:`read_text` for lines already split; `sources` gives each line's line number in
     the original file (a web page's row, a PDF page's line) and `pages` its PDF page, for
     messages and provenance."""
-    t2 = _find(lines, _sheet_title(gb.T2))
-    t3 = _find(lines, _sheet_title(gb.T3), (t2 or 0) + 1)
-    t4 = _find(lines, _sheet_title(gb.T4), (t3 or 0) + 1)
+    t2 = _section(lines, gb.T2, 0)
+    t3 = _section(lines, gb.T3, (t2 or 0) + 1)
+    t4 = _section(lines, gb.T4, (t3 or 0) + 1)
+    _refuse_old_format(lines, where, t2, t3)
     if t2 is None or t3 is None or t4 is None:
         missing = [
             s
@@ -246,15 +470,21 @@ def read_lines(
         ]
         heading = _sheet_title(missing[0])
         raise UnusableInput(
-            f"不是政府信息公开工作年度报告（2021年格式）：找不到“{heading}”一节", where=where, code="unusable-input"
+            f"不是政府信息公开工作年度报告（2021年格式），或文件不完整：找不到“{heading}”一节",
+            where=where,
+            code="not-report",
         )
     first_row = _find(lines, gb.T3_ROWS[0][1], t3 + 1, whole=False)
-    end = _find(lines, _problems_heading(), t4 + 1, whole=False)
+    heads = _tail_headings(lines, t4 + 1)
+    end = min((h for h in heads if h is not None), default=len(lines))
     out = Imported(sources=sources, pages=pages)
     _title(out, lines, t2)
+    _published_on(out, lines, t2)
     money = frozenset(c.key for c in _fmt().cells if c.kind == "money")
     _read_table(out, lines, "表二", _t2_keys(), (t2 + 1, t3), money)
     t3_start = first_row if first_row is not None and first_row < t4 else t3 + 1
     _read_table(out, lines, "表三", _t3_keys(), (t3_start, t4), money)
-    _read_table(out, lines, "表四", _t4_keys(), (t4 + 1, end if end is not None else len(lines)), money)
+    _read_table(out, lines, "表四", _t4_keys(), (t4 + 1, end), money)
+    report_blanks(out)
+    _read_parts(out, lines, t2, heads)
     return out
