@@ -86,3 +86,12 @@ def test_readme_lists_every_code():
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     listed = re.findall(r"^\| `([a-z-]+)` \| ", readme, re.M)
     assert set(CODES) <= set(listed)
+
+
+def test_every_code_raised_is_listed():
+    """A code given in the source but missing from CODES (and so from README) would reach
+    programs undocumented: every literal ``code="…"`` in validator/ is a known code."""
+    used = set()
+    for path in (ROOT / "validator").rglob("*.py"):
+        used |= set(re.findall(r'\bcode="([a-z-]+)"', path.read_text(encoding="utf-8")))
+    assert used and used <= set(CODES), used - set(CODES)

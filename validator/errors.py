@@ -11,7 +11,7 @@ CODES = {
     "not-found": "文件不存在、不是文件或无法读取",
     "empty": "文件是空的",
     "too-large": "超过大小或数量上限（含“压缩炸弹”）",
-    "encrypted": "工作簿设置了打开密码",
+    "encrypted": "文件（工作簿、Word 文档、PDF）设置了打开密码",
     "xls": "旧版 .xls 文件",
     "ods": "OpenDocument（.ods）文件",
     "not-xlsx": "不是 .xlsx 工作簿或 JSON 文件",
@@ -30,6 +30,8 @@ CODES = {
     "old-format": "2019 试行格式（国办公开办函〔2019〕60号）的已发布报告，不按 2021 年格式导入",
     "no-table": "网页中没有表格（由脚本加载或只提供附件）",
     "bad-encoding": "无法识别文字编码",
+    "doc": "旧版 Word（.doc）、RTF 或网页存档（.mht），需另存为 .docx",
+    "no-text": "PDF 没有文字层（扫描件或图片），需要原文或带文字层的 PDF",
     "unusable-input": "其他无法使用的输入",
 }
 """Machine-readable reasons (``check --json`` prints ``{"error": {"code", "message", "where"}}``);

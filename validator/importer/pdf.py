@@ -121,7 +121,7 @@ def load_pages(data: bytes, where: str) -> list[Page]:
     import pypdfium2 as pdfium
 
     if b"%PDF-" not in data[:1024]:
-        raise UnusableInput("不是 PDF 文件（文件头不是 %PDF-）", where=where, code="unusable-input")
+        raise UnusableInput("不是 PDF 文件（文件头不是 %PDF-）", where=where, code="damaged")
     if b"%%EOF" not in data[-4096:]:
         raise UnusableInput("PDF 文件不完整（缺少文件尾，可能下载中断），请重新下载", where=where, code="damaged")
     try:
@@ -147,7 +147,7 @@ def load_pages(data: bytes, where: str) -> list[Page]:
     finally:
         doc.close()
     if sum(len(p.text.strip()) for p in pages) < 20:
-        raise UnusableInput(NO_TEXT, where=where, code="unusable-input")
+        raise UnusableInput(NO_TEXT, where=where, code="no-text")
     return pages
 
 
