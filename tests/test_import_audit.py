@@ -28,10 +28,10 @@ NARRATIVE = {
     },
     "huaian-shi_2024.txt": {
         "overview": (
-            "2024 年，我市坚持以习近平新时代中国特色社会主义思想为\n指导",
+            "2024 年，我市坚持以习近平新时代中国特色社会主义思想为指导",
             "不断提高全市政务公开工作人员的工作能力和水平。",
         ),
-        "problems": ("对照上级新要求和公众新期待，还有一些需要加强和改进的\n地方。", "激励，增强队伍凝聚力。"),
+        "problems": ("对照上级新要求和公众新期待，还有一些需要加强和改进的地方。", "激励，增强队伍凝聚力。"),
         "other_matters": ("2024 年，市政府严格落实", "全年收取政府信息公开信息处理费 3940 元。"),
     },
     "pingtan_2021.txt": {
@@ -659,3 +659,50 @@ def test_fifo_and_folder_refused_without_blocking(tmp_path, capsys):
     for src in (fifo, folder):
         assert main(["check", "--published", str(src)]) == 2
         assert "文件不存在或无法读取" in capsys.readouterr().err
+
+
+def test_text_wrapped_at_a_margin_is_rejoined_into_paragraphs(tmp_path):
+    """Text pulled from a PDF breaks every line at the page margin (淮安: ``…思想为`` /
+    ``指导，…``); the narrative keeps the paragraphs, not the page's line breaks. Text
+    published one paragraph per line (平潭) has no margin and stays exactly as published."""
+    code, out = _import(tmp_path, PUBLISHED / "huaian-shi_2024.txt", "--type", "政府")
+    assert code == 0
+    overview = json.loads(out.read_text(encoding="utf-8"))["narrative"]["overview"]
+    paragraphs = overview.split("\n")
+    assert len(paragraphs) == 6 and all(p.startswith(("2024 年", "（")) for p in paragraphs)
+    assert all(p.endswith("。") for p in paragraphs)
+    from validator.importer.text import PAGE_MARK
+
+    lines = [line.strip() for line in (PUBLISHED / "huaian-shi_2024.txt").read_text(encoding="utf-8").split("\n")]
+    part = lines[lines.index("一、总体情况") + 1 : lines.index("二、主动公开政府信息情况")]
+    printed = "".join(line for line in part if not PAGE_MARK.match(line.strip()))
+    assert re.sub(r"\s+", "", overview) == re.sub(r"\s+", "", printed)  # not a character changed
+    (tmp_path / "p").mkdir()
+    code, out = _import(tmp_path / "p", PUBLISHED / "pingtan_2021.txt", "--type", "政府")
+    lines = (PUBLISHED / "pingtan_2021.txt").read_text(encoding="utf-8").split("\n")
+    start = lines.index("一、总体情况") + 1
+    published = [line for line in lines[start : lines.index("二、主动公开政府信息情况")] if line.strip()]
+    assert json.loads(out.read_text(encoding="utf-8"))["narrative"]["overview"] == "\n".join(published)
+
+
+def test_reflow_keeps_short_lines_and_sentence_ends():
+    from validator.importer.text import reflow, text_margin
+
+    wrapped = [
+        "　　第一段很长很长很长很长很长很长很长很长很长很长很长",
+        "很长很长很长很长很长很长很长很长很长很长很长很长很长很长",
+        "完。",
+        "（一）标题",
+        "　　第二段很长很长很长很长很长很长很长很长很长很长很长",
+        "很长很长很长很长很长很长很长很长很长很长很长很长很长很。",
+        "落款单位",
+    ]
+    margin = text_margin(wrapped)
+    assert margin is not None
+    assert [line.strip() for line in reflow(wrapped, margin)] == [
+        "".join(line.strip() for line in wrapped[:3]),
+        "（一）标题",
+        "".join(line.strip() for line in wrapped[4:6]),
+        "落款单位",
+    ]
+    assert text_margin(["短", "一行很长很长很长很长很长很长的文字。", "中等长度的一行。"]) is None

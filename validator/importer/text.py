@@ -19,6 +19,8 @@ renumbered or retitled part is found, and 表四 ends where 五 or 六 starts). 
 from __future__ import annotations
 
 import re
+import unicodedata
+from collections import Counter
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
@@ -403,9 +405,51 @@ def _tail_headings(lines: list[str], after: int) -> tuple[int | None, int | None
     return problems, other
 
 
+SENTENCE_END = "。！？；：…”’）)!?;:"
+
+
+def _width(line: str) -> int:
+    """Printed width in a Chinese font: CJK characters, full-width and ambiguous ones (“”‘’)
+    are two columns, a Latin letter or digit one; leading indentation counts."""
+    return sum(2 if unicodedata.east_asian_width(ch) in "WFA" else 1 for ch in line.replace("\t", "    "))
+
+
+def text_margin(lines: list[str]) -> int | None:
+    """The width text was wrapped at, when it was (a PDF, or text pulled from one): most lines
+    end within a few columns of one width. None for text published one paragraph per line,
+    whose line widths vary freely."""
+    widths = [_width(line) for line in lines if line.strip()]
+    if len(widths) < 3:
+        return None
+    margin = Counter(widths).most_common(1)[0][0]
+    near = sum(margin - 6 <= w <= margin + 8 for w in widths)
+    return margin if near >= len(widths) / 2 else None
+
+
+def reflow(lines: list[str], margin: int | None) -> list[str]:
+    """Paragraphs from text wrapped at `margin`: a line that runs to the margin and does not
+    end a sentence continues on the next line, so the two are one line. A line that ends short
+    of the margin (a heading, a paragraph's last line, a signature) ends its line, and text
+    without a margin is kept as it is. Only line breaks change, never a character; the lines
+    come with their indentation (a paragraph's first line is indented two characters)."""
+    if margin is None:
+        return lines
+    out: list[str] = []
+    joining = False
+    for line in lines:
+        if joining:
+            glue = " " if out[-1][-1:].isascii() and out[-1][-1:].isalpha() and line.strip()[:1].isalpha() else ""
+            out[-1] += glue + line.strip()
+        else:
+            out.append(line)
+        joining = _width(line) >= margin - 6 and not line.rstrip().endswith(tuple(SENTENCE_END))
+    return out
+
+
 def _read_parts(out: Imported, lines: list[str], t2: int, heads: tuple[int | None, int | None]) -> None:
-    """一、五、六 kept verbatim into the narrative cells: each line as published, stripped of
-    layout indentation, empty lines and page numbers dropped; a part not found is a 提示."""
+    """一、五、六 kept verbatim into the narrative cells: each paragraph as published (text
+    wrapped at a page margin rejoined, see :func:`reflow`), stripped of layout indentation,
+    empty lines and page numbers dropped; a part not found is a 提示."""
     problems, other = heads
     found = {
         "narrative.overview": _first_heading(lines, "narrative.overview", 0, t2),
@@ -417,6 +461,8 @@ def _read_parts(out: Imported, lines: list[str], t2: int, heads: tuple[int | Non
         "narrative.problems": other if other is not None and problems is not None and other > problems else len(lines),
         "narrative.other_matters": len(lines),
     }
+    spans = {key: _part_lines(lines, at + 1, ends[key]) for key, at in found.items() if at is not None}
+    margin = text_margin([lines[i] for kept in spans.values() for i in kept])
     for key, official in PARTS:
         at = found[key]
         if at is None:
@@ -429,8 +475,8 @@ def _read_parts(out: Imported, lines: list[str], t2: int, heads: tuple[int | Non
                 }
             )
             continue
-        kept = _part_lines(lines, at + 1, ends[key])
-        text = "\n".join(lines[i].strip() for i in kept)
+        kept = spans[key]
+        text = "\n".join(line.strip() for line in reflow([lines[i].rstrip() for i in kept], margin))
         problem = text_problem(text)
         if problem:
             out.unread.append({"table": "文字部分", "reason": f"“{official}”{problem}，未导入", "keys": [key]})
