@@ -26,7 +26,8 @@ import validator.jsonfast
 import validator.jsonio
 from validator.cli import load_any
 from validator.collect import inbox as inbox_module
-from validator.collect.inbox import _all_cells, _canonical_cells, canonical, content_hash
+from validator.collect import run as run_module
+from validator.collect.inbox import _all_cells, _canonical_cells, canonical, content_hash, read_item
 from validator.collect.result import dumps_result, result_dict
 from validator.collect.run import Options, collect
 from validator.engine import validate
@@ -400,6 +401,12 @@ def _inbox(root: Path) -> tuple[Path, Path]:
         prior = copy.deepcopy(obj)
         prior["year"], prior["published_on"] = 2022, None
         (last / f"{i}.json").write_text(json.dumps(prior, ensure_ascii=False), encoding="utf-8")
+    prior = json.loads((last / "1.json").read_text(encoding="utf-8"))
+    (last / "1-copy.json").write_text(json.dumps(prior, ensure_ascii=False, indent=2), encoding="utf-8")
+    prior["applications"]["new"]["natural_person"] += 1
+    (last / "1-changed.json").write_text(json.dumps(prior, ensure_ascii=False), encoding="utf-8")
+    prior = json.loads((last / "2.json").read_text(encoding="utf-8"))
+    (last / "2-copy.json").write_text(json.dumps(prior, ensure_ascii=False, indent=2), encoding="utf-8")
     odd = copy.deepcopy(bases[0])
     odd["body"]["name"] = "单位0"
     odd["applications"]["new"]["total"] = None  # a blank figure: the cell-by-cell path
@@ -427,9 +434,13 @@ def test_collect_gives_the_same_result_without_the_shortcuts(tmp_path, monkeypat
     with monkeypatch.context() as m:
         m.setattr(validator.jsonfast, "fast_submission", lambda obj, source="JSON": None)
         m.setattr(inbox_module, "canonical", _plain_canonical)
+        m.setattr(run_module, "read_item", lambda path, folder, content=True: read_item(path, folder))
         plain = dumps_result(result_dict(collect(inbox, Options(last_year_dir=last))))
     assert fast == plain
     data = json.loads(fast)
+    notes = {b["name"]: b.get("last_year_note") for b in data["bodies"]}
+    assert "上年有两份内容不同的报告" in notes["单位1"]  # compared by content hash, computed when needed
+    assert notes["单位2"] is None  # an identical copy (other spacing) is the same report
     assert data["counts"]["statuses"]["重复报送"] == 1 and data["counts"]["unreadable"] == 1
     hostile = next(f for f in data["files"] if f["file"] == "hostile.json")
     assert "应为整数" in hostile["reason"] or "整数" in hostile["reason"]

@@ -200,7 +200,7 @@ def _archived_item(source: str, received: str, text: str) -> Item:
     where = f"归档：{source}"
     item = Item(Path(source), where, dt.datetime.fromisoformat(received))
     item.submission = submission_from_dict(parse_json_bytes(text.encode("utf-8"), where), where)
-    describe(item)
+    describe(item, content=False)  # last year's figures only: no hash, no canonical form
     slim_last_year(item)
     return item
 

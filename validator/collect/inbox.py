@@ -99,8 +99,9 @@ def _mtime(st: os.stat_result | None) -> dt.datetime:
         return dt.datetime.fromtimestamp(0)
 
 
-def read_item(path: Path, inbox: Path) -> Item:
-    """Load one file; any failure becomes ``item.error`` (never an exception)."""
+def read_item(path: Path, inbox: Path, content: bool = True) -> Item:
+    """Load one file; any failure becomes ``item.error`` (never an exception). Without
+    `content`, only who and which year (:func:`describe`): a last-year file needs no more."""
     from validator.cli import load_any
     from validator.errors import UnusableInput
 
@@ -117,7 +118,7 @@ def read_item(path: Path, inbox: Path) -> Item:
     except Exception as exc:  # a reader bug must not stop the other 79 offices' files
         item.error = f"{path.name}：内部错误（{type(exc).__name__}: {exc}），请连同文件报告"
         return item
-    describe(item)
+    describe(item, content)
     return item
 
 
@@ -130,14 +131,16 @@ def identity_of(sub: Submission) -> Identity:
     return Identity(text("body.name"), text("body.type"), text("body.region_code"), text("body.credit_code"))
 
 
-def describe(item: Item) -> None:
-    """Identity, year, exact figures and a content hash of a readable submission."""
+def describe(item: Item, content: bool = True) -> None:
+    """Identity, year, and (with `content`) exact figures and a content hash of a readable submission."""
     from validator.values import to_year
 
     sub = item.submission
     assert sub is not None
     item.identity = identity_of(sub)
     item.year = to_year(sub.values.get("year"))
+    if not content:
+        return
     unreadable: list[str] = []
     canon, item.figures = canonical(sub, unreadable)
     item.digest = content_hash(canon)
