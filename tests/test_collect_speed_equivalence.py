@@ -532,3 +532,57 @@ def test_detail_rows_take_the_template(tmp_path):
     assert raw._templated("2", values, None) == raw._cell_by_cell("2", values, [raw.style] * 4)
     assert len(raw.templates) == 1
     wb.close()
+
+
+# --------------------------------------------------------------------------- the rule engine's figures
+
+
+def assert_same_context(sub: Submission) -> None:
+    """build_context's figures and problems, keys in the same order, as every cell one by one."""
+    from validator.context import _convert, _numeric_cells, build_context
+    from validator.profile import Profile
+
+    ctx = build_context(sub, Profile())
+    figures: dict = {}
+    problems: dict = {}
+    _convert(sub.values, _numeric_cells(sub.format), figures, problems)
+    assert [(k, type(v), v) for k, v in ctx.figures.items()] == [(k, type(v), v) for k, v in figures.items()]
+    assert list(ctx.problems.items()) == list(problems.items())
+
+
+@pytest.mark.parametrize("index", range(len(BASES)))
+def test_context_of_exported_reports(index):
+    assert_same_context(submission_from_dict(copy.deepcopy(BASES[index])))
+
+
+@SETTINGS
+@given(odd_submission())
+def test_context_of_odd_reports(sub):
+    assert_same_context(sub)
+
+
+@SETTINGS
+@given(mutated())
+def test_context_of_mutated_reports(obj):
+    try:
+        sub = submission_from_dict(obj)
+    except BadJson:
+        return
+    assert_same_context(sub)
+
+
+def test_collect_workbook_leaves_xlsxwriter_as_it_was(tmp_path):
+    """The 汇总 workbook is zipped at level 1 (validator.collect.workbook._fast_deflate), and
+    XlsxWriter's own ZipFile is back afterwards for every other workbook."""
+    import zipfile
+
+    import xlsxwriter.workbook
+
+    from validator.collect.workbook import write_collect_workbook
+
+    inbox, _ = _inbox(tmp_path)
+    write_collect_workbook(collect(inbox, Options()), tmp_path / "汇总.xlsx")
+    assert xlsxwriter.workbook.ZipFile is zipfile.ZipFile
+    with zipfile.ZipFile(tmp_path / "汇总.xlsx") as z:
+        assert {i.compress_type for i in z.infolist()} == {zipfile.ZIP_DEFLATED}
+        assert z.testzip() is None
