@@ -101,7 +101,7 @@ def bench_json(n: int, work: Path, sources: list[Path], repeat: int = 1) -> None
         peaks: dict[Path, float] = {s: 0.0 for s in sources}
         for _ in range(repeat):
             for source in sources:
-                run = _run_child([*args, "-o", str(work / "s.xlsx")], source, work)
+                run = _run_child([*args, "-o", str(work / f"s{sources.index(source)}.xlsx")], source, work)
                 cpus[source].append(run[1])
                 peaks[source] = max(peaks[source], run[2])
                 if source not in best or run[1] < best[source][1]:
@@ -116,7 +116,9 @@ def bench_json(n: int, work: Path, sources: list[Path], repeat: int = 1) -> None
                 f"({n / cpu:,.0f} submissions per CPU-second; CPU of each run: {runs} s), "
                 f"peak RSS {peak:,.0f} MB (exit {rc})"
             )
-    print(f"  汇总.xlsx: {(work / 's.xlsx').stat().st_size / 1024 / 1024:.1f} MB")
+    for i, source in enumerate(sources):
+        name = "" if source == ROOT else f" [{source}]"
+        print(f"  汇总.xlsx{name}: {(work / f's{i}.xlsx').stat().st_size / 1024 / 1024:.1f} MB")
 
 
 def bench_workbooks(m: int, work: Path) -> None:
