@@ -121,7 +121,7 @@ def bench_json(n: int, work: Path, sources: list[Path], repeat: int = 1) -> None
         print(f"  汇总.xlsx{name}: {(work / f's{i}.xlsx').stat().st_size / 1024 / 1024:.1f} MB")
 
 
-def bench_workbooks(m: int, work: Path) -> None:
+def bench_workbooks(m: int, work: Path, repeat: int = 1) -> None:
     sys.path.insert(0, str(ROOT))
     import openpyxl
 
@@ -135,20 +135,23 @@ def bench_workbooks(m: int, work: Path) -> None:
         with contextlib.redirect_stdout(io.StringIO()):
             xxgk(["fill", str(src), "-o", str(inbox / f"{i:03d}.xlsx")])
     files = sorted(inbox.iterdir())
-    start, cpu_start = time.perf_counter(), time.process_time()
-    for path in files:
-        wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
-        for ws in wb.worksheets:
-            for _row in ws.iter_rows(values_only=True):
-                pass
-        wb.close()
-    floor, floor_cpu = time.perf_counter() - start, time.process_time() - cpu_start
     from validator.collect.run import Options, collect
 
-    start, cpu_start = time.perf_counter(), time.process_time()
-    result = collect(inbox, Options())
-    seconds, cpu = time.perf_counter() - start, time.process_time() - cpu_start
-    assert len(result.bodies) == m
+    floors, runs = [], []
+    for _ in range(repeat):  # taking turns; the least of each is shown
+        start, cpu_start = time.perf_counter(), time.process_time()
+        for path in files:
+            wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
+            for ws in wb.worksheets:
+                for _row in ws.iter_rows(values_only=True):
+                    pass
+            wb.close()
+        floors.append((time.perf_counter() - start, time.process_time() - cpu_start))
+        start, cpu_start = time.perf_counter(), time.process_time()
+        result = collect(inbox, Options())
+        runs.append((time.perf_counter() - start, time.process_time() - cpu_start))
+        assert len(result.bodies) == m
+    (floor, floor_cpu), (seconds, cpu) = min(floors, key=lambda r: r[1]), min(runs, key=lambda r: r[1])
     print(
         f"{m} workbook submissions, read + check in process: {m / seconds:.1f} workbooks/s "
         f"({seconds / m * 1000:.0f} ms each); floor (openpyxl read-only open + read every value): "
@@ -172,7 +175,7 @@ def main() -> None:
         if args.json:
             bench_json(args.json, work, sources, args.repeat)
         if args.workbooks:
-            bench_workbooks(args.workbooks, work)
+            bench_workbooks(args.workbooks, work, args.repeat)
 
 
 if __name__ == "__main__":
