@@ -139,8 +139,10 @@ def load_any(path: str):
 
     Downloads arrive as ``报告.xlsx.1``, ``报告(1).xlsx.download`` or without a suffix, and a
     workbook is sometimes saved under ``.json``: a zip or compound file goes to the workbook
-    reader (which tells .xls, encrypted and .ods files apart), a ``{`` to the JSON reader."""
-    from validator.jsonio import load_json
+    reader (which tells .xls, encrypted and .ods files apart), a ``{`` to the JSON reader.
+    A regular JSON file within the size limit is read whole here, once (the receiving office
+    reads thousands); anything else goes to ``load_json``, which says what is wrong."""
+    from validator.jsonio import load_json, parse_json_bytes, submission_from_dict
     from validator.workbook.read import read_workbook
 
     p = Path(path)
@@ -150,15 +152,36 @@ def load_any(path: str):
             return load_json(p) if is_json else read_workbook(p)
         with p.open("rb") as fh:
             head = fh.read(8)
+            workbook = head.startswith(b"PK") or head == b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+            json_like = not workbook and (is_json or head.lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"{"))
+            data = _rest(fh, head) if json_like else None
     except OSError as exc:
         raise UnusableInput(f"无法读取文件：{exc.strerror or exc}", where=path, code="not-found") from None
-    if head.startswith(b"PK") or head == b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1":
+    if workbook:
         return read_workbook(p)
-    if is_json or head.lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"{"):
-        return load_json(p)
+    if json_like:
+        if data is not None:
+            return submission_from_dict(parse_json_bytes(data, p.name), p.name)
+        return load_json(p)  # too large or unreadable: it says so
     if p.suffix.lower() in (".xlsx", ".xlsm", ".xls"):
         return read_workbook(p)
     raise UnusableInput("不支持的文件类型：请提供 .xlsx 工作簿或 .json 文件", where=p.name, code="not-xlsx")
+
+
+def _rest(fh, head: bytes) -> bytes | None:
+    """The whole file after its first bytes, or None when it is over the JSON size limit or
+    cannot be read."""
+    import os
+
+    from validator.jsonio import MAX_JSON_BYTES
+
+    try:
+        if os.fstat(fh.fileno()).st_size > MAX_JSON_BYTES:
+            return None
+        data = head + fh.read(MAX_JSON_BYTES + 1 - len(head))
+    except OSError:
+        return None
+    return data if len(data) <= MAX_JSON_BYTES else None
 
 
 def _format(args):

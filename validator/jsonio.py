@@ -147,7 +147,7 @@ def parse_json_bytes(data: bytes, source: str = "JSON") -> dict:
         return _unique_keys(pairs)
 
     try:
-        from validator.model import JsonNumber
+        from validator.jsonfast import JsonNumber
 
         obj = json.loads(text, object_pairs_hook=unique_keys, parse_constant=_reject_constant, parse_float=JsonNumber)
     except UnusableInput as exc:
@@ -172,7 +172,7 @@ def parse_json_bytes(data: bytes, source: str = "JSON") -> dict:
 
 
 def _shown(value: Any, limit: int = 40) -> str:
-    from validator.model import JsonNumber
+    from validator.jsonfast import JsonNumber
 
     if isinstance(value, (JsonNumber, Decimal)):  # a number as written in the file
         text = str(value)
@@ -279,7 +279,19 @@ def load_json(path: str | Path) -> Submission:
             data = fh.read(MAX_JSON_BYTES + 1)  # the size may have changed since stat()
     except OSError as exc:
         raise BadJson(f"无法读取文件：{exc.strerror or exc}", where=str(path), code="not-found") from None
-    return submission_from_report(report_from_dict(parse_json_bytes(data, path.name), path.name), path.name)
+    return submission_from_dict(parse_json_bytes(data, path.name), path.name)
+
+
+def submission_from_dict(obj: dict, source: str = "JSON") -> Submission:
+    """The submission of a parsed JSON report: read directly when it is plainly well formed
+    (:func:`validator.jsonfast.fast_submission`, the same result without building the model),
+    through the model otherwise, which names what is wrong."""
+    from validator.jsonfast import fast_submission
+
+    submission = fast_submission(obj, source)
+    if submission is not None:
+        return submission
+    return submission_from_report(report_from_dict(obj, source), source)
 
 
 def _attr_path(model: Any, path: tuple[str, ...]) -> Any:

@@ -9,7 +9,6 @@ written as a JSON string, never a float. Unknown fields are rejected.
 from __future__ import annotations
 
 import datetime as dt
-import re
 from decimal import Decimal
 from functools import cache
 from typing import Annotated, Any, Literal
@@ -28,13 +27,13 @@ from pydantic import (
 )
 
 from validator import GENERATOR, __version__
+from validator.jsonfast import MONEY_TEXT, SCHEMA_VERSION, checked_text, money_check, money_from_json
 from validator.spec import CellSpec, FormatSpec
-from validator.submission import EXCEL_CELL_LIMIT, quoted, text_problem, unknown_key, unknown_rule
+from validator.submission import EXCEL_CELL_LIMIT, quoted, unknown_key, unknown_rule
 from validator.values import (
     MAX_COUNT,
     CellError,
     Problem,
-    canonical_decimal,
     display,
     normalize_newlines,
     to_count,
@@ -45,38 +44,10 @@ from validator.values import (
     to_year,
 )
 
-SCHEMA_VERSION = "1.0"
-_MONEY_TEXT = re.compile(r"^(0|[1-9][0-9]*)(\.[0-9]+)?$")
 UNREADABLE_KINDS = ("count", "signed", "money", "year", "date", "choice")
 """Cells whose JSON field is typed: content the type cannot hold travels in ``unreadable``."""
-
-
-class JsonNumber(str):
-    """A JSON number with a fraction or exponent, kept as its text: strict integer fields refuse
-    it, and amounts refuse it too (they must be strings), so no float ever carries a figure."""
-
-
-def _money_from_json(value: Any) -> Any:
-    if isinstance(value, Decimal):
-        return value
-    if isinstance(value, JsonNumber) or not isinstance(value, str) or not _MONEY_TEXT.match(value):
-        raise ValueError('金额应写成字符串形式的非负十进制数，如 "12.5"（不能用 JSON 数字，以免精度丢失）')
-    return Decimal(value)
-
-
-def _money_check(value: Decimal) -> Decimal:
-    if not value.is_finite() or value < 0:
-        raise ValueError("金额应为非负数")
-    return canonical_decimal(value)  # ValueError past 15 significant digits
-
-
-def _text(value: Any) -> Any:
-    if isinstance(value, str):
-        value = normalize_newlines(value)
-        problem = text_problem(value)
-        if problem:
-            raise ValueError(problem)
-    return value
+_MONEY_TEXT = MONEY_TEXT
+_money_from_json, _money_check, _text = money_from_json, money_check, checked_text
 
 
 def typed_value(cell: CellSpec, raw: object) -> object:

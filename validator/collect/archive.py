@@ -195,14 +195,12 @@ def _after_insert(count: int) -> None:
 
 
 def _archived_item(source: str, received: str, text: str) -> Item:
-    from validator.jsonio import parse_json_bytes, report_from_dict, submission_from_report
+    from validator.jsonio import parse_json_bytes, submission_from_dict
 
     where = f"归档：{source}"
     item = Item(Path(source), where, dt.datetime.fromisoformat(received))
-    item.submission = submission_from_report(
-        report_from_dict(parse_json_bytes(text.encode("utf-8"), where), where), where
-    )
-    describe(item)
+    item.submission = submission_from_dict(parse_json_bytes(text.encode("utf-8"), where), where)
+    describe(item, content=False)  # last year's figures only: no hash, no canonical form
     slim_last_year(item)
     return item
 

@@ -11,12 +11,14 @@ import datetime as dt
 import hashlib
 import json
 import os
+import re
 from collections.abc import Collection
 from dataclasses import dataclass, field
 from decimal import Decimal
+from functools import cache
 from itertools import chain
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from validator.collect.bodies import Identity
 from validator.report import ValidationReport
@@ -86,21 +88,30 @@ def _resolved(path: Path) -> Path:
         return path.absolute()
 
 
-def _mtime(path: Path) -> dt.datetime:
+def _stat(path: Path) -> os.stat_result | None:
     try:
-        return dt.datetime.fromtimestamp(path.stat().st_mtime)
+        return path.stat()
+    except (OSError, ValueError):
+        return None
+
+
+def _mtime(st: os.stat_result | None) -> dt.datetime:
+    try:
+        return dt.datetime.fromtimestamp(st.st_mtime if st is not None else 0)
     except (OSError, ValueError, OverflowError):
         return dt.datetime.fromtimestamp(0)
 
 
-def read_item(path: Path, inbox: Path, published: bool = False) -> Item:
+def read_item(path: Path, inbox: Path, published: bool = False, content: bool = True) -> Item:
     """Load one file; any failure becomes ``item.error`` (never an exception). With
     `published` (``collect --published``), a published report (web page, text…) is imported
-    in memory like ``check --published`` does."""
+    in memory like ``check --published`` does. Without `content`, only who and which year
+    (:func:`describe`): a last-year file needs no more."""
     from validator.cli import load_any
     from validator.errors import UnusableInput
 
-    item = Item(path, path.relative_to(inbox).as_posix(), _mtime(path))
+    st = _stat(path)
+    item = Item(path, path.relative_to(inbox).as_posix(), _mtime(st))
     try:
         if published and _is_document(path):
             item.submission, item.import_findings = _published(path)
@@ -115,7 +126,7 @@ def read_item(path: Path, inbox: Path, published: bool = False) -> Item:
     except Exception as exc:  # a reader bug must not stop the other 79 offices' files
         item.error = f"{path.name}：内部错误（{type(exc).__name__}: {exc}），请连同文件报告"
         return item
-    describe(item)
+    describe(item, content)
     return item
 
 
@@ -140,14 +151,16 @@ def identity_of(sub: Submission) -> Identity:
     return Identity(text("body.name"), text("body.type"), text("body.region_code"), text("body.credit_code"))
 
 
-def describe(item: Item) -> None:
-    """Identity, year, exact figures and a content hash of a readable submission."""
+def describe(item: Item, content: bool = True) -> None:
+    """Identity, year, and (with `content`) exact figures and a content hash of a readable submission."""
     from validator.values import to_year
 
     sub = item.submission
     assert sub is not None
     item.identity = identity_of(sub)
     item.year = to_year(sub.values.get("year"))
+    if not content:
+        return
     unreadable: list[str] = []
     canon, item.figures = canonical(sub, unreadable)
     item.digest = content_hash(canon)
@@ -161,7 +174,43 @@ def canonical(sub: Submission, unreadable: list[str] | None = None) -> tuple[dic
     0.5, a date cell and "2024-01-29" agree), so identical copies are recognised whatever their
     file type; an unreadable figure keeps its raw text (``?``-prefixed, its key appended to
     `unreadable`) so two different mistakes still differ.
+
+    This year's counts are taken at once when every one is a plain int in range (JSON's common
+    case: ``str`` of each, nothing to convert); any other content goes cell by cell.
     """
+    from validator.values import MAX_COUNT, normalize_newlines
+
+    fmt = sub.format
+    plan = _canon_plan(fmt)
+    try:
+        counts = plan.counts(sub.values)
+    except KeyError:  # a cell left out: the general path reads it as blank
+        counts = ()
+    if not counts or set(map(type, counts)) != {int} or min(counts) < 0 or max(counts) > MAX_COUNT:
+        canon: dict[str, str] = {}
+        figures: dict[str, int | Decimal] = {}
+        _canonical_cells(sub, _all_cells(fmt), canon, figures, unreadable)
+    else:
+        canon, figures = plan.canon.copy(), plan.figures.copy()  # every key in the cells' order
+        canon.update(zip(plan.count_keys, map(str, counts)))
+        figures.update(zip(plan.count_keys, counts))
+        _canonical_cells(sub, plan.others, canon, figures, unreadable)
+        for key in plan.other_figures:
+            if figures[key] is None:  # blank or unreadable: not a figure
+                del figures[key]
+    notes = sorted((e.rule, list(e.keys), normalize_newlines(e.text)) for e in sub.explanations if e.text.strip())
+    canon["explanations"] = json.dumps(notes, ensure_ascii=False) if notes else ""
+    return canon, figures
+
+
+def _canonical_cells(
+    sub: Submission,
+    cells: tuple[tuple[str, str], ...],
+    canon: dict[str, str],
+    figures: dict[str, int | Decimal],
+    unreadable: list[str] | None,
+) -> None:
+    """:func:`canonical` of the given (key, kind) cells, one by one."""
     from validator.values import (
         MAX_COUNT,
         Problem,
@@ -174,11 +223,8 @@ def canonical(sub: Submission, unreadable: list[str] | None = None) -> tuple[dic
         to_year,
     )
 
-    fmt = sub.format
-    canon: dict[str, str] = {}
-    figures: dict[str, int | Decimal] = {}
     get = sub.values.get
-    for key, kind in _all_cells(fmt):
+    for key, kind in cells:
         raw = get(key)
         if kind == "count" and type(raw) is int and 0 <= raw <= MAX_COUNT:  # JSON's common case, first
             figures[key] = raw
@@ -203,36 +249,71 @@ def canonical(sub: Submission, unreadable: list[str] | None = None) -> tuple[dic
             canon[key] = date.isoformat() if date else to_text(raw).strip()
         else:
             canon[key] = normalize_newlines(to_text(raw)).strip()
-    notes = sorted((e.rule, list(e.keys), normalize_newlines(e.text)) for e in sub.explanations if e.text.strip())
-    canon["explanations"] = json.dumps(notes, ensure_ascii=False) if notes else ""
-    return canon, figures
 
 
 def _all_cells(fmt) -> tuple[tuple[str, str], ...]:
     """(key, kind) of every cell, this year's then the 上年数据 ones."""
-    cached = fmt.__dict__.get("_collect_cells")
-    if cached is None:
-        cached = tuple((c.key, c.kind) for c in (*fmt.cells, *fmt.baseline_cells))
-        object.__setattr__(fmt, "_collect_cells", cached)
-    return cached
+    return _canon_plan(fmt).cells
+
+
+@dataclass(frozen=True)
+class _CanonPlan:
+    cells: tuple[tuple[str, str], ...]
+    count_keys: tuple[str, ...]
+    """This year's count cells, taken at once."""
+    counts: Any
+    others: tuple[tuple[str, str], ...]
+    """The other cells (money, texts, 上年数据), in order."""
+    canon: dict[str, Any]
+    figures: dict[str, Any]
+    other_figures: tuple[str, ...]
+    """This year's figures that are not counts (each may turn out blank or unreadable)."""
+
+
+@cache
+def _canon_plan(fmt) -> _CanonPlan:
+    from operator import itemgetter
+
+    cells = tuple((c.key, c.kind) for c in (*fmt.cells, *fmt.baseline_cells))
+    count_keys = tuple(c.key for c in fmt.cells if c.kind == "count")
+    figure_keys = [c.key for c in fmt.cells if c.kind in ("count", "money")]
+    return _CanonPlan(
+        cells,
+        count_keys,
+        itemgetter(*count_keys) if len(count_keys) > 1 else (lambda values: ()),
+        tuple(c for c in cells if c[0] not in set(count_keys)),
+        dict.fromkeys(c.key for c in fmt.cells),
+        dict.fromkeys(figure_keys),
+        tuple(k for k in figure_keys if k not in set(count_keys)),
+    )
 
 
 def content_hash(canon: dict[str, str]) -> str:
     """SHA-256 of ``json.dumps(canon, ensure_ascii=False, sort_keys=True, separators=(",", ":"))``
     (the archive stores it), built from the values directly: canon's values are all strings and
-    its keys the same for every report of a format, so only the values need encoding."""
+    its keys the same for every report of a format, so only the values need encoding, and
+    not even that when none holds a character JSON escapes (a quote, a backslash, a control
+    character): then each is its own JSON text between quotes."""
     keys = tuple(canon)
     plan = _HASH_PLANS.get(keys)
     if plan is None:
         order = sorted(keys)
-        plan = _HASH_PLANS[keys] = (order, [("," if i else "{") + f"{_json_str(k)}:" for i, k in enumerate(order)])
-    order, prefixes = plan
+        plan = _HASH_PLANS[keys] = (
+            order,
+            [("," if i else "{") + f"{_json_str(k)}:" for i, k in enumerate(order)],
+            [('",' if i else "{") + f'{_json_str(k)}:"' for i, k in enumerate(order)],
+        )
+    order, prefixes, quoted = plan
     if not order:
         return hashlib.sha256(b"{}").hexdigest()
-    values = map(_json_str, map(canon.__getitem__, order))
-    text = "".join(chain.from_iterable(zip(prefixes, values))) + "}"
+    values = list(map(canon.__getitem__, order))
+    if _JSON_ESCAPED.search("".join(values)):
+        text = "".join(chain.from_iterable(zip(prefixes, map(_json_str, values)))) + "}"
+    else:
+        text = "".join(chain.from_iterable(zip(quoted, values))) + '"}'
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
-_HASH_PLANS: dict[tuple[str, ...], tuple[list[str], list[str]]] = {}
+_JSON_ESCAPED = re.compile(r'[\x00-\x1f"\\]')
+_HASH_PLANS: dict[tuple[str, ...], tuple[list[str], list[str], list[str]]] = {}
 _json_str = json.encoder.encode_basestring  # ensure_ascii=False's string encoder (C)

@@ -247,19 +247,18 @@ def _attach_last_year(bodies: list[Body], year: int | None, options: Options) ->
 def _last_year_from_dir(bodies: list[Body], year: int, options: Options) -> list[Item]:
     folder = options.last_year_dir
     assert folder is not None
-    items = [read_item(p, folder, options.published) for p in discover(folder, options.exclude)]
+    items = [read_item(p, folder, options.published, content=False) for p in discover(folder, options.exclude)]
     index: BodyIndex[Body] = BodyIndex()
     for body in bodies:
         index.add(body.identity, body)
-    seen: dict[int, list[Item]] = {}
     for item in items:
-        slim_last_year(item)
         if not item.readable or item.identity is None or item.year != year - 1:
             continue
         found = index.find(item.identity)
         if found is not None:
-            seen.setdefault(id(found), []).append(item)
             _set_last_year(found, item)
+    for item in items:
+        slim_last_year(item)
     return items
 
 
@@ -276,10 +275,20 @@ def slim_last_year(item: Item) -> None:
 def _set_last_year(body: Body, item: Item) -> None:
     if body.last_year is None:
         body.last_year = item
-    elif body.last_year.digest != item.digest:
+    elif _digest(body.last_year) != _digest(item):
         body.last_year_note = (
             f"上年有两份内容不同的报告（{body.last_year.rel}、{item.rel}），无法确定以哪份为准，未做历年核对"
         )
+
+
+def _digest(item: Item) -> str:
+    """A last-year file's content hash, computed only when a body has two of them to compare
+    (before :func:`slim_last_year`): the other 9,999 never need it."""
+    if not item.digest and item.submission is not None:
+        from validator.collect.inbox import canonical, content_hash
+
+        item.digest = content_hash(canonical(item.submission)[0])
+    return item.digest
 
 
 def _validate(item: Item) -> None:

@@ -1,0 +1,607 @@
+"""The receiving office's shortcuts give exactly what the plain path gives.
+
+``collect`` reads thousands of JSON files, so: the JSON our exporter writes is read without the
+pydantic model (validator/jsonfast.py), ``load_any`` reads a JSON file once, ``canonical``
+takes this year's counts at once and ``content_hash`` skips escaping values that need none.
+Each is compared here with the plain computation on the real reports, on random exported
+reports and on mutations of them (a field removed, added, or holding anything JSON can hold):
+the same submission down to the type and order of every value, or the same refusal with the
+same message. A whole collect run with the shortcuts switched off gives the same result.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from test_fast_paths import odd_submission
+from test_roundtrip import explanation, valid_submission
+
+import validator.jsonfast
+import validator.jsonio
+from validator.cli import load_any
+from validator.collect import inbox as inbox_module
+from validator.collect import run as run_module
+from validator.collect.inbox import _all_cells, _canonical_cells, canonical, content_hash, read_item
+from validator.collect.result import dumps_result, result_dict
+from validator.collect.run import Options, collect
+from validator.engine import validate
+from validator.formats import get_format
+from validator.jsonfast import JsonNumber, fast_submission
+from validator.jsonio import (
+    MAX_JSON_BYTES,
+    BadJson,
+    dump_model,
+    load_json,
+    parse_json_bytes,
+    report_from_dict,
+    report_to_model,
+    submission_from_dict,
+    submission_from_report,
+)
+from validator.submission import Explanation, Submission
+
+from conftest import REPORTS
+
+FMT = get_format()
+NAMES = ("fenxi-zfb_2023", "huaian-shi_2024", "pingtan_2021")
+SETTINGS = settings(
+    max_examples=150,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large, HealthCheck.filter_too_much],
+)
+
+
+def exported(name: str, explanations: list[Explanation] = (), last_year: bool = False) -> dict:
+    """A real report as the exporter writes it, with its 校验结果 (findings) and staff's notes."""
+    sub = load_json(REPORTS / f"{name}.source.json")
+    values = dict(sub.values)
+    if last_year:
+        values["last_year.year"] = 2020
+        for key in FMT.baseline_keys:
+            values[f"last_year.{key}"] = 1
+    sub = Submission(sub.format, values, sub.source, list(explanations), sub.origin)
+    return json.loads(dump_model(report_to_model(sub, validate(sub))))
+
+
+BASES = [exported(n) for n in NAMES] + [
+    exported("huaian-shi_2024", [Explanation("TXT-T3", ("applications.new.total",), "见说明\r\n第二行")], True)
+]
+
+
+def exported_2019() -> dict:
+    """A report in the read-only 2019 format (its figures include signed ones), filled in by kind."""
+    fmt = get_format("gb-2019-60")
+    by_kind = {"count": 1, "signed": -1, "money": "1.50", "year": 2019, "date": "2020-01-20", "text": "某单位"}
+    values: dict[str, object] = {c.key: by_kind.get(c.kind, "概述") for c in (*fmt.cells, *fmt.baseline_cells)}
+    values.update({c.key: c.choices[0] for c in fmt.cells if c.kind == "choice"}, **{"last_year.year": 2018})
+    sub = Submission(fmt, values, "2019.json")
+    return json.loads(dump_model(report_to_model(sub, validate(sub))))
+
+
+ALL_BASES = [*BASES, exported_2019()]
+
+
+def snapshot(sub: Submission) -> tuple:
+    """Everything a Submission carries, with the type and spelling of every value."""
+    values = [(k, type(v).__name__, repr(v)) for k, v in sub.values.items()]
+    return sub.format.id, values, sub.explanations, sub.source, sub.origin
+
+
+def via_model(obj: dict) -> tuple:
+    try:
+        return ("ok", snapshot(submission_from_report(report_from_dict(obj, "x.json"), "x.json")))
+    except BadJson as exc:
+        return ("refused", str(exc))
+
+
+def via_reader(obj: dict) -> tuple:
+    try:
+        return ("ok", snapshot(submission_from_dict(obj, "x.json")))
+    except BadJson as exc:
+        return ("refused", str(exc))
+
+
+def assert_same(obj: dict) -> None:
+    expected = via_model(copy.deepcopy(obj))
+    assert via_reader(copy.deepcopy(obj)) == expected
+    fast = fast_submission(copy.deepcopy(obj), "x.json")
+    if fast is not None:  # the shortcut never accepts what the model refuses
+        assert ("ok", snapshot(fast)) == expected
+
+
+# --------------------------------------------------------------------------- mutations
+
+
+def paths(node: object, prefix: tuple = ()) -> list[tuple]:
+    out = [prefix]
+    if isinstance(node, dict):
+        for key, value in node.items():
+            out += paths(value, (*prefix, key))
+    elif isinstance(node, list):
+        for i, value in enumerate(node):
+            out += paths(value, (*prefix, i))
+    return out
+
+
+ODD = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(-(2**70), 2**70),
+    st.integers(-3, 10**15 + 3),
+    st.sampled_from(
+        [
+            JsonNumber("1.0"),
+            JsonNumber("2.5"),
+            JsonNumber("1e3"),
+            "",
+            " ",
+            "3",
+            "12.50",
+            "12\n",
+            "0.000000000000000001",
+            "1234567890123456",
+            "-1",
+            "2024-01-29",
+            "2024-02-30",
+            "2024-1-29",
+            "20240129",
+            "0000-01-01",
+            "２０２４-01-29",
+            "2024-01-29T00:00:00",
+            "政府",
+            "部门 ",
+            "a\r\nb\rc",
+            "\x01",
+            "\ufffe",
+            "x" * 32768,
+            "TXT-T3",
+            "applications.new.total",
+            "gb-2021-30",
+            "1.0",
+            {},
+            [],
+            {"a": 1},
+            [1],
+            {"rule": "TXT-T3", "cells": [], "text": "x"},
+            {"ref": "A1", "key": "year"},
+        ]
+    ),
+    st.text(max_size=8),
+)
+
+
+@st.composite
+def mutated(draw) -> dict:
+    """A base report with 1–3 fields replaced, removed or added (ODD's {} and [] are copied:
+    a later mutation may append to them)."""
+    obj = copy.deepcopy(draw(st.sampled_from(ALL_BASES)))
+    for _ in range(draw(st.integers(1, 3))):
+        path = draw(st.sampled_from(paths(obj)))
+        parent = obj
+        for part in path[:-1]:
+            parent = parent[part]
+        target = parent[path[-1]] if path else obj
+        action = draw(st.sampled_from(("replace", "replace", "delete", "add", "duplicate")))
+        if action == "replace" and path:
+            parent[path[-1]] = copy.deepcopy(draw(ODD))
+        elif action == "delete" and path:
+            del parent[path[-1]]
+        elif action == "add" and isinstance(target, dict):
+            target[draw(st.sampled_from(("extra", "year", "name", "total", "valid")))] = copy.deepcopy(draw(ODD))
+        elif action == "duplicate" and isinstance(target, list) and target:
+            target.append(copy.deepcopy(target[0]))
+        elif action == "add" and isinstance(target, list):
+            target.append(copy.deepcopy(draw(ODD)))
+    return obj
+
+
+@pytest.mark.parametrize("index", range(len(ALL_BASES)))
+def test_exported_reports_take_the_shortcut_with_the_same_result(index):
+    obj = ALL_BASES[index]
+    assert fast_submission(copy.deepcopy(obj), "x.json") is not None  # the shortcut is taken
+    assert_same(obj)
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_source_fixtures_same_submission(name):
+    obj = json.loads((REPORTS / f"{name}.source.json").read_text(encoding="utf-8"))
+    assert fast_submission(copy.deepcopy(obj)) is not None
+    assert_same(obj)
+
+
+@SETTINGS
+@given(mutated())
+def test_mutated_reports_same_submission_or_same_refusal(obj):
+    assert_same(obj)
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+@given(valid_submission(), st.lists(explanation(), max_size=3))
+def test_random_exported_reports_same_submission(sub, notes):
+    sub = Submission(sub.format, sub.values, sub.source, notes, sub.origin)
+    obj = json.loads(dump_model(report_to_model(sub, validate(sub))))
+    assert fast_submission(copy.deepcopy(obj)) is not None
+    assert_same(obj)
+
+
+def test_every_refusal_goes_to_the_model_with_its_message():
+    """A few refusals by name: each is the model's message, word for word."""
+    cases = []
+    for key, value in (
+        ("year", True),
+        ("year", JsonNumber("2023.0")),
+        ("published_on", "2024-02-30"),
+        ("generator", None),
+    ):
+        obj = copy.deepcopy(BASES[0])
+        obj[key] = value
+        cases.append(obj)
+    obj = copy.deepcopy(BASES[0])
+    obj["applications"]["new"]["total"] = -1
+    cases.append(obj)
+    obj = copy.deepcopy(BASES[0])
+    obj["proactive"]["fees"]["amount_wan_yuan"] = JsonNumber("1.5")
+    cases.append(obj)
+    obj = copy.deepcopy(BASES[3])
+    obj["explanations"].append(copy.deepcopy(obj["explanations"][0]))
+    cases.append(obj)
+    for obj in cases:
+        assert fast_submission(copy.deepcopy(obj)) is None
+        outcome = via_reader(obj)
+        assert outcome[0] == "refused" and outcome == via_model(obj)
+    odd_but_accepted = copy.deepcopy(BASES[0])
+    odd_but_accepted["schema_version"] = JsonNumber("1.0")  # the number 1.0: not plain, the model takes it
+    assert fast_submission(copy.deepcopy(odd_but_accepted)) is None
+    assert via_reader(odd_but_accepted) == via_model(odd_but_accepted)
+
+
+DATES = ("2024-01-29", "2024-02-29", "2023-02-29", "2024-1-29", "20240129", "2024-W05-1", "2024-029", " 2024-01-29")
+DATES += ("2024-01-29 ", "2024-01-29T00:00", "2024-01-29T00:00:00Z", "0001-01-01", "9999-12-31", "0000-01-01", "１")
+
+
+@pytest.mark.parametrize("date", DATES)
+def test_dates_same_as_the_model(date):
+    obj = copy.deepcopy(BASES[0])
+    obj["published_on"] = date
+    assert_same(obj)
+
+
+def test_money_and_text_are_normalized_as_the_model_does():
+    obj = copy.deepcopy(BASES[0])
+    obj["proactive"]["fees"]["amount_wan_yuan"] = "12.500"
+    obj["body"]["name"] = "  某某局\r\n "
+    obj["narrative"]["overview"] = "一\r\n二\r三"
+    sub = fast_submission(copy.deepcopy(obj))
+    assert sub is not None
+    assert sub.values["proactive.fees.amount_wan_yuan"] == Decimal("12.5")
+    assert str(sub.values["proactive.fees.amount_wan_yuan"]) == "12.5"
+    assert sub.values["body.name"] == "某某局"
+    assert sub.values["narrative.overview"] == "一\n二\n三"
+    assert_same(obj)
+
+
+# --------------------------------------------------------------------------- load_any reads once
+
+
+def test_load_any_reads_json_once_with_the_same_result(tmp_path, monkeypatch):
+    data = json.dumps(BASES[3], ensure_ascii=False).encode("utf-8")
+    files = {
+        "a.json": data,
+        "bom.json": b"\xef\xbb\xbf" + data,
+        "no-suffix": b"  \n" + data,
+        "saved-as.xlsx": data,
+        "bad.json": data[:-10],
+        "dup.json": b'{"format": "gb-2021-30", "format": "x"}',
+    }
+    for name, content in files.items():
+        (tmp_path / name).write_bytes(content)
+        expected = submission_from_report(report_from_dict(json.loads(data.decode("utf-8-sig"))))
+        if name in ("bad.json", "dup.json"):
+            with pytest.raises(BadJson) as got:
+                load_any(str(tmp_path / name))
+            with pytest.raises(BadJson) as plain:
+                parse_json_bytes(content, name)
+            assert str(got.value) == str(plain.value)
+            continue
+        sub = load_any(str(tmp_path / name))
+        assert snapshot(sub)[:3] == snapshot(expected)[:3] and sub.source == name
+    opened = []
+    real_open = Path.open
+    monkeypatch.setattr(Path, "open", lambda self, *a, **k: opened.append(self.name) or real_open(self, *a, **k))
+    load_any(str(tmp_path / "a.json"))
+    assert opened == ["a.json"]  # one open, not one for the sniff and one for the read
+
+
+def test_oversized_json_is_refused_by_size_without_being_parsed(tmp_path, monkeypatch):
+    big = tmp_path / "big.json"
+    with big.open("wb") as fh:
+        fh.write(b"{")
+        fh.truncate(MAX_JSON_BYTES + 1)
+    monkeypatch.setattr(validator.jsonio, "parse_json_bytes", lambda *a: pytest.fail("parsed an oversized file"))
+    with pytest.raises(BadJson, match="文件过大") as got:
+        load_any(str(big))
+    with pytest.raises(BadJson) as plain:
+        load_json(big)
+    assert str(got.value) == str(plain.value)
+
+
+# --------------------------------------------------------------------------- canonical form and hash
+
+
+def plain_canonical(sub: Submission) -> tuple[dict, dict, list]:
+    """Every cell one by one (the general path), as canonical did before it took counts at once."""
+    canon: dict = {}
+    figures: dict = {}
+    unreadable: list[str] = []
+    _canonical_cells(sub, _all_cells(sub.format), canon, figures, unreadable)
+    canon["explanations"] = canonical(Submission(sub.format, {}, explanations=sub.explanations))[0]["explanations"]
+    return canon, figures, unreadable
+
+
+def assert_same_canonical(sub: Submission) -> None:
+    unreadable: list[str] = []
+    canon, figures = canonical(sub, unreadable)
+    plain, plain_figures, plain_unreadable = plain_canonical(sub)
+    assert list(canon.items()) == list(plain.items())
+    assert [(k, type(v), v) for k, v in figures.items()] == [(k, type(v), v) for k, v in plain_figures.items()]
+    assert unreadable == plain_unreadable
+
+
+@pytest.mark.parametrize("index", range(len(BASES)))
+def test_canonical_of_exported_reports(index):
+    sub = submission_from_dict(copy.deepcopy(BASES[index]))
+    assert_same_canonical(sub)
+
+
+@SETTINGS
+@given(odd_submission())
+def test_canonical_of_odd_reports(sub):
+    assert_same_canonical(sub)
+
+
+@SETTINGS
+@given(mutated())
+def test_canonical_of_mutated_reports(obj):
+    try:
+        sub = submission_from_dict(obj)
+    except BadJson:
+        return
+    assert_same_canonical(sub)
+
+
+def plain_hash(canon: dict[str, str]) -> str:
+    import hashlib
+
+    text = json.dumps(canon, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(
+        st.one_of(st.text(max_size=6), st.sampled_from(['"', "\\", "\x00", "\x1f", "\n", "\ud800", "é"])),
+        min_size=3,
+        max_size=3,
+    )
+)
+def test_content_hash_with_and_without_characters_to_escape(texts):
+    canon = {"b": texts[0], "a": texts[1], "explanations": texts[2]}
+    try:
+        expected = plain_hash(canon)
+    except UnicodeEncodeError:  # a lone surrogate: neither can hash it
+        with pytest.raises(UnicodeEncodeError):
+            content_hash(canon)
+        return
+    assert content_hash(canon) == expected
+
+
+# --------------------------------------------------------------------------- a whole run
+
+
+def _inbox(root: Path) -> tuple[Path, Path]:
+    inbox, last = root / "inbox", root / "last"
+    inbox.mkdir()
+    last.mkdir()
+    bases = [copy.deepcopy(b) for b in BASES]
+    for i, obj in enumerate(bases):
+        obj["year"] = 2023
+        obj["body"]["name"] = f"单位{i}"
+        (inbox / f"{i}.json").write_text(json.dumps(obj, ensure_ascii=False), encoding="utf-8")
+        prior = copy.deepcopy(obj)
+        prior["year"], prior["published_on"] = 2022, None
+        (last / f"{i}.json").write_text(json.dumps(prior, ensure_ascii=False), encoding="utf-8")
+    prior = json.loads((last / "1.json").read_text(encoding="utf-8"))
+    (last / "1-copy.json").write_text(json.dumps(prior, ensure_ascii=False, indent=2), encoding="utf-8")
+    prior["applications"]["new"]["natural_person"] += 1
+    (last / "1-changed.json").write_text(json.dumps(prior, ensure_ascii=False), encoding="utf-8")
+    prior = json.loads((last / "2.json").read_text(encoding="utf-8"))
+    (last / "2-copy.json").write_text(json.dumps(prior, ensure_ascii=False, indent=2), encoding="utf-8")
+    odd = copy.deepcopy(bases[0])
+    odd["body"]["name"] = "单位0"
+    odd["applications"]["new"]["total"] = None  # a blank figure: the cell-by-cell path
+    (inbox / "0-v2.json").write_text(json.dumps(odd, ensure_ascii=False), encoding="utf-8")
+    hostile = copy.deepcopy(bases[1])
+    hostile["applications"]["new"]["total"] = True
+    (inbox / "hostile.json").write_text(json.dumps(hostile, ensure_ascii=False), encoding="utf-8")
+    (inbox / "copy-of-1.json").write_text(json.dumps(bases[1], ensure_ascii=False, indent=3), encoding="utf-8")
+    (inbox / "quote.json").write_text(
+        json.dumps({**bases[2], "body": {**bases[2]["body"], "name": '单位"2\\'}}, ensure_ascii=False), "utf-8"
+    )
+    return inbox, last
+
+
+def _plain_canonical(sub: Submission, unreadable: list[str] | None = None) -> tuple[dict, dict]:
+    canon, figures, found = plain_canonical(sub)
+    if unreadable is not None:
+        unreadable.extend(found)
+    return canon, figures
+
+
+def test_collect_gives_the_same_result_without_the_shortcuts(tmp_path, monkeypatch):
+    inbox, last = _inbox(tmp_path)
+    fast = dumps_result(result_dict(collect(inbox, Options(last_year_dir=last))))
+    with monkeypatch.context() as m:
+        m.setattr(validator.jsonfast, "fast_submission", lambda obj, source="JSON": None)
+        m.setattr(inbox_module, "canonical", _plain_canonical)
+        m.setattr(
+            run_module,
+            "read_item",
+            lambda path, folder, published=False, content=True: read_item(path, folder, published),
+        )
+        plain = dumps_result(result_dict(collect(inbox, Options(last_year_dir=last))))
+    assert fast == plain
+    data = json.loads(fast)
+    notes = {b["name"]: b.get("last_year_note") for b in data["bodies"]}
+    assert "上年有两份内容不同的报告" in notes["单位1"]  # compared by content hash, computed when needed
+    assert notes["单位2"] is None  # an identical copy (other spacing) is the same report
+    assert data["counts"]["statuses"]["重复报送"] == 1 and data["counts"]["unreadable"] == 1
+    hostile = next(f for f in data["files"] if f["file"] == "hostile.json")
+    assert "应为整数" in hostile["reason"] or "整数" in hostile["reason"]
+
+
+def test_collect_builds_no_model_for_exported_files(tmp_path, monkeypatch):
+    """Instrumented: the pydantic model is never asked about files our exporter wrote."""
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    for i, obj in enumerate(BASES):
+        (inbox / f"{i}.json").write_text(json.dumps({**obj, "year": 2023}, ensure_ascii=False), encoding="utf-8")
+    monkeypatch.setattr(validator.jsonio, "report_from_dict", lambda *a: pytest.fail("the model was built"))
+    result = collect(inbox, Options())
+    assert len(result.items) == len(BASES) and all(i.readable for i in result.items)
+
+
+# --------------------------------------------------------------------------- 汇总 workbook rows
+
+
+def _sheet(tmp_path: Path):
+    import xlsxwriter
+
+    wb = xlsxwriter.Workbook(str(tmp_path / "rows.xlsx"), {"constant_memory": True})
+    return wb, wb.add_worksheet("s")
+
+
+def plain_inline(ws, text: str) -> str:
+    """XlsxWriter's escapes, every one applied (what _inline did for any text but letters)."""
+    from xlsxwriter.utility import _preserve_whitespace, _utf16_len, _utf16_truncate
+
+    if len(text) > ws.xls_strmax // 2 and _utf16_len(text) > ws.xls_strmax:
+        text = _utf16_truncate(text, ws.xls_strmax)
+    text = ws._escape_control_characters(text)
+    space = ' xml:space="preserve"' if _preserve_whitespace(text) else ""
+    return f' t="inlineStr"><is><t{space}>{ws._escape_data(text)}</t></is>'
+
+
+TEXTS = st.one_of(
+    st.text(max_size=12),
+    st.text(st.sampled_from(" \t\n\r\x01\x1f_x0A9F&<>\"'\ufffe\uffff\u3000\xa0汇总"), max_size=10),
+    st.sampled_from(["", "第00001号单位", "00001.json", "_x0041_", "a_x00Z1_", " 前", "后 ", "a\u3000", "\x1cx"]),
+)
+
+
+@settings(max_examples=500, deadline=None)
+@given(TEXTS)
+def test_inline_text_is_what_xlsxwriter_writes(tmp_path_factory, text):
+    from validator.collect.workbook import _inline
+
+    wb, ws = _sheet(tmp_path_factory.mktemp("inline"))
+    assert _inline(ws, text) == plain_inline(ws, text)
+    wb.close()
+
+
+CELL_VALUES = st.one_of(
+    st.integers(-(10**16), 10**16),
+    st.integers(0, 10**15 + 2),
+    st.decimals(allow_nan=False, allow_infinity=False, places=3),
+    st.sampled_from([Decimal("0.5"), Decimal("123456789012345.6"), Decimal("1E+20")]),
+    TEXTS,
+    st.booleans(),
+)
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.lists(st.lists(CELL_VALUES, max_size=8), max_size=6), st.booleans())
+def test_templated_rows_are_the_cell_by_cell_rows(tmp_path_factory, rows, styled):
+    """Rows of the same pattern reuse one template; every row's XML is what the general path writes."""
+    from validator.collect.workbook import RawRows, _style
+
+    wb, ws = _sheet(tmp_path_factory.mktemp("rows"))
+    formats = [wb.add_format({"border": 1}), wb.add_format({"bold": True})]
+    raw = RawRows(ws, formats[0], 0, 8)
+    for values in rows + rows:  # each pattern twice: the second from the template
+        fmts = [formats[i % 2] for i in range(len(values))] if styled else None
+        styles = [_style(f) for f in fmts] if fmts else [raw.style] * len(values)
+        expected = raw._cell_by_cell("7", values, styles)
+        got = raw._templated("7", values, tuple(styles) if fmts else None)
+        assert got is None or got == expected
+    wb.close()
+
+
+def test_detail_rows_take_the_template(tmp_path):
+    from validator.collect.workbook import RawRows
+
+    wb, ws = _sheet(tmp_path)
+    raw = RawRows(ws, wb.add_format({}), 0, 4)
+    values = ["单位", "00001.json", 3, Decimal("1.5")]
+    assert raw._templated("2", values, None) == raw._cell_by_cell("2", values, [raw.style] * 4)
+    assert len(raw.templates) == 1
+    wb.close()
+
+
+# --------------------------------------------------------------------------- the rule engine's figures
+
+
+def assert_same_context(sub: Submission) -> None:
+    """build_context's figures and problems, keys in the same order, as every cell one by one."""
+    from validator.context import _convert, _numeric_cells, build_context
+    from validator.profile import Profile
+
+    ctx = build_context(sub, Profile())
+    figures: dict = {}
+    problems: dict = {}
+    _convert(sub.values, _numeric_cells(sub.format), figures, problems)
+    assert [(k, type(v), v) for k, v in ctx.figures.items()] == [(k, type(v), v) for k, v in figures.items()]
+    assert list(ctx.problems.items()) == list(problems.items())
+
+
+@pytest.mark.parametrize("index", range(len(BASES)))
+def test_context_of_exported_reports(index):
+    assert_same_context(submission_from_dict(copy.deepcopy(BASES[index])))
+
+
+@SETTINGS
+@given(odd_submission())
+def test_context_of_odd_reports(sub):
+    assert_same_context(sub)
+
+
+@SETTINGS
+@given(mutated())
+def test_context_of_mutated_reports(obj):
+    try:
+        sub = submission_from_dict(obj)
+    except BadJson:
+        return
+    assert_same_context(sub)
+
+
+def test_collect_workbook_leaves_xlsxwriter_as_it_was(tmp_path):
+    """The 汇总 workbook is zipped at level 1 (validator.collect.workbook._fast_deflate), and
+    XlsxWriter's own ZipFile is back afterwards for every other workbook."""
+    import zipfile
+
+    import xlsxwriter.workbook
+
+    from validator.collect.workbook import write_collect_workbook
+
+    inbox, _ = _inbox(tmp_path)
+    write_collect_workbook(collect(inbox, Options()), tmp_path / "汇总.xlsx")
+    assert xlsxwriter.workbook.ZipFile is zipfile.ZipFile
+    with zipfile.ZipFile(tmp_path / "汇总.xlsx") as z:
+        assert {i.compress_type for i in z.infolist()} == {zipfile.ZIP_DEFLATED}
+        assert z.testzip() is None
