@@ -311,6 +311,24 @@ def test_empty_header_cells_do_not_shift_figures(tmp_path):
     assert {k: flat[k] for k in expected} == expected
 
 
+def test_empty_cells_marked_only_where_a_figure_belongs():
+    """The shared rule for tables whose cells are known (web page, Word): an empty cell after
+    the row's last label, or in a row of figures only, is a figure's place; one before a label
+    is a header's spacing; two figures in one cell still leave the empty cell after them a
+    place (so the table's count shows the extra figure instead of shifting)."""
+    from validator.importer.text import EMPTY_CELL as E
+    from validator.importer.text import mark_blanks, mark_table
+
+    assert mark_blanks(["规章", "", "", ""]) == ["规章", E, E, E]
+    assert mark_blanks(["", "自然人", "", "总计"]) == ["", "自然人", "", "总计"]
+    assert mark_blanks(["1", "", "2"]) == ["1", E, "2"]
+    assert mark_blanks(["", "1"]) == [E, "1"]
+    assert mark_blanks(["规章", "1 2", "", "3"]) == ["规章", "1 2", E, "3"]
+    assert mark_blanks(["", ""]) == ["", ""]
+    assert mark_table([["结果维持", "总计"], ["", ""]]) == [["结果维持", "总计"], [E, E]]
+    assert mark_table([["规章", "1"], ["", ""]])[-1] == ["", ""]
+
+
 def test_gbk_html_charset_from_meta(tmp_path):
     html = _rendered_page(tmp_path, "pingtan_2021").replace('<meta charset="utf-8">', '<meta charset="GBK">')
     src = tmp_path / "gbk.html"

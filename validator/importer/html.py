@@ -3,6 +3,9 @@
 Each table row becomes one ``cell | cell | …`` line with each physical cell once (a merged
 cell's ``colspan``/``rowspan`` is not repeated: the reader counts a table's figures, and a
 repeated merged value would be counted twice); headings, paragraphs and line breaks end a line.
+An empty cell where a figure belongs (after the row's label, or in a row of figures only) is
+marked for the reader, which reads it as 0 and reports it; an empty header cell (a top-left
+corner) is not a figure's place (:func:`validator.importer.text.mark_blanks`).
 Script, style and navigation content is skipped. Each line keeps the source line it started on,
 for the provenance file.
 
@@ -81,7 +84,7 @@ class _Flatten:
         self._open: dict[int, tuple[int, int]] = {}
         self._layout: dict[int, bool] = {}
         self._tables: list[list[tuple[list[str], int]]] = []
-        """Each open table's rows so far (cells as printed, source line), innermost last."""
+        """Each open table's last two rows (cells as printed, source line), innermost last."""
 
     def _flush(self) -> None:
         text = "".join(self._text).strip()
@@ -147,7 +150,9 @@ class _Flatten:
         from validator.importer.text import mark_blanks
 
         if self._tables:
-            self._tables[-1].append((cells, self._start))
+            rows = self._tables[-1]
+            rows.append((cells, self._start))
+            del rows[:-2]  # only the last two rows are looked at (:meth:`_table_end`)
         if any(cells):
             self._emit_row(mark_blanks(cells), self._start)
 
