@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -254,6 +255,78 @@ def test_rendered_html_imports_exactly(tmp_path, report):
     fee = cells["proactive.fees.amount_wan_yuan"]
     page = src.read_text(encoding="utf-8").splitlines()
     assert report["table2"]["行政事业性收费_万元"] in page[fee["line"] - 1]
+
+
+ZERO_CELL = re.compile(r'(<td class="xxgk-num" data-key="([^"]+)"[^>]*>)0(</td>)')
+
+
+def _zeros_blank(html: str) -> tuple[str, set[str]]:
+    """The page with every 0 printed as an empty cell (as many sites print them), and the keys
+    of the cells emptied."""
+    keys = {m.group(2) for m in ZERO_CELL.finditer(html)}
+    return ZERO_CELL.sub(r"\1\3", html), keys
+
+
+@pytest.mark.parametrize("report", EXPECTED, ids=[r["file"] for r in EXPECTED])
+def test_rendered_html_with_zeros_blank_imports_exactly(tmp_path, report):
+    name = report["file"].removesuffix(".txt")
+    html, emptied = _zeros_blank(_rendered_page(tmp_path, name))
+    expected = _expected_cells(report)
+    assert emptied == {k for k, v in expected.items() if v in (0, "0")}
+    src = tmp_path / f"{name}.html"
+    src.write_text(html, encoding="utf-8")
+    code, out = _import(tmp_path, src, "--type", "政府")
+    assert code == 0
+    flat = _flat(json.loads(out.read_text(encoding="utf-8")))
+    assert {k: flat[k] for k in expected} == expected
+    provenance = json.loads(out.with_suffix(".provenance.json").read_text(encoding="utf-8"))
+    cells = provenance["cells"]
+    assert {k for k, c in cells.items() if c.get("blank")} == emptied
+    assert {(c["raw"], c["form"]) for k, c in cells.items() if k in emptied} == {("", "empty")}
+    assert not [c["text"] for c in cells.values() if "\ue000" in c["text"] or "空" in c["text"]]  # rows as printed
+    blanks = [f for f in provenance["findings"] if f["rule"] == "IMPORT-BLANK"]
+    assert len(blanks) == len({k.split(".")[0] for k in emptied})  # one per table with blanks
+    assert {k for f in blanks for k in f["keys"]} == emptied
+
+
+def test_empty_header_cells_do_not_shift_figures(tmp_path):
+    """Empty top-left corner cells and an empty cell inside a header row are no figure places."""
+    report = next(r for r in EXPECTED if r["file"] == "pingtan_2021.txt")
+    html, _emptied = _zeros_blank(_rendered_page(tmp_path, "pingtan_2021"))
+    corner = "（本列数据的勾稽关系为：第一项加第二项之和，等于第三项加第四项之和）"
+    for old, new in (
+        ('<th scope="col">信息内容</th>', "<th></th>"),
+        (f">{corner}<", "><"),
+        ('<th scope="colgroup" colspan="5">行政复议</th>', '<th colspan="5"></th>'),
+        ('<th scope="col">其他结果</th>', "<th></th>"),
+    ):
+        assert old in html
+        html = html.replace(old, new)
+    src = tmp_path / "corner.html"
+    src.write_text(html, encoding="utf-8")
+    code, out = _import(tmp_path, src, "--type", "政府")
+    assert code == 0
+    flat = _flat(json.loads(out.read_text(encoding="utf-8")))
+    expected = _expected_cells(report)
+    assert {k: flat[k] for k in expected} == expected
+
+
+def test_empty_cells_marked_only_where_a_figure_belongs():
+    """The shared rule for tables whose cells are known (web page, Word): an empty cell after
+    the row's last label, or in a row of figures only, is a figure's place; one before a label
+    is a header's spacing; two figures in one cell still leave the empty cell after them a
+    place (so the table's count shows the extra figure instead of shifting)."""
+    from validator.importer.text import EMPTY_CELL as E
+    from validator.importer.text import mark_blanks, mark_table
+
+    assert mark_blanks(["规章", "", "", ""]) == ["规章", E, E, E]
+    assert mark_blanks(["", "自然人", "", "总计"]) == ["", "自然人", "", "总计"]
+    assert mark_blanks(["1", "", "2"]) == ["1", E, "2"]
+    assert mark_blanks(["", "1"]) == [E, "1"]
+    assert mark_blanks(["规章", "1 2", "", "3"]) == ["规章", "1 2", E, "3"]
+    assert mark_blanks(["", ""]) == ["", ""]
+    assert mark_table([["结果维持", "总计"], ["", ""]]) == [["结果维持", "总计"], [E, E]]
+    assert mark_table([["规章", "1"], ["", ""]])[-1] == ["", ""]
 
 
 def test_gbk_html_charset_from_meta(tmp_path):

@@ -476,6 +476,37 @@ def test_collect_published_reads_published_reports(tmp_path, capsys):
     assert "不支持的文件类型" in capsys.readouterr().err, "without --published a web page is not a submission"
 
 
+def test_collect_published_takes_the_body_type_from_the_roster(tmp_path):
+    """Published reports state no 机关类型: a body on the roster takes the roster's type; a type
+    the document states (our page's data block) is kept; a body not on the roster gets none."""
+    from validator.collect.roster import load_roster
+    from validator.collect.run import Options, collect
+
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    for name in ("fenxi-zfb_2023.txt", "huaian-shi_2024.txt"):
+        (inbox / name).write_bytes((PUBLISHED / name).read_bytes())
+    (inbox / "pingtan.html").write_text(_page_with_block(tmp_path), encoding="utf-8")  # states 政府
+    roster = tmp_path / "名单.csv"
+    roster.write_text("机关名称,机关类型\n汾西县人民政府办公室,部门\n平潭综合实验区,部门\n", encoding="utf-8")
+
+    def run(with_roster: bool) -> dict[str, tuple[object, list[str]]]:
+        options = Options(published=True, roster=load_roster(roster) if with_roster else None)
+        items = collect(inbox, options).items
+        return {
+            i.rel: (i.submission.values.get("body.type"), [f.rule for f in i.report.findings])
+            for i in items
+            if i.submission is not None and i.report is not None
+        }
+
+    found = run(with_roster=True)
+    assert found["fenxi-zfb_2023.txt"][0] == "部门" and "META-TYPE" not in found["fenxi-zfb_2023.txt"][1]
+    assert found["pingtan.html"][0] == "政府", "a type the document states is never overridden"
+    assert found["huaian-shi_2024.txt"][0] is None and "META-TYPE" in found["huaian-shi_2024.txt"][1]
+    without = run(with_roster=False)
+    assert without["fenxi-zfb_2023.txt"][0] is None and "META-TYPE" in without["fenxi-zfb_2023.txt"][1]
+
+
 @pytest.mark.parametrize("form", ["txt", "html"])
 def test_new_from_published_report(tmp_path, capsys, form):
     """Next year's workbook seeded from last year's published report, as from its JSON."""

@@ -351,6 +351,8 @@ def test_rendered_pdf_never_a_wrong_cell(tmp_path, capsys, rendered_pdfs, name, 
         zeros = sum(v in (0, "0") for k, v in expected.items() if flat[k] is not None)
         per_table = [int(n) for n in re.findall(r"有 (\d+) 个空白单元格", printed)]
         assert len(blanks) == zeros > 0 and sum(per_table) == zeros
+        assert {(provenance["cells"][k]["raw"], provenance["cells"][k]["form"]) for k in blanks} == {("", "empty")}
+        assert not [c["text"] for c in provenance["cells"].values() if "\ue000" in c["text"] or "空" in c["text"]]
         first = provenance["cells"][blanks[0]]
         assert f"第 {first['page']} 页第 {first['line']} 行" in printed
     else:

@@ -141,6 +141,8 @@ def collect(inbox: Path, options: Options | None = None) -> CollectResult:
     for item in items:
         if item.readable:
             _assign(item, bodies, index, year, options.roster is not None)
+            if options.published:
+                _type_from_roster(item)
     for body in bodies:
         _dedupe(body, year)
     last_items = _attach_last_year(bodies, year, options)
@@ -199,6 +201,20 @@ def _assign(item: Item, bodies: list[Body], index: BodyIndex[Body], year: int | 
         _learn(body, identity, index)
     body.items.append(item)
     item.body = body
+
+
+def _type_from_roster(item: Item) -> None:
+    """A published report states no 机关类型: one matched on the roster takes the roster's (a
+    type the file states is kept; without a roster entry's type none is guessed)."""
+    from validator.importer.cli import is_document
+
+    body, sub = item.body, item.submission
+    known = body.roster.identity.type if body is not None and body.roster is not None else ""
+    if not known or sub is None or sub.values.get("body.type") or not is_document(item.path):
+        return
+    sub.values["body.type"] = known
+    if item.identity is not None:
+        item.identity = Identity(item.identity.name, known, item.identity.region_code, item.identity.credit_code)
 
 
 def _learn(body: Body, identity: Identity, index: BodyIndex[Body]) -> None:

@@ -8,8 +8,8 @@ Here a horizontally merged cell (``w:gridSpan``) is one ``w:tc`` and a verticall
 appears only in its first row (``w:vMerge="continue"`` cells are skipped), as a web page's
 ``colspan``/``rowspan`` cells do. Paragraphs inside a cell are joined by a space, so two
 figures in one cell stay two tokens and make the table unread instead of one wrong number.
-An empty cell in a row's figure places is written ``空`` (see :func:`_mark_blanks`), which the
-reader counts as a blank cell read as 0 and reported.
+An empty cell in a row's figure places is marked for the reader (see
+:func:`validator.importer.text.mark_table`), which counts it as an empty cell read as 0 and reported.
 
 Before python-docx opens the file, the zip is checked from outside with the limits of
 :mod:`validator.workbook.zipsafe` (size, parts, compression ratio, DTDs), and an old binary
@@ -28,7 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from validator.errors import UnusableInput
-from validator.importer.text import Imported, read_lines, report_blanks
+from validator.importer.text import EMPTY_CELL, Imported, mark_table, read_lines, report_blanks
 
 W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 MC_FALLBACK = "{http://schemas.openxmlformats.org/markup-compatibility/2006}Fallback"
@@ -57,9 +57,7 @@ class Place:
     row: int | None = None
     columns: tuple[int, ...] = ()
     shown: str = ""
-    """The row as printed (an empty cell empty, not the ``空`` the reader was given)."""
-    empty: frozenset[int] = frozenset()
-    """The row's cells that were empty and are given to the reader as ``空``."""
+    """The row as printed (an empty cell empty, not the mark the reader was given)."""
 
     def __str__(self) -> str:
         if self.table is None:
@@ -266,8 +264,7 @@ def docx_lines(path: Path) -> tuple[list[str], list[Place]]:
             for r, (cells, columns, shown) in enumerate(_table_rows(el), start=1):
                 if any(cells):
                     lines.append(" | ".join(cells))
-                    empty = frozenset(j for j, (a, b) in enumerate(zip(cells, shown)) if a and not b)
-                    places.append(Place(None, counts["tbl"], r, columns, " | ".join(shown), empty))
+                    places.append(Place(None, counts["tbl"], r, columns, " | ".join(shown)))
     return lines, places
 
 
@@ -320,36 +317,9 @@ def _table_rows(tbl):
                 cells.append(_cell_text(tc))
                 columns.append(column)
             column += span
-        rows.append((_mark_blanks(cells), tuple(columns), cells))
-    if len(rows) > 1 and not any(rows[-1][0]) and _all_labels(rows[-2][0]):
-        rows[-1] = (["空"] * len(rows[-1][0]), rows[-1][1], rows[-1][2])
-    return rows
-
-
-def _all_labels(cells: list[str]) -> bool:
-    """A header row: every cell filled with words, none a figure."""
-    from validator.importer.text import BLANK_MARKS, NUMBER
-
-    return bool(cells) and all(c and not NUMBER.match(c) and c not in BLANK_MARKS for c in cells)
-
-
-def _mark_blanks(cells: list[str]) -> list[str]:
-    """An empty cell where a figure belongs reads as ``空``: after a filled cell of the row (its
-    label or a figure), or anywhere in a row of figures only (表四's data row has no label).
-    A Word table knows its empty cells, unlike text; a row of zeros printed blank (label, then
-    seven empty cells) keeps its seven places. A row with nothing filled stays out, unless it is
-    a table's last row right under its header (表四 with every figure blank), see
-    :func:`_table_rows`."""
-    from validator.importer.text import BLANK_MARKS, NUMBER
-
-    filled = [c for c in cells if c]
-    if not filled:
-        return cells
-    no_label = all(NUMBER.match(c) or c in BLANK_MARKS for c in filled)
-    out: list[str] = []
-    for cell in cells:
-        out.append(cell or ("空" if out and any(out) or no_label else ""))
-    return out
+        rows.append((cells, tuple(columns), cells))
+    marked = mark_table([cells for cells, _columns, _shown in rows])
+    return [(m, columns, shown) for m, (_cells, columns, shown) in zip(marked, rows)]
 
 
 def _children(parent, tag: str):
@@ -411,17 +381,8 @@ def _with_places(imported: Imported, lines: list[str], places: list[Place]) -> l
             taken[i] = k + 1
             if k < len(owner) and owner[k] < len(place.columns) and _holds(cells[owner[k]], figure):
                 changes["place"] = f"{place}第 {place.columns[owner[k]]} 列"
-                if owner[k] in place.empty:
-                    changes.update(_empty_cell(figure))
         out.append(dataclasses.replace(figure, **changes))
     return out
-
-
-def _empty_cell(figure) -> dict[str, Any]:
-    """An empty Word cell is an empty cell, not the ``空`` mark it was given to the reader as,
-    in whichever of these fields the reader records (its raw text and its form)."""
-    names = {f.name for f in dataclasses.fields(figure)}
-    return {k: v for k, v in (("raw", ""), ("form", "empty")) if k in names}
 
 
 def _figure_cells(cells: list[str]) -> list[int]:
@@ -440,5 +401,5 @@ def _holds(cell: str, figure) -> bool:
     from validator.importer.text import BLANK_MARKS
 
     if figure.blank:
-        return cell in BLANK_MARKS or cell == ""
+        return cell in BLANK_MARKS or cell in ("", EMPTY_CELL)
     return cell.replace(",", "") == str(figure.value)

@@ -3,6 +3,9 @@
 Each table row becomes one ``cell | cell | …`` line with each physical cell once (a merged
 cell's ``colspan``/``rowspan`` is not repeated: the reader counts a table's figures, and a
 repeated merged value would be counted twice); headings, paragraphs and line breaks end a line.
+An empty cell where a figure belongs (after the row's label, or in a row of figures only) is
+marked for the reader, which reads it as 0 and reports it; an empty header cell (a top-left
+corner) is not a figure's place (:func:`validator.importer.text.mark_blanks`).
 Script, style and navigation content is skipped. Each line keeps the source line it started on,
 for the provenance file.
 
@@ -80,6 +83,8 @@ class _Flatten:
         self._skip = 0
         self._open: dict[int, tuple[int, int]] = {}
         self._layout: dict[int, bool] = {}
+        self._tables: list[list[tuple[list[str], int]]] = []
+        """Each open table's last two rows (cells as printed, source line), innermost last."""
 
     def _flush(self) -> None:
         text = "".join(self._text).strip()
@@ -100,6 +105,8 @@ class _Flatten:
             self._open[id(el)] = (rank, len(self.page.lines))
         if tag == "a":
             self._link(el.get("href") or "", el.text_content() if hasattr(el, "text_content") else "")
+        if tag == "table":
+            self._tables.append([])
         if self._is_layout(tag, el):
             self._flush()
         elif tag == "tr":
@@ -125,17 +132,44 @@ class _Flatten:
             if self._cell is not None:  # a cell the markup never closed
                 self._cells.append(re.sub(r"\s+", "", "".join(self._cell)))
                 self._cell = None
-            if any(self._cells):
-                self.page.rows.add(len(self.page.lines))
-                self.page.lines.append(" | ".join(self._cells))
-                self.page.sources.append(self._start)
+            self._row(self._cells)
             self._cells = None
+        elif tag == "table" and self._tables:
+            self._table_end(self._tables.pop())
         elif tag in BLOCKS and self._cell is None:
             self._flush()
         opened = self._open.pop(id(el), None)
         if opened is not None:
             self._flush()
             self.page.containers.append((opened[0], opened[1], len(self.page.lines)))
+
+    def _row(self, cells: list[str]) -> None:
+        """A table row as one line, its empty figure places marked for the reader (see
+        :func:`validator.importer.text.mark_blanks`); a row with nothing filled is held until
+        its table ends (:meth:`_table_end`)."""
+        from validator.importer.text import mark_blanks
+
+        if self._tables:
+            rows = self._tables[-1]
+            rows.append((cells, self._start))
+            del rows[:-2]  # only the last two rows are looked at (:meth:`_table_end`)
+        if any(cells):
+            self._emit_row(mark_blanks(cells), self._start)
+
+    def _table_end(self, rows: list[tuple[list[str], int]]) -> None:
+        """A table whose last row is all empty right under its header (表四 with every figure
+        printed blank): that row is all figure places."""
+        from validator.importer.text import mark_table
+
+        if len(rows) > 1 and not any(rows[-1][0]):
+            last = mark_table([rows[-2][0], rows[-1][0]])[-1]
+            if any(last):
+                self._emit_row(last, rows[-1][1])
+
+    def _emit_row(self, cells: list[str], line: int) -> None:
+        self.page.rows.add(len(self.page.lines))
+        self.page.lines.append(" | ".join(cells))
+        self.page.sources.append(line)
 
     def _is_layout(self, tag: str, el) -> bool:
         """A row (or its cell) of a layout table: one that holds another table. Old sites wrap
@@ -288,7 +322,7 @@ def _with_tables_compared(exact, lines: list[str], sources: list[int], where: st
                 {
                     "rule": "IMPORT-DATA-BLOCK",
                     "severity": "warning",
-                    "message": f"网页表格第 {f.line} 行为“{f.raw}”，数据块为“{block}”（已按数据块导入），请核对",
+                    "message": f"网页表格第 {f.line} 行为“{f.raw or '空白'}”，数据块为“{block}”（已按数据块导入），请核对",
                     "keys": [f.key],
                 }
             )

@@ -7,9 +7,10 @@ own rules:
   shared table reader :func:`~validator.importer.text.read_lines`. Right whenever every cell
   is printed; a table with blank cells has too few numbers and stays unread.
 * ``grid``: the table rulings (thin path objects) cut each page into row bands and cells;
-  every ruled row becomes one ``label | v | … |`` line, an empty value cell a blank (``空``)
-  so the other cells keep their places. Right on ruled tables with blank cells, split across
-  pages or with wrapped labels; nothing on tables without rulings.
+  every ruled row becomes one ``label | v | … |`` line, an empty value cell a blank
+  (:data:`~validator.importer.text.EMPTY_CELL`) so the other cells keep their places. Right
+  on ruled tables with blank cells, split across pages or with wrapped labels; nothing on
+  tables without rulings.
 * ``positions`` (:mod:`validator.importer.pdf_positions`): rows found by their official
   labels, columns by the x-extent of headings and figures; for tables without rulings that
   have blank cells.
@@ -29,7 +30,7 @@ import re
 from dataclasses import dataclass, field, replace
 
 from validator.errors import UnusableInput
-from validator.importer.text import Figure, Imported, read_lines, report_blanks
+from validator.importer.text import EMPTY_CELL, Figure, Imported, read_lines, report_blanks
 
 MAX_PAGES = 200
 MAX_CHARS = 400_000  # characters in all pages (a 10-page report has ~10 000)
@@ -37,7 +38,7 @@ MAX_PATHS = 20_000  # path objects looked at per page for rulings
 RULE = 2.5  # a ruling is a path object at most this thick (pt)
 MIN_RULE = 4.0  # ... and at least this long
 SNAP = 2.0  # rulings closer than this are one
-BLANK = "空"
+BLANK = EMPTY_CELL  # an empty cell: recorded as such (raw text empty, form ``empty``), never shown
 T4_WIDTH = 15
 PAGE_NUMBER = re.compile(
     r"^[-—－–\s]*(?:第\s*)?\d{1,4}\s*(?:页)?(?:\s*[/／]\s*\d{1,4}|\s*共\s*\d{1,4}\s*页)?[-—－–\s]*$"

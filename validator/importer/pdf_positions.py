@@ -197,7 +197,7 @@ def _columns(lines: list[Line], block: Block, starts: list[int]) -> list[tuple[f
 def _row_line(
     lines: list[Line], block: Block, starts: list[int], r: int, cols: list[tuple[float, float]]
 ) -> str | None:
-    """Row `r` as ``label | v | 空 | …``, or None when its figures cannot be placed."""
+    """Row `r` as ``label | v | (empty) | …``, or None when its figures cannot be placed."""
     end = starts[r + 1] if r + 1 < len(starts) else block.end
     if block.rows[r] is None:
         end = starts[r] + 1

@@ -32,6 +32,11 @@ from validator.submission import text_problem
 
 NUMBER = re.compile(r"^\d{1,3}(?:,\d{3})+(?:\.\d+)?$|^\d+(?:\.\d+)?$")
 BLANK_MARKS = frozenset({"/", "／", "-", "－", "—", "——", "空"})
+EMPTY_CELL = "\ue000"
+"""What a reader that knows a table's cells (a web page's, a Word file's) writes for an empty
+cell where a figure belongs (see :func:`mark_blanks`): counted as an empty cell read as 0
+(``form`` ``empty``, ``raw`` empty) and never shown (dropped from the row's text and from the
+narrative). A private-use character, so no printed text is taken for it."""
 ORDINAL = re.compile(r"^[一二三四五六七八九十]+、")
 TITLE = re.compile(r"^(?P<body>.*?)\s*(?P<year>(?:19|20)\d\d)\s*年度?\s*政府信息公开工作年度报告$")
 
@@ -167,6 +172,40 @@ def _cells(line: str) -> list[str]:
     return cells
 
 
+def _figure_like(cell: str) -> bool:
+    """A cell of figures or blank marks only (two figures in one cell count as figures, so an
+    empty cell after them is still a figure's place and the table's count shows the extra one)."""
+    tokens = cell.split()
+    return bool(tokens) and all(NUMBER.match(t) or t in BLANK_MARKS or t == EMPTY_CELL for t in tokens)
+
+
+def mark_blanks(cells: list[str]) -> list[str]:
+    """A table row's cells, each empty cell where a figure belongs written :data:`EMPTY_CELL`:
+    after the row's last label (``规章 | | |`` is a row of zeros printed blank, keeping its three
+    places), or anywhere in a row of figures only (表四's data row has no label). An empty cell
+    before a label is a header's corner or spacing, never a figure (an empty top-left cell must
+    not shift the figures); a row with nothing filled is left as it is (see :func:`mark_table`)."""
+    if not any(cells):
+        return cells
+    last_label = max((j for j, c in enumerate(cells) if c and not _figure_like(c)), default=-1)
+    return [c or (EMPTY_CELL if j > last_label else "") for j, c in enumerate(cells)]
+
+
+def _all_labels(cells: list[str]) -> bool:
+    """A header row: every cell filled with words, none a figure."""
+    return bool(cells) and all(c and not _figure_like(c) for c in cells)
+
+
+def mark_table(rows: list[list[str]]) -> list[list[str]]:
+    """:func:`mark_blanks` for each row of a table, whose physical cells are known, plus its
+    last row when every cell of it is empty and the row above is a header (表四 with every
+    figure printed blank): that row is all figure places."""
+    marked = [mark_blanks(cells) for cells in rows]
+    if len(rows) > 1 and rows[-1] and not any(rows[-1]) and _all_labels(rows[-2]):
+        marked[-1] = [EMPTY_CELL] * len(rows[-1])
+    return marked
+
+
 class _Num(NamedTuple):
     """A table cell in reading order: the figure read, its line index, and as published."""
 
@@ -181,9 +220,9 @@ class _Num(NamedTuple):
 
 
 def _numbers(lines: list[str], start: int, end: int) -> list[_Num]:
-    """The table's cells in reading order. A blank table cell (``/``, ``—``, or an empty ``|``
-    cell after the row's first figure) counts as a cell so the others keep their places; it is
-    read as 0 and reported."""
+    """The table's cells in reading order. A blank table cell (``/``, ``—``, an empty ``|``
+    cell after the row's first figure, or one a table reader marked :data:`EMPTY_CELL`) counts
+    as a cell so the others keep their places; it is read as 0 and reported."""
     found = []
     for i in range(start, end):
         seen_figure = False
@@ -191,6 +230,9 @@ def _numbers(lines: list[str], start: int, end: int) -> list[_Num]:
             for token in cell.split() or [""]:
                 if NUMBER.match(token):
                     found.append(_Num(token.replace(",", ""), i, "number", token))
+                    seen_figure = True
+                elif token == EMPTY_CELL:
+                    found.append(_Num("0", i, "empty", ""))
                     seen_figure = True
                 elif token in BLANK_MARKS or (token == "" and seen_figure):
                     found.append(_Num("0", i, "mark" if token else "empty", token))
@@ -255,7 +297,7 @@ def _store(out: Imported, lines: list[str], name: str, key: str, number: _Num, m
         )
         return
     out.values[key] = value
-    text = lines[number.at].rstrip("\n")
+    text = lines[number.at].rstrip("\n").replace(EMPTY_CELL, "")
     out.figures.append(
         Figure(key, value, out.line(number.at), text, number.blank, number.raw, number.form, out.page(number.at))
     )
@@ -462,7 +504,7 @@ def _read_parts(out: Imported, lines: list[str], t2: int, heads: tuple[int | Non
         "narrative.other_matters": len(lines),
     }
     spans = {key: _part_lines(lines, at + 1, ends[key]) for key, at in found.items() if at is not None}
-    margin = text_margin([lines[i] for kept in spans.values() for i in kept])
+    margin = text_margin([lines[i].replace(EMPTY_CELL, "") for kept in spans.values() for i in kept])
     for key, official in PARTS:
         at = found[key]
         if at is None:
@@ -476,7 +518,8 @@ def _read_parts(out: Imported, lines: list[str], t2: int, heads: tuple[int | Non
             )
             continue
         kept = spans[key]
-        text = "\n".join(line.strip() for line in reflow([lines[i].rstrip() for i in kept], margin))
+        parts = [lines[i].replace(EMPTY_CELL, "").rstrip() for i in kept]
+        text = "\n".join(line.strip() for line in reflow(parts, margin))
         problem = text_problem(text)
         if problem:
             out.unread.append({"table": "文字部分", "reason": f"“{official}”{problem}，未导入", "keys": [key]})
