@@ -388,3 +388,24 @@ def test_thousands_separator(tmp_path):
     code, out = _import(tmp_path, _variant(tmp_path, "行政许可 | 2293", "行政许可 | 2,293"), "--type", "政府")
     assert code == 0
     assert json.loads(out.read_text(encoding="utf-8"))["proactive"]["licensing"]["decisions"] == 2293
+
+
+def test_text_rows_with_zeros_printed_blank(tmp_path):
+    """A ``label | v | …`` text row (a web page copied as text, a Markdown table) draws its
+    cells, so an empty one is known: ``规章 |  |  | `` is three zeros printed blank, read as 0
+    and reported, not a table left unread."""
+    report = next(r for r in EXPECTED if r["file"] == "pingtan_2021.txt")
+    text = (PUBLISHED / "pingtan_2021.txt").read_text(encoding="utf-8")
+    blanked = "\n".join(re.sub(r"(?<=\|) 0(?= \||$)", " ", line) if "|" in line else line for line in text.split("\n"))
+    assert blanked != text
+    src = tmp_path / "blank.txt"
+    src.write_text(blanked, encoding="utf-8")
+    code, out = _import(tmp_path, src, "--type", "政府")
+    assert code == 0
+    expected = _expected_cells(report)
+    flat = _flat(json.loads(out.read_text(encoding="utf-8")))
+    assert {k: flat[k] for k in expected} == expected
+    cells = json.loads(out.with_suffix(".provenance.json").read_text(encoding="utf-8"))["cells"]
+    blanks = {k for k, c in cells.items() if c.get("blank")}
+    assert blanks and all(expected[k] in (0, "0") for k in blanks)
+    assert {(cells[k]["raw"], cells[k]["form"]) for k in blanks} == {("", "empty")}

@@ -226,7 +226,10 @@ def _numbers(lines: list[str], start: int, end: int) -> list[_Num]:
     found = []
     for i in range(start, end):
         seen_figure = False
-        for cell in _cells(lines[i]):
+        cells = _cells(lines[i])
+        if "|" in lines[i] or "｜" in lines[i]:  # a row with its cells drawn: empty ones are known
+            cells = mark_blanks(cells)
+        for cell in cells:
             for token in cell.split() or [""]:
                 if NUMBER.match(token):
                     found.append(_Num(token.replace(",", ""), i, "number", token))
