@@ -605,3 +605,84 @@ def test_collect_workbook_leaves_xlsxwriter_as_it_was(tmp_path):
     with zipfile.ZipFile(tmp_path / "汇总.xlsx") as z:
         assert {i.compress_type for i in z.infolist()} == {zipfile.ZIP_DEFLATED}
         assert z.testzip() is None
+
+
+# --------------------------------------------------------------------------- localisation's equations
+
+
+def _present_both(sub: Submission) -> None:
+    """The generated residuals (validator.localize._residuals) give what the loop gives: the
+    same equations in the same order and the same residuals; and the whole check report (its
+    localised findings, messages, figures) is the same with the shortcut switched off."""
+    from validator import localize
+    from validator.context import build_context
+    from validator.profile import Profile
+
+    ctx = build_context(sub, Profile())
+    static = localize._format_equations(ctx.format, localize._active(ctx))
+    fast_eqs, fast_residual = localize._present(ctx.figures, static)
+    eqs, residual = localize._present_each(ctx.figures, static)
+    assert [id(e) for e in fast_eqs] == [id(e) for e in eqs] and fast_residual == residual
+    if len(eqs) == len(static):  # every cell a figure: each generated residual is the loop's
+        each = [residual.get(id(eq), 0) for eq in static]
+        assert list(localize._residuals(static)(ctx.figures)) == each
+    fast = validate(sub).as_dict()
+    localize.FAST_RESIDUALS = False
+    try:
+        assert validate(sub).as_dict() == fast
+    finally:
+        localize.FAST_RESIDUALS = True
+
+
+@st.composite
+def nudged(draw) -> Submission:
+    """A real report with 1–3 figures changed by a little: sums fail, some located, some not;
+    or a figure left blank (its equations prove nothing) or given as a Decimal-like text."""
+    obj = copy.deepcopy(draw(st.sampled_from(ALL_BASES)))
+    sub = submission_from_dict(obj)
+    values = dict(sub.values)
+    keys = [c.key for c in sub.format.cells if c.kind in ("count", "signed") and type(values.get(c.key)) is int]
+    for _ in range(draw(st.integers(1, 3))):
+        key = draw(st.sampled_from(keys))
+        change = draw(st.sampled_from(("add", "add", "blank", "text")))
+        if type(values[key]) is not int:  # already changed
+            continue
+        if change == "add":
+            values[key] = max(0, values[key] + draw(st.integers(-3, 3).filter(bool)))
+        elif change == "blank":
+            values[key] = None
+        else:
+            values[key] = f"{values[key]}.0"
+    return Submission(sub.format, values, sub.source, list(sub.explanations), sub.origin)
+
+
+@pytest.mark.parametrize("index", range(len(ALL_BASES)))
+def test_residuals_of_exported_reports(index, monkeypatch):
+    from validator import localize
+
+    _present_both(submission_from_dict(copy.deepcopy(ALL_BASES[index])))
+    monkeypatch.setattr(localize, "_present_each", lambda *a: pytest.fail("a valid report took the loop"))
+    sub = submission_from_dict(copy.deepcopy(BASES[index % len(BASES)]))
+    assert validate(sub).as_dict()  # instrumented: every equation holds, the generated function said so
+
+
+@SETTINGS
+@given(nudged())
+def test_residuals_of_nudged_reports(sub):
+    _present_both(sub)
+
+
+@SETTINGS
+@given(odd_submission())
+def test_residuals_of_odd_reports(sub):
+    _present_both(sub)
+
+
+@SETTINGS
+@given(mutated())
+def test_residuals_of_mutated_reports(obj):
+    try:
+        sub = submission_from_dict(obj)
+    except BadJson:
+        return
+    _present_both(sub)

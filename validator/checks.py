@@ -515,12 +515,14 @@ def text_numbers(ctx: Context, rule: Rule) -> Iterator[Finding]:
     seen: set[tuple[str, int]] = set()
     params: TextNumbersParams = rule.params  # type: ignore[assignment]
     for name, spec in params["patterns"].items():
+        matches = [m for p in spec["patterns"] if _may_match(p, text) for m in _compiled(p).finditer(text)]
+        if not matches:  # most overviews quote few of the figures: nothing to compare them with
+            continue
         options = [keys for keys in spec["equals"] if ctx.has(*keys) and loc.unresolved.isdisjoint(keys)]
         if not options:
             continue
         allowed = {sum(map(figures.__getitem__, keys)) for keys in options}
-        patterns = (p for p in spec["patterns"] if _may_match(p, text))
-        for m in (m for pattern in patterns for m in _compiled(pattern).finditer(text)):
+        for m in matches:
             quoted = int(m.group(1).replace(",", ""))  # 1,234件
             if quoted in allowed or (name, quoted) in seen:
                 continue
