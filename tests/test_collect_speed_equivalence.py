@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import copy
 import json
+import os
 from decimal import Decimal
 from pathlib import Path
 
@@ -686,3 +687,64 @@ def test_residuals_of_mutated_reports(obj):
     except BadJson:
         return
     _present_both(sub)
+
+
+# --------------------------------------------------------------------------- opening inbox files
+
+
+def _odd_files(folder: Path) -> list[Path]:
+    """Files ``load_any`` tells apart by content, size and kind."""
+    base = json.dumps(BASES[0], ensure_ascii=False).encode("utf-8")
+    duplicate = base.replace(b'"year":', b'"year": 2020, "year":', 1)
+    files = {
+        "plain.json": base,
+        "bom.json": b"\xef\xbb\xbf" + base,
+        "报告.json.1": b" \r\n\t" + base,
+        "报告.txt": b"\xef\xbb\xbf {" + base[1:],
+        "no-brace": b"[1, 2]",
+        "list.json": b"[1, 2]",
+        "empty.json": b"",
+        "empty": b"",
+        "gbk.json": '{"year": "年"}'.encode("gb18030"),
+        "duplicate.json": duplicate,
+        "bad.json": base[:-3],
+        "zip.json": b"PK\x03\x04" + base,
+        "ole.json": b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + base,
+        "报告.xlsx": (REPORTS / "fenxi-zfb_2023.xlsx").read_bytes(),
+        "workbook.json": (REPORTS / "fenxi-zfb_2023.xlsx").read_bytes(),
+        "big.json": base + b" " * 64,
+    }
+    for name, data in files.items():
+        (folder / name).write_bytes(data)
+    (folder / "link.json").symlink_to(folder / "plain.json")
+    (folder / "dangling.json").symlink_to(folder / "gone.json")
+    (folder / "dir.json").mkdir()
+    if hasattr(os, "mkfifo"):
+        os.mkfifo(folder / "fifo.json")
+    return sorted(folder.iterdir())
+
+
+def _item_snapshot(item) -> tuple:
+    sub = None if item.submission is None else snapshot(item.submission)
+    return item.rel, item.received, item.error, item.identity, item.year, item.digest, item.canon, item.figures, sub
+
+
+def test_read_item_opens_files_as_load_any_does(tmp_path, monkeypatch):
+    """One open and one fstat (inbox._regular_json) give every file the item ``load_any``
+    gives: same submission, same refusal, same time of arrival; a FIFO is never waited on."""
+    size = len(json.dumps(BASES[0], ensure_ascii=False).encode("utf-8"))
+    monkeypatch.setattr(validator.jsonio, "MAX_JSON_BYTES", size + 16)  # big.json is over it
+    paths = _odd_files(tmp_path)
+    for content in (True, False):
+        fast = [_item_snapshot(read_item(p, tmp_path, content=content)) for p in paths]
+        monkeypatch.setattr(inbox_module, "FAST_OPEN", False)
+        plain = [_item_snapshot(read_item(p, tmp_path, content=content)) for p in paths]
+        monkeypatch.setattr(inbox_module, "FAST_OPEN", True)
+        assert fast == plain
+    taken = {p.name for p in paths if inbox_module._regular_json(p)[1] is not None}
+    assert taken == {"plain.json", "bom.json", "报告.json.1", "报告.txt", "list.json", "empty.json", "gbk.json"} | {
+        "duplicate.json",
+        "bad.json",
+        "link.json",
+    }
+    assert sum(_item_snapshot(read_item(p, tmp_path))[2] is None for p in paths) == 7
