@@ -748,3 +748,45 @@ def test_read_item_opens_files_as_load_any_does(tmp_path, monkeypatch):
         "link.json",
     }
     assert sum(_item_snapshot(read_item(p, tmp_path))[2] is None for p in paths) == 7
+
+
+# --------------------------------------------------------------------------- repeated keys
+
+
+def _json_texts() -> list[bytes]:
+    base = json.dumps(BASES[0], ensure_ascii=False)
+    objects = base.count("{")
+    return [
+        t.encode("utf-8")
+        for t in (
+            base,
+            base.replace('"year":', '"year": 2020, "year":', 1),  # a repeated key at the top
+            base.replace('"name":', '"name": "甲", "name":', 1),  # … and inside an object
+            base.replace('"body":', '"body": {"a": {}}, "body":', 1),  # a repeated object: fewer kept
+            base.replace('"name": "', '"name": "{{{', 1),  # braces in a text are not objects
+            "[" + ",".join(["{}"] * objects) + "]",
+            "[" + ",".join(['{"a": 1, "a": 2}'] * 3) + "]",
+        )
+    ]
+
+
+@pytest.mark.parametrize("index", range(7))
+@pytest.mark.parametrize("extra", [None, -1, 0, 1, 3])
+def test_repeated_keys_refused_as_the_counting_hook_refuses(index, extra, monkeypatch):
+    """Without counting objects (jsonio._unique_pairs, when the “{” are no more than the
+    limit), a report reads or is refused exactly as with the counting hook, also at the limit."""
+    data = _json_texts()[index]
+    if extra is not None:  # the limit near this text's number of objects
+        monkeypatch.setattr(validator.jsonio, "MAX_JSON_OBJECTS", data.decode("utf-8").count("{") + extra)
+
+    def parsed() -> tuple:
+        try:
+            return ("ok", parse_json_bytes(data))
+        except BadJson as exc:
+            return ("refused", str(exc))
+
+    fast = parsed()
+    monkeypatch.setattr(validator.jsonio, "FAST_KEYS", False)
+    assert parsed() == fast
+    if index in (1, 2, 3, 6):
+        assert fast[0] == "refused"
