@@ -396,9 +396,10 @@ def _totals(bodies: list[Body], include_failed: bool) -> dict[str, Totals]:
             members[id(totals)].append(item.figures)
             for key in missing:
                 totals.incomplete[key] = totals.incomplete.get(key, 0) + 1
+    last_counts: dict[int, list[int] | None] = {}  # per body: read once for 合计 and its type
     for totals in groups.values():
         _add_up(totals, members[id(totals)])
-        _sum_last_year(totals, fmt.baseline_keys)
+        _sum_last_year(totals, fmt.baseline_keys, last_counts)
     return groups
 
 
@@ -415,22 +416,34 @@ def _add_up(totals: Totals, figures: list[dict[str, int | Decimal]]) -> None:
             sums[key] += sum(map(itemgetter(key), figures))
 
 
-def _sum_last_year(totals: Totals, keys: tuple[str, ...]) -> None:
-    from validator.values import to_count
-
+def _sum_last_year(totals: Totals, keys: tuple[str, ...], known: dict[int, list[int] | None]) -> None:
+    """Last year's figures summed over the group; `known` keeps each body's, read once."""
     sums = dict.fromkeys(keys, 0)
     for body in totals.bodies:
-        last = body.last_year
-        values = last.submission.values if last is not None and last.submission is not None else None
-        raw = [to_count(values.get(k)) for k in keys] if values is not None and not body.last_year_note else []
-        counts = [c for c in raw if isinstance(c, int)]
-        if not raw or len(counts) != len(raw):
+        counts = known.get(id(body), _ABSENT)
+        if counts is _ABSENT:
+            counts = known[id(body)] = _last_year_counts(body, keys)
+        if counts is None:
             totals.last_year_missing.append(body.name)
             continue
         for key, count in zip(keys, counts, strict=True):
             sums[key] += count
     if totals.bodies and not totals.last_year_missing:
         totals.last_year = sums
+
+
+_ABSENT: list[int] = []
+
+
+def _last_year_counts(body: Body, keys: tuple[str, ...]) -> list[int] | None:
+    """The body's last-year figures the 历年 rules read, or None when it has no usable ones."""
+    from validator.values import to_count
+
+    last = body.last_year
+    values = last.submission.values if last is not None and last.submission is not None else None
+    raw = [to_count(values.get(k)) for k in keys] if values is not None and not body.last_year_note else []
+    counts = [c for c in raw if isinstance(c, int)]
+    return counts if raw and len(counts) == len(raw) else None
 
 
 def today() -> dt.date:
