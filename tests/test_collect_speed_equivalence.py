@@ -790,3 +790,44 @@ def test_repeated_keys_refused_as_the_counting_hook_refuses(index, extra, monkey
     assert parsed() == fast
     if index in (1, 2, 3, 6):
         assert fast[0] == "refused"
+
+
+# --------------------------------------------------------------------------- 汇总 sums
+
+
+def _sums_both_ways(kinds: list[str], rows: int, rnd) -> None:
+    keys = [f"k{i}" for i in range(len(kinds))]
+    figures = [
+        {
+            k: (rnd.randrange(10**16) if kind == "count" else Decimal(rnd.randrange(10**30)).scaleb(-rnd.randrange(8)))
+            for k, kind in zip(keys, kinds, strict=True)
+        }
+        for _ in range(rows)
+    ]
+    fast = run_module._column_sums(keys, figures)
+    run_module.ADD_BY_ROWS = False
+    try:
+        plain = run_module._column_sums(keys, figures)
+    finally:
+        run_module.ADD_BY_ROWS = True
+    assert [(type(v), str(v)) for v in fast] == [(type(v), str(v)) for v in plain]
+    assert plain == [sum(f[k] for f in figures) for k in keys]
+
+
+@settings(max_examples=100, deadline=None)
+@given(
+    st.lists(st.sampled_from(["count", "money"]), min_size=2, max_size=5),
+    st.integers(0, 40),
+    st.randoms(use_true_random=False),
+)
+def test_column_sums_are_the_sums_per_cell(kinds, rows, rnd):
+    """run._column_sums (a body's row at a time, in blocks) adds exactly what a sum per cell
+    adds, in the same order: the same ints, the same Decimals (type and digits)."""
+    _sums_both_ways(kinds, rows, rnd)
+
+
+@pytest.mark.parametrize("rows", [1023, 1024, 1025, 3000])
+def test_column_sums_over_several_blocks(rows):
+    import random
+
+    _sums_both_ways(["count", "money", "count"], rows, random.Random(rows))

@@ -406,14 +406,33 @@ def _totals(bodies: list[Body], include_failed: bool) -> dict[str, Totals]:
 def _add_up(totals: Totals, figures: list[dict[str, int | Decimal]]) -> None:
     """Each cell summed over the bodies in C (exact: ints and Decimals), skipping the bodies
     whose figure is missing only for the cells where one is."""
-    from operator import itemgetter
-
     sums = totals.figures
     for key in sums:
         if key in totals.incomplete:
             sums[key] += sum(f[key] for f in figures if key in f)
-        else:
-            sums[key] += sum(map(itemgetter(key), figures))
+    complete = [k for k in sums if k not in totals.incomplete]
+    for key, total in zip(complete, _column_sums(complete, figures), strict=True):
+        sums[key] += total
+
+
+ADD_BY_ROWS = True
+"""Off in the equivalence tests, to compare :func:`_column_sums` with a sum per cell."""
+
+
+def _column_sums(keys: list[str], figures: list[dict[str, int | Decimal]]) -> list[int | Decimal]:
+    """``sum(f[key] for f in figures)`` for each key, the same additions in the same order
+    (``sum(column, start)`` goes on from where the previous rows stopped), read a body's
+    figures at a time: a pass per cell over 10,000 bodies' dicts missed the CPU cache."""
+    from operator import itemgetter
+
+    if not ADD_BY_ROWS or len(keys) < 2:
+        return [sum(map(itemgetter(key), figures)) for key in keys]
+    get = itemgetter(*keys)
+    totals: list = [0] * len(keys)
+    for start in range(0, len(figures), 1024):  # a bounded block of rows at a time
+        columns = zip(*map(get, figures[start : start + 1024]), strict=True)
+        totals = [sum(column, total) for column, total in zip(columns, totals, strict=True)]
+    return totals
 
 
 def _sum_last_year(totals: Totals, keys: tuple[str, ...], known: dict[int, list[int] | None]) -> None:
