@@ -482,7 +482,8 @@ def xy_incomplete(ctx: Context, rule: Rule) -> Iterator[Finding]:
     """Blank 上年数据 cells make the XY rules skip silently; say which ones."""
     if not ctx.submission.has_baseline():
         return
-    blank = [c for c in ctx.format.baseline_cells if to_text(ctx.raw(c.key)).strip() == ""]
+    get = ctx.submission.values.get  # a figure (an int) is never blank: no text made of it
+    blank = [c for c in ctx.format.baseline_cells if type(v := get(c.key)) is not int and not to_text(v).strip()]
     if blank:
         names = "、".join(c.label.removeprefix("上年数据·") for c in blank[:3]) + ("等" if len(blank) > 3 else "")
         yield ctx.finding(rule, [c.key for c in blank], None, None, count=len(blank), names=names)
