@@ -831,3 +831,24 @@ def test_column_sums_over_several_blocks(rows):
     import random
 
     _sums_both_ways(["count", "money", "count"], rows, random.Random(rows))
+
+
+@pytest.mark.parametrize("told", [0, 10, "exact"])
+def test_a_file_grown_since_its_fstat_is_read_whole(tmp_path, monkeypatch, told):
+    """_regular_json reads the size fstat gave (+1, not the 50 MB limit at once) and goes on
+    when the file turns out longer: the bytes are the file's, up to the limit, as load_any
+    reads them."""
+    path = tmp_path / "r.json"
+    path.write_text(json.dumps(BASES[0], ensure_ascii=False), encoding="utf-8")
+    real = os.fstat
+
+    def fstat(fd):
+        st = real(fd)
+        size = st.st_size if told == "exact" else told
+        extra = {"st_mtime": st.st_mtime, "st_atime": st.st_atime, "st_ctime": st.st_ctime}
+        return os.stat_result((*st[:6], size, *st[7:10]), extra)
+
+    monkeypatch.setattr(inbox_module.os, "fstat", fstat)
+    assert inbox_module._regular_json(path)[1] == path.read_bytes()
+    monkeypatch.setattr(validator.jsonio, "MAX_JSON_BYTES", path.stat().st_size - 1)
+    assert inbox_module._regular_json(path)[1] is None  # over the limit: load_any says so

@@ -153,7 +153,9 @@ def _regular_json(path: Path) -> tuple[os.stat_result | None, bytes | None]:
             st = os.fstat(fh.fileno())
             if not stat.S_ISREG(st.st_mode) or st.st_size > MAX_JSON_BYTES:
                 return st, None
-            data = fh.read(MAX_JSON_BYTES + 1)
+            data = fh.read(st.st_size + 1)  # read(MAX_JSON_BYTES + 1) would allocate 50 MB first
+            if len(data) > st.st_size:  # grown since: on up to the limit, as load_any reads
+                data += fh.read(MAX_JSON_BYTES + 1 - len(data))
     except (OSError, ValueError):
         return None, None
     head = data[:8]
