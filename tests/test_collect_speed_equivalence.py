@@ -25,6 +25,7 @@ from test_roundtrip import explanation, valid_submission
 
 import validator.jsonfast
 import validator.jsonio
+from validator import checks as checks_module
 from validator.cli import load_any
 from validator.collect import inbox as inbox_module
 from validator.collect import run as run_module
@@ -852,3 +853,31 @@ def test_a_file_grown_since_its_fstat_is_read_whole(tmp_path, monkeypatch, told)
     assert inbox_module._regular_json(path)[1] == path.read_bytes()
     monkeypatch.setattr(validator.jsonio, "MAX_JSON_BYTES", path.stat().st_size - 1)
     assert inbox_module._regular_json(path)[1] is None  # over the limit: load_any says so
+
+
+# --------------------------------------------------------------------------- TXT-T3's prefilter
+
+
+def _overview_patterns() -> list[str]:
+    rule = next(r for r in FMT.rules if r.check == "text_numbers")
+    return [p for spec in rule.params["patterns"].values() for p in spec["patterns"]]
+
+
+_PIECES = sorted(
+    {s for p in _overview_patterns() for alts in __import__("validator.checks").checks._required_texts(p) for s in alts}
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.one_of(st.sampled_from(_PIECES), st.text(max_size=3)), max_size=12))
+def test_prefilter_is_the_generic_test(parts):
+    """checks._prefilter (one expression per pattern) says what the generic all/any test says,
+    for every TXT-T3 pattern, on texts made of the patterns' own pieces."""
+    text = "".join(parts)
+    fast = [checks_module._may_match(p, text) for p in _overview_patterns()]
+    checks_module.FAST_PREFILTER = False
+    try:
+        assert [checks_module._may_match(p, text) for p in _overview_patterns()] == fast
+    finally:
+        checks_module.FAST_PREFILTER = True
+    assert checks_module._prefilter("(?i)受理")("") and checks_module._prefilter(r"\d+")("")  # nothing certain
