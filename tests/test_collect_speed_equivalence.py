@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import copy
 import json
+import os
 from decimal import Decimal
 from pathlib import Path
 
@@ -24,6 +25,7 @@ from test_roundtrip import explanation, valid_submission
 
 import validator.jsonfast
 import validator.jsonio
+from validator import checks as checks_module
 from validator.cli import load_any
 from validator.collect import inbox as inbox_module
 from validator.collect import run as run_module
@@ -605,3 +607,277 @@ def test_collect_workbook_leaves_xlsxwriter_as_it_was(tmp_path):
     with zipfile.ZipFile(tmp_path / "汇总.xlsx") as z:
         assert {i.compress_type for i in z.infolist()} == {zipfile.ZIP_DEFLATED}
         assert z.testzip() is None
+
+
+# --------------------------------------------------------------------------- localisation's equations
+
+
+def _present_both(sub: Submission) -> None:
+    """The generated residuals (validator.localize._residuals) give what the loop gives: the
+    same equations in the same order and the same residuals; and the whole check report (its
+    localised findings, messages, figures) is the same with the shortcut switched off."""
+    from validator import localize
+    from validator.context import build_context
+    from validator.profile import Profile
+
+    ctx = build_context(sub, Profile())
+    static = localize._format_equations(ctx.format, localize._active(ctx))
+    fast_eqs, fast_residual = localize._present(ctx.figures, static)
+    eqs, residual = localize._present_each(ctx.figures, static)
+    assert [id(e) for e in fast_eqs] == [id(e) for e in eqs] and fast_residual == residual
+    if len(eqs) == len(static):  # every cell a figure: each generated residual is the loop's
+        each = [residual.get(id(eq), 0) for eq in static]
+        assert list(localize._residuals(static)(ctx.figures)) == each
+    fast = validate(sub).as_dict()
+    localize.FAST_RESIDUALS = False
+    try:
+        assert validate(sub).as_dict() == fast
+    finally:
+        localize.FAST_RESIDUALS = True
+
+
+@st.composite
+def nudged(draw) -> Submission:
+    """A real report with 1–3 figures changed by a little: sums fail, some located, some not;
+    or a figure left blank (its equations prove nothing) or given as a Decimal-like text."""
+    obj = copy.deepcopy(draw(st.sampled_from(ALL_BASES)))
+    sub = submission_from_dict(obj)
+    values = dict(sub.values)
+    keys = [c.key for c in sub.format.cells if c.kind in ("count", "signed") and type(values.get(c.key)) is int]
+    for _ in range(draw(st.integers(1, 3))):
+        key = draw(st.sampled_from(keys))
+        change = draw(st.sampled_from(("add", "add", "blank", "text")))
+        if type(values[key]) is not int:  # already changed
+            continue
+        if change == "add":
+            values[key] = max(0, values[key] + draw(st.integers(-3, 3).filter(bool)))
+        elif change == "blank":
+            values[key] = None
+        else:
+            values[key] = f"{values[key]}.0"
+    return Submission(sub.format, values, sub.source, list(sub.explanations), sub.origin)
+
+
+@pytest.mark.parametrize("index", range(len(ALL_BASES)))
+def test_residuals_of_exported_reports(index, monkeypatch):
+    from validator import localize
+
+    _present_both(submission_from_dict(copy.deepcopy(ALL_BASES[index])))
+    monkeypatch.setattr(localize, "_present_each", lambda *a: pytest.fail("a valid report took the loop"))
+    sub = submission_from_dict(copy.deepcopy(BASES[index % len(BASES)]))
+    assert validate(sub).as_dict()  # instrumented: every equation holds, the generated function said so
+
+
+@SETTINGS
+@given(nudged())
+def test_residuals_of_nudged_reports(sub):
+    _present_both(sub)
+
+
+@SETTINGS
+@given(odd_submission())
+def test_residuals_of_odd_reports(sub):
+    _present_both(sub)
+
+
+@SETTINGS
+@given(mutated())
+def test_residuals_of_mutated_reports(obj):
+    try:
+        sub = submission_from_dict(obj)
+    except BadJson:
+        return
+    _present_both(sub)
+
+
+# --------------------------------------------------------------------------- opening inbox files
+
+
+def _odd_files(folder: Path) -> list[Path]:
+    """Files ``load_any`` tells apart by content, size and kind."""
+    base = json.dumps(BASES[0], ensure_ascii=False).encode("utf-8")
+    duplicate = base.replace(b'"year":', b'"year": 2020, "year":', 1)
+    files = {
+        "plain.json": base,
+        "bom.json": b"\xef\xbb\xbf" + base,
+        "报告.json.1": b" \r\n\t" + base,
+        "报告.txt": b"\xef\xbb\xbf {" + base[1:],
+        "no-brace": b"[1, 2]",
+        "list.json": b"[1, 2]",
+        "empty.json": b"",
+        "empty": b"",
+        "gbk.json": '{"year": "年"}'.encode("gb18030"),
+        "duplicate.json": duplicate,
+        "bad.json": base[:-3],
+        "zip.json": b"PK\x03\x04" + base,
+        "ole.json": b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + base,
+        "报告.xlsx": (REPORTS / "fenxi-zfb_2023.xlsx").read_bytes(),
+        "workbook.json": (REPORTS / "fenxi-zfb_2023.xlsx").read_bytes(),
+        "big.json": base + b" " * 64,
+    }
+    for name, data in files.items():
+        (folder / name).write_bytes(data)
+    (folder / "link.json").symlink_to(folder / "plain.json")
+    (folder / "dangling.json").symlink_to(folder / "gone.json")
+    (folder / "dir.json").mkdir()
+    if hasattr(os, "mkfifo"):
+        os.mkfifo(folder / "fifo.json")
+    return sorted(folder.iterdir())
+
+
+def _item_snapshot(item) -> tuple:
+    sub = None if item.submission is None else snapshot(item.submission)
+    return item.rel, item.received, item.error, item.identity, item.year, item.digest, item.canon, item.figures, sub
+
+
+def test_read_item_opens_files_as_load_any_does(tmp_path, monkeypatch):
+    """One open and one fstat (inbox._regular_json) give every file the item ``load_any``
+    gives: same submission, same refusal, same time of arrival; a FIFO is never waited on."""
+    size = len(json.dumps(BASES[0], ensure_ascii=False).encode("utf-8"))
+    monkeypatch.setattr(validator.jsonio, "MAX_JSON_BYTES", size + 16)  # big.json is over it
+    paths = _odd_files(tmp_path)
+    for content in (True, False):
+        fast = [_item_snapshot(read_item(p, tmp_path, content=content)) for p in paths]
+        monkeypatch.setattr(inbox_module, "FAST_OPEN", False)
+        plain = [_item_snapshot(read_item(p, tmp_path, content=content)) for p in paths]
+        monkeypatch.setattr(inbox_module, "FAST_OPEN", True)
+        assert fast == plain
+    taken = {p.name for p in paths if inbox_module._regular_json(p)[1] is not None}
+    assert taken == {"plain.json", "bom.json", "报告.json.1", "报告.txt", "list.json", "empty.json", "gbk.json"} | {
+        "duplicate.json",
+        "bad.json",
+        "link.json",
+    }
+    assert sum(_item_snapshot(read_item(p, tmp_path))[2] is None for p in paths) == 7
+
+
+# --------------------------------------------------------------------------- repeated keys
+
+
+def _json_texts() -> list[bytes]:
+    base = json.dumps(BASES[0], ensure_ascii=False)
+    objects = base.count("{")
+    return [
+        t.encode("utf-8")
+        for t in (
+            base,
+            base.replace('"year":', '"year": 2020, "year":', 1),  # a repeated key at the top
+            base.replace('"name":', '"name": "甲", "name":', 1),  # … and inside an object
+            base.replace('"body":', '"body": {"a": {}}, "body":', 1),  # a repeated object: fewer kept
+            base.replace('"name": "', '"name": "{{{', 1),  # braces in a text are not objects
+            "[" + ",".join(["{}"] * objects) + "]",
+            "[" + ",".join(['{"a": 1, "a": 2}'] * 3) + "]",
+        )
+    ]
+
+
+@pytest.mark.parametrize("index", range(7))
+@pytest.mark.parametrize("extra", [None, -1, 0, 1, 3])
+def test_repeated_keys_refused_as_the_counting_hook_refuses(index, extra, monkeypatch):
+    """Without counting objects (jsonio._unique_pairs, when the “{” are no more than the
+    limit), a report reads or is refused exactly as with the counting hook, also at the limit."""
+    data = _json_texts()[index]
+    if extra is not None:  # the limit near this text's number of objects
+        monkeypatch.setattr(validator.jsonio, "MAX_JSON_OBJECTS", data.decode("utf-8").count("{") + extra)
+
+    def parsed() -> tuple:
+        try:
+            return ("ok", parse_json_bytes(data))
+        except BadJson as exc:
+            return ("refused", str(exc))
+
+    fast = parsed()
+    monkeypatch.setattr(validator.jsonio, "FAST_KEYS", False)
+    assert parsed() == fast
+    if index in (1, 2, 3, 6):
+        assert fast[0] == "refused"
+
+
+# --------------------------------------------------------------------------- 汇总 sums
+
+
+def _sums_both_ways(kinds: list[str], rows: int, rnd) -> None:
+    keys = [f"k{i}" for i in range(len(kinds))]
+    figures = [
+        {
+            k: (rnd.randrange(10**16) if kind == "count" else Decimal(rnd.randrange(10**30)).scaleb(-rnd.randrange(8)))
+            for k, kind in zip(keys, kinds, strict=True)
+        }
+        for _ in range(rows)
+    ]
+    fast = run_module._column_sums(keys, figures)
+    run_module.ADD_BY_ROWS = False
+    try:
+        plain = run_module._column_sums(keys, figures)
+    finally:
+        run_module.ADD_BY_ROWS = True
+    assert [(type(v), str(v)) for v in fast] == [(type(v), str(v)) for v in plain]
+    assert plain == [sum(f[k] for f in figures) for k in keys]
+
+
+@settings(max_examples=100, deadline=None)
+@given(
+    st.lists(st.sampled_from(["count", "money"]), min_size=2, max_size=5),
+    st.integers(0, 40),
+    st.randoms(use_true_random=False),
+)
+def test_column_sums_are_the_sums_per_cell(kinds, rows, rnd):
+    """run._column_sums (a body's row at a time, in blocks) adds exactly what a sum per cell
+    adds, in the same order: the same ints, the same Decimals (type and digits)."""
+    _sums_both_ways(kinds, rows, rnd)
+
+
+@pytest.mark.parametrize("rows", [1023, 1024, 1025, 3000])
+def test_column_sums_over_several_blocks(rows):
+    import random
+
+    _sums_both_ways(["count", "money", "count"], rows, random.Random(rows))
+
+
+@pytest.mark.parametrize("told", [0, 10, "exact"])
+def test_a_file_grown_since_its_fstat_is_read_whole(tmp_path, monkeypatch, told):
+    """_regular_json reads the size fstat gave (+1, not the 50 MB limit at once) and goes on
+    when the file turns out longer: the bytes are the file's, up to the limit, as load_any
+    reads them."""
+    path = tmp_path / "r.json"
+    path.write_text(json.dumps(BASES[0], ensure_ascii=False), encoding="utf-8")
+    real = os.fstat
+
+    def fstat(fd):
+        st = real(fd)
+        size = st.st_size if told == "exact" else told
+        extra = {"st_mtime": st.st_mtime, "st_atime": st.st_atime, "st_ctime": st.st_ctime}
+        return os.stat_result((*st[:6], size, *st[7:10]), extra)
+
+    monkeypatch.setattr(inbox_module.os, "fstat", fstat)
+    assert inbox_module._regular_json(path)[1] == path.read_bytes()
+    monkeypatch.setattr(validator.jsonio, "MAX_JSON_BYTES", path.stat().st_size - 1)
+    assert inbox_module._regular_json(path)[1] is None  # over the limit: load_any says so
+
+
+# --------------------------------------------------------------------------- TXT-T3's prefilter
+
+
+def _overview_patterns() -> list[str]:
+    rule = next(r for r in FMT.rules if r.check == "text_numbers")
+    return [p for spec in rule.params["patterns"].values() for p in spec["patterns"]]
+
+
+_PIECES = sorted(
+    {s for p in _overview_patterns() for alts in __import__("validator.checks").checks._required_texts(p) for s in alts}
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.one_of(st.sampled_from(_PIECES), st.text(max_size=3)), max_size=12))
+def test_prefilter_is_the_generic_test(parts):
+    """checks._prefilter (one expression per pattern) says what the generic all/any test says,
+    for every TXT-T3 pattern, on texts made of the patterns' own pieces."""
+    text = "".join(parts)
+    fast = [checks_module._may_match(p, text) for p in _overview_patterns()]
+    checks_module.FAST_PREFILTER = False
+    try:
+        assert [checks_module._may_match(p, text) for p in _overview_patterns()] == fast
+    finally:
+        checks_module.FAST_PREFILTER = True
+    assert checks_module._prefilter("(?i)受理")("") and checks_module._prefilter(r"\d+")("")  # nothing certain

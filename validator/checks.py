@@ -482,7 +482,8 @@ def xy_incomplete(ctx: Context, rule: Rule) -> Iterator[Finding]:
     """Blank 上年数据 cells make the XY rules skip silently; say which ones."""
     if not ctx.submission.has_baseline():
         return
-    blank = [c for c in ctx.format.baseline_cells if to_text(ctx.raw(c.key)).strip() == ""]
+    get = ctx.submission.values.get  # a figure (an int) is never blank: no text made of it
+    blank = [c for c in ctx.format.baseline_cells if type(v := get(c.key)) is not int and not to_text(v).strip()]
     if blank:
         names = "、".join(c.label.removeprefix("上年数据·") for c in blank[:3]) + ("等" if len(blank) > 3 else "")
         yield ctx.finding(rule, [c.key for c in blank], None, None, count=len(blank), names=names)
@@ -515,12 +516,14 @@ def text_numbers(ctx: Context, rule: Rule) -> Iterator[Finding]:
     seen: set[tuple[str, int]] = set()
     params: TextNumbersParams = rule.params  # type: ignore[assignment]
     for name, spec in params["patterns"].items():
+        matches = [m for p in spec["patterns"] if _may_match(p, text) for m in _compiled(p).finditer(text)]
+        if not matches:  # most overviews quote few of the figures: nothing to compare them with
+            continue
         options = [keys for keys in spec["equals"] if ctx.has(*keys) and loc.unresolved.isdisjoint(keys)]
         if not options:
             continue
         allowed = {sum(map(figures.__getitem__, keys)) for keys in options}
-        patterns = (p for p in spec["patterns"] if _may_match(p, text))
-        for m in (m for pattern in patterns for m in _compiled(pattern).finditer(text)):
+        for m in matches:
             quoted = int(m.group(1).replace(",", ""))  # 1,234件
             if quoted in allowed or (name, quoted) in seen:
                 continue
@@ -539,7 +542,25 @@ def _may_match(pattern: str, text: str) -> bool:
     """False only when `text` lacks a piece every match of `pattern` contains: a pattern
     whose regex cannot skip ahead (one starting with a look-behind) then costs nothing on the
     many overviews that never mention its words."""
+    if FAST_PREFILTER:
+        return _prefilter(pattern)(text)
     return all(any(s in text for s in alternatives) for alternatives in _required_texts(pattern))
+
+
+FAST_PREFILTER = True
+"""Off in the equivalence tests, to compare :func:`_prefilter` with the generic test."""
+
+
+@cache
+def _prefilter(pattern: str) -> Callable[[str], bool]:
+    """:func:`_may_match` for one pattern as one expression (``("受理" in t or …) and …``): the
+    same test without a generator per piece, run for every pattern on every overview."""
+    pieces = _required_texts(pattern)
+    clauses = ["(" + (" or ".join(f"{s!r} in t" for s in sorted(alts)) or "False") + ")" for alts in pieces]
+    code = f"def may_match(t):\n    return {' and '.join(clauses) or 'True'}\n"
+    space: dict[str, Any] = {}
+    exec(code, space)  # noqa: S102  (the pattern's own literal pieces, quoted by repr)
+    return space["may_match"]
 
 
 @cache

@@ -74,6 +74,16 @@ def _unique_keys(pairs: list[tuple[str, Any]]) -> dict:
     return out
 
 
+def _unique_pairs(pairs: list[tuple[str, Any]]) -> dict:
+    """The object of `pairs`, refusing a repeated key (the hook when objects need no counting)."""
+    out = dict(pairs)  # C; _unique_keys names the repeated key when there is one
+    return out if len(out) == len(pairs) else _unique_keys(pairs)
+
+
+FAST_KEYS = True
+"""Off in the equivalence tests, to compare :func:`_unique_pairs` with the counting hook."""
+
+
 def _reject_constant(name: str) -> Any:
     raise BadJson(f"JSON 中含有 {name}，这不是合法的数字")
 
@@ -146,6 +156,8 @@ def parse_json_bytes(data: bytes, source: str = "JSON") -> dict:
             raise BadJson(f"JSON 中的对象（{{…}}）超过 {MAX_JSON_OBJECTS} 个，不是一份年度报告")
         return _unique_keys(pairs)
 
+    if FAST_KEYS and text.count("{") <= MAX_JSON_OBJECTS:  # every object has its “{”: none to count
+        unique_keys = _unique_pairs
     try:
         from validator.jsonfast import JsonNumber
 

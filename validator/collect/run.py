@@ -412,41 +412,73 @@ def _totals(bodies: list[Body], include_failed: bool) -> dict[str, Totals]:
             members[id(totals)].append(item.figures)
             for key in missing:
                 totals.incomplete[key] = totals.incomplete.get(key, 0) + 1
+    last_counts: dict[int, list[int] | None] = {}  # per body: read once for 合计 and its type
     for totals in groups.values():
         _add_up(totals, members[id(totals)])
-        _sum_last_year(totals, fmt.baseline_keys)
+        _sum_last_year(totals, fmt.baseline_keys, last_counts)
     return groups
 
 
 def _add_up(totals: Totals, figures: list[dict[str, int | Decimal]]) -> None:
     """Each cell summed over the bodies in C (exact: ints and Decimals), skipping the bodies
     whose figure is missing only for the cells where one is."""
-    from operator import itemgetter
-
     sums = totals.figures
     for key in sums:
         if key in totals.incomplete:
             sums[key] += sum(f[key] for f in figures if key in f)
-        else:
-            sums[key] += sum(map(itemgetter(key), figures))
+    complete = [k for k in sums if k not in totals.incomplete]
+    for key, total in zip(complete, _column_sums(complete, figures), strict=True):
+        sums[key] += total
 
 
-def _sum_last_year(totals: Totals, keys: tuple[str, ...]) -> None:
-    from validator.values import to_count
+ADD_BY_ROWS = True
+"""Off in the equivalence tests, to compare :func:`_column_sums` with a sum per cell."""
 
+
+def _column_sums(keys: list[str], figures: list[dict[str, int | Decimal]]) -> list[int | Decimal]:
+    """``sum(f[key] for f in figures)`` for each key, the same additions in the same order
+    (``sum(column, start)`` goes on from where the previous rows stopped), read a body's
+    figures at a time: a pass per cell over 10,000 bodies' dicts missed the CPU cache."""
+    from operator import itemgetter
+
+    if not ADD_BY_ROWS or len(keys) < 2:
+        return [sum(map(itemgetter(key), figures)) for key in keys]
+    get = itemgetter(*keys)
+    totals: list = [0] * len(keys)
+    for start in range(0, len(figures), 1024):  # a bounded block of rows at a time
+        columns = zip(*map(get, figures[start : start + 1024]), strict=True)
+        totals = [sum(column, total) for column, total in zip(columns, totals, strict=True)]
+    return totals
+
+
+def _sum_last_year(totals: Totals, keys: tuple[str, ...], known: dict[int, list[int] | None]) -> None:
+    """Last year's figures summed over the group; `known` keeps each body's, read once."""
     sums = dict.fromkeys(keys, 0)
     for body in totals.bodies:
-        last = body.last_year
-        values = last.submission.values if last is not None and last.submission is not None else None
-        raw = [to_count(values.get(k)) for k in keys] if values is not None and not body.last_year_note else []
-        counts = [c for c in raw if isinstance(c, int)]
-        if not raw or len(counts) != len(raw):
+        counts = known.get(id(body), _ABSENT)
+        if counts is _ABSENT:
+            counts = known[id(body)] = _last_year_counts(body, keys)
+        if counts is None:
             totals.last_year_missing.append(body.name)
             continue
         for key, count in zip(keys, counts, strict=True):
             sums[key] += count
     if totals.bodies and not totals.last_year_missing:
         totals.last_year = sums
+
+
+_ABSENT: list[int] = []
+
+
+def _last_year_counts(body: Body, keys: tuple[str, ...]) -> list[int] | None:
+    """The body's last-year figures the 历年 rules read, or None when it has no usable ones."""
+    from validator.values import to_count
+
+    last = body.last_year
+    values = last.submission.values if last is not None and last.submission is not None else None
+    raw = [to_count(values.get(k)) for k in keys] if values is not None and not body.last_year_note else []
+    counts = [c for c in raw if isinstance(c, int)]
+    return counts if raw and len(counts) == len(raw) else None
 
 
 def today() -> dt.date:
