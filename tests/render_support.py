@@ -130,24 +130,30 @@ def screenshot(html: Path, png: Path, width: int = 1000, height: int = 1800) -> 
         )
 
 
-def docx_to_pdf(docx_path: Path, out_dir: Path) -> Path:
-    """LibreOffice (Writer, headless, own profile) converts the .docx; returns the PDF."""
+def soffice_convert(sources: list[Path], to: str, out_dir: Path, timeout: int = 600) -> None:
+    """LibreOffice (headless, its own throwaway profile, so runs never share state) converts
+    every source to `to` (``pdf``, ``docx:MS Word 2007 XML``, ``pdf:writer_pdf_Export:{…}``)."""
     with tempfile.TemporaryDirectory() as profile:
         subprocess.run(
             [
-                shutil.which("soffice"),
+                shutil.which("soffice") or "soffice",
                 f"-env:UserInstallation={Path(profile).as_uri()}",
                 "--headless",
                 "--convert-to",
-                "pdf",
+                to,
                 "--outdir",
                 str(out_dir),
-                str(docx_path),
+                *map(str, sources),
             ],
             check=True,
             capture_output=True,
-            timeout=300,
+            timeout=timeout,
         )
+
+
+def docx_to_pdf(docx_path: Path, out_dir: Path) -> Path:
+    """LibreOffice (Writer) converts the .docx; returns the PDF."""
+    soffice_convert([docx_path], "pdf", out_dir, timeout=300)
     pdf = out_dir / (docx_path.stem + ".pdf")
     if not pdf.exists():
         pytest.fail("LibreOffice wrote no PDF (is libreoffice-writer installed?)")

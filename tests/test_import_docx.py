@@ -16,7 +16,6 @@ import re
 import shutil
 import subprocess
 import sys
-import tempfile
 import zipfile
 from pathlib import Path
 
@@ -277,22 +276,9 @@ def test_tracked_changes_read_as_shown_with_changes_accepted(tmp_path, rendered,
 
 
 def soffice(src: Path, to: str, out_dir: Path) -> Path:
-    with tempfile.TemporaryDirectory() as profile:
-        subprocess.run(
-            [
-                shutil.which("soffice") or "soffice",
-                f"-env:UserInstallation={Path(profile).as_uri()}",
-                "--headless",
-                "--convert-to",
-                to,
-                "--outdir",
-                str(out_dir),
-                str(src),
-            ],
-            check=True,
-            capture_output=True,
-            timeout=300,
-        )
+    from render_support import soffice_convert
+
+    soffice_convert([src], to, out_dir, timeout=300)
     made = out_dir / f"{src.stem}.{to.split(':')[0]}"
     assert made.exists(), f"LibreOffice wrote no {to}"
     return made

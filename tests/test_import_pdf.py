@@ -5,12 +5,11 @@ from __future__ import annotations
 
 import json
 import re
-import shutil
 import subprocess
-import tempfile
 from pathlib import Path
 
 import pytest
+from render_support import soffice_convert
 from test_import import EXPECTED, PUBLISHED, _expected_cells, _flat, _import
 
 from validator.cli import main
@@ -252,22 +251,7 @@ def build_pdfs(work: Path) -> dict[tuple[str, str], Path]:
             dst = work / f"{name}.{variant}.docx"
             _variant_docx(plain, dst, changes)
             docs.append(dst)
-    with tempfile.TemporaryDirectory() as profile:
-        subprocess.run(
-            [
-                shutil.which("soffice") or "soffice",
-                f"-env:UserInstallation={Path(profile).as_uri()}",
-                "--headless",
-                "--convert-to",
-                "pdf",
-                "--outdir",
-                str(work),
-                *map(str, docs),
-            ],
-            check=True,
-            capture_output=True,
-            timeout=600,
-        )
+    soffice_convert(docs, "pdf", work, timeout=600)
     return {(d.stem.split(".")[0], d.stem.split(".")[1]): d.with_suffix(".pdf") for d in docs}
 
 
@@ -287,22 +271,7 @@ def test_real_encrypted_pdf_refused(tmp_path, capsys, rendered_pdfs):
     """A PDF with an open password, written by LibreOffice."""
     docx_path = rendered_pdfs["pingtan_2021", "plain"].with_suffix(".docx")
     options = '{"EncryptFile":{"type":"boolean","value":"true"},"DocumentOpenPassword":{"type":"string","value":"x"}}'
-    with tempfile.TemporaryDirectory() as profile:
-        subprocess.run(
-            [
-                shutil.which("soffice") or "soffice",
-                f"-env:UserInstallation={Path(profile).as_uri()}",
-                "--headless",
-                "--convert-to",
-                f"pdf:writer_pdf_Export:{options}",
-                "--outdir",
-                str(tmp_path),
-                str(docx_path),
-            ],
-            check=True,
-            capture_output=True,
-            timeout=300,
-        )
+    soffice_convert([docx_path], f"pdf:writer_pdf_Export:{options}", tmp_path, timeout=300)
     locked = tmp_path / docx_path.with_suffix(".pdf").name
     assert "PDF 设置了打开密码" in _refused(tmp_path, capsys, locked)
 
