@@ -179,6 +179,10 @@ def _rules() -> tuple[Rule, ...]:
 
 
 def build() -> FormatSpec:
+    """The 2021 spec with what the 2019 format changes: its own cover, 表二, 表三 rows,
+    rules and baseline; no blank template. Cell positions, sheets and the 校验结果 layout are
+    shared, so they are taken from the 2021 spec rather than stated again."""
+    base21 = gb21.build()
     cover_cells, cover_labels = _cover()
     t2_cells, t2_labels = _table2()
     t3_cells, t3_labels, t3_checks = gb21._table3(T3_ROWS)
@@ -187,26 +191,19 @@ def build() -> FormatSpec:
     base_cells, base_labels = gb21._baseline(BASELINE_KEYS)
     sheets = tuple(
         SheetSpec(T2, "二、主动公开政府信息情况", (("A", 24), ("B", 16), ("C", 16), ("D", 16))) if s.name == T2 else s
-        for s in gb21.build().sheets
+        for s in base21.sheets
     )
-    return FormatSpec(
+    return replace(
+        base21,
         id=FORMAT_ID,
         name="国办公开办函〔2019〕60号（试行）",
-        template_version=1,
-        marker_cell=(COVER, "B10"),
-        version_cell=(COVER, "B11"),
-        status_cell=(COVER, "B13"),
-        status_merge_to="D13",
         sheets=sheets,
         cells=(*cover_cells, *t2_cells, *t3_cells, *t4_cells, *text_cells),
         labels=(*cover_labels, *t2_labels, *t3_labels, *t4_labels, *text_labels, *base_labels, *gb21._results()),
         live_checks=(*t3_checks, *t4_checks),
         rules=_rules(),
-        results_sheet=gb21.RESULTS,
-        results_header_row=3,
         baseline_keys=BASELINE_KEYS,
         baseline_cells=tuple(base_cells),
-        carry_over=gb21.CARRY_OVER,
         first_year=FIRST_YEAR,
         template=False,
         matrices=(
