@@ -137,13 +137,14 @@ def _reader(steps: list[tuple[int, str, frozenset[str]]], counts: list, others: 
     return names["read"]  # type: ignore[return-value]
 
 
-def _tree(keys: list[tuple[list[str], str]]) -> dict:
+def key_tree(pairs) -> dict:
+    """Nested dicts from (key path, leaf) pairs: the JSON layout of a format's cells."""
     tree: dict = {}
-    for parts, kind in keys:
+    for parts, leaf in pairs:
         node = tree
         for part in parts[:-1]:
             node = node.setdefault(part, {})
-        node[parts[-1]] = kind
+        node[parts[-1]] = leaf
     return tree
 
 
@@ -166,11 +167,11 @@ def _plan(fmt: FormatSpec) -> _Plan | None:
     kinds = {c.key: c.kind for c in fmt.cells}
     if kinds.get("year") != "year" or kinds.get("published_on") != "date":
         return None
-    tree = _tree([(c.key.split("."), c.kind) for c in figures])
+    tree = key_tree([(c.key.split("."), c.kind) for c in figures])
     base = [c for c in fmt.baseline_cells if c.key != "last_year.year"]
     if any(c.kind != "count" for c in base) or "last_year.year" not in {c.key for c in fmt.baseline_cells}:
         return None
-    base_tree = _tree([(c.key.split(".")[1:], c.kind) for c in base])
+    base_tree = key_tree([(c.key.split(".")[1:], c.kind) for c in base])
     if not all(isinstance(sub, dict) for sub in (*tree.values(), *base_tree.values())):
         return None
     return _Plan(

@@ -27,7 +27,7 @@ from pydantic import (
 )
 
 from validator import GENERATOR, __version__
-from validator.jsonfast import MONEY_TEXT, SCHEMA_VERSION, checked_text, money_check, money_from_json
+from validator.jsonfast import MONEY_TEXT, SCHEMA_VERSION, checked_text, key_tree, money_check, money_from_json
 from validator.spec import CellSpec, FormatSpec
 from validator.submission import EXCEL_CELL_LIMIT, quoted, unknown_key, unknown_rule
 from validator.values import (
@@ -188,16 +188,6 @@ def _value_type(cell: CellSpec) -> Any:
     return {"money": Money, "signed": Signed}.get(cell.kind, Count)
 
 
-def _tree(cells: list[tuple[list[str], CellSpec]]) -> dict:
-    tree: dict = {}
-    for path, cell in cells:
-        node = tree
-        for part in path[:-1]:
-            node = node.setdefault(part, {})
-        node[path[-1]] = cell
-    return tree
-
-
 def _camel(key: str) -> str:
     return "".join(p.capitalize() for p in key.split("_"))
 
@@ -234,8 +224,8 @@ def _section_model(fmt: FormatSpec, prefix: str, name: str) -> type[BaseModel]:
 def report_model(fmt: FormatSpec) -> type[BaseModel]:
     """The pydantic model of one format's normalized JSON."""
     body, narrative = _section_model(fmt, "body", "Body"), _section_model(fmt, "narrative", "Narrative")
-    figures = _tree([(c.key.split("."), c) for c in fmt.figure_cells()])
-    baseline = _tree([(c.key.split(".")[1:], c) for c in fmt.baseline_cells if c.key != "last_year.year"])
+    figures = key_tree([(c.key.split("."), c) for c in fmt.figure_cells()])
+    baseline = key_tree([(c.key.split(".")[1:], c) for c in fmt.baseline_cells if c.key != "last_year.year"])
     sections = {root: (_model_from_tree(_camel(root), sub), ...) for root, sub in figures.items()}
     last_year = create_model(  # type: ignore[call-overload]
         "LastYear",
