@@ -87,10 +87,14 @@ def read_pdf(data: bytes, where: str) -> Imported:
     from validator.importer.pdf_positions import position_lines
 
     pages = load_pages(data, where)
+    text = text_lines(pages)
     candidates: list[tuple[str, Imported]] = []
     failure: UnusableInput | None = None
-    for name, make in (("text", text_lines), ("grid", grid_lines), ("positions", position_lines)):
-        lines, pages_of, sources = make(pages)
+    for name, (lines, pages_of, sources) in (
+        ("text", text),
+        ("grid", grid_lines(pages)),
+        ("positions", position_lines(pages)),
+    ):
         try:
             candidates.append((name, read_lines(lines, where, sources, pages_of)))
         except UnusableInput as exc:
@@ -99,7 +103,7 @@ def read_pdf(data: bytes, where: str) -> Imported:
         raise failure
     chosen = choose(candidates, where)
     if chosen.year is None:
-        _wrapped_title(chosen, text_lines(pages)[0])
+        _wrapped_title(chosen, text[0])
     return chosen
 
 
