@@ -261,11 +261,6 @@ def article(page: Page) -> tuple[list[str], list[int]]:
     return lines, sources
 
 
-def html_lines(text: str) -> tuple[list[str], list[int]]:
-    """The page's article as text lines and, for each, the source line it came from (1-based)."""
-    return article(flatten(text))
-
-
 def read_page(text: str, where: str):
     """The tables of a published report's web page. A page without any table that is not a
     report in text either is said to be what it most likely is (a script-rendered page or an

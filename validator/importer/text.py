@@ -22,11 +22,13 @@ import re
 import unicodedata
 from collections import Counter
 from dataclasses import dataclass, field
+from functools import cache
 from typing import NamedTuple
 
 from validator.errors import UnusableInput
 from validator.formats import gb_2021_30 as gb
 from validator.formats import get_format
+from validator.formats.gb_2019_60 import FORMAT_ID as OLD_FORMAT_ID
 from validator.spec import FormatSpec
 from validator.submission import text_problem
 
@@ -375,30 +377,28 @@ def _title(out: Imported, lines: list[str], limit: int) -> None:
         return
 
 
-OLD_FORMAT_MARKS = (
-    "本年新制作数量",
-    "本年新公开数量",
-    "对外公开总数量",
-    "上一年项目数量",
-    "本年增/减",
-    "其他对外管理服务事项",
-    "第二十条第（九）项",
-    "政府集中采购",
-)
-"""Labels only the 2019 试行 format (国办公开办函〔2019〕60号) has in 表二 (format_spec §6)."""
+@cache
+def old_format_marks() -> tuple[str, ...]:
+    """Labels only the 2019 试行 format (国办公开办函〔2019〕60号) has in 表二, from the two
+    formats' data: a 2019 表二 label that no 2021 label contains (本年新制作数量, 上一年项目数量,
+    政府集中采购 …; 规范性文件 is inside 行政规范性文件, so it is no mark)."""
+    texts = [lb.text for lb in _fmt().labels] + [c.label or "" for c in _fmt().cells]
+    old = get_format(OLD_FORMAT_ID)
+    found = (lb.text for lb in old.labels if lb.sheet == gb.T2 and not any(lb.text in t for t in texts))
+    return tuple(dict.fromkeys(found))
+
 
 HEADING_ORDINAL = re.compile(r"^(?:[一二三四五六七八九十]+|\d{1,2})[、.．]")
 PAGE_MARK = re.compile(r"^(?:[-－—–]\s*\d{1,4}\s*[-－—–]|第\s*\d{1,4}\s*页(?:\s*[，,/]?\s*共\s*\d{1,4}\s*页)?)$")
-PARTS = (
-    ("narrative.overview", "一、总体情况"),
-    ("narrative.problems", "五、存在的主要问题及改进情况"),
-    ("narrative.other_matters", "六、其他需要报告的事项"),
-)
+@cache
+def narrative_parts() -> tuple[tuple[str, str], ...]:
+    """(key, official heading) of the narrative parts the format has (一、五、六)."""
+    return tuple((c.key, c.label or c.key) for c in _fmt().cells if c.key.startswith("narrative."))
 
 
 def _old_format_marks(lines: list[str], span: tuple[int, int]) -> list[str]:
     region = "".join(re.sub(r"\s+", "", line) for line in lines[span[0] : span[1]])
-    return [mark for mark in OLD_FORMAT_MARKS if mark in region]
+    return [mark for mark in old_format_marks() if mark in region]
 
 
 def _refuse_old_format(lines: list[str], where: str, t2: int | None, t3: int | None) -> None:
@@ -508,7 +508,7 @@ def _read_parts(out: Imported, lines: list[str], t2: int, heads: tuple[int | Non
     }
     spans = {key: _part_lines(lines, at + 1, ends[key]) for key, at in found.items() if at is not None}
     margin = text_margin([lines[i].replace(EMPTY_CELL, "") for kept in spans.values() for i in kept])
-    for key, official in PARTS:
+    for key, official in narrative_parts():
         at = found[key]
         if at is None:
             out.findings.append(
