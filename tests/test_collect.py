@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from validator.formats import get_format
+from validator.formats.gb_2021_30 import T3_COLUMN_KEYS
 
 from conftest import REPORTS, run_cli
 
@@ -119,15 +120,7 @@ class Inbox:
 
         # last year: 汾西 agrees with this year's 上年结转, 淮安 does not
         fenxi_last = as_year(fenxi, 2022, "2023-01-20")
-        for col in (
-            "natural_person",
-            "commercial_enterprise",
-            "research_institution",
-            "public_interest_organization",
-            "legal_service_institution",
-            "other_organization",
-            "total",
-        ):
+        for col in T3_COLUMN_KEYS:
             put(fenxi_last, f"applications.carried_forward.{col}", get(fenxi, f"applications.carried_in.{col}"))
         issued, repealed, in_force = (
             get(fenxi, f"proactive.normative_documents.{k}") for k in ("issued", "repealed", "in_force")

@@ -11,6 +11,7 @@ import pytest
 from test_collect import FMT, Inbox, independent_sum
 
 from validator.collect.workbook import STATUS_COLOURS
+from validator.formats.gb_2021_30 import T3_COLUMN_KEYS
 
 
 @pytest.fixture(scope="module")
@@ -96,15 +97,7 @@ def test_totals_sheets_in_official_layout(made):
         ws = wb[sheet]
         sums = independent_sum(reports)
         new = _find(ws, "一、本年新收政府信息公开申请数量")
-        cols = (
-            "natural_person",
-            "commercial_enterprise",
-            "research_institution",
-            "public_interest_organization",
-            "legal_service_institution",
-            "other_organization",
-            "total",
-        )
+        cols = T3_COLUMN_KEYS
         got = [ws.cell(row=new.row, column=4 + i).value for i in range(7)]
         assert got == [sums[f"applications.new.{c}"] for c in cols], sheet
         forward = _find(ws, "四、结转下年度继续办理")

@@ -16,6 +16,7 @@ from validator.checks import SIGNATURES, rule_problems
 from validator.docs import spec_snapshot
 from validator.formats import get_format, known_formats, register, unregister
 from validator.formats.contract import format_problems
+from validator.formats.gb_2021_30 import T3_COLUMN_KEYS
 from validator.spec import Rule
 
 from conftest import REPORTS, ROOT, run_cli
@@ -314,18 +315,7 @@ def test_a_2020_report_in_the_2019_layout_serves_as_last_year_of_a_2021_report(t
     from validator.jsonio import load_json
 
     this = load_json(REPORTS / "pingtan_2021.source.json")
-    carried = {
-        f"applications.carried_forward.{c}": this.values[f"applications.carried_in.{c}"]
-        for c in (
-            "natural_person",
-            "commercial_enterprise",
-            "research_institution",
-            "public_interest_organization",
-            "legal_service_institution",
-            "other_organization",
-            "total",
-        )
-    }
+    carried = {f"applications.carried_forward.{c}": this.values[f"applications.carried_in.{c}"] for c in T3_COLUMN_KEYS}
     figures = {k: v for k, v in carried.items()}
     last = _old_json(
         tmp_path, 2020, **figures, **{"body.name": this.values["body.name"], "body.type": this.values["body.type"]}

@@ -65,7 +65,8 @@ T3_COLUMNS = (
     ("other_organization", "其他"),
     ("total", "总计"),
 )
-T3_APPLICANTS = tuple(k for k, _ in T3_COLUMNS[:-1])
+T3_COLUMN_KEYS = tuple(k for k, _ in T3_COLUMNS)
+T3_APPLICANTS = T3_COLUMN_KEYS[:-1]
 
 # (key, level-1 text, level-2 group text, sub-item text, short name for messages)
 _RESULT = "三、本年度办理结果"
@@ -120,7 +121,7 @@ def t3_short(row: tuple) -> str:
 
 def t3_ref(row_key: str, col_key: str) -> str:
     r = [k for k, *_ in T3_ROWS].index(row_key)
-    c = [k for k, _ in T3_COLUMNS].index(col_key)
+    c = T3_COLUMN_KEYS.index(col_key)
     return f"{col_letter(T3_FIRST_COL + c)}{T3_FIRST_ROW + r}"
 
 

@@ -390,6 +390,8 @@ def old_format_marks() -> tuple[str, ...]:
 
 HEADING_ORDINAL = re.compile(r"^(?:[一二三四五六七八九十]+|\d{1,2})[、.．]")
 PAGE_MARK = re.compile(r"^(?:[-－—–]\s*\d{1,4}\s*[-－—–]|第\s*\d{1,4}\s*页(?:\s*[，,/]?\s*共\s*\d{1,4}\s*页)?)$")
+
+
 @cache
 def narrative_parts() -> tuple[tuple[str, str], ...]:
     """(key, official heading) of the narrative parts the format has (一、五、六)."""
