@@ -142,6 +142,7 @@ def load_any(path: str):
     reader (which tells .xls, encrypted and .ods files apart), a ``{`` to the JSON reader.
     A regular JSON file within the size limit is read whole here, once (the receiving office
     reads thousands); anything else goes to ``load_json``, which says what is wrong."""
+    from validator.fileio import sniff
     from validator.jsonio import load_json, parse_json_bytes, submission_from_dict
     from validator.workbook.read import read_workbook
 
@@ -152,14 +153,13 @@ def load_any(path: str):
             return load_json(p) if is_json else read_workbook(p)
         with p.open("rb") as fh:
             head = fh.read(8)
-            workbook = head.startswith(b"PK") or head == b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
-            json_like = not workbook and (is_json or head.lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"{"))
-            data = _rest(fh, head) if json_like else None
+            kind = sniff(head, is_json)
+            data = _rest(fh, head) if kind == "json" else None
     except OSError as exc:
         raise UnusableInput(f"无法读取文件：{exc.strerror or exc}", where=path, code="not-found") from None
-    if workbook:
+    if kind == "workbook":
         return read_workbook(p)
-    if json_like:
+    if kind == "json":
         if data is not None:
             return submission_from_dict(parse_json_bytes(data, p.name), p.name)
         return load_json(p)  # too large or unreadable: it says so
@@ -173,15 +173,13 @@ def _rest(fh, head: bytes) -> bytes | None:
     cannot be read."""
     import os
 
+    from validator.fileio import read_up_to
     from validator.jsonio import MAX_JSON_BYTES
 
     try:
-        if os.fstat(fh.fileno()).st_size > MAX_JSON_BYTES:
-            return None
-        data = head + fh.read(MAX_JSON_BYTES + 1 - len(head))
+        return read_up_to(fh, os.fstat(fh.fileno()).st_size, MAX_JSON_BYTES, head)
     except OSError:
         return None
-    return data if len(data) <= MAX_JSON_BYTES else None
 
 
 def _format(args):

@@ -146,24 +146,20 @@ def _regular_json(path: Path) -> tuple[os.stat_result | None, bytes | None]:
     before."""
     import stat
 
+    from validator.fileio import read_up_to, sniff
     from validator.jsonio import MAX_JSON_BYTES
 
     try:
         with open(os.open(path, _READ_FLAGS), "rb") as fh:  # a FIFO opened so never blocks
             st = os.fstat(fh.fileno())
-            if not stat.S_ISREG(st.st_mode) or st.st_size > MAX_JSON_BYTES:
+            if not stat.S_ISREG(st.st_mode):
                 return st, None
-            data = fh.read(st.st_size + 1)  # read(MAX_JSON_BYTES + 1) would allocate 50 MB first
-            if len(data) > st.st_size:  # grown since: on up to the limit, as load_any reads
-                data += fh.read(MAX_JSON_BYTES + 1 - len(data))
+            data = read_up_to(fh, st.st_size, MAX_JSON_BYTES)
     except (OSError, ValueError):
         return None, None
-    head = data[:8]
-    if head.startswith(b"PK") or head == b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" or len(data) > MAX_JSON_BYTES:
+    if data is None or sniff(data[:8], path.suffix.lower() == ".json") != "json":
         return st, None
-    if path.suffix.lower() == ".json" or head.lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"{"):
-        return st, data
-    return st, None
+    return st, data
 
 
 _READ_FLAGS = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0)
