@@ -29,7 +29,7 @@ from validator import checks as checks_module
 from validator.cli import load_any
 from validator.collect import inbox as inbox_module
 from validator.collect import run as run_module
-from validator.collect.inbox import _all_cells, _canonical_cells, canonical, content_hash, read_item
+from validator.collect.inbox import _all_cells, _canonical_cells, canonical, content_hash, figures_of, read_item
 from validator.collect.result import dumps_result, result_dict
 from validator.collect.run import Options, collect
 from validator.engine import validate
@@ -353,6 +353,9 @@ def assert_same_canonical(sub: Submission) -> None:
     assert list(canon.items()) == list(plain.items())
     assert [(k, type(v), v) for k, v in figures.items()] == [(k, type(v), v) for k, v in plain_figures.items()]
     assert unreadable == plain_unreadable
+    only_figures, texts = figures_of(sub)  # what describe keeps, without the other cells' texts
+    assert [(k, type(v), v) for k, v in only_figures.items()] == [(k, type(v), v) for k, v in plain_figures.items()]
+    assert list(texts.items()) == [(k, plain[k]) for k in plain_unreadable]
 
 
 @pytest.mark.parametrize("index", range(len(BASES)))
@@ -445,12 +448,28 @@ def _plain_canonical(sub: Submission, unreadable: list[str] | None = None) -> tu
     return canon, figures
 
 
+def _plain_figures(sub: Submission) -> tuple[dict, dict]:
+    canon, figures, unreadable = plain_canonical(sub)
+    return figures, {k: canon[k] for k in unreadable}
+
+
+def _usual_year_of_all_hashes(items) -> int | None:
+    """The collect year as found before hashes were made only for files sharing a body."""
+    from collections import Counter
+
+    distinct = {i.digest: i.year for i in items if i.readable and i.year is not None}
+    years = Counter(distinct.values())
+    return max(years, key=lambda y: (years[y], y)) if years else None
+
+
 def test_collect_gives_the_same_result_without_the_shortcuts(tmp_path, monkeypatch):
     inbox, last = _inbox(tmp_path)
     fast = dumps_result(result_dict(collect(inbox, Options(last_year_dir=last))))
     with monkeypatch.context() as m:
         m.setattr(validator.jsonfast, "fast_submission", lambda obj, source="JSON": None)
         m.setattr(inbox_module, "canonical", _plain_canonical)
+        m.setattr(inbox_module, "figures_of", _plain_figures)
+        m.setattr(run_module, "_usual_year", _usual_year_of_all_hashes)
         m.setattr(
             run_module,
             "read_item",
@@ -465,6 +484,47 @@ def test_collect_gives_the_same_result_without_the_shortcuts(tmp_path, monkeypat
     assert data["counts"]["statuses"]["重复报送"] == 1 and data["counts"]["unreadable"] == 1
     hostile = next(f for f in data["files"] if f["file"] == "hostile.json")
     assert "应为整数" in hostile["reason"] or "整数" in hostile["reason"]
+
+
+def test_hashes_are_made_only_when_something_reads_them(tmp_path, monkeypatch):
+    """One file per body and no result JSON or archive: no hash is made (10,000 of them would go
+    unread); the result JSON asks for them afterwards and gets the same hashes as made at once."""
+    inbox, _ = _inbox(tmp_path)
+    for extra in ("0-v2.json", "copy-of-1.json", "hostile.json"):
+        (inbox / extra).unlink()
+    made = []
+    monkeypatch.setattr(inbox_module, "content_hash", lambda canon: made.append(canon) or content_hash(canon))
+    result = collect(inbox, Options())
+    assert made == [] and {b.status for b in result.bodies} <= {"通过", "有提示", "有错误"}
+    files = result_dict(result)["files"]
+    assert len(made) == len(files) >= 4
+    for f, item in zip(files, result.items):
+        assert f["sha256"] == content_hash(canonical(load_any(str(item.path)))[0])
+
+
+@SETTINGS
+@given(
+    st.lists(
+        st.tuples(st.integers(0, 3), st.integers(0, 2), st.sampled_from([2022, 2023, 2024, None])),
+        min_size=1,
+        max_size=12,
+    )
+)
+def test_collect_year_counts_copies_once_as_before(files):
+    """The collect year hashes only files sharing a body; it is the year found by hashing all:
+    files are (body, variant, year) with copies, several versions and stray years."""
+    items = []
+    for n, (body, variant, year) in enumerate(files):
+        values = dict(FMT_BLANK, **{"body.name": f"单位{body}", "year": year, "applications.new.total": variant})
+        item = inbox_module.Item(Path(f"{n}.json"), f"{n}.json", None)  # type: ignore[arg-type]
+        item.submission = Submission(FMT, values, f"{n}.json", origin="json")
+        inbox_module.describe(item)
+        items.append(item)
+    expected = _usual_year_of_all_hashes([copy.copy(i) for i in items])
+    assert run_module._usual_year(items) == expected
+
+
+FMT_BLANK = dict.fromkeys(c.key for c in (*FMT.cells, *FMT.baseline_cells))
 
 
 def test_collect_builds_no_model_for_exported_files(tmp_path, monkeypatch):

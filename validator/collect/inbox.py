@@ -12,7 +12,7 @@ import hashlib
 import json
 import os
 import re
-from collections.abc import Collection
+from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 from decimal import Decimal
 from functools import cache
@@ -43,10 +43,9 @@ class Item:
     """Why the file cannot be used (the message ``xxgk check`` gives), or None."""
     identity: Identity | None = None
     year: int | None = None
-    digest: str = ""
     canon: dict[str, str] = field(default_factory=dict)
-    """The raw texts of the figures that are not valid numbers (``?``-prefixed, from
-    :func:`canonical`); the full comparable form is hashed and dropped at once, so 10,000
+    """The raw texts of the figures that are not valid numbers (``?``-prefixed, as in
+    :func:`canonical`); the full comparable form is made only to be hashed, so 10,000
     submissions do not hold it."""
     figures: dict[str, int | Decimal] = field(default_factory=dict)
     report: ValidationReport | None = None
@@ -57,10 +56,32 @@ class Item:
     as 0, parts or tables not read), added to its check report."""
     body: Body | None = field(default=None, repr=False)
     """The :class:`~validator.collect.run.Body` this file was matched to."""
+    _digest: str | None = field(default=None, repr=False)
 
     @property
     def readable(self) -> bool:
         return self.submission is not None
+
+    @property
+    def digest(self) -> str:
+        """The content hash (:func:`content_hash` of :func:`canonical`), made when first asked
+        for: only files that may be copies of each other, the archive and the result JSON need
+        it, and with one file per body and neither output asked for, 10,000 hashes would go
+        unread. Empty for an unreadable file and for a last-year file made slim unhashed."""
+        if self._digest is None:
+            sub = self.submission
+            self._digest = content_hash(canonical(sub)[0]) if sub is not None else ""
+        return self._digest
+
+    @digest.setter
+    def digest(self, value: str) -> None:
+        self._digest = value
+
+    def settle_digest(self) -> None:
+        """No hash from now on unless made already: the submission is about to be cut down to
+        a few cells, whose hash would not be the file's."""
+        if self._digest is None:
+            self._digest = ""
 
 
 def discover(inbox: Path, exclude: Collection[Path] = frozenset()) -> list[Path]:
@@ -193,7 +214,8 @@ def identity_of(sub: Submission) -> Identity:
 
 
 def describe(item: Item, content: bool = True) -> None:
-    """Identity, year, and (with `content`) exact figures and a content hash of a readable submission."""
+    """Identity, year, and (with `content`) the exact figures of a readable submission (its
+    content hash is made when asked for: :attr:`Item.digest`)."""
     from validator.values import to_year
 
     sub = item.submission
@@ -202,10 +224,38 @@ def describe(item: Item, content: bool = True) -> None:
     item.year = to_year(sub.values.get("year"))
     if not content:
         return
+    item.figures, item.canon = figures_of(sub)
+
+
+def figures_of(sub: Submission) -> tuple[dict[str, int | Decimal], dict[str, str]]:
+    """:func:`canonical`'s figures, and its texts of the figures that are not valid numbers,
+    without the texts of every other cell (which only the content hash reads)."""
+    plan = _canon_plan(sub.format)
+    counts = _plain_counts(plan, sub.values)
     unreadable: list[str] = []
-    canon, item.figures = canonical(sub, unreadable)
-    item.digest = content_hash(canon)
-    item.canon = {k: canon[k] for k in unreadable}
+    if counts is None:
+        canon, figures = canonical(sub, unreadable)
+    else:
+        canon, figures = {}, plan.figures.copy()
+        figures.update(zip(plan.count_keys, counts))
+        _canonical_cells(sub, plan.other_figure_cells, canon, figures, unreadable)
+        for key in plan.other_figures:
+            if figures[key] is None:
+                del figures[key]
+    return figures, {k: canon[k] for k in unreadable}
+
+
+def _plain_counts(plan: _CanonPlan, values: dict[str, object]) -> tuple | None:
+    """This year's counts when every one is a plain int in range (JSON's common case), else None."""
+    from validator.values import MAX_COUNT
+
+    try:
+        counts = plan.counts(values)
+    except KeyError:  # a cell left out: the general path reads it as blank
+        return None
+    if not counts or set(map(type, counts)) != {int} or min(counts) < 0 or max(counts) > MAX_COUNT:
+        return None
+    return counts
 
 
 def canonical(sub: Submission, unreadable: list[str] | None = None) -> tuple[dict[str, str], dict[str, int | Decimal]]:
@@ -219,15 +269,12 @@ def canonical(sub: Submission, unreadable: list[str] | None = None) -> tuple[dic
     This year's counts are taken at once when every one is a plain int in range (JSON's common
     case: ``str`` of each, nothing to convert); any other content goes cell by cell.
     """
-    from validator.values import MAX_COUNT, normalize_newlines
+    from validator.values import normalize_newlines
 
     fmt = sub.format
     plan = _canon_plan(fmt)
-    try:
-        counts = plan.counts(sub.values)
-    except KeyError:  # a cell left out: the general path reads it as blank
-        counts = ()
-    if not counts or set(map(type, counts)) != {int} or min(counts) < 0 or max(counts) > MAX_COUNT:
+    counts = _plain_counts(plan, sub.values)
+    if counts is None:
         canon: dict[str, str] = {}
         figures: dict[str, int | Decimal] = {}
         _canonical_cells(sub, _all_cells(fmt), canon, figures, unreadable)
@@ -309,6 +356,8 @@ class _CanonPlan:
     figures: dict[str, Any]
     other_figures: tuple[str, ...]
     """This year's figures that are not counts (each may turn out blank or unreadable)."""
+    other_figure_cells: tuple[tuple[str, str], ...]
+    """The figures among ``others`` (money, 上年数据): all :func:`figures_of` reads one by one."""
 
 
 @cache
@@ -326,35 +375,47 @@ def _canon_plan(fmt) -> _CanonPlan:
         dict.fromkeys(c.key for c in fmt.cells),
         dict.fromkeys(figure_keys),
         tuple(k for k in figure_keys if k not in set(count_keys)),
+        tuple(c for c in cells if c[0] not in set(count_keys) and c[1] in ("count", "money")),
     )
 
 
 def content_hash(canon: dict[str, str]) -> str:
     """SHA-256 of ``json.dumps(canon, ensure_ascii=False, sort_keys=True, separators=(",", ":"))``
     (the archive stores it), built from the values directly: canon's values are all strings and
-    its keys the same for every report of a format, so only the values need encoding, and
-    not even that when none holds a character JSON escapes (a quote, a backslash, a control
-    character): then each is its own JSON text between quotes."""
+    its keys the same for every report of a format, so the keys' part of the text is encoded
+    once per run and only the values are encoded (most are ASCII digits, which encode as a
+    copy; a text made whole first would be widened for the Chinese in it and narrowed again).
+    A value needs no JSON escaping when none holds a quote, a backslash or a control
+    character: then each is its own JSON text between quotes."""
     keys = tuple(canon)
     plan = _HASH_PLANS.get(keys)
     if plan is None:
-        order = sorted(keys)
-        plan = _HASH_PLANS[keys] = (
-            order,
-            [("," if i else "{") + f"{_json_str(k)}:" for i, k in enumerate(order)],
-            [('",' if i else "{") + f'{_json_str(k)}:"' for i, k in enumerate(order)],
-        )
-    order, prefixes, quoted = plan
-    if not order:
+        plan = _HASH_PLANS[keys] = _hash_plan(keys)
+    get, prefixes, quoted = plan
+    if not keys:
         return hashlib.sha256(b"{}").hexdigest()
-    values = list(map(canon.__getitem__, order))
+    values = get(canon)
     if _JSON_ESCAPED.search("".join(values)):
-        text = "".join(chain.from_iterable(zip(prefixes, map(_json_str, values)))) + "}"
+        pieces = zip(prefixes, map(str.encode, map(_json_str, values)))
+        tail = b"}"
     else:
-        text = "".join(chain.from_iterable(zip(quoted, values))) + '"}'
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+        pieces = zip(quoted, map(str.encode, values))
+        tail = b'"}'
+    return hashlib.sha256(b"".join(chain.from_iterable(pieces)) + tail).hexdigest()
+
+
+def _hash_plan(keys: tuple[str, ...]) -> tuple[Callable[[dict[str, str]], tuple[str, ...]], list[bytes], list[bytes]]:
+    """The values' getter in sorted key order, and the bytes before each value (escaped or
+    written between quotes)."""
+    from operator import itemgetter
+
+    order = sorted(keys)
+    get = itemgetter(*order) if len(order) > 1 else (lambda canon: tuple(canon[k] for k in order))
+    prefixes = [(("," if i else "{") + f"{_json_str(k)}:").encode() for i, k in enumerate(order)]
+    quoted = [(('",' if i else "{") + f'{_json_str(k)}:"').encode() for i, k in enumerate(order)]
+    return get, prefixes, quoted
 
 
 _JSON_ESCAPED = re.compile(r'[\x00-\x1f"\\]')
-_HASH_PLANS: dict[tuple[str, ...], tuple[list[str], list[str], list[str]]] = {}
+_HASH_PLANS: dict[tuple[str, ...], tuple[Callable[[dict[str, str]], tuple[str, ...]], list[bytes], list[bytes]]] = {}
 _json_str = json.encoder.encode_basestring  # ensure_ascii=False's string encoder (C)

@@ -166,8 +166,12 @@ def collect(inbox: Path, options: Options | None = None) -> CollectResult:
 
 
 def _usual_year(items: list[Item]) -> int | None:
-    """The year most submissions are for (latest on a tie): a stray old file does not decide it."""
-    distinct = {i.digest: i.year for i in items if i.readable and i.year is not None}
+    """The year most submissions are for (latest on a tie), identical copies counted once: a
+    stray old file does not decide it. Copies have the same body (its name and codes are part
+    of the content), so only files sharing one are hashed to tell copies apart."""
+    dated = [i for i in items if i.readable and i.year is not None]
+    sharing = Counter(i.identity for i in dated)
+    distinct = {(i.identity, i.digest if sharing[i.identity] > 1 else ""): i.year for i in dated}
     years = Counter(distinct.values())
     if not years:
         return None
@@ -232,8 +236,13 @@ def _learn(body: Body, identity: Identity, index: BodyIndex[Body]) -> None:
 
 
 def _dedupe(body: Body, year: int | None) -> None:
-    """Distinct contents for the collect year; an identical copy points at its first file."""
+    """Distinct contents for the collect year; an identical copy points at its first file (a
+    body's only file needs no hash to be distinct)."""
     first: dict[str, Item] = {}
+    if len(body.items) == 1:
+        item = body.items[0]
+        (body.versions if _year_ok(item, year) else body.wrong_year).append(item)
+        return
     for item in body.items:
         if item.digest in first:
             item.copy_of = first[item.digest]
@@ -279,8 +288,10 @@ def _last_year_from_dir(bodies: list[Body], year: int, options: Options) -> list
 
 
 def slim_last_year(item: Item) -> None:
-    """A last-year file needs its hash and the few figures the 历年 rules read, nothing else:
-    10,000 of them would otherwise hold every cell of every report."""
+    """A last-year file needs the few figures the 历年 rules read, nothing else (its hash only
+    when a body has two last-year files, made before this): 10,000 of them would otherwise
+    hold every cell of every report."""
+    item.settle_digest()
     item.canon, item.figures = {}, {}
     sub = item.submission
     if sub is not None:
@@ -291,20 +302,10 @@ def slim_last_year(item: Item) -> None:
 def _set_last_year(body: Body, item: Item) -> None:
     if body.last_year is None:
         body.last_year = item
-    elif _digest(body.last_year) != _digest(item):
+    elif body.last_year.digest != item.digest:  # hashed only here, before the files are made slim
         body.last_year_note = (
             f"上年有两份内容不同的报告（{body.last_year.rel}、{item.rel}），无法确定以哪份为准，未做历年核对"
         )
-
-
-def _digest(item: Item) -> str:
-    """A last-year file's content hash, computed only when a body has two of them to compare
-    (before :func:`slim_last_year`): the other 9,999 never need it."""
-    if not item.digest and item.submission is not None:
-        from validator.collect.inbox import canonical, content_hash
-
-        item.digest = content_hash(canonical(item.submission)[0])
-    return item.digest
 
 
 def _validate(item: Item) -> None:
