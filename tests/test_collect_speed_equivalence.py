@@ -14,6 +14,7 @@ from __future__ import annotations
 import copy
 import json
 import os
+import sys
 from decimal import Decimal
 from pathlib import Path
 
@@ -469,6 +470,7 @@ def test_collect_gives_the_same_result_without_the_shortcuts(tmp_path, monkeypat
         m.setattr(validator.jsonfast, "fast_submission", lambda obj, source="JSON": None)
         m.setattr(inbox_module, "canonical", _plain_canonical)
         m.setattr(inbox_module, "figures_of", _plain_figures)
+        m.setattr(inbox_module, "FAST_PARSE", False)
         m.setattr(run_module, "_usual_year", _usual_year_of_all_hashes)
         m.setattr(
             run_module,
@@ -534,8 +536,106 @@ def test_collect_builds_no_model_for_exported_files(tmp_path, monkeypatch):
     for i, obj in enumerate(BASES):
         (inbox / f"{i}.json").write_text(json.dumps({**obj, "year": 2023}, ensure_ascii=False), encoding="utf-8")
     monkeypatch.setattr(validator.jsonio, "report_from_dict", lambda *a: pytest.fail("the model was built"))
+    monkeypatch.setattr(validator.jsonio, "parse_json_bytes", lambda *a: pytest.fail("the standard parser ran"))
     result = collect(inbox, Options())
     assert len(result.items) == len(BASES) and all(i.readable for i in result.items)
+
+
+# --------------------------------------------------------------------------- orjson's path
+
+
+def raw_dumps(obj: object, **options) -> str:
+    """JSON text of `obj` with each :class:`JsonNumber` written as the number it stands for."""
+    numbers: list[str] = []
+
+    def swap(node: object) -> object:
+        if isinstance(node, JsonNumber):
+            numbers.append(str(node))
+            return f"\ue000{len(numbers) - 1}\ue000"
+        if isinstance(node, dict):
+            return {k: swap(v) for k, v in node.items()}
+        if isinstance(node, list):
+            return [swap(v) for v in node]
+        return node
+
+    text = json.dumps(swap(obj), **options)
+    for i, number in enumerate(numbers):
+        text = text.replace(json.dumps(f"\ue000{i}\ue000", **options), number)
+    return text
+
+
+LAYOUTS = (
+    {"ensure_ascii": False},
+    {"ensure_ascii": True},  # every Chinese character escaped, astral ones as surrogate pairs
+    {"ensure_ascii": False, "indent": 2},
+    {"ensure_ascii": False, "separators": (",", ":")},
+    {"ensure_ascii": False, "separators": (", ", " : ")},  # a space before each colon: the standard way
+)
+EDITS = (
+    None,
+    ("\ufeff", 0),  # a BOM
+    ('"year": 2020, ', 1),  # a repeated key after the first “{”
+    ('"year" : 2020, ', 1),  # … with a space before its colon, so the count of ": misses it
+    ('"x": {"a": 1, "a": 2}, ', 1),
+    ('"x": 1.5, ', 1),
+    ('"x": 123456789012345678901234567890, ', 1),
+    ('"x": "\\ud800", ', 1),  # a lone surrogate, escaped
+    ('"x": "他说\\":", ', 1),  # a ":" inside a text
+)
+
+
+def read_both_ways(data: bytes, monkeypatch) -> tuple[tuple, tuple]:
+    def read() -> tuple:
+        try:
+            return ("ok", snapshot(inbox_module._from_json_bytes(data, "x.json")))
+        except BadJson as exc:
+            return ("refused", str(exc))
+
+    fast = read()
+    with monkeypatch.context() as m:
+        m.setattr(inbox_module, "FAST_PARSE", False)
+        return fast, read()
+
+
+def edited(text: str, edit: tuple[str, int] | None) -> str:
+    if edit is None:
+        return text
+    insert, at = edit
+    return text[:at] + insert + text[at:]
+
+
+@SETTINGS
+@given(mutated(), st.sampled_from(LAYOUTS), st.sampled_from(EDITS))
+def test_orjson_path_same_submission_or_same_refusal(obj, layout, edit):
+    """Read by orjson (jsonfast.submission_from_bytes) or by the standard parser, a file gives the
+    same submission or the same refusal, whatever its layout, with repeated keys, a number
+    with a fraction, a huge integer, a lone surrogate, a BOM, a ":" inside a text."""
+    data = edited(raw_dumps(obj, **layout), edit).encode("utf-8")
+    with pytest.MonkeyPatch.context() as monkeypatch:
+        fast, plain = read_both_ways(data, monkeypatch)
+    assert fast == plain
+
+
+@pytest.mark.parametrize("index", range(len(ALL_BASES)))
+@pytest.mark.parametrize("layout", range(len(LAYOUTS)))
+@pytest.mark.parametrize("edit", range(len(EDITS)))
+def test_orjson_path_on_exported_reports(index, layout, edit, monkeypatch):
+    """Each exported report in each layout and with each edit: the same outcome both ways, and
+    orjson's path is taken exactly when the text is plain (a repeated key never is)."""
+    data = edited(raw_dumps(ALL_BASES[index], **LAYOUTS[layout]), EDITS[edit]).encode("utf-8")
+    fast, plain = read_both_ways(data, monkeypatch)
+    assert fast == plain
+    taken = validator.jsonfast.submission_from_bytes(data, "x.json") is not None
+    assert taken == (layout < 4 and edit in (0, 1))
+
+
+@pytest.mark.parametrize("index", range(7))
+def test_orjson_path_refuses_repeated_keys(index, monkeypatch):
+    """The repeated-key texts: orjson's path never takes one (it would keep the last value)."""
+    data = _json_texts()[index]
+    assert read_both_ways(data, monkeypatch)[0] == read_both_ways(data, monkeypatch)[1]
+    if index in (1, 2, 3, 6):
+        assert validator.jsonfast.submission_from_bytes(data, "x.json") is None
 
 
 # --------------------------------------------------------------------------- 汇总 workbook rows
@@ -941,3 +1041,12 @@ def test_prefilter_is_the_generic_test(parts):
     finally:
         checks_module.FAST_PREFILTER = True
     assert checks_module._prefilter("(?i)受理")("") and checks_module._prefilter(r"\d+")("")  # nothing certain
+
+
+def test_without_orjson_every_file_is_read_the_standard_way(monkeypatch):
+    """orjson only speeds reading up: without it (an odd installation) the same submission comes."""
+    data = raw_dumps(BASES[0], ensure_ascii=False).encode("utf-8")
+    fast = read_both_ways(data, monkeypatch)[0]
+    monkeypatch.setitem(sys.modules, "orjson", None)  # import orjson now raises ImportError
+    assert validator.jsonfast.submission_from_bytes(data, "x.json") is None
+    assert read_both_ways(data, monkeypatch)[0] == fast

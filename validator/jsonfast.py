@@ -77,6 +77,8 @@ class _Walk:
     """(cell key, kind) of the other figures (money, signed)."""
     read: Callable[[dict], tuple[tuple, tuple]]
     """The count values and the other figures' values under a root, or :class:`_Refused`."""
+    keys: int
+    """Keys of the objects under the root (each object's keys are exactly known)."""
 
 
 @dataclass(frozen=True)
@@ -116,6 +118,7 @@ def _walk(tree: dict, prefix: tuple[str, ...]) -> _Walk:
         tuple(key for _, _, key in counts),
         tuple((key, kind) for _, _, key, kind in others),
         _reader(steps, [(i, n) for i, n, _ in counts], [(i, n) for i, n, _, _ in others]),
+        sum(len(keys) for _, _, keys in steps),
     )
 
 
@@ -221,6 +224,59 @@ def fast_submission(obj: dict, source: str = "JSON") -> Submission | None:
     except _Refused:
         return None
     return Submission(fmt, values, source, explanations, origin="json")
+
+
+def submission_from_bytes(data: bytes, source: str = "JSON") -> Submission | None:
+    """:func:`fast_submission` of a file's bytes parsed by orjson (four times faster than the
+    standard parser), or None: then the caller parses with :func:`validator.jsonio.parse_json_bytes`,
+    which gives the message. orjson keeps the last of a repeated key without a word, so a
+    report is taken only when its objects' keys (exactly known once the shape is accepted)
+    are as many as the ``":`` in the text: every key is followed by one, with no space
+    between (else None), and a ``":`` in a text only adds to the count, never hides a key.
+    What the standard parser would refuse, orjson refuses too or gives a value the shape does
+    not accept (a ``float``, where the standard parser gives :class:`JsonNumber`); NaN, lone
+    surrogates, a BOM (stripped first, as ``utf-8-sig``) and nesting are its own refusals."""
+    from validator.jsonio import MAX_JSON_OBJECTS
+
+    try:
+        import orjson
+    except ImportError:  # an installation without it reads every file the standard way
+        return None
+    if data.startswith(b"\xef\xbb\xbf"):
+        data = data[3:]
+    if data.count(b"{") > MAX_JSON_OBJECTS or _SPACE_BEFORE_COLON.search(data):
+        return None
+    try:
+        obj = orjson.loads(data)
+    except (ValueError, RecursionError, MemoryError):  # orjson.JSONDecodeError is a ValueError
+        return None
+    if type(obj) is not dict:
+        return None
+    sub = fast_submission(obj, source)
+    if sub is None or _key_count(obj, _plan(sub.format)) != data.count(b'":'):  # type: ignore[arg-type]
+        return None
+    return sub
+
+
+_SPACE_BEFORE_COLON = re.compile(rb'"[ \t\r\n]+:')
+
+
+def _key_count(obj: dict, plan: _Plan) -> int:
+    """Keys in all objects of a report :func:`fast_submission` accepted (it checked every one)."""
+    count = len(obj) + plan.sections.keys + len(obj["body"]) + len(obj.get("narrative", ()))
+    if "generator" in obj:
+        count += 2
+    last = obj.get("last_year")
+    if last is not None:
+        count += len(last)
+        for root, walk in plan.baseline.items():
+            if last.get(root) is not None:
+                count += len(walk.root_keys) + walk.keys
+    count += 3 * len(obj.get("explanations", ()))
+    validation = obj.get("validation")
+    if validation is not None:
+        count += 4 + sum(len(f) + 2 * len(f["cells"]) for f in validation["findings"])
+    return count
 
 
 def _text(value: object, required: bool) -> object:

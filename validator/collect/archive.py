@@ -122,8 +122,11 @@ class Archive:
         return con
 
     def store(self, result: CollectResult) -> int:
-        """Archive every submission counted in the 汇总; returns how many were new."""
-        rows = [_row(body, result) for body in result.bodies if body.included]
+        """Archive every submission counted in the 汇总; returns how many were new.
+
+        Each row (its JSON text, its figures) is made as it is inserted: made all at once,
+        10,000 submissions' rows took over 400 MB before the first insert."""
+        rows = (_row(body, result) for body in result.bodies if body.included)
         con = self._connect()
         try:
             con.execute("BEGIN IMMEDIATE")
