@@ -587,7 +587,7 @@ EDITS = (
 def read_both_ways(data: bytes, monkeypatch) -> tuple[tuple, tuple]:
     def read() -> tuple:
         try:
-            return ("ok", snapshot(inbox_module._from_json_bytes(data, "x.json")))
+            return ("ok", snapshot(inbox_module.from_json_bytes(data, "x.json")))
         except BadJson as exc:
             return ("refused", str(exc))
 
@@ -627,6 +627,24 @@ def test_orjson_path_on_exported_reports(index, layout, edit, monkeypatch):
     assert fast == plain
     taken = validator.jsonfast.submission_from_bytes(data, "x.json") is not None
     assert taken == (layout < 4 and edit in (0, 1))
+    if taken:  # the shape's own count of keys and objects is the text's
+        pairs: list[int] = []
+        json.loads(data.decode("utf-8-sig"), object_pairs_hook=lambda p: pairs.append(len(p)) or dict(p))
+        fmt = get_format(ALL_BASES[index]["format"])
+        tree = json.loads(data.decode("utf-8-sig"))
+        assert validator.jsonfast._shape_counts(tree, validator.jsonfast._plan(fmt)) == (sum(pairs), len(pairs))
+
+
+@pytest.mark.parametrize("extra", [-1, 0])
+def test_orjson_path_keeps_the_limit_on_objects(extra, monkeypatch):
+    """A report with more objects than the limit is refused (by the standard parser's words),
+    one at the limit is read; orjson's path counts the objects of the shape it accepted."""
+    data = raw_dumps(BASES[3], ensure_ascii=False).encode("utf-8")
+    objects = data.count(b"{")
+    monkeypatch.setattr(validator.jsonio, "MAX_JSON_OBJECTS", objects + extra)
+    fast, plain = read_both_ways(data, monkeypatch)
+    assert fast == plain and fast[0] == ("refused" if extra < 0 else "ok")
+    assert (validator.jsonfast.submission_from_bytes(data, "x.json") is None) == (extra < 0)
 
 
 @pytest.mark.parametrize("index", range(7))

@@ -79,6 +79,7 @@ class _Walk:
     """The count values and the other figures' values under a root, or :class:`_Refused`."""
     keys: int
     """Keys of the objects under the root (each object's keys are exactly known)."""
+    objects: int
 
 
 @dataclass(frozen=True)
@@ -119,6 +120,7 @@ def _walk(tree: dict, prefix: tuple[str, ...]) -> _Walk:
         tuple((key, kind) for _, _, key, kind in others),
         _reader(steps, [(i, n) for i, n, _ in counts], [(i, n) for i, n, _, _ in others]),
         sum(len(keys) for _, _, keys in steps),
+        len(steps),
     )
 
 
@@ -244,7 +246,7 @@ def submission_from_bytes(data: bytes, source: str = "JSON") -> Submission | Non
         return None
     if data.startswith(b"\xef\xbb\xbf"):
         data = data[3:]
-    if data.count(b"{") > MAX_JSON_OBJECTS or _SPACE_BEFORE_COLON.search(data):
+    if _SPACE_BEFORE_COLON.search(data):
         return None
     try:
         obj = orjson.loads(data)
@@ -253,7 +255,10 @@ def submission_from_bytes(data: bytes, source: str = "JSON") -> Submission | Non
     if type(obj) is not dict:
         return None
     sub = fast_submission(obj, source)
-    if sub is None or _key_count(obj, _plan(sub.format)) != data.count(b'":'):  # type: ignore[arg-type]
+    if sub is None:
+        return None
+    keys, objects = _shape_counts(obj, _plan(sub.format))  # type: ignore[arg-type]
+    if keys != data.count(b'":') or objects > MAX_JSON_OBJECTS:
         return None
     return sub
 
@@ -261,22 +266,30 @@ def submission_from_bytes(data: bytes, source: str = "JSON") -> Submission | Non
 _SPACE_BEFORE_COLON = re.compile(rb'"[ \t\r\n]+:')
 
 
-def _key_count(obj: dict, plan: _Plan) -> int:
-    """Keys in all objects of a report :func:`fast_submission` accepted (it checked every one)."""
-    count = len(obj) + plan.sections.keys + len(obj["body"]) + len(obj.get("narrative", ()))
+def _shape_counts(obj: dict, plan: _Plan) -> tuple[int, int]:
+    """Keys and objects of a report :func:`fast_submission` accepted (it checked every object)."""
+    keys = len(obj) + plan.sections.keys + len(obj["body"]) + len(obj.get("narrative", ()))
+    objects = 2 + plan.sections.objects + ("narrative" in obj) + ("unreadable" in obj)
     if "generator" in obj:
-        count += 2
+        keys += 2
+        objects += 1
     last = obj.get("last_year")
     if last is not None:
-        count += len(last)
+        keys += len(last)
+        objects += 1
         for root, walk in plan.baseline.items():
             if last.get(root) is not None:
-                count += len(walk.root_keys) + walk.keys
-    count += 3 * len(obj.get("explanations", ()))
+                keys += len(walk.root_keys) + walk.keys
+                objects += 1 + walk.objects
+    explanations = len(obj.get("explanations", ()))
+    keys += 3 * explanations
+    objects += explanations
     validation = obj.get("validation")
     if validation is not None:
-        count += 4 + sum(len(f) + 2 * len(f["cells"]) for f in validation["findings"])
-    return count
+        findings = validation["findings"]
+        keys += 4 + sum(len(f) + 2 * len(f["cells"]) for f in findings)
+        objects += 1 + len(findings) + sum(len(f["cells"]) for f in findings)
+    return keys, objects
 
 
 def _text(value: object, required: bool) -> object:

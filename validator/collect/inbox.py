@@ -137,7 +137,7 @@ def read_item(path: Path, inbox: Path, published: bool = False, content: bool = 
     item = Item(path, path.relative_to(inbox).as_posix(), _mtime(st))
     try:
         if data is not None:
-            item.submission = _from_json_bytes(data, path.name)
+            item.submission = from_json_bytes(data, path.name)
         elif published and _is_document(path):
             item.submission, item.import_findings = _published(path)
         else:
@@ -186,7 +186,9 @@ def _regular_json(path: Path) -> tuple[os.stat_result | None, bytes | None]:
 _READ_FLAGS = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0)
 
 
-def _from_json_bytes(data: bytes, name: str) -> Submission:
+def from_json_bytes(data: bytes, name: str) -> Submission:
+    """The submission of a JSON file's bytes, or the exact refusal ``check`` gives (also for the
+    archive's stored texts)."""
     from validator.jsonfast import submission_from_bytes
     from validator.jsonio import parse_json_bytes, submission_from_dict
 
