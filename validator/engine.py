@@ -32,10 +32,7 @@ def validate(
     ctx.last_year = last_year
     report = ValidationReport(source=submission.source, format=submission.format.id)
     report.cells_checked = len(ctx.figures) + len(ctx.problems)
-    for base_rule in submission.format.rules:
-        rule = profile.apply(base_rule)
-        if rule is None:
-            continue
+    for rule in profile.rules_in_force(submission.format.rules):
         report.rules_run += 1
         report.findings.extend(checks.REGISTRY[rule.check](ctx, rule))
     report.findings = localize.apply(report.findings, ctx)

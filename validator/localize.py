@@ -183,13 +183,14 @@ def _signed_table(static: tuple[Equation, ...]) -> tuple[tuple[Equation, tuple[s
 
 def _active(ctx: Context) -> tuple[tuple[str, str], ...]:
     """The rules in force as the profile leaves them: what the equations depend on."""
-    out = []
-    for rule in ctx.format.rules:
-        if rule.check in EXTRACTORS:
-            applied = ctx.profile.apply(rule)
-            if applied is not None:
-                out.append((applied.id, applied.severity))
-    return tuple(out)
+    if not ctx.profile.rules:
+        return _active_by_default(ctx.format)
+    return tuple((r.id, r.severity) for r in ctx.profile.rules_in_force(ctx.format.rules) if r.check in EXTRACTORS)
+
+
+@lru_cache(maxsize=32)
+def _active_by_default(fmt: FormatSpec) -> tuple[tuple[str, str], ...]:
+    return tuple((r.id, r.severity) for r in fmt.rules if r.check in EXTRACTORS)
 
 
 @lru_cache(maxsize=32)

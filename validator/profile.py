@@ -51,6 +51,13 @@ class Profile:
             return replace(rule, severity=override.severity)
         return rule
 
+    def rules_in_force(self, rules: tuple[Rule, ...]) -> tuple[Rule, ...]:
+        """`rules` as this profile leaves them (switched off ones left out), in order; the
+        default profile leaves them as they are (no call per rule and report)."""
+        if not self.rules:
+            return rules
+        return tuple(r for r in map(self.apply, rules) if r is not None)
+
 
 def _line_of(text: str, *path: str) -> str:
     """“（第 N 行）” for an entry, so staff can find it (tomllib reports positions only for
