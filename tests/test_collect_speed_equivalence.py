@@ -1033,6 +1033,30 @@ def test_a_file_grown_since_its_fstat_is_read_whole(tmp_path, monkeypatch, told)
     assert inbox_module._regular_json(path)[1] is None  # over the limit: load_any says so
 
 
+@pytest.mark.parametrize("chunk", [1, 3, 4096, None])
+@pytest.mark.parametrize(("size", "limit"), [(0, 10), (5, 10), (10, 10), (11, 10), (3, 100)])
+@pytest.mark.parametrize("told", [-2, 0, 1])
+def test_reading_a_descriptor_is_reading_the_file_object(tmp_path, monkeypatch, chunk, size, limit, told):
+    """fileio.read_up_to on a descriptor (collect, without a buffered file object) gives what it
+    gives on a file object, also when the system hands the bytes over a few at a time and when
+    the file is longer or shorter than its fstat said."""
+    from validator import fileio
+
+    path = tmp_path / "f.json"
+    path.write_bytes(bytes(range(65, 65 + size)))
+    said = max(size + told, 0)
+    with open(path, "rb") as fh:
+        expected = fileio.read_up_to(fh, said, limit)
+    if chunk is not None:
+        real = os.read
+        monkeypatch.setattr(fileio.os, "read", lambda fd, n: real(fd, min(n, chunk)))
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        assert fileio.read_up_to(fd, said, limit) == expected
+    finally:
+        os.close(fd)
+
+
 # --------------------------------------------------------------------------- TXT-T3's prefilter
 
 

@@ -7,6 +7,7 @@ import os
 import stat
 import tempfile
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 
 from validator.errors import CannotWrite
@@ -186,10 +187,29 @@ def sniff(head: bytes, json_name: bool) -> str | None:
 def read_up_to(fh, size: int, limit: int, head: bytes = b"") -> bytes | None:
     """The rest of an open file after `head`, `size` being its ``fstat`` size; None when it is
     (or has grown) over `limit` bytes. Reads the size it has, not the limit (``read(limit)``
-    allocates the whole limit first), and on up to the limit if the file grew meanwhile."""
+    allocates the whole limit first), and on up to the limit if the file grew meanwhile.
+    `fh` is a file object, or a descriptor (an ``int``: read without a buffered file object,
+    some 10 µs less per file for ``collect``'s thousands)."""
     if size > limit:
         return None
-    data = head + fh.read(max(size - len(head), 0) + 1)
+    read = partial(_read_fd, fh) if isinstance(fh, int) else fh.read
+    data = head + read(max(size - len(head), 0) + 1)
     if len(data) > size:
-        data += fh.read(limit + 1 - len(data))
+        data += read(limit + 1 - len(data))
     return data if len(data) <= limit else None
+
+
+def _read_fd(fd: int, n: int) -> bytes:
+    """Up to `n` bytes, fewer only at the end of the file (as a buffered ``read(n)`` gives)."""
+    data = os.read(fd, n)
+    if len(data) in (0, n):
+        return data
+    chunks = [data]
+    n -= len(data)
+    while n > 0:
+        data = os.read(fd, n)
+        if not data:
+            break
+        chunks.append(data)
+        n -= len(data)
+    return b"".join(chunks)

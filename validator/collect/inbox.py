@@ -171,13 +171,18 @@ def _regular_json(path: Path) -> tuple[os.stat_result | None, bytes | None]:
     from validator.jsonio import MAX_JSON_BYTES
 
     try:
-        with open(os.open(path, _READ_FLAGS), "rb") as fh:  # a FIFO opened so never blocks
-            st = os.fstat(fh.fileno())
-            if not stat.S_ISREG(st.st_mode):
-                return st, None
-            data = read_up_to(fh, st.st_size, MAX_JSON_BYTES)
+        fd = os.open(path, _READ_FLAGS)  # a FIFO opened so never blocks
     except (OSError, ValueError):
         return None, None
+    try:
+        st = os.fstat(fd)
+        if not stat.S_ISREG(st.st_mode):
+            return st, None
+        data = read_up_to(fd, st.st_size, MAX_JSON_BYTES)
+    except (OSError, ValueError):
+        return None, None
+    finally:
+        os.close(fd)
     if data is None or sniff(data[:8], path.suffix.lower() == ".json") != "json":
         return st, None
     return st, data
