@@ -1092,3 +1092,49 @@ def test_without_orjson_every_file_is_read_the_standard_way(monkeypatch):
     monkeypatch.setitem(sys.modules, "orjson", None)  # import orjson now raises ImportError
     assert validator.jsonfast.submission_from_bytes(data, "x.json") is None
     assert read_both_ways(data, monkeypatch)[0] == fast
+
+
+def _discover_by_walking(inbox: Path, exclude) -> list[Path]:
+    """discover as it was written with os.walk (a Path and an lstat per file)."""
+    found = []
+    names = {p.name.casefold() for p in exclude}
+    for root, dirs, files in os.walk(inbox, followlinks=False):
+        dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+        for name in sorted(files):
+            if name.startswith((".", "~$")) or name.lower() in inbox_module.SKIPPED_NAMES:
+                continue
+            path = Path(root) / name
+            if (name.casefold() in names or path.is_symlink()) and inbox_module._resolved(path) in exclude:
+                continue
+            found.append(path)
+    return found
+
+
+def test_discover_finds_what_walking_the_folders_finds(tmp_path):
+    """The scandir walk gives the files, in the order, that os.walk gave: sub-folders after a
+    folder's files, hidden and lock files and our outputs left out, folder links not followed."""
+    inbox = tmp_path / "收件箱"
+    for rel in ("b.json", "a.json", "~$a.xlsx", ".hidden.json", "Thumbs.db", "z/1.json", "z/y/2.json", "a-dir/3.json"):
+        (inbox / rel).parent.mkdir(parents=True, exist_ok=True)
+        (inbox / rel).write_text("{}", encoding="utf-8")
+    (inbox / ".git").mkdir()
+    (inbox / ".git" / "x.json").write_text("{}", encoding="utf-8")
+    (inbox / "汇总.xlsx").write_text("out", encoding="utf-8")
+    (inbox / "z" / "link-to-dir").symlink_to(inbox / "a-dir")
+    (inbox / "z" / "link-to-file.json").symlink_to(inbox / "a.json")
+    (inbox / "z" / "link-to-output.xlsx").symlink_to(inbox / "汇总.xlsx")
+    (inbox / "dangling.json").symlink_to(inbox / "gone.json")
+    outputs = {(inbox / "汇总.xlsx").resolve(), (tmp_path / "r.json").resolve()}
+    for exclude in (outputs, set()):
+        found = inbox_module.discover(inbox, exclude)
+        assert found == _discover_by_walking(inbox, exclude)
+    assert [p.relative_to(inbox).as_posix() for p in inbox_module.discover(inbox, outputs)] == [
+        "a.json",
+        "b.json",
+        "dangling.json",
+        "a-dir/3.json",
+        "z/1.json",
+        "z/link-to-file.json",
+        "z/y/2.json",
+    ]
+    assert inbox_module.discover(tmp_path / "no-such-folder") == []

@@ -85,21 +85,54 @@ class Item:
 
 
 def discover(inbox: Path, exclude: Collection[Path] = frozenset()) -> list[Path]:
-    """Every file under ``inbox``, sorted; hidden files, Office lock files (``~$…``) and our own
-    outputs are left out. Folder links are not followed (no loops)."""
+    """Every file under ``inbox``, sorted (a folder's files by name, then its folders by name,
+    as ``os.walk`` goes); hidden files and folders, Office lock files (``~$…``) and our own
+    outputs are left out. Folder links are not followed (no loops); a folder that cannot be
+    listed is passed over. ``os.scandir`` tells links from files without a system call each."""
     found: list[Path] = []
     excluded_names = {p.name.casefold() for p in exclude}  # resolving every path costs a syscall per folder level;
     # only a file with an output's name, or a link (to one), can be an output
-    for root, dirs, files in os.walk(inbox, followlinks=False):
-        dirs[:] = sorted(d for d in dirs if not d.startswith("."))
-        for name in sorted(files):
+    folders = [str(inbox)]
+    while folders:
+        folder = folders.pop()
+        try:
+            with os.scandir(folder) as listing:
+                entries = sorted(listing, key=_entry_name)
+        except OSError:
+            continue
+        subfolders = []
+        for entry in entries:
+            name = entry.name
+            if _is_folder(entry):
+                if not name.startswith(".") and not entry.is_symlink():
+                    subfolders.append(entry.path)
+                continue
             if name.startswith((".", "~$")) or name.lower() in SKIPPED_NAMES:
                 continue
-            path = Path(root) / name
-            if (name.casefold() in excluded_names or path.is_symlink()) and _resolved(path) in exclude:
+            path = Path(entry.path)
+            if (name.casefold() in excluded_names or _is_link(entry)) and exclude and _resolved(path) in exclude:
                 continue
             found.append(path)
+        folders.extend(reversed(subfolders))
     return found
+
+
+def _entry_name(entry: os.DirEntry) -> str:
+    return entry.name
+
+
+def _is_folder(entry: os.DirEntry) -> bool:
+    try:
+        return entry.is_dir()
+    except OSError:
+        return False
+
+
+def _is_link(entry: os.DirEntry) -> bool:
+    try:
+        return entry.is_symlink()
+    except OSError:
+        return False
 
 
 def _resolved(path: Path) -> Path:
