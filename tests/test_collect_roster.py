@@ -102,6 +102,20 @@ def test_bad_roster_is_exit_2(box, tmp_path, rows, message):
     assert not (tmp_path / "s.xlsx").exists()
 
 
+def test_unreadable_roster_workbook_says_what_to_do(box, tmp_path):
+    """A zip named .xlsx that is not a workbook passes the outside checks and fails in openpyxl:
+    the message names the file and says how to make a readable roster."""
+    import zipfile
+
+    roster = tmp_path / "名单.xlsx"
+    with zipfile.ZipFile(roster, "w") as z:
+        z.writestr("readme.txt", "不是工作簿")
+    res = run_cli("collect", box.inbox, "-o", tmp_path / "s.xlsx", "--roster", roster, "--quiet")
+    assert res.code == 2
+    assert "名单工作簿无法读取" in res.err and "另存为" in res.err and "名单.xlsx" in res.err
+    assert not (tmp_path / "s.xlsx").exists()
+
+
 def test_same_body_rules():
     a = Identity("汾西县财政局", region_code="141024")
     assert same_body(a, Identity("汾西县财政局"))

@@ -1033,6 +1033,25 @@ def test_a_file_grown_since_its_fstat_is_read_whole(tmp_path, monkeypatch, told)
     assert inbox_module._regular_json(path)[1] is None  # over the limit: load_any says so
 
 
+@pytest.mark.parametrize("stated", [10, 59, 60])
+def test_load_json_reads_the_size_it_has_and_refuses_a_file_grown_past_the_limit(tmp_path, monkeypatch, stated):
+    """load_json (check's path for odd files) reads what stat() said and on, up to the limit:
+    a file that grew past the limit since stat() is refused as too large, never parsed."""
+    path = tmp_path / "r.json"
+    path.write_bytes(b"{" + b" " * 98 + b"}")
+    real_stat = Path.stat
+    monkeypatch.setattr(validator.jsonio, "MAX_JSON_BYTES", 60)
+    monkeypatch.setattr(
+        Path,
+        "stat",
+        lambda p, **kw: os.stat_result((0o100644, 0, 0, 1, 0, 0, stated, 0, 0, 0)) if p == path else real_stat(p, **kw),
+    )
+    monkeypatch.setattr(validator.jsonio, "parse_json_bytes", lambda *a: pytest.fail("parsed"))
+    with pytest.raises(BadJson) as refused:
+        load_json(path)
+    assert refused.value.code == "too-large" and "文件过大" in str(refused.value)
+
+
 @pytest.mark.parametrize("chunk", [1, 3, 4096, None])
 @pytest.mark.parametrize(("size", "limit"), [(0, 10), (5, 10), (10, 10), (11, 10), (3, 100)])
 @pytest.mark.parametrize("told", [-2, 0, 1])

@@ -135,9 +135,7 @@ def parse_json_bytes(data: bytes, source: str = "JSON") -> dict:
     import re
 
     if len(data) > MAX_JSON_BYTES:
-        raise BadJson(
-            f"文件过大（{len(data) // 1024 // 1024} MB），年度报告 JSON 不应超过 50 MB", where=source, code="too-large"
-        )
+        raise _too_large(len(data), source)
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
@@ -276,22 +274,28 @@ def report_from_dict(obj: dict, source: str = "JSON") -> Any:
 
 
 def load_json(path: str | Path) -> Submission:
+    from validator.fileio import read_up_to
+
     path = Path(path)
     try:
         if path.exists() and not path.is_file():
             raise BadJson("不是文件", where=str(path), code="not-found")
         size = path.stat().st_size
         if size > MAX_JSON_BYTES:
-            raise BadJson(
-                f"文件过大（{size // 1024 // 1024} MB），年度报告 JSON 不应超过 50 MB",
-                where=path.name,
-                code="too-large",
-            )
+            raise _too_large(size, path.name)
         with path.open("rb") as fh:
-            data = fh.read(MAX_JSON_BYTES + 1)  # the size may have changed since stat()
+            data = read_up_to(fh, size, MAX_JSON_BYTES)  # what it has, and on if it grew since stat()
     except OSError as exc:
         raise BadJson(f"无法读取文件：{exc.strerror or exc}", where=str(path), code="not-found") from None
+    if data is None:
+        raise _too_large(MAX_JSON_BYTES + 1, path.name)
     return submission_from_dict(parse_json_bytes(data, path.name), path.name)
+
+
+def _too_large(size: int, where: str) -> BadJson:
+    return BadJson(
+        f"文件过大（{size // 1024 // 1024} MB），年度报告 JSON 不应超过 50 MB", where=where, code="too-large"
+    )
 
 
 def submission_from_dict(obj: dict, source: str = "JSON") -> Submission:

@@ -85,7 +85,10 @@ def _xlsx_rows(path: Path) -> list[list[object]]:
     except UnusableInput:
         raise
     except Exception as exc:
-        raise UnusableInput(f"名单工作簿无法读取（{type(exc).__name__}）", where=path.name) from None
+        raise UnusableInput(
+            f"名单工作簿无法读取（{type(exc).__name__}）；请在 Excel 或 WPS 中打开后另存为 .xlsx，或另存为 CSV（UTF-8）",
+            where=path.name,
+        ) from None
 
 
 def _text(value: object) -> str:
