@@ -24,6 +24,7 @@ import re
 import shlex
 import struct
 import zipfile
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -139,72 +140,28 @@ def _read_web_page(path: Path) -> Imported:
 
 
 def _check_zip(path: Path) -> None:
-    """The zip checks of :mod:`validator.workbook.zipsafe`, worded for a Word document."""
-    from validator.workbook import zipsafe
+    """The zip checks every package gets (:func:`validator.workbook.zipsafe.check_package`),
+    in a Word document's words and with its own limit for the body part."""
+    from validator.workbook.zipsafe import check_package
 
-    where = path.name
-    bomb = "文件可能是恶意构造的“压缩炸弹”，已拒绝读取"
-    try:
-        with path.open("rb") as fh:
-            directory = zipsafe._zip_directory_size(fh, path.stat().st_size)
-        if directory is not None and (
-            directory[0] > zipsafe.MAX_ZIP_PARTS or directory[1] > zipsafe.MAX_ZIP_DIRECTORY_BYTES
-        ):
-            raise UnusableInput(f"压缩包目录异常（{directory[0]} 个部件）；{bomb}", where=where, code="too-large")
-        with zipfile.ZipFile(path) as z:
-            infos = z.infolist()
-            if len(infos) > zipsafe.MAX_ZIP_PARTS:
-                raise UnusableInput(f"压缩包中有 {len(infos)} 个部件；{bomb}", where=where, code="too-large")
-            total = 0
-            for info in infos:
-                _check_part(info, where, bomb)
-                total += info.file_size
-            if total > zipsafe.MAX_TOTAL_BYTES:
-                raise UnusableInput(
-                    f"解压后共 {total // zipsafe.MiB:,} MB，超过上限 {zipsafe.MAX_TOTAL_BYTES // zipsafe.MiB} MB；{bomb}",
-                    where=where,
-                    code="too-large",
-                )
-            for info in infos:
-                if info.filename.lower().endswith((".xml", ".rels")) and zipsafe._has_dtd(z, info):
-                    raise UnusableInput(
-                        "含有不安全的 XML 内容（DTD 或实体声明），已拒绝读取；请在 Word 或 WPS 中重新保存",
-                        where=f"{where} {info.filename}",
-                        code="unsafe-xml",
-                    )
-    except UnusableInput:
-        raise
-    except zipsafe.DAMAGED as exc:
-        raise UnusableInput(
-            f"文件已损坏或不是完整的 .docx 文档（{type(exc).__name__}）；请在 Word 或 WPS 中打开后重新保存",
-            where=where,
-            code="damaged",
-        ) from None
+    check_package(path, _word_package())
 
 
-def _check_part(info: zipfile.ZipInfo, where: str, bomb: str) -> None:
-    from validator.workbook import zipsafe
+@cache
+def _word_package():
+    from validator.workbook.zipsafe import Package
 
-    part = f"{where} {info.filename}"
-    if info.flag_bits & 0x1:
-        raise UnusableInput("文档中的部件被加密；" + ENCRYPTED_MSG, where=part, code="encrypted")
-    if info.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
-        raise UnusableInput(
-            f"部件使用了 Word 不用的压缩方式（{info.compress_type}），不是 Word 保存的 .docx",
-            where=part,
-            code="damaged",
-        )
-    limit = MAX_BODY_BYTES if info.filename == "word/document.xml" else zipsafe.MAX_PART_BYTES
-    if info.file_size > limit:
-        raise UnusableInput(
-            f"部件解压后有 {info.file_size // zipsafe.MiB:,} MB，超过上限 {limit // zipsafe.MiB} MB；{bomb}",
-            where=part,
-            code="too-large",
-        )
-    xml = info.filename.lower().endswith((".xml", ".rels"))
-    ratio = info.file_size // max(info.compress_size, 1)
-    if xml and info.file_size > zipsafe.MiB and ratio > zipsafe.MAX_XML_RATIO:
-        raise UnusableInput(f"部件的压缩比异常（{ratio}:1）；{bomb}", where=part, code="too-large")
+    return Package(
+        noun="文档",
+        file=".docx 文档",
+        app="Word",
+        encrypted=ENCRYPTED_MSG,
+        unsafe_xml="含有不安全的 XML 内容（DTD 或实体声明），已拒绝读取；请在 Word 或 WPS 中重新保存",
+        usual_parts="Word 文档通常只有几十个部件",
+        damaged_hint="；请在 Word 或 WPS 中打开后重新保存",
+        foreign_code="damaged",
+        part_limits=(("word/document.xml", MAX_BODY_BYTES),),
+    )
 
 
 def _open(path: Path):

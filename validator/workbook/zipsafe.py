@@ -15,6 +15,8 @@ import re
 import struct
 import zipfile
 import zlib
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 from validator.errors import UnusableInput
@@ -175,30 +177,74 @@ def _check_shared_strings(z: zipfile.ZipFile, name: str) -> None:
         )
 
 
-def _check_zip(path: Path) -> None:
-    """Refuse zip bombs and oddities from the central directory, before anything is inflated."""
+@dataclass(frozen=True)
+class Package:
+    """A kind of zip package (a workbook, a Word document): the words of its refusals and its
+    limits, so every package is checked by the one :func:`check_package`."""
+
+    noun: str
+    """“工作簿” / “文档”."""
+    file: str
+    """What the file should be, as in “不是完整的 .xlsx 工作簿”."""
+    app: str
+    encrypted: str
+    """What to do about a password (appended to “…中的部件被加密；”)."""
+    unsafe_xml: str
+    usual_parts: str
+    """How many parts a real one has, for the message about a strange zip directory."""
+    usual_part_size: str = ""
+    usual_total: str = ""
+    damaged_hint: str = ""
+    """What to do with a damaged file, appended to its message (with its “；”)."""
+    foreign_code: str = "not-xlsx"
+    """The code for parts compressed in a way the application never uses."""
+    part_limits: tuple[tuple[str, int], ...] = ()
+    """Parts with a lower limit than :data:`MAX_PART_BYTES` (uncompressed bytes)."""
+    where: Callable[[str, zipfile.ZipFile, str], str] = lambda name, z, part: f"{name} {part}"
+    """Where a part is, for staff (a workbook names the sheet)."""
+    first: Callable[[zipfile.ZipFile, str], None] | None = None
+    """Checked as soon as the zip is open (a workbook: is it an OpenDocument file?)."""
+    last: Callable[[zipfile.ZipFile, str], None] | None = None
+    """Checked after the parts (a workbook: its shared-strings table)."""
+
+
+def check_package(path: Path, kind: Package) -> None:
+    """Refuse zip bombs and oddities from the central directory, before anything is inflated;
+    a damaged zip is refused in `kind`'s words."""
+    try:
+        _check_package(path, kind)
+    except UnusableInput:
+        raise
+    except MemoryError:
+        raise UnusableInput("文件过大，内存不足，无法读取", where=path.name, code="too-large") from None
+    except DAMAGED as exc:
+        raise UnusableInput(
+            f"文件已损坏或不是完整的 {kind.file}（{type(exc).__name__}）{kind.damaged_hint}",
+            where=path.name,
+            code="damaged",
+        ) from None
+
+
+def _check_package(path: Path, kind: Package) -> None:
     name = path.name
     mb = lambda n: f"{n / MiB:,.0f} MB"  # noqa: E731
+    bomb = "文件可能是恶意构造的“压缩炸弹”，已拒绝读取"
     with path.open("rb") as fh:
         directory = _zip_directory_size(fh, path.stat().st_size)
     if directory is not None:
         entries, cd_size = directory
         if entries > MAX_ZIP_PARTS or cd_size > MAX_ZIP_DIRECTORY_BYTES:
             raise UnusableInput(
-                f"压缩包目录异常（{entries} 个部件，目录 {cd_size} 字节），填报模板只有约 20 个部件；"
+                f"压缩包目录异常（{entries} 个部件，目录 {cd_size} 字节），{kind.usual_parts}；"
                 "文件可能是恶意构造的，已拒绝读取",
                 where=name,
                 code="too-large",
             )
+    limits = dict(kind.part_limits)
     with zipfile.ZipFile(path) as z:
         infos = z.infolist()
-        odf = _odf_kind(z)
-        if odf:
-            raise UnusableInput(
-                _ODS_MSG if odf.endswith("spreadsheet") else "这是 OpenDocument 文档，不是 Excel 工作簿（.xlsx）",
-                where=name,
-                code="ods",
-            )
+        if kind.first is not None:
+            kind.first(z, name)
         if len(infos) > MAX_ZIP_PARTS:
             raise UnusableInput(
                 f"压缩包中有 {len(infos)} 个部件，超过上限 {MAX_ZIP_PARTS}；已拒绝读取", where=name, code="too-large"
@@ -207,40 +253,70 @@ def _check_zip(path: Path) -> None:
         for info in infos:
             part = info.filename
             if info.flag_bits & 0x1:
-                raise UnusableInput("工作簿中的部件被加密；" + ENCRYPTED_MSG, where=f"{name} {part}", code="encrypted")
+                raise UnusableInput(
+                    f"{kind.noun}中的部件被加密；{kind.encrypted}", where=f"{name} {part}", code="encrypted"
+                )
             if info.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
                 raise UnusableInput(
-                    f"部件使用了 Excel 不用的压缩方式（{info.compress_type}），不是 Excel 保存的 .xlsx",
+                    f"部件使用了 {kind.app} 不用的压缩方式（{info.compress_type}），"
+                    f"不是 {kind.app} 保存的 {kind.file.split()[0]}",
                     where=f"{name} {part}",
-                    code="not-xlsx",
+                    code=kind.foreign_code,
                 )
-            if info.file_size > MAX_PART_BYTES:
+            limit = limits.get(part, MAX_PART_BYTES)
+            if info.file_size > limit:
                 raise UnusableInput(
-                    f"部件解压后有 {mb(info.file_size)}，超过上限 {mb(MAX_PART_BYTES)}（填报模板的部件不到 1 MB）；"
-                    "文件可能是恶意构造的“压缩炸弹”，已拒绝读取",
-                    where=_part_where(name, z, part),
+                    f"部件解压后有 {mb(info.file_size)}，超过上限 {mb(limit)}{kind.usual_part_size}；{bomb}",
+                    where=kind.where(name, z, part),
                     code="too-large",
                 )
-            xml = part.lower().endswith((".xml", ".rels", ".vml"))
+            xml = part.lower().endswith(_XML_SUFFIXES)
             if xml and info.file_size > MiB and info.file_size > MAX_XML_RATIO * max(info.compress_size, 1):
                 raise UnusableInput(
-                    f"部件的压缩比异常（{info.file_size // max(info.compress_size, 1)}:1，上限 {MAX_XML_RATIO}:1）；"
-                    "文件可能是恶意构造的“压缩炸弹”，已拒绝读取",
-                    where=_part_where(name, z, part),
+                    f"部件的压缩比异常（{info.file_size // max(info.compress_size, 1)}:1，上限 {MAX_XML_RATIO}:1）；{bomb}",
+                    where=kind.where(name, z, part),
                     code="too-large",
                 )
             total += info.file_size
         if total > MAX_TOTAL_BYTES:
             raise UnusableInput(
-                f"工作簿解压后共 {mb(total)}，超过上限 {mb(MAX_TOTAL_BYTES)}（填报模板约 0.1 MB）；"
-                "文件可能是恶意构造的“压缩炸弹”，已拒绝读取",
+                f"{kind.noun}解压后共 {mb(total)}，超过上限 {mb(MAX_TOTAL_BYTES)}{kind.usual_total}；{bomb}",
                 where=name,
                 code="too-large",
             )
         for info in infos:
-            if info.filename.lower().endswith((".xml", ".rels", ".vml")) and _has_dtd(z, info):
-                raise UnusableInput(UNSAFE_XML_MSG, where=_part_where(name, z, info.filename), code="unsafe-xml")
-        _check_shared_strings(z, name)
+            if info.filename.lower().endswith(_XML_SUFFIXES) and _has_dtd(z, info):
+                raise UnusableInput(kind.unsafe_xml, where=kind.where(name, z, info.filename), code="unsafe-xml")
+        if kind.last is not None:
+            kind.last(z, name)
+
+
+_XML_SUFFIXES = (".xml", ".rels", ".vml")
+
+
+def _refuse_odf(z: zipfile.ZipFile, name: str) -> None:
+    odf = _odf_kind(z)
+    if odf:
+        raise UnusableInput(
+            _ODS_MSG if odf.endswith("spreadsheet") else "这是 OpenDocument 文档，不是 Excel 工作簿（.xlsx）",
+            where=name,
+            code="ods",
+        )
+
+
+WORKBOOK = Package(
+    noun="工作簿",
+    file=".xlsx 工作簿",
+    app="Excel",
+    encrypted=ENCRYPTED_MSG,
+    unsafe_xml=UNSAFE_XML_MSG,
+    usual_parts="填报模板只有约 20 个部件",
+    usual_part_size="（填报模板的部件不到 1 MB）",
+    usual_total="（填报模板约 0.1 MB）",
+    where=_part_where,
+    first=_refuse_odf,
+    last=_check_shared_strings,
+)
 
 
 DAMAGED = (
@@ -303,16 +379,7 @@ def check_workbook_file(path: str | Path) -> None:
         raise UnusableInput(message, where=name, code=code)
     if not head.startswith(b"PK"):
         raise UnusableInput("不是 Excel 工作簿（.xlsx）文件", where=name, code="not-xlsx")
-    try:
-        _check_zip(path)
-    except UnusableInput:
-        raise
-    except MemoryError:
-        raise UnusableInput("文件过大，内存不足，无法读取", where=name, code="too-large") from None
-    except DAMAGED as exc:
-        raise UnusableInput(
-            f"文件已损坏或不是完整的 .xlsx 工作簿（{type(exc).__name__}）", where=name, code="damaged"
-        ) from None
+    check_package(path, WORKBOOK)
 
 
 def check_editable_workbook(path: str | Path) -> None:
