@@ -15,6 +15,12 @@
    CI machines, every run would otherwise compile ~130 modules first (~0.4 s).
 2. M workbook submissions (default 40) against the floor of opening each of them with openpyxl
    in read-only mode and reading their values, measured in the same run.
+3. With ``--instructions K`` (valgrind installed): the instructions each JSON submission costs in
+   both configurations of 1., counted by valgrind's callgrind over K submissions less a run of
+   2 (start-up and imports). A count, not a time: a busy neighbour on a shared machine changes
+   CPU seconds by half, the count by a fraction of a percent, so before/after (``--compare``)
+   is told apart reliably. Instructions are not seconds (a C parser does more per instruction
+   than the interpreter), so 1. still gives the speed.
 """
 
 from __future__ import annotations
@@ -25,6 +31,8 @@ import copy
 import io
 import json
 import os
+import re
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -161,6 +169,48 @@ def bench_workbooks(m: int, work: Path, repeat: int = 1) -> None:
     )
 
 
+def bench_instructions(k: int, work: Path, sources: list[Path]) -> None:
+    if shutil.which("valgrind") is None:
+        print("valgrind is not installed: no instruction counts")
+        return
+    folders = {}
+    for name, n in (("k", k), ("two", 2)):
+        folders[name] = (work / f"ic-{name}-inbox", work / f"ic-{name}-last")
+        _write_inbox(folders[name][0], n, 2023)
+        _write_inbox(folders[name][1], n, 2022)
+    configs = [
+        ("end to end with the result JSON", lambda inbox, last: [str(inbox), "--json", str(work / "ic.json")]),
+        ("+ as many last-year files (cross-year)", lambda inbox, last: [str(inbox), "--last-year", str(last)]),
+    ]
+    for label, args in configs:
+        for source in sources:
+            _run_child([*args(*folders["two"]), "-o", str(work / "ic.xlsx")], source, work)  # bytecode cache
+            full, start = (
+                _instructions([*args(*folders[n]), "-o", str(work / "ic.xlsx")], source, work) for n in ("k", "two")
+            )
+            name = "" if source == ROOT else f" [{source}]"
+            print(
+                f"{k} JSON submissions {label}{name}: {(full - start) / (k - 2) / 1e6:.2f} million instructions "
+                f"per submission (callgrind; start-up {start / 1e9:.2f} billion)"
+            )
+
+
+def _instructions(args: list[str], source: Path, work: Path) -> int:
+    proc = subprocess.run(
+        ["valgrind", "--tool=callgrind", "--callgrind-out-file=/dev/null", sys.executable, "-m", "validator"]
+        + ["collect", *args, "--quiet"],
+        cwd=source,
+        env=_child_env(work),
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    found = re.search(r"Collected : (\d+)", proc.stderr)
+    if found is None or proc.returncode not in (0, 1):
+        raise SystemExit(f"callgrind run failed (exit {proc.returncode}):\n{proc.stderr[-2000:]}")
+    return int(found.group(1))
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--json", type=int, default=10_000)
@@ -168,6 +218,7 @@ def main() -> None:
     ap.add_argument("--source", type=Path, default=ROOT, help="folder holding the validator/ package to run")
     ap.add_argument("--compare", type=Path, help="also run this folder's validator/, taking turns (before/after)")
     ap.add_argument("--repeat", type=int, default=1, help="runs of each configuration (the least CPU is shown)")
+    ap.add_argument("--instructions", type=int, default=0, help="also count instructions per submission (valgrind)")
     args = ap.parse_args()
     sources = [args.source.resolve(), *([args.compare.resolve()] if args.compare else [])]
     with tempfile.TemporaryDirectory() as tmp:
@@ -176,6 +227,8 @@ def main() -> None:
             bench_json(args.json, work, sources, args.repeat)
         if args.workbooks:
             bench_workbooks(args.workbooks, work, args.repeat)
+        if args.instructions:
+            bench_instructions(args.instructions, work, sources)
 
 
 if __name__ == "__main__":
