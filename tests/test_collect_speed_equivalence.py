@@ -14,6 +14,7 @@ from __future__ import annotations
 import copy
 import json
 import os
+import re
 import sys
 from decimal import Decimal
 from pathlib import Path
@@ -1087,6 +1088,47 @@ def _overview_patterns() -> list[str]:
 _PIECES = sorted(
     {s for p in _overview_patterns() for alts in __import__("validator.checks").checks._required_texts(p) for s in alts}
 )
+
+
+_ODD_PATTERNS = [
+    "(?:ab|a)c",
+    "(?:a|)b",
+    "(?:ab)?c",
+    "a*b",
+    "ab*",
+    "(a)(?<=a)b",
+    "(?i:a)b",
+    "(?:x(?:y|yy)|z)\\d?",
+    "a(?<!aa)a",
+    "aa|a",
+]
+
+
+def _spans(matches) -> list[tuple]:
+    return [(m.span(), m.groups()) for m in matches]
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(st.one_of(st.sampled_from(_PIECES), st.sampled_from(["1", "12", "，", "a", "b", "y", "z"])), max_size=16)
+)
+def test_matches_tried_where_they_can_start_are_finditers(parts):
+    """checks._finditer (the pattern tried only where a text it must start with occurs) gives
+    the matches re.finditer gives, for every TXT-T3 pattern and some awkward ones."""
+    text = "".join(parts)
+    for pattern in [*_overview_patterns(), *_ODD_PATTERNS]:
+        expected = _spans(re.compile(pattern).finditer(text))
+        assert _spans(checks_module._finditer(pattern, text)) == expected, pattern
+
+
+def test_leading_texts_are_read_off_the_pattern():
+    leading = checks_module._leading_texts
+    assert leading("(?:新收|收到)(\\d+)件") == {"新收", "收到"}
+    assert leading("行政复议(?:案件)?") == {"行政复议"}
+    assert leading("(?:ab|a)c") in ({"ab", "a"}, {"a"})  # the parser may take the common "a" out first
+    for pattern in ("(?:a|)b", "(?:ab)?c", "a*b", "(?i:a)b", "(?<![\\d.,])(\\d+)件", "(?i)ab"):
+        assert leading(pattern) is None, pattern
+    assert sum(leading(p) is not None for p in _overview_patterns()) >= 5  # the shortcut is taken
 
 
 @settings(max_examples=300, deadline=None)
