@@ -80,6 +80,7 @@ class _Walk:
     keys: int
     """Keys of the objects under the root (each object's keys are exactly known)."""
     objects: int
+    """Objects under the root."""
 
 
 @dataclass(frozen=True)
@@ -235,6 +236,7 @@ def submission_from_bytes(data: bytes, source: str = "JSON") -> Submission | Non
     report is taken only when its objects' keys (exactly known once the shape is accepted)
     are as many as the ``":`` in the text: every key is followed by one, with no space
     between (else None), and a ``":`` in a text only adds to the count, never hides a key.
+    Its objects, counted the same way, are held to the standard parser's limit on objects.
     What the standard parser would refuse, orjson refuses too or gives a value the shape does
     not accept (a ``float``, where the standard parser gives :class:`JsonNumber`); NaN, lone
     surrogates, a BOM (stripped first, as ``utf-8-sig``) and nesting are its own refusals."""
