@@ -104,7 +104,7 @@ def discover(inbox: Path, exclude: Collection[Path] = frozenset()) -> list[Path]
         for entry in entries:
             name = entry.name
             if _is_folder(entry):
-                if not name.startswith(".") and not entry.is_symlink():
+                if not name.startswith(".") and not _is_link(entry):
                     subfolders.append(entry.path)
                 continue
             if name.startswith((".", "~$")) or name.lower() in SKIPPED_NAMES:
