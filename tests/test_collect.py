@@ -430,16 +430,16 @@ def test_one_reader_crash_does_not_stop_the_run(tmp_path, monkeypatch):
         return real(path)
 
     monkeypatch.setattr(validator.cli, "load_any", flaky)
-    import validator.collect.inbox
+    import validator.jsonio
 
-    real_bytes = validator.collect.inbox.from_json_bytes  # the JSON files' own route (one open)
+    real_bytes = validator.jsonio.read_json_bytes  # the JSON files' own route (one open)
 
     def flaky_bytes(data, name):
         if name == "a.json":
             raise RuntimeError("boom")
         return real_bytes(data, name)
 
-    monkeypatch.setattr(validator.collect.inbox, "from_json_bytes", flaky_bytes)
+    monkeypatch.setattr(validator.jsonio, "read_json_bytes", flaky_bytes)
     res = run_cli("collect", inbox, "-o", tmp_path / "s.xlsx", "--json", tmp_path / "r.json", "--quiet")
     data = json.loads((tmp_path / "r.json").read_text(encoding="utf-8"))
     assert res.code == 1

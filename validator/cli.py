@@ -143,7 +143,7 @@ def load_any(path: str):
     A regular JSON file within the size limit is read whole here, once (the receiving office
     reads thousands); anything else goes to ``load_json``, which says what is wrong."""
     from validator.fileio import sniff
-    from validator.jsonio import load_json, parse_json_bytes, submission_from_dict
+    from validator.jsonio import load_json, read_json_bytes
     from validator.workbook.read import read_workbook
 
     p = Path(path)
@@ -161,7 +161,7 @@ def load_any(path: str):
         return read_workbook(p)
     if kind == "json":
         if data is not None:
-            return submission_from_dict(parse_json_bytes(data, p.name), p.name)
+            return read_json_bytes(data, p.name)
         return load_json(p)  # too large or unreadable: it says so
     if p.suffix.lower() in (".xlsx", ".xlsm", ".xls"):
         return read_workbook(p)

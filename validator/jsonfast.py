@@ -79,8 +79,6 @@ class _Walk:
     """The count values and the other figures' values under a root, or :class:`_Refused`."""
     keys: int
     """Keys of the objects under the root (each object's keys are exactly known)."""
-    objects: int
-    """Objects under the root."""
 
 
 @dataclass(frozen=True)
@@ -121,7 +119,6 @@ def _walk(tree: dict, prefix: tuple[str, ...]) -> _Walk:
         tuple((key, kind) for _, _, key, kind in others),
         _reader(steps, [(i, n) for i, n, _ in counts], [(i, n) for i, n, _, _ in others]),
         sum(len(keys) for _, _, keys in steps),
-        len(steps),
     )
 
 
@@ -236,7 +233,8 @@ def submission_from_bytes(data: bytes, source: str = "JSON") -> Submission | Non
     report is taken only when its objects' keys (exactly known once the shape is accepted)
     are as many as the ``":`` in the text: every key is followed by one, with no space
     between (else None), and a ``":`` in a text only adds to the count, never hides a key.
-    Its objects, counted the same way, are held to the standard parser's limit on objects.
+    A text with more “{” than the standard parser's limit on objects goes to it (orjson would
+    build them all first: a million tiny objects took 500 MB).
     What the standard parser would refuse, orjson refuses too or gives a value the shape does
     not accept (a ``float``, where the standard parser gives :class:`JsonNumber`); NaN, lone
     surrogates, a BOM (stripped first, as ``utf-8-sig``) and nesting are its own refusals."""
@@ -248,8 +246,8 @@ def submission_from_bytes(data: bytes, source: str = "JSON") -> Submission | Non
         return None
     if data.startswith(b"\xef\xbb\xbf"):
         data = data[3:]
-    if _SPACE_BEFORE_COLON.search(data):
-        return None
+    if data.count(b"{") > MAX_JSON_OBJECTS or _SPACE_BEFORE_COLON.search(data):
+        return None  # every object has its “{”: more may be many objects, which orjson would build before any count
     try:
         obj = orjson.loads(data)
     except (ValueError, RecursionError, MemoryError):  # orjson.JSONDecodeError is a ValueError
@@ -259,8 +257,7 @@ def submission_from_bytes(data: bytes, source: str = "JSON") -> Submission | Non
     sub = fast_submission(obj, source)
     if sub is None:
         return None
-    keys, objects = _shape_counts(obj, _plan(sub.format))  # type: ignore[arg-type]
-    if keys != data.count(b'":') or objects > MAX_JSON_OBJECTS:
+    if _key_count(obj, _plan(sub.format)) != data.count(b'":'):  # type: ignore[arg-type]
         return None
     return sub
 
@@ -268,30 +265,22 @@ def submission_from_bytes(data: bytes, source: str = "JSON") -> Submission | Non
 _SPACE_BEFORE_COLON = re.compile(rb'"[ \t\r\n]+:')
 
 
-def _shape_counts(obj: dict, plan: _Plan) -> tuple[int, int]:
-    """Keys and objects of a report :func:`fast_submission` accepted (it checked every object)."""
+def _key_count(obj: dict, plan: _Plan) -> int:
+    """Keys in all objects of a report :func:`fast_submission` accepted (it checked every object)."""
     keys = len(obj) + plan.sections.keys + len(obj["body"]) + len(obj.get("narrative", ()))
-    objects = 2 + plan.sections.objects + ("narrative" in obj) + ("unreadable" in obj)
     if "generator" in obj:
         keys += 2
-        objects += 1
     last = obj.get("last_year")
     if last is not None:
         keys += len(last)
-        objects += 1
         for root, walk in plan.baseline.items():
             if last.get(root) is not None:
                 keys += len(walk.root_keys) + walk.keys
-                objects += 1 + walk.objects
-    explanations = len(obj.get("explanations", ()))
-    keys += 3 * explanations
-    objects += explanations
+    keys += 3 * len(obj.get("explanations", ()))
     validation = obj.get("validation")
     if validation is not None:
-        findings = validation["findings"]
-        keys += 4 + sum(len(f) + 2 * len(f["cells"]) for f in findings)
-        objects += 1 + len(findings) + sum(len(f["cells"]) for f in findings)
-    return keys, objects
+        keys += 4 + sum(len(f) + 2 * len(f["cells"]) for f in validation["findings"])
+    return keys
 
 
 def _text(value: object, required: bool) -> object:

@@ -289,13 +289,29 @@ def load_json(path: str | Path) -> Submission:
         raise BadJson(f"无法读取文件：{exc.strerror or exc}", where=str(path), code="not-found") from None
     if data is None:
         raise _too_large(MAX_JSON_BYTES + 1, path.name)
-    return submission_from_dict(parse_json_bytes(data, path.name), path.name)
+    return read_json_bytes(data, path.name)
 
 
 def _too_large(size: int, where: str) -> BadJson:
     return BadJson(
         f"文件过大（{size // 1024 // 1024} MB），年度报告 JSON 不应超过 50 MB", where=where, code="too-large"
     )
+
+
+def read_json_bytes(data: bytes, source: str = "JSON") -> Submission:
+    """The submission of a JSON file's bytes, or the refusal with its reason: parsed by orjson
+    and read without the model when plainly well formed
+    (:func:`validator.jsonfast.submission_from_bytes`), else by :func:`parse_json_bytes` and
+    :func:`submission_from_dict`, which say what is wrong. The one reader of JSON bytes for
+    ``check``, ``collect`` and the archive."""
+    from validator.jsonfast import submission_from_bytes
+
+    sub = submission_from_bytes(data, source) if FAST_PARSE else None
+    return sub if sub is not None else submission_from_dict(parse_json_bytes(data, source), source)
+
+
+FAST_PARSE = True
+"""Off in the equivalence tests, to compare orjson's path with the standard parser's."""
 
 
 def submission_from_dict(obj: dict, source: str = "JSON") -> Submission:

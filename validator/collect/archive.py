@@ -199,11 +199,11 @@ def _after_insert(count: int) -> None:
 
 
 def _archived_item(source: str, received: str, text: str) -> Item:
-    from validator.collect.inbox import from_json_bytes
+    from validator.jsonio import read_json_bytes
 
     where = f"归档：{source}"
     item = Item(Path(source), where, dt.datetime.fromisoformat(received))
-    item.submission = from_json_bytes(text.encode("utf-8"), where)
+    item.submission = read_json_bytes(text.encode("utf-8"), where)
     describe(item, content=False)  # last year's figures only: no hash, no canonical form
     slim_last_year(item)
     return item

@@ -161,6 +161,7 @@ def read_item(path: Path, inbox: Path, published: bool = False, content: bool = 
     `published` (``collect --published``), a published report (web page, text…) is imported
     in memory like ``check --published`` does. Without `content`, only who and which year
     (:func:`describe`): a last-year file needs no more."""
+    from validator import jsonio
     from validator.cli import load_any
     from validator.errors import UnusableInput
 
@@ -170,7 +171,7 @@ def read_item(path: Path, inbox: Path, published: bool = False, content: bool = 
     item = Item(path, path.relative_to(inbox).as_posix(), _mtime(st))
     try:
         if data is not None:
-            item.submission = from_json_bytes(data, path.name)
+            item.submission = jsonio.read_json_bytes(data, path.name)
         elif published and _is_document(path):
             item.submission, item.import_findings = _published(path)
         else:
@@ -222,20 +223,6 @@ def _regular_json(path: Path) -> tuple[os.stat_result | None, bytes | None]:
 
 
 _READ_FLAGS = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0)
-
-
-def from_json_bytes(data: bytes, name: str) -> Submission:
-    """The submission of a JSON file's bytes, or the exact refusal ``check`` gives (also for the
-    archive's stored texts)."""
-    from validator.jsonfast import submission_from_bytes
-    from validator.jsonio import parse_json_bytes, submission_from_dict
-
-    sub = submission_from_bytes(data, name) if FAST_PARSE else None
-    return sub if sub is not None else submission_from_dict(parse_json_bytes(data, name), name)
-
-
-FAST_PARSE = True
-"""Off in the equivalence tests, to compare orjson's path with the standard parser's."""
 
 
 def _is_document(path: Path) -> bool:
