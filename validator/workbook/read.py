@@ -33,6 +33,7 @@ from validator.spec import FormatSpec, split_ref
 from validator.submission import Submission
 from validator.values import CellError, Uncalculated, decode_ooxml
 from validator.workbook.cfb import compound_file_names  # noqa: F401  (re-exported)
+from validator.workbook.fastread import place, read_grids_fast
 from validator.workbook.grids import (  # noqa: F401  (re-exported)
     MAX_RESULT_ROWS,
     Grid,
@@ -65,6 +66,9 @@ def read_grids(path: str | Path, fmt: FormatSpec | None = None) -> tuple[FormatS
     """Open the workbook and read the cells the format uses, sheet by sheet."""
     path = Path(path)
     check_workbook_file(path)
+    fast = read_grids_fast(path, fmt)
+    if fast is not None:
+        return fast
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # openpyxl's warnings about odd parts are not for staff
         return _read_grids(path, fmt)
@@ -119,11 +123,12 @@ def _read_grids(path: Path, fmt: FormatSpec | None) -> tuple[FormatSpec, dict[st
 
 
 def _sheet_grid(wb, ws, rows: int, cols: int) -> Grid:
-    """The first ``rows`` × ``cols`` cell values of a read-only sheet (rows past them are never parsed).
+    """The first ``rows`` × ``cols`` cell values of a read-only sheet (rows past them are never parsed),
+    as far as the last row holding one of them.
 
     Uses openpyxl's sheet parser directly (pinned < 3.2) for what its read-only cells drop:
     whether a cell without a value holds a formula (:class:`Uncalculated`)."""
-    grid: Grid = [[None] * cols for _ in range(rows)]
+    grid: Grid = []
     with ws._get_source() as src:
         parser = _parser_class()(
             src,
@@ -138,11 +143,10 @@ def _sheet_grid(wb, ws, rows: int, cols: int) -> Grid:
                 break
             if index < 1:
                 continue
-            line = grid[index - 1]
             for cell in cells:
                 column = cell["column"]
                 if 1 <= column <= cols:
-                    line[column - 1] = cell["value"]
+                    place(grid, index, column, cell["value"], cols)
     return grid
 
 
