@@ -30,7 +30,7 @@ import posixpath
 import re
 import zipfile
 from collections.abc import Callable
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -465,7 +465,7 @@ def _valid(kind: str, el: Any) -> None:
         raise _Unsure(kind)
 
 
-@cache
+@lru_cache(maxsize=4096)
 def _accepted(kind: str, xml: bytes) -> bool:
     from openpyxl.cell import text
 
