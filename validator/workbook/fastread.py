@@ -342,10 +342,7 @@ class _Book:
                 raise _Unsure("row child")
             ref = c.get("r")
             if ref:
-                m = _COORD.fullmatch(ref)
-                if m is None:
-                    raise _Unsure("cell reference")
-                column = _column_index(m.group(1))
+                column = _ref_column(ref)
             else:
                 column += 1
             raw, kind = self._raw(c)
@@ -413,6 +410,15 @@ def _row_number(r: str) -> int:
     if not r.isdigit() or not r.isascii():
         raise _Unsure("row number")
     return int(r)
+
+
+@lru_cache(maxsize=65536)
+def _ref_column(ref: str) -> int:
+    """The column of a plain cell reference (openpyxl also takes ``$B$4``, ``b4``: they go to it)."""
+    m = _COORD.fullmatch(ref)
+    if m is None:
+        raise _Unsure("cell reference")
+    return _column_index(m.group(1))
 
 
 def _column_index(letters: str) -> int:
