@@ -410,6 +410,20 @@ def _hostile_cases() -> dict[str, tuple[str, object]]:
         "no-sheet-rels-target": ("xl/_rels/workbook.xml.rels", lambda x: x.replace(b'Target="', b'Targt="', 1)),
         "workbook-part-damaged": ("xl/workbook.xml", lambda x: x[:-20]),
         "styles-damaged": ("xl/styles.xml", lambda x: x.replace(b"<cellXfs", b"<cellXfs <", 1)),
+        "xf-font-not-a-number": (
+            "xl/styles.xml",
+            lambda x: re.sub(rb'(<cellXfs[^>]*>\s*<xf [^>]*?)fontId="\d+"', rb'\1fontId="x"', x, count=1),
+        ),
+        "xf-number-format-overflow": (
+            "xl/styles.xml",
+            lambda x: re.sub(rb'(<cellXfs[^>]*>\s*<xf [^>]*?)numFmtId="\d+"', rb'\1numFmtId="4294967296"', x, count=1),
+        ),
+        "xf-bad-alignment": (
+            "xl/styles.xml",
+            lambda x: re.sub(
+                rb"(<cellXfs[^>]*>.*?)<alignment ", rb'\1<alignment horizontal="sideways" ', x, count=1, flags=re.S
+            ),
+        ),
         "core-damaged": ("docProps/core.xml", lambda x: x[:-5]),
         "sheet-renamed": ("xl/workbook.xml", lambda x: x.replace('name="表四"'.encode(), 'name="表4"'.encode(), 1)),
         "utf-16": ("表二", lambda x: x.decode("utf-8").encode("utf-16")),

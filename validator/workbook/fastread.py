@@ -29,7 +29,6 @@ from __future__ import annotations
 import posixpath
 import re
 import zipfile
-from collections.abc import Callable
 from functools import cache, lru_cache
 from pathlib import Path
 from typing import Any
@@ -252,8 +251,12 @@ class _Book:
         fmts, xfs = root.findall(_MAIN + "numFmts"), root.findall(_MAIN + "cellXfs")
         if len(fmts) > 1 or len(xfs) != 1 or len(xfs[0]) == 0:
             raise _Unsure("styles")
+        for el in (*fmts, *xfs):
+            _plain_attrs(el, frozenset(("count",)))
+            int(el.get("count", 0))
         custom: dict[int, str] = {}
         for el in fmts[0] if fmts else ():
+            _plain_attrs(el, frozenset(("numFmtId", "formatCode")))
             code = el.get("formatCode")
             if el.tag != _MAIN + "numFmt" or code is None:
                 raise _Unsure("numFmt")
@@ -262,7 +265,7 @@ class _Book:
         for index, el in enumerate(xfs[0]):
             if el.tag != _MAIN + "xf":
                 raise _Unsure("xf")
-            fmt_id = int(el.get("numFmtId", 0))
+            fmt_id = _xf_number_format(el)
             code = custom[fmt_id] if fmt_id in custom else numbers.builtin_format_code(fmt_id)
             if numbers.is_date_format(code):
                 dates.add(index)
@@ -405,6 +408,30 @@ def _check_sheet(root: Any) -> None:
             raise _Unsure("dimension")
 
 
+_XF_IDS = ("numFmtId", "fontId", "fillId", "borderId", "xfId")
+_XF_FLAGS = (
+    "quotePrefix",
+    "pivotButton",
+    *(f"apply{k}" for k in ("NumberFormat", "Font", "Fill", "Border", "Alignment", "Protection")),
+)
+_XF_CHILDREN = {_MAIN + "alignment": ("styles", "Alignment"), _MAIN + "protection": ("styles", "Protection")}
+
+
+def _xf_number_format(el: Any) -> int:
+    """A cell format's number format id, the format checked as openpyxl's ``CellStyle`` and its
+    style array (32-bit ids) check it."""
+    _plain_attrs(el, frozenset((*_XF_IDS, *_XF_FLAGS)))
+    for name in _XF_IDS:
+        value = el.get(name)
+        if value is not None and not -(2**31) <= int(value) < 2**31:
+            raise _Unsure("xf id")
+    for child in el:
+        if child.tag not in _XF_CHILDREN:
+            raise _Unsure(f"xf child {child.tag}")
+        _valid(*_XF_CHILDREN[child.tag], child)
+    return int(el.get("numFmtId", 0))
+
+
 def _row_number(r: str) -> int:
     """``parse_row``'s row number; only the plain form (openpyxl also takes e.g. ``"2.0"``)."""
     if not r.isdigit() or not r.isascii():
@@ -441,9 +468,9 @@ def _text(el: Any) -> str:
         elif tag == _R:
             runs.append(_run(child))
         elif tag == _RPH:
-            _valid("PhoneticText", child)
+            _valid("cell.text", "PhoneticText", child)
         elif tag == _PHONETIC_PR:
-            _valid("PhoneticProperties", child)
+            _valid("cell.text", "PhoneticProperties", child)
         else:
             raise _Unsure(f"text child {tag}")
     return "".join(s for s in (plain, *runs) if s is not None)
@@ -456,28 +483,28 @@ def _run(el: Any) -> str | None:
         if child.tag == _T:
             text = child.text
         elif child.tag == _MAIN + "rPr":
-            _valid("InlineFont", child)
+            _valid("cell.text", "InlineFont", child)
         else:
             raise _Unsure(f"run child {child.tag}")
     return text
 
 
-def _valid(kind: str, el: Any) -> None:
-    """Run properties and phonetic parts are built by openpyxl's descriptors, which refuse odd
-    values: ask them (once per distinct element)."""
+def _valid(module: str, kind: str, el: Any) -> None:
+    """Run properties, phonetic parts and cell alignments are built by openpyxl's descriptors,
+    which refuse odd values: ask them (once per distinct element)."""
     from lxml import etree
 
-    if not _accepted(kind, etree.tostring(el, with_tail=False)):
+    if not _accepted(module, kind, etree.tostring(el, with_tail=False)):
         raise _Unsure(kind)
 
 
 @lru_cache(maxsize=4096)
-def _accepted(kind: str, xml: bytes) -> bool:
-    from openpyxl.cell import text
+def _accepted(module: str, kind: str, xml: bytes) -> bool:
+    import importlib
 
-    cls: Callable[..., Any] = getattr(text, kind)
+    cls: Any = getattr(importlib.import_module(f"openpyxl.{module}"), kind)
     try:
-        cls.from_tree(_xml(xml))  # type: ignore[attr-defined]
+        cls.from_tree(_xml(xml))
     except Exception:
         return False
     return True
