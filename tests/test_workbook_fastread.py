@@ -13,9 +13,11 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import os
 import re
 import shutil
 import subprocess
+import warnings
 import zipfile
 from pathlib import Path
 
@@ -36,6 +38,8 @@ from validator.workbook import read as wbread
 from conftest import EXAMPLE, REPORT_NAMES, REPORTS, ROOT, TEMPLATE, run_cli
 
 FMT = get_format()
+SCALE = max(1, int(os.environ.get("XXGK_FUZZ_SCALE", "1")))
+"""More examples for a longer session, as in tests/test_fuzz.py."""
 FENXI = REPORTS / "fenxi-zfb_2023.xlsx"
 REPO_WORKBOOKS = sorted(
     [*REPORTS.glob("*.xlsx"), *(ROOT / "xlsx_templates").glob("*.xls*"), *(ROOT / "examples").glob("*.xls*")]
@@ -74,7 +78,9 @@ def via_fast(path: Path) -> tuple | None:
         wbread.check_workbook_file(path)
     except UnusableInput:
         return None
-    result = fastread.read_grids_fast(path, None)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # as read_grids
+        result = fastread.read_grids_fast(path, None)
     if result is None:
         return None
     fmt, grids = result
@@ -583,7 +589,7 @@ def _mutate(base: Path, dst: Path, cells: list, rows: list, epoch1904: bool) -> 
 
 
 @settings(
-    max_examples=60,
+    max_examples=60 * SCALE,
     deadline=None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture, HealthCheck.data_too_large],
 )
@@ -592,6 +598,70 @@ def test_random_mutations_read_the_same(tmp_path, case):
     shared, cells, rows, epoch1904 = case
     path = _mutate(_base(tmp_path.parent, shared), tmp_path / "m.xlsx", cells, rows, epoch1904)
     assert_same(path)
+
+
+_TOKENS = [
+    b"",
+    b"<",
+    b">",
+    b"/",
+    b'"',
+    b"=",
+    b"0",
+    b"9",
+    b"-",
+    b".",
+    b"e",
+    b"E",
+    b" ",
+    b"&amp;",
+    b"&#1;",
+    b"\xff",
+    b"t",
+    b"s",
+    b"r",
+]
+_TOKENS += [
+    b' t="e"',
+    b' t="s"',
+    b' t="b"',
+    b' t="str"',
+    b' s="0"',
+    b' r="A1"',
+    b"<v>1</v>",
+    b"<f>1</f>",
+    b"</c>",
+    b"<row>",
+]
+
+
+@settings(
+    max_examples=100 * SCALE,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture, HealthCheck.data_too_large],
+)
+@given(
+    st.booleans(),
+    st.sampled_from(["sheet", "sheet", "sheet", "sst", "styles", "workbook"]),
+    st.sampled_from([s.name for s in FMT.sheets]),
+    st.lists(st.tuples(st.floats(0, 1), st.integers(0, 3), st.sampled_from(_TOKENS)), min_size=1, max_size=4),
+)
+def test_random_byte_edits_read_the_same(tmp_path, shared, where, sheet, edits):
+    """Bytes of a part replaced anywhere (inside cells, tags, attribute values, the table of strings)."""
+    base = _base(tmp_path.parent, shared)
+    part = {"sst": "xl/sharedStrings.xml", "styles": "xl/styles.xml", "workbook": "xl/workbook.xml"}.get(where)
+    part = part or sheet_part(base, sheet)
+    if part not in zipfile.ZipFile(base).namelist():
+        return
+
+    def edit(xml: bytes) -> bytes:
+        start = xml.find(b"<sheetData") if where == "sheet" else 0
+        for at, drop, token in edits:
+            i = int(start + at * (len(xml) - start))
+            xml = xml[:i] + token + xml[i + drop :]
+        return xml
+
+    assert_same(rebuild(base, tmp_path / "b.xlsx", {part: edit}))
 
 
 # --------------------------------------------------------------------------- collect, both ways

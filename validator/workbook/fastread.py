@@ -4,21 +4,22 @@
 gives (the same :class:`~validator.spec.FormatSpec`, the same grids, every value of the same type),
 or None as soon as anything is not plainly what Excel, WPS, LibreOffice and ``xxgk`` write: a DTD,
 a parse error, another encoding, a cell type or attribute it does not know, a part or relationship
-not where it should be, a sheet it cannot find, no format marker, any exception. None sends the
-caller to openpyxl, which then gives its own values or its own message, so a file is refused with
-the same words either way; only the common case skips openpyxl's workbook model (its stylesheet,
-defined names and descriptors cost some 20 ms a file, and the receiving office reads dozens).
+not where it should be, anything openpyxl's checks refuse, a sheet it cannot find, no format
+marker, any exception. None sends the caller to openpyxl, which then gives its own values or its
+own message, so a file is refused with the same words either way; only the common case skips
+openpyxl's workbook model (its stylesheet, defined names and descriptors cost some 20 ms a file,
+and the receiving office reads dozens).
 Same pattern as :mod:`validator.jsonfast`; tests/test_workbook_fastread.py compares both paths on
 the repository's workbooks, on filled ones edited with every kind of value, on LibreOffice's
 copies and on random mutations.
 
-What openpyxl does is mirrored step by step (``openpyxl/reader/excel.py``, ``reader/workbook.py``,
-``reader/strings.py``, ``styles/stylesheet.py``, ``worksheet/_reader.py`` and ``_read_only.py``
-of 3.1): the workbook part from the content types, sheets through the workbook's relationships,
-the shared strings, which cell styles are dates, each needed sheet's rows up to the first row past
-the ones the format uses. Parts holding no values (theme, document properties, print settings,
-fonts) are not validated the way openpyxl's descriptors validate them: a workbook openpyxl would
-refuse only for such a part is read here.
+Where values come from, openpyxl's steps are mirrored (``worksheet/_reader.py``, ``_read_only.py``
+and ``reader/strings.py`` of 3.1): each needed sheet's rows up to the first row past the ones the
+format uses, every cell in them, the shared strings. Everything else openpyxl's read-only load
+checks is checked by openpyxl's own code, once per distinct content (the package's content types,
+workbook part and relationships, styles, document properties, each sheet's relationships, and
+every element of a sheet outside its rows: views, validations, print settings…): files made from
+one template mostly repeat these, so a repeat costs a dictionary look-up.
 
 The XML parser is lxml's, hardened: no DTD loaded, no entity resolved, no network, no huge trees;
 :func:`~validator.workbook.zipsafe.check_workbook_file` has already bounded every part.
@@ -45,23 +46,12 @@ MAX_FAST_PART_BYTES = 8 * 1024 * 1024
 """A part larger than this (a sheet of a million rows) goes to openpyxl's streaming parser."""
 
 _MAIN = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
-_REL = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
-_PKG_REL = "{http://schemas.openxmlformats.org/package/2006/relationships}"
-_CT = "{http://schemas.openxmlformats.org/package/2006/content-types}"
 _ROW, _CELL, _V, _F, _IS = (_MAIN + t for t in ("row", "c", "v", "f", "is"))
 _SI, _T, _R, _RPH, _PHONETIC_PR = (_MAIN + t for t in ("si", "t", "r", "rPh", "phoneticPr"))
-_XLTM = "application/vnd.ms-excel.template.macroEnabled.main+xml"
-_XLSM = "application/vnd.ms-excel.sheet.macroEnabled.main+xml"
-_XLTX = "application/vnd.openxmlformats-officedocument.spreadsheetml.template.main+xml"
-_XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"
-_SHARED_STRINGS = "application/vnd.openxmlformats-officedocument.spreadsheetml.sharedStrings+xml"
 _STYLES_PART = "xl/styles.xml"
 _PROPERTIES_PARTS = ("docProps/core.xml", "docProps/custom.xml")
 _COORD = re.compile(r"([A-Z]{1,3})([1-9][0-9]{0,6})")
-_DIMENSION = re.compile(r"[A-Z]{1,3}[1-9][0-9]{0,6}(:[A-Z]{1,3}[1-9][0-9]{0,6})?")
 _CELL_TYPES = frozenset(("n", "s", "b", "str", "e", "inlineStr"))
-_SHEET_STATES = frozenset((None, "visible", "hidden", "veryHidden"))
-_REL_ATTRS = frozenset(("Id", "Type", "Target", "TargetMode"))
 
 
 class _Unsure(Exception):
@@ -128,106 +118,143 @@ def _cast_number(value: str) -> int | float:
     return int(value)
 
 
+class _Parts:
+    """Parts by name, read as openpyxl reads its archive (``read`` raises KeyError for a missing one)."""
+
+    def __init__(self, parts: dict[str, bytes | None]) -> None:
+        self.parts = parts
+
+    def read(self, name: str) -> bytes:
+        data = self.parts.get(name)
+        if data is None:
+            raise KeyError(name)
+        return data
+
+
+def _rels_path(part: str) -> str:
+    """``get_rels_path``."""
+    folder, name = posixpath.split(part)
+    return posixpath.join(folder, "_rels", f"{name}.rels")
+
+
+@lru_cache(maxsize=64)
+def _manifest(data: bytes) -> tuple[str, str | None]:
+    """``ExcelReader.read_manifest`` and the parts it finds there: the workbook, the shared strings."""
+    from openpyxl.packaging.manifest import Manifest
+    from openpyxl.reader.excel import SHARED_STRINGS, _find_workbook_part
+    from openpyxl.xml.functions import fromstring
+
+    package = Manifest.from_tree(fromstring(data))
+    workbook = _find_workbook_part(package)
+    if workbook.PartName != "/" + workbook.PartName[1:] or not any(
+        o is workbook for o in package.Override
+    ):  # a workbook found only through a Default content type
+        raise _Unsure("workbook part")
+    strings = package.find(SHARED_STRINGS)
+    return workbook.PartName[1:], None if strings is None else strings.PartName[1:]
+
+
+@lru_cache(maxsize=256)
+def _workbook(
+    part: str, data: bytes, rels: bytes | None, names: tuple[str, ...]
+) -> tuple[bool, tuple[tuple[str, str], ...]]:
+    """``WorkbookParser.parse``, the sheets ``read_worksheets`` keeps (name, part) and
+    ``assign_names``: whether dates count from 1904, and the worksheets in order."""
+    from openpyxl.reader.workbook import WorkbookParser
+    from openpyxl.utils.datetime import CALENDAR_MAC_1904
+    from openpyxl.workbook.defined_name import DefinedNameDict
+
+    parser = WorkbookParser(_Parts({part: data, _rels_path(part): rels}), part, keep_links=False)
+    parser.parse()
+    sheets = []
+    for sheet, rel in parser.find_sheets():
+        if rel.target not in names:
+            continue
+        if "chartsheet" in rel.Type or "worksheet" not in rel.Type:
+            raise _Unsure(f"sheet relationship {rel.Type}")
+        sheets.append((sheet.name, rel.target))
+
+    class Sheet:
+        """What ``assign_names`` touches of a read-only worksheet."""
+
+        def __init__(self) -> None:
+            self.defined_names = DefinedNameDict()
+
+    parser.wb._sheets = [Sheet() for _ in sheets]
+    parser.assign_names()
+    titles = [name for name, _ in sheets]
+    if len(set(titles)) != len(titles):
+        raise _Unsure("duplicate sheet names")
+    return parser.wb.epoch == CALENDAR_MAC_1904, tuple(sheets)
+
+
+@lru_cache(maxsize=256)
+def _dependents(part: str, data: bytes) -> None:
+    """``get_dependents`` of a sheet's relationships (openpyxl reads them; damage there is its refusal)."""
+    from openpyxl.packaging.relationship import get_dependents
+
+    get_dependents(_Parts({part: data}), part)
+
+
+@lru_cache(maxsize=64)
+def _styles(data: bytes) -> tuple[frozenset[int], frozenset[int]]:
+    """``apply_stylesheet``: which cell style ids (``s``) are date and which duration formats."""
+    from openpyxl.styles.stylesheet import apply_stylesheet
+    from openpyxl.workbook import Workbook
+
+    wb = Workbook()
+    apply_stylesheet(_Parts({_STYLES_PART: data}), wb)
+    return frozenset(wb._date_formats), frozenset(wb._timedelta_formats)
+
+
+@lru_cache(maxsize=256)
+def _properties(part: str, data: bytes) -> None:
+    """``read_properties`` and ``read_custom``."""
+    from openpyxl.packaging.core import DocumentProperties
+    from openpyxl.packaging.custom import CustomPropertyList
+    from openpyxl.xml.functions import fromstring
+
+    cls: Any = DocumentProperties if part == "docProps/core.xml" else CustomPropertyList
+    cls.from_tree(fromstring(data))
+
+
 class _Book:
-    """One open package: the parts openpyxl's read-only load reads, resolved as it resolves them."""
+    """One open package: the parts openpyxl's read-only load reads, resolved as it resolves them.
+
+    The package-level parts (content types, workbook and its relationships, styles, document
+    properties, each sheet's relationships) are given to openpyxl's own code, once per distinct
+    content: submissions made from one template mostly share them, so this costs a dictionary
+    look-up; a part seen for the first time costs what openpyxl's load costs for it."""
 
     def __init__(self, z: zipfile.ZipFile) -> None:
         self.z = z
-        self.names = set(z.namelist())
-        workbook_part, strings_part = self._content_types()
-        self.epoch, self.sheets = self._workbook(workbook_part)
+        self.names = tuple(z.namelist())
+        workbook_part, strings_part = _manifest(self._bytes("[Content_Types].xml"))
+        rels_part = _rels_path(workbook_part)
+        rels = self._bytes(rels_part) if rels_part in self.names else None
+        date1904, sheets = _workbook(workbook_part, self._bytes(workbook_part), rels, self.names)
+        datetime = _openpyxl()[1]
+        self.epoch = datetime.CALENDAR_MAC_1904 if date1904 else datetime.WINDOWS_EPOCH
+        self.sheets = list(sheets)
+        for _name, target in self.sheets:
+            if _rels_path(target) in self.names:
+                _dependents(_rels_path(target), self._bytes(_rels_path(target)))
         self.strings = self._shared_strings(strings_part) if strings_part is not None else []
-        self.date_styles, self.timedelta_styles = self._styles()
+        styles = self._bytes(_STYLES_PART) if _STYLES_PART in self.names else None
+        self.date_styles, self.timedelta_styles = _styles(styles) if styles is not None else (frozenset(), frozenset())
         for part in _PROPERTIES_PARTS:
             if part in self.names:
-                self._read(part)  # openpyxl parses them: damaged XML there is its refusal to word
+                _properties(part, self._bytes(part))
         self.roots: dict[str, Any] = {}
 
-    def _read(self, name: str) -> Any:
+    def _bytes(self, name: str) -> bytes:
         info = self.z.getinfo(name)
         if info.file_size > MAX_FAST_PART_BYTES:
             raise _Unsure("large part")
-        return _xml(self.z.read(info))
+        return self.z.read(info)
 
-    def _content_types(self) -> tuple[str, str | None]:
-        """The workbook part (an Override of a workbook type, in openpyxl's order) and the
-        shared-strings part, as ``Manifest.find`` picks them."""
-        root = self._read("[Content_Types].xml")
-        overrides = []
-        for el in root:
-            if el.tag == _CT + "Override":
-                _plain_attrs(el, frozenset(("PartName", "ContentType")))
-                overrides.append((el.get("PartName"), el.get("ContentType")))
-            elif el.tag == _CT + "Default":
-                _plain_attrs(el, frozenset(("Extension", "ContentType")))
-            else:
-                raise _Unsure("content types")
-
-        def find(kind: str) -> str | None:
-            part = next((name for name, ct in overrides if ct == kind), None)
-            if part is not None and (not part.startswith("/") or part[1:] not in self.names):
-                raise _Unsure(f"part {part}")
-            return None if part is None else part[1:]
-
-        workbook = next((p for p in map(find, (_XLTM, _XLTX, _XLSM, _XLSX)) if p is not None), None)
-        if workbook is None:
-            raise _Unsure("no workbook override")
-        return workbook, find(_SHARED_STRINGS)
-
-    def _workbook(self, part: str) -> tuple[Any, list[tuple[str, str]]]:
-        """The date epoch and (sheet name, part) of each worksheet openpyxl lists, in order."""
-        root = self._read(part)
-        if root.tag != _MAIN + "workbook":
-            raise _Unsure("workbook root")
-        props = root.findall(_MAIN + "workbookPr")
-        sheets_el = root.findall(_MAIN + "sheets")
-        if len(props) > 1 or len(sheets_el) != 1:
-            raise _Unsure("workbook children")
-        date1904 = props[0].get("date1904") if props else None
-        datetime = _openpyxl()[1]
-        is1904 = date1904 is not None and date1904 not in ("false", "f", "0") and bool(date1904)
-        epoch = datetime.CALENDAR_MAC_1904 if is1904 else datetime.WINDOWS_EPOCH
-        rels = self._relationships(posixpath.join(posixpath.dirname(part), "_rels", posixpath.basename(part) + ".rels"))
-        sheets: list[tuple[str, str]] = []
-        for el in sheets_el[0]:
-            _plain_attrs(el, frozenset(("name", "sheetId", "state")))
-            if el.tag != _MAIN + "sheet" or el.get("name") is None or el.get("state") not in _SHEET_STATES:
-                raise _Unsure("sheet element")
-            int(el.get("sheetId"))
-            rid = el.get(_REL + "id")
-            if not rid:
-                continue  # openpyxl warns and skips it
-            kind, target = rels[rid]
-            if target not in self.names:
-                continue  # openpyxl skips it as well
-            if "worksheet" not in kind or "chartsheet" in kind:
-                raise _Unsure(f"sheet relationship {kind}")
-            sheet_rels = posixpath.join(posixpath.dirname(target), "_rels", posixpath.basename(target) + ".rels")
-            if sheet_rels in self.names:
-                self._relationships(sheet_rels)
-            sheets.append((el.get("name"), target))
-        names = [name for name, _ in sheets]
-        if len(set(names)) != len(names):
-            raise _Unsure("duplicate sheet names")
-        return epoch, sheets
-
-    def _relationships(self, part: str) -> dict[str, tuple[str, str]]:
-        """Id -> (type, target) of a relationships part, targets resolved as ``get_dependents`` does."""
-        root = self._read(part)
-        if root.tag != _PKG_REL + "Relationships":
-            raise _Unsure("relationships root")
-        folder = posixpath.dirname(part)
-        parent = posixpath.split(folder)[0]
-        out: dict[str, tuple[str, str]] = {}
-        for el in root:
-            _plain_attrs(el, _REL_ATTRS)
-            rid, kind, target = el.get("Id"), el.get("Type"), el.get("Target")
-            if el.tag != _PKG_REL + "Relationship" or not rid or rid in out or kind is None or target is None:
-                raise _Unsure("relationship")
-            if el.get("TargetMode") != "External":
-                target = target[1:] if target.startswith("/") else posixpath.normpath(posixpath.join(parent, target))
-            out[rid] = (kind, target)
-        return out
+    def _read(self, name: str) -> Any:
+        return _xml(self._bytes(name))
 
     def _shared_strings(self, part: str) -> list[str]:
         """``read_string_table``: each ``<si>``'s text, runs joined, phonetic runs left out."""
@@ -238,40 +265,6 @@ class _Book:
         if sum(1 for _ in root.iter(_SI)) != len(items):
             raise _Unsure("nested si")
         return [_text(el).replace("x005F_", "") for el in items]
-
-    def _styles(self) -> tuple[frozenset[int], frozenset[int]]:
-        """Which cell style ids (``s``) are date and which duration formats, as
-        ``Stylesheet._normalise_numbers`` finds them."""
-        if _STYLES_PART not in self.names:
-            return frozenset(), frozenset()
-        root = self._read(_STYLES_PART)
-        if root.tag != _MAIN + "styleSheet":
-            raise _Unsure("styles root")
-        numbers = _openpyxl()[0]
-        fmts, xfs = root.findall(_MAIN + "numFmts"), root.findall(_MAIN + "cellXfs")
-        if len(fmts) > 1 or len(xfs) != 1 or len(xfs[0]) == 0:
-            raise _Unsure("styles")
-        for el in (*fmts, *xfs):
-            _plain_attrs(el, frozenset(("count",)))
-            int(el.get("count", 0))
-        custom: dict[int, str] = {}
-        for el in fmts[0] if fmts else ():
-            _plain_attrs(el, frozenset(("numFmtId", "formatCode")))
-            code = el.get("formatCode")
-            if el.tag != _MAIN + "numFmt" or code is None:
-                raise _Unsure("numFmt")
-            custom[int(el.get("numFmtId"))] = code
-        dates, durations = set(), set()
-        for index, el in enumerate(xfs[0]):
-            if el.tag != _MAIN + "xf":
-                raise _Unsure("xf")
-            fmt_id = _xf_number_format(el)
-            code = custom[fmt_id] if fmt_id in custom else numbers.builtin_format_code(fmt_id)
-            if numbers.is_date_format(code):
-                dates.add(index)
-            if numbers.is_timedelta_format(code):
-                durations.add(index)
-        return frozenset(dates), frozenset(durations)
 
     def grids(self, fmt: FormatSpec | None) -> tuple[FormatSpec, dict[str, Grid]]:
         parts = dict(self.sheets)
@@ -395,41 +388,55 @@ def _ours(c: Any, value: object, kind: str) -> object:
     return value
 
 
+_HANDLED = tuple(
+    _MAIN + t
+    for t in (
+        *("col", "sheetProtection", "extLst", "conditionalFormatting", "legacyDrawing", "rowBreaks", "colBreaks"),
+        *("customSheetViews", "printOptions", "pageMargins", "pageSetup", "headerFooter", "autoFilter"),
+        *("dataValidations", "sheetPr", "sheetViews", "sheetFormatPr", "scenarios", "tableParts", "hyperlinks"),
+        "mergeCells",
+    )
+)
+"""The elements ``WorkSheetParser.parse`` builds with openpyxl's descriptors (its two tables)."""
+
+
 def _check_sheet(root: Any) -> None:
-    """Rows only where openpyxl's parser finds them: children of the one ``sheetData``; and a
-    ``<dimension>`` (which openpyxl's size probe parses) of the plain form."""
+    """Rows only where openpyxl's parser finds them (children of the one ``sheetData``), and every
+    other element as openpyxl's parser and size probe take it (see :func:`_sheet_element`)."""
+    from lxml import etree
+
     if root.tag != _MAIN + "worksheet":
         raise _Unsure("worksheet root")
     data = root.findall(_MAIN + "sheetData")
     if len(data) > 1 or sum(1 for _ in root.iter(_ROW)) != (len(data[0]) if data else 0):
         raise _Unsure("rows outside sheetData")
-    for el in root.iter(_MAIN + "dimension"):
-        if el.getparent() is not root or not _DIMENSION.fullmatch(el.get("ref") or ""):
-            raise _Unsure("dimension")
+    if data and next(data[0].iter(*_HANDLED), None) is not None:
+        raise _Unsure("settings inside sheetData")
+    dimensions = root.findall(_MAIN + "dimension")
+    if len(dimensions) > 1 or sum(1 for _ in root.iter(_MAIN + "dimension")) != len(dimensions):
+        raise _Unsure("dimension")
+    for child in root:
+        if child.tag != _MAIN + "sheetData" and not _sheet_element(etree.tostring(child, with_tail=False)):
+            raise _Unsure(f"sheet element {child.tag}")
 
 
-_XF_IDS = ("numFmtId", "fontId", "fillId", "borderId", "xfId")
-_XF_FLAGS = (
-    "quotePrefix",
-    "pivotButton",
-    *(f"apply{k}" for k in ("NumberFormat", "Font", "Fill", "Border", "Alignment", "Protection")),
-)
-_XF_CHILDREN = {_MAIN + "alignment": ("styles", "Alignment"), _MAIN + "protection": ("styles", "Protection")}
+@lru_cache(maxsize=4096)
+def _sheet_element(xml: bytes) -> bool:
+    """Whether openpyxl's sheet parser, and its size probe, take this child of ``<worksheet>``
+    (run on a sheet holding only it; once per distinct element: a sheet's views, validations and
+    print settings mostly repeat from one submission to the next)."""
+    import io
 
+    from openpyxl.worksheet._reader import WorkSheetParser
 
-def _xf_number_format(el: Any) -> int:
-    """A cell format's number format id, the format checked as openpyxl's ``CellStyle`` and its
-    style array (32-bit ids) check it."""
-    _plain_attrs(el, frozenset((*_XF_IDS, *_XF_FLAGS)))
-    for name in _XF_IDS:
-        value = el.get(name)
-        if value is not None and not -(2**31) <= int(value) < 2**31:
-            raise _Unsure("xf id")
-    for child in el:
-        if child.tag not in _XF_CHILDREN:
-            raise _Unsure(f"xf child {child.tag}")
-        _valid(*_XF_CHILDREN[child.tag], child)
-    return int(el.get("numFmtId", 0))
+    doc = b'<worksheet xmlns="%s">%s</worksheet>' % (_MAIN[1:-1].encode(), xml)
+    try:
+        for _ in WorkSheetParser(io.BytesIO(doc), []).parse():
+            pass
+        WorkSheetParser(io.BytesIO(doc), []).parse_dimensions()
+    except Exception:
+        return False
+    return True
 
 
 def _row_number(r: str) -> int:

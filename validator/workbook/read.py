@@ -70,12 +70,9 @@ def read_grids(path: str | Path, fmt: FormatSpec | None = None) -> tuple[FormatS
     """Open the workbook and read the cells the format uses, sheet by sheet."""
     path = Path(path)
     check_workbook_file(path)
-    fast = read_grids_fast(path, fmt)
-    if fast is not None:
-        return fast
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # openpyxl's warnings about odd parts are not for staff
-        return _read_grids(path, fmt)
+        return read_grids_fast(path, fmt) or _read_grids(path, fmt)
 
 
 def _read_grids(path: Path, fmt: FormatSpec | None) -> tuple[FormatSpec, dict[str, Grid]]:
