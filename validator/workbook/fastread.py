@@ -402,7 +402,7 @@ _HANDLED = tuple(
 
 def _check_sheet(root: Any) -> None:
     """Rows only where openpyxl's parser finds them (children of the one ``sheetData``), and every
-    other element as openpyxl's parser and size probe take it (see :func:`_sheet_element`)."""
+    other element as openpyxl's parser and size probe take it (see :func:`_sheet_elements`)."""
     from lxml import etree
 
     if root.tag != _MAIN + "worksheet":
@@ -415,16 +415,24 @@ def _check_sheet(root: Any) -> None:
     dimensions = root.findall(_MAIN + "dimension")
     if len(dimensions) > 1 or sum(1 for _ in root.iter(_MAIN + "dimension")) != len(dimensions):
         raise _Unsure("dimension")
-    for child in root:
-        if child.tag != _MAIN + "sheetData" and not _sheet_element(etree.tostring(child, with_tail=False)):
-            raise _Unsure(f"sheet element {child.tag}")
+    others = [etree.tostring(child, with_tail=False) for child in root if child.tag != _MAIN + "sheetData"]
+    new = [xml for xml in others if xml not in _GOOD_ELEMENTS]
+    if new:
+        if not _sheet_elements(b"".join(new)):
+            raise _Unsure("sheet element")
+        if len(_GOOD_ELEMENTS) > 4096:
+            _GOOD_ELEMENTS.clear()
+        _GOOD_ELEMENTS.update(dict.fromkeys(new))
 
 
-@lru_cache(maxsize=4096)
-def _sheet_element(xml: bytes) -> bool:
-    """Whether openpyxl's sheet parser, and its size probe, take this child of ``<worksheet>``
-    (run on a sheet holding only it; once per distinct element: a sheet's views, validations and
-    print settings mostly repeat from one submission to the next)."""
+_GOOD_ELEMENTS: dict[bytes, None] = {}
+"""Children of ``<worksheet>`` openpyxl has taken (a sheet's views, validations and print settings
+mostly repeat from one submission to the next)."""
+
+
+def _sheet_elements(xml: bytes) -> bool:
+    """Whether openpyxl's sheet parser, and its size probe, take these children of ``<worksheet>``
+    (run on a sheet holding only them)."""
     import io
 
     from openpyxl.worksheet._reader import WorkSheetParser
@@ -515,6 +523,13 @@ def _accepted(module: str, kind: str, xml: bytes) -> bool:
     except Exception:
         return False
     return True
+
+
+def clear_caches() -> None:
+    """Forget every verdict (benchmarks measure a file whose parts are all new)."""
+    for fn in (_manifest, _workbook, _dependents, _styles, _properties, _accepted):
+        fn.cache_clear()
+    _GOOD_ELEMENTS.clear()
 
 
 def place(grid: Grid, index: int, column: int, value: object, cols: int) -> None:
