@@ -430,6 +430,12 @@ def _hostile_cases() -> dict[str, tuple[str, object]]:
                 rb"(<cellXfs[^>]*>.*?)<alignment ", rb'\1<alignment horizontal="sideways" ', x, count=1, flags=re.S
             ),
         ),
+        "bad-print-titles": (
+            "xl/workbook.xml",
+            lambda x: re.sub(rb">[^<]*!\$1:\$3</definedName>", b">??</definedName>", x),
+        ),
+        "bad-sheet-view": ("表二", lambda x: x.replace(b"<sheetView ", b'<sheetView view="sideways" ', 1)),
+        "bad-data-validation": ("表三", lambda x: x.replace(b'type="whole"', b'type="hole"', 1)),
         "core-damaged": ("docProps/core.xml", lambda x: x[:-5]),
         "sheet-renamed": ("xl/workbook.xml", lambda x: x.replace('name="表四"'.encode(), 'name="表4"'.encode(), 1)),
         "utf-16": ("表二", lambda x: x.decode("utf-8").encode("utf-16")),
