@@ -411,6 +411,15 @@ def _hostile_cases() -> dict[str, tuple[str, object]]:
         "attribute-on-text": ("表三", cell("D4", 't="inlineStr"', '<is foo="1"><t>x</t></is>')),
         "bad-dimension": ("表三", lambda x: re.sub(rb'<dimension ref="[^"]*"', b'<dimension ref="A1:"', x)),
         "dtd": ("表三", lambda x: b'<!DOCTYPE worksheet [<!ENTITY e "x">]>' + x),
+        "dtd-behind-a-long-comment": (  # past check_workbook_file's 64 KB scan: the readers see it
+            "封面",
+            lambda x: (
+                b"<!--"
+                + b"x" * (100 * 1024)
+                + b'--><!DOCTYPE worksheet [<!ENTITY e "x">]>'
+                + x.replace(b"<t>", b"<t>&e;", 1)
+            ),
+        ),
         "marker-escaped": ("封面", cell("B10", 't="inlineStr"', "<is><t>gb_x002D_2021-30</t></is>")),
         "marker-gone": ("封面", cell("B10", 't="inlineStr"', "<is><t>gb-2099-1</t></is>")),
         "no-sheet-rels-target": ("xl/_rels/workbook.xml.rels", lambda x: x.replace(b'Target="', b'Targt="', 1)),
