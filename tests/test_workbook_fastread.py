@@ -752,3 +752,17 @@ def test_workbooks_saved_by_libreoffice(tmp_path):
             assert "xl/sharedStrings.xml" in z.namelist()
         plain = assert_same(path, taken=True)
         assert plain[0] == "read", (path.name, plain)
+
+
+def test_verdicts_on_large_parts_are_not_kept(tmp_path):
+    """What openpyxl said of a part or element is remembered by content, but only for small ones:
+    an inbox of large distinct parts does not fill the memory with their bytes."""
+    big = b"<headerFooter><oddHeader>&amp;C" + b"x" * (fastread._CACHED_PART_BYTES + 1) + b"</oddHeader></headerFooter>"
+    path = rebuild(
+        FENXI,
+        tmp_path / "big.xlsx",
+        {sheet_part(FENXI, "表三"): lambda x: re.sub(rb"<headerFooter[^>]*>.*?</headerFooter>", big, x, flags=re.S)},
+    )
+    fastread.clear_caches()
+    assert_same(path, taken=True)
+    assert fastread._GOOD_ELEMENTS and max(map(len, fastread._GOOD_ELEMENTS)) <= fastread._CACHED_PART_BYTES

@@ -118,6 +118,16 @@ def _cast_number(value: str) -> int | float:
     return int(value)
 
 
+_CACHED_PART_BYTES = 128 * 1024
+"""Verdicts on larger parts are not kept (a cache of hostile parts would hold their bytes)."""
+
+
+def _verdict(fn: Any, *args: Any) -> Any:
+    """``fn(*args)``, remembered unless a part is too large to keep."""
+    size = sum(len(a) for a in args if isinstance(a, bytes))
+    return fn(*args) if size <= _CACHED_PART_BYTES else fn.__wrapped__(*args)
+
+
 class _Parts:
     """Parts by name, read as openpyxl reads its archive (``read`` raises KeyError for a missing one)."""
 
@@ -137,7 +147,7 @@ def _rels_path(part: str) -> str:
     return posixpath.join(folder, "_rels", f"{name}.rels")
 
 
-@lru_cache(maxsize=64)
+@lru_cache(maxsize=16)
 def _manifest(data: bytes) -> tuple[str, str | None]:
     """``ExcelReader.read_manifest`` and the parts it finds there: the workbook, the shared strings."""
     from openpyxl.packaging.manifest import Manifest
@@ -154,7 +164,7 @@ def _manifest(data: bytes) -> tuple[str, str | None]:
     return workbook.PartName[1:], None if strings is None else strings.PartName[1:]
 
 
-@lru_cache(maxsize=256)
+@lru_cache(maxsize=32)
 def _workbook(
     part: str, data: bytes, rels: bytes | None, names: tuple[str, ...]
 ) -> tuple[bool, tuple[tuple[str, str], ...]]:
@@ -188,7 +198,7 @@ def _workbook(
     return parser.wb.epoch == CALENDAR_MAC_1904, tuple(sheets)
 
 
-@lru_cache(maxsize=256)
+@lru_cache(maxsize=64)
 def _dependents(part: str, data: bytes) -> None:
     """``get_dependents`` of a sheet's relationships (openpyxl reads them; damage there is its refusal)."""
     from openpyxl.packaging.relationship import get_dependents
@@ -196,7 +206,7 @@ def _dependents(part: str, data: bytes) -> None:
     get_dependents(_Parts({part: data}), part)
 
 
-@lru_cache(maxsize=64)
+@lru_cache(maxsize=16)
 def _styles(data: bytes) -> tuple[frozenset[int], frozenset[int]]:
     """``apply_stylesheet``: which cell style ids (``s``) are date and which duration formats."""
     from openpyxl.styles.stylesheet import apply_stylesheet
@@ -207,7 +217,7 @@ def _styles(data: bytes) -> tuple[frozenset[int], frozenset[int]]:
     return frozenset(wb._date_formats), frozenset(wb._timedelta_formats)
 
 
-@lru_cache(maxsize=256)
+@lru_cache(maxsize=64)
 def _properties(part: str, data: bytes) -> None:
     """``read_properties`` and ``read_custom``."""
     from openpyxl.packaging.core import DocumentProperties
@@ -229,22 +239,24 @@ class _Book:
     def __init__(self, z: zipfile.ZipFile) -> None:
         self.z = z
         self.names = tuple(z.namelist())
-        workbook_part, strings_part = _manifest(self._bytes("[Content_Types].xml"))
+        workbook_part, strings_part = _verdict(_manifest, self._bytes("[Content_Types].xml"))
         rels_part = _rels_path(workbook_part)
         rels = self._bytes(rels_part) if rels_part in self.names else None
-        date1904, sheets = _workbook(workbook_part, self._bytes(workbook_part), rels, self.names)
+        date1904, sheets = _verdict(_workbook, workbook_part, self._bytes(workbook_part), rels, self.names)
         datetime = _openpyxl()[1]
         self.epoch = datetime.CALENDAR_MAC_1904 if date1904 else datetime.WINDOWS_EPOCH
         self.sheets = list(sheets)
         for _name, target in self.sheets:
             if _rels_path(target) in self.names:
-                _dependents(_rels_path(target), self._bytes(_rels_path(target)))
+                _verdict(_dependents, _rels_path(target), self._bytes(_rels_path(target)))
         self.strings = self._shared_strings(strings_part) if strings_part is not None else []
         styles = self._bytes(_STYLES_PART) if _STYLES_PART in self.names else None
-        self.date_styles, self.timedelta_styles = _styles(styles) if styles is not None else (frozenset(), frozenset())
+        self.date_styles, self.timedelta_styles = (
+            _verdict(_styles, styles) if styles is not None else (frozenset(), frozenset())
+        )
         for part in _PROPERTIES_PARTS:
             if part in self.names:
-                _properties(part, self._bytes(part))
+                _verdict(_properties, part, self._bytes(part))
         self.roots: dict[str, Any] = {}
 
     def _bytes(self, name: str) -> bytes:
@@ -420,9 +432,10 @@ def _check_sheet(root: Any) -> None:
     if new:
         if not _sheet_elements(b"".join(new)):
             raise _Unsure("sheet element")
-        if len(_GOOD_ELEMENTS) > 4096:
+        kept = [xml for xml in new if len(xml) <= _CACHED_PART_BYTES]
+        if sum(map(len, _GOOD_ELEMENTS)) + sum(map(len, kept)) > 64 * _CACHED_PART_BYTES:
             _GOOD_ELEMENTS.clear()
-        _GOOD_ELEMENTS.update(dict.fromkeys(new))
+        _GOOD_ELEMENTS.update(dict.fromkeys(kept))
 
 
 _GOOD_ELEMENTS: dict[bytes, None] = {}
@@ -509,7 +522,8 @@ def _valid(module: str, kind: str, el: Any) -> None:
     which refuse odd values: ask them (once per distinct element)."""
     from lxml import etree
 
-    if not _accepted(module, kind, etree.tostring(el, with_tail=False)):
+    xml = etree.tostring(el, with_tail=False)
+    if not (_accepted if len(xml) <= 4096 else _accepted.__wrapped__)(module, kind, xml):
         raise _Unsure(kind)
 
 
