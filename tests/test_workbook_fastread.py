@@ -754,6 +754,24 @@ def test_workbooks_saved_by_libreoffice(tmp_path):
         assert plain[0] == "read", (path.name, plain)
 
 
+@pytest.mark.parametrize("damage", ["none", "dimension", "xml", "xml-past-the-probe"])
+def test_a_sheet_the_format_does_not_use(tmp_path, damage):
+    """openpyxl's load looks at every sheet's start (its size probe): so does the fast reader."""
+    wb = openpyxl.load_workbook(FENXI)
+    wb.create_sheet("备注")["A1"] = "另加的工作表"
+    wb.save(tmp_path / "extra.xlsx")
+    part = sheet_part(tmp_path / "extra.xlsx", "备注")
+    edit = {
+        "none": lambda x: x,
+        "dimension": lambda x: re.sub(rb'<dimension ref="[^"]*"', b'<dimension ref="A0:"', x),
+        "xml": lambda x: x.replace(b"<dimension", b"<<dimension", 1),
+        "xml-past-the-probe": lambda x: x.replace(b"<sheetData>", b"<sheetData><", 1),
+    }[damage]
+    path = rebuild(tmp_path / "extra.xlsx", tmp_path / f"{damage}.xlsx", {part: edit})
+    plain = assert_same(path, taken=damage == "none")
+    assert plain[0] == ("refused" if damage in ("dimension", "xml") else "read"), plain[:2]
+
+
 def test_verdicts_on_large_parts_are_not_kept(tmp_path):
     """What openpyxl said of a part or element is remembered by content, but only for small ones:
     an inbox of large distinct parts does not fill the memory with their bytes."""

@@ -283,7 +283,10 @@ class _Book:
         fmt = fmt or self._detect(parts)
         if any(s.name not in parts for s in fmt.sheets):
             raise _Unsure("missing sheet")  # openpyxl's path words the message
-        return fmt, {sheet: self._grid(parts[sheet], rows, cols) for sheet, (rows, cols) in sheet_extent(fmt).items()}
+        grids = {sheet: self._grid(parts[sheet], rows, cols) for sheet, (rows, cols) in sheet_extent(fmt).items()}
+        for part in parts.values():
+            self._sheet(part)  # every sheet, the format's or not: openpyxl's load probes each
+        return fmt, grids
 
     def _detect(self, parts: dict[str, str]) -> FormatSpec:
         """``_detect_format``: the marker as openpyxl's plain parser gives it (no decoding)."""
