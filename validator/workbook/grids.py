@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import unicodedata
 from collections.abc import Callable
+from functools import cache
 
 from validator.errors import UnusableInput
 from validator.formats import get_format, known_formats
@@ -23,7 +24,7 @@ MAX_RESULT_ROWS = 5000
 
 
 def cell_value(grid: Grid, ref: str) -> object:
-    row, col = split_ref(ref)
+    row, col = _split_ref(ref)
     if row < len(grid) and col < len(grid[row]):
         return grid[row][col]
     return None
@@ -33,8 +34,18 @@ def _norm(text: object) -> str:
     return "".join(unicodedata.normalize("NFKC", str(text or "")).split())
 
 
+_split_ref = cache(split_ref)
+"""The same few hundred references are looked up in every submission read."""
+
+
 def sheet_extent(fmt: FormatSpec) -> dict[str, tuple[int, int]]:
     """How many rows and columns of each sheet the format uses (1-based, inclusive)."""
+    return dict(_extent(fmt))
+
+
+@cache
+def _extent(fmt: FormatSpec) -> tuple[tuple[str, tuple[int, int]], ...]:
+    """Computed once per format (formats compare by identity)."""
     ext: dict[str, tuple[int, int]] = {}
     refs = [(c.sheet, c.ref) for c in (*fmt.cells, *fmt.baseline_cells)]
     refs += [(lb.sheet, lb.merge_to or lb.ref) for lb in fmt.labels]
@@ -45,7 +56,7 @@ def sheet_extent(fmt: FormatSpec) -> dict[str, tuple[int, int]]:
         ext[sheet] = (max(r, row + 1), max(c, col + 1))
     r, c = ext[fmt.results_sheet]
     ext[fmt.results_sheet] = (fmt.results_header_row + MAX_RESULT_ROWS, c)
-    return ext
+    return tuple(ext.items())
 
 
 def detect_format(marker_at: Callable[[str, str], object]) -> FormatSpec | None:

@@ -1,14 +1,17 @@
 """Read a filled workbook into a :class:`~validator.submission.Submission`.
 
 Reading is in two steps so the Excel button can share the second: :func:`read_grids` turns
-a file into one value grid per sheet (openpyxl, read-only, cached formula results), and
+a file into one value grid per sheet (cached formula results; straight from the XML by
+:mod:`~validator.workbook.fastread` when the file is plainly what Excel, WPS, LibreOffice or
+this tool write, else through openpyxl read-only, which also words every refusal), and
 :func:`~validator.workbook.grids.submission_from_grids` checks the grids are our template of a
 known version and picks every cell by the format data. The xlwings entry point builds the same
 grids from ``sheet.range(...).value`` and calls the second step.
 
 Split by concern: :mod:`~validator.workbook.zipsafe` (zip and XML safety, size limits),
 :mod:`~validator.workbook.cfb` (the compound-file sniffer), :mod:`~validator.workbook.grids`
-(grids → submission, shared with the add-in), and this module (the openpyxl reader). The names
+(grids → submission, shared with the add-in), :mod:`~validator.workbook.fastread` (the same grids
+without openpyxl's workbook model), and this module (the openpyxl reader). The names
 below are re-exported so callers keep importing them from here.
 
 Every file is untrusted (submissions travel between offices), so before openpyxl sees it
@@ -18,7 +21,8 @@ them apart), and the zip's central directory, whose declared sizes bound everyth
 ``zipfile`` will ever decompress. The limits below are far above any real workbook: the
 template's largest part is about 36 KB and all its parts together about 120 KB.
 XML is parsed by openpyxl through defusedxml (a runtime dependency): DTDs with entities,
-external entities and the like are refused, never expanded.
+external entities and the like are refused, never expanded. The fast reader parses with lxml
+(no DTD loaded, no entity resolved, no network) and leaves any file with a DTD to openpyxl.
 """
 
 from __future__ import annotations
@@ -33,6 +37,7 @@ from validator.spec import FormatSpec, split_ref
 from validator.submission import Submission
 from validator.values import CellError, Uncalculated, decode_ooxml
 from validator.workbook.cfb import compound_file_names  # noqa: F401  (re-exported)
+from validator.workbook.fastread import place, read_grids_fast
 from validator.workbook.grids import (  # noqa: F401  (re-exported)
     MAX_RESULT_ROWS,
     Grid,
@@ -67,7 +72,7 @@ def read_grids(path: str | Path, fmt: FormatSpec | None = None) -> tuple[FormatS
     check_workbook_file(path)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # openpyxl's warnings about odd parts are not for staff
-        return _read_grids(path, fmt)
+        return read_grids_fast(path, fmt) or _read_grids(path, fmt)
 
 
 def _read_grids(path: Path, fmt: FormatSpec | None) -> tuple[FormatSpec, dict[str, Grid]]:
@@ -119,11 +124,12 @@ def _read_grids(path: Path, fmt: FormatSpec | None) -> tuple[FormatSpec, dict[st
 
 
 def _sheet_grid(wb, ws, rows: int, cols: int) -> Grid:
-    """The first ``rows`` × ``cols`` cell values of a read-only sheet (rows past them are never parsed).
+    """The first ``rows`` × ``cols`` cell values of a read-only sheet (rows past them are never parsed),
+    as far as the last row holding one of them.
 
     Uses openpyxl's sheet parser directly (pinned < 3.2) for what its read-only cells drop:
     whether a cell without a value holds a formula (:class:`Uncalculated`)."""
-    grid: Grid = [[None] * cols for _ in range(rows)]
+    grid: Grid = []
     with ws._get_source() as src:
         parser = _parser_class()(
             src,
@@ -138,11 +144,10 @@ def _sheet_grid(wb, ws, rows: int, cols: int) -> Grid:
                 break
             if index < 1:
                 continue
-            line = grid[index - 1]
             for cell in cells:
                 column = cell["column"]
                 if 1 <= column <= cols:
-                    line[column - 1] = cell["value"]
+                    place(grid, index, column, cell["value"], cols)
     return grid
 
 
