@@ -246,8 +246,10 @@ def submission_from_bytes(data: bytes, source: str = "JSON") -> Submission | Non
         return None
     if data.startswith(b"\xef\xbb\xbf"):
         data = data[3:]
-    if data.count(b"{") > MAX_JSON_OBJECTS or _SPACE_BEFORE_COLON.search(data):
-        return None  # every object has its “{”: more may be many objects, which orjson would build before any count
+    if len(data) > 2 * MAX_JSON_OBJECTS and data.count(b"{") > MAX_JSON_OBJECTS:
+        return None  # every object has its “{” and “}”: more may be many objects, which orjson would build first
+    if _SPACE_BEFORE_COLON.search(data):
+        return None
     try:
         obj = orjson.loads(data)
     except (ValueError, RecursionError, MemoryError):  # orjson.JSONDecodeError is a ValueError
