@@ -168,7 +168,8 @@ def soffice(src: Path, to: str, out_dir: Path) -> Path | None:
     return made if made.exists() else None
 
 
-def _cells(table):
+def physical_cells(table):
+    """Each cell of a Word table once (a merged cell is one cell however many grid places it spans)."""
     seen = set()
     for row in table.rows:
         for cell in row.cells:
@@ -177,7 +178,8 @@ def _cells(table):
                 yield cell
 
 
-def _set_text(cell, text: str) -> None:
+def set_text(cell, text: str) -> None:
+    """The cell's first paragraph holds `text` alone, in its first run's formatting."""
     paragraph = cell.paragraphs[0]
     for run in paragraph.runs[1:]:
         run._r.getparent().remove(run._r)
@@ -198,16 +200,16 @@ def docx_variant(src: Path, dst: Path, change: Callable[[object], None]) -> Path
 
 def blank_zeros(document) -> None:
     for table in document.tables:
-        for cell in _cells(table):
+        for cell in physical_cells(table):
             if cell.text == "0":
-                _set_text(cell, "")
+                set_text(cell, "")
 
 
 def relabel(document) -> None:
     for table in document.tables:
-        for cell in _cells(table):
+        for cell in physical_cells(table):
             if cell.text in LABEL_VARIANTS:
-                _set_text(cell, LABEL_VARIANTS[cell.text])
+                set_text(cell, LABEL_VARIANTS[cell.text])
 
 
 def split_header(document) -> None:
@@ -222,8 +224,8 @@ def split_header(document) -> None:
 
             ca, cb = _Cell(a, table), _Cell(b, table)
             if ca.text in HALVES:
-                _set_text(cb, HALVES[ca.text][1])
-                _set_text(ca, HALVES[ca.text][0])
+                set_text(cb, HALVES[ca.text][1])
+                set_text(ca, HALVES[ca.text][0])
 
 
 def rows_may_split(document) -> None:

@@ -132,7 +132,10 @@ def screenshot(html: Path, png: Path, width: int = 1000, height: int = 1800) -> 
 
 def soffice_convert(sources: list[Path], to: str, out_dir: Path, timeout: int = 600) -> None:
     """LibreOffice (headless, its own throwaway profile, so runs never share state) converts
-    every source to `to` (``pdf``, ``docx:MS Word 2007 XML``, ``pdf:writer_pdf_Export:{…}``)."""
+    every source to `to` (``pdf``, ``docx:MS Word 2007 XML``, ``xlsx:Calc MS Excel 2007 XML``,
+    ``pdf:writer_pdf_Export:{…}``), outside the venv (:func:`lo_session.clean_env`)."""
+    from lo_session import clean_env
+
     with tempfile.TemporaryDirectory() as profile:
         subprocess.run(
             [
@@ -148,6 +151,7 @@ def soffice_convert(sources: list[Path], to: str, out_dir: Path, timeout: int = 
             check=True,
             capture_output=True,
             timeout=timeout,
+            env=clean_env(),
         )
 
 

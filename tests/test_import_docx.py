@@ -29,6 +29,10 @@ from validator.formats import gb_2021_30 as gb
 
 from conftest import REPORT_NAMES, REPORTS, run_cli
 
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
+from import_accuracy import HALVES, LABEL_VARIANTS, physical_cells, set_text  # noqa: E402
+from import_accuracy import docx_variant as edit  # noqa: E402
+
 W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 MONEY = "proactive.fees.amount_wan_yuan"
 
@@ -73,33 +77,6 @@ def wrong_cells(data: dict, exp: dict) -> dict[str, tuple[object, str]]:
         if not ok:
             out[key] = (got, want)
     return out
-
-
-def edit(src: Path, dst: Path, change) -> Path:
-    """A copy of the document after `change(document)`."""
-    document = docx.Document(str(src))
-    change(document)
-    document.save(str(dst))
-    return dst
-
-
-def physical_cells(table):
-    seen = set()
-    for row in table.rows:
-        for cell in row.cells:
-            if cell._tc not in seen:
-                seen.add(cell._tc)
-                yield cell
-
-
-def set_text(cell, text: str) -> None:
-    paragraph = cell.paragraphs[0]
-    for run in paragraph.runs[1:]:
-        run._r.getparent().remove(run._r)
-    if paragraph.runs:
-        paragraph.runs[0].text = text
-    else:
-        paragraph.add_run(text)
 
 
 @pytest.mark.parametrize("name", REPORT_NAMES)
@@ -157,7 +134,7 @@ def test_zeros_printed_blank_read_as_zero_and_reported(tmp_path, rendered, expec
 
 def test_label_variants_and_typos_read_the_same(tmp_path, rendered, expected):
     name = "huaian-shi_2024"
-    variants = {"行政规范性文件": "规范性文件", "2.其他法律行政法规禁止公开": "2.其他法律行政止公开"}
+    variants = LABEL_VARIANTS
 
     def relabel(document) -> None:
         done = set()
@@ -178,11 +155,7 @@ def test_header_split_over_several_rows(tmp_path, rendered, expected):
     """表三's and 表四's second header row printed as two rows, the labels cut in half
     (法人或其 / 他组织, 未经复议 / 直接起诉), as page-width layouts do."""
     name = "fenxi-zfb_2023"
-    halves = {
-        "法人或其他组织": ("法人或其", "他组织"),
-        "未经复议直接起诉": ("未经复议", "直接起诉"),
-        "复议后起诉": ("复议后", "起诉"),
-    }
+    halves = HALVES
 
     def split_header(document) -> None:
         for t in (1, 2):

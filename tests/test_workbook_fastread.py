@@ -16,7 +16,6 @@ import json
 import os
 import re
 import shutil
-import subprocess
 import warnings
 import zipfile
 from pathlib import Path
@@ -716,7 +715,9 @@ def test_collect_gives_the_same_result_with_the_fast_reader_off(tmp_path, monkey
 @pytest.mark.libreoffice
 def test_workbooks_saved_by_libreoffice(tmp_path):
     """LibreOffice writes shared strings, its own styles and row/cell shapes."""
-    from lo_session import clean_env, require_libreoffice
+    from render_support import soffice_convert
+
+    from lo_session import require_libreoffice
 
     require_libreoffice()
     sources = tmp_path / "src"
@@ -728,23 +729,7 @@ def test_workbooks_saved_by_libreoffice(tmp_path):
     shutil.copyfile(TEMPLATE, sources / "template.xlsx")
     shutil.copyfile(EXAMPLE, sources / "example.xlsx")
     out = tmp_path / "lo"
-    proc = subprocess.run(
-        [
-            "soffice",
-            "--headless",
-            f"-env:UserInstallation=file://{tmp_path}/profile",
-            "--convert-to",
-            "xlsx:Calc MS Excel 2007 XML",
-            "--outdir",
-            str(out),
-            *sorted(str(p) for p in sources.iterdir()),
-        ],
-        capture_output=True,
-        text=True,
-        timeout=300,
-        env=clean_env(),
-    )
-    assert proc.returncode == 0, proc.stderr
+    soffice_convert(sorted(sources.iterdir()), "xlsx:Calc MS Excel 2007 XML", out, timeout=300)
     converted = sorted(out.glob("*.xlsx"))
     assert len(converted) == len(list(sources.iterdir()))
     for path in converted:
