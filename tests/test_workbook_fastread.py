@@ -31,6 +31,7 @@ from validator.collect.result import dumps_result, result_dict
 from validator.collect.run import Options, collect
 from validator.errors import UnusableInput
 from validator.formats import get_format
+from validator.spec import column_number
 from validator.workbook import fastread
 from validator.workbook import read as wbread
 
@@ -279,7 +280,7 @@ def unnumbered(dst: Path) -> Path:
 
         def cell(m: re.Match) -> bytes:
             nonlocal column
-            index = fastread._column_index(m.group(2).decode())
+            index = column_number(m.group(2).decode())
             keep = index != column + 1
             column = index
             return m.group() if keep else m.group(1)

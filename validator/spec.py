@@ -31,10 +31,15 @@ def split_ref(ref: str) -> tuple[int, int]:
     if not m:
         raise ValueError(f"not an A1 cell reference: {ref!r}")
     letters, digits = m.groups()
+    return int(digits) - 1, column_number(letters) - 1
+
+
+def column_number(letters: str) -> int:
+    """'A' -> 1, 'AA' -> 27 (upper-case letters)."""
     col = 0
     for ch in letters:
         col = col * 26 + (ord(ch) - 64)
-    return int(digits) - 1, col - 1
+    return col
 
 
 def col_letter(col: int) -> str:

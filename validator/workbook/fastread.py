@@ -27,7 +27,6 @@ The XML parser is lxml's, hardened: no DTD loaded, no entity resolved, no networ
 
 from __future__ import annotations
 
-import posixpath
 import re
 import zipfile
 from functools import cache, lru_cache
@@ -35,9 +34,10 @@ from pathlib import Path
 from typing import Any
 
 from validator.formats import get_format, known_formats
-from validator.spec import FormatSpec, split_ref
+from validator.spec import FormatSpec, column_number, split_ref
 from validator.values import CellError, Uncalculated, decode_ooxml
 from validator.workbook.grids import Grid, sheet_extent
+from validator.workbook.preserve import rels_part
 
 ENABLED = True
 """Off, every workbook goes through openpyxl (the tests compare both ways)."""
@@ -141,12 +141,6 @@ class _Parts:
         return data
 
 
-def _rels_path(part: str) -> str:
-    """``get_rels_path``."""
-    folder, name = posixpath.split(part)
-    return posixpath.join(folder, "_rels", f"{name}.rels")
-
-
 @lru_cache(maxsize=16)
 def _manifest(data: bytes) -> tuple[str, str | None]:
     """``ExcelReader.read_manifest`` and the parts it finds there: the workbook, the shared strings."""
@@ -174,7 +168,7 @@ def _workbook(
     from openpyxl.utils.datetime import CALENDAR_MAC_1904
     from openpyxl.workbook.defined_name import DefinedNameDict
 
-    parser = WorkbookParser(_Parts({part: data, _rels_path(part): rels}), part, keep_links=False)
+    parser = WorkbookParser(_Parts({part: data, rels_part(part): rels}), part, keep_links=False)
     parser.parse()
     sheets = []
     for sheet, rel in parser.find_sheets():
@@ -240,15 +234,15 @@ class _Book:
         self.z = z
         self.names = tuple(z.namelist())
         workbook_part, strings_part = _verdict(_manifest, self._bytes("[Content_Types].xml"))
-        rels_part = _rels_path(workbook_part)
-        rels = self._bytes(rels_part) if rels_part in self.names else None
+        workbook_rels = rels_part(workbook_part)
+        rels = self._bytes(workbook_rels) if workbook_rels in self.names else None
         date1904, sheets = _verdict(_workbook, workbook_part, self._bytes(workbook_part), rels, self.names)
         datetime = _openpyxl()[1]
         self.epoch = datetime.CALENDAR_MAC_1904 if date1904 else datetime.WINDOWS_EPOCH
         self.sheets = list(sheets)
         for _name, target in self.sheets:
-            if _rels_path(target) in self.names:
-                _verdict(_dependents, _rels_path(target), self._bytes(_rels_path(target)))
+            if rels_part(target) in self.names:
+                _verdict(_dependents, rels_part(target), self._bytes(rels_part(target)))
         self.strings = self._shared_strings(strings_part) if strings_part is not None else []
         styles = self._bytes(_STYLES_PART) if _STYLES_PART in self.names else None
         self.date_styles, self.timedelta_styles = (
@@ -476,14 +470,7 @@ def _ref_column(ref: str) -> int:
     m = _COORD.fullmatch(ref)
     if m is None:
         raise _Unsure("cell reference")
-    return _column_index(m.group(1))
-
-
-def _column_index(letters: str) -> int:
-    index = 0
-    for ch in letters:
-        index = index * 26 + ord(ch) - 64
-    return index
+    return column_number(m.group(1))
 
 
 def _text(el: Any) -> str:
