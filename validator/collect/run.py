@@ -140,7 +140,7 @@ def collect(inbox: Path, options: Options | None = None) -> CollectResult:
     bodies, index = _roster_bodies(options.roster)
     for item in items:
         if item.readable:
-            _assign(item, bodies, index, year, options.roster is not None)
+            _assign(item, bodies, index)
             if options.published:
                 _type_from_roster(item)
     for body in bodies:
@@ -188,7 +188,7 @@ def _roster_bodies(roster: list[RosterEntry] | None) -> tuple[list[Body], BodyIn
     return bodies, index
 
 
-def _assign(item: Item, bodies: list[Body], index: BodyIndex[Body], year: int | None, has_roster: bool) -> None:
+def _assign(item: Item, bodies: list[Body], index: BodyIndex[Body]) -> None:
     identity = item.identity
     assert identity is not None
     if not identity.key:  # no name: a body of its own, named after the file

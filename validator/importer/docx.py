@@ -82,6 +82,7 @@ def check_docx_file(path: Path) -> str:
     their “Word” download); refuses before parsing: missing, empty, huge, old .doc, RTF,
     encrypted, not a zip, zip bomb."""
     from validator.workbook.cfb import OLE_MAGIC, compound_file_names
+    from validator.workbook.zipsafe import check_package
 
     where = path.name
     try:
@@ -109,7 +110,7 @@ def check_docx_file(path: Path) -> str:
         raise UnusableInput(DOC_MSG.format(name=shlex.quote(where)), where=where, code="doc")
     if not head.startswith(b"PK"):
         return _not_a_zip(start, where)
-    _check_zip(path)
+    check_package(path, _word_package())  # the zip checks every package gets, in a Word document's words
     return "docx"
 
 
@@ -139,16 +140,10 @@ def _read_web_page(path: Path) -> Imported:
     return read_page(text, path.name)
 
 
-def _check_zip(path: Path) -> None:
-    """The zip checks every package gets (:func:`validator.workbook.zipsafe.check_package`),
-    in a Word document's words and with its own limit for the body part."""
-    from validator.workbook.zipsafe import check_package
-
-    check_package(path, _word_package())
-
-
 @cache
 def _word_package():
+    """A Word document's words for :func:`~validator.workbook.zipsafe.check_package`, and its own
+    limit for the body part."""
     from validator.workbook.zipsafe import Package
 
     return Package(
