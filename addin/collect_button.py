@@ -2,7 +2,7 @@
 
 ``Collect.bas`` asks for the inbox folder (and, optionally, the roster) with Excel's own
 dialogs, writes both paths into the sheet and calls :func:`collect_folder`. That runs exactly
-``xxgk collect INBOX -o …-汇总.xlsx [--roster FILE]`` (:func:`validator.collect.cli.execute`),
+``xxgk collect INBOX -o …-汇总.xlsx [--roster FILE]`` (:func:`validator.api.collect`),
 writes the outcome into the sheet and opens the 汇总 workbook. The book is a parameter
 (default: the calling workbook) so tests pass a book of xlwings' remote engine.
 
@@ -16,6 +16,7 @@ import datetime as dt
 from collections.abc import Callable
 from pathlib import Path
 
+from validator import api
 from validator.errors import UnusableInput
 
 TITLE = "政府信息公开年报汇总"
@@ -59,16 +60,16 @@ def collect_folder(book=None, opener: Callable[[object, Path], None] | None = No
 
 
 def _collect(book, opener: Callable[[object, Path], None]) -> Path:
-    from validator.collect.cli import execute, parse_args, summary_line
-
     ws = book.sheets[SHEET]
     inbox, roster = _text(ws[INBOX_CELL].value), _text(ws[ROSTER_CELL].value)
     if not inbox:
         raise UnusableInput("还没有选择收件文件夹：请点“选择文件夹并汇总”")
     out = output_path(Path(inbox))
-    argv = [inbox, "-o", str(out), "--quiet", *(["--roster", roster] if roster else [])]
-    result, lines = execute(parse_args(argv), progress=False)
-    text = "\n".join([summary_line(result), *lines, *(f"无法读取：{item.error}" for item in result.unreadable[:20])])
+    collected = api.collect(api.CollectRequest(inbox=inbox, out=out, roster=roster or None))
+    result = collected.result
+    text = "\n".join(
+        [api.summary_line(result), *collected.lines, *(f"无法读取：{item.error}" for item in result.unreadable[:20])]
+    )
     ws[OUTPUT_CELL].value = str(out)
     ws[RESULT_CELL].value = text
     ws[TIME_CELL].value = dt.datetime.now().strftime("%Y-%m-%d %H:%M")

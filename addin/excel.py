@@ -311,45 +311,47 @@ def _refuse(book, report, what: str) -> None:
 
 
 def _export(book, folder: str | Path | None) -> Path | None:
+    from validator import api
     from validator.fileio import atomic_write_bytes, safe_filename
-    from validator.jsonio import dump_model, report_to_model
     from validator.values import to_text, to_year
 
     submission, _grids = read_submission(book)
-    report = run_rules(submission)
-    if not report.valid:
-        _refuse(book, report, "未导出 JSON")
+    checked = api.check(submission)
+    try:
+        data = api.export(checked)
+    except api.Refused as refused:
+        _refuse(book, refused.report, refused.what + " JSON")
         return None
     body = to_text(submission.values.get("body.name")).strip()
     year = to_year(submission.values.get("year"))
     target_dir = Path(folder) if folder is not None else Path(book.fullname).resolve().parent
     target = target_dir / safe_filename(f"{body}{year}年政府信息公开工作年度报告", ".json")
-    atomic_write_bytes(target, dump_model(report_to_model(submission, report)))
+    atomic_write_bytes(target, data)
+    report = checked.report
     note = f"（另有 {len(report.warnings)} 个提示，可在“校验结果”表写明情况说明）" if report.warnings else ""
     _alert(book, f"已导出：{target}{note}")
     return target
 
 
 def _render(book, folder: str | Path | None) -> Path | None:
+    from validator import api
     from validator.fileio import atomic_write_bytes, safe_filename
-    from validator.render.cli import missing_message, render_bytes
-    from validator.render.document import MissingNarrative
     from validator.values import to_text, to_year
 
     submission, _grids = read_submission(book)
-    report = run_rules(submission)
-    if not report.valid:
-        _refuse(book, report, "未生成报告")
-        return None
+    checked = api.check(submission)
     try:
-        data = render_bytes(submission, report, "docx")
-    except MissingNarrative as exc:
-        _alert(book, missing_message(exc.headings, excel=True))
+        rendered = api.render(checked, "docx")
+    except api.Refused as refused:
+        _refuse(book, refused.report, refused.what)
+        return None
+    except api.MissingNarrative as exc:
+        _alert(book, exc.message(excel=True))
         return None
     body = to_text(submission.values.get("body.name")).strip()
     year = to_year(submission.values.get("year"))
     target_dir = Path(folder) if folder is not None else Path(book.fullname).resolve().parent
     target = target_dir / safe_filename(f"{body}{year}年政府信息公开工作年度报告", ".docx")
-    atomic_write_bytes(target, data)
+    atomic_write_bytes(target, rendered.data)
     _alert(book, f"已生成报告：{target}")
     return target

@@ -9,7 +9,7 @@ import openpyxl
 import pytest
 
 from validator.cli import _parser
-from validator.cli_zh import width
+from validator.cli.zh import width
 
 from conftest import REPORTS, ROOT, run_cli
 

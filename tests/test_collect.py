@@ -420,16 +420,16 @@ def test_one_reader_crash_does_not_stop_the_run(tmp_path, monkeypatch):
     inbox = tmp_path / "inbox"
     write_json(inbox / "a.json", source("fenxi-zfb_2023"))
     write_json(inbox / "b.json", source("pingtan_2021"))
-    import validator.cli
+    import validator.collect.inbox
 
-    real = validator.cli.load_any
+    real = validator.collect.inbox.load
 
     def flaky(path):
-        if path.endswith("a.json"):
+        if str(path).endswith("a.json"):
             raise RuntimeError("boom")
         return real(path)
 
-    monkeypatch.setattr(validator.cli, "load_any", flaky)
+    monkeypatch.setattr(validator.collect.inbox, "load", flaky)
     import validator.jsonio
 
     real_bytes = validator.jsonio.read_json_bytes  # the JSON files' own route (one open)

@@ -28,7 +28,6 @@ from test_roundtrip import explanation, valid_submission
 import validator.jsonfast
 import validator.jsonio
 from validator import checks as checks_module
-from validator.cli import load_any
 from validator.collect import inbox as inbox_module
 from validator.collect import run as run_module
 from validator.collect.inbox import _all_cells, _canonical_cells, canonical, content_hash, figures_of, read_item
@@ -48,6 +47,7 @@ from validator.jsonio import (
     submission_from_dict,
     submission_from_report,
 )
+from validator.readers import load as load_any
 from validator.submission import Explanation, Submission
 
 from conftest import REPORTS
@@ -59,6 +59,17 @@ SETTINGS = settings(
     deadline=None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large, HealthCheck.filter_too_much],
 )
+
+
+def set_limit(monkeypatch, name: str, value: int) -> None:
+    """A JSON size limit changed wherever a reader holds it."""
+    import validator.jsonfast
+    import validator.jsonio
+    import validator.readers
+
+    for module in (validator.jsonio, validator.jsonfast, validator.readers):
+        if hasattr(module, name):
+            monkeypatch.setattr(module, name, value)
 
 
 def exported(name: str, explanations: list[Explanation] = (), last_year: bool = False) -> dict:
@@ -642,7 +653,7 @@ def test_orjson_path_keeps_the_limit_on_objects(extra, monkeypatch):
     one at the limit is read; orjson's path leaves a text with more “{” than that to it."""
     data = raw_dumps(BASES[3], ensure_ascii=False).encode("utf-8")
     objects = data.count(b"{")
-    monkeypatch.setattr(validator.jsonio, "MAX_JSON_OBJECTS", objects + extra)
+    set_limit(monkeypatch, "MAX_JSON_OBJECTS", objects + extra)
     fast, plain = read_both_ways(data, monkeypatch)
     assert fast == plain and fast[0] == ("refused" if extra < 0 else "ok")
     assert (validator.jsonfast.submission_from_bytes(data, "x.json") is None) == (extra < 0)
@@ -913,7 +924,7 @@ def test_read_item_opens_files_as_load_any_does(tmp_path, monkeypatch):
     """One open and one fstat (inbox._regular_json) give every file the item ``load_any``
     gives: same submission, same refusal, same time of arrival; a FIFO is never waited on."""
     size = len(json.dumps(BASES[0], ensure_ascii=False).encode("utf-8"))
-    monkeypatch.setattr(validator.jsonio, "MAX_JSON_BYTES", size + 16)  # big.json is over it
+    set_limit(monkeypatch, "MAX_JSON_BYTES", size + 16)  # big.json is over it
     paths = _odd_files(tmp_path)
     for content in (True, False):
         fast = [_item_snapshot(read_item(p, tmp_path, content=content)) for p in paths]
@@ -957,7 +968,7 @@ def test_repeated_keys_refused_as_the_counting_hook_refuses(index, extra, monkey
     limit), a report reads or is refused exactly as with the counting hook, also at the limit."""
     data = _json_texts()[index]
     if extra is not None:  # the limit near this text's number of objects
-        monkeypatch.setattr(validator.jsonio, "MAX_JSON_OBJECTS", data.decode("utf-8").count("{") + extra)
+        set_limit(monkeypatch, "MAX_JSON_OBJECTS", data.decode("utf-8").count("{") + extra)
 
     def parsed() -> tuple:
         try:
@@ -1030,7 +1041,7 @@ def test_a_file_grown_since_its_fstat_is_read_whole(tmp_path, monkeypatch, told)
 
     monkeypatch.setattr(inbox_module.os, "fstat", fstat)
     assert inbox_module._regular_json(path)[1] == path.read_bytes()
-    monkeypatch.setattr(validator.jsonio, "MAX_JSON_BYTES", path.stat().st_size - 1)
+    set_limit(monkeypatch, "MAX_JSON_BYTES", path.stat().st_size - 1)
     assert inbox_module._regular_json(path)[1] is None  # over the limit: load_any says so
 
 
@@ -1041,7 +1052,7 @@ def test_load_json_reads_the_size_it_has_and_refuses_a_file_grown_past_the_limit
     path = tmp_path / "r.json"
     path.write_bytes(b"{" + b" " * 98 + b"}")
     real_stat = Path.stat
-    monkeypatch.setattr(validator.jsonio, "MAX_JSON_BYTES", 60)
+    set_limit(monkeypatch, "MAX_JSON_BYTES", 60)
     monkeypatch.setattr(
         Path,
         "stat",

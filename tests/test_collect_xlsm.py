@@ -234,12 +234,12 @@ def test_button_explains_bad_input_in_a_message_box(values, message):
 
 
 def test_a_bug_becomes_a_message_box_not_a_traceback(box, monkeypatch):
-    import validator.collect.cli as collect_cli
+    import validator.collect.session as session
 
     def broken(*_a, **_k):
         raise ZeroDivisionError("boom")
 
-    monkeypatch.setattr(collect_cli, "execute", broken)
+    monkeypatch.setattr(session, "run_collect", broken)
     book = remote_book({INBOX_CELL: str(box.inbox)})
     assert collect_button.collect_folder(book, opener=lambda b, p: None) is None
     (text,) = alerts(book)

@@ -15,10 +15,10 @@ from render_support import position
 from test_render_html import grid, tables
 from test_roundtrip import valid_submission
 
+from validator import api
 from validator.engine import validate
 from validator.formats import get_format
 from validator.jsonio import dump_model, report_to_model
-from validator.render.cli import render_bytes
 
 FMT = get_format()
 
@@ -42,7 +42,9 @@ def same_figure(printed: str, value: object, raw: object) -> bool:
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(valid_submission())
 def test_html_tables_give_back_the_submitted_figures(submission):
-    page = lxml.html.fromstring(render_bytes(submission, validate(submission), "html", draft=True))
+    page = lxml.html.fromstring(
+        api.render(api.Checked(submission, validate(submission)), "html", draft=True, force=True).data
+    )
     script = page.xpath('//script[@id="xxgk-report-data"]')[0]
     script.getparent().remove(script)  # the tables alone must carry the figures
     grids = {s: grid(t) for s, t in tables(page).items()}
@@ -56,7 +58,9 @@ def test_html_tables_give_back_the_submitted_figures(submission):
 @settings(max_examples=8, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(valid_submission())
 def test_docx_tables_give_back_the_submitted_figures(submission):
-    word = docx.Document(io.BytesIO(render_bytes(submission, validate(submission), "docx", draft=True)))
+    word = docx.Document(
+        io.BytesIO(api.render(api.Checked(submission, validate(submission)), "docx", draft=True, force=True).data)
+    )
     by_sheet = {}
     for t in word.tables:
         caption = t._tbl.tblPr.find("{http://schemas.openxmlformats.org/wordprocessingml/2006/main}tblCaption")

@@ -168,10 +168,11 @@ def test_a_request_without_the_token_is_refused_on_a_public_binding():
 
 def test_a_public_binding_without_a_token_gets_one(capsys):
     from validator.cli import _parser
-    from validator.serve.cli import config_from
+    from validator.cli.serve import config_from
 
-    assert config_from(_parser().parse_args(["serve", "--host", "0.0.0.0"])).token
-    assert config_from(_parser().parse_args(["serve"])).token is None
+    parser = _parser()
+    assert config_from(parser.parse_args(["serve", "--host", "0.0.0.0"])).token
+    assert config_from(parser.parse_args(["serve"])).token is None
 
 
 def test_a_post_from_another_site_is_refused(client):

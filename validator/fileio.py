@@ -10,7 +10,10 @@ from collections.abc import Callable
 from functools import partial
 from pathlib import Path
 
-from validator.errors import CannotWrite
+from validator.errors import CannotWrite, UnusableInput
+
+STDOUT = "-"
+"""The output name that means standard output (``-o -``)."""
 
 _REASONS = {
     getattr(errno, code): reason
@@ -213,3 +216,33 @@ def _read_fd(fd: int, n: int) -> bytes:
         chunks.append(data)
         n -= len(data)
     return b"".join(chunks)
+
+
+def distinct_output(out: str | Path, *inputs: str | Path | None) -> None:
+    """Refuse an output that names one of the inputs (exit 2): this tool never replaces a file
+    it reads. Compared by the file itself where both exist (a link or another spelling of the
+    same path is the same file), else by the resolved path."""
+    if str(out) == STDOUT:
+        return
+    target = Path(out)
+    for src in inputs:
+        if src and _same_file(target, Path(src)):
+            raise UnusableInput(
+                "输出文件不能与输入文件相同（本工具不修改您的原始文件）", where=str(out), code="bad-argument"
+            )
+
+
+def _same_file(a: Path, b: Path) -> bool:
+    try:
+        return os.path.samefile(a, b)
+    except (OSError, ValueError):
+        try:
+            return a.resolve() == b.resolve()
+        except (OSError, RuntimeError):
+            return False
+
+
+def refuse_stdout(out: str, what: str = "工作簿是二进制文件", name: str = ".xlsx 文件名") -> None:
+    """A binary output asked for on standard output (``-o -``): exit 2 with what to give instead."""
+    if out == STDOUT:
+        raise UnusableInput(f"{what}，不能输出到标准输出（-）；请给出 {name}", code="bad-argument")

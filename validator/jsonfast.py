@@ -25,6 +25,7 @@ from typing import Any
 
 from validator.spec import FormatSpec
 from validator.submission import Explanation, Submission, text_problem, unknown_key, unknown_rule
+from validator.jsonlimits import MAX_CELLS_PER_ITEM, MAX_JSON_OBJECTS, MAX_LIST_ITEMS
 from validator.values import MAX_COUNT, canonical_decimal, normalize_newlines
 
 SCHEMA_VERSION = "1.0"
@@ -238,7 +239,6 @@ def submission_from_bytes(data: bytes, source: str = "JSON") -> Submission | Non
     What the standard parser would refuse, orjson refuses too or gives a value the shape does
     not accept (a ``float``, where the standard parser gives :class:`JsonNumber`); NaN, lone
     surrogates, a BOM (stripped first, as ``utf-8-sig``) and nesting are its own refusals."""
-    from validator.jsonio import MAX_JSON_OBJECTS
 
     try:
         import orjson
@@ -394,7 +394,6 @@ def _baseline(last: object, plan: _Plan) -> dict[str, object]:
 
 
 def _explanations(items: object, fmt: FormatSpec) -> list[Explanation]:
-    from validator.jsonio import MAX_CELLS_PER_ITEM, MAX_LIST_ITEMS
 
     if type(items) is not list or len(items) > MAX_LIST_ITEMS:
         raise _Refused
@@ -422,7 +421,6 @@ _FINDING_OPTIONAL = frozenset({"expected", "actual", "explanation"})
 
 def _validation(block: object) -> None:
     """Checked as the model checks it, though nothing of it is kept (the receiving office checks again)."""
-    from validator.jsonio import MAX_CELLS_PER_ITEM, MAX_LIST_ITEMS
 
     if block is None:
         return

@@ -10,13 +10,12 @@ from pathlib import Path
 from typing import Any
 
 from validator.errors import UnusableInput
+from validator.jsonlimits import MAX_CELLS_PER_ITEM, MAX_JSON_BYTES, MAX_JSON_OBJECTS, MAX_LIST_ITEMS
 from validator.formats import get_format, known_formats
 from validator.report import ValidationReport
 from validator.spec import FormatSpec
 from validator.submission import Explanation, Submission
 from validator.values import normalize_newlines, to_text
-
-MAX_JSON_BYTES = 50 * 1024 * 1024
 
 _PYDANTIC_ZH = {
     "missing": "缺少此字段",
@@ -49,14 +48,6 @@ _PYDANTIC_ZH = {
     "value_error": "取值无效",
 }
 _MAX_INT_DIGITS = 4300  # Python's own limit for int("…") (sys.get_int_max_str_digits)
-MAX_LIST_ITEMS = 5000
-"""Explanations and findings in one report: one per (rule, cells), and the format has about
-230 cells; checked before the model builds an object for each (a 48 MB file of a million
-explanations took 13 s and 1.2 GB)."""
-MAX_CELLS_PER_ITEM = 1000
-MAX_JSON_OBJECTS = 100_000
-"""JSON objects ({…}) in one file, counted while parsing: a report has about 60, plus a few per
-finding; a file of a million small objects stops here instead of filling memory."""
 
 
 class BadJson(UnusableInput):

@@ -25,7 +25,7 @@ from validator.report import CellRef, Finding
 from validator.spec import FormatSpec, Rule
 
 if TYPE_CHECKING:
-    from validator.engine import Context
+    from validator.context import Context
 
 MAX_CELLS = 2
 """Larger sets are not reported as “the” error: too many explanations fit."""

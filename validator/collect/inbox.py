@@ -1,6 +1,6 @@
 """Finding the submissions in an inbox folder and reading each one without ever stopping.
 
-Every file is read with the same readers as ``xxgk check`` (:func:`validator.cli.load_any`);
+Every file is read with the same readers as ``xxgk check`` (:func:`validator.readers.load`);
 a file that cannot be used keeps the exact Chinese reason ``check`` prints. The inbox is
 only read, never written.
 """
@@ -20,7 +20,11 @@ from itertools import chain
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from validator import jsonio
 from validator.collect.bodies import Identity
+from validator.errors import UnusableInput
+from validator.importer.document import is_document, read_published
+from validator.readers import load
 from validator.report import ValidationReport
 from validator.submission import Submission
 
@@ -161,10 +165,6 @@ def read_item(path: Path, inbox: Path, published: bool = False, content: bool = 
     `published` (``collect --published``), a published report (web page, text…) is imported
     in memory like ``check --published`` does. Without `content`, only who and which year
     (:func:`describe`): a last-year file needs no more."""
-    from validator import jsonio
-    from validator.cli import load_any
-    from validator.errors import UnusableInput
-
     st, data = _regular_json(path) if FAST_OPEN and not published else (None, None)
     if st is None:
         st = _stat(path)
@@ -172,10 +172,10 @@ def read_item(path: Path, inbox: Path, published: bool = False, content: bool = 
     try:
         if data is not None:
             item.submission = jsonio.read_json_bytes(data, path.name)
-        elif published and _is_document(path):
-            item.submission, item.import_findings = _published(path)
+        elif published and is_document(path):
+            item.submission, item.import_findings = read_published(path)
         else:
-            item.submission = load_any(str(path))
+            item.submission = load(path)
     except UnusableInput as exc:
         item.error = str(exc)
         return item
@@ -223,18 +223,6 @@ def _regular_json(path: Path) -> tuple[os.stat_result | None, bytes | None]:
 
 
 _READ_FLAGS = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0)
-
-
-def _is_document(path: Path) -> bool:
-    from validator.importer.cli import is_document
-
-    return is_document(path)
-
-
-def _published(path: Path) -> tuple[Submission, list]:
-    from validator.importer.cli import published
-
-    return published(str(path))
 
 
 def identity_of(sub: Submission) -> Identity:

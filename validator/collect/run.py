@@ -16,6 +16,9 @@ from pathlib import Path
 from validator.collect.bodies import BodyIndex, Identity
 from validator.collect.inbox import Item, discover, read_item
 from validator.collect.roster import RosterEntry
+from validator.engine import validate
+from validator.importer.document import is_document
+from validator.profile import Profile
 from validator.report import ValidationReport
 from validator.submission import Submission
 
@@ -124,6 +127,10 @@ class Options:
     progress: Callable[[int, int], None] | None = None
     published: bool = False
     """Import published reports (web pages, text…) found in the inbox (``--published``)."""
+    body_type: str | None = None
+    """The 机关类型 of published reports whose body has none on the roster (``--type``)."""
+    profile: Profile | None = None
+    """The rule profile every submission is checked with (``--profile``), as ``check`` takes."""
 
 
 def collect(inbox: Path, options: Options | None = None) -> CollectResult:
@@ -142,13 +149,13 @@ def collect(inbox: Path, options: Options | None = None) -> CollectResult:
         if item.readable:
             _assign(item, bodies, index)
             if options.published:
-                _type_from_roster(item)
+                _type_from_roster(item, options.body_type)
     for body in bodies:
         _dedupe(body, year)
     last_items = _attach_last_year(bodies, year, options)
     for item in items:
         if item.readable:
-            _validate(item)
+            _validate(item, options.profile)
     for body in bodies:
         _judge(body, options)
     fmt_id = next((i.submission.format.id for i in items if i.submission is not None), get_format().id)
@@ -207,13 +214,12 @@ def _assign(item: Item, bodies: list[Body], index: BodyIndex[Body]) -> None:
     item.body = body
 
 
-def _type_from_roster(item: Item) -> None:
-    """A published report states no 机关类型: one matched on the roster takes the roster's (a
-    type the file states is kept; without a roster entry's type none is guessed)."""
-    from validator.importer.cli import is_document
-
+def _type_from_roster(item: Item, body_type: str | None) -> None:
+    """A published report states no 机关类型: one matched on the roster takes the roster's, else
+    the one the office gave (``--type``); a type the file states is kept, and none is guessed."""
     body, sub = item.body, item.submission
     known = body.roster.identity.type if body is not None and body.roster is not None else ""
+    known = known or body_type or ""
     if not known or sub is None or sub.values.get("body.type") or not is_document(item.path):
         return
     sub.values["body.type"] = known
@@ -308,10 +314,8 @@ def _set_last_year(body: Body, item: Item) -> None:
         )
 
 
-def _validate(item: Item) -> None:
+def _validate(item: Item, profile: Profile | None = None) -> None:
     """Check with the rule engine of ``xxgk check``, against the body's own last year."""
-    from validator.engine import validate
-
     if item.copy_of is not None:
         item.report = item.copy_of.report
         return
@@ -319,7 +323,7 @@ def _validate(item: Item) -> None:
     assert body is not None and submission is not None
     last = body.last_year
     use_last = last is not None and not body.last_year_note and item in body.versions
-    item.report = validate(submission, None, last.submission if last is not None and use_last else None)
+    item.report = validate(submission, profile, last.submission if last is not None and use_last else None)
     item.report.findings.extend(item.import_findings)
 
 

@@ -10,10 +10,14 @@ table reader (:mod:`validator.importer.text`) is shared.
 
 from __future__ import annotations
 
+import json
+import os
 from pathlib import Path
 
 from validator.errors import UnusableInput
 from validator.importer.text import Imported, read_lines, split_lines
+from validator.report import CellRef, Finding
+from validator.submission import Submission
 
 TEXT_SUFFIXES = (".txt", ".md")
 HTML_SUFFIXES = (".html", ".htm")
@@ -21,6 +25,12 @@ PDF_SUFFIXES = (".pdf",)
 SUFFIXES = TEXT_SUFFIXES + HTML_SUFFIXES
 WORD_SUFFIXES = (".docx", ".doc")
 MAX_BYTES = 20 * 1024 * 1024
+
+
+def is_document(path: str | os.PathLike[str]) -> bool:
+    """Whether `path` names a published document (read by :func:`read_published`), not a JSON
+    or workbook: by suffix, as every document kind the importer has a branch for is named."""
+    return Path(path).suffix.lower() in (*SUFFIXES, *PDF_SUFFIXES, *WORD_SUFFIXES)
 
 
 def read_bytes(path: Path) -> bytes:
@@ -89,7 +99,6 @@ def to_submission(
 ):
     """The imported figures as a submission of the 2021 format; flags override the document."""
     from validator.formats import get_format
-    from validator.submission import Submission
 
     if isinstance(imported.exact, Submission):  # a page's own data block: as it was exported
         exact = imported.exact
@@ -101,3 +110,62 @@ def to_submission(
     values["year"] = year if year is not None else imported.year
     values["body.type"] = body_type
     return Submission(get_format(), values, where, origin="json")
+
+
+def import_findings(imported: Imported, fmt) -> list[Finding]:
+    """The import's 提示 and unread cells as findings of the check report, so ``check
+    --published`` shows them beside the rules' findings, on the cells concerned."""
+
+    def cells(keys) -> tuple[CellRef, ...]:
+        return tuple(CellRef(fmt.cell(k).a1, k) for k in keys)
+
+    found = [Finding(str(f["rule"]), "warning", "导入", cells(f["keys"]), str(f["message"])) for f in imported.findings]
+    found += [
+        Finding("IMPORT-UNREAD", "warning", "导入", cells(u["keys"]), f"未导入：{u['reason']}") for u in imported.unread
+    ]
+    return found
+
+
+def read_published(
+    path: str | os.PathLike[str], body: str | None = None, year: int | None = None, body_type: str | None = None
+) -> tuple[Submission, list[Finding]]:
+    """A published document read in memory (nothing written) for ``check --published``,
+    ``collect --published`` and ``new --from``: its submission and what the import found."""
+    src = Path(path)
+    imported = read_document(src)
+    submission = to_submission(imported, src.name, body, year, body_type)
+    return submission, import_findings(imported, submission.format)
+
+
+def notes(imported: Imported) -> list[str]:
+    """What staff must know about an import, one line each: 提示 and cells left empty."""
+    return [f"提示：{f['message']}" for f in imported.findings] + [f"未导入：{u['reason']}" for u in imported.unread]
+
+
+def _cell(f) -> dict[str, object]:
+    """A cell's provenance: value, line, the line and the cell as published, and its form
+    (number / empty / mark): a 0 read from a blank is not a 0 that was printed."""
+    return {
+        "value": f.value,
+        **({"page": f.page} if f.page is not None else {}),
+        "line": f.line,
+        "text": f.text,
+        **({"place": f.place} if f.place else {}),
+        "raw": f.raw,
+        "form": f.form,
+        **({"blank": True} if f.blank else {}),
+    }
+
+
+def provenance(imported: Imported, source: str) -> bytes:
+    """The provenance side file (``<name>.provenance.json``): for every imported cell where it
+    came from, the narrative parts, the import's 提示 and the cells not read."""
+    doc = {
+        "source": source,
+        **({"data_block": True} if imported.exact is not None else {}),
+        "cells": {f.key: _cell(f) for f in imported.figures},
+        "parts": imported.parts,
+        "findings": imported.findings,
+        "unread": imported.unread,
+    }
+    return json.dumps(doc, ensure_ascii=False, indent=2).encode("utf-8") + b"\n"

@@ -62,6 +62,13 @@ class MissingNarrative(Exception):
         super().__init__("、".join(headings))
         self.headings = headings
 
+    def message(self, excel: bool = False) -> str:
+        """What to tell staff: which parts, and how to get a draft (not from Excel's button)."""
+        draft = "" if excel else "（或加 --draft 生成带占位文字的草稿）"
+        return (
+            f"文字部分未填写：{'、'.join(self.headings)}。报告不完整，未生成。请在“文字部分”表中填写后再生成{draft}。"
+        )
+
 
 def _value(doc: dict, key: str) -> object:
     node: object = doc

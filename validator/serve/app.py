@@ -9,9 +9,6 @@ from __future__ import annotations
 
 import hmac
 import ipaddress
-import shutil
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import parse_qs
@@ -19,14 +16,15 @@ from urllib.parse import parse_qs
 from jinja2 import ChoiceLoader, Environment, FileSystemLoader, StrictUndefined
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
-from starlette.datastructures import UploadFile
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, PlainTextResponse, RedirectResponse, Response
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from validator.serve.check import MAX_UPLOAD_BYTES, CheckFailed, check_file, display_name, upload_dir, upload_path
+from validator.serve.board import board_routes
+from validator.serve.check import MAX_UPLOAD_BYTES, CheckFailed, check_file
+from validator.serve.web import TooLarge, findings_view, uploads
 
 HERE = Path(__file__).parent
 CSP = (
@@ -63,10 +61,6 @@ def is_loopback(host: str) -> bool:
         return ipaddress.ip_address(host.strip("[]")).is_loopback
     except ValueError:
         return False
-
-
-class TooLarge(Exception):
-    pass
 
 
 class Guard:
@@ -153,39 +147,6 @@ def _templates() -> Environment:
     return Environment(loader=ChoiceLoader(loaders), autoescape=True, undefined=StrictUndefined)
 
 
-async def _upload(request: Request, tmp: Path, max_files: int = 1) -> list[tuple[str, Path]]:
-    """The uploaded files copied under fixed names into `tmp`; raises CheckFailed for a bad form."""
-    try:
-        form = await request.form(max_files=max_files, max_fields=10)
-    except TooLarge:
-        raise CheckFailed({"code": "too-large", "message": "上传的文件超过上限；已拒绝读取"}) from None
-    except Exception:  # python-multipart's and Starlette's parse errors
-        raise CheckFailed({"code": "bad-argument", "message": "上传的表单不完整或格式不对"}) from None
-    try:
-        files = [f for f in form.getlist("file") if isinstance(f, UploadFile)]
-        if not files:
-            raise CheckFailed({"code": "bad-argument", "message": "没有收到文件：请选择一个工作簿或 JSON 文件"})
-        out = []
-        for n, f in enumerate(files):
-            display = display_name(f.filename)
-            sub = tmp / str(n)
-            sub.mkdir()
-            path = upload_path(sub, display)
-            with path.open("wb") as fh:
-                await run_in_threadpool(shutil.copyfileobj, f.file, fh)
-            out.append((display, path))
-        return out
-    finally:
-        await form.close()
-
-
-@asynccontextmanager
-async def uploads(request: Request, max_files: int = 1) -> AsyncIterator[list[tuple[str, Path]]]:
-    """The request's files in a private temp directory that is removed afterwards."""
-    with upload_dir() as tmp:
-        yield await _upload(request, tmp, max_files)
-
-
 def create_app(config: Config | None = None) -> ASGIApp:
     config = config or Config()
     env = _templates()
@@ -225,8 +186,6 @@ def create_app(config: Config | None = None) -> ASGIApp:
         Mount("/static", StaticFiles(directory=HERE / "static"), name="static"),
     ]
     if config.db is not None:
-        from validator.serve.board import board_routes
-
         routes += board_routes(config, page)
 
     async def not_found(request: Request, exc: Exception) -> Response:
@@ -238,17 +197,3 @@ def create_app(config: Config | None = None) -> ASGIApp:
 
     app = Starlette(routes=routes, exception_handlers={404: not_found, 500: server_error})
     return Guard(app, config)
-
-
-def findings_view(report: dict) -> list[dict]:
-    """Root causes first, each with the consequences that follow from it folded under it."""
-    findings = report["findings"]
-    roots = []
-    for n, f in enumerate(findings):
-        if f.get("caused_by") is None:
-            roots.append({**f, "number": n + 1, "consequences": []})
-    by_index = {r["number"] - 1: r for r in roots}
-    for n, f in enumerate(findings):
-        if f.get("caused_by") is not None and f["caused_by"] in by_index:
-            by_index[f["caused_by"]]["consequences"].append({**f, "number": n + 1})
-    return roots

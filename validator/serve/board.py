@@ -6,22 +6,27 @@ sender's names are kept only as text in a hidden index beside them.
 
 from __future__ import annotations
 
-import argparse
 import json
 import shutil
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import FileResponse, PlainTextResponse, RedirectResponse, Response
 from starlette.routing import Route
 
+from validator import api
 from validator.errors import UnusableInput
 from validator.fileio import atomic_write_bytes
 from validator.serve.check import CheckFailed
+from validator.serve.web import findings_view, uploads
+
+if TYPE_CHECKING:
+    from validator.collect.run import CollectResult
 
 NAMES = ".上传文件名.json"
 
@@ -35,7 +40,7 @@ class Board:
         self.inbox = self.db.with_name(f"{self.db.stem}-收件")
         self.summary = self.db.with_name(f"{self.db.stem}-汇总.xlsx")
         self.lock = threading.Lock()
-        self.result = None
+        self.result: CollectResult | None = None
         self.error: str | None = None
 
     def names(self) -> dict[str, str]:
@@ -63,33 +68,16 @@ class Board:
             return self.result
 
     def _run(self) -> None:
-        from validator.collect.cli import execute
-
         self.inbox.mkdir(parents=True, exist_ok=True)
-        args = argparse.Namespace(
-            inbox=str(self.inbox),
-            out=str(self.summary),
-            json=None,
-            year=None,
-            last_year=None,
-            roster=str(self.roster) if self.roster else None,
-            db=str(self.db),
-            as_name=None,
-            as_type=None,
-            aggregate=None,
-            include_failed=False,
-            quiet=True,
-        )
+        request = api.CollectRequest(inbox=self.inbox, out=self.summary, roster=self.roster, db=self.db)
         try:
-            self.result, _ = execute(args, progress=False)
+            self.result = api.collect(request).result
             self.error = None
         except UnusableInput as exc:
             self.error = str(exc)
 
 
 def board_routes(config, page: Callable[..., Response]) -> list[Route]:
-    from validator.serve.app import findings_view, uploads
-
     board = Board(config.db, config.roster)
 
     async def show(request: Request) -> Response:

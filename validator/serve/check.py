@@ -15,8 +15,10 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from validator import api
 from validator.errors import UnusableInput
 from validator.jsonio import MAX_JSON_BYTES
+from validator.workbook.write import has_macros
 from validator.workbook.zipsafe import MAX_WORKBOOK_BYTES
 
 MAX_UPLOAD_BYTES = max(MAX_WORKBOOK_BYTES, MAX_JSON_BYTES)
@@ -101,35 +103,26 @@ def error_dict(exc: UnusableInput, path: Path, display: str) -> dict:
 
 def check_file(path: Path, display: str, *, annotate: bool = False, export: bool = False) -> Checked:
     """Check the upload at `path` (shown as `display`); raises :class:`CheckFailed`."""
-    from validator.cli import load_any
-    from validator.engine import validate
-    from validator.profile import Profile
-
     try:
-        submission = load_any(str(path))
+        submission = api.load(path)
         submission.source = display
-        report = validate(submission, Profile(), None)
+        result = api.check(submission)
     except UnusableInput as exc:
         raise CheckFailed(error_dict(exc, path, display)) from None
-    checked = Checked(name=display, report=report.as_dict(), submission=submission)
+    checked = Checked(name=display, report=result.report.as_dict(), submission=submission)
     stem = Path(display).stem or "报告"
     if annotate and submission.origin == "workbook":
-        _annotate(path, submission, report, stem, checked)
-    if export and report.valid:
-        from validator.jsonio import dump_model, report_to_model
-
-        data = dump_model(report_to_model(submission, report))
-        checked.exported = Download(f"{stem}.json", "application/json", data)
+        _annotate(path, result, stem, checked)
+    if export and result.valid:
+        checked.exported = Download(f"{stem}.json", "application/json", api.export(result))
     return checked
 
 
-def _annotate(path: Path, submission, report, stem: str, checked: Checked) -> None:
-    from validator.workbook.write import annotate_workbook, has_macros
-
+def _annotate(path: Path, result: api.Checked, stem: str, checked: Checked) -> None:
     suffix = ".xlsm" if has_macros(path) else ".xlsx"
     out = path.with_name(f"annotated{suffix}")
     try:
-        checked.notes += annotate_workbook(path, submission, report, out)
+        checked.notes += api.annotate(path, result, out)
     except UnusableInput as exc:
         checked.notes.append(f"未能生成标注副本：{error_dict(exc, path, checked.name)['message']}")
         return

@@ -1,10 +1,14 @@
-"""Options of ``xxgk serve``; the web stack is imported only when the server starts."""
+"""``xxgk serve``: options; the web stack (:mod:`validator.serve`, Starlette, uvicorn) is imported
+only when the server starts."""
 
 from __future__ import annotations
 
 import argparse
 import secrets
 import sys
+from pathlib import Path
+
+from validator.errors import UnusableInput
 
 HELP = "在浏览器中校验（本机网页；给出 --db 时另有收报页面）"
 
@@ -18,10 +22,7 @@ def configure(p: argparse.ArgumentParser) -> None:
 
 
 def config_from(args):
-    from pathlib import Path
-
-    from validator.errors import UnusableInput
-    from validator.serve.app import Config, is_loopback
+    from validator.serve.app import Config, is_loopback  # Starlette, loaded only to serve
 
     token = args.token
     if not is_loopback(args.host) and not token:
@@ -40,7 +41,7 @@ def config_from(args):
 def run(args) -> int:
     import uvicorn
 
-    from validator.serve.app import create_app
+    from validator.serve.app import create_app  # Starlette, loaded only to serve
 
     config = config_from(args)
     app = create_app(config)
@@ -49,3 +50,6 @@ def run(args) -> int:
     print(f"校验页面：{address}（按 Ctrl+C 停止）", file=sys.stderr)
     uvicorn.run(app, host=config.host, port=config.port, log_level="warning", server_header=False)
     return 0
+
+
+COMMANDS = {"serve": (HELP, configure, run)}

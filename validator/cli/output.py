@@ -1,0 +1,56 @@
+"""What every subcommand prints the same way: files or standard output, and errors as JSON."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+
+from validator.errors import UnusableInput
+from validator.fileio import STDOUT, atomic_write_bytes
+
+
+def write_output(out: str, data: bytes) -> None:
+    """`data` into the file `out` (atomically), or onto standard output for ``-o -``."""
+    if out != STDOUT:
+        atomic_write_bytes(out, data)
+        return
+    sys.stdout.flush()
+    binary = getattr(sys.stdout, "buffer", None)
+    if binary is None:  # a text stream (tests capture output this way)
+        sys.stdout.write(data.decode("utf-8"))
+    else:
+        binary.write(data)
+    sys.stdout.flush()
+
+
+def is_stdout(out: str) -> bool:
+    """``-`` or a name for the file standard output already goes to (/dev/stdout, /dev/fd/1):
+    the status line then goes to stderr, so the JSON stream stays clean."""
+    if out == STDOUT:
+        return True
+    try:
+        return os.path.samestat(os.stat(out), os.fstat(sys.stdout.fileno()))
+    except (OSError, ValueError, AttributeError):
+        return False
+
+
+def print_json(doc: object) -> None:
+    print(json.dumps(doc, ensure_ascii=False, indent=2))
+
+
+def error_dict(exc: UnusableInput) -> dict[str, str]:
+    return {"code": exc.code, "message": message_of(exc), **({"where": exc.where} if exc.where else {})}
+
+
+def error_json(args, code: str, message: str, where: str | None = None) -> None:
+    """``check --json`` always prints JSON: a machine reader gets the reason on stdout too."""
+    if getattr(args, "json", False) is True:
+        print_json({"error": {"code": code, "message": message, **({"where": where} if where else {})}})
+
+
+def message_of(exc: UnusableInput) -> str:
+    """The message without its ``where：`` prefix (``where`` is a field of its own in JSON)."""
+    text = str(exc)
+    prefix = f"{exc.where}：" if exc.where else ""
+    return text[len(prefix) :] if prefix and text.startswith(prefix) else text
