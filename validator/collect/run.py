@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 from collections import Counter
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from pathlib import Path
 
@@ -224,7 +224,9 @@ def _type_from_roster(item: Item, body_type: str | None) -> None:
         return
     sub.values["body.type"] = known
     if item.identity is not None:
-        item.identity = Identity(item.identity.name, known, item.identity.region_code, item.identity.credit_code)
+        item.identity = replace(item.identity, type=known)
+    if body is not None and not body.identity.type:
+        body.identity = replace(body.identity, type=known)
 
 
 def _learn(body: Body, identity: Identity, index: BodyIndex[Body]) -> None:
