@@ -12,8 +12,11 @@ from pathlib import Path
 
 from validator.errors import UnusableInput
 from validator.report import ValidationReport
-from validator.submission import Submission
+from validator.submission import InputKind, Submission
 from validator.values import MAX_COUNT, canonical_decimal
+
+SUMMED = InputKind("summed", typed=True)
+"""A 汇总 made here: figures typed, read by no reader."""
 
 
 def aggregate_submission(
@@ -40,7 +43,7 @@ def aggregate_submission(
     for cell in fmt.cells:
         if cell.kind == "longtext":
             values[cell.key] = ""
-    return Submission(fmt, values, f"{name} {year or ''} 年度汇总".strip(), origin="json")
+    return Submission(fmt, values, f"{name} {year or ''} 年度汇总".strip(), kind=SUMMED)
 
 
 def _storable(key: str, value: int | Decimal) -> int | Decimal:
