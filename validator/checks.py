@@ -230,7 +230,7 @@ def cell_values(ctx: Context, rule: Rule) -> Iterator[Finding]:
 def text_figures(ctx: Context, rule: Rule) -> Iterator[Finding]:
     """Figures read from text cells (“3” typed as text): Excel's SUM and the template's live
     checks skip text, so the sheet would disagree with this tool (JSON figures are typed)."""
-    if ctx.submission.origin != "workbook":
+    if ctx.submission.kind.typed:
         return
     for key in ctx.figures:
         raw = ctx.raw(key)

@@ -44,8 +44,8 @@ def ensure_usable(submission: Submission) -> None:
     """Refuse (exit 2) content no worksheet cell or JSON field can hold: text over Excel's
     32767-character limit or with control characters, and 校验结果 notes naming a rule or cell
     the format does not have. A JSON was held to the same tests by its model when loaded, so
-    ``check``, ``export`` and ``fill`` accept exactly the same reports, whatever their origin."""
-    if submission.origin == "json":
+    ``check``, ``export`` and ``fill`` accept exactly the same reports, whichever reader read them."""
+    if submission.kind.typed:
         return
     fmt = submission.format
     for key, value in submission.values.items():
@@ -74,7 +74,7 @@ def with_baseline(submission: Submission, last_year: Submission) -> Submission:
     values["last_year.year"] = last_year.values.get("year")
     for key in submission.format.baseline_keys:
         values[f"last_year.{key}"] = last_year.values.get(key)
-    return Submission(submission.format, values, submission.source, list(submission.explanations), submission.origin)
+    return replace(submission, values=values, explanations=list(submission.explanations))
 
 
 def attach_explanations(report: ValidationReport, submission: Submission) -> None:

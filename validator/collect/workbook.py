@@ -11,10 +11,7 @@ sheet is written strictly top to bottom.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
-from contextlib import contextmanager
 from decimal import Decimal
-from functools import partial
 from pathlib import Path
 
 from validator.collect.run import (
@@ -98,28 +95,7 @@ def _write(result: CollectResult, path: str) -> None:
             _write_totals(ws, result, group, result.totals[group], f)
         _write_detail(detail, result, f)
     finally:
-        with _fast_deflate():
-            wb.close()
-
-
-@contextmanager
-def _fast_deflate() -> Iterator[None]:
-    """XlsxWriter zips at zlib's default level 6: for the 67 MB of 分单位明细 XML of 10,000 bodies
-    that took a tenth of a collect run. Level 1 takes a third of the time for a file a quarter
-    larger (6 MB instead of 5). XlsxWriter names ``ZipFile`` in its module; if that changes,
-    this does nothing."""
-    from zipfile import ZipFile
-
-    import xlsxwriter.workbook as xw
-
-    if getattr(xw, "ZipFile", None) is not ZipFile:
-        yield
-        return
-    xw.ZipFile = partial(ZipFile, compresslevel=1)  # type: ignore[misc]
-    try:
-        yield
-    finally:
-        xw.ZipFile = ZipFile  # type: ignore[misc]
+        wb.close()
 
 
 def _totals_name(group: str) -> str:

@@ -1,0 +1,233 @@
+"""A report's JSON read without pydantic, laid out as the model lays it out.
+
+A single ``check`` of a JSON would spend most of its time importing pydantic and building the
+model (together some 1.8 billion instructions, against 0.66 billion for the whole check today),
+so the common case, a plainly well-formed report, is read here: the cells where the model puts
+them (the format's cells, :func:`validator.model.key_tree`), each value held to its kind's own
+JSON test (:func:`validator.kinds.read_json`, the test the model's types run), and the rest of the
+document (generator, staff's notes, the exported 校验结果) held to what the model's classes
+accept. Anything else (a missing or extra field, another type, anything in ``unreadable``)
+gives None, and the model reads the file and says what is wrong, so a file is refused in the
+same words either way. The parsed object comes from the standard parser
+(:func:`validator.jsonio.parse_json_bytes`), which refuses repeated keys, NaN, lone surrogates
+and too many objects before anything is read.
+
+tests/test_accelerators.py compares this with the model on real, random and mutated reports;
+tests/test_json_shape.py checks the layout against the model's own JSON schema.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+from typing import Any, NamedTuple
+
+from validator import accel
+from validator.jsonlimits import MAX_CELLS_PER_ITEM, MAX_LIST_ITEMS
+from validator.kinds import KINDS, REQUIRED, NotPlain, read_json
+from validator.model import SCHEMA_VERSION, key_tree
+from validator.spec import CellSpec, FormatSpec
+from validator.submission import JSON, Explanation, Submission, text_problem, unknown_key, unknown_rule
+from validator.values import normalize_newlines
+
+MODEL_FREE = accel.register(
+    "json-model-free",
+    __name__,
+    "a plainly well-formed JSON report read without pydantic (a single check: 0.66 instead of about 2.4 billion "
+    "instructions); off, the pydantic model reads every JSON",
+)
+_ABSENT: Any = object()
+_BIG = 2**63
+"""Plain ints beyond this (in ``validation``) go to the model, which decides about them."""
+
+
+class _Object(NamedTuple):
+    """One JSON object of the layout: the keys it may and must have, its cells and sub-objects."""
+
+    names: frozenset[str]
+    required: frozenset[str]
+    cells: tuple[tuple[str, CellSpec, Any], ...]
+    """(name, cell, default or REQUIRED)."""
+    objects: tuple[tuple[str, _Object], ...]
+
+
+def _object(tree: dict, optional_objects: frozenset[str] = frozenset()) -> _Object:
+    cells, objects, required = [], [], []
+    for name, node in tree.items():
+        if isinstance(node, dict):
+            objects.append((name, _object(node)))
+            if name not in optional_objects:
+                required.append(name)
+        else:
+            default = KINDS[node.kind].json_default(node)
+            cells.append((name, node, default))
+            if default is REQUIRED:
+                required.append(name)
+    return _Object(frozenset(tree), frozenset(required), tuple(cells), tuple(objects))
+
+
+class _Layout(NamedTuple):
+    report: _Object
+    """This year: cover, figures, narrative (``last_year`` and the rest are read apart)."""
+    last_year: dict[str, _Object]
+    last_year_cell: CellSpec
+    baseline_keys: tuple[str, ...]
+    blank: dict[str, object]
+    """Every cell key of this year in the format's order (the model's order)."""
+
+
+_ENVELOPE = frozenset(
+    {"format", "schema_version", "generator", "last_year", "unreadable", "explanations", "validation"}
+)
+
+
+@cache
+def _layout(fmt: FormatSpec) -> _Layout:
+    tree = key_tree([(c.key.split("."), c) for c in fmt.cells])
+    report = _object(tree, frozenset({"narrative"}))
+    report = _Object(
+        report.names | _ENVELOPE, report.required | {"format", "schema_version"}, report.cells, report.objects
+    )
+    baseline = key_tree([(c.key.split(".")[1:], c) for c in fmt.baseline_cells if c.key != "last_year.year"])
+    return _Layout(
+        report,
+        {root: _object(sub) for root, sub in baseline.items()},
+        fmt.cell("last_year.year"),
+        tuple(c.key for c in fmt.baseline_cells),
+        {c.key: None for c in fmt.cells},
+    )
+
+
+def _read(obj: object, spec: _Object, out: dict[str, object]) -> None:
+    if type(obj) is not dict or not spec.required <= obj.keys() or not obj.keys() <= spec.names:
+        raise NotPlain
+    get = obj.get
+    for name, cell, default in spec.cells:
+        value = get(name, _ABSENT)
+        out[cell.key] = default if value is _ABSENT else read_json(cell, value)
+    for name, sub in spec.objects:
+        child = get(name, _ABSENT)
+        if child is _ABSENT:
+            _defaults(sub, out)
+        else:
+            _read(child, sub, out)
+
+
+def _defaults(spec: _Object, out: dict[str, object]) -> None:
+    """An optional object left out (``narrative``): every field its default."""
+    if spec.required:
+        raise NotPlain
+    for _, cell, default in spec.cells:
+        out[cell.key] = default
+    for _, sub in spec.objects:
+        _defaults(sub, out)
+
+
+def read_report(obj: dict, fmt: FormatSpec, source: str) -> Submission | None:
+    """The submission the model gives for a plainly well-formed report of `fmt`, or None
+    (then the model reads it). `obj` is what :func:`validator.jsonio.parse_json_bytes` parsed."""
+    if not MODEL_FREE.on or obj.get("schema_version") != SCHEMA_VERSION or obj.get("format") != fmt.id:
+        return None
+    layout = _layout(fmt)
+    values: dict[str, object] = layout.blank.copy()
+    try:
+        _read(obj, layout.report, values)
+        if type(obj["schema_version"]) is not str or type(obj["format"]) is not str:
+            raise NotPlain
+        last = obj.get("last_year")
+        if last is not None:
+            values.update(_last_year(last, layout))
+        unreadable = obj.get("unreadable", {})
+        if type(unreadable) is not dict or unreadable:  # the model checks each entry against its cell
+            raise NotPlain
+        explanations = _explanations(obj.get("explanations", []), fmt)
+        _validation(obj.get("validation"))
+        _generator(obj.get("generator", _ABSENT))
+    except NotPlain:
+        return None
+    return Submission(fmt, values, source, explanations, JSON)
+
+
+def _last_year(last: object, layout: _Layout) -> dict[str, object]:
+    """The ``last_year.*`` values the model gives: its year always, each figure when not null."""
+    if type(last) is not dict or not last.keys() <= {"year", *layout.last_year}:
+        raise NotPlain
+    year = last.get("year")
+    found: dict[str, object] = {layout.last_year_cell.key: read_json(layout.last_year_cell, year)}
+    for root, spec in layout.last_year.items():
+        section = last.get(root)
+        if section is not None:
+            _read(section, spec, found)
+    return {k: found[k] for k in layout.baseline_keys if k in found and (found[k] is not None or k == "last_year.year")}
+
+
+def _explanations(items: object, fmt: FormatSpec) -> list[Explanation]:
+    if type(items) is not list or len(items) > MAX_LIST_ITEMS:
+        raise NotPlain
+    out: list[Explanation] = []
+    seen: set[tuple[str, tuple[str, ...]]] = set()
+    for item in items:
+        if type(item) is not dict or item.keys() != {"rule", "cells", "text"}:
+            raise NotPlain
+        rule, cells, text = item["rule"], item["cells"], item["text"]
+        if type(rule) is not str or unknown_rule(fmt, rule) or type(cells) is not list or type(text) is not str:
+            raise NotPlain
+        if len(cells) > MAX_CELLS_PER_ITEM or any(type(c) is not str or unknown_key(fmt, c) for c in cells):
+            raise NotPlain
+        key = (rule, tuple(cells))
+        text = normalize_newlines(text)
+        if key in seen or text_problem(text):
+            raise NotPlain
+        seen.add(key)
+        out.append(Explanation(rule, key[1], text))
+    return out
+
+
+_FINDING_KEYS = frozenset({"rule", "severity", "scope", "cells", "message"})
+_FINDING_OPTIONAL = frozenset({"expected", "actual", "explanation"})
+
+
+def _validation(block: object) -> None:
+    """The exported 校验结果, held to what the model accepts though nothing of it is kept (the
+    receiving office checks again)."""
+    if block is None:
+        return
+    if type(block) is not dict or block.keys() != {"valid", "errors", "warnings", "findings"}:
+        raise NotPlain
+    findings = block["findings"]
+    if type(block["valid"]) is not bool or not _small_int(block["errors"]) or not _small_int(block["warnings"]):
+        raise NotPlain
+    if type(findings) is not list or len(findings) > MAX_LIST_ITEMS:
+        raise NotPlain
+    for f in findings:
+        if type(f) is not dict or not _FINDING_KEYS <= f.keys() <= _FINDING_KEYS | _FINDING_OPTIONAL:
+            raise NotPlain
+        if not all(type(f[k]) is str for k in ("rule", "scope", "message", "severity")):
+            raise NotPlain
+        if f["severity"] not in ("error", "warning") or type(f["cells"]) is not list:
+            raise NotPlain
+        if len(f["cells"]) > MAX_CELLS_PER_ITEM:
+            raise NotPlain
+        for ref in f["cells"]:
+            if type(ref) is not dict or ref.keys() != {"ref", "key"} or type(ref["ref"]) is not str:
+                raise NotPlain
+            if type(ref["key"]) is not str:
+                raise NotPlain
+        for k in ("expected", "actual"):
+            v = f.get(k)
+            if v is not None and type(v) is not str and not _small_int(v):
+                raise NotPlain
+        if f.get("explanation") is not None and type(f["explanation"]) is not str:
+            raise NotPlain
+
+
+def _small_int(value: object) -> bool:
+    return type(value) is int and -_BIG < value < _BIG
+
+
+def _generator(block: object) -> None:
+    if block is _ABSENT:
+        return
+    if type(block) is not dict or block.keys() != {"name", "version"}:
+        raise NotPlain
+    if type(block["name"]) is not str or type(block["version"]) is not str:
+        raise NotPlain
