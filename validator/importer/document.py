@@ -27,12 +27,6 @@ WORD_SUFFIXES = (".docx", ".doc")
 MAX_BYTES = 20 * 1024 * 1024
 
 
-def is_document(path: str | os.PathLike[str]) -> bool:
-    """Whether `path` names a published document (read by :func:`read_published`), not a JSON
-    or workbook: by suffix, as every document kind the importer has a branch for is named."""
-    return Path(path).suffix.lower() in (*SUFFIXES, *PDF_SUFFIXES, *WORD_SUFFIXES)
-
-
 def read_bytes(path: Path) -> bytes:
     """The file's bytes; exit 2 for a missing, empty or oversized file."""
     where = path.name
@@ -104,12 +98,12 @@ def to_submission(
         exact = imported.exact
         values = dict(exact.values)
         values.update({k: v for k, v in (("body.name", body), ("year", year), ("body.type", body_type)) if v})
-        return Submission(exact.format, values, where, list(exact.explanations), origin="json")
+        return Submission(exact.format, values, where, list(exact.explanations))
     values = dict(imported.values)
     values["body.name"] = body or imported.body or ""
     values["year"] = year if year is not None else imported.year
     values["body.type"] = body_type
-    return Submission(get_format(), values, where, origin="json")
+    return Submission(get_format(), values, where)
 
 
 def import_findings(imported: Imported, fmt) -> list[Finding]:
