@@ -30,7 +30,7 @@ from test_roundtrip import explanation, valid_submission
 import validator.jsonio
 from validator import accel
 from validator.collect import run as run_module
-from validator.collect.inbox import canonical, content_hash
+from validator.collect.inbox import canonical, content_hash, figures_of
 from validator.collect.result import dumps_result, result_dict
 from validator.collect.run import Options, collect
 from validator.engine import validate
@@ -107,6 +107,27 @@ def _hash_cases() -> Iterable[dict[str, str]]:
     yield {"b": '引号"与\\反斜杠', "a": "\x00\x1f\n", "explanations": "é汇总"}
 
 
+def _canonical(sub: Submission) -> tuple:
+    unreadable: list[str] = []
+    canon, figures = canonical(sub, unreadable)
+    only, texts = figures_of(sub)
+    typed = lambda d: sorted((k, type(v).__name__, str(v)) for k, v in d.items())  # noqa: E731
+    return sorted(canon.items()), typed(figures), unreadable, typed(only), sorted(texts.items())
+
+
+def _canonical_cases() -> Iterable[Submission]:
+    for obj in ALL_BASES:
+        sub = submission_from_dict(copy.deepcopy(obj))
+        yield sub
+        for changes in (
+            {"applications.new.total": None},
+            {"applications.new.total": "3件", "applications.granted.total": -1},
+            {"last_year.applications.carried_forward.total": 2, "last_year.year": 2020},
+            {"applications.new.total": 10**15},
+        ):
+            yield Submission(sub.format, {**sub.values, **changes}, sub.source, sub.explanations, sub.kind)
+
+
 def _sums(case: tuple[list[str], int]) -> list[tuple[str, str]]:
     kinds, rows = case
     rnd = random.Random(rows * 31 + len(kinds))
@@ -127,6 +148,7 @@ COMPARED: dict[str, tuple[Callable[[object], object], Callable[[], Iterable[obje
     "json-model-free": (outcome, _json_cases),
     "xlsx-fast": (_grids, _workbooks),
     "content-hash": (content_hash, _hash_cases),
+    "whole-numbers-at-once": (_canonical, _canonical_cases),
     "column-sums": (_sums, lambda: [(["count", "money"], 0), (["count", "money", "count"], 1025), (["money"] * 5, 7)]),
 }
 

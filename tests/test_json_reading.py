@@ -142,18 +142,29 @@ def _nullable(node: dict) -> bool:
     return any(n.get("type") == "null" for n in node.get("anyOf", ()))
 
 
-def _compare(schema: dict, node: dict, spec: _Object, path: str) -> None:
-    assert set(node["properties"]) == set(spec.names) or path == "", path
-    assert set(node.get("required", ())) == set(spec.required) or path == "", path
-    for name, cell, default in spec.cells:
-        leaf = node["properties"][name]
-        assert _nullable(leaf) == KINDS[cell.kind].nullable(cell), cell.key
-        if default is REQUIRED:
-            assert name in node["required"] and "default" not in leaf, cell.key
-        else:
-            assert name not in node.get("required", ()) and leaf["default"] == default, cell.key
-    for name, sub in spec.objects:
-        _compare(schema, _resolve(schema, node["properties"][name]), sub, f"{path}.{name}")
+def _compare(schema: dict, root: dict, objects: tuple[_Object, ...], where: str) -> None:
+    """Each object of the layout against the schema's object at the same path: its keys, the
+    keys it must have, and for each cell whether it may be null and its default."""
+    nodes: list[dict] = []
+    for spec in objects:
+        node = root if spec.parent < 0 else _resolve(schema, nodes[spec.parent]["properties"][spec.name])
+        nodes.append(node)
+        path = f"{where}.{spec.name}"
+        if spec.parent >= 0:
+            assert set(node["properties"]) == set(spec.names), path
+            required = spec.names if spec.required is None else spec.required
+            assert set(node.get("required", ())) == set(required), path
+        for name, cell, default in spec.cells:
+            leaf = node["properties"][name]
+            assert _nullable(leaf) == KINDS[cell.kind].nullable(cell), cell.key
+            if default is REQUIRED:
+                assert name in node["required"] and "default" not in leaf, cell.key
+            else:
+                assert name not in node.get("required", ()) and leaf["default"] == default, cell.key
+        for _, _, keys in spec.whole:  # taken at once: every one present, an int or null
+            names = [k.rsplit(".", 1)[1] for k in keys]
+            assert all(name in node["required"] and _nullable(node["properties"][name]) for name in names), path
+            assert all("integer" in json.dumps(node["properties"][name]) for name in names), path
 
 
 @pytest.mark.parametrize("fmt_id", known_formats())
@@ -161,14 +172,17 @@ def test_the_model_free_layout_is_the_models_json_schema(fmt_id):
     fmt = get_format(fmt_id)
     schema = json_schema(fmt)
     layout = _layout(fmt)
-    assert set(schema["properties"]) == set(layout.report.names)
-    assert set(schema["required"]) == set(layout.report.required)
+    report = layout.report[0]
+    assert set(schema["properties"]) == set(report.names)
+    assert set(schema["required"]) == set(report.required)
     _compare(schema, schema, layout.report, "")
     last_year = _resolve(schema, schema["properties"]["last_year"])
     assert set(last_year["properties"]) == {"year", *layout.last_year} and not last_year.get("required")
-    for root, spec in layout.last_year.items():
+    for root, objects in layout.last_year.items():
         assert _nullable(last_year["properties"][root])
-        _compare(schema, _resolve(schema, last_year["properties"][root]), spec, f"last_year.{root}")
+        node = _resolve(schema, last_year["properties"][root])
+        assert set(node["properties"]) == set(objects[0].names) == set(node["required"])
+        _compare(schema, node, objects, f"last_year.{root}")
     defs = schema["$defs"]
     assert set(defs["Generator"]["properties"]) == set(defs["Generator"]["required"]) == {"name", "version"}
     finding = defs["FindingModel"]

@@ -16,6 +16,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 OWNERS = (
+    "validator.kinds",
     "validator.readers.xlsx",
     "validator.jsonshape",
     "validator.collect.run",

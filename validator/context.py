@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from functools import cache
 
-from validator.kinds import KINDS
+from validator.kinds import AT_ONCE, KINDS
 from validator.profile import Profile
 from validator.report import CellRef, Finding
 from validator.spec import FormatSpec, Rule
@@ -82,11 +82,45 @@ def _numeric_cells(fmt: FormatSpec) -> tuple[tuple[str, Callable[[object], int |
     return tuple((c.key, kind.convert, c.required, kind.low) for c, kind in kinds if kind.figure)
 
 
+@cache
+def _count_plan(fmt: FormatSpec) -> tuple[dict[str, None], tuple[str, ...], Callable[[dict], tuple], tuple]:
+    """For taking this year's counts at once: every numeric key in order (the order figures
+    are found in), the count keys and their getter, and the other numeric cells."""
+    from operator import itemgetter
+
+    cells = _numeric_cells(fmt)
+    counts = tuple(c[0] for c in cells if c[3] == KINDS["count"].low and not c[0].startswith("last_year."))
+    taken = set(counts)
+    others = tuple(c for c in cells if c[0] not in taken)
+    getter = itemgetter(*counts) if len(counts) > 1 else (lambda values: ())
+    return dict.fromkeys(c[0] for c in cells), counts, getter, others
+
+
 def build_context(submission: Submission, profile: Profile, today: dt.date | None = None) -> Context:
     ctx = Context(submission.format, submission, profile, today=today or dt.date.today())
-    get = submission.values.get
-    figures, problems = ctx.figures, ctx.problems
-    for key, convert, required, low in _numeric_cells(submission.format):
+    values = submission.values
+    if AT_ONCE.on:
+        template, count_keys, get_counts, others = _count_plan(submission.format)
+        try:
+            counts = get_counts(values)
+        except KeyError:  # a cell left out: read as blank, cell by cell
+            counts = ()
+        if counts and set(map(type, counts)) == {int} and min(counts) >= 0 and max(counts) <= MAX_COUNT:
+            # what the count kind's conversion returns first for each; the rest cell by cell
+            ctx.figures = figures = template.copy()  # type: ignore[assignment]  # every key, in order
+            figures.update(zip(count_keys, counts))
+            _convert(values, others, figures, ctx.problems)
+            for key, *_ in others:
+                if figures[key] is None:  # blank or a problem: not a figure
+                    del figures[key]
+            return ctx
+    _convert(values, _numeric_cells(submission.format), ctx.figures, ctx.problems)
+    return ctx
+
+
+def _convert(values: dict, cells: tuple, figures: dict, problems: dict) -> None:
+    get = values.get
+    for key, convert, required, low in cells:
         raw = get(key)
         if type(raw) is int and low <= raw <= MAX_COUNT:  # a typed figure: what convert() returns first
             figures[key] = raw
@@ -98,4 +132,3 @@ def build_context(submission: Submission, profile: Profile, today: dt.date | Non
             problems[key] = value
         else:
             figures[key] = value
-    return ctx

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Mapping
 from decimal import Decimal
 from functools import cache
@@ -47,6 +48,7 @@ _PYDANTIC_ZH = {
     "decimal_parsing": "应为字符串形式的十进制数",
     "value_error": "取值无效",
 }
+_ESCAPED_SURROGATE = r"\\u[dD][89a-fA-F]"
 _MAX_INT_DIGITS = 4300  # Python's own limit for int("…") (sys.get_int_max_str_digits)
 
 
@@ -136,8 +138,6 @@ def _encoding_hint(data: bytes) -> str:
 def parse_json_bytes(data: bytes, source: str = "JSON") -> dict:
     """Strict JSON: UTF-8 (a BOM is tolerated), no duplicate keys, no NaN/Infinity, floats exact,
     no lone surrogates, at most 50 MB."""
-    import re
-
     if len(data) > MAX_JSON_BYTES:
         raise _too_large(len(data), source)
     try:
@@ -174,7 +174,7 @@ def parse_json_bytes(data: bytes, source: str = "JSON") -> dict:
         raise BadJson(f"JSON 中有位数过多的数字{at}，件数最多 15 位", where=source) from None
     if not isinstance(obj, dict):
         raise BadJson("JSON 顶层应为对象（{…}）", where=source)
-    if re.search(r"\\u[dD][89a-fA-F]", text):
+    if re.search(_ESCAPED_SURROGATE, text):  # compiled once, by re's own cache
         bad = _lone_surrogate_path(obj)
         if bad is not None:
             raise BadJson(f"{bad}：文字中含有无效的 Unicode 字符（不成对的代理项 \\uD800–\\uDFFF）", where=source)

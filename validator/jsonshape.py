@@ -27,7 +27,7 @@ from validator.kinds import KINDS, REQUIRED, NotPlain, read_json
 from validator.model import SCHEMA_VERSION, key_tree
 from validator.spec import CellSpec, FormatSpec
 from validator.submission import JSON, Explanation, Submission, text_problem, unknown_key, unknown_rule
-from validator.values import normalize_newlines
+from validator.values import MAX_COUNT, normalize_newlines
 
 MODEL_FREE = accel.register(
     "json-model-free",
@@ -36,39 +36,79 @@ MODEL_FREE = accel.register(
     "instructions); off, the pydantic model reads every JSON",
 )
 _ABSENT: Any = object()
+_NONE = type(None)
+_INT_OR_NONE = frozenset({int, _NONE})
 _BIG = 2**63
 """Plain ints beyond this (in ``validation``) go to the model, which decides about them."""
 
 
 class _Object(NamedTuple):
-    """One JSON object of the layout: the keys it may and must have, its cells and sub-objects."""
+    """One JSON object of the layout, reached from an earlier one (`parent`, an index into the
+    objects read so far: 0 is the report) by its `name`."""
 
+    parent: int
+    name: str
     names: frozenset[str]
-    required: frozenset[str]
+    """Its keys: all of them required (a section of figures), unless `required` says otherwise."""
+    required: frozenset[str] | None
+    """The keys it must have when some may be left out (the report, its cover); None: all."""
     cells: tuple[tuple[str, CellSpec, Any], ...]
-    """(name, cell, default or REQUIRED)."""
-    objects: tuple[tuple[str, _Object], ...]
+    """(name, cell, default or REQUIRED) of the cells read one by one."""
+    whole: tuple[tuple[int, Any, tuple[str, ...]], ...]
+    """(lowest value, getter, cell keys) of its whole-number figures (counts, signed: present,
+    int or null): taken at once, and tested together with the report's others."""
 
 
-def _object(tree: dict, optional_objects: frozenset[str] = frozenset()) -> _Object:
-    cells, objects, required = [], [], []
-    for name, node in tree.items():
+def _objects(tree: dict, parent: int, name: str, out: list[_Object]) -> None:
+    """The objects of `tree` in the order they are read, each after its parent."""
+    from operator import itemgetter
+
+    cells, required, subtrees = [], [], []
+    whole: dict[int, list[tuple[str, str]]] = {}
+    for key, node in tree.items():
         if isinstance(node, dict):
-            objects.append((name, _object(node)))
-            if name not in optional_objects:
-                required.append(name)
+            subtrees.append((key, node))
+            if key != "narrative":
+                required.append(key)
+            continue
+        kind = KINDS[node.kind]
+        default = kind.json_default(node)
+        if default is REQUIRED:
+            required.append(key)
+        if kind.figure and kind.low <= 0 and default is REQUIRED and kind.nullable(node):
+            whole.setdefault(kind.low, []).append((key, node.key))
         else:
-            default = KINDS[node.kind].json_default(node)
-            cells.append((name, node, default))
-            if default is REQUIRED:
-                required.append(name)
-    return _Object(frozenset(tree), frozenset(required), tuple(cells), tuple(objects))
+            cells.append((key, node, default))
+    getters = []
+    for low, pairs in whole.items():
+        taken = [n for n, _ in pairs]
+        get: Any = itemgetter(*taken) if len(taken) > 1 else _single(taken[0])
+        getters.append((low, get, tuple(k for _, k in pairs)))
+    names = frozenset(tree)
+    out.append(
+        _Object(
+            parent,
+            name,
+            names,
+            None if set(required) == names else frozenset(required),
+            tuple(cells),
+            tuple(getters),
+        )
+    )
+    index = len(out) - 1
+    for key, node in subtrees:
+        _objects(node, index, key, out)
+
+
+def _single(name: str) -> Any:
+    return lambda obj: (obj[name],)
 
 
 class _Layout(NamedTuple):
-    report: _Object
-    """This year: cover, figures, narrative (``last_year`` and the rest are read apart)."""
-    last_year: dict[str, _Object]
+    report: tuple[_Object, ...]
+    """This year: the report itself, its cover, figures, narrative (``last_year`` and the
+    envelope are read apart)."""
+    last_year: dict[str, tuple[_Object, ...]]
     last_year_cell: CellSpec
     baseline_keys: tuple[str, ...]
     blank: dict[str, object]
@@ -82,44 +122,66 @@ _ENVELOPE = frozenset(
 
 @cache
 def _layout(fmt: FormatSpec) -> _Layout:
-    tree = key_tree([(c.key.split("."), c) for c in fmt.cells])
-    report = _object(tree, frozenset({"narrative"}))
-    report = _Object(
-        report.names | _ENVELOPE, report.required | {"format", "schema_version"}, report.cells, report.objects
-    )
-    baseline = key_tree([(c.key.split(".")[1:], c) for c in fmt.baseline_cells if c.key != "last_year.year"])
+    report: list[_Object] = []
+    _objects(key_tree([(c.key.split("."), c) for c in fmt.cells]), -1, "", report)
+    root = report[0]
+    required = root.names if root.required is None else root.required
+    report[0] = root._replace(names=root.names | _ENVELOPE, required=required | {"format", "schema_version"})
+    baseline: dict[str, tuple[_Object, ...]] = {}
+    for key, sub in key_tree(
+        [(c.key.split(".")[1:], c) for c in fmt.baseline_cells if c.key != "last_year.year"]
+    ).items():
+        section: list[_Object] = []
+        _objects(sub, -1, key, section)
+        baseline[key] = tuple(section)
     return _Layout(
-        report,
-        {root: _object(sub) for root, sub in baseline.items()},
+        tuple(report),
+        baseline,
         fmt.cell("last_year.year"),
         tuple(c.key for c in fmt.baseline_cells),
         {c.key: None for c in fmt.cells},
     )
 
 
-def _read(obj: object, spec: _Object, out: dict[str, object]) -> None:
-    if type(obj) is not dict or not spec.required <= obj.keys() or not obj.keys() <= spec.names:
-        raise NotPlain
-    get = obj.get
-    for name, cell, default in spec.cells:
-        value = get(name, _ABSENT)
-        out[cell.key] = default if value is _ABSENT else read_json(cell, value)
-    for name, sub in spec.objects:
-        child = get(name, _ABSENT)
-        if child is _ABSENT:
-            _defaults(sub, out)
-        else:
-            _read(child, sub, out)
-
-
-def _defaults(spec: _Object, out: dict[str, object]) -> None:
-    """An optional object left out (``narrative``): every field its default."""
-    if spec.required:
-        raise NotPlain
-    for _, cell, default in spec.cells:
-        out[cell.key] = default
-    for _, sub in spec.objects:
-        _defaults(sub, out)
+def _read(root: object, objects: tuple[_Object, ...], out: dict[str, object]) -> None:
+    """The objects under `root` checked for their keys and read, each value as
+    :func:`validator.kinds.read_json` reads it (the whole numbers tested together)."""
+    read: list[Any] = []
+    taken: dict[int, list[Any]] = {0: [], -MAX_COUNT: []}
+    keys: dict[int, list[str]] = {0: [], -MAX_COUNT: []}
+    for parent, name, names, required, cells, whole in objects:  # plain tuples: unpacked at once
+        obj = root if parent < 0 else read[parent].get(name, _ABSENT)
+        if obj is _ABSENT:  # only an optional object can be missing: its parent's keys were checked
+            read.append({})
+            for _, cell, default in cells:
+                out[cell.key] = default
+            for _, _, group in whole:
+                out.update(dict.fromkeys(group))
+            continue
+        if type(obj) is not dict:
+            raise NotPlain
+        if required is None:
+            if obj.keys() != names:
+                raise NotPlain
+        elif not required <= obj.keys() or not obj.keys() <= names:
+            raise NotPlain
+        read.append(obj)
+        for low, get, group in whole:
+            taken[low].extend(get(obj))
+            keys[low].extend(group)
+        for key, cell, default in cells:
+            value = obj.get(key, _ABSENT)
+            out[cell.key] = default if value is _ABSENT else read_json(cell, value)
+    for low, values in taken.items():  # what read_json gives each: an int in range or None, else NotPlain
+        if not values:
+            continue
+        types = set(map(type, values))
+        if not types <= _INT_OR_NONE:
+            raise NotPlain
+        present = [v for v in values if v is not None] if _NONE in types else values
+        if present and (min(present) < low or max(present) > MAX_COUNT):
+            raise NotPlain
+        out.update(zip(keys[low], values))
 
 
 def read_report(obj: dict, fmt: FormatSpec, source: str) -> Submission | None:
@@ -153,10 +215,10 @@ def _last_year(last: object, layout: _Layout) -> dict[str, object]:
         raise NotPlain
     year = last.get("year")
     found: dict[str, object] = {layout.last_year_cell.key: read_json(layout.last_year_cell, year)}
-    for root, spec in layout.last_year.items():
+    for root, objects in layout.last_year.items():
         section = last.get(root)
         if section is not None:
-            _read(section, spec, found)
+            _read(section, objects, found)
     return {k: found[k] for k in layout.baseline_keys if k in found and (found[k] is not None or k == "last_year.year")}
 
 

@@ -17,6 +17,7 @@ from decimal import Decimal
 from functools import cache
 from typing import TYPE_CHECKING, Any
 
+from validator import accel
 from validator.values import (
     EXCEL_CELL_LIMIT,
     MAX_COUNT,
@@ -50,6 +51,15 @@ TEXT_SCHEMA = {
     "description": f"最多 {EXCEL_CELL_LIMIT} 个 UTF-16 单位（Excel 单元格上限），不含控制字符",
 }
 MONEY_SCHEMA = {"type": "string", "pattern": MONEY_TEXT, "description": "万元，十进制字符串"}
+
+
+AT_ONCE = accel.register(
+    "whole-numbers-at-once",
+    __name__,
+    "a report's counts taken all at once when every one is a plain int in range (JSON's common case), for "
+    "the rules' figures and collect's canonical form, instead of cell by cell (about 0.4 million "
+    "instructions a report less)",
+)
 
 
 class NotPlain(Exception):

@@ -18,14 +18,15 @@ from decimal import Decimal
 from functools import cache
 from itertools import chain
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from validator import accel, readers
 from validator.collect.bodies import Identity
 from validator.errors import UnusableInput
-from validator.kinds import KINDS, Kind
+from validator.kinds import AT_ONCE, KINDS, Kind
 from validator.report import ValidationReport
 from validator.submission import Submission
+from validator.values import MAX_COUNT, normalize_newlines, to_text, to_year
 
 if TYPE_CHECKING:
     from validator.collect.run import Body
@@ -198,8 +199,6 @@ def read_item(path: Path, inbox: Path, published: bool = False, content: bool = 
 
 
 def identity_of(sub: Submission) -> Identity:
-    from validator.values import normalize_newlines, to_text
-
     def text(key: str) -> str:
         return normalize_newlines(to_text(sub.values.get(key))).strip()
 
@@ -209,8 +208,6 @@ def identity_of(sub: Submission) -> Identity:
 def describe(item: Item, content: bool = True) -> None:
     """Identity, year, and (with `content`) the exact figures of a readable submission (its
     content hash is made when asked for: :attr:`Item.digest`)."""
-    from validator.values import to_year
-
     sub = item.submission
     assert sub is not None
     item.identity = identity_of(sub)
@@ -226,7 +223,8 @@ def figures_of(sub: Submission) -> tuple[dict[str, int | Decimal], dict[str, str
     canon: dict[str, str] = {}
     figures: dict[str, int | Decimal] = {}
     unreadable: list[str] = []
-    _canonical_cells(sub, _plan(sub.format).figures, canon, figures, unreadable)
+    cells = _whole_at_once(sub.values, _plan(sub.format), None, figures)
+    _canonical_cells(sub, cells, canon, figures, unreadable)
     return figures, {k: canon[k] for k in unreadable}
 
 
@@ -239,11 +237,10 @@ def canonical(sub: Submission, unreadable: list[str] | None = None) -> tuple[dic
     file type; an unreadable figure keeps its raw text (``?``-prefixed, its key appended to
     `unreadable`) so two different mistakes still differ.
     """
-    from validator.values import normalize_newlines
-
     canon: dict[str, str] = {}
     figures: dict[str, int | Decimal] = {}
-    _canonical_cells(sub, _plan(sub.format).cells, canon, figures, unreadable)
+    cells = _whole_at_once(sub.values, _plan(sub.format), canon, figures)
+    _canonical_cells(sub, cells, canon, figures, unreadable)
     notes = sorted((e.rule, list(e.keys), normalize_newlines(e.text)) for e in sub.explanations if e.text.strip())
     canon["explanations"] = json.dumps(notes, ensure_ascii=False) if notes else ""
     return canon, figures
@@ -267,6 +264,36 @@ def _canonical_cells(
             unreadable.append(key)
 
 
+def _whole_at_once(
+    values: dict[str, Any], plan: _Plan, canon: dict[str, str] | None, figures: dict[str, Any]
+) -> tuple[tuple[str, Kind], ...]:
+    """The whole-number cells (counts, signed) of each group taken at once when every one is a
+    plain int its kind takes as is, or every one is blank (JSON's common cases): their canonical
+    texts are their digits, or empty. Returns the cells left for :func:`_canonical_cells` (all
+    of them, or only the figures without `canon`)."""
+    left = []
+    if AT_ONCE.on:
+        for index, (low, keys) in enumerate(plan.whole):
+            found: tuple[Any, ...] = tuple(map(values.get, keys))
+            types = set(map(type, found))
+            if types == _INT and low <= min(found) and max(found) <= MAX_COUNT:
+                figures.update(zip(keys, found))
+                if canon is not None:
+                    canon.update(zip(keys, map(str, found)))
+            elif types == _NONE:
+                if canon is not None:
+                    canon.update(dict.fromkeys(keys, ""))
+            else:
+                left.append(index)
+    else:
+        left = list(range(len(plan.whole)))
+    return plan.left(tuple(left), canon is None)
+
+
+_INT = {int}
+_NONE = {type(None)}
+
+
 def _all_cells(fmt) -> tuple[tuple[str, str], ...]:
     """(key, kind) of every cell, this year's then the 上年数据 ones."""
     return tuple((key, kind.name) for key, kind in _plan(fmt).cells)
@@ -276,14 +303,29 @@ def _all_cells(fmt) -> tuple[tuple[str, str], ...]:
 class _Plan:
     cells: tuple[tuple[str, Kind], ...]
     """(key, kind) of every cell, this year's then the 上年数据 ones."""
-    figures: tuple[tuple[str, Kind], ...]
-    """The figure cells among them."""
+    whole: tuple[tuple[int, tuple[str, ...]], ...]
+    """(lowest value, keys) of the whole-number cells, this year's and the 上年数据 ones apart."""
+    _left: dict[tuple[tuple[int, ...], bool], tuple[tuple[str, Kind], ...]] = field(default_factory=dict)
+
+    def left(self, groups: tuple[int, ...], figures_only: bool) -> tuple[tuple[str, Kind], ...]:
+        """The cells to read one by one: those not in a whole-number group taken at once (only
+        the figures among them when only figures are asked for)."""
+        found = self._left.get((groups, figures_only))
+        if found is None:
+            taken = {k for i, (_, keys) in enumerate(self.whole) if i not in groups for k in keys}
+            found = tuple(c for c in self.cells if c[0] not in taken and (c[1].figure or not figures_only))
+            self._left[(groups, figures_only)] = found
+        return found
 
 
 @cache
 def _plan(fmt) -> _Plan:
     cells = tuple((c.key, KINDS[c.kind]) for c in (*fmt.cells, *fmt.baseline_cells))
-    return _Plan(cells, tuple(c for c in cells if c[1].figure))
+    groups: dict[tuple[bool, str], list[str]] = {}
+    for key, kind in cells:
+        if kind.figure and kind.low <= 0:  # counts and signed figures: ints
+            groups.setdefault((key.startswith("last_year."), kind.name), []).append(key)
+    return _Plan(cells, tuple((KINDS[name].low, tuple(keys)) for (_, name), keys in groups.items()))
 
 
 def content_hash(canon: dict[str, str]) -> str:

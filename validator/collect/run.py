@@ -11,6 +11,7 @@ from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
+from functools import cache
 from pathlib import Path
 
 from validator import accel
@@ -485,15 +486,22 @@ _ABSENT: list[int] = []
 def _last_year_counts(body: Body, keys: tuple[str, ...]) -> list[int] | None:
     """The body's last-year figures the 历年 rules read (each as its cell's kind reads it), or
     None when it has no usable ones."""
-    from validator.kinds import KINDS
-
     last = body.last_year
     sub = last.submission if last is not None else None
     if sub is None or body.last_year_note:
         return None
-    raw = [KINDS[sub.format.cell(k).kind].convert(sub.values.get(k)) for k in keys]
+    get = sub.values.get
+    raw = [convert(get(k)) for k, convert in _converters(sub.format, keys)]
     counts = [c for c in raw if isinstance(c, int)]
     return counts if raw and len(counts) == len(raw) else None
+
+
+@cache
+def _converters(fmt, keys: tuple[str, ...]) -> tuple[tuple[str, Callable[[object], object]], ...]:
+    """(key, its kind's conversion) of each of `keys` (:mod:`validator.kinds`)."""
+    from validator.kinds import KINDS
+
+    return tuple((k, KINDS[fmt.cell(k).kind].convert) for k in keys)
 
 
 def today() -> dt.date:
