@@ -4,8 +4,10 @@ Typography follows the 公文 customs (GB/T 9704) as far as a report needs them:
 3.7/3.5/2.8/2.6 cm margins, the title in 宋体 二号 bold, section headings in 黑体 三号, body
 text in 仿宋 三号 with a two-character first-line indent, tables in 宋体. Fonts are named in
 the East-Asian slot (``w:eastAsia``) with Times New Roman for Latin text and digits; the font
-table gives each Chinese font its English name and the GB2312 charset, so Word, WPS and
-LibreOffice on a machine without that font substitute a Chinese font of the same family.
+table gives each Chinese font its English name and the GB2312 charset, so a program finds it
+under either name and, without it, picks a Chinese font. LibreOffice on Linux asks fontconfig,
+which without these fonts gives every name the one Chinese font installed: docs/render.md says
+what a Kylin/UOS machine should install and map.
 
 表三 stays in portrait. The official format and nearly every published report print it
 portrait; a landscape section in the middle of the report turns one page sideways on screen,
