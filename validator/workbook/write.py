@@ -20,7 +20,7 @@ from validator.spec import FormatSpec
 from validator.submission import Explanation, Submission
 from validator.values import encode_ooxml, to_date, to_text
 from validator.workbook import styles
-from validator.workbook.zipsafe import DAMAGED
+from validator.workbook.zipsafe import DAMAGED, DAMAGED_HINT
 
 EXCEL_CELL_LIMIT = 32767
 COMMENT_AUTHOR = "xxgk校验"
@@ -251,8 +251,8 @@ def _load_for_editing(source: Path, macros: bool):
             sheets = {n: s for n, s in preserve.scan_source(z).items() if n in wb.sheetnames}
     except MemoryError:
         raise UnusableInput("文件过大，内存不足，无法另存标注", where=source.name) from None
-    except DAMAGED as exc:
-        raise UnusableInput(f"文件有损坏的部分，无法另存标注（{type(exc).__name__}）", where=source.name) from None
+    except DAMAGED:
+        raise UnusableInput(f"文件有损坏的部分，无法另存标注{DAMAGED_HINT}", where=source.name) from None
     return wb, sheets
 
 
