@@ -77,7 +77,9 @@ def test_problem_list_has_every_finding_with_filter_and_frozen_header(made):
     carry = [r for r in listed if r[3] == "XY-T3-CARRY"]
     assert carry and carry[0][0] == "淮安市人民政府" and carry[0][4] == "错误"
     for file in {(r[0], r[1]) for r in by_rule}:  # numbered 1, 2, … per file, as in its 校验结果
-        assert [r[2] for r in by_rule if (r[0], r[1]) == file] == list(range(1, 1 + sum(x[:2] == file for x in by_rule)))
+        assert [r[2] for r in by_rule if (r[0], r[1]) == file] == list(
+            range(1, 1 + sum(x[:2] == file for x in by_rule))
+        )
 
 
 def _find(ws, text: str):
@@ -148,7 +150,9 @@ def test_totals_sheets_in_official_layout(made):
     template = get_format()
     t3 = next(s for s in template.sheets if s.name == "表三")
     ws = wb["汇总-表三"]
-    assert [ws.column_dimensions[c].width for c in "ABCD"] == [pytest.approx(w, abs=1) for _c, w in t3.column_widths[:4]]
+    assert [ws.column_dimensions[c].width for c in "ABCD"] == [
+        pytest.approx(w, abs=1) for _c, w in t3.column_widths[:4]
+    ]
     for group, reports in groups.items():
         sums = independent_sum(reports)
         start = blocks["表三"][group]

@@ -95,6 +95,18 @@ def test_validate_clean_example_writes_status_and_no_marks():
     assert status[0]["values"][0][0].startswith("校验通过：没有发现问题（")
 
 
+def test_validate_says_when_a_part_is_too_long_to_print_from_the_sheet(workbook_copy):
+    path = workbook_copy("fenxi-zfb_2023")
+    _edit(path, {"文字部分!A4": "本年度" * 1000})
+    book = remote_book(path)
+    report = excel.validate(book)
+    assert report.valid  # a 提示
+    [hint] = [f for f in report.warnings if f.rule == "TXT-LONG"]
+    assert hint.cells[0].ref == "文字部分!A4" and "xxgk render" in hint.message
+    [rows] = [a for a in actions(book, "setValues") if _where(a) == at("校验结果", "A4")]
+    assert [r[1] for r in rows["values"]] == ["TXT-LONG"]
+
+
 def test_validate_flags_a_wrong_total_with_colour_note_and_results_row(workbook_copy):
     path = workbook_copy("huaian-shi_2024")
     _edit(path, {"表四!E4": 350})

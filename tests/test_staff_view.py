@@ -49,7 +49,10 @@ def test_a_blank_workbook_gets_a_short_grouped_answer(tmp_path):
         "11–185. [错误] 表三 尚有 175 个单元格未填写（没有数据请填 0；逐格清单见 --annotate 另存副本的“校验结果”表或 --json 输出）"
         in lines
     )
-    assert " 1–10. [错误] 表二 尚有 10 个单元格未填写（没有数据请填 0；逐格清单见 --annotate 另存副本的“校验结果”表或 --json 输出）" in lines
+    assert (
+        " 1–10. [错误] 表二 尚有 10 个单元格未填写（没有数据请填 0；逐格清单见 --annotate 另存副本的“校验结果”表或 --json 输出）"
+        in lines
+    )
     assert "VAL-EMPTY" not in result.out and len(lines) < 30
     findings = json.loads(run_cli("check", blank, "--json").out)["findings"]
     assert sum(f["rule"] == "VAL-EMPTY" for f in findings) == 200  # the full list stays in JSON

@@ -190,7 +190,7 @@ class ValidationReport:
                     )
                 continue
             pad = "     " if row.root is not None else ""
-            where = "、".join(c.ref for c in f.shown_cells[:3]) + ("…" if len(f.shown_cells) > 3 else "")
+            where = cell_list(f.shown_cells[:3]) + ("…" if len(f.shown_cells) > 3 else "")
             lines.append(f"{pad}{row.number:>5}. [{f.severity_zh}] {where}")
             if row.root is not None:
                 lines.append(f"{pad}       （第 {row.root.number} 条的连带结果，改正该格后即成立）{f.message}")
@@ -271,7 +271,7 @@ class FindingRow:
 
     @property
     def where(self) -> str:
-        return "、".join(c.ref for c in self.finding.shown_cells)
+        return cell_list(self.finding.shown_cells)
 
     @property
     def sheet(self) -> str:
@@ -284,6 +284,17 @@ class FindingRow:
         if self.root is None:
             return ""
         return f"第 {self.root.number} 条（{self.root.where}）的连带结果"
+
+
+def cell_list(cells: Iterable[CellRef]) -> str:
+    """``表三!D28、D27、D4、文字部分!A4``: each sheet named once per run of its cells, so the
+    list fits the 校验结果 sheet's 位置 column (LibreOffice does not wrap a linked cell)."""
+    out, last = [], None
+    for c in cells:
+        sheet, _sep, a1 = c.ref.rpartition("!")
+        out.append(a1 if sheet == last else c.ref)
+        last = sheet
+    return "、".join(out)
 
 
 def _ranges(numbers: list[int]) -> str:

@@ -111,6 +111,7 @@ def _results_columns(ws, f: dict) -> None:
             ws.set_column(f"{letter}:{letter}", c.width, None, {"hidden": True})
         else:
             ws.set_column(f"{letter}:{letter}", c.width, f["result"])
+    ws.write_blank(results.SUMMARY_CELL, None, f["summary"])  # one line across the columns, not wrapped in A
 
 
 def label_row_heights(fmt: FormatSpec) -> dict[tuple[str, int], float]:

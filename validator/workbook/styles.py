@@ -37,6 +37,7 @@ def xlsxwriter_formats(wb) -> dict:
         "fixed": fmt(fg_color=FIXED_FILL, pattern=1, **border),
         "explain": fmt(locked=False, valign="top"),
         "result": fmt(valign="top"),
+        "summary": fmt(text_wrap=False),
         "bad": wb.add_format({"bg_color": ERROR_FILL, "font_color": "#9C0006", "bold": True}),
         "doubtful": wb.add_format({"bg_color": WARNING_FILL}),
         "legend_input": fmt(fg_color=INPUT_FILL, pattern=1, **border),

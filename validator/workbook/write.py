@@ -86,7 +86,7 @@ def write_results(
     if ws.max_row >= first:
         ws.delete_rows(first, ws.max_row - first + 1)
     _set_text(ws[results.SUMMARY_CELL], report.summary_zh())
-    wrap = Alignment(wrap_text=True, vertical="top")
+    wrap, top = Alignment(wrap_text=True, vertical="top"), Alignment(vertical="top")
     unlocked = Protection(locked=False)
     sheet_rows = report.sheet_rows(explanations)
     rows = [r.values for r in sheet_rows]
@@ -101,7 +101,7 @@ def write_results(
                     _set_text(cell, value)
             else:
                 cell.value = value
-            cell.alignment = wrap
+            cell.alignment = wrap if widths[col - 1] else top  # the hidden keys stay one line
             if col == EXPLANATION_COLUMN:
                 cell.protection = unlocked
     for row, sheet_row in enumerate(sheet_rows, first):
@@ -112,6 +112,7 @@ def write_results(
             sheet, ref = sheet_row.link.split("!")
             link = ws.cell(row=row, column=results.column("where"))
             link.hyperlink = Hyperlink(ref=link.coordinate, location=f"'{sheet}'!{ref}", tooltip="转到该单元格")
+            link.alignment = wrap  # the link takes openpyxl's Hyperlink style, which does not wrap
 
 
 def _results_height(values: list[object], widths: list[float]) -> float | None:
