@@ -166,7 +166,9 @@ class ValidationReport:
 
     def root_counts(self) -> tuple[int, int]:
         """(错误, 提示) counted by cause: a consequence of a located typo is not counted again."""
-        roots = [f for f in self.findings if f.caused_by is None]
+        roots = [
+            self.findings[i] for i, root in listing([(f.severity, f.caused_by) for f in self.findings]) if root is None
+        ]
         errors = sum(1 for f in roots if f.severity == "error")
         return errors, len(roots) - errors
 
@@ -180,7 +182,7 @@ class ValidationReport:
         for row in rows:
             f = row.finding
             if _grouped(f, blanks):
-                sheet = f.cells[0].ref.split("!")[0]
+                sheet = row.sheet
                 if sheet not in said:
                     said.add(sheet)
                     numbers = [r.number for r in rows if _grouped(r.finding, blanks) and r.sheet == sheet]
