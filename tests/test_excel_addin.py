@@ -95,6 +95,18 @@ def test_validate_clean_example_writes_status_and_no_marks():
     assert status[0]["values"][0][0].startswith("校验通过：没有发现问题（")
 
 
+def test_validate_says_when_a_part_is_too_long_to_print_from_the_sheet(workbook_copy):
+    path = workbook_copy("fenxi-zfb_2023")
+    _edit(path, {"文字部分!A4": "本年度" * 1000})
+    book = remote_book(path)
+    report = excel.validate(book)
+    assert report.valid  # a 提示
+    [hint] = [f for f in report.warnings if f.rule == "TXT-LONG"]
+    assert hint.cells[0].ref == "文字部分!A4" and "xxgk render" in hint.message
+    [rows] = [a for a in actions(book, "setValues") if _where(a) == at("校验结果", "A4")]
+    assert [r[1] for r in rows["values"]] == ["TXT-LONG"]
+
+
 def test_validate_flags_a_wrong_total_with_colour_note_and_results_row(workbook_copy):
     path = workbook_copy("huaian-shi_2024")
     _edit(path, {"表四!E4": 350})
@@ -105,13 +117,13 @@ def test_validate_flags_a_wrong_total_with_colour_note_and_results_row(workbook_
     assert at("表四", "E4") in [_where(a) for a in red]
     [note] = [a for a in actions(book, "addNote") if a["args"][0] == "$E$4"]
     assert _where(note) == at("表四", "E4")
-    assert "【错误 T4-SUM-REVIEW】" in note["args"][1] and "应为 351" in note["args"][1]
+    assert note["args"][1].startswith("【错误】") and "应为 351" in note["args"][1]
     # 校验结果: exactly the rows `xxgk check --annotate` writes, one setValues call
     rows = [a for a in actions(book, "setValues") if _where(a) == at("校验结果", "A4")]
     assert len(rows) == 1
     # the narrative's 351 is the figure the table should hold: no TXT-T3 against the typo
-    assert [r[1] for r in rows[0]["values"]] == ["DATE-DEADLINE", "T4-SUM-REVIEW", "SEC6-FEE-T3"]
-    assert rows[0]["values"][1][4:8] == ["表四!E4", report.errors[0].message, 351, 350]
+    assert [r[1] for r in rows[0]["values"]] == ["T4-SUM-REVIEW", "DATE-DEADLINE", "SEC6-FEE-T3"]
+    assert rows[0]["values"][0][4:8] == ["表四!E4", report.errors[0].message, 351, 350]
     links = actions(book, "addHyperlink")
     assert ["#'表四'!E4", "表四!E4", "转到该单元格"] in [a["args"] for a in links]
     status = [a for a in actions(book, "setValues") if _where(a) == at("封面", "B13")]

@@ -22,6 +22,7 @@ from dataclasses import dataclass, replace
 from functools import cache
 from typing import TYPE_CHECKING, Any, NewType, TypedDict, get_args, get_origin, get_type_hints
 
+from validator import textfit
 from validator.report import CellRef, Finding
 from validator.spec import Rule
 from validator.values import body_type_hint, date_problem, display, to_text, to_year
@@ -497,6 +498,20 @@ def text_present(ctx: Context, rule: Rule) -> Iterator[Finding]:
     for key in rule.params["keys"]:
         if not ctx.text(key).strip():
             yield ctx.finding(rule, [key], actual="", what=ctx.format.cell(key).label)
+
+
+@check("text_prints", KeysParams, ("what", "chars", "limit"))
+def text_prints(ctx: Context, rule: Rule) -> Iterator[Finding]:
+    """A part longer than one cell of the template prints (409 pt, Excel's limit for a row): the
+    sheet's printout would cut it. Only for workbooks: the JSON and ``xxgk render`` keep it whole."""
+    if ctx.submission.origin != "workbook":
+        return
+    for key in rule.params["keys"]:
+        text = ctx.text(key)
+        cell = ctx.format.cell(key)
+        width = textfit.cell_width(ctx.format, cell.sheet, cell.ref)
+        if text.strip() and not textfit.fits(text, width):
+            yield ctx.finding(rule, [key], what=cell.label, chars=len(text), limit=round(textfit.capacity(width), -2))
 
 
 @check("text_numbers", TextNumbersParams, ("what", "quote"))

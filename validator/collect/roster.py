@@ -84,9 +84,9 @@ def _xlsx_rows(path: Path) -> list[list[object]]:
                 wb.close()
     except UnusableInput:
         raise
-    except Exception as exc:
+    except Exception:
         raise UnusableInput(
-            f"名单工作簿无法读取（{type(exc).__name__}）；请在 Excel 或 WPS 中打开后另存为 .xlsx，或另存为 CSV（UTF-8）",
+            "名单工作簿无法读取（文件可能已损坏）；请在 Excel 或 WPS 中打开后另存为 .xlsx，或另存为 CSV（UTF-8）",
             where=path.name,
         ) from None
 

@@ -49,6 +49,7 @@ from validator.workbook.grids import (  # noqa: F401  (re-exported)
 )
 from validator.workbook.zipsafe import (  # noqa: F401  (re-exported)
     DAMAGED,
+    DAMAGED_HINT,
     MAX_EDIT_SHEET_BYTES,
     MAX_PART_BYTES,
     MAX_SHARED_STRINGS,
@@ -95,7 +96,7 @@ def _read_grids(path: Path, fmt: FormatSpec | None) -> tuple[FormatSpec, dict[st
             if is_unsafe_xml(exc):
                 raise UnusableInput(UNSAFE_XML_MSG, where=unsafe_part_where(path), code="unsafe-xml") from None
             raise UnusableInput(
-                f"文件已损坏或不是完整的 .xlsx 工作簿（{type(exc).__name__}）", where=where, code="damaged"
+                f"文件已损坏或不是完整的 .xlsx 工作簿{DAMAGED_HINT}", where=where, code="damaged"
             ) from None
         try:
             fmt = fmt or _detect_format(wb, path.name)
@@ -118,7 +119,7 @@ def _read_grids(path: Path, fmt: FormatSpec | None) -> tuple[FormatSpec, dict[st
         except DAMAGED as exc:
             if is_unsafe_xml(exc):
                 raise UnusableInput(UNSAFE_XML_MSG, where=where, code="unsafe-xml") from None
-            raise UnusableInput(f"文件已损坏，无法读取（{type(exc).__name__}）", where=where, code="damaged") from None
+            raise UnusableInput(f"文件已损坏，无法读取{DAMAGED_HINT}", where=where, code="damaged") from None
         finally:
             wb.close()
 
