@@ -126,6 +126,8 @@ def test_validate_flags_a_wrong_total_with_colour_note_and_results_row(workbook_
     assert rows[0]["values"][0][4:8] == ["表四!E4", report.errors[0].message, 351, 350]
     links = actions(book, "addHyperlink")
     assert ["#'表四'!E4", "表四!E4", "转到该单元格"] in [a["args"] for a in links]
+    # the rows just written are fitted to their text (an annotated copy's fixed heights go)
+    assert [a["args"] for a in actions(book, "setAutofit") if _where(a) == at("校验结果", "A4")] == [["rows"]]
     status = [a for a in actions(book, "setValues") if _where(a) == at("封面", "B13")]
     assert status[0]["values"][0][0].startswith("校验未通过：错误 1 个，提示 2 个")
 
@@ -216,8 +218,9 @@ def test_export_json_refuses_while_errors_remain(workbook_copy, tmp_path):
     assert excel.export_json(book, folder=tmp_path) is None
     assert list(tmp_path.glob("*.json")) == []
     [alert] = actions(book, "alert")
-    assert alert["args"][0].startswith("存在 2 个错误，未导出 JSON")
+    assert alert["args"][0].startswith("存在 2 个错误（其中 1 个是已定位填错的连带结果），未导出 JSON")
     assert "表三!J4" in alert["args"][0] and alert["args"][1] == excel.TITLE
+    assert "2. 表三!J28 （第 1 条的连带结果）" in alert["args"][0]
 
 
 def test_failures_become_a_chinese_message_box(workbook_copy, tmp_path):
