@@ -63,6 +63,13 @@ def test_printable_escapes_what_a_terminal_would_act_on(text, shown):
     assert printable(text) == shown
 
 
+def test_a_refusal_keeps_its_own_lines_and_escapes_within_them():
+    text = "无法处理：x.json：JSON 内容不符合格式：\n  explanations.0.rule：“TXT\x1b[2K”"
+    assert (
+        printable(text, lines=True) == "无法处理：x.json：JSON 内容不符合格式：\n  explanations.0.rule：“TXT\\x1b[2K”"
+    )
+
+
 def test_files_are_named_relative_to_the_inbox_with_their_code(tmp_path):
     """A FIFO, a damaged file in a subfolder, a JSON that is no report: each named by its place
     in the inbox (a shared 汇总 must not show the server's folders) with its code."""

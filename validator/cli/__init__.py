@@ -80,7 +80,7 @@ def _run(args, run) -> int:
         return run(args)
     except UnusableInput as exc:
         error_json(args, exc.code, message_of(exc), exc.where)
-        print(printable(f"无法处理：{exc}"), file=sys.stderr)
+        print(printable(f"无法处理：{exc}", lines=True), file=sys.stderr)
         return EXIT_UNUSABLE
     except KeyboardInterrupt:
         print("已中断", file=sys.stderr)
@@ -92,7 +92,7 @@ def _run(args, run) -> int:
             raise
         error_json(args, "internal-error", f"{type(exc).__name__}: {exc}")
         print(
-            printable(f"内部错误（{type(exc).__name__}: {exc}）。这是本工具的缺陷，请连同输入文件报告；")
+            printable(f"内部错误（{type(exc).__name__}: {exc}）。这是本工具的缺陷，请连同输入文件报告；", lines=True)
             + "设置环境变量 XXGK_DEBUG=1 可显示详细信息。",
             file=sys.stderr,
         )

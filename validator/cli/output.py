@@ -65,10 +65,13 @@ sequence that moves the cursor, erases a line, sets the title), bidi overrides, 
 other invisible characters, line separators, and lone surrogates."""
 
 
-def printable(text: str) -> str:
+def printable(text: str, lines: bool = False) -> str:
     """`text` with everything a terminal would act on or hide written as an escape (``\\x1b``,
     ``\\u202e``): names in a shared inbox are chosen by others, and a file called
-    ``x\\x1b[1A\\x1b[2K通过`` must not rewrite what the operator reads."""
+    ``x\\x1b[1A\\x1b[2K通过`` must not rewrite what the operator reads. With `lines`, the
+    message's own line breaks stay (a refusal listing several problems, one a line)."""
+    if lines:
+        return "\n".join(_UNPRINTABLE.sub(_escape, line) for line in text.split("\n"))
     return _UNPRINTABLE.sub(_escape, text)
 
 
