@@ -110,9 +110,11 @@ def test_an_inbox_of_2019_reports_is_summed_under_its_own_keys(tmp_path):
     figures = data["totals"]["合计"]["figures"]
     assert data["format"] == "gb-2019-60" and "incomplete" not in data["totals"]["合计"]
     assert figures["proactive.licensing.change"] == -2 and figures["proactive.rules.made"] == 6
-    sheet = openpyxl.load_workbook(tmp_path / "汇总.xlsx")["汇总"]
-    texts = [str(v) for row in sheet.iter_rows(values_only=True) for v in row if v is not None]
-    assert not any("未计入" in t for t in texts)
+    book = openpyxl.load_workbook(tmp_path / "汇总.xlsx")
+    sheets = [ws for ws in book.worksheets if ws.title.startswith("汇总")]
+    texts = [str(v) for ws in sheets for row in ws.iter_rows(values_only=True) for v in row if v is not None]
+    assert sheets and not any("未计入" in t for t in texts)
+    assert any(row[:1] == ("行政许可",) and -2 in row for row in book["汇总-表二"].iter_rows(values_only=True))
     agg = json.loads((tmp_path / "agg.json").read_text(encoding="utf-8"))
     assert agg["format"] == "gb-2019-60" and agg["proactive"]["licensing"]["change"] == -2
     assert agg["proactive"]["rules"]["made"] == 6
