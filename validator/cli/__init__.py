@@ -16,7 +16,7 @@ from typing import NoReturn
 
 from validator import __version__
 from validator.cli import collect, filing, import_, info, render, serve, zh
-from validator.cli.output import error_json, message_of
+from validator.cli.output import error_json, message_of, printable
 from validator.cli.plugins import plugins
 from validator.errors import EXIT_UNUSABLE, UnusableInput
 
@@ -80,7 +80,7 @@ def _run(args, run) -> int:
         return run(args)
     except UnusableInput as exc:
         error_json(args, exc.code, message_of(exc), exc.where)
-        print(f"无法处理：{exc}", file=sys.stderr)
+        print(printable(f"无法处理：{exc}", lines=True), file=sys.stderr)
         return EXIT_UNUSABLE
     except KeyboardInterrupt:
         print("已中断", file=sys.stderr)
@@ -92,8 +92,8 @@ def _run(args, run) -> int:
             raise
         error_json(args, "internal-error", f"{type(exc).__name__}: {exc}")
         print(
-            f"内部错误（{type(exc).__name__}: {exc}）。这是本工具的缺陷，请连同输入文件报告；"
-            "设置环境变量 XXGK_DEBUG=1 可显示详细信息。",
+            printable(f"内部错误（{type(exc).__name__}: {exc}）。这是本工具的缺陷，请连同输入文件报告；", lines=True)
+            + "设置环境变量 XXGK_DEBUG=1 可显示详细信息。",
             file=sys.stderr,
         )
         return EXIT_INTERNAL

@@ -18,7 +18,6 @@ from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
 from decimal import Decimal
-from functools import partial
 from pathlib import Path
 
 from validator import textfit
@@ -127,11 +126,32 @@ def _fast_deflate() -> Iterator[None]:
     if getattr(xw, "ZipFile", None) is not ZipFile:
         yield
         return
-    xw.ZipFile = partial(ZipFile, compresslevel=1)  # type: ignore[misc]
+    opened: list[ZipFile] = []
+
+    def zip_file(file, mode="r", compression=0, allowZip64=True) -> ZipFile:  # noqa: N803 (ZipFile's names)
+        opened.append(ZipFile(file, mode, compression, allowZip64, compresslevel=1))
+        return opened[-1]
+
+    xw.ZipFile = zip_file  # type: ignore[misc,assignment]
     try:
         yield
+    except BaseException:
+        for archive in opened:  # a failed write (disk full) leaves XlsxWriter's zip open
+            _drop(archive)
+        raise
     finally:
         xw.ZipFile = ZipFile  # type: ignore[misc]
+
+
+def _drop(archive) -> None:
+    """Close a half-written zip without finishing it: left to the garbage collector, its
+    ``__del__`` would try to write the central directory again and print a traceback."""
+    fp, archive.fp = archive.fp, None
+    if fp is not None:
+        try:
+            fp.close()
+        except OSError:
+            pass
 
 
 def totals_name(table: str) -> str:

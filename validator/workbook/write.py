@@ -14,7 +14,7 @@ from pathlib import Path
 
 from validator import results, textfit
 from validator.errors import UnusableInput
-from validator.fileio import atomic_write
+from validator.fileio import atomic_write, atomic_write_bytes, cannot_write
 from validator.report import ValidationReport, findings_by_cell, note_text, worst
 from validator.spec import FormatSpec, split_ref
 from validator.submission import Explanation, Submission
@@ -171,6 +171,22 @@ def _fit_row(wb, fmt: FormatSpec, spec, text: str) -> None:
 def fill_workbook(submission: Submission, report: ValidationReport | None, out: str | Path) -> None:
     """A new workbook from the template with the submission's values; with a report, its marks
     and 校验结果 too (``None`` for a workbook staff have yet to fill: nothing to flag)."""
+    atomic_write_bytes(out, filled_workbook(submission, report, out))
+
+
+def filled_workbook(submission: Submission, report: ValidationReport | None, out: str | Path) -> bytes:
+    """:func:`fill_workbook`'s file (to be written to `out`) as bytes. Made in memory (a filled
+    template is some 50 KB), so a full disk fails only the final write: openpyxl's zip, left
+    half-written on disk, printed a traceback when the garbage collector closed it. openpyxl
+    still writes each sheet to a temporary file first: a full temporary folder is a
+    :class:`CannotWrite` for `out` too."""
+    try:
+        return _filled(submission, report)
+    except OSError as exc:
+        raise cannot_write(out, exc) from exc
+
+
+def _filled(submission: Submission, report: ValidationReport | None) -> bytes:
     import openpyxl
 
     from validator.workbook.build import template_bytes
@@ -182,7 +198,23 @@ def fill_workbook(submission: Submission, report: ValidationReport | None, out: 
         mark_findings(wb, fmt, report)
         write_results(wb, fmt, report, submission.explanations)
         write_status(wb, fmt, report)
-    atomic_write(out, wb.save)
+    if submission.aggregate_of:
+        _write_aggregate_sheet(wb, submission.aggregate_of)
+    buffer = io.BytesIO()
+    wb.save(buffer)
+    return buffer.getvalue()
+
+
+def _write_aggregate_sheet(wb, members: tuple[str, ...]) -> None:
+    """The mark of a sum: a hidden sheet naming the bodies it sums (read back by
+    :func:`validator.workbook.read.aggregate_members`)."""
+    from validator.workbook.grids import AGGREGATE_SHEET
+
+    ws = wb.create_sheet(AGGREGATE_SHEET)
+    ws.sheet_state = "hidden"
+    ws["A1"] = f"本工作簿由 xxgk collect --aggregate 生成，是以下 {len(members)} 个单位报告的汇总："
+    for row, name in enumerate(members, 2):
+        ws.cell(row=row, column=1, value=name).data_type = "s"
 
 
 MACRO_FREE_NOTE = "原工作簿含宏（按钮），标注副本按文件名存为不含宏的 .xlsx，没有按钮；需要按钮请把输出文件名改为 .xlsm"
