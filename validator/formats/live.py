@@ -1,0 +1,136 @@
+"""The template's own checks, derived from the rules' relations: what a clerk without macros
+(WPS, 信创 machines) sees while typing.
+
+Each relation with ``live`` set becomes a formula in its check cell that states the
+discrepancy and never names a culprit (``不平：各列之和 3，总计 2``): a wrong part makes a correct
+total disagree with it, so an ``应为`` beside the total would send the clerk to the wrong cell.
+The culprit is pointed at by a conditional format on each input cell instead: it is marked
+可能填错 when every live equality through it fails by the same difference (its share of each:
+a single typo sits where its row check and its column check cross), the corrected figure is
+not negative and, for a cell in one relation only, no other cell of that relation would
+explain it as well. That is :mod:`validator.localize`'s single-cell answer, computed by the
+spreadsheet program.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from validator.spec import CellSpec, LiveCheck, LiveMark, Relation, Rule, col_letter, split_ref
+
+TEXT_IN_CHECK = "含文本，无法核对"
+"""What a live check shows when a cell it adds up holds text. Excel's SUM skips text, so “3”
+typed as text would make the check disagree with this tool, which reads the 3 and warns
+(VAL-TEXT); the template paints text in figure cells orange, so sheet and tool agree the cell
+needs fixing and neither shows a wrong sum."""
+BLANK = "未填写"
+"""What a live check shows while some of its cells are empty (never 正确 beside a blank)."""
+OK = "正确"
+_EXCEL_OP = {"==": "=", "<=": "<=", ">=": ">="}
+_FAILS = {"==": "，", "<=": " 大于", ">=": " 小于"}
+
+
+def live_checks(cells: Iterable[CellSpec], rules: Iterable[Rule]) -> tuple[LiveCheck, ...]:
+    """One formula per relation with ``live`` set, in rule order."""
+    at = {c.key: c for c in cells}
+    out = []
+    for rule in rules:
+        for rel in rule.relations:
+            if rel.live is None:
+                continue
+            sheet = at[rel.keys[0]].sheet
+            left, right, every, n = _side(rel.left, at), _side(rel.right, at), _areas(rel.keys, at), len(rel.keys)
+            holds = f"{left}{_EXCEL_OP[rel.op]}{right}"
+            said = f'"{_prefix(rel)}{rel.names[0]} "&{_paren(left)}&"{_FAILS[rel.op]}{rel.names[1]} "&{_paren(right)}'
+            out.append(
+                LiveCheck(
+                    sheet,
+                    rel.live,
+                    f'=IF(COUNTA({every})=0,"",IF(COUNTA({every})<{n},"{BLANK}",'
+                    f'IF(COUNT({every})<{n},"{TEXT_IN_CHECK}",IF({holds},"{OK}",{said}))))',
+                    bad_when=f"=AND(COUNT({every})={n},NOT({holds}))",
+                    severity=rule.severity,
+                )
+            )
+    return tuple(out)
+
+
+def _prefix(rel: Relation) -> str:
+    return "不平：" if rel.op == "==" else "不符："
+
+
+def live_marks(cells: Iterable[CellSpec], rules: Iterable[Rule]) -> tuple[LiveMark, ...]:
+    """The 可能填错 condition of every input cell in a live equality of an 错误 rule."""
+    at = {c.key: c for c in cells}
+    equalities = [r for rule in rules if rule.severity == "error" for r in rule.relations if r.live and r.op == "=="]
+    through: dict[str, list[Relation]] = {}
+    for rel in equalities:
+        for key in rel.keys:
+            through.setdefault(key, []).append(rel)
+    out = []
+    for key, rels in through.items():
+        shares = [_share(rel, key, at) for rel in rels]
+        if None in shares:
+            continue  # a cell counted twice in one relation: no single share to compare
+        first = shares[0]
+        ref = at[key].ref
+        when = [f"COUNT({_areas(rel.keys, at)})={len(rel.keys)}" for rel in rels]
+        when += [f"{first}<>0", *(f"{first}={other}" for other in shares[1:]), f"{ref}-({first})>=0"]
+        if len(rels) == 1:  # alone in its relation: marked only if no cell of it explains it as well
+            when += [
+                f"{at[other].ref}-({_share(rels[0], other, at)})<0"
+                for other in rels[0].keys
+                if other != key and len(through[other]) == 1 and _share(rels[0], other, at) is not None
+            ]
+        out.append(LiveMark(at[key].sheet, ref, "=AND(" + ",".join(when) + ")"))
+    return tuple(out)
+
+
+def _share(rel: Relation, key: str, at: dict[str, CellSpec]) -> str | None:
+    """How much too high `key` is if it alone breaks `rel`: the residual over its coefficient."""
+    coef = sum(c for k, c in rel.terms if k == key)
+    left, right = _side(rel.left, at), _side(rel.right, at)
+    if coef == 1:
+        return f"{left}-{_paren(right)}"
+    if coef == -1:
+        return f"{right}-{_paren(left)}"
+    return None
+
+
+def _side(keys: tuple[str, ...], at: dict[str, CellSpec]) -> str:
+    plus = [k for k in keys if not k.startswith("-")]
+    minus = [k[1:] for k in keys if k.startswith("-")]
+    expr = _sum(plus, at) if plus else "0"
+    return f"{expr}-{_paren(_sum(minus, at))}" if minus else expr
+
+
+def _sum(keys: list[str], at: dict[str, CellSpec]) -> str:
+    return at[keys[0]].ref if len(keys) == 1 else f"SUM({_areas(tuple(keys), at)})"
+
+
+def _paren(expr: str) -> str:
+    return f"({expr})" if "-" in expr or "+" in expr else expr
+
+
+def _areas(keys: tuple[str, ...], at: dict[str, CellSpec]) -> str:
+    """The cells as few rectangular ranges as adjacent runs allow (``D4:I4``, ``D6:D26``)."""
+    points = sorted({split_ref(at[k].ref) for k in keys})
+    runs: list[list[int]] = []  # [row, first col, last col]
+    for row, col in points:
+        if runs and runs[-1][0] == row and runs[-1][2] == col - 1:
+            runs[-1][2] = col
+        else:
+            runs.append([row, col, col])
+    blocks: list[list[int]] = []  # [first row, last row, first col, last col]
+    for row, first, last in sorted(runs, key=lambda r: (r[1], r[2], r[0])):
+        if blocks and blocks[-1][2:] == [first, last] and blocks[-1][1] == row - 1:
+            blocks[-1][1] = row
+        else:
+            blocks.append([row, row, first, last])
+    blocks.sort()
+    out = []
+    for top, bottom, first, last in blocks:
+        a = f"{col_letter(first)}{top + 1}"
+        b = f"{col_letter(last)}{bottom + 1}"
+        out.append(a if a == b else f"{a}:{b}")
+    return ",".join(out)
