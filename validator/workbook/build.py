@@ -75,7 +75,9 @@ def build_template(fmt: FormatSpec, target: str | Path | io.BytesIO, extend: Ext
         bad = f["bad"] if check.severity == "error" else f["doubtful"]
         ws.conditional_format(check.ref, {"type": "formula", "criteria": check.bad_when, "format": bad})
     for mark in fmt.live_marks:
-        sheets[mark.sheet].conditional_format(mark.ref, {"type": "formula", "criteria": mark.when, "format": f["suspect"]})
+        sheets[mark.sheet].conditional_format(
+            mark.ref, {"type": "formula", "criteria": mark.when, "format": f["suspect"]}
+        )
 
     _text_marks(fmt, sheets, f)
     _legend(fmt, sheets[fmt.sheets[0].name], f)
