@@ -51,6 +51,16 @@ Optional job keys for macro workbooks (tests/test_libreoffice_xlsm.py); absent, 
 
 A shape in "controls" also carries "text": its text (a text box's words), or None.
 
+A sweep (tests/test_live_checks.py) evaluates conditional formats after many edits in one load::
+
+    "sweep": {"cells": [["表三", "D4"], ...],      # cells whose conditional format to evaluate
+              "fill": "#C9B3E6",                  # ... the entry painting this background
+              "mutations": [[["表三", "D4", 3]], ...]}   # each a list of edits, undone after
+    -> "sweep": [[0, 5], ...]   # per mutation, the indices of "cells" whose condition holds
+
+Each condition is the entry's own formula as LibreOffice imported it, written into a spare
+column of its sheet (the sheet is unprotected for that) and recalculated after each edit.
+
 The answer also carries "log": soffice's own stdout/stderr.
 """
 
@@ -286,6 +296,39 @@ def read_controls(sheet) -> dict:
     return {"shapes": shapes, "forms": forms}
 
 
+SWEEP_COLUMN = "AZ"
+
+
+def sweep(doc, spec: dict) -> list[list[int]]:
+    sheets = doc.getSheets()
+    by_sheet: dict[str, list[int]] = {}
+    for i, (sheet, ref) in enumerate(spec["cells"]):
+        ws = sheets.getByName(sheet)
+        if ws.isProtected():
+            ws.unprotect("")
+        cell = ws.getCellRangeByName(ref)
+        [formula] = [e["formula1"] for e in read_cf(doc, cell) if e["back_color"] == spec["fill"].upper()]
+        rows = by_sheet.setdefault(sheet, [])
+        ws.getCellRangeByName(f"{SWEEP_COLUMN}{len(rows) + 1}").setFormula("=" + formula)
+        rows.append(i)
+    out = []
+    for edits in spec["mutations"]:
+        before = []
+        for sheet, ref, value in edits:
+            cell = sheets.getByName(sheet).getCellRangeByName(ref)
+            before.append((cell, read_cell(cell)["value"]))
+            set_cell(cell, value)
+        doc.calculateAll()
+        held = []
+        for sheet, rows in by_sheet.items():
+            area = sheets.getByName(sheet).getCellRangeByName(f"{SWEEP_COLUMN}1:{SWEEP_COLUMN}{len(rows)}")
+            held += [i for i, (v,) in zip(rows, area.getDataArray()) if v]
+        out.append(sorted(held))
+        for cell, value in reversed(before):
+            set_cell(cell, value)
+    return out
+
+
 def resolve_script(doc, url: str):
     return doc.getScriptProvider().getScript(url)
 
@@ -348,6 +391,8 @@ def run_job(desktop, job: dict) -> dict:
             res.setdefault("locked", {})[f"{sheet}!{ref}"] = bool(cell(sheet, ref).CellProtection.IsLocked)
         for sheet, ref in job.get("cf", ()):
             res["cf"][f"{sheet}!{ref}"] = read_cf(doc, cell(sheet, ref))
+        if job.get("sweep"):
+            res["sweep"] = sweep(doc, job["sweep"])
         if job.get("html"):
             doc.storeToURL(Path(job["html"]).resolve().as_uri(), (prop("FilterName", "HTML (StarCalc)"),))
             res["html"] = job["html"]
