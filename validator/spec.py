@@ -111,6 +111,8 @@ class LiveCheck:
     severity: Severity = "error"
     initial: object = ""
     """The formula's result on the empty template (cached so viewers without recalculation agree)."""
+    longest: str = ""
+    """The longest verdict it shows for figures up to five digits: what its cell must print."""
 
 
 @dataclass(frozen=True)

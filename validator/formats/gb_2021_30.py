@@ -988,7 +988,7 @@ def build() -> FormatSpec:
         SheetSpec(
             T3,
             "三、收到和处理政府信息公开申请情况",
-            (("A", 12), ("B", 14), ("C", 34), *((col_letter(c), 9) for c in range(3, 10)), ("K", 14)),
+            (("A", 12), ("B", 14), ("C", 34), *((col_letter(c), 9) for c in range(3, 10)), ("K", 30)),
             row_heights=((1, 30), (2, 24), (3, 36)),
             freeze=(3, 3),
         ),

@@ -50,6 +50,7 @@ def live_checks(cells: Iterable[CellSpec], rules: Iterable[Rule]) -> tuple[LiveC
                     f'IF(COUNT({every})<{n},"{TEXT_IN_CHECK}",IF({holds},"{OK}",{said}))))',
                     bad_when=f"=AND(COUNT({every})={n},NOT({holds}))",
                     severity=rule.severity,
+                    longest=f"{_prefix(rel)}{rel.names[0]} 00000{_FAILS[rel.op]}{rel.names[1]} 00000",
                 )
             )
     return tuple(out)

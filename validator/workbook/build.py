@@ -57,6 +57,8 @@ def build_template(fmt: FormatSpec, target: str | Path | io.BytesIO, extend: Ext
 
     for (sheet, row), height in _wrapped_row_heights(fmt).items():
         sheets[sheet].set_row(row, height)
+    for (sheet, row), height in _live_check_heights(fmt).items():
+        sheets[sheet].set_row(row, height)
     for label in fmt.labels:
         ws = sheets[label.sheet]
         fmt_ = f[label.style]
@@ -147,6 +149,31 @@ def _wrapped_row_heights(fmt: FormatSpec) -> dict[tuple[str, int], float]:
             needed[key] = max(needed.get(key, 0), lines * LINE_HEIGHT + 2)
     fixed = {(s.name, r - 1) for s in fmt.sheets for r, _h in s.row_heights}
     return {k: v for k, v in needed.items() if k not in fixed}
+
+
+CHECK_LINE_HEIGHT = 12.0
+"""One line of a live check's 9-point text."""
+
+
+def _live_check_heights(fmt: FormatSpec) -> dict[tuple[str, int], float]:
+    """Rows of live checks whose verdict wraps in its column (表三's column checks under 9-wide
+    columns): tall enough for the longest verdict, which Excel would otherwise clip to one line
+    (a formula's new result never grows its row). A row with a fixed or an input height is kept."""
+    widths = {s.name: dict(s.column_widths) for s in fmt.sheets}
+    fixed = {(s.name, r - 1) for s in fmt.sheets for r, _h in s.row_heights}
+    inputs = {(c.sheet, split_ref(c.ref)[0]) for c in (*fmt.cells, *fmt.baseline_cells)}
+    labels = _wrapped_row_heights(fmt)
+    out: dict[tuple[str, int], float] = {}
+    for check in fmt.live_checks:
+        row, col = split_ref(check.ref)
+        key = (check.sheet, row)
+        if key in fixed or key in inputs:
+            continue
+        width = widths[check.sheet].get(col_letter(col), 8.43)
+        lines = -(-round(_text_width(check.longest) * 9 / 10.5) // max(int(width) - 1, 1))
+        if lines > 1:
+            out[key] = max(out.get(key, 0), labels.get(key, 0), lines * CHECK_LINE_HEIGHT + 4)
+    return out
 
 
 PORTRAIT_WIDTH = 95
