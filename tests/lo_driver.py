@@ -23,7 +23,7 @@ Answer::
 
     {"soffice": "LibreOffice 7.4 ...",
      "jobs": {"fenxi-bad": {"sheets": [...], "protected": {"表三": true, ...},
-                            "values": {"表三!K4": {"kind": "text", "value": "应为3",
+                            "values": {"表三!K4": {"kind": "text", "value": "不平：各列之和 3，总计 4",
                                                    "formula": "=IF(...)", "error": 0}},
                             "cf": {"表三!J4": [{"operator": "FORMULA", "formula1": "...",
                                                "style": "Excel_CondFormat_1_1_1",

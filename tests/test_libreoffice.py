@@ -390,7 +390,7 @@ def test_soffice_terminated(lo):
 
 # --------------------------------------------------------------------------- d. text numbers (review D16)
 def test_text_numbers_are_flagged_not_miscounted(lo, fmt):
-    """Excel's SUM skips text: the checks beside a sum that includes text say so instead of 应为0."""
+    """Excel's SUM skips text: the checks beside a sum that includes text say so instead of a wrong discrepancy."""
     res = lo["jobs"]["fenxi-text"]
     assert res["values"][f"{T3}!D4"] == {**res["values"][f"{T3}!D4"], "kind": "text", "value": "3"}
     flagged = {(T3, "K4"), (T3, "D30"), (T4, "E6")}  # row 一 总计, column D balance, 表四 复议 总计
