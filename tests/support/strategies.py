@@ -245,8 +245,6 @@ def _mend(values: dict, p: Plan, derived: dict[str, Relation]) -> bool:
 
 # --------------------------------------------------------------------------- whole report
 
-_RULE_IDS = tuple(r.id for r in FMT.rules)
-_CELL_KEYS = tuple(c.key for c in (*FMT.cells, *FMT.baseline_cells))
 # (rule, keys) pairs that the generated reports often trigger, so explanations land on real findings.
 _LIKELY_FINDINGS = (
     ("TXT-MISSING", ("narrative.overview",)),
@@ -261,12 +259,16 @@ _LIKELY_FINDINGS = (
 
 
 @st.composite
-def explanation(draw) -> Explanation:
-    if draw(st.booleans()):
-        rule, keys = draw(st.sampled_from(_LIKELY_FINDINGS))
+def explanation(draw, fmt: FormatSpec = FMT) -> Explanation:
+    cell_keys = tuple(c.key for c in (*fmt.cells, *fmt.baseline_cells))
+    likely = [
+        (r, keys) for r, keys in _LIKELY_FINDINGS if r in {x.id for x in fmt.rules} and set(keys) <= set(cell_keys)
+    ]
+    if likely and draw(st.booleans()):
+        rule, keys = draw(st.sampled_from(likely))
     else:
-        rule = draw(st.sampled_from(_RULE_IDS))
-        keys = tuple(draw(st.lists(st.sampled_from(_CELL_KEYS), max_size=3)))
+        rule = draw(st.sampled_from([r.id for r in fmt.rules]))
+        keys = tuple(draw(st.lists(st.sampled_from(cell_keys), max_size=3)))
     return Explanation(rule, keys, draw(narrative_text()))
 
 
@@ -287,5 +289,5 @@ def valid_submission(draw, fmt: FormatSpec = FMT, years: tuple[int, int] | None 
     for key in ("narrative.overview", "narrative.problems", "narrative.other_matters"):
         values[key] = draw(narrative_text())
     # any order, duplicates for one (rule, cells), notes on findings and on nothing: the JSON is canonical
-    explanations = draw(st.lists(explanation(), max_size=4))
+    explanations = draw(st.lists(explanation(fmt), max_size=4))
     return Submission(fmt, values, "hypothesis", explanations)
