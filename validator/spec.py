@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from functools import cached_property
+from functools import cached_property, lru_cache
 from typing import Literal
 
 CellKind = Literal["count", "signed", "money", "text", "longtext", "year", "date", "choice"]
@@ -27,6 +27,7 @@ SEVERITY_FROM_ZH: dict[str, str] = {v: k for k, v in SEVERITY_ZH.items()}
 _REF = re.compile(r"^([A-Z]{1,3})([1-9][0-9]*)$")
 
 
+@lru_cache(maxsize=4096)
 def split_ref(ref: str) -> tuple[int, int]:
     """'J28' -> (row 27, col 9), zero-based, as XlsxWriter wants them."""
     m = _REF.match(ref)

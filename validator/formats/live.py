@@ -15,6 +15,7 @@ spreadsheet program.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 
 from validator.spec import CellSpec, LiveCheck, LiveMark, Relation, Rule, col_letter, split_ref
 
@@ -30,6 +31,28 @@ _EXCEL_OP = {"==": "=", "<=": "<=", ">=": ">="}
 _FAILS = {"==": "，", "<=": " 大于", ">=": " 小于"}
 
 
+@dataclass(frozen=True)
+class _Shown:
+    """One relation as formula pieces: each side's sum, all its cells, how many."""
+
+    left: str
+    right: str
+    every: str
+    count: int
+
+    def share(self, coef: int) -> str | None:
+        """How much too high a cell with this coefficient is if it alone breaks the relation."""
+        if coef == 1:
+            return f"{self.left}-{_paren(self.right)}"
+        if coef == -1:
+            return f"{self.right}-{_paren(self.left)}"
+        return None
+
+
+def _shown(rel: Relation, at: dict[str, CellSpec]) -> _Shown:
+    return _Shown(_side(rel.left, at), _side(rel.right, at), _areas(rel.keys, at), len(rel.keys))
+
+
 def live_checks(cells: Iterable[CellSpec], rules: Iterable[Rule]) -> tuple[LiveCheck, ...]:
     """One formula per relation with ``live`` set, in rule order."""
     at = {c.key: c for c in cells}
@@ -38,13 +61,13 @@ def live_checks(cells: Iterable[CellSpec], rules: Iterable[Rule]) -> tuple[LiveC
         for rel in rule.relations:
             if rel.live is None:
                 continue
-            sheet = at[rel.keys[0]].sheet
-            left, right, every, n = _side(rel.left, at), _side(rel.right, at), _areas(rel.keys, at), len(rel.keys)
+            f = _shown(rel, at)
+            left, right, every, n = f.left, f.right, f.every, f.count
             holds = f"{left}{_EXCEL_OP[rel.op]}{right}"
             said = f'"{_prefix(rel)}{rel.names[0]} "&{_paren(left)}&"{_FAILS[rel.op]}{rel.names[1]} "&{_paren(right)}'
             out.append(
                 LiveCheck(
-                    sheet,
+                    at[rel.keys[0]].sheet,
                     rel.live,
                     f'=IF(COUNTA({every})=0,"",IF(COUNTA({every})<{n},"{BLANK}",'
                     f'IF(COUNT({every})<{n},"{TEXT_IN_CHECK}",IF({holds},"{OK}",{said}))))',
@@ -64,38 +87,36 @@ def live_marks(cells: Iterable[CellSpec], rules: Iterable[Rule]) -> tuple[LiveMa
     """The 可能填错 condition of every input cell in a live equality of an 错误 rule."""
     at = {c.key: c for c in cells}
     equalities = [r for rule in rules if rule.severity == "error" for r in rule.relations if r.live and r.op == "=="]
+    shown = {id(rel): _shown(rel, at) for rel in equalities}
+    coefs = {id(rel): _coefs(rel) for rel in equalities}
     through: dict[str, list[Relation]] = {}
     for rel in equalities:
         for key in rel.keys:
             through.setdefault(key, []).append(rel)
     out = []
     for key, rels in through.items():
-        shares = [_share(rel, key, at) for rel in rels]
+        shares = [shown[id(rel)].share(coefs[id(rel)][key]) for rel in rels]
         if None in shares:
             continue  # a cell counted twice in one relation: no single share to compare
         first = shares[0]
         ref = at[key].ref
-        when = [f"COUNT({_areas(rel.keys, at)})={len(rel.keys)}" for rel in rels]
+        when = [f"COUNT({shown[id(rel)].every})={shown[id(rel)].count}" for rel in rels]
         when += [f"{first}<>0", *(f"{first}={other}" for other in shares[1:]), f"{ref}-({first})>=0"]
         if len(rels) == 1:  # alone in its relation: marked only if no cell of it explains it as well
-            when += [
-                f"{at[other].ref}-({_share(rels[0], other, at)})<0"
-                for other in rels[0].keys
-                if other != key and len(through[other]) == 1 and _share(rels[0], other, at) is not None
-            ]
+            rel = rels[0]
+            for other in rel.keys:
+                share = shown[id(rel)].share(coefs[id(rel)][other])
+                if other != key and len(through[other]) == 1 and share is not None:
+                    when.append(f"{at[other].ref}-({share})<0")
         out.append(LiveMark(at[key].sheet, ref, "=AND(" + ",".join(when) + ")"))
     return tuple(out)
 
 
-def _share(rel: Relation, key: str, at: dict[str, CellSpec]) -> str | None:
-    """How much too high `key` is if it alone breaks `rel`: the residual over its coefficient."""
-    coef = sum(c for k, c in rel.terms if k == key)
-    left, right = _side(rel.left, at), _side(rel.right, at)
-    if coef == 1:
-        return f"{left}-{_paren(right)}"
-    if coef == -1:
-        return f"{right}-{_paren(left)}"
-    return None
+def _coefs(rel: Relation) -> dict[str, int]:
+    out: dict[str, int] = {}
+    for key, c in rel.terms:
+        out[key] = out.get(key, 0) + c
+    return out
 
 
 def _side(keys: tuple[str, ...], at: dict[str, CellSpec]) -> str:
