@@ -191,6 +191,9 @@ class KeysParams(TypedDict):
 
 class TextPattern(TypedDict):
     what: str
+    words: list[str]
+    """Every match of the patterns contains one of these: an overview without any of them is
+    not scanned (tests/test_rules.py checks the claim on random texts)."""
     patterns: list[str]
     """Regular expressions; group 1 is the quoted number."""
     equals: list[list[CellKey]]
@@ -360,8 +363,11 @@ def linear(ctx: Context, rule: Rule) -> Iterator[Finding]:
     for relation in rule.relations:
         lplus, lminus, rplus, rminus = relation.sides
         try:
-            lhs = sum(map(get, lplus)) - sum(map(get, lminus))
-            rhs = sum(map(get, rplus)) - sum(map(get, rminus))
+            lhs = sum(map(get, lplus))
+            rhs = sum(map(get, rplus))
+            if lminus or rminus:
+                lhs -= sum(map(get, lminus))
+                rhs -= sum(map(get, rminus))
         except KeyError:  # a cell with its own VAL-* finding: the relation proves nothing
             continue
         if not relation.holds(lhs, rhs):
@@ -474,6 +480,8 @@ def text_numbers(ctx: Context, rule: Rule) -> Iterator[Finding]:
     seen: set[tuple[str, int]] = set()
     params: TextNumbersParams = rule.params  # type: ignore[assignment]
     for name, spec in params["patterns"].items():
+        if not any(w in text for w in spec["words"]):
+            continue
         matches = [m for p in spec["patterns"] for m in _compiled(p).finditer(text)]
         if not matches:  # most overviews quote few of the figures: nothing to compare them with
             continue

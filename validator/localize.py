@@ -130,7 +130,7 @@ def _present(figures: dict, static: tuple[Equation, ...]) -> tuple[list[Equation
     eqs, residual = [], {}
     for eq, plus, minus in _signed_table(static):
         try:
-            r = sum(map(get, plus)) - sum(map(get, minus))
+            r = sum(map(get, plus)) - (sum(map(get, minus)) if minus else 0)
         except KeyError:  # a cell with its own VAL-* finding: the equation proves nothing
             continue
         eqs.append(eq)

@@ -415,6 +415,7 @@ _OTHER_TIME = r"(?!时限|期限|平均|用时|时间)"
 TEXT_PATTERNS = {
     "received": {
         "what": "本年新收（受理）申请",
+        "words": ["新收", "收到", "受理", "接收"],
         "patterns": [
             rf"(?:新收|收到|受理|接收)(?:{_OTHER}[^，。；：\d]){{0,16}}?(?:政府信息公开)?申请[^，。；\d]{{0,6}}?{_N}{_UNIT}",
             rf"(?:新收|收到|受理|接收)(?:各类)?{_N}{_UNIT}(?:政府信息公开)?申请",
@@ -423,11 +424,13 @@ TEXT_PATTERNS = {
     },
     "concluded": {
         "what": "办结申请",
+        "words": ["办结", "答复", "完成办理"],
         "patterns": [rf"(?:办结|答复|完成办理)(?:{_OTHER_TIME}[^，。；\d]){{0,10}}?{_N}{_UNIT}"],
         "equals": [["applications.results_total.total"]],
     },
     "carried_forward": {
         "what": "结转下年度办理的申请",
+        "words": ["结转", "顺延"],
         "patterns": [
             rf"结转(?:下年度|至下年|到下年|下一年度|至\d{{4}}年)[^，。；\d]{{0,10}}?{_N}{_UNIT}",
             # the number's first digit, not glued to a digit, point or comma before it: a pattern that
@@ -438,11 +441,13 @@ TEXT_PATTERNS = {
     },
     "review": {
         "what": "行政复议",
+        "words": ["行政复议"],
         "patterns": [rf"行政复议(?:案件|申请)?[^，。；\d]{{0,6}}?{_N}\s*(?:件|起|宗|个)"],
         "equals": [["review_litigation.review.total"]],
     },
     "litigation": {
         "what": "行政诉讼",
+        "words": ["行政诉讼"],
         "patterns": [rf"行政诉讼(?:案件)?[^，。；\d]{{0,6}}?{_N}\s*(?:件|起|宗|个)"],
         "equals": [["review_litigation.litigation_direct.total", "review_litigation.litigation_after_review.total"]],
     },
