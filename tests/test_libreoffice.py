@@ -21,7 +21,7 @@ import openpyxl
 import pytest
 from openpyxl.utils import get_column_letter
 
-from validator.formats.live import BLANK, TEXT_IN_CHECK
+from validator.formats.live import BLANK, TEXT_IN_CHECK, live_checks, live_marks
 from validator.workbook.styles import ERROR_FILL, SUSPECT_FILL, WARNING_FILL
 
 from conftest import REPORT_NAMES, REPORTS, TEMPLATE
@@ -133,8 +133,8 @@ def lo(tmp_path_factory, fmt):
     """Run every workbook through one LibreOffice; returns the driver's answer + parsed HTML."""
     require_libreoffice()
     work = tmp_path_factory.mktemp("lo")
-    check_cells = [[c.sheet, c.ref] for c in fmt.live_checks]
-    targets = sorted({(c.sheet, c.ref) for c in fmt.live_checks} | {(m.sheet, m.ref) for m in fmt.live_marks})
+    check_cells = [[c.sheet, c.ref] for c in live_checks(fmt)]
+    targets = sorted({(c.sheet, c.ref) for c in live_checks(fmt)} | {(m.sheet, m.ref) for m in live_marks(fmt)})
 
     def copy(src: Path, name: str) -> str:
         dst = work / f"{name}.xlsx"  # never open the committed files themselves (lock files)
@@ -249,8 +249,8 @@ def test_template_opens_with_every_sheet(lo, fmt):
 
 def test_template_checks_show_initial_values_after_recalc(lo, fmt):
     res = lo["jobs"]["template"]
-    assert len(fmt.live_checks) == 2 + 25 + 2 * 7 + 3
-    for check in fmt.live_checks:
+    assert len(live_checks(fmt)) == 2 + 25 + 2 * 7 + 3
+    for check in live_checks(fmt):
         cell = res["values"][f"{check.sheet}!{check.ref}"]
         # LibreOffice imported the very formula (it shows ';' as the argument separator)
         assert cell["formula"].replace(";", ",") == check.formula, check
@@ -262,7 +262,7 @@ def test_template_checks_show_initial_values_after_recalc(lo, fmt):
 @pytest.mark.parametrize("name", REPORT_NAMES)
 def test_correct_report_checks_all_pass(lo, fmt, name):
     res = lo["jobs"][name]
-    for check in fmt.live_checks:
+    for check in live_checks(fmt):
         assert value(res, check.sheet, check.ref) == expected_ok(check), (name, check.ref)
 
 
@@ -274,7 +274,7 @@ def test_wrong_table3_total_flagged(lo, fmt):
     assert value(res, T3, "K4") == f"不平：各列之和 {true}，总计 {true + 1}"  # the discrepancy, no culprit
     assert value(res, T3, "J30") == "不平：一＋二 4，（七）＋四 3"  # 一＋二－（七）－四 no longer balances
     wrong = {(T3, "K4"), (T3, "J30"), (T2, "E4")}
-    for check in fmt.live_checks:
+    for check in live_checks(fmt):
         if (check.sheet, check.ref) not in wrong:
             assert value(res, check.sheet, check.ref) == expected_ok(check), check.ref
 
@@ -299,7 +299,7 @@ def test_wrong_table4_and_seventh_total_flagged(lo, fmt):
     assert value(res, T3, "J30") == f"不平：一＋二 {one_two}，（七）＋四 {one_two + 1}"
     assert value(res, T3, "D29") == "正确" and value(res, T3, "D30") == "正确"
     wrong = {(T4, "E6"), (T3, "K27"), (T3, "J29"), (T3, "J30")}
-    for check in fmt.live_checks:
+    for check in live_checks(fmt):
         if (check.sheet, check.ref) not in wrong:
             assert value(res, check.sheet, check.ref) == expected_ok(check), check.ref
 
@@ -322,7 +322,7 @@ def test_typing_a_wrong_total_updates_checks_without_manual_recalc(lo, fmt):
     for sheet in (T3, T4):
         assert cf_cells(res, sheet, ERROR_FILL) == cf_cells(res, sheet, SUSPECT_FILL) == set()
     typed = {(T3, "K4"), (T3, "J30"), (T4, "O6")}
-    for check in fmt.live_checks:
+    for check in live_checks(fmt):
         if (check.sheet, check.ref) not in typed:
             assert value(res, check.sheet, check.ref) == check.initial, check.ref
 
@@ -330,7 +330,7 @@ def test_typing_a_wrong_total_updates_checks_without_manual_recalc(lo, fmt):
 def test_a_blank_cell_is_said_to_be_blank_in_its_row_and_column(lo, fmt):
     res = lo["jobs"]["fenxi-blank"]
     blank = {(T3, "K16"), (T3, "D29")}  # row （四）1 and column 自然人's （一）…（六）
-    for check in fmt.live_checks:
+    for check in live_checks(fmt):
         assert value(res, check.sheet, check.ref) == (BLANK if (check.sheet, check.ref) in blank else "正确"), check.ref
     assert cf_cells(res, T3, ERROR_FILL) == cf_cells(res, T3, SUSPECT_FILL) == set()
 
@@ -339,9 +339,9 @@ def test_a_blank_cell_is_said_to_be_blank_in_its_row_and_column(lo, fmt):
 def test_conditional_formats_imported(lo, fmt):
     cf = lo["jobs"]["template"]["cf"]
     wanted = [
-        (c.sheet, c.ref, c.bad_when, ERROR_FILL if c.severity == "error" else WARNING_FILL) for c in fmt.live_checks
+        (c.sheet, c.ref, c.bad_when, ERROR_FILL if c.severity == "error" else WARNING_FILL) for c in live_checks(fmt)
     ]
-    wanted += [(m.sheet, m.ref, m.when, SUSPECT_FILL) for m in fmt.live_marks]
+    wanted += [(m.sheet, m.ref, m.when, SUSPECT_FILL) for m in live_marks(fmt)]
     for sheet, ref, when, fill in wanted:
         entries = cf[f"{sheet}!{ref}"]
         [entry] = [e for e in entries if e["operator"] == "FORMULA" and e["formula1"].replace(";", ",") == when[1:]]
@@ -394,7 +394,7 @@ def test_text_numbers_are_flagged_not_miscounted(lo, fmt):
     res = lo["jobs"]["fenxi-text"]
     assert res["values"][f"{T3}!D4"] == {**res["values"][f"{T3}!D4"], "kind": "text", "value": "3"}
     flagged = {(T3, "K4"), (T3, "D30"), (T4, "E6")}  # row 一 总计, column D balance, 表四 复议 总计
-    for check in fmt.live_checks:
+    for check in live_checks(fmt):
         expected = TEXT_IN_CHECK if (check.sheet, check.ref) in flagged else expected_ok(check)
         assert value(res, check.sheet, check.ref) == expected, check.ref
     assert cf_cells(res, T3, ERROR_FILL) == set() and cf_cells(res, T4, ERROR_FILL) == set()

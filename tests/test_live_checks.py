@@ -15,7 +15,7 @@ import pytest
 
 from validator.engine import validate
 from validator.formats import get_format
-from validator.formats.live import BLANK, OK
+from validator.formats.live import BLANK, OK, live_checks, live_marks
 from validator.jsonio import load_json
 from validator.workbook.styles import SUSPECT_FILL
 
@@ -30,10 +30,10 @@ SWEEP_TIMEOUT = 1800  # s, the whole sweep's LibreOffice session on a slow, shar
 
 def test_live_checks_are_the_relations_shown_live(fmt):
     live = [rel for rule in fmt.rules for rel in rule.relations if rel.live]
-    assert [(c.sheet, c.ref) for c in fmt.live_checks] == [(fmt.cell(r.keys[0]).sheet, r.live) for r in live]
-    for check in fmt.live_checks:
+    assert [(c.sheet, c.ref) for c in live_checks(fmt)] == [(fmt.cell(r.keys[0]).sheet, r.live) for r in live]
+    for check in live_checks(fmt):
         assert "应为" not in check.formula and f'"{BLANK}"' in check.formula and f'"{OK}"' in check.formula
-    marked = {(m.sheet, m.ref) for m in fmt.live_marks}
+    marked = {(m.sheet, m.ref) for m in live_marks(fmt)}
     assert marked == {(c.sheet, c.ref) for c in fmt.figure_cells() if c.sheet in ("表三", "表四")}
 
 
@@ -47,7 +47,7 @@ def test_the_unable_limit_is_one_relation_not_shown_live(fmt):
 @pytest.mark.libreoffice
 def test_every_single_typo_is_marked_where_the_tool_locates_it(tmp_path, fmt):
     require_libreoffice()
-    marks = list(fmt.live_marks)
+    marks = list(live_marks(fmt))
     key_at = {(c.sheet, c.ref): c.key for c in fmt.cells}
     keys = [key_at[(m.sheet, m.ref)] for m in marks]
     totals = {rel.total for rule in fmt.rules for rel in rule.relations if rel.total}

@@ -8,6 +8,7 @@ import json
 import openpyxl
 
 from validator.formats import get_format
+from validator.formats.live import live_checks
 from validator.workbook import styles
 
 from conftest import REPORTS, run_cli
@@ -34,7 +35,7 @@ def test_warning_colour_differs_from_input_and_error_and_the_cover_explains_all_
 
 def test_live_checks_say_correct_or_state_the_discrepancy_and_nothing_on_an_empty_table():
     fmt = get_format()
-    for check in fmt.live_checks:
+    for check in live_checks(fmt):
         assert check.initial == "", check.ref  # the empty template claims nothing
         assert '"正确"' in check.formula and "正常" not in check.formula, check.ref
         assert "应为" not in check.formula and ('"不平：' in check.formula or '"不符：' in check.formula), check.ref

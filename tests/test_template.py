@@ -12,6 +12,7 @@ import zipfile
 import openpyxl
 import pytest
 
+from validator.formats.live import live_checks, live_marks
 from validator.spec import split_ref
 from validator.values import MAX_COUNT
 from validator.workbook import styles
@@ -125,14 +126,14 @@ def test_live_checks_have_formulas_and_conditional_formats(wb, fmt):
     def rules_at(ws, ref):
         return [r for rng in ws.conditional_formatting for r in rng.rules if ref in rng.sqref]
 
-    for check in fmt.live_checks:
+    for check in live_checks(fmt):
         ws = wb[check.sheet]
         assert ws[check.ref].value == check.formula
         assert any(r.formula == [check.bad_when.lstrip("=")] for r in rules_at(ws, check.ref)), check.ref
-    for mark in fmt.live_marks:
+    for mark in live_marks(fmt):
         assert any(r.formula == [mark.when.lstrip("=")] for r in rules_at(wb[mark.sheet], mark.ref)), mark.ref
     # every row and column of 表三, the balance of each column and each 表四 group is checked live
-    checks = {(c.sheet, c.ref) for c in fmt.live_checks}
+    checks = {(c.sheet, c.ref) for c in live_checks(fmt)}
     assert {("表三", f"K{r}") for r in range(4, 29)} <= checks
     assert {("表三", f"{c}{r}") for c in "DEFGHIJ" for r in (29, 30)} <= checks
     assert {("表四", "E6"), ("表四", "J6"), ("表四", "O6")} <= checks

@@ -277,9 +277,9 @@ class FormatSpec:
     sheets: tuple[SheetSpec, ...]
     cells: tuple[CellSpec, ...]
     labels: tuple[Label, ...]
-    live_checks: tuple[LiveCheck, ...]
-    """Derived from the rules' relations (:mod:`validator.formats.live`)."""
     rules: tuple[Rule, ...]
+    """The live checks and 可能填错 marks of the template are derived from their relations
+    (:func:`validator.formats.live.live_checks`, :func:`~validator.formats.live.live_marks`)."""
     results_sheet: str
     results_header_row: int
     """1-based row of the 校验结果 header; findings start on the next row."""
@@ -296,8 +296,6 @@ class FormatSpec:
     """Cells laid out as rows × columns under one key prefix, documented as a table (docs.py)."""
     notes: str = ""
     """What the format module is unsure of (shown in docs/formats)."""
-    live_marks: tuple[LiveMark, ...] = ()
-    """可能填错 marks on input cells, derived with :attr:`live_checks`."""
     example: dict = field(default_factory=dict, hash=False, compare=False)
     """A report every rule passes, without its figures (all 0): the base of :attr:`Rule.examples`."""
 

@@ -28,7 +28,6 @@ from dataclasses import replace
 from typing import cast
 
 from validator.formats import gb_2021_30 as gb21
-from validator.formats.live import live_checks, live_marks
 from validator.spec import CellKind, CellSpec, FormatSpec, Label, Rule, SheetSpec, fires, passes
 
 FORMAT_ID = "gb-2019-60"
@@ -114,8 +113,8 @@ def _cover() -> tuple[list[CellSpec], list[Label]]:
     return cells, labels
 
 
-def _rules() -> tuple[Rule, ...]:
-    base = {r.id: r for r in gb21.build().rules}
+def _rules(base21: FormatSpec) -> tuple[Rule, ...]:
+    base = {r.id: r for r in base21.rules}
     t3_rows, t3_cols, t3_balance = gb21.t3_relations(T3_ROWS)
     keep = (
         "VAL-EMPTY",
@@ -198,7 +197,7 @@ def build() -> FormatSpec:
     text_cells, text_labels = gb21._narrative()
     base_cells, base_labels = gb21._baseline(BASELINE_KEYS)
     cells = (*cover_cells, *t2_cells, *t3_cells, *t4_cells, *text_cells)
-    rules = _rules()
+    rules = _rules(base21)
     sheets = tuple(
         SheetSpec(T2, "二、主动公开政府信息情况", (("A", 24), ("B", 16), ("C", 16), ("D", 16))) if s.name == T2 else s
         for s in base21.sheets
@@ -210,8 +209,6 @@ def build() -> FormatSpec:
         sheets=sheets,
         cells=cells,
         labels=(*cover_labels, *t2_labels, *t3_labels, *t4_labels, *text_labels, *base_labels, *gb21._results()),
-        live_checks=live_checks(cells, rules),
-        live_marks=live_marks(cells, rules),
         rules=rules,
         baseline_keys=BASELINE_KEYS,
         baseline_cells=tuple(base_cells),

@@ -10,7 +10,6 @@ from __future__ import annotations
 from typing import cast
 
 from validator import results
-from validator.formats.live import live_checks, live_marks
 from validator.spec import (
     CellKind,
     CellSpec,
@@ -521,10 +520,9 @@ UNABLE_LIMIT = Relation(
 equalities above (（四） ≤ （七） ≤ 一＋二), so it never fails on a sheet whose checks all read 正确."""
 
 
-def _t2_row(base: str) -> int:
-    """The sheet row of a 表二 figure row (1-based)."""
-    cell = next(c for c in _table2()[0] if c.key.startswith(f"{base}."))
-    return split_ref(cell.ref)[0] + 1
+def _t2_rows() -> dict[str, int]:
+    """The sheet row (1-based) of each 表二 figure row, by its key prefix."""
+    return {c.key.rsplit(".", 1)[0]: split_ref(c.ref)[0] + 1 for c in _table2()[0]}
 
 
 def _t4_sum(group: str, what: str) -> Relation:
@@ -560,7 +558,8 @@ EXAMPLE = {
 
 def _rules() -> tuple[Rule, ...]:
     t3_rows, t3_cols, t3_balance = t3_relations()
-    stock = [(text, base, _t2_row(base)) for text, base in T2_BLOCKS[0][2]]
+    rows = _t2_rows()
+    stock = [(text, base, rows[base]) for text, base in T2_BLOCKS[0][2]]
     np = t3_key("new", "natural_person")
     year_end = {"year": 2023, "published_on": "2024-01-20"}
 
@@ -1021,8 +1020,6 @@ def build() -> FormatSpec:
         sheets=sheets,
         cells=cells,
         labels=(*cover_labels, *t2_labels, *t3_labels, *t4_labels, *text_labels, *base_labels, *_results()),
-        live_checks=live_checks(cells, rules),
-        live_marks=live_marks(cells, rules),
         rules=rules,
         results_sheet=RESULTS,
         results_header_row=3,

@@ -14,10 +14,10 @@ spreadsheet program.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import lru_cache
 
-from validator.spec import CellSpec, LiveCheck, LiveMark, Relation, Rule, col_letter, split_ref
+from validator.spec import CellSpec, FormatSpec, LiveCheck, LiveMark, Relation, col_letter, split_ref
 
 TEXT_IN_CHECK = "含文本，无法核对"
 """What a live check shows when a cell it adds up holds text. Excel's SUM skips text, so “3”
@@ -53,11 +53,13 @@ def _shown(rel: Relation, at: dict[str, CellSpec]) -> _Shown:
     return _Shown(_side(rel.left, at), _side(rel.right, at), _areas(rel.keys, at), len(rel.keys))
 
 
-def live_checks(cells: Iterable[CellSpec], rules: Iterable[Rule]) -> tuple[LiveCheck, ...]:
-    """One formula per relation with ``live`` set, in rule order."""
-    at = {c.key: c for c in cells}
+@lru_cache(maxsize=8)
+def live_checks(fmt: FormatSpec) -> tuple[LiveCheck, ...]:
+    """One formula per relation with ``live`` set, in rule order (worked out when a template is
+    built or read, not each time a format is: a check needs none of it)."""
+    at = {c.key: c for c in fmt.cells}
     out = []
-    for rule in rules:
+    for rule in fmt.rules:
         for rel in rule.relations:
             if rel.live is None:
                 continue
@@ -83,10 +85,13 @@ def _prefix(rel: Relation) -> str:
     return "不平：" if rel.op == "==" else "不符："
 
 
-def live_marks(cells: Iterable[CellSpec], rules: Iterable[Rule]) -> tuple[LiveMark, ...]:
+@lru_cache(maxsize=8)
+def live_marks(fmt: FormatSpec) -> tuple[LiveMark, ...]:
     """The 可能填错 condition of every input cell in a live equality of an 错误 rule."""
-    at = {c.key: c for c in cells}
-    equalities = [r for rule in rules if rule.severity == "error" for r in rule.relations if r.live and r.op == "=="]
+    at = {c.key: c for c in fmt.cells}
+    equalities = [
+        r for rule in fmt.rules if rule.severity == "error" for r in rule.relations if r.live and r.op == "=="
+    ]
     shown = {id(rel): _shown(rel, at) for rel in equalities}
     coefs = {id(rel): _coefs(rel) for rel in equalities}
     through: dict[str, list[Relation]] = {}

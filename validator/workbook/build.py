@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from validator import __version__
+from validator.formats.live import live_checks, live_marks
 from validator.spec import FIGURE_KINDS, CellSpec, FormatSpec, SheetSpec, col_letter, split_ref
 from validator.values import MAX_COUNT
 from validator.workbook import styles
@@ -71,12 +72,12 @@ def build_template(fmt: FormatSpec, target: str | Path | io.BytesIO, extend: Ext
         _input_cell(wb, sheets[cell.sheet], cell, f)
     _validations(fmt, sheets)
 
-    for check in fmt.live_checks:
+    for check in live_checks(fmt):
         ws = sheets[check.sheet]
         ws.write_formula(check.ref, check.formula, f["check"], check.initial)
         bad = f["bad"] if check.severity == "error" else f["doubtful"]
         ws.conditional_format(check.ref, {"type": "formula", "criteria": check.bad_when, "format": bad})
-    for mark in fmt.live_marks:
+    for mark in live_marks(fmt):
         sheets[mark.sheet].conditional_format(
             mark.ref, {"type": "formula", "criteria": mark.when, "format": f["suspect"]}
         )
@@ -164,7 +165,7 @@ def _live_check_heights(fmt: FormatSpec) -> dict[tuple[str, int], float]:
     inputs = {(c.sheet, split_ref(c.ref)[0]) for c in (*fmt.cells, *fmt.baseline_cells)}
     labels = _wrapped_row_heights(fmt)
     out: dict[tuple[str, int], float] = {}
-    for check in fmt.live_checks:
+    for check in live_checks(fmt):
         row, col = split_ref(check.ref)
         key = (check.sheet, row)
         if key in fixed or key in inputs:
