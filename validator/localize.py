@@ -24,7 +24,7 @@ from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from fractions import Fraction
 from functools import lru_cache
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 from validator.report import CellRef, Finding
 from validator.spec import FormatSpec, Relation
@@ -60,12 +60,11 @@ class Equation:
         return cached
 
 
-@dataclass(frozen=True)
-class Constraint:
+class Constraint(NamedTuple):
     """``Σ coef·cell ≥ 0`` (``= 0`` when `equal`): a relation a located fix must not break."""
 
     rule: str
-    coef: dict[str, int] = field(hash=False, compare=False)
+    coef: dict[str, int]
     equal: bool = False
 
     def value(self, figures: dict, change: dict[str, int]) -> int | Decimal | None:
@@ -196,8 +195,7 @@ def _residual(eq: Equation, figures: dict) -> int:
     return sum(c * figures[k] for k, c in eq.coef.items())
 
 
-@dataclass
-class _Problem:
+class _Problem(NamedTuple):
     """One report's failing equations and what a change must respect."""
 
     figures: dict
@@ -206,8 +204,8 @@ class _Problem:
     """Per cell, the constraints through it that hold now."""
 
     def keeps(self, change: dict[str, int]) -> bool:
-        seen = {c for k in change for c in self.kept.get(k, ())}
-        return all(c.kept(c.value(self.figures, change)) for c in seen)
+        seen = {id(c): c for k in change for c in self.kept.get(k, ())}
+        return all(c.kept(c.value(self.figures, change)) for c in seen.values())
 
 
 def _localize(

@@ -97,36 +97,6 @@ class Label:
 
 
 @dataclass(frozen=True)
-class LiveCheck:
-    """A formula that recomputes a relation in Excel/WPS/LibreOffice without Python.
-
-    Derived from a :class:`Relation` with ``live`` set (:mod:`validator.formats.live`):
-    `formula` states the discrepancy in Chinese (it never names a culprit); `bad_when` is the
-    conditional-format formula that paints the check cell when the relation fails.
-    """
-
-    sheet: str
-    ref: str
-    formula: str
-    bad_when: str
-    severity: Severity = "error"
-    initial: object = ""
-    """The formula's result on the empty template (cached so viewers without recalculation agree)."""
-    longest: str = ""
-    """The longest verdict it shows for figures up to five digits: what its cell must print."""
-
-
-@dataclass(frozen=True)
-class LiveMark:
-    """A conditional format on an input cell: shown as 可能填错 when `when` holds (every live
-    relation through the cell fails by the same difference, the cell's share of it)."""
-
-    sheet: str
-    ref: str
-    when: str
-
-
-@dataclass(frozen=True)
 class SheetSpec:
     name: str
     title: str

@@ -17,7 +17,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import lru_cache
 
-from validator.spec import CellSpec, FormatSpec, LiveCheck, LiveMark, Relation, col_letter, split_ref
+from validator.spec import CellSpec, FormatSpec, Relation, Severity, col_letter, split_ref
 
 TEXT_IN_CHECK = "含文本，无法核对"
 """What a live check shows when a cell it adds up holds text. Excel's SUM skips text, so “3”
@@ -29,6 +29,36 @@ BLANK = "未填写"
 OK = "正确"
 _EXCEL_OP = {"==": "=", "<=": "<=", ">=": ">="}
 _FAILS = {"==": "，", "<=": " 大于", ">=": " 小于"}
+
+
+@dataclass(frozen=True)
+class LiveCheck:
+    """A formula that recomputes a relation in Excel/WPS/LibreOffice without Python.
+
+    Derived from a :class:`~validator.spec.Relation` with ``live`` set (:func:`live_checks`):
+    `formula` states the discrepancy in Chinese (it never names a culprit); `bad_when` is the
+    conditional-format formula that paints the check cell when the relation fails.
+    """
+
+    sheet: str
+    ref: str
+    formula: str
+    bad_when: str
+    severity: Severity = "error"
+    initial: object = ""
+    """The formula's result on the empty template (cached so viewers without recalculation agree)."""
+    longest: str = ""
+    """The longest verdict it shows for figures up to five digits: what its cell must print."""
+
+
+@dataclass(frozen=True)
+class LiveMark:
+    """A conditional format on an input cell: shown as 可能填错 when `when` holds (every live
+    relation through the cell fails by the same difference, the cell's share of it)."""
+
+    sheet: str
+    ref: str
+    when: str
 
 
 @dataclass(frozen=True)
