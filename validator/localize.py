@@ -123,11 +123,15 @@ def equations(ctx: Context) -> list[Equation]:
     return _present(ctx.figures, _format_problem(ctx.format, _active(ctx))[0])[0]
 
 
-def _present(figures: dict, static: tuple[Equation, ...]) -> tuple[list[Equation], dict[int, int]]:
+Table = tuple[tuple[Equation, tuple[str, ...], tuple[str, ...]], ...]
+"""Each equation with its cells added and subtracted (:attr:`Equation.signed`)."""
+
+
+def _present(figures: dict, table: Table) -> tuple[list[Equation], dict[int, int]]:
     """The equations whose cells all hold figures, and the residual of each failing one."""
     get = figures.__getitem__
     eqs, residual = [], {}
-    for eq, plus, minus in _signed_table(static):
+    for eq, plus, minus in table:
         try:
             r = sum(map(get, plus)) - (sum(map(get, minus)) if minus else 0)
         except KeyError:  # a cell with its own VAL-* finding: the equation proves nothing
@@ -136,12 +140,6 @@ def _present(figures: dict, static: tuple[Equation, ...]) -> tuple[list[Equation
         if r:
             residual[id(eq)] = r
     return eqs, residual
-
-
-@lru_cache(maxsize=32)
-def _signed_table(static: tuple[Equation, ...]) -> tuple[tuple[Equation, tuple[str, ...], tuple[str, ...]], ...]:
-    """Each equation with its signed cells, looked up once per rule set rather than per report."""
-    return tuple((eq, *eq.signed) for eq in static)
 
 
 def _active(ctx: Context) -> tuple[tuple[str, str], ...]:
@@ -157,10 +155,9 @@ def _active_by_default(fmt: FormatSpec) -> tuple[tuple[str, str], ...]:
 
 
 @lru_cache(maxsize=32)
-def _format_problem(
-    fmt: FormatSpec, active: tuple[tuple[str, str], ...]
-) -> tuple[tuple[Equation, ...], tuple[Constraint, ...]]:
-    """The equations to explain and the constraints to keep, from the relations in force."""
+def _format_problem(fmt: FormatSpec, active: tuple[tuple[str, str], ...]) -> tuple[Table, tuple[Constraint, ...]]:
+    """The equations to explain and the constraints to keep, from the relations in force (once
+    per format and profile, not per report)."""
     severity = dict(active)
     last_year = {c.key for c in fmt.baseline_cells}
     eqs: list[Equation] = []
@@ -178,7 +175,7 @@ def _format_problem(
                 constraints.append(Constraint(rule.id, coef, equal=True))
             else:  # Σ left ≥ Σ right, or ≤: the residual's sign to keep
                 constraints.append(Constraint(rule.id, coef if rel.op == ">=" else {k: -c for k, c in coef.items()}))
-    return tuple(eqs), tuple(constraints)
+    return tuple((eq, *eq.signed) for eq in eqs), tuple(constraints)
 
 
 def localize(ctx: Context) -> Localization:
