@@ -58,8 +58,9 @@ A sweep (tests/test_live_checks.py) evaluates conditional formats after many edi
               "mutations": [[["表三", "D4", 3]], ...]}   # each a list of edits, undone after
     -> "sweep": [[0, 5], ...]   # per mutation, the indices of "cells" whose condition holds
 
-Each condition is the entry's own formula as LibreOffice imported it, written into a spare
-column of its sheet (the sheet is unprotected for that) and recalculated after each edit.
+Each condition is the entry's own formula as LibreOffice imported it, copied into a spare
+area of its sheet by the cell's offset from the entry's source cell (the sheet is unprotected
+for that) and recalculated after each edit.
 
 The answer also carries "log": soffice's own stdout/stderr.
 """
@@ -296,10 +297,14 @@ def read_controls(sheet) -> dict:
     return {"shapes": shapes, "forms": forms}
 
 
-SWEEP_COLUMN = "AZ"
+SWEEP_COLUMN, GATHER_COLUMN, SWEEP_FIRST_ROW = 52, 51, 1000  # BA, AZ; far below and right of the tables
 
 
 def sweep(doc, spec: dict) -> list[list[int]]:
+    """Each cell's conditional-format entry with the wanted fill, evaluated as LibreOffice does:
+    its formula (written for the entry's source cell) goes into a spare cell, is copied by the
+    cell's offset from that source (so relative references move as they do for the cell), and
+    a gathering column reads every copy, all in one call per edit."""
     sheets = doc.getSheets()
     by_sheet: dict[str, list[int]] = {}
     for i, (sheet, ref) in enumerate(spec["cells"]):
@@ -307,9 +312,24 @@ def sweep(doc, spec: dict) -> list[list[int]]:
         if ws.isProtected():
             ws.unprotect("")
         cell = ws.getCellRangeByName(ref)
-        [formula] = [e["formula1"] for e in read_cf(doc, cell) if e["back_color"] == spec["fill"].upper()]
+        entries = cell.getPropertyValue("ConditionalFormat")
+        styles = doc.getStyleFamilies().getByName("CellStyles")
+        [entry] = [
+            e
+            for e in (entries.getByIndex(j) for j in range(entries.getCount()))
+            if e.getStyleName() and hex_color(styles.getByName(e.getStyleName()).CellBackColor) == spec["fill"].upper()
+        ]
+        source, here = entry.getSourcePosition(), cell.getCellAddress()
         rows = by_sheet.setdefault(sheet, [])
-        ws.getCellRangeByName(f"{SWEEP_COLUMN}{len(rows) + 1}").setFormula("=" + formula)
+        k = len(rows)
+        first = ws.getCellByPosition(SWEEP_COLUMN, SWEEP_FIRST_ROW + 64 * k)
+        first.setFormula("=" + entry.getFormula1())
+        target = first.getCellAddress()
+        target.Row += here.Row - source.Row
+        target.Column += here.Column - source.Column
+        ws.copyRange(target, first.getRangeAddress())
+        assert target.Column == SWEEP_COLUMN, "a sweep cell's entry moves across columns"
+        ws.getCellByPosition(GATHER_COLUMN, k).setFormula(f"=$BA${target.Row + 1}")
         rows.append(i)
     out = []
     for edits in spec["mutations"]:
@@ -321,7 +341,7 @@ def sweep(doc, spec: dict) -> list[list[int]]:
         doc.calculateAll()
         held = []
         for sheet, rows in by_sheet.items():
-            area = sheets.getByName(sheet).getCellRangeByName(f"{SWEEP_COLUMN}1:{SWEEP_COLUMN}{len(rows)}")
+            area = sheets.getByName(sheet).getCellRangeByPosition(GATHER_COLUMN, 0, GATHER_COLUMN, len(rows) - 1)
             held += [i for i, (v,) in zip(rows, area.getDataArray()) if v]
         out.append(sorted(held))
         for cell, value in reversed(before):

@@ -134,7 +134,8 @@ def lo(tmp_path_factory, fmt):
     require_libreoffice()
     work = tmp_path_factory.mktemp("lo")
     check_cells = [[c.sheet, c.ref] for c in live_checks(fmt)]
-    targets = sorted({(c.sheet, c.ref) for c in live_checks(fmt)} | {(m.sheet, m.ref) for m in live_marks(fmt)})
+    anchors = {(m.sheet, m.ref.split(":")[0]) for m in live_marks(fmt)}  # where each mark's formula is written
+    targets = sorted({(c.sheet, c.ref) for c in live_checks(fmt)} | anchors)
 
     def copy(src: Path, name: str) -> str:
         dst = work / f"{name}.xlsx"  # never open the committed files themselves (lock files)
@@ -341,7 +342,7 @@ def test_conditional_formats_imported(lo, fmt):
     wanted = [
         (c.sheet, c.ref, c.bad_when, ERROR_FILL if c.severity == "error" else WARNING_FILL) for c in live_checks(fmt)
     ]
-    wanted += [(m.sheet, m.ref, m.when, SUSPECT_FILL) for m in live_marks(fmt)]
+    wanted += [(m.sheet, m.ref.split(":")[0], m.when, SUSPECT_FILL) for m in live_marks(fmt)]
     for sheet, ref, when, fill in wanted:
         entries = cf[f"{sheet}!{ref}"]
         [entry] = [e for e in entries if e["operator"] == "FORMULA" and e["formula1"].replace(";", ",") == when[1:]]

@@ -14,6 +14,7 @@ spreadsheet program.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -53,8 +54,9 @@ class LiveCheck:
 
 @dataclass(frozen=True)
 class LiveMark:
-    """A conditional format on an input cell: shown as 可能填错 when `when` holds (every live
-    relation through the cell fails by the same difference, the cell's share of it)."""
+    """A conditional format on input cells (`ref`, a cell or a run down a column): shown as
+    可能填错 when `when` holds for the cell (every live relation through it fails by the same
+    difference, the cell's share of it); `when` is written for the run's first cell."""
 
     sheet: str
     ref: str
@@ -144,7 +146,59 @@ def live_marks(fmt: FormatSpec) -> tuple[LiveMark, ...]:
                 if other != key and len(through[other]) == 1 and share is not None:
                     when.append(f"{at[other].ref}-({share})<0")
         out.append(LiveMark(at[key].sheet, ref, "=AND(" + ",".join(when) + ")"))
+    return _columns(out)
+
+
+_REF = re.compile(r"([A-Z]{1,3})([0-9]+)")
+
+
+def _columns(marks: list[LiveMark]) -> tuple[LiveMark, ...]:
+    """Marks of cells one below the other whose formulas differ only by that shift, as one
+    conditional format over the run (the 表三 result rows: one per column, not one per cell):
+    the references that move with the cell stay relative, the others get a ``$`` row."""
+    out: list[LiveMark] = []
+    run: list[tuple[LiveMark, int, int]] = []  # (mark, row, col) below each other
+    fixed: list[bool] = []
+
+    def close() -> None:
+        if not run:
+            return
+        (first, _row, col), last_row = run[0], run[-1][1]
+        if len(run) == 1:
+            out.append(first)
+            return
+        refs = iter(fixed)
+        when = _REF.sub(lambda m: f"{m.group(1)}${m.group(2)}" if next(refs) else m.group(0), first.when)
+        out.append(LiveMark(first.sheet, f"{first.ref}:{col_letter(col)}{last_row + 1}", when))
+
+    for mark in sorted(marks, key=lambda m: (m.sheet, split_ref(m.ref)[1], split_ref(m.ref)[0])):
+        row, col = split_ref(mark.ref)
+        if run and run[0][0].sheet == mark.sheet and run[-1][2] == col and run[-1][1] == row - 1:
+            shift = _shift(run[0][0].when, mark.when, row - run[0][1], fixed if len(run) > 1 else None)
+            if shift is not None:
+                fixed = shift
+                run.append((mark, row, col))
+                continue
+        close()
+        run, fixed = [(mark, row, col)], []
+    close()
     return tuple(out)
+
+
+def _shift(first: str, other: str, rows: int, fixed: list[bool] | None) -> list[bool] | None:
+    """For each reference of `first`, whether it stays put in `other` (True) or moves down by
+    `rows` (False); None if `other` is not `first` so shifted (or breaks the pattern so far)."""
+    if _REF.sub("#", first) != _REF.sub("#", other):
+        return None
+    out = []
+    for a, b in zip(_REF.finditer(first), _REF.finditer(other)):
+        if a.group(1) != b.group(1):
+            return None
+        moved = int(b.group(2)) - int(a.group(2))
+        if moved not in (0, rows):
+            return None
+        out.append(moved == 0)
+    return out if fixed is None or out == fixed else None
 
 
 def _coefs(rel: Relation) -> dict[str, int]:
