@@ -24,12 +24,12 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
 REPORTS = ROOT / "tests" / "fixtures" / "reports"
 
-from support.docx_reference import reference_tables  # noqa: E402
-
 from validator.formats import get_format  # noqa: E402
 from validator.render.document import build_document  # noqa: E402
 from validator.render.docx import render_docx  # noqa: E402
 from validator.render.html import render_html  # noqa: E402
+
+from support.docx_reference import reference_tables  # noqa: E402
 
 
 def _cpu(fn, runs: int) -> float:

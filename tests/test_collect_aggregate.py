@@ -8,13 +8,13 @@ from pathlib import Path
 
 import openpyxl
 import pytest
-from support.inbox import collect, example, in_force, write_json
 
 from validator.formats import get_format
 from validator.jsonio import dump_model, load_json, report_to_model
 from validator.submission import Submission
 
 from conftest import REPORTS, run_cli
+from support.inbox import collect, example, in_force, write_json
 
 AS = ["--as", "某县人民政府", "--type", "政府"]
 

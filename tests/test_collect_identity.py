@@ -12,13 +12,13 @@ import sys
 import unicodedata
 
 import pytest
-from support.inbox import changed, collect, example, in_force, write_json
 
 from validator.credit_code import check_character
 from validator.identity import Identity, same_body
 from validator.values import INVISIBLE_CHARACTERS, name_key
 
 from conftest import run_cli
+from support.inbox import changed, collect, example, in_force, write_json
 
 NAME = "汾西县人民政府办公室"
 IN_FORCE = "proactive.normative_documents.in_force"

@@ -12,11 +12,11 @@ import sys
 from pathlib import Path
 
 import pytest
-from support.inbox import EXAMPLE_JSON, collect, example, in_force, write_json
 
 import validator.collect.inbox as inbox_module
 
 from conftest import ROOT
+from support.inbox import EXAMPLE_JSON, collect, example, in_force, write_json
 
 
 def unusable(data: dict) -> dict[str, tuple[str, str]]:

@@ -7,10 +7,11 @@ from __future__ import annotations
 import os
 
 import pytest
-from support.inbox import changed, collect, example, write_json
 
 from validator.cli.output import printable
 from validator.errors import CODES
+
+from support.inbox import changed, collect, example, write_json
 
 
 def failing(data: dict) -> dict:

@@ -17,9 +17,9 @@ import tempfile
 from pathlib import Path
 
 import pytest
-from support.inbox import example, write_json
 
 from conftest import ROOT
+from support.inbox import example, write_json
 
 CLI = [sys.executable, "-c", "import sys; from validator.cli import main; sys.exit(main())"]
 

@@ -14,7 +14,6 @@ from __future__ import annotations
 import copy
 import json
 import os
-import re
 import sys
 from decimal import Decimal
 from pathlib import Path
@@ -23,11 +22,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from test_fast_paths import odd_submission
-from test_roundtrip import explanation, valid_submission
 
 import validator.jsonfast
 import validator.jsonio
-from validator import checks as checks_module
 from validator.collect import inbox as inbox_module
 from validator.collect import run as run_module
 from validator.collect.inbox import _all_cells, _canonical_cells, canonical, content_hash, figures_of, read_item
@@ -51,6 +48,7 @@ from validator.readers import load as load_any
 from validator.submission import Explanation, Submission
 
 from conftest import REPORTS
+from support.strategies import explanation, valid_submission
 
 FMT = get_format()
 NAMES = ("fenxi-zfb_2023", "huaian-shi_2024", "pingtan_2021")
@@ -799,87 +797,6 @@ def test_collect_workbook_leaves_xlsxwriter_as_it_was(tmp_path):
         assert z.testzip() is None
 
 
-# --------------------------------------------------------------------------- localisation's equations
-
-
-def _present_both(sub: Submission) -> None:
-    """The generated residuals (validator.localize._residuals) give what the loop gives: the
-    same equations in the same order and the same residuals; and the whole check report (its
-    localised findings, messages, figures) is the same with the shortcut switched off."""
-    from validator import localize
-    from validator.context import build_context
-    from validator.profile import Profile
-
-    ctx = build_context(sub, Profile())
-    static = localize._format_equations(ctx.format, localize._active(ctx))
-    fast_eqs, fast_residual = localize._present(ctx.figures, static)
-    eqs, residual = localize._present_each(ctx.figures, static)
-    assert [id(e) for e in fast_eqs] == [id(e) for e in eqs] and fast_residual == residual
-    if len(eqs) == len(static):  # every cell a figure: each generated residual is the loop's
-        each = [residual.get(id(eq), 0) for eq in static]
-        assert list(localize._residuals(static)(ctx.figures)) == each
-    fast = validate(sub).as_dict()
-    localize.FAST_RESIDUALS = False
-    try:
-        assert validate(sub).as_dict() == fast
-    finally:
-        localize.FAST_RESIDUALS = True
-
-
-@st.composite
-def nudged(draw) -> Submission:
-    """A real report with 1–3 figures changed by a little: sums fail, some located, some not;
-    or a figure left blank (its equations prove nothing) or given as a Decimal-like text."""
-    obj = copy.deepcopy(draw(st.sampled_from(ALL_BASES)))
-    sub = submission_from_dict(obj)
-    values = dict(sub.values)
-    keys = [c.key for c in sub.format.cells if c.kind in ("count", "signed") and type(values.get(c.key)) is int]
-    for _ in range(draw(st.integers(1, 3))):
-        key = draw(st.sampled_from(keys))
-        change = draw(st.sampled_from(("add", "add", "blank", "text")))
-        if type(values[key]) is not int:  # already changed
-            continue
-        if change == "add":
-            values[key] = max(0, values[key] + draw(st.integers(-3, 3).filter(bool)))
-        elif change == "blank":
-            values[key] = None
-        else:
-            values[key] = f"{values[key]}.0"
-    return Submission(sub.format, values, sub.source, list(sub.explanations), sub.origin)
-
-
-@pytest.mark.parametrize("index", range(len(ALL_BASES)))
-def test_residuals_of_exported_reports(index, monkeypatch):
-    from validator import localize
-
-    _present_both(submission_from_dict(copy.deepcopy(ALL_BASES[index])))
-    monkeypatch.setattr(localize, "_present_each", lambda *a: pytest.fail("a valid report took the loop"))
-    sub = submission_from_dict(copy.deepcopy(BASES[index % len(BASES)]))
-    assert validate(sub).as_dict()  # instrumented: every equation holds, the generated function said so
-
-
-@SETTINGS
-@given(nudged())
-def test_residuals_of_nudged_reports(sub):
-    _present_both(sub)
-
-
-@SETTINGS
-@given(odd_submission())
-def test_residuals_of_odd_reports(sub):
-    _present_both(sub)
-
-
-@SETTINGS
-@given(mutated())
-def test_residuals_of_mutated_reports(obj):
-    try:
-        sub = submission_from_dict(obj)
-    except BadJson:
-        return
-    _present_both(sub)
-
-
 # --------------------------------------------------------------------------- opening inbox files
 
 
@@ -1087,75 +1004,6 @@ def test_reading_a_descriptor_is_reading_the_file_object(tmp_path, monkeypatch, 
         assert fileio.read_up_to(fd, said, limit) == expected
     finally:
         os.close(fd)
-
-
-# --------------------------------------------------------------------------- TXT-T3's prefilter
-
-
-def _overview_patterns() -> list[str]:
-    rule = next(r for r in FMT.rules if r.check == "text_numbers")
-    return [p for spec in rule.params["patterns"].values() for p in spec["patterns"]]
-
-
-_PIECES = sorted(
-    {s for p in _overview_patterns() for alts in __import__("validator.checks").checks._required_texts(p) for s in alts}
-)
-
-
-_ODD_PATTERNS = [
-    "(?:ab|a)c",
-    "(?:a|)b",
-    "(?:ab)?c",
-    "a*b",
-    "ab*",
-    "(a)(?<=a)b",
-    "(?i:a)b",
-    "(?:x(?:y|yy)|z)\\d?",
-    "a(?<!aa)a",
-    "aa|a",
-]
-
-
-def _spans(matches) -> list[tuple]:
-    return [(m.span(), m.groups()) for m in matches]
-
-
-@settings(max_examples=300, deadline=None)
-@given(
-    st.lists(st.one_of(st.sampled_from(_PIECES), st.sampled_from(["1", "12", "，", "a", "b", "y", "z"])), max_size=16)
-)
-def test_matches_tried_where_they_can_start_are_finditers(parts):
-    """checks._finditer (the pattern tried only where a text it must start with occurs) gives
-    the matches re.finditer gives, for every TXT-T3 pattern and some awkward ones."""
-    text = "".join(parts)
-    for pattern in [*_overview_patterns(), *_ODD_PATTERNS]:
-        expected = _spans(re.compile(pattern).finditer(text))
-        assert _spans(checks_module._finditer(pattern, text)) == expected, pattern
-
-
-def test_leading_texts_are_read_off_the_pattern():
-    leading = checks_module._leading_texts
-    assert leading("(?:新收|收到)(\\d+)件") == {"新收", "收到"}
-    assert leading("行政复议(?:案件)?") == {"行政复议"}
-    assert leading("(?:ab|a)c") in ({"ab", "a"}, {"a"})  # the parser may take the common "a" out first
-    for pattern in ("(?:a|)b", "(?:ab)?c", "a*b", "(?i:a)b", "(?<![\\d.,])(\\d+)件", "(?i)ab"):
-        assert leading(pattern) is None, pattern
-    assert sum(leading(p) is not None for p in _overview_patterns()) >= 5  # the shortcut is taken
-
-
-@settings(max_examples=300, deadline=None)
-@given(st.lists(st.one_of(st.sampled_from(_PIECES), st.text(max_size=3)), max_size=12))
-def test_prefilter_is_the_generic_test(parts):
-    """checks._prefilter (one expression per pattern) says what the generic all/any test says,
-    for every TXT-T3 pattern, on texts made of the patterns' own pieces."""
-    text = "".join(parts)
-    fast = [checks_module._may_match(p, text) for p in _overview_patterns()]
-    checks_module.FAST_PREFILTER = False
-    try:
-        assert [checks_module._may_match(p, text) for p in _overview_patterns()] == fast
-    finally:
-        checks_module.FAST_PREFILTER = True
-    assert checks_module._prefilter("(?i)受理")("") and checks_module._prefilter(r"\d+")("")  # nothing certain
 
 
 def test_without_orjson_every_file_is_read_the_standard_way(monkeypatch):

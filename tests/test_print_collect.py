@@ -14,11 +14,11 @@ import json
 from pathlib import Path
 
 import pytest
-from support.printing import flat, lines, overlapping, page_texts, printed, require_print_tools, to_pdf
 
 from validator.formats import get_format
 
 from conftest import REPORTS, run_cli
+from support.printing import flat, lines, overlapping, page_texts, printed, require_print_tools, to_pdf
 
 pytestmark = pytest.mark.libreoffice
 FMT = get_format()

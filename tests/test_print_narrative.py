@@ -13,12 +13,12 @@ import zipfile
 
 import openpyxl
 import pytest
-from support.printing import flat, page_texts, require_print_tools, to_pdf
 
 from validator import textfit
 from validator.formats import get_format
 
 from conftest import REPORTS, run_cli
+from support.printing import flat, page_texts, require_print_tools, to_pdf
 
 FMT = get_format()
 PARTS = [c for c in FMT.cells if c.kind == "longtext"]

@@ -12,13 +12,13 @@ import docx
 import pytest
 from lxml import etree
 from render_support import OFFICIAL_HEADS, T3_ROW_LABELS, docx_to_pdf, expected_figures, position, require_tools
-from support.docx_reference import reference_tables
 
 from validator.formats import get_format
 from validator.render.document import build_document
 from validator.render.docx import render_docx
 
 from conftest import REPORT_NAMES, REPORTS, run_cli
+from support.docx_reference import reference_tables
 
 W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 

@@ -219,7 +219,7 @@ def test_errors_refuse_unless_forced(workbook_copy, tmp_path):
     wb.save(path)
     refused, out = render(tmp_path, path)
     assert refused.code == 1 and not out.exists()
-    assert "未生成报告" in refused.err and "T3-COL-TOTAL" in refused.err
+    assert "未生成报告" in refused.err and "表三!J4 最可能填错" in refused.err
     forced, out = render(tmp_path, path, "--force")
     assert forced.code == 1 and out.exists() and "未通过校验" in forced.out
     doc = page(out)

@@ -11,9 +11,9 @@ import json
 
 import pytest
 from render_support import print_to_pdf, require_tools, soffice_convert
-from support.printed import pages, signature_placement, squeeze, stranded
 
 from conftest import REPORT_NAMES, REPORTS, run_cli
+from support.printed import pages, signature_placement, squeeze, stranded
 
 SIGNED = {
     "fenxi-zfb_2023": ["汾西县人民政府办公室", "2024年1月29日"],

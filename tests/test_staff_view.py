@@ -8,6 +8,7 @@ import json
 import openpyxl
 
 from validator.formats import get_format
+from validator.formats.live import live_checks
 from validator.workbook import styles
 
 from conftest import REPORTS, run_cli
@@ -21,22 +22,27 @@ def test_warning_colour_differs_from_input_and_error_and_the_cover_explains_all_
     key = {}
     for row in cover.iter_rows():
         for cell in row:
-            if isinstance(cell.value, str) and cell.value.startswith(("浅黄色", "红色", "橙色")):
+            if isinstance(cell.value, str) and cell.value.startswith(("浅黄色", "红色", "橙色", "紫色")):
                 key[cell.value[:2]] = cover.cell(cell.row, 1).fill.fgColor.rgb
     assert key == {
         "浅黄": "FF" + styles.INPUT_FILL[1:],
         "红色": "FF" + styles.ERROR_FILL[1:],
         "橙色": "FF" + styles.WARNING_FILL[1:],
+        "紫色": "FF" + styles.SUSPECT_FILL[1:],
     }
+    assert len({styles.INPUT_FILL, styles.ERROR_FILL, styles.WARNING_FILL, styles.SUSPECT_FILL}) == 4
 
 
-def test_live_checks_say_correct_or_should_be_and_nothing_on_an_empty_table():
+def test_live_checks_say_correct_or_state_the_discrepancy_and_nothing_on_an_empty_table():
     fmt = get_format()
-    for check in fmt.live_checks:
+    for check in live_checks(fmt):
         assert check.initial == "", check.ref  # the empty template claims nothing
         assert '"正确"' in check.formula and "正常" not in check.formula, check.ref
+        assert "应为" not in check.formula and ('"不平：' in check.formula or '"不符：' in check.formula), check.ref
     headers = [lb.text for lb in fmt.labels if lb.text.startswith("自动核对")]
     assert "自动核对" in headers and not any(h.endswith("应为") for h in headers)
+    notes = [lb for lb in fmt.labels if lb.text.startswith("紫色格：可能填错")]
+    assert {lb.sheet for lb in notes} == {"表三", "表四"}  # the marks are explained where they show
 
 
 def test_a_blank_workbook_gets_a_short_grouped_answer(tmp_path):

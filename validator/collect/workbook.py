@@ -34,6 +34,7 @@ from validator.collect.run import (
     Body,
     CollectResult,
 )
+from validator.formats.live import live_checks
 from validator.spec import col_letter, split_ref
 from validator.workbook.build import label_row_heights
 
@@ -480,7 +481,7 @@ def _live_check_columns(fmt) -> set[tuple[str, int]]:
     """Columns that hold only the template's 自动核对 formulas (and their headers): a sum has
     nothing to recheck there."""
     figure_cols = {(c.sheet, split_ref(c.ref)[1]) for c in fmt.figure_cells()}
-    return {(lc.sheet, split_ref(lc.ref)[1]) for lc in fmt.live_checks} - figure_cols
+    return {(lc.sheet, split_ref(lc.ref)[1]) for lc in live_checks(fmt)} - figure_cols
 
 
 def _stream(ws, writes: list[tuple]) -> None:

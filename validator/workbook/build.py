@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from validator import __version__, textfit
+from validator.formats.live import live_checks, live_marks
 from validator.spec import FIGURE_KINDS, CellSpec, FormatSpec, SheetSpec, col_letter, split_ref
 from validator.values import MAX_COUNT
 from validator.workbook import styles
@@ -60,6 +61,8 @@ def build_template(fmt: FormatSpec, target: str | Path | io.BytesIO, extend: Ext
     for (sheet, row), height in label_row_heights(fmt).items():
         if (sheet, row) not in fixed:  # set with the sheet
             sheets[sheet].set_row(row, height)
+    for (sheet, row), height in _live_check_heights(fmt).items():
+        sheets[sheet].set_row(row, height)
     for label in fmt.labels:
         ws = sheets[label.sheet]
         fmt_ = f[label.style]
@@ -72,13 +75,15 @@ def build_template(fmt: FormatSpec, target: str | Path | io.BytesIO, extend: Ext
         _input_cell(wb, sheets[cell.sheet], cell, f)
     _validations(fmt, sheets)
 
-    for check in fmt.live_checks:
+    for check in live_checks(fmt):
         ws = sheets[check.sheet]
         ws.write_formula(check.ref, check.formula, f["check"], check.initial)
         bad = f["bad"] if check.severity == "error" else f["doubtful"]
-        ws.conditional_format(check.target, {"type": "formula", "criteria": check.bad_when, "format": bad})
-        if check.ref != check.target:
-            ws.conditional_format(check.ref, {"type": "formula", "criteria": check.bad_when, "format": bad})
+        ws.conditional_format(check.ref, {"type": "formula", "criteria": check.bad_when, "format": bad})
+    for mark in live_marks(fmt):
+        sheets[mark.sheet].conditional_format(
+            mark.ref, {"type": "formula", "criteria": mark.when, "format": f["suspect"]}
+        )
 
     _text_marks(fmt, sheets, f)
     _legend(fmt, sheets[fmt.sheets[0].name], f)
@@ -131,6 +136,31 @@ def label_row_heights(fmt: FormatSpec) -> dict[tuple[str, int], float]:
             needed[key] = max(needed.get(key, 0), textfit.row_height(label.text, width))
     needed.update({(s.name, r - 1): h for s in fmt.sheets for r, h in s.row_heights})
     return needed
+
+
+CHECK_LINE_HEIGHT = 12.0
+"""One line of a live check's 9-point text."""
+
+
+def _live_check_heights(fmt: FormatSpec) -> dict[tuple[str, int], float]:
+    """Rows of live checks whose verdict wraps in its column (表三's column checks under 9-wide
+    columns): tall enough for the longest verdict, which Excel would otherwise clip to one line
+    (a formula's new result never grows its row). A row with a fixed or an input height is kept."""
+    widths = {s.name: dict(s.column_widths) for s in fmt.sheets}
+    fixed = {(s.name, r - 1) for s in fmt.sheets for r, _h in s.row_heights}
+    inputs = {(c.sheet, split_ref(c.ref)[0]) for c in (*fmt.cells, *fmt.baseline_cells)}
+    labels = label_row_heights(fmt)
+    out: dict[tuple[str, int], float] = {}
+    for check in live_checks(fmt):
+        row, col = split_ref(check.ref)
+        key = (check.sheet, row)
+        if key in fixed or key in inputs:
+            continue
+        width = widths[check.sheet].get(col_letter(col), textfit.DEFAULT_WIDTH)
+        lines = -(-round(textfit.text_width(check.longest) * 9 / 10.5) // max(int(width) - 1, 1))
+        if lines > 1:
+            out[key] = max(out.get(key, 0), labels.get(key, 0), lines * CHECK_LINE_HEIGHT + 4)
+    return out
 
 
 PORTRAIT_WIDTH = 95
