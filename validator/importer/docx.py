@@ -317,8 +317,6 @@ def _with_places(imported: Imported, lines: list[str], places: list[Place]) -> l
     """Each figure with its paragraph, or table, row and grid column, in ``place``. The column
     is named only when that cell holds the figure as read (or is blank for a blank figure)."""
     out = []
-    owners: dict[int, list[int]] = {}
-    taken: dict[int, int] = {}
     for figure in imported.figures:
         i = figure.line - 1
         place = places[i]
@@ -326,27 +324,11 @@ def _with_places(imported: Imported, lines: list[str], places: list[Place]) -> l
         if place.table is not None:
             changes["text"] = place.shown
             cells = lines[i].split(" | ")
-            if i not in owners:
-                owners[i] = _figure_cells(cells)
-            owner = owners[i]
-            k = taken.get(i, 0)
-            taken[i] = k + 1
-            if k < len(owner) and owner[k] < len(place.columns) and _holds(cells[owner[k]], figure):
-                changes["place"] = f"{place}第 {place.columns[owner[k]]} 列"
+            j = figure.cell
+            if j is not None and j < len(place.columns) and j < len(cells) and _holds(cells[j], figure):
+                changes["place"] = f"{place}第 {place.columns[j]} 列"
         out.append(dataclasses.replace(figure, **changes))
     return out
-
-
-def _figure_cells(cells: list[str]) -> list[int]:
-    """For each figure the reader takes from the row, in order, the index of its cell: counted
-    by the reader's own rule on the row's first cells, so a blank counts exactly when it does."""
-    from validator.importer.text import _numbers
-
-    owner: list[int] = []
-    for j in range(len(cells)):
-        count = len(_numbers([" | ".join(cells[: j + 1])], 0, 1))
-        owner.extend([j] * (count - len(owner)))
-    return owner
 
 
 def _holds(cell: str, figure) -> bool:

@@ -362,8 +362,10 @@ def _errors(imported: Imported, where: str) -> set[str]:
 
 
 def choose(candidates: list[tuple[str, Imported]], where: str) -> Imported:
-    """Per table, the candidates reading most cells with fewest 错误; cells they disagree on
-    are left null and reported."""
+    """Per table, the candidates reading most cells with fewest 错误; a cell that another
+    candidate with no more 错误 in that table reads differently is left null and reported. A
+    cell the best candidate left unread is taken from another candidate without 错误 in that
+    table when every such candidate that read it agrees."""
     errors = {name: _errors(imp, where) for name, imp in candidates}
     tables = _tables()
     in_tables = {k for keys in tables.values() for k in keys}
@@ -371,19 +373,47 @@ def choose(candidates: list[tuple[str, Imported]], where: str) -> Imported:
     values: dict[str, object] = {k: v for k, v in base.values.items() if k not in in_tables}
     figures: list[Figure] = []
     unread: list[dict[str, object]] = [u for u in base.unread if u["table"] not in tables]
+    skipped: list[dict[str, object]] = []
     for table, keys in tables.items():
         kept = _best(candidates, errors, keys)
         first = kept[0][1]
-        clash = [k for k in keys if k in first.values and any(imp.values.get(k) != first.values[k] for _, imp in kept)]
+        worst = len(errors[kept[0][0]] & set(keys))
+        peers = [(n, imp) for n, imp in candidates if len(errors[n] & set(keys)) <= worst]
+        clash = [k for k in keys if k in first.values and any(_differs(imp, k, first.values[k]) for _, imp in peers)]
         wanted = set(keys) - set(clash)
         values.update((k, v) for k, v in first.values.items() if k in wanted)
         figures.extend(f for f in first.figures if f.key in wanted)
-        unread.extend(u for u in first.unread if u["table"] == table)
+        for name, imp in candidates:
+            if imp is first or errors[name] & set(keys):
+                continue
+            for f in imp.figures:
+                k = f.key
+                if k in wanted and k not in values and not any(_differs(o, k, f.value) for _, o in peers):
+                    values[k] = f.value
+                    figures.append(f)
+        missing = {k for k in keys if k not in values}
+        for u in first.unread:
+            if u["table"] == table and any(k in missing for k in u["keys"]):  # type: ignore[attr-defined]
+                unread.append({**u, "keys": [k for k in u["keys"] if k in missing]})  # type: ignore[attr-defined]
+        skipped.extend(s for s in first.skipped if s["table"] == table)
         if clash:
-            unread.append({"table": table, "reason": _clash_reason(clash, kept), "keys": clash})
-    chosen = replace(base, values=values, figures=figures, unread=unread, findings=list(base.findings))
+            unread.append({"table": table, "reason": _clash_reason(clash, peers), "keys": clash})
+    order = {k: i for i, k in enumerate(k for keys in tables.values() for k in keys)}
+    figures.sort(key=lambda f: order[f.key])
+    deduced = {f.key for f in figures if f.form == "deduced"}
+    findings = [f for f in base.findings if f["rule"] != "IMPORT-DEDUCED"]
+    for _name, imp in candidates:
+        for finding in imp.findings:
+            keys = set(finding["keys"])  # type: ignore[call-overload]
+            if finding["rule"] == "IMPORT-DEDUCED" and keys <= deduced and finding not in findings:
+                findings.append(finding)
+    chosen = replace(base, values=values, figures=figures, unread=unread, findings=findings, skipped=skipped)
     report_blanks(chosen)
     return chosen
+
+
+def _differs(imp: Imported, key: str, value: object) -> bool:
+    return key in imp.values and imp.values[key] != value
 
 
 def _best(
@@ -397,5 +427,7 @@ def _best(
 
 
 def _clash_reason(clash: list[str], kept: list[tuple[str, Imported]]) -> str:
-    shown = "；".join(f"{k}：" + "、".join(f"{n}={imp.values.get(k)}" for n, imp in kept) for k in clash[:5])
+    shown = "；".join(
+        f"{k}：" + "、".join(f"{n}={imp.values.get(k)}" for n, imp in kept if k in imp.values) for k in clash[:5]
+    )
     return f"{len(clash)} 个单元格候选结果不一致，未导入（{shown}）"
