@@ -137,12 +137,12 @@ def tables() -> tuple[Table, Table, Table]:
     t2_neutral = [norm(t) for t in (titles[gb.T2], "表二", "信息内容", "续表", "(续)")]
     t2_specs: list[Spec] = []
     t2_columns: tuple[str, ...] = ()
-    for caption, headers, block, leaves, _kind in gb.T2_BLOCKS:
+    for caption, headers, block, leaf_keys, _kind in gb.T2_BLOCKS:
         t2_neutral += [norm(caption), *(norm(h) for h in headers)]
         if len(headers) > 1:
             t2_columns = tuple(norm(h) for h in headers)
         for label, base in block:
-            cells = tuple(f"{base}.{leaf}" for leaf in leaves)
+            cells = tuple(f"{base}.{leaf}" for leaf in leaf_keys)
             extra: tuple[str, ...] = ("规范性文件",) if label == "行政规范性文件" else ()
             t2_specs.append((label, extra, cells, frozenset(c for c in cells if c in money)))
     t2 = Table("表二", tuple(_rows(t2_specs, t2_neutral)), (), tuple(t2_neutral), t2_columns)
@@ -166,7 +166,7 @@ def tables() -> tuple[Table, Table, Table]:
     t3_rows = tuple(_rows(t3_specs, t3_neutral))
     t3 = Table("表三", t3_rows, group_rows, tuple(t3_neutral), tuple(norm(n) for _k, n in gb.T3_COLUMNS))
 
-    leaves: tuple[str, ...] = tuple(norm(name) for _k, name in gb.T4_LEAVES)
+    leaves = tuple(norm(name) for _k, name in gb.T4_LEAVES)
     family = next(top for _g, top, sub in gb.T4_GROUPS if sub)
     t4_neutral = [norm(t) for t in (titles[gb.T4], "表四", "续表", "(续)", family, *leaves)]
     t4_specs: list[Spec] = []
