@@ -48,6 +48,10 @@ ATTACHMENT = re.compile(r"\.(?:pdf|docx?|wps|ofd|xlsx?)$", re.IGNORECASE)
 DATA_BLOCK = "xxgk-report-data"
 """The id of the machine-readable block ``xxgk render`` puts in the pages it makes."""
 TITLE = re.compile(r"(?:19|20)\d\d\s*年度?\s*政府信息公开工作年度报告$")
+HIDING = re.compile(r"display\s*:\s*none|visibility\s*:\s*(?:hidden|collapse)|font-size\s*:\s*0(?![.\d])", re.IGNORECASE)
+"""Inline styles that hide an element's text from a reader (a known anti-copy trick puts
+random digits in hidden spans between the visible ones)."""
+CLASS_SELECTOR = re.compile(r"^\s*(?:[a-z0-9]*)\.([\w-]+)\s*$", re.IGNORECASE)
 PUBLISHED_ON = re.compile(r"(?:发布时间|发布日期|公开日期|发文日期)[:：]?(?:19|20)\d\d")
 
 
@@ -73,9 +77,27 @@ class Page:
     data_block: str | None = None
 
 
+def hidden_classes(root) -> frozenset[str]:
+    """Classes the page's own style sheets hide (``.x{display:none}``, ``span.x{…}``): simple
+    class selectors only, enough for the anti-copy trick; linear in the style text."""
+    found: set[str] = set()
+    for style in root.iter("style"):
+        for rule in (style.text or "").split("}"):
+            selectors, brace, body = rule.rpartition("{")
+            if brace and HIDING.search(body):
+                for selector in selectors.split(","):
+                    m = CLASS_SELECTOR.match(selector)
+                    if m:
+                        found.add(m.group(1).lower())
+    return frozenset(found)
+
+
 class _Flatten:
-    def __init__(self) -> None:
+    def __init__(self, hidden: frozenset[str] = frozenset()) -> None:
         self.page = Page()
+        self._hidden_classes = hidden
+        self._hidden: dict[int, object] = {}
+        """Hidden elements by id, the element kept so that its id stays its own."""
         self._text: list[str] = []
         self._start = 1
         self._cells: list[str] | None = None
@@ -96,8 +118,10 @@ class _Flatten:
     def start(self, tag: str, el) -> None:
         if tag == "script" and el.get("id") == DATA_BLOCK and self.page.data_block is None:
             self.page.data_block = el.text or ""
-        if tag in SKIP:
+        if tag in SKIP or self._is_hidden(el):
             self._skip += 1
+            if tag not in SKIP:
+                self._hidden[id(el)] = el
             return
         rank = _rank(el)
         if rank is not None:
@@ -119,8 +143,17 @@ class _Flatten:
         elif tag == "br" and self._cell is not None:
             self._cell.append(" ")
 
+    def _is_hidden(self, el) -> bool:
+        """Whether the element is hidden from a reader: the ``hidden`` attribute, an inline
+        style or a class the page's style sheet hides."""
+        if el.get("hidden") is not None or HIDING.search(el.get("style") or ""):
+            return True
+        classes = (el.get("class") or "").lower().split()
+        return bool(self._hidden_classes) and any(c in self._hidden_classes for c in classes)
+
     def end(self, tag: str, el) -> None:
-        if tag in SKIP:
+        if tag in SKIP or self._hidden.get(id(el)) is el:
+            self._hidden.pop(id(el), None)
             self._skip = max(0, self._skip - 1)
             return
         if self._is_layout(tag, el):
@@ -227,7 +260,7 @@ def flatten(text: str, where: str = "") -> Page:
         root = html.document_fromstring(text, parser=parser)
     except (etree.ParserError, ValueError):
         raise UnusableInput("网页没有可读的内容", where=where or None, code="not-report") from None
-    flat = _Flatten()
+    flat = _Flatten(hidden_classes(root))
     for event, el in etree.iterwalk(root, events=("start", "end")):
         tag = el.tag.lower() if isinstance(el.tag, str) else None
         if event == "start":

@@ -215,7 +215,7 @@ def _read_table(out: Imported, lines: list[str], table: rows.Table, span: tuple[
         if got.whole is None and got.unread:
             why = "、".join(dict.fromkeys(_resolve(out, w) for _r, w, _k in got.unread[:3]))
         out.unread.append(
-            {"table": name, "reason": f"{name}（{out.line_text(heading)}起）{_resolve(out, why)}，未导入", "keys": keys}
+            {"table": name, "reason": f"{name}（{out.line_text(heading)}起）{_resolve(out, why)}", "keys": keys}
         )
     else:
         part = "一栏" if table.family else "一行"
@@ -223,7 +223,7 @@ def _read_table(out: Imported, lines: list[str], table: rows.Table, span: tuple[
             out.unread.append(
                 {
                     "table": name,
-                    "reason": f"{name}“{row.name}”{part}{_resolve(out, why)}，未导入",
+                    "reason": f"{name}“{row.name}”{part}{_resolve(out, why)}",
                     "keys": list(missing),
                 }
             )
