@@ -9,6 +9,7 @@ import re
 from pathlib import Path
 
 import pytest
+from support.importing import check_json
 
 from validator.cli import main
 from validator.formats import gb_2021_30 as gb
@@ -578,7 +579,10 @@ def test_own_data_block_read_exactly(tmp_path, capsys):
     assert prov["data_block"] is True and prov["findings"] == []
 
 
-def test_own_data_block_differing_from_the_visible_table_is_named(tmp_path):
+def test_own_data_block_differing_from_the_visible_table_loses_to_the_page(tmp_path, capsys):
+    """What a reader sees wins: a page whose visible figure was edited after it was made is
+    imported as shown, the block's figure named in a 提示 (and check --published audits the
+    figures the public saw)."""
     html = _page_with_block(tmp_path)
     cell = 'data-key="proactive.licensing.decisions" colspan="3">2293<'
     assert html.count(cell) == 1
@@ -586,10 +590,33 @@ def test_own_data_block_differing_from_the_visible_table_is_named(tmp_path):
     src.write_text(html.replace(cell, cell.replace("2293", "2294")), encoding="utf-8")
     code, out = _import(tmp_path, src, "--type", "政府")
     assert code == 0
-    assert json.loads(out.read_text(encoding="utf-8"))["proactive"]["licensing"]["decisions"] == 2293
-    (finding,) = _provenance(out)["findings"]
-    assert finding["rule"] == "IMPORT-DATA-BLOCK" and finding["keys"] == ["proactive.licensing.decisions"]
-    assert "“2294”" in finding["message"] and "“2293”" in finding["message"]
+    assert "数据块（xxgk-report-data）原样导入" not in capsys.readouterr().out
+    data = json.loads(out.read_text(encoding="utf-8"))
+    assert data["proactive"]["licensing"]["decisions"] == 2294
+    prov = _provenance(out)
+    assert "data_block" not in prov and len(prov["cells"]) == 200
+    (finding,) = [f for f in prov["findings"] if f["rule"] == "IMPORT-DATA-BLOCK"]
+    assert finding["keys"] == ["proactive.licensing.decisions"]
+    assert "显示“2294”" in finding["message"] and "数据块为“2293”" in finding["message"]
+    report = check_json(src, "--published", "--type", "政府")
+    assert any(f["rule"] == "IMPORT-DATA-BLOCK" for f in report["findings"])
+
+
+def test_own_data_block_of_another_body_or_year_loses_to_the_title(tmp_path):
+    """A page copied from another body's (or year's) rendered report and retitled: the body
+    and year the title shows are imported, the block's named in a 提示."""
+    html = _page_with_block(tmp_path)
+    title = "平潭综合实验区2021年政府信息公开工作年度报告"
+    assert title in html
+    src = tmp_path / "copied.html"
+    src.write_text(html.replace(title, "涟水县人民政府2025年政府信息公开工作年度报告"), encoding="utf-8")
+    code, out = _import(tmp_path, src, "--type", "政府")
+    assert code == 0
+    data = json.loads(out.read_text(encoding="utf-8"))
+    assert (data["body"]["name"], data["year"]) == ("涟水县人民政府", 2025)
+    messages = {tuple(f["keys"]): f["message"] for f in _provenance(out)["findings"] if f["rule"] == "IMPORT-DATA-BLOCK"}
+    assert "“涟水县人民政府”" in messages[("body.name",)] and "“平潭综合实验区”" in messages[("body.name",)]
+    assert "“2025”" in messages[("year",)] and "“2021”" in messages[("year",)]
 
 
 def test_broken_data_block_falls_back_to_the_tables(tmp_path):

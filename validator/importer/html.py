@@ -297,26 +297,30 @@ def article(page: Page) -> tuple[list[str], list[int]]:
 def read_page(text: str, where: str):
     """The tables of a published report's web page. A page without any table that is not a
     report in text either is said to be what it most likely is (a script-rendered page or an
-    attachment-only item), never read as zeros."""
+    attachment-only item), never read as zeros. A page with our own data block is read from
+    the block only when it agrees with everything the page shows (see
+    :func:`_with_tables_compared`)."""
     from validator.importer.text import read_lines
 
     page = flatten(text, where)
     lines, sources = article(page)
-    if page.data_block is not None:
-        exact = _data_block(page.data_block, where)
-        if exact is not None:
-            return _with_tables_compared(exact, lines, sources, where)
+    exact = _data_block(page.data_block, where) if page.data_block is not None else None
     try:
-        return read_lines(lines, where, sources)
+        shown = read_lines(lines, where, sources)
     except UnusableInput as exc:
         if exc.code != "not-report" or page.rows:
             raise
         if page.attachments:
-            shown = "、".join(f"“{a}”" for a in dict.fromkeys(page.attachments[:3]))
-            message = f"网页中没有表格，只提供附件（{shown}）：请下载附件后导入"
+            listed = "、".join(f"“{a}”" for a in dict.fromkeys(page.attachments[:3]))
+            message = f"网页中没有表格，只提供附件（{listed}）：请下载附件后导入"
+        elif exact is not None:
+            message = "网页中带有本工具生成的数据块，但网页上没有可见的表格：只按读者看到的内容导入，无法导入"
         else:
             message = "网页中没有表格，可能由脚本加载或只提供附件：请在浏览器中打开后另存为文本（或下载附件）再导入"
         raise UnusableInput(message, where=where, code="no-table") from None
+    if exact is None:
+        return shown
+    return _with_tables_compared(exact, shown)
 
 
 def _data_block(block: str, where: str):
@@ -331,30 +335,57 @@ def _data_block(block: str, where: str):
     return submission_from_report(model, where)
 
 
-def _with_tables_compared(exact, lines: list[str], sources: list[int], where: str):
-    """The data block read exactly; each figure the visible tables show otherwise is a 提示
-    (a page edited after it was made: the block is what the tool exported, the table what
-    readers see)."""
-    from validator.importer.text import Imported, read_lines
+def _with_tables_compared(exact, shown):
+    """What a reader sees wins: the data block (what the tool exported: type, date and the
+    narrative exactly) is used only when the page shows every figure of the tables, each the
+    same as the block's, and its title names the block's body and year. Otherwise the page is
+    imported as shown, each difference named in an ``IMPORT-DATA-BLOCK`` 提示 (a page edited
+    after it was made, or copied from another body's or year's report and retitled)."""
+    from validator.importer.text import Imported, table_keys
 
-    out = Imported(values=dict(exact.values), exact=exact, sources=sources)
-    out.body, out.year = exact.values.get("body.name"), exact.values.get("year")
-    try:
-        shown = read_lines(lines, where, sources)
-    except UnusableInput:
-        return out
+    differences: list[dict[str, object]] = []
     for f in shown.figures:
         block = exact.values.get(f.key)
         if str(block) != str(f.value) and not _same_money(block, f.value):
-            out.findings.append(
+            differences.append(
                 {
                     "rule": "IMPORT-DATA-BLOCK",
                     "severity": "warning",
-                    "message": f"网页表格第 {f.line} 行为“{f.raw or '空白'}”，数据块为“{block}”（已按数据块导入），请核对",
+                    "message": f"网页表格第 {f.line} 行显示“{f.raw or '空白'}”，而网页中的数据块为“{block}”："
+                    "已按网页显示导入，请核对",
                     "keys": [f.key],
                 }
             )
-    return out
+    for key, seen, what in (("body.name", shown.body, "主体名称"), ("year", shown.year, "年度")):
+        block = exact.values.get(key)
+        if seen is not None and str(seen) != str(block):
+            title = shown.parts.get("title", {}).get("line")
+            where = f"第 {title} 行" if title else ""
+            differences.append(
+                {
+                    "rule": "IMPORT-DATA-BLOCK",
+                    "severity": "warning",
+                    "message": f"网页标题{where}的{what}为“{seen}”，而网页中的数据块为“{block}”："
+                    "已按网页显示导入，请核对（可能是由其他单位或其他年度的报告改成）",
+                    "keys": [key],
+                }
+            )
+    complete = not shown.unread and len(shown.figures) == len(table_keys())
+    if complete and not differences:
+        out = Imported(values=dict(exact.values), exact=exact, sources=shown.sources)
+        out.body, out.year = exact.values.get("body.name"), exact.values.get("year")
+        return out
+    if not differences:
+        differences.append(
+            {
+                "rule": "IMPORT-DATA-BLOCK",
+                "severity": "warning",
+                "message": "网页中的数据块有网页上没能读出的数字：已按网页显示导入（未读出的格留空），请核对",
+                "keys": [k for u in shown.unread for k in u["keys"]],
+            }
+        )
+    shown.findings.extend(differences)
+    return shown
 
 
 def _same_money(a: object, b: object) -> bool:

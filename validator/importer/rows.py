@@ -601,8 +601,8 @@ def _by_labels(units: list[Unit], table: Table, out: Outcome) -> None:
 
 def _missing_reason(r: int, seen: dict[int, int]) -> str:
     if r in seen:
-        return "找到了标签，但旁边没有能确定属于这一行的数字"
-    return "没有找到这一行的标签，也不能按位置确定它的数字"
+        return "找到了标签，但旁边没有能确定属于它的数字"
+    return "没有找到标签，也不能按位置确定数字"
 
 
 def _pairs(seq: list[Unit], table: Table, doubts: dict[int, str]) -> tuple[list[_Claim], list[int]]:
@@ -704,7 +704,7 @@ def _by_order(
                 doubts[r] = (
                     "表中各行的顺序与正式表格不同，没有标签的数字不按位置填入"
                     if r not in seen
-                    else "找到了标签，但旁边没有能确定属于这一行的数字"
+                    else "找到了标签，但旁边没有能确定属于它的数字"
                 )
 
 

@@ -219,12 +219,16 @@ def _read_table(out: Imported, lines: list[str], table: rows.Table, span: tuple[
         )
     else:
         part = "一栏" if table.family else "一行"
-        for row, why, missing in got.unread:
+        shared: dict[str, list[tuple[rows.Row, tuple[str, ...]]]] = {}
+        for row, why, missing in got.unread:  # rows left for one reason are listed together
+            shared.setdefault(_resolve(out, why), []).append((row, missing))
+        for why, group in shared.items():
+            names = "".join(f"“{row.name}”" for row, _m in group)
             out.unread.append(
                 {
                     "table": name,
-                    "reason": f"{name}“{row.name}”{part}{_resolve(out, why)}",
-                    "keys": list(missing),
+                    "reason": f"{name}{names}{part if len(group) == 1 else '各' + part[1]}{why}",
+                    "keys": [k for _row, missing in group for k in missing],
                 }
             )
     for key in keys:
@@ -290,6 +294,11 @@ def _blank_totals(out: Imported) -> None:
 
 def _table_keys() -> tuple[tuple[str, list[str]], ...]:
     return (("表二", _t2_keys()), ("表三", _t3_keys()), ("表四", _t4_keys()))
+
+
+def table_keys() -> list[str]:
+    """Every cell key of 表二, 表三 and 表四, in order."""
+    return [k for _name, keys in _table_keys() for k in keys]
 
 
 def _row_of(f: Figure) -> str:
@@ -374,6 +383,7 @@ def _title(out: Imported, lines: list[str], limit: int) -> None:
                 body = before[-1]
         body = re.sub(r"\s+", " ", body).strip()
         out.body = body if body and text_problem(body) is None else None
+        out.parts["title"] = {"line": out.line(i), "text": lines[i].strip()}
         return
 
 
