@@ -614,7 +614,9 @@ def test_own_data_block_of_another_body_or_year_loses_to_the_title(tmp_path):
     assert code == 0
     data = json.loads(out.read_text(encoding="utf-8"))
     assert (data["body"]["name"], data["year"]) == ("涟水县人民政府", 2025)
-    messages = {tuple(f["keys"]): f["message"] for f in _provenance(out)["findings"] if f["rule"] == "IMPORT-DATA-BLOCK"}
+    messages = {
+        tuple(f["keys"]): f["message"] for f in _provenance(out)["findings"] if f["rule"] == "IMPORT-DATA-BLOCK"
+    }
     assert "“涟水县人民政府”" in messages[("body.name",)] and "“平潭综合实验区”" in messages[("body.name",)]
     assert "“2025”" in messages[("year",)] and "“2021”" in messages[("year",)]
 
