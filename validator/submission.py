@@ -92,6 +92,11 @@ class Submission:
     explanations: list[Explanation] = field(default_factory=list)
     origin: str = "workbook"
     """``workbook`` or ``json``: where the values were read from."""
+    places: dict[str, str] = field(default_factory=dict)
+    """For a published document read by the importer: where each cell was read (``第 12 行``,
+    ``第 4 页第 3 行``, a Word table's cell), or that the document does not state it. Findings
+    then point there instead of at a workbook cell the document does not have. Empty for
+    workbooks and JSON."""
 
     def raw(self, key: str) -> object:
         return self.values.get(key)

@@ -71,10 +71,13 @@ def notes(imported) -> list[str]:
 def import_findings(imported, fmt) -> list:
     """The import's 提示 and unread cells as findings of the check report, so ``check
     --published`` shows them beside the rules' findings, on the cells concerned."""
+    from validator.importer.document import places
     from validator.report import CellRef, Finding
 
+    where = places(imported, fmt) if imported.exact is None else {}
+
     def cells(keys) -> tuple[CellRef, ...]:
-        return tuple(CellRef(fmt.cell(k).a1, k) for k in keys)
+        return tuple(CellRef(where.get(k) or fmt.cell(k).a1, k) for k in keys)
 
     found = [Finding(f["rule"], "warning", "导入", cells(f["keys"]), f["message"]) for f in imported.findings]
     found += [
@@ -121,9 +124,12 @@ def run(args) -> int:
     atomic_write_bytes(args.out, dump_model(report_to_model(submission, None)))
     atomic_write_bytes(provenance_path(args.out), _provenance(imported, src.name))
     if args.xlsx:
+        from dataclasses import replace
+
         from validator.workbook.write import fill_workbook
 
-        fill_workbook(submission, validate(submission), args.xlsx)
+        in_sheets = replace(submission, places={})  # the workbook's own cells, not the document's lines
+        fill_workbook(in_sheets, validate(in_sheets), args.xlsx)
     if imported.exact is not None:
         print(f"已按网页中本工具生成的数据块（xxgk-report-data）原样导入：{args.out}")
     else:

@@ -96,6 +96,11 @@ class Imported:
         """The 1-based PDF page of line `index` (None for other documents)."""
         return self.pages[index] if self.pages else None
 
+    def at(self, index: int) -> dict[str, int]:
+        """Where line `index` is, for provenance: ``{"line": n}``, in a PDF with its page."""
+        page = self.page(index)
+        return {"page": page, "line": self.line(index)} if page is not None else {"line": self.line(index)}
+
     def line_text(self, index: int) -> str:
         """``第 a 行`` for messages (``第 p 页第 a 行`` in a PDF)."""
         return f"第 {self.page(index)} 页第 {self.line(index)} 行" if self.pages else f"第 {self.line(index)} 行"
@@ -366,8 +371,60 @@ def _published_on(out: Imported, lines: list[str], limit: int) -> None:
         date = to_date(re.sub(r"[年月/.]", "-", m.group(1).replace("日", "")).replace(" ", "")) if m else None
         if date is not None:
             out.values["published_on"] = date.isoformat()
-            out.parts["published_on"] = {"line": out.line(i), "text": lines[i].strip()}
+            out.parts["published_on"] = {**out.at(i), "text": lines[i].strip()}
             return
+
+
+CN_DIGITS = {ch: i for i, ch in enumerate("〇一二三四五六七八九")} | {"零": 0, "○": 0, "Ｏ": 0, "O": 0}
+SIGNED = re.compile(
+    r"^(?P<y>(?:19|20)\d\d|[〇零○ＯO一二三四五六七八九]{4})\s*年\s*(?P<m>\d{1,2}|[一二三四五六七八九十]{1,2})\s*月"
+    r"\s*(?P<d>\d{1,2}|[一二三四五六七八九十]{1,3})\s*日$"
+)
+
+
+def _cn_number(text: str) -> int | None:
+    """An Arabic or a Chinese numeral as used in dates (二〇二四, 十二, 二十九); None otherwise."""
+    if text.isdigit():
+        return int(text)
+    if len(text) == 4 and all(ch in CN_DIGITS for ch in text):  # a year, digit by digit
+        return int("".join(str(CN_DIGITS[ch]) for ch in text))
+    tens, _ten, ones = text.partition("十")
+    if not _ten:
+        return CN_DIGITS.get(text)
+    high = CN_DIGITS.get(tens, -1) if tens else 1
+    low = CN_DIGITS.get(ones, -1) if ones else 0
+    return high * 10 + low if high > 0 and low >= 0 else None
+
+
+def _signature_date(out: Imported, lines: list[str], start: int) -> None:
+    """With no 发布时间 line, the date of the 落款 (the body's name, then the date, as the last
+    lines of the report) is taken as the publication date, with a 提示 naming the line: it is
+    when the report was signed, usually a few days before it was published."""
+    import datetime as dt
+
+    from validator.values import to_date
+
+    tail = [i for i in range(start, len(lines)) if lines[i].strip() and not PAGE_MARK.match(lines[i].strip())]
+    for i in reversed(tail[-4:]):
+        m = SIGNED.match(re.sub(r"\s+", "", lines[i]))
+        if not m:
+            continue
+        y, mo, d = (_cn_number(m.group(k)) for k in "ymd")
+        date = to_date(f"{y}-{mo:02d}-{d:02d}") if None not in (y, mo, d) else None  # type: ignore[str-format]
+        if date is None or (out.year is not None and date <= dt.date(out.year, 12, 31)):
+            return
+        out.values["published_on"] = date.isoformat()
+        out.parts["published_on"] = {**out.at(i), "text": lines[i].strip(), "signature": True}
+        out.findings.append(
+            {
+                "rule": "IMPORT-DATE",
+                "severity": "warning",
+                "message": f"原文没有“发布时间”，发布日期取自文末落款“{lines[i].strip()}”（{out.line_text(i)}）："
+                "落款日期通常早于发布日期，请核对",
+                "keys": ["published_on"],
+            }
+        )
+        return
 
 
 def _title(out: Imported, lines: list[str], limit: int) -> None:
@@ -383,7 +440,7 @@ def _title(out: Imported, lines: list[str], limit: int) -> None:
                 body = before[-1]
         body = re.sub(r"\s+", " ", body).strip()
         out.body = body if body and text_problem(body) is None else None
-        out.parts["title"] = {"line": out.line(i), "text": lines[i].strip()}
+        out.parts["title"] = {**out.at(i), "text": lines[i].strip()}
         return
 
 
@@ -541,7 +598,7 @@ def _read_parts(out: Imported, lines: list[str], t2: int, heads: tuple[int | Non
             continue
         out.values[key] = text
         last = kept[-1] if kept else at
-        out.parts[key] = {"heading": lines[at].strip(), "line": out.line(at), "end_line": out.line(last)}
+        out.parts[key] = {"heading": lines[at].strip(), **out.at(at), "end_line": out.line(last)}
 
 
 def split_lines(text: str) -> list[str]:
@@ -590,4 +647,6 @@ def read_lines(
     _blank_totals(out)
     report_blanks(out)
     _read_parts(out, lines, t2, heads)
+    if "published_on" not in out.values:
+        _signature_date(out, lines, end)
     return out
