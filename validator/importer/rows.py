@@ -293,9 +293,11 @@ def line_units(line: str, at: int, table: Table, skipped: list[Skipped]) -> list
     if len(rows) == 1:
         m = labels[0][1]
         kind = "T" if figs else "L"
-        if m.group:
-            kind = "T" if figs else "H"
-            return [Unit(kind, at, None, [f for _k, f in figs], group=m.row, mentions=mentions)]
+        if m.group:  # a group's label alone: its figures are a row whose own label is missing or mistyped
+            unit = _unlabeled(toks, at, table, figs, mentions)
+            if unit.kind == "F":
+                unit.group = m.row
+            return [unit]
         return [Unit(kind, at, m.row, [f for _k, f in figs], mentions=mentions)]
     return _several(labels, figs, at, mentions)
 
@@ -464,7 +466,11 @@ def _by_headings(units: list[Unit], table: Table, out: Outcome) -> bool:
     first = next(n for n, u in enumerate(units) if u.figs)
     head = units[:first]
     named = {i for u in head for _k, i, kind in u.mentions if kind == "group"}
-    family = any(kind == "family" for u in head for *_x, kind in u.mentions)
+    family = any(
+        kind == "family" and not any(k2 == k and kind2 == "group" for k2, _i, kind2 in u.mentions)
+        for u in head
+        for k, _i, kind in u.mentions
+    )  # 行政诉讼 over both its groups, not 行政诉讼（复议后起诉） naming one
     if named != set(range(len(table.rows))):
         if len(named) + family < 2:
             return False  # not a heading block: each group's label comes with its figures
@@ -560,14 +566,11 @@ def _by_labels(units: list[Unit], table: Table, out: Outcome) -> None:
     seq = [u for u in units if u.kind in ("T", "L", "F", "X")]
     claims: list[_Claim] = []
     doubts: dict[int, str] = {}
-    groups: list[Unit] = []
     seen: dict[int, int] = {}  # row -> first position its label was found
     for n, u in enumerate(seq):
         if u.row is not None:
             seen.setdefault(u.row, n)
-        if u.kind == "T" and u.group is not None:
-            groups.append(u)
-        elif u.kind == "T" and u.row is not None:
+        if u.kind == "T" and u.row is not None:
             claims.append(_Claim(u.row, u.figs, n, u.at))
     paired, loose = _pairs(seq, table, doubts)
     claims += paired
@@ -585,8 +588,9 @@ def _by_labels(units: list[Unit], table: Table, out: Outcome) -> None:
         tied.setdefault(c.row, c)
     for r in doubts:
         tied.pop(r, None)
-    _by_order(seq, loose, tied, seen, doubts, table, out)
-    _one_row_groups(groups, tied, seen, doubts, table, out)
+    unplaced = _by_order(seq, loose, tied, seen, doubts, table, out)
+    left = _one_row_groups([seq[n] for n in unplaced], tied, seen, doubts, table, out)
+    out.skipped += [Skipped(f.at, f.raw or "（空白）", "unplaced") for u in left for f in u.figs]
     for r, c in tied.items():
         for key, fig in zip(table.rows[r].cells, c.figs):
             out.figures[key] = fig
@@ -666,8 +670,9 @@ def _by_order(
     doubts: dict[int, str],
     table: Table,
     out: Outcome,
-) -> None:
-    """Unlabeled figures placed by reading order, only where that leaves one place for them."""
+) -> list[int]:
+    """Unlabeled figures placed by reading order, only where that leaves one place for them;
+    the figures left (their positions in `seq`) are returned."""
     widths = table.widths
     candidates = []
     for n in loose:
@@ -695,9 +700,6 @@ def _by_order(
                 for n, r in zip(mine, places):
                     tied[r] = _Claim(r, seq[n].figs, n, seq[n].at)
                     placed.add(n)
-    for n in candidates:
-        if n not in placed:
-            out.skipped += [Skipped(f.at, f.raw or "（空白）", "unplaced") for f in seq[n].figs]
     if not in_order:
         for r in range(len(table.rows)):
             if r not in tied and r not in doubts:
@@ -706,23 +708,31 @@ def _by_order(
                     if r not in seen
                     else "找到了标签，但旁边没有能确定属于它的数字"
                 )
+    return [n for n in candidates if n not in placed]
 
 
 def _one_row_groups(
-    groups: list[Unit],
+    units: list[Unit],
     tied: dict[int, _Claim],
     seen: dict[int, int],
     doubts: dict[int, str],
     table: Table,
     out: Outcome,
-) -> None:
-    """（六）其他处理 printed as one row: its sub-rows stay unread, except a column whose
-    figure is 0 (each sub-row is 0 there, figures being never negative)."""
-    for u in groups:
-        group = table.groups[u.group]  # type: ignore[index]
-        subs = [r for r, row in enumerate(table.rows) if row.cells[0] in group.cells]
-        if any(r in seen for r in subs) or len(u.figs) != table.rows[subs[0]].width:
-            out.skipped += [Skipped(f.at, f.raw or "（空白）", "unplaced") for f in u.figs]
+) -> list[Unit]:
+    """（六）其他处理 printed as one row (its label with figures, none of its sub-rows' labels
+    in the table): its sub-rows stay unread, except a column whose figure is 0 (each sub-row
+    is 0 there, figures being never negative). The units that are no such row are returned."""
+    left = []
+    for u in units:
+        group = table.groups[u.group] if u.group is not None else None
+        subs = [r for r, row in enumerate(table.rows) if group is not None and row.cells[0] in group.cells]
+        if (
+            group is None
+            or len(subs) != 3
+            or any(r in seen or r in tied for r in subs)
+            or len(u.figs) != table.rows[subs[0]].width
+        ):
+            left.append(u)
             continue
         shown = "、".join(f.raw or "空白" for f in u.figs)
         for c, fig in enumerate(u.figs):
@@ -733,3 +743,4 @@ def _one_row_groups(
         for r in subs:
             doubts[r] = f"“{group.name}”只有一行合计（{{at:{u.at}}}：{shown}），无法分到三个子项"
             tied.pop(r, None)
+    return left
