@@ -192,7 +192,12 @@ def tables_of(report: Report) -> list[Table]:
         for label, base in rows:
             t2.items.append(Row(label, [_show(c[f"{base}.{leaf}"]) for leaf in leaves]))
     t3 = Table("三、收到和处理政府信息公开申请情况", "表三")
-    t3.items += [gb.T3_NOTE, "申请人情况", "自然人 | 法人或其他组织 | 总计", "商业企业 | 科研机构 | 社会公益组织 | 法律服务机构 | 其他"]
+    t3.items += [
+        gb.T3_NOTE,
+        "申请人情况",
+        "自然人 | 法人或其他组织 | 总计",
+        "商业企业 | 科研机构 | 社会公益组织 | 法律服务机构 | 其他",
+    ]
     seen_groups: set[str] = set()
     for key, level1, group, sub, _short in gb.T3_ROWS:
         label = sub or group or level1
@@ -261,7 +266,9 @@ def _mutate(tables: list[Table], kind: str, rng: random.Random) -> list[Table]:
             rows = [i for i, it in enumerate(t.items) if isinstance(it, Row)]
             for at in sorted(rng.sample(rows[1:], min(2, len(rows) - 1)), reverse=True):
                 heads = [it for it in t.items if isinstance(it, str)][-2:] if t.heading == "表三" else []
-                piece = rng.choice([[Extra("（续表）")], [Extra(f"{t.heading}（续）"), *heads], [Extra(f"-{rng.randint(2, 9)}-")]])
+                piece = rng.choice(
+                    [[Extra("（续表）")], [Extra(f"{t.heading}（续）"), *heads], [Extra(f"-{rng.randint(2, 9)}-")]]
+                )
                 t.items[at:at] = piece
     elif kind == "stray":
         marks = ["¹", "[1]", "²", "[2]"]
@@ -274,7 +281,9 @@ def _mutate(tables: list[Table], kind: str, rng: random.Random) -> list[Table]:
                     t.items[at] = replace(item, mark=rng.choice(marks))
                 else:
                     page = rng.randint(2, 9)
-                    t.items.insert(at, Extra(rng.choice([str(page), f"第 {page} 页", f"- {page} -", f"第{page}页 共9页"])))
+                    t.items.insert(
+                        at, Extra(rng.choice([str(page), f"第 {page} 页", f"- {page} -", f"第{page}页 共9页"]))
+                    )
             t.items.append(Extra(f"注：1. 本表数据统计期限截至 {2000 + rng.randint(20, 25)} 年 12 月 31 日。"))
         fees = next(i for i, it in enumerate(t2.items) if isinstance(it, Row) and it.label == "行政事业性收费")
         t2.items.insert(fees, Extra("（单位：万元）"))

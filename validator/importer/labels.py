@@ -180,12 +180,42 @@ def tables() -> tuple[Table, Table, Table]:
 
 
 def fragment_rows(segment: str, table: Table) -> set[int] | None:
-    """Which rows a piece of label names: the rows whose whole label holds it; None when it is
-    no piece of any row's label (it may be a caption, a heading or other text)."""
+    """Which rows a piece of label names: a row's own ordinal alone (“（七）”), the rows whose
+    whole label holds it, or else the one
+    row whose label alone holds at least two of its four-character pieces (a label wrapped in
+    a narrow cell and glued to its group's: “（三）不予公1.属于国家秘”); None when it is no
+    piece of any row's label (it may be a caption, a heading or other text)."""
+    if re.fullmatch(r"\([一二三四五六七八九十]+\)", segment):  # “（七）” with 总计 wrapped to the next line
+        found = {i for i, row in enumerate(table.rows) if row.full.startswith(segment)}
+        return found if len(found) == 1 else None
     if len(segment) < MIN_FRAGMENT:
         return None
     found = {i for i, row in enumerate(table.rows) if segment in row.full}
-    return found or None
+    if found:
+        return found
+    grams = _grams(table)
+    hits = [grams.get(segment[i : i + MIN_FRAGMENT]) for i in range(len(segment) - MIN_FRAGMENT + 1)]
+    rows = [next(iter(h)) for h in hits if h is not None and len(h) == 1]
+    if len(set(rows)) == 1 and len(rows) >= 2:
+        return set(rows)
+    return {i for h in hits if h for i in h} or None
+
+
+_GRAMS: dict[str, dict[str, frozenset[int]]] = {}
+
+
+def _grams(table: Table) -> dict[str, frozenset[int]]:
+    """Each four-character piece of the rows' labels → the rows holding it (pieces that a
+    caption, heading or group label also holds name no row: empty). Made once per table."""
+    if table.name in _GRAMS:
+        return _GRAMS[table.name]
+    found: dict[str, set[int]] = {}
+    for i, row in enumerate(table.rows):
+        for k in range(len(row.full) - MIN_FRAGMENT + 1):
+            found.setdefault(row.full[k : k + MIN_FRAGMENT], set()).add(i)
+    neutral = [*table.neutral, *(g.full for g in table.groups)]
+    grams = {g: frozenset() if any(g in text for text in neutral) else frozenset(rows) for g, rows in found.items()}
+    return _GRAMS.setdefault(table.name, grams)
 
 
 def is_neutral(segment: str, table: Table) -> bool:

@@ -373,7 +373,7 @@ def _segments(toks: list[Tok]) -> list[str]:
         if run:
             joined = norm("".join(run))
             out.append(joined)
-            if cell is None and len(run) > 1:
+            if len(run) > 1:
                 out.extend(norm(w) for w in run)
         run.clear()
 
