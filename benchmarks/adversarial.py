@@ -233,7 +233,7 @@ def _mutate(tables: list[Table], kind: str, rng: random.Random) -> list[Table]:
     t2, t3, t4 = (replace(t, items=list(t.items)) for t in tables)
     if kind in ("no-label", "typo"):
         t = rng.choice((t2, t3))
-        rows = [i for i, it in enumerate(t.items) if isinstance(it, Row)]
+        rows = [i for i, it in enumerate(t.items) if isinstance(it, Row) and it.label]
         at = rng.choice(rows)
         item = t.items[at]
         assert isinstance(item, Row)
@@ -285,8 +285,8 @@ def _mutate(tables: list[Table], kind: str, rng: random.Random) -> list[Table]:
                         at, Extra(rng.choice([str(page), f"第 {page} 页", f"- {page} -", f"第{page}页 共9页"]))
                     )
             t.items.append(Extra(f"注：1. 本表数据统计期限截至 {2000 + rng.randint(20, 25)} 年 12 月 31 日。"))
-        fees = next(i for i, it in enumerate(t2.items) if isinstance(it, Row) and it.label == "行政事业性收费")
-        t2.items.insert(fees, Extra("（单位：万元）"))
+        fees = [i for i, it in enumerate(t2.items) if isinstance(it, Row) and it.values == [_show_fee(it)]]
+        t2.items.insert(fees[-1] if fees else len(t2.items), Extra("（单位：万元）"))
     elif kind == "missing":
         t = rng.choice((t2, t3, t4))
         rows = [i for i, it in enumerate(t.items) if isinstance(it, Row) and len(it.values) > 1]
@@ -297,6 +297,11 @@ def _mutate(tables: list[Table], kind: str, rng: random.Random) -> list[Table]:
         del values[rng.randrange(len(values))]
         t.items[at] = replace(item, values=values)
     return [t2, t3, t4]
+
+
+def _show_fee(row: Row) -> str:
+    """The row's figure when it is 万元 (a decimal or the fee row's own figure), else ''."""
+    return row.values[0] if len(row.values) == 1 and ("." in row.values[0] or "收费" in row.label) else ""
 
 
 def _t2_blocks(t2: Table) -> list[list[Row | Extra | str]]:

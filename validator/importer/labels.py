@@ -22,6 +22,8 @@ ORDINAL = re.compile(r"^(?:[一二三四五六七八九十]+\.|\([一二三四�
 GENERIC = frozenset({"总计", "其他"})
 """Cores that are also column headings: a row is named by them only with its ordinal."""
 MIN_FRAGMENT = 4
+CONTINUED = re.compile(r":?-{3,}:?|\(?(?:附?表[一二三四1-4]?)?\(?续表?\)?(?:表[一二三四1-4])?\)?")
+"""A table continued on the next page (续表, 表三（续）) or Markdown's ``|---|`` row."""
 MIN_PREFIX = 6
 
 
@@ -221,7 +223,7 @@ def _grams(table: Table) -> dict[str, frozenset[int]]:
 def is_neutral(segment: str, table: Table) -> bool:
     """Text of the table that names no row: part of a caption, heading or group label,
     punctuation, or a mark of Markdown's table syntax."""
-    if not segment or re.fullmatch(r"[\W_]+", segment) or re.fullmatch(r":?-{3,}:?", segment):
+    if not segment or re.fullmatch(r"[\W_]+", segment) or CONTINUED.fullmatch(segment):
         return True
     if any(segment in text for text in table.neutral):
         return True

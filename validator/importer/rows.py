@@ -343,14 +343,19 @@ def _unlabeled(toks: list[Tok], at: int, table: Table, figs, mentions) -> Unit:
     row only), words that belong to no label are kept as `other`."""
     named: set[int] = set()
     other: list[str] = []
-    for segment in _segments(toks):
-        rows = fragment_rows(segment, table)
-        if rows is not None:
-            if len(rows) == 1:
-                named |= rows
+    for joined, words in _segments(toks):
+        known = False
+        for piece in dict.fromkeys([joined, *words]):
+            rows = fragment_rows(piece, table)
+            if rows is not None:
+                known = known or piece == joined
+                if len(rows) == 1:
+                    named |= rows
+        if known or is_neutral(joined, table):
             continue
-        if not is_neutral(segment, table):
-            other.append(segment)
+        if words and all(is_neutral(w, table) or fragment_rows(w, table) is not None for w in words):
+            continue  # words of headings (信息内容 本年制发件数 …) printed with wide gaps
+        other.append(joined)
     figures = [f for _k, f in figs]
     if len(named) == 1:
         return Unit("T" if figures else "L", at, next(iter(named)), figures, mentions=mentions)
@@ -362,19 +367,19 @@ def _unlabeled(toks: list[Tok], at: int, table: Table, figs, mentions) -> Unit:
     return Unit("X" if other else "H", at, other=other, mentions=mentions)
 
 
-def _segments(toks: list[Tok]) -> list[str]:
-    """The words of a line as pieces: each ``|`` cell's words joined; on a text line each run
-    of words between figures joined, and each word alone (a layout's wide gaps split labels)."""
-    out: list[str] = []
+def _segments(toks: list[Tok]) -> list[tuple[str, list[str]]]:
+    """The words of a line as pieces, each with its words: each ``|`` cell's words joined; on
+    a text line each run of words between figures joined (a layout's wide gaps split labels,
+    so each word is also tried alone)."""
+    out: list[tuple[str, list[str]]] = []
     run: list[str] = []
     cell: int | None = None
 
     def flush() -> None:
         if run:
             joined = norm("".join(run))
-            out.append(joined)
-            if len(run) > 1:
-                out.extend(norm(w) for w in run)
+            if joined:
+                out.append((joined, [w for w in (norm(x) for x in run) if w] if len(run) > 1 else []))
         run.clear()
 
     for t in toks:
@@ -384,7 +389,7 @@ def _segments(toks: list[Tok]) -> list[str]:
         if t.kind == "text":
             run.append(t.text)
     flush()
-    return [s for s in dict.fromkeys(out) if s]
+    return out
 
 
 def _mentions(toks: list[Tok], table: Table) -> list[tuple[int, int, str]]:
@@ -611,19 +616,16 @@ def _missing_reason(r: int, seen: dict[int, int]) -> str:
 
 def _pairs(seq: list[Unit], table: Table, doubts: dict[int, str]) -> tuple[list[_Claim], list[int]]:
     """Labels alone on their line tied to the figures next to them, in the direction the table
-    reads (labels before their figures, or after); figures left over are returned as `loose`
-    (their positions in `seq`)."""
+    reads (see :func:`_direction`); when the direction is not certain, only where both
+    directions give the label the same figures (a label broken around its figures). Figures
+    left over are returned as `loose` (their positions in `seq`)."""
     before = [(n, n + 1) for n in range(len(seq) - 1) if seq[n].kind == "L" and seq[n + 1].kind == "F"]
     after = [(n + 1, n) for n in range(len(seq) - 1) if seq[n].kind == "F" and seq[n + 1].kind == "L"]
-
-    def fits(pairs: list[tuple[int, int]]) -> int:
-        return sum(len(seq[f].figs) == table.rows[seq[lab].row].width for lab, f in pairs)  # type: ignore[index]
-
-    fb, fa = fits(before), fits(after)
     same = {(seq[lab].row, f) for lab, f in before} & {(seq[lab].row, f) for lab, f in after}
-    if fb > fa:
+    direction = _direction(seq, table)
+    if direction == "before":
         chosen = before
-    elif fa > fb:
+    elif direction == "after":
         chosen = after
     else:
         chosen = [(lab, f) for lab, f in before if (seq[lab].row, f) in same]
@@ -631,10 +633,7 @@ def _pairs(seq: list[Unit], table: Table, doubts: dict[int, str]) -> tuple[list[
             if (seq[lab].row, f) not in same:
                 row = seq[lab].row
                 assert row is not None
-                doubts.setdefault(
-                    row,
-                    f"标签单独成行（{{at:{seq[lab].at}}}），数字在它之前还是之后无法确定",
-                )
+                doubts.setdefault(row, f"标签单独成行（{{at:{seq[lab].at}}}），数字在它之前还是之后无法确定")
     used = {f for _lab, f in chosen}
     claims = []
     taken: set[int] = set()
@@ -647,6 +646,35 @@ def _pairs(seq: list[Unit], table: Table, doubts: dict[int, str]) -> tuple[list[
         claims.append(_Claim(row, seq[f].figs, f, seq[f].at))
     loose = [n for n, u in enumerate(seq) if u.kind == "F" and n not in used]
     return claims, loose
+
+
+def _lone(u: Unit, table: Table) -> bool:
+    """A single number no row of the table can take (a page number between 表三's rows)."""
+    return len(u.figs) == 1 and 1 not in table.widths
+
+
+def _direction(seq: list[Unit], table: Table) -> str | None:
+    """Whether the labels printed alone on their lines come before their figures or after,
+    from the table's two ends: labels before when the first of them comes before any figures
+    (or words we cannot read do, right before the first figures: a mistyped label) and the
+    table ends with figures; after when it starts with figures and ends with a label. None
+    when the ends say neither (a lone number no row can take, a page number, does not count)."""
+    parts = [
+        n
+        for n, u in enumerate(seq)
+        if u.kind == "L" or (u.kind == "F" and not _lone(u, table)) or (u.kind == "X" and not u.figs)
+    ]
+    kinds = [seq[n].kind for n in parts]
+    core = [k for k in kinds if k != "X"]
+    if not core or "L" not in core:
+        return None
+    starts_x = kinds[0] == "X" and len(kinds) > 1 and kinds[1] == "F"
+    ends_x = kinds[-1] == "X" and len(kinds) > 1 and kinds[-2] == "F"
+    if (core[0] == "L" or starts_x) and core[-1] == "F":
+        return "before"
+    if core[0] == "F" and (core[-1] == "L" or ends_x):
+        return "after"
+    return None
 
 
 def _compatible(other: list[str], row: Row) -> bool:
