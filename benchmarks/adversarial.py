@@ -18,6 +18,7 @@ published document in several layouts and formats, once per *kind* of trouble:
 - ``missing``: one figure of one row left out (no blank cell for it, so nothing marks its place);
 - ``no-label``: one row printed without its label (in official order its place is certain);
 - ``typo``: one label with a wrong character (2.其他法律行政止公开);
+- ``joined``: two rows printed on one line (one table row), each label before its figures;
 - compounds (``shuffled+no-label``: the unlabeled row among shuffled rows has no certain place).
 
 Formats: text in four layouts (``pipe`` rows, a ``spaces`` layout like ``pdftotext -layout``,
@@ -56,6 +57,7 @@ KINDS = (
     "missing",
     "no-label",
     "typo",
+    "joined",
     "shuffled+label-before",
     "shuffled+no-label",
     "stray+label-after",
@@ -158,6 +160,8 @@ class Row:
     """A 表三 group label printed with the row (its first sub-row) or a 表四 heading."""
     mark: str = ""
     """A footnote mark printed after the label."""
+    joined: bool = False
+    """Printed on the same line (table row) as the row before it."""
 
 
 @dataclass
@@ -243,6 +247,17 @@ def _mutate(tables: list[Table], kind: str, rng: random.Random) -> list[Table]:
             chars = [i for i, ch in enumerate(item.label) if "\u4e00" <= ch <= "\u9fff"]
             i = rng.choice(chars[1:] or chars)
             t.items[at] = replace(item, label=item.label[:i] + "止" + item.label[i + 1 :])
+    if kind == "joined":
+        for t in (t2, t3):
+            rows = [
+                i
+                for i, it in enumerate(t.items)
+                if isinstance(it, Row) and not it.group and i > 0 and isinstance(t.items[i - 1], Row)
+            ]
+            for at in rng.sample(rows, min(2, len(rows))):
+                item = t.items[at]
+                assert isinstance(item, Row)
+                t.items[at] = replace(item, joined=True)
     if kind == "shuffled":
         blocks = _t2_blocks(t2)
         rng.shuffle(blocks)
@@ -367,6 +382,8 @@ def _text_lines(table: Table, layout: str, kind: str) -> list[str]:
             lines += [values, label_line] if after else [label_line, values]
         elif not label:  # printed without its label
             lines.append(f"| {figures} |" if layout == "markdown" else figures)
+        elif it.joined and lines and lines[-1].strip():  # on the line of the row before
+            lines[-1] = lines[-1].rstrip(" |") + sep + f"{label}{sep}{figures}" + (" |" if layout == "markdown" else "")
         elif layout == "markdown":
             lines.append(f"| {label} | {figures} |")
         elif layout == "spaces":
@@ -440,7 +457,10 @@ def write_html(report: Report, tables: list[Table], kind: str) -> str:
                     out += [values, label] if after else [label, values]
                 else:
                     label = f"<td>{_label_html(it)}</td>" if it.label else ""
-                    out.append(f"<tr>{group}{label}{figures}</tr>")
+                    if it.joined and out[-1].endswith("</tr>"):
+                        out[-1] = out[-1].removesuffix("</tr>") + f"{group}{label}{figures}</tr>"
+                    else:
+                        out.append(f"<tr>{group}{label}{figures}</tr>")
         out.append("</table>")
     for head in ("五、存在的主要问题及改进情况", "六、其他需要报告的事项"):
         out.append(f"<h2>{head}</h2><p>{NARRATIVE[head]}</p>")

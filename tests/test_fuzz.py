@@ -585,7 +585,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
 import adversarial  # noqa: E402
 
 _REAL = adversarial.real_reports()
-_TROUBLES = ("shuffled", "article20", "fragments", "stray", "missing", "no-label", "typo")
+_TROUBLES = ("shuffled", "article20", "fragments", "stray", "missing", "no-label", "typo", "joined")
 
 
 @st.composite

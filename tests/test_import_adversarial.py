@@ -17,7 +17,16 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
 import adversarial  # noqa: E402
 
 REPORTS = [*adversarial.real_reports(), adversarial.random_report(101), adversarial.random_report(202)]
-FULLY_READ = {"plain", "shuffled", "article20", "label-before", "label-after", "fragments", "shuffled+label-before"}
+FULLY_READ = {
+    "plain",
+    "shuffled",
+    "article20",
+    "label-before",
+    "label-after",
+    "fragments",
+    "joined",
+    "shuffled+label-before",
+}
 """Kinds where every label can be tied to its figures: all 200 cells must be read."""
 
 

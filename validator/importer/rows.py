@@ -303,29 +303,36 @@ def line_units(line: str, at: int, table: Table, skipped: list[Skipped]) -> list
 
 
 def _several(labels: list[tuple[int, _Match]], figs: list[tuple[int, Fig]], at: int, mentions) -> list[Unit]:
-    """A line naming several rows: each label takes the figures after it when no figure comes
-    before the first label, the figures before it when none comes after the last; else no
-    figure of the line can be placed."""
+    """A line naming several rows: each label takes the figures after it when the line starts
+    with a label and ends with figures, the figures before it when it starts with figures and
+    ends with a label. Otherwise (figures only between labels, or on both ends) the line says
+    no more than the same labels and figures on lines of their own: it is given as such, for
+    the table's reading direction to decide (:func:`_pairs`)."""
     starts: list[tuple[int, _Match]] = []
     for k, m in labels:
         if starts and starts[-1][1].row == m.row and starts[-1][1].group == m.group:
             continue
         starts.append((k, m))
     first, last = starts[0][0], starts[-1][0]
+    pre = any(k < first for k, _f in figs)
+    post = any(k > last for k, _f in figs)
     units: list[Unit] = []
-    if all(k > first for k, _f in figs):
+    if post and not pre:
         bounds = [k for k, _m in starts] + [10**9]
         for (k, m), end in zip(starts, bounds[1:]):
-            mine = [f for j, f in figs if k < j < end]
-            units.append(_labelled(m, mine, at))
-    elif all(k < last for k, _f in figs):
+            units.append(_labelled(m, [f for j, f in figs if k < j < end], at))
+    elif pre and not post:
         bounds = [-1] + [k for k, _m in starts]
         for (k, m), begin in zip(starts, bounds):
-            mine = [f for j, f in figs if begin < j < k]
-            units.append(_labelled(m, mine, at))
+            units.append(_labelled(m, [f for j, f in figs if begin < j < k], at))
     else:
-        units = [_labelled(m, [], at) for _k, m in starts]
-        units.append(Unit("X", at, figs=[f for _k, f in figs], other=["（同一行有几行的标签）"]))
+        bounds = [-1] + [k for k, _m in starts] + [10**9]
+        for n, (begin, end) in enumerate(zip(bounds, bounds[1:])):
+            between = [f for j, f in figs if begin < j < end]
+            if between:
+                units.append(Unit("F", at, figs=between))
+            if n < len(starts):
+                units.append(_labelled(starts[n][1], [], at))
     if units:
         units[0].mentions = mentions
     return units
