@@ -3,8 +3,9 @@
 Writes the normalized JSON, beside it ``<name>.provenance.json`` (for every imported cell the
 line (for a PDF also the page, for a Word file the place) and the line's text it came from,
 the cell as published and whether it was a number, an empty cell or a mark; where each
-narrative part starts and ends; import 提示; the tables not read), and with ``--xlsx`` a filled
-workbook. Exit 0 when every table was read, 1 when some cells were left null (listed; ``check``
+narrative part starts and ends; import 提示; the rows not read, with their reasons; the numbers
+inside a table that no cell took, each with the rule that skipped it), and with ``--xlsx`` a
+filled workbook. Exit 0 when every table was read, 1 when some cells were left null (listed; ``check``
 flags them), 2 when the file is not a usable report text.
 """
 
@@ -59,6 +60,7 @@ def _provenance(imported, source: str) -> bytes:
         "parts": imported.parts,
         "findings": imported.findings,
         "unread": imported.unread,
+        "skipped": imported.skipped,
     }
     return json.dumps(doc, ensure_ascii=False, indent=2).encode("utf-8") + b"\n"
 

@@ -268,7 +268,7 @@ def line_units(line: str, at: int, table: Table, skipped: list[Skipped]) -> list
     """The line as units (see :class:`Unit`); its skipped marks go to `skipped`."""
     toks = _ordinal_merge(tokens(line, at), table)
     for t in toks:
-        if t.kind == "skip" and re.search(r"\d", t.text):
+        if t.kind == "skip" and any(ch.isdigit() for ch in t.text):  # ¹ and ① too
             skipped.append(Skipped(at, t.text, t.rule))
     toks = [t for t in toks if t.kind != "skip"]
     if not toks:

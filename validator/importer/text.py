@@ -1,18 +1,19 @@
-"""Read the tables of a published report from its text (.txt/.md).
+"""Read the tables of a published report from its text (.txt/.md) and the lines other readers
+make of web pages, Word files and PDFs.
 
-Tables are found by the official section headings and first row label of the format data
-(``gb_2021_30``), never by position in the file. Inside a table the figures are read in
-reading order: a published table has a fixed number of cells (表二 10, 表三 175, 表四 15),
-so the numbers after its first label are its cells, whatever the line layout (one cell per
-line, ``label | v | v`` rows, ``pdftotext -layout`` columns, rows split over lines). Labels,
-typos in them and page numbers (``-3-``) are not numbers and are skipped. When a table does
-not hold exactly its count of numbers, none of its cells is guessed: all stay null and the
-table is listed as unread, so ``xxgk check`` on the result flags them. A blank cell
-(``/``, ``—``, an empty ``|`` cell) keeps its place, reads as 0 and is marked ``blank``; a
-表三 with （六）其他处理 as one row keeps the other rows and leaves the three sub-rows null.
+Tables are found by the official section headings of the format data (``gb_2021_30``), never
+by position in the file, and each table is read row by row by its labels
+(:mod:`validator.importer.rows`): a figure goes only where its row's label puts it, a row that
+cannot be placed with certainty is left null with its reason, and a table with some certain
+rows keeps them. Page numbers, footnote marks, dates and notes inside a table are skipped and
+listed. A blank cell (``/``, ``—``, an empty ``|`` cell) keeps its place, reads as 0 and is
+marked ``blank`` — except a total printed blank whose parts do not add to 0, left unread. A
+表三 with （六）其他处理 as one row keeps the other rows; its sub-rows are 0 only in the columns
+where that row is 0 (``IMPORT-DEDUCED``).
 
 The narrative parts 一、五、六 are kept verbatim, found by the words of their headings (so a
-renumbered or retitled part is found, and 表四 ends where 五 or 六 starts). A report in the 2019
+renumbered or retitled part is found, and 表四 ends where 五 or 六 starts). The publication date
+is the header's 发布时间, else the 落款 date at the end (said in a 提示). A report in the 2019
 试行 format (its 表二 labels) is refused naming that format before any table is read.
 """
 
@@ -215,12 +216,9 @@ def _read_table(out: Imported, lines: list[str], table: rows.Table, span: tuple[
     name = table.name
     got = rows.read_table(lines, span, table)
     keys = [k for row in table.rows for k in row.cells]
-    if not got.figures and not got.deduced:
-        why = got.whole or "没有读到能确定位置的数字"
-        if got.whole is None and got.unread:
-            why = "、".join(dict.fromkeys(_resolve(out, w) for _r, w, _k in got.unread[:3]))
+    if got.whole is not None:  # nothing read, for one reason
         out.unread.append(
-            {"table": name, "reason": f"{name}（{out.line_text(heading)}起）{_resolve(out, why)}", "keys": keys}
+            {"table": name, "reason": f"{name}（{out.line_text(heading)}起）{_resolve(out, got.whole)}", "keys": keys}
         )
     else:
         part = "一栏" if table.family else "一行"
