@@ -220,8 +220,21 @@ class _Match:
     group: bool = False
 
 
+_ANY: dict[str, re.Pattern[str]] = {}
+
+
+def _any_core(table: Table) -> re.Pattern[str]:
+    """Every core of the table in one pattern: most lines name no row, and one search says so."""
+    if table.name not in _ANY:
+        cores = [p.pattern for row in (*table.rows, *table.groups) for p in row.cores]
+        _ANY[table.name] = re.compile("|".join(f"(?:{c})" for c in cores))
+    return _ANY[table.name]
+
+
 def _strong(text: str, table: Table) -> list[_Match]:
     """Where the joined words name rows (or 表三's groups), longest first, not overlapping."""
+    if not _any_core(table).search(text):
+        return []
     found: list[_Match] = []
     for i, row in enumerate(table.rows):
         for pattern in row.cores:
@@ -280,7 +293,7 @@ def line_units(line: str, at: int, table: Table, skipped: list[Skipped]) -> list
             piece = norm(t.text)
             joined += piece
             owner += [k] * len(piece)
-    matches = _strong(joined, table)
+    matches = _strong(joined, table) if joined else []
     sub_rows = [m for m in matches if not m.group]
     if sub_rows:
         matches = sub_rows
