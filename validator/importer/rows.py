@@ -39,6 +39,11 @@ NUMBER = re.compile(r"^\d{1,3}(?:,\d{3})+(?:\.\d+)?$|^\d+(?:\.\d+)?$")
 WITH_UNIT = re.compile(r"^(\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?)万元$")
 BLANK_MARKS = frozenset({"/", "／", "-", "－", "—", "——", "空"})
 EMPTY_CELL = "\ue000"
+MAX_LINE = 20_000
+"""Characters in one line of a table: a real row has a few hundred."""
+MAX_REGION = 400_000
+"""Characters between a table's heading and the next: a real table has a few thousand. Bounds
+the work (and the memory) a hostile text can make the reader spend on one table."""
 SUPERSCRIPTS = "¹²³⁰⁴⁵⁶⁷⁸⁹"
 
 STRAY = re.compile(
@@ -442,7 +447,13 @@ def read_table(lines: list[str], span: tuple[int, int], table: Table) -> Outcome
     """The table in ``lines[span[0]:span[1]]`` read row by row (see the module doc)."""
     out = Outcome()
     units: list[Unit] = []
+    if sum(len(lines[i]) for i in range(*span)) > MAX_REGION:
+        out.whole = f"表格所在部分超过 {MAX_REGION // 10000} 万个字符，不像年度报告的表格"
+        return out
     for i in range(*span):
+        if len(lines[i]) > MAX_LINE:  # no table row is this long: a pasted text, never figures
+            units.append(Unit("X", i, other=["（过长的一行）"]))
+            continue
         units += line_units(lines[i], i, table, out.skipped)
     units = _merge_singles(units)
     if not any(u.figs for u in units):
