@@ -123,13 +123,14 @@ def _wrapped_title(out: Imported, lines: list[str]) -> None:
     """A title the page width broke over two or three lines (``…工作年`` / ``度报告``)."""
     from validator.importer.text import TITLE
 
-    head = [s.strip() for s in lines[:12] if s.strip()]
+    head = [(k, s.strip()) for k, s in enumerate(lines[:12]) if s.strip()]
     for i in range(len(head)):
         for n in (2, 3):
-            m = TITLE.match("".join(head[i : i + n]))
+            m = TITLE.match("".join(text for _k, text in head[i : i + n]))
             if m:
                 out.year = int(m.group("year"))
                 out.body = out.body or m.group("body").strip() or None
+                out.parts["title"] = {**out.at(head[i][0]), "text": "".join(t for _k, t in head[i : i + n])}
                 return
 
 
