@@ -107,9 +107,12 @@ class Unit:
     figs: list[Fig] = field(default_factory=list)
     other: list[str] = field(default_factory=list)
     single: bool = False
+    """One figure alone on its line: runs of these (a table pasted one cell per line) merge."""
     last: int = -1
     group: int | None = None
+    """表三's group whose label the line holds without a sub-row's (（六）其他处理 printed as one row)."""
     mentions: list[tuple[int, int, str]] = field(default_factory=list)
+    """Column headings and 表四's group headings the line names (see :func:`_mentions`)."""
 
     def __post_init__(self) -> None:
         if self.last < 0:

@@ -145,14 +145,10 @@ def _bare(text: str) -> str:
     return ORDINAL.sub("", re.sub(r"\s+", "", text))
 
 
-def _find(lines: list[str], label: str, start: int = 0, whole: bool = True) -> int | None:
-    """Index of the first line from `start` that is the label (ordinal optional), or holds it."""
+def _find(lines: list[str], label: str, start: int = 0) -> int | None:
+    """Index of the first line from `start` that is the label (ordinal optional)."""
     want = _bare(label)
-    for i in range(start, len(lines)):
-        got = _bare(lines[i])
-        if (got == want) if whole else (want in got):
-            return i
-    return None
+    return next((i for i in range(start, len(lines)) if _bare(lines[i]) == want), None)
 
 
 SECTION_WORDS = {
