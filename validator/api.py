@@ -19,7 +19,7 @@ See ``docs/api.md`` for every function with examples.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
@@ -282,6 +282,11 @@ class ImportedReport:
     def from_data_block(self) -> bool:
         """Read exactly from this tool's own data block in a rendered page."""
         return self.document.exact is not None
+
+    def workbook_submission(self) -> Submission:
+        """The submission for a filled workbook: its findings point at the workbook's own cells,
+        not at the document's lines."""
+        return replace(self.submission, places={})
 
     def json_bytes(self) -> bytes:
         """The normalized JSON, as ``export`` writes it (no check result inside)."""

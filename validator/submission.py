@@ -96,6 +96,11 @@ class Submission:
     """The bodies whose reports this one sums, when ``xxgk collect --aggregate`` made it (the
     mark travels with the report: its JSON's ``aggregate``, its workbook's hidden 汇总来源
     sheet), so a later collect of an inbox holding those bodies never sums it again."""
+    places: dict[str, str] = field(default_factory=dict)
+    """For a published document read by the importer: where each cell was read (``第 12 行``,
+    ``第 4 页第 3 行``, a Word table's cell), or that the document does not state it. Findings
+    then point there instead of at a workbook cell the document does not have. Empty for
+    workbooks and JSON."""
 
     def raw(self, key: str) -> object:
         return self.values.get(key)

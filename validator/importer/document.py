@@ -109,15 +109,52 @@ def to_submission(
     values["body.name"] = body or imported.body or ""
     values["year"] = year if year is not None else imported.year
     values["body.type"] = body_type
-    return Submission(get_format(), values, where, origin="json")
+    fmt = get_format()
+    given = {k for k, v in (("body.name", body), ("year", year), ("body.type", body_type)) if v}
+    return Submission(fmt, values, where, origin="json", places=places(imported, fmt, given))
+
+
+NOT_STATED = "原文未载明"
+GIVEN = "命令行指定"
+
+
+def places(imported: Imported, fmt, given: frozenset[str] | set[str] = frozenset()) -> dict[str, str]:
+    """Where the document gave each cell, for findings: a figure's line (a PDF's page and
+    line, a Word table's cell), a part's heading line, the title's line for the body and year,
+    the date's line; a cover cell the document does not state is :data:`NOT_STATED`, one a
+    command-line option gave is :data:`GIVEN`. Unread table cells keep their table cell."""
+
+    def at(entry: dict[str, object]) -> str:  # a provenance entry's line, with its page
+        page = entry.get("page")
+        return f"第 {page} 页第 {entry['line']} 行" if page else f"第 {entry['line']} 行"
+
+    out: dict[str, str] = {}
+    for f in imported.figures:
+        out[f.key] = f.place or (f"第 {f.page} 页第 {f.line} 行" if f.page else f"第 {f.line} 行")
+    for key, entry in imported.parts.items():
+        if "line" in entry:
+            out.setdefault(key, at(entry))
+    title = imported.parts.get("title")
+    if title:
+        for key in ("body.name", "year"):
+            out[key] = at(title)
+    cover = next(s.name for s in fmt.sheets if s.name == "封面")
+    for cell in fmt.cells:
+        if cell.sheet == cover and cell.key not in out:
+            out[cell.key] = NOT_STATED
+    for key in given:
+        out[key] = GIVEN
+    return out
 
 
 def import_findings(imported: Imported, fmt) -> list[Finding]:
     """The import's 提示 and unread cells as findings of the check report, so ``check
     --published`` shows them beside the rules' findings, on the cells concerned."""
 
+    where = places(imported, fmt) if imported.exact is None else {}
+
     def cells(keys) -> tuple[CellRef, ...]:
-        return tuple(CellRef(fmt.cell(k).a1, k) for k in keys)
+        return tuple(CellRef(where.get(k) or fmt.cell(k).a1, k) for k in keys)
 
     found = [Finding(str(f["rule"]), "warning", "导入", cells(f["keys"]), str(f["message"])) for f in imported.findings]
     found += [
@@ -159,7 +196,8 @@ def _cell(f) -> dict[str, object]:
 
 def provenance(imported: Imported, source: str) -> bytes:
     """The provenance side file (``<name>.provenance.json``): for every imported cell where it
-    came from, the narrative parts, the import's 提示 and the cells not read."""
+    came from, the narrative parts, the import's 提示, the cells not read (with their reasons)
+    and the numbers inside a table that no cell took (each with the rule that skipped it)."""
     doc = {
         "source": source,
         **({"data_block": True} if imported.exact is not None else {}),
@@ -167,5 +205,6 @@ def provenance(imported: Imported, source: str) -> bytes:
         "parts": imported.parts,
         "findings": imported.findings,
         "unread": imported.unread,
+        "skipped": imported.skipped,
     }
     return json.dumps(doc, ensure_ascii=False, indent=2).encode("utf-8") + b"\n"

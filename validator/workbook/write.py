@@ -108,7 +108,7 @@ def write_results(
         if sheet_row.severity:
             fill = styles.ERROR_FILL if sheet_row.severity == "error" else styles.WARNING_FILL
             ws.cell(row=row, column=results.column("severity")).fill = PatternFill("solid", fgColor=_argb(fill))
-        if sheet_row.link:
+        if sheet_row.link and "!" in sheet_row.link:  # not a published document's line
             sheet, ref = sheet_row.link.split("!")
             link = ws.cell(row=row, column=results.column("where"))
             link.hyperlink = Hyperlink(ref=link.coordinate, location=f"'{sheet}'!{ref}", tooltip="转到该单元格")
@@ -144,8 +144,8 @@ def mark_findings(wb, fmt: FormatSpec, report: ValidationReport) -> None:
     from openpyxl.styles import PatternFill
 
     for ref, findings in findings_by_cell(report.findings).items():
-        sheet, a1 = ref.split("!")
-        if sheet not in wb.sheetnames:
+        sheet, _mark, a1 = ref.partition("!")
+        if sheet not in wb.sheetnames or not a1:
             continue
         cell = wb[sheet][a1]
         color = styles.ERROR_FILL if worst(findings) == "error" else styles.WARNING_FILL
