@@ -286,8 +286,7 @@ def _blank_totals(out: Imported) -> None:
         out.unread.append(
             {
                 "table": next(name for name, keys in _table_keys() if total.key in keys),
-                "reason": f"“{label}”印为空白（{_row_of(total)}），而各项之和为 {added}，"
-                "可能是漏印的数字，未按 0 导入",
+                "reason": f"“{label}”印为空白（{_row_of(total)}），而各项之和为 {added}，可能是漏印的数字，未按 0 导入",
                 "keys": [total.key],
             }
         )
