@@ -375,9 +375,9 @@ def test_hostile_pages_exit_2(tmp_path, capsys, page, code):
 
 
 def test_huge_page_refused_before_parsing(tmp_path, monkeypatch, capsys):
-    from validator.importer import document, html
+    from validator.importer import html, source
 
-    monkeypatch.setattr(document, "MAX_BYTES", 1000)
+    monkeypatch.setattr(source, "MAX_BYTES", 1000)
     monkeypatch.setattr(html, "flatten", lambda *a, **k: pytest.fail("parsed a page over the cap"))
     src = tmp_path / "huge.html"
     src.write_text("<p>" + "报告" * 1000 + "</p>", encoding="utf-8")

@@ -15,6 +15,8 @@ import os
 from pathlib import Path
 
 from validator.errors import UnusableInput
+from validator.importer.assemble import places, to_submission
+from validator.importer.source import read_bytes
 from validator.importer.text import Imported, read_lines, split_lines
 from validator.report import CellRef, Finding
 from validator.submission import Submission
@@ -24,30 +26,12 @@ HTML_SUFFIXES = (".html", ".htm")
 PDF_SUFFIXES = (".pdf",)
 SUFFIXES = TEXT_SUFFIXES + HTML_SUFFIXES
 WORD_SUFFIXES = (".docx", ".doc")
-MAX_BYTES = 20 * 1024 * 1024
 
 
 def is_document(path: str | os.PathLike[str]) -> bool:
     """Whether `path` names a published document (read by :func:`read_published`), not a JSON
     or workbook: by suffix, as every document kind the importer has a branch for is named."""
     return Path(path).suffix.lower() in (*SUFFIXES, *PDF_SUFFIXES, *WORD_SUFFIXES)
-
-
-def read_bytes(path: Path) -> bytes:
-    """The file's bytes; exit 2 for a missing, empty or oversized file."""
-    where = path.name
-    try:
-        if not path.is_file():  # a folder or a FIFO (never opened: reading it would block)
-            raise OSError
-        with path.open("rb") as fh:
-            data = fh.read(MAX_BYTES + 1)
-    except OSError:
-        raise UnusableInput("文件不存在或无法读取", where=where, code="not-found") from None
-    if len(data) > MAX_BYTES:
-        raise UnusableInput(f"文件超过 {MAX_BYTES // 1024 // 1024} MB，不像报告文本", where=where, code="too-large")
-    if not data.strip():
-        raise UnusableInput("文件是空的", where=where, code="empty")
-    return data
 
 
 def read_source(path: Path) -> str:
@@ -92,59 +76,6 @@ def read_document(path: Path) -> Imported:
 
         return read_page(text, path.name)
     return read_lines(split_lines(text), path.name)
-
-
-def to_submission(
-    imported: Imported, where: str, body: str | None = None, year: int | None = None, body_type: str | None = None
-):
-    """The imported figures as a submission of the 2021 format; flags override the document."""
-    from validator.formats import get_format
-
-    if isinstance(imported.exact, Submission):  # a page's own data block: as it was exported
-        exact = imported.exact
-        values = dict(exact.values)
-        values.update({k: v for k, v in (("body.name", body), ("year", year), ("body.type", body_type)) if v})
-        return Submission(exact.format, values, where, list(exact.explanations), origin="json")
-    values = dict(imported.values)
-    values["body.name"] = body or imported.body or ""
-    values["year"] = year if year is not None else imported.year
-    values["body.type"] = body_type
-    fmt = get_format()
-    given = {k for k, v in (("body.name", body), ("year", year), ("body.type", body_type)) if v}
-    return Submission(fmt, values, where, origin="json", places=places(imported, fmt, given))
-
-
-NOT_STATED = "原文未载明"
-GIVEN = "命令行指定"
-
-
-def places(imported: Imported, fmt, given: frozenset[str] | set[str] = frozenset()) -> dict[str, str]:
-    """Where the document gave each cell, for findings: a figure's line (a PDF's page and
-    line, a Word table's cell), a part's heading line, the title's line for the body and year,
-    the date's line; a cover cell the document does not state is :data:`NOT_STATED`, one a
-    command-line option gave is :data:`GIVEN`. Unread table cells keep their table cell."""
-
-    def at(entry: dict[str, object]) -> str:  # a provenance entry's line, with its page
-        page = entry.get("page")
-        return f"第 {page} 页第 {entry['line']} 行" if page else f"第 {entry['line']} 行"
-
-    out: dict[str, str] = {}
-    for f in imported.figures:
-        out[f.key] = f.place or (f"第 {f.page} 页第 {f.line} 行" if f.page else f"第 {f.line} 行")
-    for key, entry in imported.parts.items():
-        if "line" in entry:
-            out.setdefault(key, at(entry))
-    title = imported.parts.get("title")
-    if title:
-        for key in ("body.name", "year"):
-            out[key] = at(title)
-    cover = next(s.name for s in fmt.sheets if s.name == "封面")
-    for cell in fmt.cells:
-        if cell.sheet == cover and cell.key not in out:
-            out[cell.key] = NOT_STATED
-    for key in given:
-        out[key] = GIVEN
-    return out
 
 
 def import_findings(imported: Imported, fmt) -> list[Finding]:

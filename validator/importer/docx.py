@@ -29,6 +29,7 @@ from pathlib import Path
 from typing import Any
 
 from validator.errors import UnusableInput
+from validator.importer.source import read_bytes
 from validator.importer.text import EMPTY_CELL, Imported, mark_table, read_lines, report_blanks
 
 W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
@@ -131,7 +132,6 @@ def _not_a_zip(start: bytes, where: str) -> str:
 
 def _read_web_page(path: Path) -> Imported:
     """A web page with a Word name, read as the web page it is."""
-    from validator.importer.document import read_bytes
     from validator.importer.html import decode_html, read_page
 
     text = decode_html(read_bytes(path))

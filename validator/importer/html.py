@@ -12,7 +12,7 @@ line it started on, for the provenance file.
 
 The page is parsed by lxml (libxml2): linear on any input, so a hostile page (millions of
 ``</``, unclosed comments or attributes, markup nested thousands deep: libxml2 stops at depth
-256) costs what its size costs, which :data:`validator.importer.document.MAX_BYTES` bounds.
+256) costs what its size costs, which :data:`validator.importer.source.MAX_BYTES` bounds.
 When the page has a CMS article container (``#zoom``, ``.TRS_Editor``…) holding the tables,
 only the container is read (with the report's title line when it sits above it), so menus,
 sidebars and footers neither add numbers nor run into part 六.

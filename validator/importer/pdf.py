@@ -27,10 +27,12 @@ encrypted, too many pages, and a PDF without a text layer (a scan: OCR is not in
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 
 from validator.errors import UnusableInput
-from validator.importer.text import EMPTY_CELL, Figure, Imported, read_lines, report_blanks
+from validator.importer.assemble import to_submission
+from validator.importer.pdf_page import BLANK, NUMBERISH, Char, Page, is_page_number
+from validator.importer.text import Figure, Imported, read_lines, report_blanks
 
 MAX_PAGES = 200
 MAX_CHARS = 400_000  # characters in all pages (a 10-page report has ~10 000)
@@ -50,48 +52,12 @@ NOT_CONTENT = re.compile(
 RULE = 2.5  # a ruling is a path object at most this thick (pt)
 MIN_RULE = 4.0  # ... and at least this long
 SNAP = 2.0  # rulings closer than this are one
-BLANK = EMPTY_CELL  # an empty cell: recorded as such (raw text empty, form ``empty``), never shown
 T4_WIDTH = 15
-PAGE_NUMBER = re.compile(
-    r"^[-—－–\s]*(?:第\s*)?\d{1,4}\s*(?:页)?(?:\s*[/／]\s*\d{1,4}|\s*共\s*\d{1,4}\s*页)?[-—－–\s]*$"
-)
-DASHED = re.compile(r"^\s*[-—－–]+\s*\d{1,4}\s*[-—－–]+\s*$|^\s*第\s*\d{1,4}\s*页")
-NUMBERISH = re.compile(r"^\d[\d,]*(?:\.\d+)?$")
 ORDINAL_LABEL = re.compile(r"^(?:[一二三四五六七八九十]+、|[（(][一二三四五六七八九十]+[）)]|\d+[.、．])")
 NO_TEXT = (
     "PDF 中没有可读取的文字（可能是扫描件或图片）。本工具未安装文字识别（OCR），无法读取；"
     "请向发布单位索取 Word 或网页原文，或带文字层的 PDF（由 Word/WPS 直接导出）"
 )
-
-
-@dataclass
-class Char:
-    text: str
-    x0: float
-    y0: float
-    x1: float
-    y1: float
-    line: int = 0  # the line of the page's text (reading order) the character is on
-    space: bool = False  # a space came before it in the page's text
-
-    @property
-    def cx(self) -> float:
-        return (self.x0 + self.x1) / 2
-
-    @property
-    def cy(self) -> float:
-        return (self.y0 + self.y1) / 2
-
-
-@dataclass
-class Page:
-    """One page: its text in reading order, its characters with boxes, its rulings."""
-
-    number: int
-    text: str
-    chars: list[Char] = field(default_factory=list)
-    hrules: list[tuple[float, float, float]] = field(default_factory=list)  # (y, x0, x1)
-    vrules: list[tuple[float, float, float]] = field(default_factory=list)  # (x, y0, y1)
 
 
 def read_pdf(data: bytes, where: str) -> Imported:
@@ -294,13 +260,6 @@ def _path_bounds(page):
     yield from walk(raw.FPDFPage_CountObjects(page), lambda i: raw.FPDFPage_GetObject(page, i), 1)
 
 
-def _is_page_number(line: str, number: int, edge: bool) -> bool:
-    text = line.strip()
-    if DASHED.match(text):
-        return True
-    return edge and bool(PAGE_NUMBER.match(text)) and re.sub(r"\D", " ", text).split()[:1] == [str(number)]
-
-
 def text_lines(pages: list[Page]) -> tuple[list[str], list[int], list[int]]:
     """Candidate ``text``: every page's lines in reading order without page numbers."""
     lines: list[str] = []
@@ -311,7 +270,7 @@ def text_lines(pages: list[Page]) -> tuple[list[str], list[int], list[int]]:
         filled = [i for i, s in enumerate(page_lines) if s.strip()]
         edges = set(filled[:1] + filled[-1:])
         for i, line in enumerate(page_lines):
-            if _is_page_number(line, page.number, i in edges):
+            if is_page_number(line, page.number, i in edges):
                 continue
             lines.append(line)
             pages_of.append(page.number)
@@ -401,7 +360,7 @@ def grid_lines(pages: list[Page]) -> tuple[list[str], list[int], list[int]]:
         filled = [i for i, it in enumerate(items) if it.text.strip()]
         edges = set(filled[:1] + filled[-1:])
         for i, item in enumerate(items):
-            if _is_page_number(item.text, page.number, i in edges):
+            if is_page_number(item.text, page.number, i in edges):
                 continue
             lines.append(item.text)
             pages_of.append(page.number)
@@ -447,7 +406,6 @@ def _tables():
 def _errors(imported: Imported, where: str) -> set[str]:
     """Keys of the cells the format's rules flag as 错误 in this candidate."""
     from validator.engine import validate
-    from validator.importer.document import to_submission
 
     report = validate(to_submission(imported, where, body_type="政府"))
     keys: set[str] = set()

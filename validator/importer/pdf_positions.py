@@ -16,7 +16,7 @@ import re
 from dataclasses import dataclass
 
 from validator.formats import gb_2021_30 as gb
-from validator.importer.pdf import BLANK, NUMBERISH, Char, Page, _is_page_number
+from validator.importer.pdf_page import BLANK, NUMBERISH, Char, Page, is_page_number
 
 T3_GROUP_HEADINGS = ("申请人情况", "法人或其他组织")
 T4_GROUP_HEADINGS = ("行政复议", "行政诉讼", "未经复议直接起诉", "复议后起诉")
@@ -84,7 +84,7 @@ def page_lines(pages: list[Page]) -> list[Line]:
         filled = [i for i, s in enumerate(texts) if s.strip()]
         edges = set(filled[:1] + filled[-1:])
         for i, text in enumerate(texts):
-            if not _is_page_number(text, page.number, i in edges):
+            if not is_page_number(text, page.number, i in edges):
                 lines.append(Line(page.number, i + 1, text, _tokens(by_line.get(i, []))))
     return lines
 
