@@ -23,9 +23,9 @@ from decimal import Decimal
 from functools import cache
 from typing import Any
 
+from validator.jsonlimits import MAX_CELLS_PER_ITEM, MAX_JSON_OBJECTS, MAX_LIST_ITEMS
 from validator.spec import FormatSpec
 from validator.submission import Explanation, Submission, text_problem, unknown_key, unknown_rule
-from validator.jsonlimits import MAX_CELLS_PER_ITEM, MAX_JSON_OBJECTS, MAX_LIST_ITEMS
 from validator.values import MAX_COUNT, canonical_decimal, normalize_newlines
 
 SCHEMA_VERSION = "1.0"

@@ -10,8 +10,8 @@ from pathlib import Path
 from typing import Any
 
 from validator.errors import UnusableInput
-from validator.jsonlimits import MAX_CELLS_PER_ITEM, MAX_JSON_BYTES, MAX_JSON_OBJECTS, MAX_LIST_ITEMS
 from validator.formats import get_format, known_formats
+from validator.jsonlimits import MAX_CELLS_PER_ITEM, MAX_JSON_BYTES, MAX_JSON_OBJECTS, MAX_LIST_ITEMS
 from validator.report import ValidationReport
 from validator.spec import FormatSpec
 from validator.submission import Explanation, Submission

@@ -131,11 +131,12 @@ class Options:
     """The 机关类型 of published reports whose body has none on the roster (``--type``)."""
     profile: Profile | None = None
     """The rule profile every submission is checked with (``--profile``), as ``check`` takes."""
+    counted: Callable[[Body], bool] | None = None
+    """Which bodies with one version count in the 汇总 (the board: the office's approved ones);
+    None: every valid one (with ``include_failed`` also those with 错误)."""
 
 
 def collect(inbox: Path, options: Options | None = None) -> CollectResult:
-    from validator.formats import get_format
-
     options = options or Options()
     paths = discover(inbox, options.exclude)
     items = []
@@ -150,6 +151,14 @@ def collect(inbox: Path, options: Options | None = None) -> CollectResult:
             _assign(item, bodies, index)
             if options.published:
                 _type_from_roster(item, options.body_type)
+    return judged(inbox, items, bodies, year, options)
+
+
+def judged(inbox: Path, items: list[Item], bodies: list[Body], year: int | None, options: Options) -> CollectResult:
+    """Bodies with their files assigned → statuses, cross-year and the 汇总. Items that come with
+    their report (the 收报 board's versions, judged when they arrived) are not checked again."""
+    from validator.formats import get_format
+
     for body in bodies:
         _dedupe(body, year)
     last_items = _attach_last_year(bodies, year, options)
@@ -321,6 +330,8 @@ def _validate(item: Item, profile: Profile | None = None) -> None:
     if item.copy_of is not None:
         item.report = item.copy_of.report
         return
+    if item.report is not None:  # judged when it arrived
+        return
     body, submission = item.body, item.submission
     assert body is not None and submission is not None
     last = body.last_year
@@ -353,7 +364,10 @@ def _judge(body: Body, options: Options) -> None:
     body.flags = flags
     body.status = _primary(flags)
     one = body.submission
-    body.included = one is not None and (_report(one).valid or options.include_failed)
+    if options.counted is not None:
+        body.included = one is not None and options.counted(body)
+    else:
+        body.included = one is not None and (_report(one).valid or options.include_failed)
 
 
 def _report(item: Item) -> ValidationReport:

@@ -1,0 +1,1 @@
+"""Helpers shared by several test modules (never a test module imported by another)."""
