@@ -58,7 +58,16 @@ def configure(p: argparse.ArgumentParser) -> None:
 
 
 def run(args) -> int:
-    return {"verify": _verify, "backup": _backup, "summary": _summary, "reminders": _reminders}[args.action](args)
+    action = {"verify": _verify, "backup": _backup, "summary": _summary, "reminders": _reminders}[args.action]
+    return _refusals_as_exit_2(action, args)
+
+
+def _refusals_as_exit_2(action, args) -> int:
+    """The season's refusals (no such body…) end the command like unusable input (exit 2)."""
+    try:
+        return action(args)
+    except api.SeasonError as exc:
+        raise UnusableInput(exc.message, code="bad-argument") from None
 
 
 def _verify(args) -> int:
@@ -131,6 +140,10 @@ def configure_codes(p: argparse.ArgumentParser) -> None:
 
 
 def run_codes(args) -> int:
+    return _refusals_as_exit_2(_codes, args)
+
+
+def _codes(args) -> int:
     distinct_output(args.out, args.db, args.roster)
     season = api.open_season(args.db, roster=args.roster)
     which: str | list[int] = "all" if args.all else "missing"

@@ -150,6 +150,12 @@ class Archive:
             yield None
             return
         try:
+            with self.path.open("rb") as fh:
+                if fh.read(len(_HEADER)) != _HEADER:
+                    raise _refuse(self.path, "不是 SQLite 数据库（可能已损坏或不是归档文件）")
+        except OSError as exc:
+            raise UnusableInput(f"无法读取数据库：{exc.strerror or exc}", where=self.path.name) from None
+        try:
             con = _read_only(self.path)
         except sqlite3.Error as exc:
             raise _refuse(self.path, _open_problem(self.path, exc)) from None

@@ -106,6 +106,7 @@ CREATE TABLE events (
     hash TEXT NOT NULL UNIQUE
 );
 CREATE INDEX events_body ON events(body_id);
+CREATE INDEX events_submission ON events(submission_id);
 CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 """
 

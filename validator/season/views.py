@@ -171,7 +171,9 @@ def board(con: sqlite3.Connection, year: int, today: dt.date) -> list[BoardRow]:
     rows = con.execute(
         f"SELECT {prefixed}, {latest_cols},"
         " (SELECT MAX(version) FROM submissions a WHERE a.body_id = b.id AND a.year = :year AND a.review = :approved),"
-        " (SELECT received_at FROM submissions f WHERE f.body_id = b.id AND f.year = :year ORDER BY version LIMIT 1)"
+        " (SELECT received_at FROM submissions f WHERE f.body_id = b.id AND f.year = :year ORDER BY version LIMIT 1),"
+        " (SELECT at || char(10) || detail FROM events e WHERE e.submission_id = s.id AND e.action = 'return'"
+        " ORDER BY e.id DESC LIMIT 1)"
         " FROM bodies b LEFT JOIN submissions s ON s.id ="
         " (SELECT id FROM submissions l WHERE l.body_id = b.id AND l.year = :year ORDER BY version DESC LIMIT 1)"
         " WHERE b.on_roster = 1 OR s.id IS NOT NULL"
@@ -183,7 +185,10 @@ def board(con: sqlite3.Connection, year: int, today: dt.date) -> list[BoardRow]:
     for row in rows:
         info = body_row(row[:width])
         latest = _version(row[width : width + 13]) if row[width] is not None else None
-        approved, first = row[width + 13], row[width + 14]
+        approved, first, returned = row[width + 13], row[width + 14], row[width + 15]
+        if latest is not None and returned:
+            at, detail = returned.split("\n", 1)
+            latest.reviews.append(Review(at, "return", json.loads(detail)[0].get("reason", "")))
         out.append(
             BoardRow(info, status_of(latest), latest, approved, first, overdue_days(info.deadline, first, today))
         )

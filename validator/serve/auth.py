@@ -88,8 +88,9 @@ class Auth:
         self.season.throttle.failed(self.client(request))
         return False
 
-    def caller(self, request: Request) -> Caller:
-        """Who this is; :class:`SeasonError` for a wrong credential (or too many)."""
+    def caller(self, request: Request, prefer: str = "office") -> Caller:
+        """Who this is; :class:`SeasonError` for a wrong credential (or too many). A header wins;
+        of two cookies (the office trying a body's page on its own PC) `prefer` decides."""
         auth = request.headers.get("authorization", "")
         if auth:
             given = auth.removeprefix("Bearer ").strip()
@@ -100,21 +101,33 @@ class Auth:
         if code is not None:
             body = self.season.authenticate(code, self.client(request))
             return Caller("body", by_header=True, body=body)
-        cookie = request.cookies.get(OFFICE_COOKIE)
-        if cookie:
-            if self.office_token_ok(cookie, request):
-                return Caller("office", session=self.token)
-        sid = request.cookies.get(BODY_COOKIE)
-        if sid:
-            found = self.sessions.get(sid)
+        order = (
+            (self._body_cookie, self._office_cookie) if prefer == "body" else (self._office_cookie, self._body_cookie)
+        )
+        for find in order:
+            found = find(request)
             if found is not None:
-                from validator.season import views
-
-                with self.season.archive.read() as con:
-                    row = views.body(con, found[0]) if con else None
-                if row is not None and row.code_handle == found[1]:  # a reissued code ends its sessions
-                    return Caller("body", body=row, session=sid)
+                return found
         return Caller("none")
+
+    def _office_cookie(self, request: Request) -> Caller | None:
+        cookie = request.cookies.get(OFFICE_COOKIE)
+        if cookie and self.office_token_ok(cookie, request):
+            return Caller("office", session=self.token)
+        return None
+
+    def _body_cookie(self, request: Request) -> Caller | None:
+        sid = request.cookies.get(BODY_COOKIE)
+        found = self.sessions.get(sid) if sid else None
+        if sid is None or found is None:
+            return None
+        from validator.season import views
+
+        with self.season.archive.read() as con:
+            row = views.body(con, found[0]) if con else None
+        if row is not None and row.code_handle == found[1]:  # a reissued code ends its sessions
+            return Caller("body", body=row, session=sid)
+        return None
 
     def csrf(self, caller: Caller) -> str:
         return hmac.new(self._key, f"{caller.kind}:{caller.session}".encode(), hashlib.sha256).hexdigest()

@@ -59,6 +59,8 @@ def board_routes(ctx: Context, page: Page, secure: bool) -> list[Route]:
                 return page(
                     "message.html", status=422, title="未能接收", message=exc.error["message"], back=_back(request)
                 )
+            except UnusableInput as exc:  # the archive itself (named by its file name only)
+                return page("message.html", status=503, title="归档无法使用", message=str(exc), back=None)
 
         return run
 

@@ -47,9 +47,9 @@ class Context:
     max_upload: int
     max_batch: int
 
-    async def caller(self, request: Request) -> Caller:
+    async def caller(self, request: Request, prefer: str = "office") -> Caller:
         try:
-            return await run_in_threadpool(self.auth.caller, request)
+            return await run_in_threadpool(self.auth.caller, request, prefer)
         except SeasonError as exc:
             raise denied(exc) from None
 
@@ -62,7 +62,7 @@ class Context:
         return caller
 
     async def body(self, request: Request) -> Caller:
-        caller = await self.caller(request)
+        caller = await self.caller(request, "body")
         if caller.kind == "office":
             raise Denied(403, "body-only", "这是下级单位报送的功能：请使用本单位的报送码（X-Xxgk-Code）")
         if caller.kind != "body":
@@ -91,6 +91,8 @@ def endpoint(handler: Callable[[Request], Awaitable[Response]]) -> Callable[[Req
         except CheckFailed as exc:
             status = {"too-large": 413, "timeout": 408}.get(exc.error.get("code", ""), 422)
             return JSONResponse({"error": exc.error}, status_code=status)
+        except UnusableInput as exc:  # the archive itself (named by its file name only)
+            return error(503, "archive-unusable", f"归档无法使用：{exc}")
 
     return run
 

@@ -24,7 +24,7 @@ def submit_routes(ctx: Context, page, secure: bool) -> list[Route]:
 
     async def signed_in(request: Request) -> Caller | Response:
         try:
-            caller = await ctx.caller(request)
+            caller = await ctx.caller(request, "body")
         except Denied as exc:
             return page("submit_login.html", status=exc.status, message=exc.message)
         if caller.kind == "office":
@@ -39,6 +39,16 @@ def submit_routes(ctx: Context, page, secure: bool) -> list[Route]:
             return page("submit_login.html", status=200 if request.method == "GET" else 403, message=None)
         return caller
 
+    def unusable(handler):
+        async def run(request: Request) -> Response:
+            try:
+                return await handler(request)
+            except UnusableInput as exc:  # the archive itself (named by its file name only)
+                return page("message.html", status=503, title="暂时无法报送", message=str(exc), back=None)
+
+        return run
+
+    @unusable
     async def show(request: Request) -> Response:
         caller = await signed_in(request)
         if isinstance(caller, Response):
@@ -60,6 +70,7 @@ def submit_routes(ctx: Context, page, secure: bool) -> list[Route]:
             message=None,
         )
 
+    @unusable
     async def upload(request: Request) -> Response:
         caller = await signed_in(request)
         if isinstance(caller, Response):
@@ -104,6 +115,7 @@ def submit_routes(ctx: Context, page, secure: bool) -> list[Route]:
             message=message,
         )
 
+    @unusable
     async def login(request: Request) -> Response:
         form = await request.form()
         code = form.get("code")
