@@ -27,14 +27,10 @@ def submit_routes(ctx: Context, page, secure: bool) -> list[Route]:
             caller = await ctx.caller(request, "body")
         except Denied as exc:
             return page("submit_login.html", status=exc.status, message=exc.message)
-        if caller.kind == "office":
-            return page(
-                "message.html",
-                status=403,
-                title="这是下级单位的报送页面",
-                message="上级机关请使用收报页面；这里需要下级单位的报送码。",
-                back="/board",
-            )
+        if caller.kind == "office":  # the office looking at the bodies' page: the sign-in form
+            status = 200 if request.method == "GET" else 403
+            note = "这是下级单位的报送页面：需要下级单位的报送码（上级机关请使用收报页面）。"
+            return page("submit_login.html", status=status, message=note)
         if caller.kind != "body":
             return page("submit_login.html", status=200 if request.method == "GET" else 403, message=None)
         return caller
