@@ -45,7 +45,10 @@ def _formats(wb) -> dict:
         "note": wb.add_format({"font_name": FONT, "font_size": 10, "text_wrap": True, "valign": "top"}),
         "header": wb.add_format({**base, "bold": True, "bg_color": "#D9D9D9", "align": "center"}),
         "text": wb.add_format(base),
-        "code": wb.add_format({**base, "font_name": "Consolas", "font_size": 14, "bold": True, "align": "center"}),
+        "code": wb.add_format(
+            {**base, "font_name": "Consolas", "font_size": 13, "bold": True, "align": "center", "text_wrap": False}
+        ),
+        "small": wb.add_format({**base, "font_size": 9}),
         "number": wb.add_format({**base, "align": "center"}),
     }
 
@@ -57,7 +60,7 @@ def _a4(ws, landscape: bool, header_row: int, title: str) -> None:
     ws.set_margins(left=0.5, right=0.5, top=0.7, bottom=0.7)
     ws.fit_to_pages(1, 0)
     ws.repeat_rows(header_row)
-    ws.hide_gridlines(0)
+    ws.hide_gridlines(2)  # only the table's own borders, on screen and on paper
     ws.set_footer(f"&C{title}　第 &P 页，共 &N 页")
 
 
@@ -78,15 +81,15 @@ def codes_workbook(lines: Sequence[CodeLine], url: str, year: int | None) -> byt
         "在报送网址输入报送码即可上传报告、查看审核意见。",
         f["note"],
     )
-    ws.set_row(1, 36)
-    for col, (text, width) in enumerate((("单位", 34), ("报送码", 30), ("报送网址", 30))):
+    ws.set_row(1, 40)
+    for col, (text, width) in enumerate((("单位", 30), ("报送码", 36), ("报送网址", 30))):
         ws.set_column(col, col, width)
         ws.write_string(2, col, text, f["header"])
     for row, line in enumerate(lines, 3):
         ws.set_row(row, 36)
         ws.write_string(row, 0, line.name, f["text"])
         ws.write_string(row, 1, line.code, f["code"])
-        ws.write_string(row, 2, url, f["text"])
+        ws.write_string(row, 2, url, f["small"])
     _a4(ws, landscape=False, header_row=2, title="报送码")
     wb.close()
     return buffer.getvalue()
@@ -98,7 +101,7 @@ REMINDER_HEADERS = (
     ("情况", 22),
     ("截止日期", 12),
     ("逾期天数", 9),
-    ("最近一版", 18),
+    ("最近一版", 21),
     ("退回原因", 40),
     ("联系人", 10),
     ("联系电话", 15),
@@ -115,7 +118,9 @@ def reminders_workbook(lines: Sequence[ReminderLine], year: int | None, today: s
     headers = REMINDER_HEADERS if contacts else REMINDER_HEADERS[:-2]
     title = f"{year} 年度政府信息公开工作年度报告 催报名单" if year else "政府信息公开工作年度报告 催报名单"
     ws.write_string(0, 0, title, f["title"])
-    ws.write_string(1, 0, f"截至 {today}：未报送、已退回未重新报送的单位（共 {len(lines)} 个）", f["note"])
+    note = f"截至 {today}：未报送、已退回未重新报送的单位（共 {len(lines)} 个）"
+    ws.merge_range(1, 0, 1, len(headers) - 1, note, f["note"])
+    ws.set_row(1, 20)
     for col, (text, width) in enumerate(headers):
         ws.set_column(col, col, width)
         ws.write_string(2, col, text, f["header"])
