@@ -373,3 +373,29 @@ def test_the_openapi_document_matches_the_routes_and_docs(season):
     assert documented == _routes(client.app)
     page = client.get("/api/docs")
     assert page.status_code == 200 and "/api/bodies/{id}/diff" in page.text and "上级机关口令" in page.text
+
+
+def test_the_summary_and_reminders_from_the_command_line(season, tmp_path):
+    client, db, codes = season
+    submit(client, codes[BODIES[0]], report())
+    approved(client, 1, 1)
+    submit(client, codes[BODIES[1]], report(BODIES[1]))
+    out, agg = tmp_path / "汇总.xlsx", tmp_path / "本级.json"
+    result = run_cli(
+        "archive", "summary", db, "-o", out, "--as", "汾西县人民政府", "--type", "政府", "--aggregate", agg
+    )
+    assert result.code == 0, result.err
+    assert "2023 年度：3 个单位，1 个计入汇总" in result.out and "已生成汇总报告" in result.out
+    assert json.loads(agg.read_text(encoding="utf-8"))["proactive"]["normative_documents"]["in_force"] == get(
+        report(), IN_FORCE
+    )
+    pending = run_cli("archive", "summary", db, "-o", tmp_path / "含待审核.xlsx", "--include-pending")
+    assert "2 个计入汇总" in pending.out
+    assert run_cli("archive", "summary", db, "-o", db).code == 2  # never over the archive
+    earlier = run_cli("archive", "summary", db, "-o", tmp_path / "2022.xlsx", "--year", "2022")
+    assert earlier.code == 0 and "2022 年度：3 个单位，0 个计入汇总" in earlier.out
+    assert board_rows(client)[BODIES[0]]["status"] == "已通过"  # looking at 2022 did not move the season
+    with sqlite3.connect(db) as con:
+        assert con.execute("SELECT value FROM meta WHERE key = 'season_year'").fetchone() == ("2023",)
+    chase = run_cli("archive", "reminders", db, "-o", tmp_path / "催报.xlsx")
+    assert chase.code == 0 and "1 个单位" in chase.out

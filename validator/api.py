@@ -356,14 +356,17 @@ def open_season(
     roster: Source | None = None,
     year: int | None = None,
     profile: Source | Profile | None = None,
+    remember: bool = True,
 ) -> Season:
     """The 收报 season on an archive (created, or migrated from structure version 1, on first
     use): bodies from the roster, 报送码, versions judged on arrival, return and approve, the
-    汇总 from approved versions, the audit log. The board (``xxgk serve --db``) and ``xxgk
-    codes`` are faces over it; see ``docs/board.md``."""
+    汇总 from approved versions, the audit log. `year` (else the one last used) becomes the
+    board's season unless `remember` is False. The board (``xxgk serve --db``), ``xxgk codes``
+    and ``xxgk archive`` are faces over it; see ``docs/board.md``."""
     from validator.season.service import Season
 
-    return Season.open(db, roster=roster, year=year, profile=rule_profile(profile, format_of()) if profile else None)
+    chosen = rule_profile(profile, format_of()) if profile else None
+    return Season.open(db, roster=roster, year=year, profile=chosen, remember=remember)
 
 
 def verify_archive(db: Source) -> Verified:

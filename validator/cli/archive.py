@@ -95,7 +95,7 @@ def _season(args):
     for out in (args.out, getattr(args, "json", None), getattr(args, "aggregate", None)):
         if out:
             distinct_output(out, *inputs)
-    return api.open_season(args.db, year=args.year)
+    return api.open_season(args.db, year=args.year, remember=False)
 
 
 def _summary(args) -> int:

@@ -133,16 +133,18 @@ class Season:
         profile: Profile | None = None,
         today: Callable[[], dt.date] = _default_today,
         actor: str = "office",
+        remember: bool = True,
     ) -> Season:
         """The season on `db` (created or migrated on first use): the roster's bodies brought in,
         the year the one given, else the one last used, else the latest with reports, else last
-        calendar year."""
+        calendar year. With `remember` the year given becomes the board's (a command looking at
+        another year passes False)."""
         archive = Archive.open(db)
         entries = load_roster(roster) if roster else None
         with archive.write() as con:
             if entries is not None:
                 versions.BodyTable(con).sync_roster(entries, actor)
-            year = _season_year(con, year, today())
+            year = _season_year(con, year, today()) if remember or year is None else year
             roster_used = entries is not None or con.execute("SELECT 1 FROM bodies WHERE on_roster = 1").fetchone()
         return cls(archive, year, bool(roster_used), profile, today)
 
