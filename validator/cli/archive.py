@@ -18,14 +18,16 @@ BODY_TYPES = ("政府", "部门", "乡镇")
 
 
 def configure(p: argparse.ArgumentParser) -> None:
-    sub = p.add_subparsers(dest="action", required=True, metavar="操作", title="操作")
+    sub = p.add_subparsers(
+        dest="action", required=True, metavar="操作", title="操作", help="（各操作的说明和示例：xxgk archive 操作 -h）"
+    )
     verify = sub.add_parser("verify", help="核验审计记录：证明记录与各版报告没有被改动或删除")
-    verify.add_argument("db", metavar="年报.sqlite")
+    verify.add_argument("db", metavar="年报.sqlite", help="归档数据库")
     backup = sub.add_parser("backup", help="备份归档（收报服务运行时也可以；得到一致的完整副本）")
-    backup.add_argument("db", metavar="年报.sqlite")
+    backup.add_argument("db", metavar="年报.sqlite", help="归档数据库（服务运行时也可以）")
     backup.add_argument("-o", "--out", required=True, metavar="备份.sqlite", help="备份文件")
     summary = sub.add_parser("summary", help="由各单位已通过的版本生成汇总工作簿（与 collect 相同的表）")
-    summary.add_argument("db", metavar="年报.sqlite")
+    summary.add_argument("db", metavar="年报.sqlite", help="归档数据库")
     summary.add_argument("-o", "--out", required=True, metavar="汇总.xlsx", help="汇总工作簿")
     summary.add_argument("--year", type=int, metavar="年度", help="年度（默认：收报年度）")
     summary.add_argument(
@@ -38,8 +40,8 @@ def configure(p: argparse.ArgumentParser) -> None:
     summary.add_argument("--type", dest="as_type", choices=BODY_TYPES, help="汇总报告的机关类型")
     summary.add_argument("--aggregate", metavar="汇总报告.json", help="把合计写成规范化 JSON，并在旁边生成填好的工作簿")
     reminders = sub.add_parser("reminders", help="催报名单：未报送、已退回未重新报送的单位（.xlsx）")
-    reminders.add_argument("db", metavar="年报.sqlite")
-    reminders.add_argument("-o", "--out", required=True, metavar="催报名单.xlsx")
+    reminders.add_argument("db", metavar="年报.sqlite", help="归档数据库")
+    reminders.add_argument("-o", "--out", required=True, metavar="催报名单.xlsx", help="催报名单（.xlsx，A4 横向）")
     reminders.add_argument("--year", type=int, metavar="年度", help="年度（默认：收报年度）")
     for parser, examples in (
         (verify, ("xxgk archive verify 年报.sqlite",)),

@@ -305,8 +305,8 @@ class Season:
             raise SeasonError("mismatch", _mismatch(identity, body.identity), "body-mismatch")
         year = to_year(submission.values.get("year"))
         if year != self.year:
-            shown = f"{year} 年度" if year is not None else "未填写年度"
-            raise SeasonError("invalid", f"报告为{shown}，本次收报为 {self.year} 年度", "wrong-year")
+            shown = f"报告为 {year} 年度" if year is not None else "报告没有填写年度"
+            raise SeasonError("invalid", f"{shown}，本次收报为 {self.year} 年度", "wrong-year")
         last = self._last_year(body.id)
         report = validate(submission, self.profile, last)
         data = path.read_bytes()

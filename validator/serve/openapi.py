@@ -305,7 +305,7 @@ def spec() -> dict:
         "info": {
             "title": "xxgk 收报 API",
             "version": __version__,
-            "description": "下级单位用报送码报送年度报告；上级机关审核、退回、通过，下载汇总、催报名单和报送码。详见 docs/board-api.md。",
+            "description": "下级单位用报送码报送年度报告；上级机关审核、退回、通过，下载汇总、催报名单和报送码。详见 docs/board-endpoints.md。",
         },
         "paths": paths,
         "components": {

@@ -1,4 +1,4 @@
-"""The board's JSON API (``/api/...``), documented in ``docs/board-api.md`` and served as
+"""The board's JSON API (``/api/...``), documented in ``docs/board-endpoints.md`` and served as
 OpenAPI at ``/api/openapi.json``. Each handler finds the caller, calls the season service
 (:class:`validator.season.service.Season`) and turns its answer or refusal into JSON.
 
