@@ -12,7 +12,7 @@ import openpyxl
 import pytest
 
 from conftest import EXAMPLE
-from support.season import BODIES, TOKEN, as_bytes, board, report
+from support.season import BODIES, OFFICE, TOKEN, as_bytes, board, codes_of, report
 
 
 @pytest.fixture
@@ -103,3 +103,17 @@ def test_the_check_page_stores_nothing_when_a_board_runs(office):
     with sqlite3.connect(db) as con:
         assert con.execute("SELECT count(*) FROM submissions").fetchone() == (0,)
         assert con.execute("SELECT count(*) FROM events").fetchone() == before
+
+
+def test_a_bodys_page_says_an_upload_after_approval_awaits_review_again(office):
+    client, _ = office
+    codes = codes_of(client.post("/api/codes", headers=OFFICE).content)
+    body = type(client)(client.app, base_url="http://127.0.0.1:8765")
+    body.post("/submit/login", data={"code": codes[BODIES[0]]})
+    token = csrf(body.get("/submit").text)
+    body.post(f"/submit/upload?csrf={token}", files={"file": ("年报.json", as_bytes(report()))})
+    client.post("/api/bodies/1/approve", json={"version": 1}, headers=OFFICE)
+    assert "再次上传将成为新的一版，需要重新审核" in body.get("/submit").text
+    page = body.post(f"/submit/upload?csrf={token}", files={"file": ("年报2.json", as_bytes(report()))}).text
+    assert "已收到第 2 版" in page and "第 1 版此前已通过审核" in page and "通过前汇总仍使用第 1 版" in page
+    assert "内容与第 1 版相同" in page
