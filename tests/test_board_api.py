@@ -368,7 +368,7 @@ def test_the_openapi_document_matches_the_routes_and_docs(season):
     client, _, _ = season
     served = client.get("/api/openapi.json").json()
     committed = json.loads((ROOT / "docs" / "openapi.json").read_text(encoding="utf-8"))
-    assert served == committed, "docs/openapi.json is stale: uv run python tools/write_openapi.py"
+    assert served == committed, "docs/openapi.json is stale: uv run python tools/rebuild_generated.py"
     documented = set(served["paths"]) | {"/api/openapi.json", "/api/docs"}
     assert documented == _routes(client.app)
     page = client.get("/api/docs")
