@@ -84,6 +84,22 @@ class BodyView:
     def as_dict(self) -> dict:
         return {**self.row.as_dict(), "versions": [v.as_dict() for v in self.versions]}
 
+    def arrival_notes(self) -> list[str]:
+        """What a body is told about its latest upload (the page it lands on after uploading)."""
+        if not self.versions:
+            return []
+        latest = self.versions[-1]
+        notes = [f"已收到第 {latest.number} 版（{latest.file_name}），校验结果：{latest.check}；等待上级机关审核。"]
+        approved = [v.number for v in self.versions[:-1] if v.review == APPROVED]
+        if approved:
+            notes.append(
+                f"第 {approved[-1]} 版此前已通过审核；本次上传的第 {latest.number} 版需要重新审核，"
+                f"通过前汇总仍使用第 {approved[-1]} 版。"
+            )
+        if len(self.versions) > 1 and self.versions[-2].content_hash == latest.content_hash:
+            notes.append(f"本次上传的内容与第 {self.versions[-2].number} 版相同。")
+        return notes
+
 
 @dataclass
 class Issued:

@@ -61,7 +61,7 @@ def submit_routes(ctx: Context, page, secure: bool) -> list[Route]:
             latest=latest,
             report=report,
             findings=findings_view(report) if report else [],
-            notes=_notes(view) if uploaded else [],
+            notes=view.arrival_notes() if uploaded else [],
             csrf=ctx.auth.csrf(caller),
             message=None,
         )
@@ -141,20 +141,3 @@ def submit_routes(ctx: Context, page, secure: bool) -> list[Route]:
         Route("/submit/upload", upload, methods=["POST"]),
     ]
 
-
-def _notes(view) -> list[str]:
-    """What the body is told after its upload."""
-    versions = view.versions
-    if not versions:
-        return []
-    latest = versions[-1]
-    notes = [f"已收到第 {latest.number} 版（{latest.file_name}），校验结果：{latest.check}；等待上级机关审核。"]
-    approved = [v.number for v in versions[:-1] if v.review == "已通过"]
-    if approved:
-        notes.append(
-            f"第 {approved[-1]} 版此前已通过审核；本次上传的第 {latest.number} 版需要重新审核，"
-            f"通过前汇总仍使用第 {approved[-1]} 版。"
-        )
-    if len(versions) > 1 and versions[-2].content_hash == latest.content_hash:
-        notes.append(f"本次上传的内容与第 {versions[-2].number} 版相同。")
-    return notes
