@@ -140,4 +140,3 @@ def submit_routes(ctx: Context, page, secure: bool) -> list[Route]:
         Route("/submit/logout", logout, methods=["POST"]),
         Route("/submit/upload", upload, methods=["POST"]),
     ]
-
