@@ -10,8 +10,6 @@ import sqlite3
 
 import openpyxl
 import pytest
-
-from conftest import ROOT, run_cli
 from support.season import (
     BODIES,
     OFFICE,
@@ -23,6 +21,8 @@ from support.season import (
     report,
     submit,
 )
+
+from conftest import ROOT, run_cli
 
 NEW_TOTAL = "applications.new.total"
 IN_FORCE = "proactive.normative_documents.in_force"
@@ -297,7 +297,7 @@ def _sheet(xlsx: bytes, name: str) -> list[tuple]:
 
 
 def test_the_summary_counts_approved_versions_and_marks_pending_ones(season):
-    client, _, codes = season
+    client, db, codes = season
     a, b = report(), report(BODIES[1], **{NEW_TOTAL: 3})
     a_sent = report(**{IN_FORCE: get(a, IN_FORCE)})
     submit(client, codes[BODIES[0]], a_sent)
@@ -307,7 +307,12 @@ def test_the_summary_counts_approved_versions_and_marks_pending_ones(season):
     plain = client.get("/api/summary.xlsx", headers=OFFICE)
     assert plain.status_code == 200
     wb = openpyxl.load_workbook(io.BytesIO(plain.content))
-    assert wb.sheetnames[:2] == ["报送情况", "问题清单"] and "汇总" in wb.sheetnames and "分单位明细" in wb.sheetnames
+    inbox = db.parent / "inbox"
+    inbox.mkdir()
+    (inbox / "a.json").write_bytes(as_bytes(a_sent))
+    out = db.parent / "collect.xlsx"
+    run_cli("collect", inbox, "-o", out, "--roster", db.parent / "名单.csv", "--quiet")
+    assert wb.sheetnames == openpyxl.load_workbook(out, read_only=True).sheetnames  # the same sheets as collect
     detail = _sheet(plain.content, "分单位明细")
     header = detail[0]
     column = header.index(next(h for h in header if h and "现行有效件数" in h and "规范性文件" in h))

@@ -99,7 +99,7 @@ def test_check_json_report_shape(workbook_copy):
     assert result.code == 1
     report = json.loads(result.out)
     assert report["valid"] is False and report["format"] == "gb-2021-30"
-    assert report["stats"]["errors"] == 2 and report["stats"]["rules_run"] == len(get_format().rules) == 29
+    assert report["stats"]["errors"] == 2 and report["stats"]["rules_run"] == len(get_format().rules) == 30
     finding = next(f for f in report["findings"] if f["rule"] == "T3-COL-TOTAL")
     assert finding == {
         "rule": "T3-COL-TOTAL",
@@ -128,15 +128,16 @@ def test_annotate_marks_cells_notes_results_and_leaves_the_input_alone(workbook_
     marked = openpyxl.load_workbook(out)
     cell = marked["表四"]["E4"]
     assert cell.fill.fgColor.rgb == "FF" + styles.ERROR_FILL[1:]
-    assert "T4-SUM-REVIEW" in cell.comment.text and "应为 351" in cell.comment.text
+    assert cell.comment.text.startswith("【错误】") and "应为 351" in cell.comment.text
+    assert "【错误 T4-SUM-REVIEW】" not in cell.comment.text  # the rule id stays in 校验结果's 规则 column
     assert marked["表三"]["J25"].fill.fgColor.rgb == "FF" + styles.WARNING_FILL[1:]  # SEC6-FEE-T3 提示
     assert marked["表三"]["D4"].fill.fgColor.rgb == "FF" + styles.INPUT_FILL[1:]
     results = marked["校验结果"]
     rows = [[c.value for c in row] for row in results.iter_rows(min_row=4, max_col=10) if row[1].value]
     # the overview's “行政复议 351件” is the figure the table should hold: no TXT-T3
-    assert [r[1] for r in rows] == ["DATE-DEADLINE", "T4-SUM-REVIEW", "SEC6-FEE-T3"]
-    assert rows[1][2:5] == ["错误", "表内", "表四!E4"] and rows[1][6:8] == [351, 350]
-    assert results.cell(5, 5).hyperlink.location == "'表四'!E4"
+    assert [r[1] for r in rows] == ["T4-SUM-REVIEW", "DATE-DEADLINE", "SEC6-FEE-T3"]  # 错误 first
+    assert rows[0][2:5] == ["错误", "表内", "表四!E4"] and rows[0][6:8] == [351, 350]
+    assert results.cell(4, 5).hyperlink.location == "'表四'!E4"
     assert marked["封面"]["B13"].value == "校验未通过：错误 1 个，提示 2 个"
     assert "TXT-T3" not in cell.comment.text
 

@@ -446,7 +446,7 @@ def test_check_published_text_output_names_import_findings(tmp_path, capsys):
     src = _variant(tmp_path, {"行政许可 | 2293": "行政许可 | 2293.5"})
     assert main(["check", "--published", str(src), "--type", "政府"]) == 1
     out = capsys.readouterr().out
-    assert "IMPORT-UNREAD" in out and "2293.5" in out
+    assert "[错误]" in out and "2293.5" in out and "IMPORT-UNREAD" not in out
 
 
 def test_check_type_needs_published(capsys):

@@ -131,9 +131,11 @@ def test_one_typo_one_red_cell(workbook_copy, tmp_path):
     assert red == {"J4"}
     assert wb["表三"]["J27"].comment is None
     rows = list(wb["校验结果"].iter_rows(min_row=4, values_only=True))
-    assert rows[root_index + 1][5].startswith("　　└ 第 1 条的连带结果")
+    assert rows[0][4] == "表三!J4" and rows[0][5] == roots[0]["message"]  # the root first, numbered 1
+    follow = [r for r in rows if r[5] and r[5].startswith("　　└ 第 1 条的连带结果")]
+    assert len(follow) == len(others) and rows[1 : 1 + len(others)] == follow  # right under it
     text = run_cli("check", str(path)).out
-    assert "（第 1 条的连带结果" in text
+    assert "（第 1 条的连带结果" in text and "] T3-COL-TOTAL" not in text
 
 
 def test_txt_t3_marks_the_narrative_not_the_table(workbook_copy, tmp_path):

@@ -22,13 +22,13 @@ import httpx
 import openpyxl
 import pytest
 from starlette.testclient import TestClient
+from support.server import live_server
 from test_hostile import FENXI, _encrypted_workbook, _laughs, _old_xls, rebuild, sheet_bomb, sheet_part
 
 from validator.serve import app as serve_app
 from validator.serve.app import Config, create_app
 
 from conftest import EXAMPLE, run_cli
-from support.server import live_server
 
 
 def local(app) -> TestClient:
@@ -275,3 +275,19 @@ def test_no_upload_is_left_in_the_temp_folder(client, tmp_path, monkeypatch):
     assert upload(client, tmp_path / "bad.xlsx").status_code == 422
     assert len(seen) == 3 and all("upload.xlsx" in names for names in seen)  # the upload was there while checked
     assert list(temp.iterdir()) == []
+
+
+def test_the_check_page_words_a_blank_cell_and_an_unusable_file_plainly(client, tmp_path):
+    """A blank cell has no figure to show: no “应为 —，实际 ”; an unusable file is explained in
+    words, its code kept for programs (/api/check, the section's data-code), not printed."""
+    path = tmp_path / "blank.xlsx"
+    shutil.copyfile(EXAMPLE, path)
+    wb = openpyxl.load_workbook(path)
+    wb["表三"]["D4"] = None
+    wb.save(path)
+    page = upload(client, path, url="/check").text
+    assert "表三!D4" in page and 'class="figures"' not in page and '应为 <strong class="expected">—' not in page
+    (tmp_path / "broken.xlsx").write_bytes(EXAMPLE.read_bytes()[:3000])
+    refused = upload(client, tmp_path / "broken.xlsx", url="/check")
+    assert refused.status_code == 422 and 'data-code="damaged"' in refused.text
+    assert "原因代码" not in refused.text and "BadZipFile" not in refused.text and "已损坏" in refused.text

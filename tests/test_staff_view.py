@@ -46,10 +46,13 @@ def test_a_blank_workbook_gets_a_short_grouped_answer(tmp_path):
     assert result.code == 1
     lines = result.out.splitlines()
     assert (
-        "  · 表三 尚有 175 个单元格未填写（没有数据请填 0；逐格清单见 --annotate 另存副本的“校验结果”表或 --json 输出）"
+        "11–185. [错误] 表三 尚有 175 个单元格未填写（没有数据请填 0；逐格清单见 --annotate 另存副本的“校验结果”表或 --json 输出）"
         in lines
     )
-    assert any(line.startswith("  · 表二 尚有 10 个") for line in lines)
+    assert (
+        " 1–10. [错误] 表二 尚有 10 个单元格未填写（没有数据请填 0；逐格清单见 --annotate 另存副本的“校验结果”表或 --json 输出）"
+        in lines
+    )
     assert "VAL-EMPTY" not in result.out and len(lines) < 30
     findings = json.loads(run_cli("check", blank, "--json").out)["findings"]
     assert sum(f["rule"] == "VAL-EMPTY" for f in findings) == 200  # the full list stays in JSON
@@ -63,7 +66,8 @@ def test_a_few_blank_cells_are_still_listed_one_by_one(workbook_copy):
     wb["表三"]["D4"] = None
     wb.save(path)
     out = run_cli("check", path).out
-    assert "VAL-EMPTY" in out and "表三!D4" in out and "尚有" not in out
+    assert "[错误] 表三!D4" in out and "尚有" not in out
+    assert "VAL-EMPTY" not in out  # rule ids stay in --json and 校验结果's 规则 column
 
 
 def test_example_and_fixtures_print_the_same_status_as_a_fresh_check():

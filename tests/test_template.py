@@ -107,13 +107,16 @@ def test_labels_and_checks_are_locked_and_sheets_protected(wb, fmt):
 
 
 def test_print_setup_a4(wb, fmt):
-    from validator.workbook.build import PORTRAIT_WIDTH, _grows, _print_width
+    from validator.workbook.build import PORTRAIT_WIDTH, _grows, _print_width, _text_rows
 
     for sheet in fmt.sheets:
         ws = wb[sheet.name]
         assert ws.page_setup.paperSize == 9
         wide = sheet.landscape or _print_width(sheet) > PORTRAIT_WIDTH  # too wide for portrait at 100 %
         assert ws.page_setup.orientation == ("landscape" if wide else "portrait")
+        if _text_rows(fmt, sheet):  # 文字部分: at 100 %, a part per page (fit-to-page drops page breaks)
+            assert not ws.sheet_properties.pageSetUpPr or not ws.sheet_properties.pageSetUpPr.fitToPage
+            continue
         assert ws.sheet_properties.pageSetUpPr.fitToPage
         assert ws.page_setup.fitToWidth in (None, 1)  # 1 is the default, left out of the file
         tall = ws.page_setup.fitToHeight

@@ -196,6 +196,8 @@ class Rendered:
     data: bytes
     incomplete: bool
     """A draft: some narrative part was empty and shows a placeholder."""
+    undated: bool = False
+    """No publication date in the data: the 落款 is the body's name alone."""
 
 
 def render(checked: Checked, kind: Kind, *, draft: bool = False, force: bool = False) -> Rendered:
@@ -207,7 +209,7 @@ def render(checked: Checked, kind: Kind, *, draft: bool = False, force: bool = F
     if not checked.valid and not force:
         raise Refused(checked.report, "未生成报告")
     doc = document_for(checked.submission, checked.report, draft)
-    return Rendered(render_bytes(doc, kind), doc.incomplete)
+    return Rendered(render_bytes(doc, kind), doc.incomplete, doc.published_on is None)
 
 
 def output_kind(out: Source) -> Kind:

@@ -16,15 +16,16 @@ from __future__ import annotations
 import datetime as dt
 import re
 import string
-import unicodedata
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
 from functools import cache
 from typing import TYPE_CHECKING, Any, NewType, TypedDict, get_args, get_origin, get_type_hints
 
+from validator import textfit
+from validator.identity import Identity, same_body
 from validator.report import CellRef, Finding
 from validator.spec import Rule
-from validator.values import body_type_hint, date_problem, display, to_text, to_year
+from validator.values import body_type_hint, date_problem, display, name_key, to_text, to_year
 
 if TYPE_CHECKING:
     from validator.context import Context
@@ -444,37 +445,47 @@ def xy_pending(ctx: Context, rule: Rule) -> Iterator[Finding]:
             yield ctx.finding(rule, [g["cells"][-1], last], None, 0, what=g["what"], last=ctx.figures[last])
 
 
-def _body(values: dict[str, object]) -> tuple[str, str, str]:
-    """(name, type, region code) as compared across years: spacing and full-width forms ignored."""
-    return tuple(
-        unicodedata.normalize("NFKC", "".join(to_text(values.get(k)).split()))  # type: ignore[return-value]
-        for k in ("body.name", "body.type", "body.region_code")
-    )
+_BODY_KEYS = ("body.name", "body.type", "body.region_code", "body.credit_code")
 
 
-def _body_zh(body: tuple[str, str, str]) -> str:
-    name, kind, region = body
-    return f"“{name or '（未填写）'}”（{kind or '类型未填写'}{'，' + region if region else ''}）"
+def _identity(values: dict[str, object]) -> Identity:
+    return Identity(*(to_text(values.get(k)).strip() for k in _BODY_KEYS))
+
+
+def _body_zh(body: Identity) -> str:
+    region = f"，{body.region_code}" if body.region_code else ""
+    return f"“{body.name or '（未填写）'}”（{body.type or '类型未填写'}{region}）"
 
 
 @check("xy_body", fields=("this", "last", "source"))
 def xy_body(ctx: Context, rule: Rule) -> Iterator[Finding]:
-    """A --last-year report of another body would make every XY result meaningless."""
+    """A --last-year report of another body would make every XY result meaningless. Same body
+    or not is :func:`validator.identity.same_body`'s answer, the one collect matches by: a body
+    renamed under an unchanged credit code is the same body."""
     if ctx.last_year is None:
         return
-    this, last = _body(ctx.submission.values), _body(ctx.last_year.values)
-    differs = [i for i in range(3) if this[i] and last[i] and this[i] != last[i]]
-    if differs:
-        keys = [("body.name", "body.type", "body.region_code")[i] for i in differs]
-        yield ctx.finding(
-            rule,
-            keys,
-            _body_zh(this),
-            _body_zh(last),
-            this=_body_zh(this),
-            last=_body_zh(last),
-            source=ctx.last_year.source or "上年报告",
+    this, last = _identity(ctx.submission.values), _identity(ctx.last_year.values)
+    if same_body(this, last):
+        return
+    differs = [
+        key
+        for key, a, b in zip(
+            _BODY_KEYS,
+            (this.key, this.type, this.region_code, this.credit_code),
+            (last.key, last.type, last.region_code, last.credit_code),
+            strict=True,
         )
+        if a and b and name_key(a) != name_key(b)
+    ]
+    yield ctx.finding(
+        rule,
+        differs or ["body.name"],
+        _body_zh(this),
+        _body_zh(last),
+        this=_body_zh(this),
+        last=_body_zh(last),
+        source=ctx.last_year.source or "上年报告",
+    )
 
 
 @check("xy_incomplete", fields=("count", "names"))
@@ -497,6 +508,20 @@ def text_present(ctx: Context, rule: Rule) -> Iterator[Finding]:
     for key in rule.params["keys"]:
         if not ctx.text(key).strip():
             yield ctx.finding(rule, [key], actual="", what=ctx.format.cell(key).label)
+
+
+@check("text_prints", KeysParams, ("what", "chars", "limit"))
+def text_prints(ctx: Context, rule: Rule) -> Iterator[Finding]:
+    """A part longer than one cell of the template prints (409 pt, Excel's limit for a row): the
+    sheet's printout would cut it. Only for workbooks: the JSON and ``xxgk render`` keep it whole."""
+    if ctx.submission.origin != "workbook":
+        return
+    for key in rule.params["keys"]:
+        text = ctx.text(key)
+        cell = ctx.format.cell(key)
+        width = textfit.cell_width(ctx.format, cell.sheet, cell.ref)
+        if text.strip() and not textfit.fits(text, width):
+            yield ctx.finding(rule, [key], what=cell.label, chars=len(text), limit=round(textfit.capacity(width), -2))
 
 
 @check("text_numbers", TextNumbersParams, ("what", "quote"))

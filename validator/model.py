@@ -126,6 +126,15 @@ def _refuse(problem: str | None, value: str) -> str:
     return value
 
 
+class AggregateModel(BaseModel):
+    # what `xxgk collect --aggregate` writes into the sum it makes (no docstring: it would be
+    # the schema's English description)
+    model_config = _STRICT
+    bodies: list[Name] = Field(
+        description="本报告是哪些单位报告的汇总（机关名称）；再次汇总时，与其中单位同在一个收件文件夹中的本报告不再计入"
+    )
+
+
 def _explanation_model(fmt: FormatSpec) -> type[BaseModel]:
     """An explanation names a rule and cells of this format: anything else (a typo, a control
     character, ``"a,b"``) could not come back from the 校验结果 sheet as written."""
@@ -262,6 +271,10 @@ def report_model(fmt: FormatSpec) -> type[BaseModel]:
             Field(default_factory=list, description="填报人对“提示”的情况说明，每个（规则，单元格）一条"),
         ),
         validation=(ValidationModel | None, Field(default=None, description="导出时的校验结果")),
+        aggregate=(
+            AggregateModel | None,
+            Field(default=None, description="由 xxgk collect --aggregate 生成的汇总报告才有：汇总了哪些单位"),
+        ),
     )
 
 

@@ -92,6 +92,10 @@ class Submission:
     explanations: list[Explanation] = field(default_factory=list)
     origin: str = "workbook"
     """``workbook`` or ``json``: where the values were read from."""
+    aggregate_of: tuple[str, ...] = ()
+    """The bodies whose reports this one sums, when ``xxgk collect --aggregate`` made it (the
+    mark travels with the report: its JSON's ``aggregate``, its workbook's hidden 汇总来源
+    sheet), so a later collect of an inbox holding those bodies never sums it again."""
 
     def raw(self, key: str) -> object:
         return self.values.get(key)

@@ -1,1 +1,1 @@
-"""Helpers shared by several test modules (never a test module imported by another)."""
+"""Helpers shared by several test modules (not tests themselves)."""

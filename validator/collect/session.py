@@ -151,8 +151,18 @@ def write_outputs(
     lines = []
     if aggregate:
         assert as_name is not None and as_type is not None
+        from validator.formats import get_format
+
         total = result.totals[TOTAL]
-        sub = aggregate_submission(total.figures, as_name.strip(), as_type, result.year, last_year=total.last_year)
+        sub = aggregate_submission(
+            total.figures,
+            as_name.strip(),
+            as_type,
+            result.year,
+            last_year=total.last_year,
+            fmt=get_format(result.format_id),
+            members=tuple(b.name for b in total.bodies),
+        )
         report = aggregate_report(sub)
         xlsx = write_aggregate(sub, report, str(aggregate))
         lines.append(f"已生成汇总报告：{aggregate}、{xlsx}（{report.summary_zh()}）")
@@ -170,8 +180,25 @@ def write_outputs(
     return lines
 
 
+SUMMARY_NAMES = 3
+"""Names the summary line gives per status before 等."""
+
+
 def summary_line(result: CollectResult) -> str:
-    counts = result.status_counts()
-    parts = "，".join(f"{k} {v}" for k, v in counts.items() if v)
+    """One line: the counts by status, and for each status that needs the office's attention
+    (有错误, 无法读取, 未报送, 重复报送, 年度不符) which units or files, briefly."""
+    from validator.collect.run import BAD_STATUSES, UNREADABLE
+
+    names: dict[str, list[str]] = {}
+    for body in result.bodies:
+        names.setdefault(body.status, []).append(body.name)
+    names[UNREADABLE] = [item.rel for item in result.unreadable]
+    parts = []
+    for status, count in result.status_counts().items():
+        if not count:
+            continue
+        listed = names.get(status, []) if status in BAD_STATUSES else []
+        shown = "、".join(listed[:SUMMARY_NAMES]) + ("等" if len(listed) > SUMMARY_NAMES else "")
+        parts.append(f"{status} {count}" + (f"（{shown}）" if shown else ""))
     year = f"{result.year} 年度，" if result.year else ""
-    return f"{year}共 {len(result.items)} 个文件、{len(result.bodies)} 个单位：{parts or '没有报送文件'}"
+    return f"{year}共 {len(result.items)} 个文件、{len(result.bodies)} 个单位：{'，'.join(parts) or '没有报送文件'}"

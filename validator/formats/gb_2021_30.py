@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import cast
 
-from validator import results
+from validator import results, textfit
 from validator.spec import (
     CellKind,
     CellSpec,
@@ -397,6 +397,11 @@ def _table4() -> tuple[list[CellSpec], list[Label], list[LiveCheck]]:
     return cells, labels, checks
 
 
+TEXT_WIDTH = 140
+"""The 文字部分 column: a landscape A4 page wide at 100 %, so one cell prints about 1,900
+characters (:func:`validator.textfit.capacity`)."""
+
+
 def _narrative() -> tuple[list[CellSpec], list[Label]]:
     parts = (
         ("narrative.overview", "一、总体情况"),
@@ -408,7 +413,8 @@ def _narrative() -> tuple[list[CellSpec], list[Label]]:
         Label(
             TEXT,
             "A2",
-            "表二至表四对应报告第二、三、四部分，见各表。单元格内换行按 Alt+Enter（WPS 同）；每部分不超过 32767 字。",
+            "表二至表四对应报告第二、三、四部分，见各表。单元格内换行按 Alt+Enter（WPS 同）；每部分不超过 32767 字。"
+            f"打印本表时每部分一页，至多约 {round(textfit.capacity(TEXT_WIDTH), -2)} 字，更长的请用 xxgk render 生成报告打印。",
             style="note",
             checked=False,
         ),
@@ -762,6 +768,16 @@ def _rules() -> tuple[Rule, ...]:
             {"keys": ["narrative.overview", "narrative.problems", "narrative.other_matters"]},
         ),
         Rule(
+            "TXT-LONG",
+            "warning",
+            "文本",
+            "文字部分每部分能在一个单元格内打印完整",
+            "“{what}”共 {chars} 字，超过一个单元格能打印的长度（约 {limit} 字），直接打印“文字部分”表时超出部分会被截去"
+            "（内容本身完整保存，导出不受影响）；需要打印请用 xxgk render 生成 Word 或 PDF 报告",
+            "text_prints",
+            {"keys": ["narrative.overview", "narrative.problems", "narrative.other_matters"]},
+        ),
+        Rule(
             "TXT-T3",
             "warning",
             "文本",
@@ -852,7 +868,7 @@ def build() -> FormatSpec:
             row_heights=((3, 30),),
             freeze=(3, 0),
         ),
-        SheetSpec(TEXT, "一、五、六部分文字", (("A", 110),), landscape=False),
+        SheetSpec(TEXT, "一、五、六部分文字", (("A", TEXT_WIDTH),)),
         SheetSpec(BASE, "上年数据", (("A", 44), ("B", 14), ("C", 30)), landscape=False),
         SheetSpec(
             RESULTS, "校验结果", tuple((col_letter(i), c.width) for i, c in enumerate(results.COLUMNS)), freeze=(3, 0)

@@ -168,14 +168,14 @@ def _open(path: Path):
 
     try:
         return docx.Document(str(path))
-    except (PackageNotFoundError, *DAMAGED) as exc:
+    except (PackageNotFoundError, *DAMAGED):
         kind = _package_kind(path)
         if kind:
             raise UnusableInput(
                 f"这是{kind}，不是 Word 文档（.docx）", where=path.name, code="unusable-input"
             ) from None
         raise UnusableInput(
-            f"文件已损坏或不是 Word 文档（.docx）（{type(exc).__name__}）；请在 Word 或 WPS 中打开后重新保存",
+            "文件已损坏或不是 Word 文档（.docx）；请在 Word 或 WPS 中打开后重新保存",
             where=path.name,
             code="damaged",
         ) from None

@@ -6,8 +6,9 @@ repeated merged value would be counted twice); headings, paragraphs and line bre
 An empty cell where a figure belongs (after the row's label, or in a row of figures only) is
 marked for the reader, which reads it as 0 and reports it; an empty header cell (a top-left
 corner) is not a figure's place (:func:`validator.importer.text.mark_blanks`).
-Script, style and navigation content is skipped. Each line keeps the source line it started on,
-for the provenance file.
+Script, style, navigation and ``<footer>`` content is skipped (a site's footer, or the 落款
+``xxgk render`` puts in its article's footer: not part 六's text). Each line keeps the source
+line it started on, for the provenance file.
 
 The page is parsed by lxml (libxml2): linear on any input, so a hostile page (millions of
 ``</``, unclosed comments or attributes, markup nested thousands deep: libxml2 stops at depth
@@ -29,7 +30,9 @@ from validator.errors import UnusableInput
 BLOCKS = frozenset(
     {"p", "div", "h1", "h2", "h3", "h4", "h5", "h6", "li", "br", "table", "caption", "section", "article", "tr"}
 )
-SKIP = frozenset({"script", "style", "head", "title", "noscript", "template", "nav", "select", "textarea", "button"})
+SKIP = frozenset(
+    {"script", "style", "head", "title", "noscript", "template", "nav", "footer", "select", "textarea", "button"}
+)
 CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?([A-Za-z0-9_-]+)""", re.IGNORECASE)
 CONTAINER_IDS = ("zoom", "ucap-content", "fontzoom", "xxgk-content", "article-content", "article_content")
 CONTAINER_CLASSES = (

@@ -14,6 +14,7 @@ from starlette.datastructures import FormData, UploadFile
 from starlette.formparsers import MultiPartParser
 from starlette.requests import Request
 
+from validator.report import listing
 from validator.serve.check import MAX_UPLOAD_BYTES, CheckFailed, display_name, upload_dir, upload_path
 
 
@@ -108,14 +109,14 @@ async def uploads_with_form(
 
 
 def findings_view(report: dict) -> list[dict]:
-    """Root causes first, each with the consequences that follow from it folded under it."""
+    """Root causes first, each with the consequences that follow from it folded under it: the
+    order and numbers of :func:`validator.report.listing`, as in the terminal and 校验结果."""
     findings = report["findings"]
-    roots = []
-    for n, f in enumerate(findings):
-        if f.get("caused_by") is None:
-            roots.append({**f, "number": n + 1, "consequences": []})
-    by_index = {r["number"] - 1: r for r in roots}
-    for n, f in enumerate(findings):
-        if f.get("caused_by") is not None and f["caused_by"] in by_index:
-            by_index[f["caused_by"]]["consequences"].append({**f, "number": n + 1})
+    roots: list[dict] = []
+    for number, (i, root) in enumerate(listing([(f["severity"], f.get("caused_by")) for f in findings]), 1):
+        entry = {**findings[i], "number": number, "consequences": []}
+        if root is None:
+            roots.append(entry)
+        else:
+            roots[-1]["consequences"].append(entry)
     return roots

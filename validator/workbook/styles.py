@@ -36,6 +36,8 @@ def xlsxwriter_formats(wb) -> dict:
         "check": fmt(align="center", font_color="#595959", font_size=9, **border),
         "fixed": fmt(fg_color=FIXED_FILL, pattern=1, **border),
         "explain": fmt(locked=False, valign="top"),
+        "result": fmt(valign="top"),
+        "summary": fmt(text_wrap=False),
         "bad": wb.add_format({"bg_color": ERROR_FILL, "font_color": "#9C0006", "bold": True}),
         "doubtful": wb.add_format({"bg_color": WARNING_FILL}),
         "legend_input": fmt(fg_color=INPUT_FILL, pattern=1, **border),

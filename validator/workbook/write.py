@@ -12,15 +12,15 @@ import zipfile
 from collections.abc import Sequence
 from pathlib import Path
 
-from validator import results
+from validator import results, textfit
 from validator.errors import UnusableInput
-from validator.fileio import atomic_write
+from validator.fileio import atomic_write, atomic_write_bytes, cannot_write
 from validator.report import ValidationReport, findings_by_cell, note_text, worst
-from validator.spec import FormatSpec
+from validator.spec import FormatSpec, split_ref
 from validator.submission import Explanation, Submission
 from validator.values import encode_ooxml, to_date, to_text
 from validator.workbook import styles
-from validator.workbook.zipsafe import DAMAGED
+from validator.workbook.zipsafe import DAMAGED, DAMAGED_HINT
 
 EXCEL_CELL_LIMIT = 32767
 COMMENT_AUTHOR = "xxgk校验"
@@ -42,6 +42,8 @@ def write_values(wb, submission: Submission) -> None:
         cell = wb[spec.sheet][spec.ref]
         if value is None or value == "":
             cell.value = None
+            if spec.kind == "longtext":
+                _fit_row(wb, fmt, spec, "")
         elif spec.kind in ("text", "longtext", "choice"):
             text = to_text(value)
             units = len(text.encode("utf-16-le")) // 2  # Excel counts UTF-16 units: an emoji is two
@@ -84,12 +86,14 @@ def write_results(
     if ws.max_row >= first:
         ws.delete_rows(first, ws.max_row - first + 1)
     _set_text(ws[results.SUMMARY_CELL], report.summary_zh())
-    wrap = Alignment(wrap_text=True, vertical="top")
+    wrap, top = Alignment(wrap_text=True, vertical="top"), Alignment(vertical="top")
     unlocked = Protection(locked=False)
     sheet_rows = report.sheet_rows(explanations)
     rows = [r.values for r in sheet_rows]
     rows += [results.row(severity="注意", message=note) for note in notes]
+    widths = [0 if c.name in results.HIDDEN else c.width for c in results.COLUMNS]
     for row, values in enumerate(rows, first):
+        ws.row_dimensions[row].height = _results_height(values, widths)
         for col, value in enumerate(values, 1):
             cell = ws.cell(row=row, column=col)
             if isinstance(value, str):
@@ -97,7 +101,7 @@ def write_results(
                     _set_text(cell, value)
             else:
                 cell.value = value
-            cell.alignment = wrap
+            cell.alignment = wrap if widths[col - 1] else top  # the hidden keys stay one line
             if col == EXPLANATION_COLUMN:
                 cell.protection = unlocked
     for row, sheet_row in enumerate(sheet_rows, first):
@@ -108,6 +112,16 @@ def write_results(
             sheet, ref = sheet_row.link.split("!")
             link = ws.cell(row=row, column=results.column("where"))
             link.hyperlink = Hyperlink(ref=link.coordinate, location=f"'{sheet}'!{ref}", tooltip="转到该单元格")
+            link.alignment = wrap  # the link takes openpyxl's Hyperlink style, which does not wrap
+
+
+def _results_height(values: list[object], widths: list[float]) -> float | None:
+    """A 校验结果 row as tall as its longest wrapped text (LibreOffice prints a row a program
+    wrote at the default height, lines over the next row); None for one line."""
+    texts = [(str(v), w) for v, w in zip(values, widths) if w and isinstance(v, str) and v]
+    if not any(textfit.line_count(t, w) > 1 for t, w in texts):
+        return None
+    return max(textfit.row_height(t, w) for t, w in texts)
 
 
 def clear_marks(wb, fmt: FormatSpec) -> None:
@@ -147,19 +161,32 @@ def write_status(wb, fmt: FormatSpec, report: ValidationReport) -> None:
 
 
 def _fit_row(wb, fmt: FormatSpec, spec, text: str) -> None:
-    """The row of a 文字部分 cell as tall as its text (up to Excel's 409 pt)."""
-    from validator.spec import col_letter, split_ref
-    from validator.workbook.build import text_row_height
-
-    row, col = split_ref(spec.ref)
-    widths = dict(next(s.column_widths for s in fmt.sheets if s.name == spec.sheet))
-    width = widths.get(col_letter(col), 8.43)
-    wb[spec.sheet].row_dimensions[row + 1].height = text_row_height(text, width)
+    """The row of a 文字部分 cell as tall as its text (up to Excel's 409 pt): no spreadsheet
+    program fits a row a program wrote. A blank part's row is left to fit what staff type."""
+    row = split_ref(spec.ref)[0] + 1
+    height = textfit.row_height(text, textfit.cell_width(fmt, spec.sheet, spec.ref)) if text else None
+    wb[spec.sheet].row_dimensions[row].height = height
 
 
 def fill_workbook(submission: Submission, report: ValidationReport | None, out: str | Path) -> None:
     """A new workbook from the template with the submission's values; with a report, its marks
     and 校验结果 too (``None`` for a workbook staff have yet to fill: nothing to flag)."""
+    atomic_write_bytes(out, filled_workbook(submission, report, out))
+
+
+def filled_workbook(submission: Submission, report: ValidationReport | None, out: str | Path) -> bytes:
+    """:func:`fill_workbook`'s file (to be written to `out`) as bytes. Made in memory (a filled
+    template is some 50 KB), so a full disk fails only the final write: openpyxl's zip, left
+    half-written on disk, printed a traceback when the garbage collector closed it. openpyxl
+    still writes each sheet to a temporary file first: a full temporary folder is a
+    :class:`CannotWrite` for `out` too."""
+    try:
+        return _filled(submission, report)
+    except OSError as exc:
+        raise cannot_write(out, exc) from exc
+
+
+def _filled(submission: Submission, report: ValidationReport | None) -> bytes:
     import openpyxl
 
     from validator.workbook.build import template_bytes
@@ -171,7 +198,23 @@ def fill_workbook(submission: Submission, report: ValidationReport | None, out: 
         mark_findings(wb, fmt, report)
         write_results(wb, fmt, report, submission.explanations)
         write_status(wb, fmt, report)
-    atomic_write(out, wb.save)
+    if submission.aggregate_of:
+        _write_aggregate_sheet(wb, submission.aggregate_of)
+    buffer = io.BytesIO()
+    wb.save(buffer)
+    return buffer.getvalue()
+
+
+def _write_aggregate_sheet(wb, members: tuple[str, ...]) -> None:
+    """The mark of a sum: a hidden sheet naming the bodies it sums (read back by
+    :func:`validator.workbook.read.aggregate_members`)."""
+    from validator.workbook.grids import AGGREGATE_SHEET
+
+    ws = wb.create_sheet(AGGREGATE_SHEET)
+    ws.sheet_state = "hidden"
+    ws["A1"] = f"本工作簿由 xxgk collect --aggregate 生成，是以下 {len(members)} 个单位报告的汇总："
+    for row, name in enumerate(members, 2):
+        ws.cell(row=row, column=1, value=name).data_type = "s"
 
 
 MACRO_FREE_NOTE = "原工作簿含宏（按钮），标注副本按文件名存为不含宏的 .xlsx，没有按钮；需要按钮请把输出文件名改为 .xlsm"
@@ -251,8 +294,8 @@ def _load_for_editing(source: Path, macros: bool):
             sheets = {n: s for n, s in preserve.scan_source(z).items() if n in wb.sheetnames}
     except MemoryError:
         raise UnusableInput("文件过大，内存不足，无法另存标注", where=source.name) from None
-    except DAMAGED as exc:
-        raise UnusableInput(f"文件有损坏的部分，无法另存标注（{type(exc).__name__}）", where=source.name) from None
+    except DAMAGED:
+        raise UnusableInput(f"文件有损坏的部分，无法另存标注{DAMAGED_HINT}", where=source.name) from None
     return wb, sheets
 
 
