@@ -35,9 +35,11 @@ from validator.submission import Submission
 from validator.values import to_year
 
 if TYPE_CHECKING:
+    from validator.collect.ledger import Verified
     from validator.collect.session import Collected, CollectRequest
     from validator.importer.text import Imported
     from validator.render.document import MissingNarrative
+    from validator.season.service import Season, SeasonError
 
 # The services below (collect, import, render) are imported on first use: a single check,
 # the commonest call, must not pay for loading the others (about 150 ms of modules).
@@ -45,6 +47,8 @@ _LAZY = {
     "CollectRequest": "validator.collect.session",
     "Collected": "validator.collect.session",
     "MissingNarrative": "validator.render.document",
+    "Season": "validator.season.service",
+    "SeasonError": "validator.season.service",
 }
 
 
@@ -64,7 +68,10 @@ __all__ = [
     "MissingNarrative",
     "Refused",
     "Rendered",
+    "Season",
+    "SeasonError",
     "annotate",
+    "backup_archive",
     "check",
     "collect",
     "export",
@@ -74,6 +81,8 @@ __all__ = [
     "load",
     "load_json",
     "new_year",
+    "open_season",
+    "verify_archive",
     "is_document",
     "output_kind",
     "read_published",
@@ -346,3 +355,47 @@ def read_published(
     from validator.importer.document import read_published
 
     return read_published(source, body, year, body_type)
+
+
+def open_season(
+    db: Source,
+    *,
+    roster: Source | None = None,
+    year: int | None = None,
+    profile: Source | Profile | None = None,
+    remember: bool = True,
+) -> Season:
+    """The 收报 season on an archive (created, or migrated from structure version 1, on first
+    use): bodies from the roster, 报送码, versions judged on arrival, return and approve, the
+    汇总 from approved versions, the audit log. `year` (else the one last used) becomes the
+    board's season unless `remember` is False. The board (``xxgk serve --db``), ``xxgk codes``
+    and ``xxgk archive`` are faces over it; see ``docs/board.md``."""
+    from validator.season.service import Season
+
+    chosen = rule_profile(profile, format_of()) if profile else None
+    return Season.open(db, roster=roster, year=year, profile=chosen, remember=remember)
+
+
+def verify_archive(db: Source) -> Verified:
+    """Prove the archive's audit log whole and the versions, figures, files and codes it describes
+    unaltered (``xxgk archive verify``); nothing is written."""
+    from validator.collect.archive import Archive
+    from validator.collect.ledger import GENESIS, Verified, verify
+
+    archive = Archive.open(db)
+    with archive.read() as con:
+        if con is None:
+            return Verified(0, 0, GENESIS, [])
+        if con.execute("PRAGMA user_version").fetchone()[0] < 2:
+            raise UnusableInput(
+                "这是旧版（结构版本 1）归档，还没有审计记录；用 xxgk serve --db 或 xxgk collect --db 打开一次即自动升级",
+                where=Path(db).name,
+            )
+        return verify(con)
+
+
+def backup_archive(db: Source, out: Source) -> None:
+    """A consistent copy of the archive (SQLite's online backup: the board may keep running)."""
+    from validator.collect.archive import Archive
+
+    Archive.open(db).backup(out)

@@ -15,7 +15,7 @@ import sys
 from typing import NoReturn
 
 from validator import __version__
-from validator.cli import collect, filing, import_, info, render, serve, zh
+from validator.cli import archive, collect, filing, import_, info, render, serve, zh
 from validator.cli.output import error_json, message_of, printable
 from validator.cli.plugins import plugins
 from validator.errors import EXIT_UNUSABLE, UnusableInput
@@ -24,7 +24,7 @@ EXIT_INTERNAL = 3
 EXIT_INTERRUPTED = 130
 EXIT_PIPE = 141
 """128 + SIGPIPE: what a shell reports for a tool whose reader (``head``) went away."""
-COMMAND_MODULES = (info, filing, collect, render, serve, import_)
+COMMAND_MODULES = (info, filing, collect, render, serve, archive, import_)
 """Each has ``COMMANDS``: name → (help, configure(parser), run(args) -> exit code)."""
 
 
@@ -65,7 +65,21 @@ def _parser(with_plugins: bool = True) -> argparse.ArgumentParser:
 _ORDER = {
     name: n
     for n, name in enumerate(
-        ("template", "check", "export", "fill", "new", "schema", "collect", "render", "serve", "import", "rules")
+        (
+            "template",
+            "check",
+            "export",
+            "fill",
+            "new",
+            "schema",
+            "collect",
+            "render",
+            "serve",
+            "codes",
+            "archive",
+            "import",
+            "rules",
+        )
     )
 }
 """The order ``xxgk -h`` lists the subcommands in (plug-in commands last)."""

@@ -1,7 +1,8 @@
 """The roster (名单): who is expected to report, from a .csv or .xlsx the office keeps anyway.
 
 Columns are found by their header text, in any order: 机关名称 (required), 机关类型,
-统一社会信用代码, 行政区划代码, 报送截止日期. A CSV may be UTF-8 (with or without BOM) or
+统一社会信用代码, 行政区划代码, 报送截止日期, and for the board's 催报 list 联系人 and
+联系电话. A CSV may be UTF-8 (with or without BOM) or
 GB18030 (what Excel on Chinese Windows saves). Anything unusable is exit code 2 with the row.
 """
 
@@ -21,6 +22,8 @@ HEADERS = {
     "credit_code": ("统一社会信用代码", "信用代码", "社会信用代码"),
     "region_code": ("行政区划代码", "区划代码"),
     "deadline": ("报送截止日期", "截止日期", "报送期限", "截止时间"),
+    "contact": ("联系人",),
+    "phone": ("联系电话", "电话", "手机"),
 }
 SAVE_AS_CSV = "请在 Excel 或 WPS 中打开名单，另存为“CSV UTF-8（逗号分隔）”后再用"
 MAX_ROSTER_ROWS = 100_000
@@ -32,6 +35,9 @@ class RosterEntry:
     identity: Identity
     deadline: dt.date | None
     row: int
+    contact: str = ""
+    """联系人 and 联系电话 (optional columns), for the 催报 list."""
+    phone: str = ""
 
 
 def load_roster(path: str | Path) -> list[RosterEntry]:
@@ -186,5 +192,5 @@ def _entries(rows: list[list[object]], where: str) -> list[RosterEntry]:
         if key in seen:
             raise UnusableInput(f"名单第 {number} 行与第 {seen[key]} 行是同一机关（{name}）", where=where)
         seen[key] = number
-        out.append(RosterEntry(identity, deadline, number))
+        out.append(RosterEntry(identity, deadline, number, _text(cell("contact")), _text(cell("phone"))))
     return out

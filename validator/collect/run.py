@@ -140,6 +140,9 @@ class Options:
     """The 机关类型 of published reports whose body has none on the roster (``--type``)."""
     profile: Profile | None = None
     """The rule profile every submission is checked with (``--profile``), as ``check`` takes."""
+    counted: Callable[[Body], bool] | None = None
+    """Which bodies with one version count in the 汇总 (the board: the office's approved ones);
+    None: every valid one (with ``include_failed`` also those with 错误)."""
 
 
 def collect(inbox: Path, options: Options | None = None) -> CollectResult:
@@ -160,6 +163,12 @@ def collect(inbox: Path, options: Options | None = None) -> CollectResult:
             _assign(item, bodies, index, roster_twins)
             if options.published:
                 _type_from_roster(item, options.body_type)
+    return judged(inbox, items, bodies, year, options)
+
+
+def judged(inbox: Path, items: list[Item], bodies: list[Body], year: int | None, options: Options) -> CollectResult:
+    """Bodies with their files assigned → statuses, cross-year and the 汇总. Items that come with
+    their report (the 收报 board's versions, judged when they arrived) are not checked again."""
     _flag_namesakes(bodies)
     for body in bodies:
         _dedupe(body, year)
@@ -408,6 +417,8 @@ def _validate(item: Item, profile: Profile | None = None) -> None:
     if item.copy_of is not None:
         item.report = item.copy_of.report
         return
+    if item.report is not None:  # judged when it arrived
+        return
     body, submission = item.body, item.submission
     assert body is not None and submission is not None
     last = body.last_year
@@ -447,7 +458,10 @@ def _judge(body: Body, options: Options, fmt: FormatSpec) -> None:
         flags.append(OTHER_FORMAT)
     body.flags = flags
     body.status = _primary(flags)
-    body.included = one is not None and not other_format and (_report(one).valid or options.include_failed)
+    if options.counted is not None:
+        body.included = one is not None and not other_format and options.counted(body)
+    else:
+        body.included = one is not None and not other_format and (_report(one).valid or options.include_failed)
 
 
 def _codes_differ(row: Identity, file: Identity | None) -> bool:
