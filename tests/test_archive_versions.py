@@ -15,13 +15,13 @@ import sys
 from pathlib import Path
 
 import pytest
-from support.season import BODIES, as_bytes, get, report, v1_archive, write_roster
 
 from validator import api
 from validator.collect import archive as archive_module
 from validator.collect.ledger import Actor
 
 from conftest import ROOT, run_cli
+from support.season import BODIES, as_bytes, get, report, v1_archive, write_roster
 
 KEY = "proactive.normative_documents.in_force"
 

@@ -10,6 +10,8 @@ import sqlite3
 
 import openpyxl
 import pytest
+
+from conftest import ROOT, run_cli
 from support.season import (
     BODIES,
     OFFICE,
@@ -21,8 +23,6 @@ from support.season import (
     report,
     submit,
 )
-
-from conftest import ROOT, run_cli
 
 NEW_TOTAL = "applications.new.total"
 IN_FORCE = "proactive.normative_documents.in_force"

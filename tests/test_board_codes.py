@@ -10,13 +10,13 @@ import sqlite3
 
 import openpyxl
 import pytest
-from support.season import BODIES, OFFICE, board, codes_of, issue, report, submit, write_roster
 
 from validator import api
 from validator.season import codes
 from validator.season.service import SeasonError
 
 from conftest import run_cli
+from support.season import BODIES, OFFICE, board, codes_of, issue, report, submit, write_roster
 
 
 def test_a_code_has_at_least_60_bits_from_an_unambiguous_alphabet():

@@ -18,13 +18,13 @@ from concurrent.futures import ThreadPoolExecutor
 import httpx
 import pytest
 from starlette.testclient import TestClient
-from support.season import OFFICE, TOKEN, as_bytes, board, issue, report, write_roster
-from support.server import live_server
 
 from validator.serve.app import Config, create_app
 from validator.serve.timeouts import TimedH11Protocol
 
 from conftest import run_cli
+from support.season import OFFICE, TOKEN, as_bytes, board, issue, report, write_roster
+from support.server import live_server
 
 HANG_S = 120  # the longest a helper waits for the server; never asserted on
 

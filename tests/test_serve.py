@@ -22,13 +22,13 @@ import httpx
 import openpyxl
 import pytest
 from starlette.testclient import TestClient
-from support.server import live_server
 from test_hostile import FENXI, _encrypted_workbook, _laughs, _old_xls, rebuild, sheet_bomb, sheet_part
 
 from validator.serve import app as serve_app
 from validator.serve.app import Config, create_app
 
 from conftest import EXAMPLE, run_cli
+from support.server import live_server
 
 
 def local(app) -> TestClient:

@@ -10,9 +10,9 @@ import sqlite3
 
 import openpyxl
 import pytest
-from support.season import BODIES, OFFICE, TOKEN, as_bytes, board, codes_of, report
 
 from conftest import EXAMPLE
+from support.season import BODIES, OFFICE, TOKEN, as_bytes, board, codes_of, report
 
 
 @pytest.fixture
