@@ -13,6 +13,7 @@ import re
 from pathlib import Path
 
 from addin.ovba.project import VbaModule, build_vba_project
+from validator.formats.live import live_checks
 from validator.spec import FormatSpec, split_ref
 from validator.workbook.build import template_bytes
 
@@ -63,7 +64,7 @@ def _button_anchor(fmt: FormatSpec, sheet: str) -> tuple[int, int]:
     """Top row, first free column right of everything the format puts on the sheet."""
     refs = [c.merge_to or c.ref for c in (*fmt.cells, *fmt.baseline_cells) if c.sheet == sheet]
     refs += [lb.merge_to or lb.ref for lb in fmt.labels if lb.sheet == sheet]
-    refs += [ch.ref for ch in fmt.live_checks if ch.sheet == sheet]
+    refs += [ch.ref for ch in live_checks(fmt) if ch.sheet == sheet]
     return 0, max(split_ref(r)[1] for r in refs) + 2
 
 

@@ -271,6 +271,8 @@ def _write(book, fmt: FormatSpec, report: ValidationReport, submission: Submissi
     first = fmt.results_header_row + 1
     if rows:
         results.range((first, 1)).value = [[_as_text(v) for v in r.values] for r in rows]
+        # an annotated copy's rows carry fixed heights (openpyxl writes them so): fit the new text
+        results.range((first, 1), (first + len(rows) - 1, RESULT_COLUMNS)).rows.autofit()
     for i, row in enumerate(rows):
         if row.severity:
             fill = styles.ERROR_FILL if row.severity == "error" else styles.WARNING_FILL
@@ -304,10 +306,18 @@ def _clear_only(book) -> None:
 
 
 def _refuse(book, report, what: str) -> None:
-    """The message box when 错误 remain: what was not done, and the first ten errors."""
-    lines = [f"{i}. {f.cells[0].ref if f.cells else ''} {f.message}" for i, f in enumerate(report.errors[:10], 1)]
-    more = f"\n……共 {len(report.errors)} 个错误" if len(report.errors) > 10 else ""
-    _alert(book, f"存在 {len(report.errors)} 个错误，{what}。请先点“校验”查看并改正：\n" + "\n".join(lines) + more)
+    """The message box when 错误 remain: what was not done, and the first ten errors as the
+    校验结果 sheet lists them (a located typo first, its consequences marked as such)."""
+    errors = [row for row in report.rows() if row.finding.severity == "error"]
+    lines = []
+    for row in errors[:10]:
+        f = row.finding
+        follows = f"（第 {row.root.number} 条的连带结果）" if row.root is not None else ""
+        lines.append(f"{row.number}. {f.cells[0].ref if f.cells else ''} {follows}{f.message}")
+    more = f"\n……共 {len(errors)} 个错误" if len(errors) > 10 else ""
+    follow = sum(1 for row in errors if row.root is not None)
+    note = f"（其中 {follow} 个是已定位填错的连带结果）" if follow else ""
+    _alert(book, f"存在 {len(errors)} 个错误{note}，{what}。请先点“校验”查看并改正：\n" + "\n".join(lines) + more)
 
 
 def _export(book, folder: str | Path | None) -> Path | None:

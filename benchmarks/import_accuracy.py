@@ -16,6 +16,11 @@ Cases:
 Per case: cells right / wrong / left empty (of 200), and the import time (``read_document``,
 best of N) against the floor of opening the file with the same library (html.parser for a web
 page, python-docx for Word, pypdfium2 for PDF, reading the text for .txt).
+
+Then the adversarial kinds (``benchmarks/adversarial.py``): the three reports and ``--random``
+random valid ones with rows shuffled, 表二 in the 第二十条 order, labels on their own lines,
+tables in fragments, stray numbers, a figure, a label missing or mistyped…, in three text
+layouts, Markdown, HTML, Word and (with LibreOffice) PDF: cells right / wrong / unread per kind.
 """
 
 from __future__ import annotations
@@ -37,6 +42,7 @@ from decimal import Decimal
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 PUBLISHED = ROOT / "tests" / "fixtures" / "published"
 REPORTS = ROOT / "tests" / "fixtures" / "reports"
 NAMES = ("fenxi-zfb_2023", "huaian-shi_2024", "pingtan_2021")
@@ -298,6 +304,7 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--repeat", type=int, default=5)
     ap.add_argument("--no-libreoffice", action="store_true", help="skip the cases LibreOffice makes")
+    ap.add_argument("--random", type=int, default=5, help="random valid reports in the adversarial kinds")
     args = ap.parse_args()
     sys.path.insert(0, str(ROOT))
     has_pdf = pdf_importer()
@@ -360,6 +367,32 @@ def main() -> None:
                     print(f"{name} {label:<46} not made (LibreOffice failed)")
                 else:
                     run_case(f"{name} {label}", path, expected, args.repeat)
+
+    adversarial_kinds(args.random, use_lo and has_pdf)
+
+
+def adversarial_kinds(random_reports: int, pdf: bool) -> None:
+    """Right / wrong / unread per kind of trouble over every layout and format."""
+    import adversarial
+
+    reports = adversarial.real_reports() + [adversarial.random_report(i) for i in range(random_reports)]
+    forms = [*adversarial.FORMATS, *(("pdf",) if pdf else ())]
+    print(f"== adversarial kinds: {len(reports)} reports (3 real, {random_reports} random) × {', '.join(forms)}")
+    with tempfile.TemporaryDirectory() as tmp:
+        variants = adversarial.make_variants(reports, adversarial.KINDS, forms, Path(tmp))
+        if pdf:
+            adversarial.to_pdf(variants)
+        start = time.perf_counter()
+        scored = [(v, adversarial.read(v)) for v in variants]
+        took = time.perf_counter() - start
+    print(f"{'kind':<26} {'right':>7} {'wrong':>6} {'unread':>7} {'read':>7}")
+    for kind in adversarial.KINDS:
+        right, wrong, unread = (sum(r[i] for v, r in scored if v.kind == kind) for i in range(3))
+        print(f"{kind:<26} {right:>7} {wrong:>6} {unread:>7} {100 * (right + wrong) / (right + wrong + unread):>6.1f}%")
+    total = [sum(r[i] for _v, r in scored) for i in range(3)]
+    print(
+        f"{'all':<26} {total[0]:>7} {total[1]:>6} {total[2]:>7}   ({len(scored)} documents, {1000 * took / len(scored):.1f} ms each)"
+    )
 
 
 if __name__ == "__main__":

@@ -23,7 +23,7 @@ Answer::
 
     {"soffice": "LibreOffice 7.4 ...",
      "jobs": {"fenxi-bad": {"sheets": [...], "protected": {"表三": true, ...},
-                            "values": {"表三!K4": {"kind": "text", "value": "应为3",
+                            "values": {"表三!K4": {"kind": "text", "value": "不平：各列之和 3，总计 4",
                                                    "formula": "=IF(...)", "error": 0}},
                             "cf": {"表三!J4": [{"operator": "FORMULA", "formula1": "...",
                                                "style": "Excel_CondFormat_1_1_1",
@@ -50,6 +50,17 @@ Optional job keys for macro workbooks (tests/test_libreoffice_xlsm.py); absent, 
     "locked": [["校验结果", "I4"], ...]   # -> "locked": {"校验结果!I4": CellProtection.IsLocked}
 
 A shape in "controls" also carries "text": its text (a text box's words), or None.
+
+A sweep (tests/test_live_checks.py) evaluates conditional formats after many edits in one load::
+
+    "sweep": {"cells": [["表三", "D4"], ...],      # cells whose conditional format to evaluate
+              "fill": "#C9B3E6",                  # ... the entry painting this background
+              "mutations": [[["表三", "D4", 3]], ...]}   # each a list of edits, undone after
+    -> "sweep": [[0, 5], ...]   # per mutation, the indices of "cells" whose condition holds
+
+Each condition is the entry's own formula as LibreOffice imported it, copied into a spare
+area of its sheet by the cell's offset from the entry's source cell (the sheet is unprotected
+for that) and recalculated after each edit.
 
 The answer also carries "log": soffice's own stdout/stderr.
 """
@@ -286,6 +297,58 @@ def read_controls(sheet) -> dict:
     return {"shapes": shapes, "forms": forms}
 
 
+SWEEP_COLUMN, GATHER_COLUMN, SWEEP_FIRST_ROW = 52, 51, 1000  # BA, AZ; far below and right of the tables
+
+
+def sweep(doc, spec: dict) -> list[list[int]]:
+    """Each cell's conditional-format entry with the wanted fill, evaluated as LibreOffice does:
+    its formula (written for the entry's source cell) goes into a spare cell, is copied by the
+    cell's offset from that source (so relative references move as they do for the cell), and
+    a gathering column reads every copy, all in one call per edit."""
+    sheets = doc.getSheets()
+    by_sheet: dict[str, list[int]] = {}
+    for i, (sheet, ref) in enumerate(spec["cells"]):
+        ws = sheets.getByName(sheet)
+        if ws.isProtected():
+            ws.unprotect("")
+        cell = ws.getCellRangeByName(ref)
+        entries = cell.getPropertyValue("ConditionalFormat")
+        styles = doc.getStyleFamilies().getByName("CellStyles")
+        [entry] = [
+            e
+            for e in (entries.getByIndex(j) for j in range(entries.getCount()))
+            if e.getStyleName() and hex_color(styles.getByName(e.getStyleName()).CellBackColor) == spec["fill"].upper()
+        ]
+        source, here = entry.getSourcePosition(), cell.getCellAddress()
+        rows = by_sheet.setdefault(sheet, [])
+        k = len(rows)
+        first = ws.getCellByPosition(SWEEP_COLUMN, SWEEP_FIRST_ROW + 64 * k)
+        first.setFormula("=" + entry.getFormula1())
+        target = first.getCellAddress()
+        target.Row += here.Row - source.Row
+        target.Column += here.Column - source.Column
+        ws.copyRange(target, first.getRangeAddress())
+        assert target.Column == SWEEP_COLUMN, "a sweep cell's entry moves across columns"
+        ws.getCellByPosition(GATHER_COLUMN, k).setFormula(f"=$BA${target.Row + 1}")
+        rows.append(i)
+    out = []
+    for edits in spec["mutations"]:
+        before = []
+        for sheet, ref, value in edits:
+            cell = sheets.getByName(sheet).getCellRangeByName(ref)
+            before.append((cell, read_cell(cell)["value"]))
+            set_cell(cell, value)
+        doc.calculateAll()
+        held = []
+        for sheet, rows in by_sheet.items():
+            area = sheets.getByName(sheet).getCellRangeByPosition(GATHER_COLUMN, 0, GATHER_COLUMN, len(rows) - 1)
+            held += [i for i, (v,) in zip(rows, area.getDataArray()) if v]
+        out.append(sorted(held))
+        for cell, value in reversed(before):
+            set_cell(cell, value)
+    return out
+
+
 def resolve_script(doc, url: str):
     return doc.getScriptProvider().getScript(url)
 
@@ -348,6 +411,8 @@ def run_job(desktop, job: dict) -> dict:
             res.setdefault("locked", {})[f"{sheet}!{ref}"] = bool(cell(sheet, ref).CellProtection.IsLocked)
         for sheet, ref in job.get("cf", ()):
             res["cf"][f"{sheet}!{ref}"] = read_cf(doc, cell(sheet, ref))
+        if job.get("sweep"):
+            res["sweep"] = sweep(doc, job["sweep"])
         if job.get("html"):
             doc.storeToURL(Path(job["html"]).resolve().as_uri(), (prop("FilterName", "HTML (StarCalc)"),))
             res["html"] = job["html"]

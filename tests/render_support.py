@@ -130,6 +130,28 @@ def screenshot(html: Path, png: Path, width: int = 1000, height: int = 1800) -> 
         )
 
 
+def print_to_pdf(html: Path, pdf: Path) -> None:
+    """The page printed by headless Chromium (A4 from the page's print style, no browser header
+    or footer), as a clerk's “打印 → 另存为 PDF” gives it."""
+    chromium = shutil.which("chromium") or shutil.which("chromium-browser")
+    with tempfile.TemporaryDirectory() as profile:
+        subprocess.run(
+            [
+                chromium,
+                *CHROMIUM_FLAGS,
+                f"--user-data-dir={profile}",
+                "--no-pdf-header-footer",
+                f"--print-to-pdf={pdf}",
+                html.resolve().as_uri(),
+            ],
+            check=True,
+            capture_output=True,
+            timeout=300,
+        )
+    if not pdf.exists():
+        pytest.fail("Chromium printed no PDF")
+
+
 def soffice_convert(sources: list[Path], to: str, out_dir: Path, timeout: int = 600) -> None:
     """LibreOffice (headless, its own throwaway profile, so runs never share state) converts
     every source to `to` (``pdf``, ``docx:MS Word 2007 XML``, ``xlsx:Calc MS Excel 2007 XML``,

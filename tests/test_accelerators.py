@@ -25,7 +25,6 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from test_roundtrip import explanation, valid_submission
 
 import validator.jsonio
 from validator import accel
@@ -42,6 +41,7 @@ from validator.submission import Submission
 
 from conftest import EXAMPLE, REPORTS, ROOT, TEMPLATE
 from support.json_reports import ALL_BASES, BASES, FMT, NAMES, mutated, outcome, snapshot
+from support.strategies import explanation, valid_submission
 
 SETTINGS = settings(
     max_examples=150,
@@ -78,6 +78,9 @@ def _json_cases() -> Iterable[dict]:
         (("narrative", "overview"), "一\r\n二\r三"),
         (("schema_version",), JsonNumber("1.0")),
         (("unreadable",), {"year": "二〇二三"}),
+        (("aggregate",), {"bodies": ["甲局", " 乙局 "]}),  # a sum collect made: the model reads it
+        (("aggregate",), None),
+        (("aggregate",), {"bodies": ["甲局\x07"]}),
     ):
         yield _edited(key_path, value)
     twice = copy.deepcopy(BASES[3])

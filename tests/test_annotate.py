@@ -435,7 +435,7 @@ def test_a_drawing_of_controls_only_needs_no_note(tmp_path):
 def test_findings_are_shown_before_the_copy_fails_to_be_written(broken, tmp_path):
     before = sha256(broken)
     result = annotate(broken, tmp_path / "no-such-folder" / "marked.xlsx", 2)
-    assert "T4-SUM-REVIEW" in result.out and "校验未通过" in result.out
+    assert "[错误] 表四!E4" in result.out and "校验未通过" in result.out
     assert "无法写入" in result.err and "已另存" not in result.out
     assert sha256(broken) == before
 

@@ -88,12 +88,13 @@ def test_export_disk_full(tmp_path, half_bytes):
     _assert_failed_cleanly(result, target, before, listing, half_bytes)
 
 
-def test_fill_disk_full(tmp_path, half_save):
+def test_fill_disk_full(tmp_path, half_bytes):
+    """fill makes the workbook in memory and writes its bytes: the bytes writer fails."""
     target = tmp_path / "filled.xlsx"
     target.write_bytes(OLD)
     before, listing = sha256(target), _listing(tmp_path)
     result = run_cli("fill", SOURCE_JSON, "-o", target)
-    _assert_failed_cleanly(result, target, before, listing, half_save)
+    _assert_failed_cleanly(result, target, before, listing, half_bytes)
 
 
 def test_annotate_disk_full(tmp_path, half_save):

@@ -45,18 +45,32 @@ def collect(inbox: Path, db: Path, out: Path, *extra: str):
 def test_archive_is_idempotent_and_holds_exact_figures(box, tmp_path):
     db = tmp_path / "年报.sqlite"
     first = collect(box.inbox, db, tmp_path / "a.xlsx")
-    assert "新增 4 份" in first.out  # 通过 and 有提示; not 有错误, 重复报送, 年度不符
-    assert counts(db) == (4, 4 * len(FIGURE_KEYS))
+    # every report of the collect year is a version (有错误 and both 重复报送 ones too); not 年度不符
+    assert "新增 7 份" in first.out
+    assert counts(db) == (7, 7 * len(FIGURE_KEYS))
     again = collect(box.inbox, db, tmp_path / "b.xlsx")
     assert "新增 0 份" in again.out
-    assert counts(db) == (4, 4 * len(FIGURE_KEYS))
+    assert counts(db) == (7, 7 * len(FIGURE_KEYS))
     con = sqlite3.connect(db)
     assert con.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
-    names = sorted(r[0] for r in con.execute("SELECT body_name FROM submissions WHERE year = 2023"))
-    assert names == sorted(["汾西县人民政府办公室", "淮安市人民政府", "平潭综合实验区", "汾西县卫生健康局"])
+    names = sorted(
+        r[0] for r in con.execute("SELECT body_name FROM submissions WHERE year = 2023 AND status != '有错误'")
+    )
+    assert names == sorted(
+        ["汾西县人民政府办公室", "淮安市人民政府", "平潭综合实验区", "汾西县卫生健康局", "汾西县财政局", "汾西县财政局"]
+    )
+    current = con.execute("SELECT count(*) FROM submissions WHERE year = 2023 AND current = 1").fetchone()[0]
+    assert current == 6  # one current version per body and year: the later of 财政局's two
     sums = independent_sum([box.reports[k] for k in ("fenxi", "huaian", "pingtan", "health")])
     for key in ("applications.new.total", "proactive.fees.amount_wan_yuan"):
-        values = [r[0] for r in con.execute("SELECT value FROM figures WHERE key = ?", (key,))]
+        values = [
+            r[0]
+            for r in con.execute(
+                "SELECT value FROM figures f JOIN submissions s ON s.id = f.submission_id"
+                " WHERE key = ? AND s.status != '有错误' AND s.body_name != '汾西县财政局'",
+                (key,),
+            )
+        ]
         total = sum((Decimal(v) for v in values), Decimal(0)) if key in MONEY_KEYS else sum(values)
         assert total == sums[key]
         assert all(isinstance(v, str if key in MONEY_KEYS else int) for v in values)
@@ -74,7 +88,7 @@ def test_readme_query_runs(box, tmp_path):
     query = readme.split("```sql\n", 1)[1].split("```", 1)[0]
     rows = sqlite3.connect(db).execute(query).fetchall()
     assert [(r[0], r[2]) for r in rows[:2]] == [("汾西县卫生健康局", 178), ("淮安市人民政府", 178)]
-    assert len(rows) == 4
+    assert len(rows) == 6  # the current version of each body
 
 
 def test_next_year_uses_the_archive_for_cross_year(box, tmp_path):
@@ -191,8 +205,8 @@ def test_killed_run_leaves_no_partial_rows(box, tmp_path):
     assert proc.returncode == -signal.SIGKILL
     assert (tmp_path / "killed.sqlite-wal").exists()  # the killed run had written into the WAL
     res = collect(box.inbox, db, tmp_path / "after.xlsx")  # the next run opens it as the kill left it
-    assert res.code == 1 and "新增 4 份" in res.out, res.err  # nothing of the killed run survived
-    assert counts(db) == (4, 4 * len(FIGURE_KEYS))
+    assert res.code == 1 and "新增 7 份" in res.out, res.err  # nothing of the killed run survived
+    assert counts(db) == (7, 7 * len(FIGURE_KEYS))
 
 
 def test_two_concurrent_runs_lose_nothing(box, tmp_path):
@@ -209,5 +223,5 @@ def test_two_concurrent_runs_lose_nothing(box, tmp_path):
     out_b, err_b = b.communicate(timeout=WAIT_S)
     assert a.returncode == 1 and b.returncode == 0, (err_a, err_b)
     added = [int(o.split("新增 ")[1].split(" ")[0]) for o in (out_a, out_b)]
-    assert added == [4, 4]  # the shared 汾西 report is stored once
-    assert counts(db) == (8, 8 * len(FIGURE_KEYS))
+    assert added == [7, 4]  # the shared 汾西 report is stored once
+    assert counts(db) == (11, 11 * len(FIGURE_KEYS))

@@ -73,7 +73,7 @@ def test_collect_matches_by_credit_code_before_name(tmp_path):
     renamed_body = renamed(_with_code(VALID[0]), "汾西县人民政府办公室（更名后）")
     write_json(inbox / "a.json", renamed_body)
     namesake = copy.deepcopy(_with_code(VALID[2]))
-    write_json(inbox / "b.json", namesake)  # same name as the roster row, another code: another body
+    write_json(inbox / "b.json", namesake)  # same name as the roster row, another valid code: another body
     roster = tmp_path / "名单.csv"
     roster.write_text(f"机关名称,统一社会信用代码\n汾西县人民政府办公室,{VALID[0]}\n", encoding="utf-8")
     res = run_cli(
@@ -82,5 +82,6 @@ def test_collect_matches_by_credit_code_before_name(tmp_path):
     data = json.loads((tmp_path / "r.json").read_text(encoding="utf-8"))
     bodies = {(b["name"], b["credit_code"]): b for b in data["bodies"]}
     assert bodies[("汾西县人民政府办公室", VALID[0])]["files"] == ["a.json"]
-    assert bodies[("汾西县人民政府办公室", VALID[2])]["flags"] == ["通过", "不在名单"]
+    assert bodies[("汾西县人民政府办公室", VALID[2])]["flags"] == ["通过", "不在名单", "与其他单位同名"]
+    assert "与其他单位同名" in bodies[("汾西县人民政府办公室", VALID[0])]["flags"]
     assert res.code == 0

@@ -134,3 +134,55 @@ def test_result_json_has_roster_fields(box, tmp_path):
     fenxi = next(b for b in data["bodies"] if b["name"] == "汾西县人民政府办公室")
     assert fenxi["deadline"] == "2024-01-20"
     json.dumps(data)  # plain JSON
+
+
+def _credit(first17: str) -> str:
+    from validator.credit_code import check_character
+
+    return first17 + check_character(first17)
+
+
+@pytest.mark.parametrize(
+    "code, message",
+    [
+        (
+            _credit("11141000MB1234567")[:-1] + "0",
+            "名单第 2 行统一社会信用代码“11141000MB12345670”校验码（第 18 位）应为 C",
+        ),
+        ("11141000MB123456", "应为 18 位"),
+        ("1.11410000123400E+17", "被 Excel 存成了数字"),
+        ("111410000123400000", "全是数字的代码在 Excel 中会被当作数字，末几位变成 0"),
+    ],
+)
+def test_roster_credit_code_is_checked_naming_the_row(box, tmp_path, code, message):
+    roster = write_csv(tmp_path / "名单.csv", [("机关名称", "统一社会信用代码"), ("汾西县人民政府办公室", code)])
+    res = run_cli("collect", box.inbox, "-o", tmp_path / "s.xlsx", "--roster", roster, "--quiet")
+    assert res.code == 2 and message in res.err, res.err
+    assert "名单.csv" in res.err and not (tmp_path / "s.xlsx").exists()
+
+
+def test_roster_credit_code_stored_by_excel_as_a_number_is_refused(box, tmp_path):
+    """An 18-digit code typed into a number cell: Excel keeps 15 digits (1.11410000123400E+17)."""
+    roster = tmp_path / "名单.xlsx"
+    wb = openpyxl.Workbook()
+    wb.active.append(["机关名称", "统一社会信用代码"])
+    wb.active.append(["汾西县人民政府办公室", float("111410000123400041")])
+    wb.save(roster)
+    res = run_cli("collect", box.inbox, "-o", tmp_path / "s.xlsx", "--roster", roster, "--quiet")
+    assert res.code == 2 and "名单第 2 行统一社会信用代码被 Excel 存成了数字" in res.err, res.err
+
+
+def test_roster_credit_code_in_any_case_and_spacing_is_taken(box, tmp_path):
+    code = _credit("11141000MB1234567")
+    spaced = f" {code[:9].lower()} {code[9:]} "
+    roster = write_csv(tmp_path / "名单.csv", [("机关名称", "统一社会信用代码"), ("汾西县人民政府办公室", spaced)])
+    res = run_cli("collect", box.inbox, "-o", tmp_path / "s.xlsx", "--roster", roster, "--quiet")
+    assert res.code in (0, 1) and "统一社会信用代码" not in res.err, res.err
+
+
+def test_utf16_roster_says_to_save_as_csv_utf8(box, tmp_path):
+    """Excel's “Unicode 文本” is UTF-16 with tabs: refused with what to do instead."""
+    roster = tmp_path / "名单.csv"
+    roster.write_bytes("机关名称\t机关类型\r\n汾西县人民政府办公室\t部门\r\n".encode("utf-16"))
+    res = run_cli("collect", box.inbox, "-o", tmp_path / "s.xlsx", "--roster", roster, "--quiet")
+    assert res.code == 2 and "UTF-16" in res.err and "另存为“CSV UTF-8（逗号分隔）”" in res.err, res.err

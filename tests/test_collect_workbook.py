@@ -11,6 +11,7 @@ import pytest
 from test_collect import FMT, Inbox, independent_sum
 
 from validator.collect.workbook import STATUS_COLOURS
+from validator.formats import get_format
 from validator.formats.gb_2021_30 import T3_COLUMN_KEYS
 
 
@@ -28,7 +29,7 @@ def rows(ws, first: int = 1) -> list[tuple]:
 
 def test_sheets(made):
     _box, _data, wb = made
-    assert wb.sheetnames == ["报送情况", "问题清单", "汇总", "汇总-政府", "汇总-部门", "汇总-乡镇", "分单位明细"]
+    assert wb.sheetnames == ["报送情况", "问题清单", "汇总-表二", "汇总-表三", "汇总-表四", "分单位明细"]
 
 
 def test_status_sheet_lists_every_body_and_file_with_coloured_status(made):
@@ -57,6 +58,7 @@ def test_status_links_point_at_the_bodys_problems(made):
             continue
         target = int(link.location.split("!A")[1])
         assert problems.cell(row=target, column=1).value == row[1].value
+        assert target == 2 or problems.cell(row=target - 1, column=1).value != row[1].value  # its first row
         linked += 1
     assert linked >= 3
 
@@ -65,15 +67,19 @@ def test_problem_list_has_every_finding_with_filter_and_frozen_header(made):
     _box, data, wb = made
     ws = wb["问题清单"]
     assert ws.freeze_panes == "A2"
-    assert ws.auto_filter.ref.startswith("A1:J")
+    assert ws.auto_filter.ref.startswith("A1:L")
     listed = rows(ws, 2)
     findings = sum(len(f.get("findings", [])) for f in data["files"] if not f.get("copy_of"))
-    by_rule = [r for r in listed if r[2] not in ("重复报送", "无法读取")]
+    by_rule = [r for r in listed if r[3] not in ("重复报送", "无法读取", "上年报告")]
     assert len(by_rule) == findings
-    assert [r[5] for r in listed if r[2] == "重复报送"] == [FMT.cell("proactive.licensing.decisions").label]
-    assert len([r for r in listed if r[2] == "无法读取"]) == 3
-    carry = [r for r in listed if r[2] == "XY-T3-CARRY"]
-    assert carry and carry[0][0] == "淮安市人民政府" and carry[0][3] == "错误"
+    assert [r[6] for r in listed if r[3] == "重复报送"] == [FMT.cell("proactive.licensing.decisions").label]
+    assert len([r for r in listed if r[3] == "无法读取"]) == 3
+    carry = [r for r in listed if r[3] == "XY-T3-CARRY"]
+    assert carry and carry[0][0] == "淮安市人民政府" and carry[0][4] == "错误"
+    for file in {(r[0], r[1]) for r in by_rule}:  # numbered 1, 2, … per file, as in its 校验结果
+        assert [r[2] for r in by_rule if (r[0], r[1]) == file] == list(
+            range(1, 1 + sum(x[:2] == file for x in by_rule))
+        )
 
 
 def _find(ws, text: str):
@@ -84,33 +90,91 @@ def _find(ws, text: str):
     raise AssertionError(text)
 
 
+def test_a_located_typo_is_one_error_with_its_consequences_under_it(made):
+    """教育局 raised 本年新收·总计 by one: one located typo and the failing sums that follow from it.
+    Both sheets list it as the terminal and the annotated copy do: counted once, consequences
+    under their root, naming it."""
+    _box, data, wb = made
+    [file] = [f for f in data["files"] if f["file"] == "教育局.json"]
+    located = [i for i, f in enumerate(file["findings"]) if f.get("located")]
+    follows = [f for f in file["findings"] if f.get("caused_by") is not None]
+    assert len(located) == 1 and follows and all(f["caused_by"] == located[0] for f in follows)
+    root = file["findings"][located[0]]
+    [status] = [r for r in rows(wb["报送情况"], 4) if r[1] == "汾西县教育局"]
+    assert status[7] == 1 and file["errors"] == 1 + len(follows)  # 错误 by root cause
+    assert status[9].startswith(f"[错误] {root['message']}（另有 {len(follows)} 条连带结果）")
+    listed = [r for r in rows(wb["问题清单"], 2) if r[1] == "教育局.json"]
+    assert listed[0][2] == 1 and listed[0][7] == root["message"] and listed[0][8] == f"另有 {len(follows)} 条连带结果"
+    where = root["cells"][0]["ref"]
+    assert [r[8] for r in listed[1 : 1 + len(follows)]] == [f"第 1 条（{where}）的连带结果"] * len(follows)
+    assert [r[7] for r in listed[1 : 1 + len(follows)]] == [f["message"] for f in follows]
+
+
+def _blocks(ws) -> dict[str, int]:
+    """The first row of each group's block in a 汇总 sheet, by its caption."""
+    out = {}
+    for row in ws.iter_rows(min_col=1, max_col=1):
+        text = row[0].value
+        if isinstance(text, str) and "汇总（" in text and "计入" in text:
+            who = text.split("汇总（", 1)[1].split("）", 1)[0]
+            out["全部单位" if who == "全部单位" else who.split("“")[1].split("”")[0]] = row[0].row
+    return out
+
+
+def _find_below(ws, text: str, start: int):
+    for row in ws.iter_rows(min_row=start):
+        for cell in row:
+            if cell.value == text:
+                return cell
+    raise AssertionError(text)
+
+
 def test_totals_sheets_in_official_layout(made):
+    """One sheet per official table, the template's columns and rows: 全部单位, then a block per
+    机关类型, each on its own page; every figure where the template has it."""
     box, _data, wb = made
     r = box.reports
     groups = {
-        "汇总": [r["fenxi"], r["pingtan"], r["health"]],
-        "汇总-政府": [r["pingtan"]],
-        "汇总-部门": [r["fenxi"], r["health"]],
-        "汇总-乡镇": [],
+        "全部单位": [r["fenxi"], r["pingtan"], r["health"]],
+        "政府": [r["pingtan"]],
+        "部门": [r["fenxi"], r["health"]],
+        "乡镇": [],
     }
-    for sheet, reports in groups.items():
-        ws = wb[sheet]
+    blocks = {name: _blocks(wb[f"汇总-{name}"]) for name in ("表二", "表三", "表四")}
+    for name, starts in blocks.items():
+        assert list(starts) == list(groups), name
+        ws = wb[f"汇总-{name}"]
+        assert [b.id + 1 for b in ws.row_breaks.brk] == list(starts.values())[1:]  # a page break above each block
+        assert ws.page_setup.orientation == "landscape" and ws.page_setup.fitToWidth in (None, 1)
+        assert not ws.sheet_properties.pageSetUpPr or not ws.sheet_properties.pageSetUpPr.fitToPage
+    template = get_format()
+    t3 = next(s for s in template.sheets if s.name == "表三")
+    ws = wb["汇总-表三"]
+    assert [ws.column_dimensions[c].width for c in "ABCD"] == [
+        pytest.approx(w, abs=1) for _c, w in t3.column_widths[:4]
+    ]
+    for group, reports in groups.items():
         sums = independent_sum(reports)
-        new = _find(ws, "一、本年新收政府信息公开申请数量")
-        cols = T3_COLUMN_KEYS
+        start = blocks["表三"][group]
+        ws = wb["汇总-表三"]
+        assert f"计入 {len(reports)} 个单位" in ws.cell(start, 1).value
+        new = _find_below(ws, "一、本年新收政府信息公开申请数量", start)
         got = [ws.cell(row=new.row, column=4 + i).value for i in range(7)]
-        assert got == [sums[f"applications.new.{c}"] for c in cols], sheet
-        forward = _find(ws, "四、结转下年度继续办理")
+        assert got == [sums[f"applications.new.{c}"] for c in T3_COLUMN_KEYS], group
+        forward = _find_below(ws, "四、结转下年度继续办理", start)
         assert ws.cell(row=forward.row, column=10).value == sums["applications.carried_forward.total"]
-        fee = _find(ws, "行政事业性收费")
-        assert Decimal(str(ws.cell(row=fee.row, column=2).value)) == sums["proactive.fees.amount_wan_yuan"]
-        review = _find(ws, "行政复议")
-        assert ws.cell(row=review.row + 3, column=5).value == sums["review_litigation.review.total"]
-        assert f"计入 {len(reports)} 个单位" in ws["A2"].value
-        denied = _find(ws, "（三）不予公开")
+        denied = _find_below(ws, "（三）不予公开", start)
         merged = next(m for m in ws.merged_cells.ranges if m.min_row == denied.row and m.min_col == denied.column)
         assert merged.max_row - merged.min_row + 1 == 8  # the official table's 8 不予公开 rows
-        assert not any(c.value == "自动核对" for row in ws.iter_rows() for c in row)
+        assert ws.row_dimensions[start + 1].height == 30  # the template's header heights
+        ws = wb["汇总-表二"]
+        fee = _find_below(ws, "行政事业性收费", blocks["表二"][group])
+        assert Decimal(str(ws.cell(row=fee.row, column=2).value)) == sums["proactive.fees.amount_wan_yuan"]
+        ws = wb["汇总-表四"]
+        review = _find_below(ws, "行政复议", blocks["表四"][group])
+        assert ws.cell(row=review.row + 3, column=5).value == sums["review_litigation.review.total"]
+    for name in blocks:
+        assert not any(c.value == "自动核对" for row in wb[f"汇总-{name}"].iter_rows() for c in row)
 
 
 def test_detail_sheet_one_row_per_body_with_official_labels(made):
@@ -207,6 +271,7 @@ def test_raw_detail_rows_are_the_xml_xlsxwriter_writes(tmp_path):
 
     plain = [v for v in RAW_VALUES if not (isinstance(v, str) and v.startswith("<r>"))]
     rows = [plain, list(reversed(plain)), [1, 2, 3]]
+    heights = [None, 30.0, 45.3]  # 报送情况's rows of wrapped text carry one
     out = {}
     for mode in ("xlsxwriter", "raw"):
         path = tmp_path / f"{mode}.xlsx"
@@ -217,10 +282,12 @@ def test_raw_detail_rows_are_the_xml_xlsxwriter_writes(tmp_path):
         ws.set_row(0, 60)
         if mode == "raw":
             raw = RawRows(ws, fmt, 1, len(plain))
-            for values in rows:
-                raw.write(values)
+            for values, height in zip(rows, heights):
+                raw.write(values, height=height)
         else:
-            for r, values in enumerate(rows, 1):
+            for r, (values, height) in enumerate(zip(rows, heights), 1):
+                if height is not None:
+                    ws.set_row(r, height)
                 for c, value in enumerate(values):
                     (_text if isinstance(value, str) else _number)(ws, r, c, value, fmt)
         ws.autofilter(0, 0, len(rows), len(plain) - 1)
@@ -289,9 +356,9 @@ def test_detail_shows_an_unreadable_figure_as_entered_with_include_failed(tmp_pa
         assert total["figures"][key] == get(good, key)  # the unreadable one is never added
         if include:
             assert total["incomplete"] == {key: 1}
-            assert "有 1 项数字因部分单位填写有误未计入" in wb["汇总"]["A3"].value
+            assert "有 1 项数字因部分单位填写有误未计入" in wb["汇总-表二"]["A2"].value
         else:
-            assert "incomplete" not in total and wb["汇总"]["A3"].value is None
+            assert "incomplete" not in total and wb["汇总-表二"]["A2"].value == "第二十条第（一）项"
 
 
 @pytest.mark.parametrize("name", ["<r>&</r>", "<r><t>假</t></r>", "=1+1"])

@@ -95,6 +95,18 @@ def test_validate_clean_example_writes_status_and_no_marks():
     assert status[0]["values"][0][0].startswith("校验通过：没有发现问题（")
 
 
+def test_validate_says_when_a_part_is_too_long_to_print_from_the_sheet(workbook_copy):
+    path = workbook_copy("fenxi-zfb_2023")
+    _edit(path, {"文字部分!A4": "本年度" * 1000})
+    book = remote_book(path)
+    report = excel.validate(book)
+    assert report.valid  # a 提示
+    [hint] = [f for f in report.warnings if f.rule == "TXT-LONG"]
+    assert hint.cells[0].ref == "文字部分!A4" and "xxgk render" in hint.message
+    [rows] = [a for a in actions(book, "setValues") if _where(a) == at("校验结果", "A4")]
+    assert [r[1] for r in rows["values"]] == ["TXT-LONG"]
+
+
 def test_validate_flags_a_wrong_total_with_colour_note_and_results_row(workbook_copy):
     path = workbook_copy("huaian-shi_2024")
     _edit(path, {"表四!E4": 350})
@@ -105,15 +117,17 @@ def test_validate_flags_a_wrong_total_with_colour_note_and_results_row(workbook_
     assert at("表四", "E4") in [_where(a) for a in red]
     [note] = [a for a in actions(book, "addNote") if a["args"][0] == "$E$4"]
     assert _where(note) == at("表四", "E4")
-    assert "【错误 T4-SUM-REVIEW】" in note["args"][1] and "应为 351" in note["args"][1]
+    assert note["args"][1].startswith("【错误】") and "应为 351" in note["args"][1]
     # 校验结果: exactly the rows `xxgk check --annotate` writes, one setValues call
     rows = [a for a in actions(book, "setValues") if _where(a) == at("校验结果", "A4")]
     assert len(rows) == 1
     # the narrative's 351 is the figure the table should hold: no TXT-T3 against the typo
-    assert [r[1] for r in rows[0]["values"]] == ["DATE-DEADLINE", "T4-SUM-REVIEW", "SEC6-FEE-T3"]
-    assert rows[0]["values"][1][4:8] == ["表四!E4", report.errors[0].message, 351, 350]
+    assert [r[1] for r in rows[0]["values"]] == ["T4-SUM-REVIEW", "DATE-DEADLINE", "SEC6-FEE-T3"]
+    assert rows[0]["values"][0][4:8] == ["表四!E4", report.errors[0].message, 351, 350]
     links = actions(book, "addHyperlink")
     assert ["#'表四'!E4", "表四!E4", "转到该单元格"] in [a["args"] for a in links]
+    # the rows just written are fitted to their text (an annotated copy's fixed heights go)
+    assert [a["args"] for a in actions(book, "setAutofit") if _where(a) == at("校验结果", "A4")] == [["rows"]]
     status = [a for a in actions(book, "setValues") if _where(a) == at("封面", "B13")]
     assert status[0]["values"][0][0].startswith("校验未通过：错误 1 个，提示 2 个")
 
@@ -204,8 +218,9 @@ def test_export_json_refuses_while_errors_remain(workbook_copy, tmp_path):
     assert excel.export_json(book, folder=tmp_path) is None
     assert list(tmp_path.glob("*.json")) == []
     [alert] = actions(book, "alert")
-    assert alert["args"][0].startswith("存在 2 个错误，未导出 JSON")
+    assert alert["args"][0].startswith("存在 2 个错误（其中 1 个是已定位填错的连带结果），未导出 JSON")
     assert "表三!J4" in alert["args"][0] and alert["args"][1] == excel.TITLE
+    assert "2. 表三!J28 （第 1 条的连带结果）" in alert["args"][0]
 
 
 def test_failures_become_a_chinese_message_box(workbook_copy, tmp_path):

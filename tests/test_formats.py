@@ -17,7 +17,7 @@ from validator.docs import spec_snapshot
 from validator.formats import get_format, known_formats, register, unregister
 from validator.formats.contract import format_problems
 from validator.formats.gb_2021_30 import T3_COLUMN_KEYS
-from validator.spec import Rule
+from validator.spec import Relation, Rule
 
 from conftest import REPORTS, ROOT, run_cli
 
@@ -66,8 +66,8 @@ def test_the_contract_check_can_fail():
                 "表内",
                 "t",
                 "{label}{nope}",
-                "sum",
-                {"groups": [{"total": "no.such", "parts": [], "what": "x"}]},
+                "linear",
+                relations=(Relation(("year",), "==", ("no.such",), "x", live="K4"),),
             ),
             Rule("X-2", "error", "表内", "t", "m", "no_such_check"),
         ),
@@ -77,6 +77,7 @@ def test_the_contract_check_can_fail():
     assert any("no cell 'no.such'" in p for p in problems)
     assert any("{nope}" in p for p in problems)
     assert any("no check named 'no_such_check'" in p for p in problems)
+    assert any(p == "X-1: needs an example that fires and one that passes" for p in problems)
 
 
 @pytest.mark.parametrize("format_id", known_formats())
@@ -93,8 +94,20 @@ def test_rule_param_types_are_checked():
     assert rule_problems(fmt, replace(rule, params={"deadlines": {"部门": (1, 31)}})) == [
         "DATE-DEADLINE.params: missing param 'who'"
     ]
-    bad = replace(fmt.rule("XY-T3-CARRY"), params={"groups": [{"this": "year", "last": "no.such", "what": "x"}]})
-    assert rule_problems(fmt, bad) == ["XY-T3-CARRY.params.groups[0].last: no cell 'last_year.no.such' in gb-2021-30"]
+    relation = Relation(("last_year.no.such",), "==", ("year",), "x")
+    bad = replace(fmt.rule("XY-T3-CARRY"), relations=(relation,))
+    assert rule_problems(fmt, bad) == ["XY-T3-CARRY.relations[0]: no cell 'last_year.no.such' in gb-2021-30"]
+    wide = Relation(("year",), "==", ("body.name",), "x", blame=("published_on",), live="K4")
+    assert rule_problems(fmt, replace(bad, relations=(wide,))) == [
+        "XY-T3-CARRY.relations[0]: blames 'published_on', which it does not add up"
+    ]
+    unnamed = Relation(("applications.new.total",), "==", ("review_litigation.review.total",), "x", live="K4")
+    assert rule_problems(fmt, replace(bad, relations=(unnamed,))) == [
+        "XY-T3-CARRY.relations[0]: a live relation has its cells on one sheet and names for both sides"
+    ]
+    assert "META-YEAR: relations are what a linear check reads, and only it" in rule_problems(
+        fmt, replace(fmt.rule("META-YEAR"), check="linear")
+    )
     extra = replace(fmt.rule("META-YEAR"), params={"first": 2021, "last": 2030})
     assert rule_problems(fmt, extra) == ["META-YEAR.params: unknown param 'last'"]
 

@@ -18,6 +18,7 @@ import io
 import json
 import os
 import re
+import sys
 import zipfile
 from decimal import Decimal
 from pathlib import Path
@@ -576,3 +577,42 @@ def test_random_published_documents(published_file, suffix, data, charset):
     if charset == "gb18030":
         data = data.decode("utf-8", "replace").encode("gb18030", "replace")
     _accept_published(published_file / f"random{suffix}", data)
+
+
+# --------------------------------------------------------------------------- rows moved, numbers added
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
+import adversarial  # noqa: E402
+
+_REAL = adversarial.real_reports()
+_TROUBLES = ("shuffled", "article20", "fragments", "stray", "missing", "no-label", "typo", "joined")
+
+
+@st.composite
+def published_variants(draw):
+    """A report (real, or random and valid) with some troubles, in one text or page form."""
+    report = draw(st.one_of(st.sampled_from(_REAL), st.integers(0, 10**6).map(adversarial.random_report)))
+    troubles = draw(st.lists(st.sampled_from(_TROUBLES), min_size=1, max_size=3, unique=True))
+    label = draw(st.sampled_from(["", "label-before", "label-after"]))
+    kind = "+".join([*troubles, *([label] if label else [])])
+    form = draw(st.sampled_from(["txt-pipe", "txt-spaces", "txt-cells", "md", "html"]))
+    if form == "txt-cells" and {"stray", "missing"} <= set(troubles):
+        # One cell per line, a figure left out and a bare page number printed in the same row:
+        # the text holds the row's count of figures and nothing tells the stray one apart (a
+        # line of figures keeps a page number on a line of its own). No reader can know.
+        form = "txt-pipe"
+    return report, kind, form, draw(st.integers(0, 2**32))
+
+
+@fuzz(60)
+@given(published_variants())
+def test_every_cell_read_is_the_sources_cell_for_its_label(published_file, variant):
+    """Rows shuffled, stray numbers inserted, labels moved, a figure or a label left out: each
+    cell read equals the source's cell for that label, or is null (never another row's)."""
+    report, kind, form, seed = variant
+    event(kind.split("+")[0])
+    folder = published_file / f"v{seed}"
+    folder.mkdir(exist_ok=True)
+    [made] = adversarial.make_variants([report], [kind], [form], folder, seed)
+    right, wrong, unread = adversarial.read(made)
+    assert wrong == 0, f"{made.path.name}: {wrong} cells read wrong"

@@ -897,7 +897,7 @@ def test_regression_year_out_of_the_calendar_in_a_workbook(workbook_copy, year):
     wb["封面"]["B6"] = year
     wb.save(path)
     result = run_cli("check", path)
-    assert result.code == 1 and "META-YEAR" in result.out, result.err
+    assert result.code == 1 and "[错误] 封面!B6" in result.out and "报告年度" in result.out, result.err
 
 
 def test_regression_year_9999_in_json(tmp_path):
@@ -963,7 +963,7 @@ def test_regression_huge_amount_in_a_workbook(workbook_copy, value):
     wb["表二"]["B14"] = value
     wb.save(path)
     result = run_cli("check", path)
-    assert result.code == 1 and "VAL-FEE" in result.out, result.err
+    assert result.code == 1 and "[错误] 表二!B14" in result.out, result.err
 
 
 def test_regression_huge_amount_in_json(tmp_path):

@@ -13,6 +13,8 @@ import pytest
 from validator.cli import main
 from validator.formats import gb_2021_30 as gb
 
+from support.importing import check_json
+
 PUBLISHED = Path(__file__).parent / "fixtures" / "published"
 EXPECTED = json.loads((PUBLISHED / "expected.json").read_text(encoding="utf-8"))["reports"]
 T3_NAMES = [
@@ -120,7 +122,9 @@ def test_wrong_total_imports_as_published_and_check_flags_it(tmp_path, capsys):
     assert errors and any(key in [c["key"] for c in f["cells"]] for f in errors)
 
 
-def test_table_with_missing_number_left_null_and_check_flags_it(tmp_path):
+def test_row_with_missing_number_left_null_the_others_kept(tmp_path):
+    """One figure missing from 表四's 行政复议 row: that row (its label beside its figures) is
+    left null with its reason; the other groups, tied to their own labels, are kept."""
     text = (PUBLISHED / "pingtan_2021.txt").read_text(encoding="utf-8")
     broken = text.replace("1 | 0 | 2 | 0 | 3\n", "1 | 0 | 2 | 3\n")
     assert broken != text
@@ -129,9 +133,30 @@ def test_table_with_missing_number_left_null_and_check_flags_it(tmp_path):
     code, out = _import(tmp_path, src, "--type", "政府")
     assert code == 1
     flat = _flat(json.loads(out.read_text(encoding="utf-8")))
+    review = [gb.t4_key("review", leaf) for leaf, _ in gb.T4_LEAVES]
+    assert all(flat[k] is None for k in review)
+    assert flat[gb.t4_key("litigation_direct", "upheld")] == 12
+    assert flat[gb.t3_key("new", "total")] == 70
+    unread = json.loads(out.with_suffix(".provenance.json").read_text(encoding="utf-8"))["unread"]
+    assert [u["table"] for u in unread] == ["表四"] and unread[0]["keys"] == review
+    assert "行政复议" in unread[0]["reason"] and "读到 4 个数字，应有 5 个" in unread[0]["reason"]
+    result = check_json(out)
+    assert not [f for f in result["findings"] if f["severity"] == "error" and not f["rule"].startswith("VAL-")]
+
+
+def test_table_with_a_figure_missing_in_a_heading_layout_left_null(tmp_path):
+    """表四 printed as a heading block then its 15 figures in one line: one figure missing
+    makes the whole table unread (no figure has a label of its own)."""
+    text = (PUBLISHED / "huaian-shi_2024.txt").read_text(encoding="utf-8")
+    row = "72   64    178    37    351   13    4        8        1        26   12   1     1    6       20"
+    assert row in text
+    src = tmp_path / "broken.txt"
+    src.write_text(text.replace(row, row.replace("178    ", "")), encoding="utf-8")
+    code, out = _import(tmp_path, src, "--type", "政府")
+    assert code == 1
+    flat = _flat(json.loads(out.read_text(encoding="utf-8")))
     t4 = [gb.t4_key(g, leaf) for g, *_ in gb.T4_GROUPS for leaf, _ in gb.T4_LEAVES]
     assert all(flat[k] is None for k in t4)
-    assert flat[gb.t3_key("new", "total")] == 70
     unread = json.loads(out.with_suffix(".provenance.json").read_text(encoding="utf-8"))["unread"]
     assert [u["table"] for u in unread] == ["表四"] and unread[0]["keys"] == t4
     assert "应有 15 个数字" in unread[0]["reason"] and "读到 14 个" in unread[0]["reason"]
@@ -192,7 +217,7 @@ def test_blank_cells_read_as_zero_and_reported(tmp_path, capsys):
     assert blank == [gb.t3_key("not_processed.repeated", c) for c in cols[:3]]
 
 
-def test_other_handling_printed_as_one_row_left_null(tmp_path):
+def test_other_handling_printed_as_one_row_left_null_except_zero_columns(tmp_path):
     text = (PUBLISHED / "pingtan_2021.txt").read_text(encoding="utf-8")
     lines = text.splitlines()
     start = next(i for i, line in enumerate(lines) if line.startswith("（六）其他处理"))
@@ -203,11 +228,21 @@ def test_other_handling_printed_as_one_row_left_null(tmp_path):
     assert code == 1
     flat = _flat(json.loads(out.read_text(encoding="utf-8")))
     subs = [r[0] for r in gb.T3_ROWS if r[0].startswith("other_handling.")]
-    assert all(flat[gb.t3_key(r, c)] is None for r in subs for c, _ in gb.T3_COLUMNS)
+    unknown = ("natural_person", "total")  # the columns whose one-row figure is 1
+    zero = [c for c, _ in gb.T3_COLUMNS if c not in unknown]
+    assert all(flat[gb.t3_key(r, c)] is None for r in subs for c in unknown)
+    assert all(flat[gb.t3_key(r, c)] == 0 for r in subs for c in zero)  # 0 in one row: 0 in each
     assert flat[gb.t3_key("results_total", "total")] == 69
     assert flat[gb.t3_key("carried_forward", "total")] == 1
-    unread = json.loads(out.with_suffix(".provenance.json").read_text(encoding="utf-8"))["unread"]
-    assert len(unread) == 1 and "只有一行合计" in unread[0]["reason"] and "1、0、0、0、0、0、1" in unread[0]["reason"]
+    provenance = json.loads(out.with_suffix(".provenance.json").read_text(encoding="utf-8"))
+    unread = provenance["unread"]
+    [entry] = unread  # the three sub-rows, left for one reason, are listed together
+    assert entry["keys"] == [gb.t3_key(r, c) for r in subs for c in unknown]
+    assert "只有一行合计" in entry["reason"] and "1、0、0、0、0、0、1" in entry["reason"]
+    [deduced] = [f for f in provenance["findings"] if f["rule"] == "IMPORT-DEDUCED"]
+    assert sorted(deduced["keys"]) == sorted(gb.t3_key(r, c) for r in subs for c in zero)
+    assert "商业企业" in deduced["message"] and "第 54 行" in deduced["message"]
+    assert {provenance["cells"][k]["form"] for k in deduced["keys"]} == {"deduced"}
     assert main(["check", str(out)]) == 1
 
 
@@ -297,7 +332,6 @@ def test_empty_header_cells_do_not_shift_figures(tmp_path):
     for old, new in (
         ('<th scope="col">信息内容</th>', "<th></th>"),
         (f">{corner}<", "><"),
-        ('<th scope="colgroup" colspan="5">行政复议</th>', '<th colspan="5"></th>'),
         ('<th scope="col">其他结果</th>', "<th></th>"),
     ):
         assert old in html
@@ -309,6 +343,23 @@ def test_empty_header_cells_do_not_shift_figures(tmp_path):
     flat = _flat(json.loads(out.read_text(encoding="utf-8")))
     expected = _expected_cells(report)
     assert {k: flat[k] for k in expected} == expected
+
+
+def test_table_four_without_a_group_heading_is_not_read_by_position(tmp_path):
+    """表四's 行政复议 heading printed blank: the other headings do not say where its five
+    figures are, so 表四 is left unread (named), never filled by position."""
+    html, _emptied = _zeros_blank(_rendered_page(tmp_path, "pingtan_2021"))
+    old = '<th scope="colgroup" colspan="5">行政复议</th>'
+    assert old in html
+    src = tmp_path / "no_heading.html"
+    src.write_text(html.replace(old, '<th colspan="5"></th>'), encoding="utf-8")
+    code, out = _import(tmp_path, src, "--type", "政府")
+    assert code == 1
+    flat = _flat(json.loads(out.read_text(encoding="utf-8")))
+    t4 = [gb.t4_key(g, leaf) for g, *_ in gb.T4_GROUPS for leaf, _ in gb.T4_LEAVES]
+    assert all(flat[k] is None for k in t4)
+    [unread] = json.loads(out.with_suffix(".provenance.json").read_text(encoding="utf-8"))["unread"]
+    assert unread["keys"] == t4 and "没有“行政复议”" in unread["reason"]
 
 
 def test_empty_cells_marked_only_where_a_figure_belongs():

@@ -14,6 +14,7 @@ from validator.cli import main
 from validator.formats import gb_2021_30 as gb
 
 from conftest import REPORTS
+from support.importing import check_json
 
 PUBLISHED = Path(__file__).parent / "fixtures" / "published"
 EXPECTED = json.loads((PUBLISHED / "expected.json").read_text(encoding="utf-8"))["reports"]
@@ -374,9 +375,9 @@ def test_hostile_pages_exit_2(tmp_path, capsys, page, code):
 
 
 def test_huge_page_refused_before_parsing(tmp_path, monkeypatch, capsys):
-    from validator.importer import document, html
+    from validator.importer import html, source
 
-    monkeypatch.setattr(document, "MAX_BYTES", 1000)
+    monkeypatch.setattr(source, "MAX_BYTES", 1000)
     monkeypatch.setattr(html, "flatten", lambda *a, **k: pytest.fail("parsed a page over the cap"))
     src = tmp_path / "huge.html"
     src.write_text("<p>" + "报告" * 1000 + "</p>", encoding="utf-8")
@@ -438,7 +439,9 @@ def test_check_published_flags_a_wrong_total_on_its_cells(tmp_path, capsys):
     assert gb.t4_key("review", "total") in [c["key"] for c in errors[0]["cells"]]
     blank = [f for f in findings if f["rule"] == "IMPORT-BLANK"]
     assert blank and blank[0]["severity"] == "warning"
-    assert blank[0]["cells"] == [{"ref": "表三!D20", "key": gb.t3_key("not_processed.repeated", "natural_person")}]
+    # a published document's findings point at its lines, not at workbook cells it does not have
+    assert blank[0]["cells"] == [{"ref": "第 50 行", "key": gb.t3_key("not_processed.repeated", "natural_person")}]
+    assert errors[0]["cells"][0]["ref"] == "第 62 行"
     assert src.read_bytes() == before and sorted(p.name for p in tmp_path.iterdir()) == ["variant.txt"]
 
 
@@ -446,7 +449,7 @@ def test_check_published_text_output_names_import_findings(tmp_path, capsys):
     src = _variant(tmp_path, {"行政许可 | 2293": "行政许可 | 2293.5"})
     assert main(["check", "--published", str(src), "--type", "政府"]) == 1
     out = capsys.readouterr().out
-    assert "IMPORT-UNREAD" in out and "2293.5" in out
+    assert "[错误]" in out and "2293.5" in out and "IMPORT-UNREAD" not in out
 
 
 def test_check_type_needs_published(capsys):
@@ -578,7 +581,10 @@ def test_own_data_block_read_exactly(tmp_path, capsys):
     assert prov["data_block"] is True and prov["findings"] == []
 
 
-def test_own_data_block_differing_from_the_visible_table_is_named(tmp_path):
+def test_own_data_block_differing_from_the_visible_table_loses_to_the_page(tmp_path, capsys):
+    """What a reader sees wins: a page whose visible figure was edited after it was made is
+    imported as shown, the block's figure named in a 提示 (and check --published audits the
+    figures the public saw)."""
     html = _page_with_block(tmp_path)
     cell = 'data-key="proactive.licensing.decisions" colspan="3">2293<'
     assert html.count(cell) == 1
@@ -586,10 +592,38 @@ def test_own_data_block_differing_from_the_visible_table_is_named(tmp_path):
     src.write_text(html.replace(cell, cell.replace("2293", "2294")), encoding="utf-8")
     code, out = _import(tmp_path, src, "--type", "政府")
     assert code == 0
-    assert json.loads(out.read_text(encoding="utf-8"))["proactive"]["licensing"]["decisions"] == 2293
-    (finding,) = _provenance(out)["findings"]
-    assert finding["rule"] == "IMPORT-DATA-BLOCK" and finding["keys"] == ["proactive.licensing.decisions"]
-    assert "“2294”" in finding["message"] and "“2293”" in finding["message"]
+    assert "数据块（xxgk-report-data）原样导入" not in capsys.readouterr().out
+    data = json.loads(out.read_text(encoding="utf-8"))
+    assert data["proactive"]["licensing"]["decisions"] == 2294
+    prov = _provenance(out)
+    assert "data_block" not in prov and len(prov["cells"]) == 200
+    (finding,) = [f for f in prov["findings"] if f["rule"] == "IMPORT-DATA-BLOCK"]
+    assert finding["keys"] == ["proactive.licensing.decisions"]
+    assert "显示“2294”" in finding["message"] and "数据块为“2293”" in finding["message"]
+    report = check_json(src, "--published", "--type", "政府")
+    assert any(f["rule"] == "IMPORT-DATA-BLOCK" for f in report["findings"])
+
+
+def test_own_data_block_of_another_body_or_year_loses_to_the_title(tmp_path):
+    """A page copied from another body's (or year's) rendered report and retitled: the body
+    and year the title shows are imported, the block's named in a 提示."""
+    html = _page_with_block(tmp_path)
+    title = "平潭综合实验区2021年政府信息公开工作年度报告"
+    assert title in html
+    src = tmp_path / "copied.html"
+    retitled = html.replace(title, "涟水县人民政府2025年政府信息公开工作年度报告")  # the page's <title>
+    retitled = retitled.replace("<h1>平潭综合实验区<br>", "<h1>涟水县人民政府<br>")  # the heading, two lines
+    retitled = retitled.replace('"xxgk-nobreak">2021年', '"xxgk-nobreak">2025年')
+    src.write_text(retitled, encoding="utf-8")
+    code, out = _import(tmp_path, src, "--type", "政府")
+    assert code == 0
+    data = json.loads(out.read_text(encoding="utf-8"))
+    assert (data["body"]["name"], data["year"]) == ("涟水县人民政府", 2025)
+    messages = {
+        tuple(f["keys"]): f["message"] for f in _provenance(out)["findings"] if f["rule"] == "IMPORT-DATA-BLOCK"
+    }
+    assert "“涟水县人民政府”" in messages[("body.name",)] and "“平潭综合实验区”" in messages[("body.name",)]
+    assert "“2025”" in messages[("year",)] and "“2021”" in messages[("year",)]
 
 
 def test_broken_data_block_falls_back_to_the_tables(tmp_path):
@@ -609,10 +643,55 @@ def test_publication_date_from_the_header_not_the_signature(tmp_path):
         "line": 3,
         "text": "发布时间: 2022-02-08 16:34  来源：平潭县人民政府",
     }
-    (tmp_path / "fenxi").mkdir()
-    code, out = _import(tmp_path / "fenxi", PUBLISHED / "fenxi-zfb_2023.txt", "--type", "部门")
+    assert not [f for f in _provenance(out)["findings"] if f["rule"] == "IMPORT-DATE"]
+
+
+def test_publication_date_from_the_signature_when_no_header_states_it(tmp_path, capsys):
+    """fenxi ends with its 落款 (汾西县人民政府办公室 / 2024年1月29日) and has no 发布时间 line:
+    that date is taken, with a 提示 naming the line (a report is signed before it is published)."""
+    code, out = _import(tmp_path, PUBLISHED / "fenxi-zfb_2023.txt", "--type", "部门")
     assert code == 0
-    assert json.loads(out.read_text(encoding="utf-8"))["published_on"] is None, "2024年1月29日 is when it was signed"
+    assert json.loads(out.read_text(encoding="utf-8"))["published_on"] == "2024-01-29"
+    provenance = _provenance(out)
+    assert provenance["parts"]["published_on"] == {"line": 427, "text": "2024年1月29日", "signature": True}
+    [note] = [f for f in provenance["findings"] if f["rule"] == "IMPORT-DATE"]
+    assert note["keys"] == ["published_on"] and "第 427 行" in note["message"] and "落款" in note["message"]
+    capsys.readouterr()
+    main(["check", "--published", str(PUBLISHED / "fenxi-zfb_2023.txt"), "--type", "部门", "--json"])
+    findings = json.loads(capsys.readouterr().out)["findings"]
+    assert [c["ref"] for f in findings if f["rule"] == "IMPORT-DATE" for c in f["cells"]] == ["第 427 行"]
+    assert not [f for f in findings if f["rule"] == "DATE-DEADLINE"]
+
+
+@pytest.mark.parametrize(
+    ("ending", "date"),
+    [
+        ("某县人民政府办公室\n二〇二二年一月二十九日\n", "2022-01-29"),
+        ("某县人民政府办公室\n2022 年 1 月 3 日\n-6-\n", "2022-01-03"),
+        ("某县人民政府办公室\n2021年12月31日\n", None),  # inside the report year: not its publication
+        ("2024年1月29日\n另附：本报告电子版可从门户网站下载。\n某县人民政府办公室\n以下为附表\n更多\n", None),
+    ],
+)
+def test_signature_date_forms(tmp_path, ending, date):
+    text = (PUBLISHED / "pingtan_2021.txt").read_text(encoding="utf-8")
+    text = re.sub(r"发布时间[^\n]*\n", "", text)  # a 2021 report without its header date
+    src = tmp_path / "signed.txt"
+    src.write_text(text.rstrip("\n") + "\n" + ending, encoding="utf-8")
+    code, out = _import(tmp_path, src, "--type", "政府")
+    assert code == 0
+    assert json.loads(out.read_text(encoding="utf-8"))["published_on"] == date
+
+
+def test_findings_of_a_published_report_cite_its_lines(tmp_path, capsys):
+    """check --published points at the document's lines (a PDF's page and line), and at
+    原文未载明 for a cover cell the document does not state — never at 封面!B7."""
+    capsys.readouterr()
+    main(["check", "--published", str(PUBLISHED / "huaian-shi_2024.pdf"), "--json"])
+    findings = json.loads(capsys.readouterr().out)["findings"]
+    refs = {f["rule"]: [c["ref"] for c in f["cells"]] for f in findings}
+    assert refs["META-TYPE"] == ["原文未载明"] and refs["DATE-DEADLINE"] == ["原文未载明"]
+    assert refs["SEC6-FEE-T3"] == ["第 5 页第 22 行", "第 6 页第 12 行"]
+    assert not any("!" in ref for rs in refs.values() for ref in rs)
 
 
 def test_table_headings_with_changed_wording(tmp_path):

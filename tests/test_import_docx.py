@@ -184,8 +184,9 @@ def physical_cells_of(row):
 
 def test_merged_figure_cells_are_counted_once(tmp_path, rendered, expected):
     """A figure merged over two grid slots (python-docx repeats it in each) is one cell: 表四
-    with two figures merged across and 表三 with two merged down hold a figure too few and are
-    left unread, not filled with the repeated value. 表二 is still read."""
+    with two figures merged across holds a figure too few and is left unread, and so is the
+    表三 row whose figure is merged into the row below, not filled with the repeated value.
+    表二 and 表三's other rows are still read."""
     name = "pingtan_2021"
 
     def merge(document) -> None:
@@ -200,7 +201,9 @@ def test_merged_figure_cells_are_counted_once(tmp_path, rendered, expected):
     wrong = wrong_cells(data, expected[name])
     assert all(got is None for got, _ in wrong.values())
     assert {k.split(".")[0] for k in wrong} == {"applications", "review_litigation"}
-    assert "表四应有 15 个数字" in out and "读到 14 个" in out
+    assert re.search(r"表四（第 \d+ 行起）应有 15 个数字", out) and "读到 14 个" in out
+    assert re.search(r"表三“二、上年结转政府信息公开申请数量”一行第 \d+ 行读到 6 个数字，应有 7 个", out)
+    assert len([k for k in wrong if k.startswith("applications.")]) == 7
 
 
 def test_wrong_total_in_word_imports_as_published_and_check_flags_it(tmp_path, rendered, capsys):

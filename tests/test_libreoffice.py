@@ -21,7 +21,8 @@ import openpyxl
 import pytest
 from openpyxl.utils import get_column_letter
 
-from validator.workbook.styles import ERROR_FILL, WARNING_FILL
+from validator.formats.live import BLANK, TEXT_IN_CHECK, live_checks, live_marks
+from validator.workbook.styles import ERROR_FILL, SUSPECT_FILL, WARNING_FILL
 
 from conftest import REPORT_NAMES, REPORTS, TEMPLATE
 from lo_session import require_libreoffice, run_driver
@@ -30,7 +31,7 @@ pytestmark = pytest.mark.libreoffice
 
 DRIVER_TIMEOUT = 120  # s, the whole module's LibreOffice session
 T3, T4, T2 = "表三", "表四", "表二"
-CF_FILLS = {ERROR_FILL.upper(), WARNING_FILL.upper()}
+CF_FILLS = {ERROR_FILL.upper(), WARNING_FILL.upper(), SUSPECT_FILL.upper()}
 
 
 # --------------------------------------------------------------------------- HTML export
@@ -132,8 +133,9 @@ def lo(tmp_path_factory, fmt):
     """Run every workbook through one LibreOffice; returns the driver's answer + parsed HTML."""
     require_libreoffice()
     work = tmp_path_factory.mktemp("lo")
-    check_cells = [[c.sheet, c.ref] for c in fmt.live_checks]
-    targets = sorted({(c.sheet, c.target) for c in fmt.live_checks} | {(c.sheet, c.ref) for c in fmt.live_checks})
+    check_cells = [[c.sheet, c.ref] for c in live_checks(fmt)]
+    anchors = {(m.sheet, m.ref.split(":")[0]) for m in live_marks(fmt)}  # where each mark's formula is written
+    targets = sorted({(c.sheet, c.ref) for c in live_checks(fmt)} | anchors)
 
     def copy(src: Path, name: str) -> str:
         dst = work / f"{name}.xlsx"  # never open the committed files themselves (lock files)
@@ -183,6 +185,16 @@ def lo(tmp_path_factory, fmt):
             "file": copy(TEMPLATE, "template-typed"),
             "recalc": False,
             "set": [[T3, "J4", 1], [T4, "O4", 2]],
+            "read": check_cells,
+        }
+    )
+
+    # a cell emptied: its row and its column say 未填写, never 正确 beside a blank
+    jobs.append(
+        {
+            "name": "fenxi-blank",
+            "file": copy(REPORTS / "fenxi-zfb_2023.xlsx", "fenxi-blank"),
+            "set": [[T3, "D16", None]],
             "read": check_cells,
         }
     )
@@ -238,8 +250,8 @@ def test_template_opens_with_every_sheet(lo, fmt):
 
 def test_template_checks_show_initial_values_after_recalc(lo, fmt):
     res = lo["jobs"]["template"]
-    assert len(fmt.live_checks) == 2 + 25 + 2 * 7 + 3
-    for check in fmt.live_checks:
+    assert len(live_checks(fmt)) == 2 + 25 + 2 * 7 + 3
+    for check in live_checks(fmt):
         cell = res["values"][f"{check.sheet}!{check.ref}"]
         # LibreOffice imported the very formula (it shows ';' as the argument separator)
         assert cell["formula"].replace(";", ",") == check.formula, check
@@ -251,7 +263,7 @@ def test_template_checks_show_initial_values_after_recalc(lo, fmt):
 @pytest.mark.parametrize("name", REPORT_NAMES)
 def test_correct_report_checks_all_pass(lo, fmt, name):
     res = lo["jobs"][name]
-    for check in fmt.live_checks:
+    for check in live_checks(fmt):
         assert value(res, check.sheet, check.ref) == expected_ok(check), (name, check.ref)
 
 
@@ -260,17 +272,17 @@ def test_wrong_table3_total_flagged(lo, fmt):
     true = _t3_row_sum(lo["sources"]["fenxi"][T3], 4)
     assert true == 3
     assert value(res, T3, "J4") == true + 1
-    assert value(res, T3, "K4") == f"应为{true}"
-    assert value(res, T3, "J30") == "相差1"  # 一＋二－（七）－四 no longer balances
+    assert value(res, T3, "K4") == f"不平：各列之和 {true}，总计 {true + 1}"  # the discrepancy, no culprit
+    assert value(res, T3, "J30") == "不平：一＋二 4，（七）＋四 3"  # 一＋二－（七）－四 no longer balances
     wrong = {(T3, "K4"), (T3, "J30"), (T2, "E4")}
-    for check in fmt.live_checks:
+    for check in live_checks(fmt):
         if (check.sheet, check.ref) not in wrong:
             assert value(res, check.sheet, check.ref) == expected_ok(check), check.ref
 
 
 def test_table2_warning_shown(lo):
     res = lo["jobs"]["fenxi-bad"]  # B4 制发 30, C4 废止 0, D4 现行有效 20
-    assert value(res, T2, "E4") == "应不少于30"
+    assert value(res, T2, "E4") == "不符：制发减废止 30 大于现行有效 20"
     assert value(res, T2, "E3") == "正确"
 
 
@@ -279,15 +291,16 @@ def test_wrong_table4_and_seventh_total_flagged(lo, fmt):
     src = lo["sources"]["huaian"]
     t4_sum = sum(src[T4][f"{c}4"].value for c in "ABCD")
     assert t4_sum == 351
-    assert value(res, T4, "E6") == f"应为{t4_sum}"
+    assert value(res, T4, "E6") == f"不平：各项之和 {t4_sum}，总计 {t4_sum + 1}"
     assert value(res, T4, "J6") == value(res, T4, "O6") == "正确"
     j27 = src[T3]["J27"].value  # （七）总计·总计 3050, set to 3051
-    assert value(res, T3, "K27") == f"应为{j27}"  # row: 自然人…其他 still sum to 3050
-    assert value(res, T3, "J29") == f"应为{j27}"  # column: （一）…（六） still sum to 3050
-    assert value(res, T3, "J30") == "相差-1"
+    assert value(res, T3, "K27") == f"不平：各列之和 {j27}，总计 {j27 + 1}"  # row: 自然人…其他 still sum to 3050
+    assert value(res, T3, "J29") == f"不平：各项之和 {j27}，（七） {j27 + 1}"  # column: （一）…（六） still 3050
+    one_two = src[T3]["J4"].value + src[T3]["J5"].value
+    assert value(res, T3, "J30") == f"不平：一＋二 {one_two}，（七）＋四 {one_two + 1}"
     assert value(res, T3, "D29") == "正确" and value(res, T3, "D30") == "正确"
     wrong = {(T4, "E6"), (T3, "K27"), (T3, "J29"), (T3, "J30")}
-    for check in fmt.live_checks:
+    for check in live_checks(fmt):
         if (check.sheet, check.ref) not in wrong:
             assert value(res, check.sheet, check.ref) == expected_ok(check), check.ref
 
@@ -297,35 +310,43 @@ def test_wrong_part_saved_in_file_flagged(lo, fmt):
     ws = lo["sources"]["pingtan"][T3]  # the file as loaded: D4 = 65, J4 still 70
     true = _t3_row_sum(ws, 4)
     assert (true, ws["J4"].value) == (71, 70)
-    assert value(res, T3, "K4") == f"应为{true}"
-    assert value(res, T3, "D30") == "相差1"
+    assert value(res, T3, "K4") == f"不平：各列之和 {true}，总计 70"
+    assert value(res, T3, "D30").startswith("不平：一＋二 ")
     assert value(res, T3, "J30") == "正确"
 
 
 def test_typing_a_wrong_total_updates_checks_without_manual_recalc(lo, fmt):
     res = lo["jobs"]["template-typed"]  # empty template; J4 = 1 and O4 = 2 typed in
-    assert value(res, T3, "K4") == "应为0"
-    assert value(res, T3, "J30") == ""  # the balance is judged once its four cells are filled
-    assert value(res, T4, "O6") == "应为0"
-    assert cf_cells(res, T3, ERROR_FILL) == {"J4", "K4"}
-    assert cf_cells(res, T4, ERROR_FILL) == {"O4", "O6"}
-    wrong = {(T3, "K4"), (T4, "O6")}
-    for check in fmt.live_checks:
-        if (check.sheet, check.ref) not in wrong:
+    assert value(res, T3, "K4") == BLANK  # the rest of the row is still blank: never 正确 beside it
+    assert value(res, T3, "J30") == BLANK  # the 总计 column's balance: J5, J27, J28 blank
+    assert value(res, T4, "O6") == BLANK
+    for sheet in (T3, T4):
+        assert cf_cells(res, sheet, ERROR_FILL) == cf_cells(res, sheet, SUSPECT_FILL) == set()
+    typed = {(T3, "K4"), (T3, "J30"), (T4, "O6")}
+    for check in live_checks(fmt):
+        if (check.sheet, check.ref) not in typed:
             assert value(res, check.sheet, check.ref) == check.initial, check.ref
+
+
+def test_a_blank_cell_is_said_to_be_blank_in_its_row_and_column(lo, fmt):
+    res = lo["jobs"]["fenxi-blank"]
+    blank = {(T3, "K16"), (T3, "D29")}  # row （四）1 and column 自然人's （一）…（六）
+    for check in live_checks(fmt):
+        assert value(res, check.sheet, check.ref) == (BLANK if (check.sheet, check.ref) in blank else "正确"), check.ref
+    assert cf_cells(res, T3, ERROR_FILL) == cf_cells(res, T3, SUSPECT_FILL) == set()
 
 
 # --------------------------------------------------------------------------- c. conditional formats
 def test_conditional_formats_imported(lo, fmt):
     cf = lo["jobs"]["template"]["cf"]
-    for check in fmt.live_checks:
-        fill = ERROR_FILL if check.severity == "error" else WARNING_FILL
-        for ref in {check.target, check.ref}:
-            entries = cf[f"{check.sheet}!{ref}"]
-            formulas = {e["formula1"].replace(";", ",") for e in entries if e["operator"] == "FORMULA"}
-            assert check.bad_when.removeprefix("=") in formulas, (check.sheet, ref, entries)
-            entry = next(e for e in entries if e["formula1"].replace(";", ",") == check.bad_when[1:])
-            assert entry["back_color"] == fill.upper(), entry
+    wanted = [
+        (c.sheet, c.ref, c.bad_when, ERROR_FILL if c.severity == "error" else WARNING_FILL) for c in live_checks(fmt)
+    ]
+    wanted += [(m.sheet, m.ref.split(":")[0], m.when, SUSPECT_FILL) for m in live_marks(fmt)]
+    for sheet, ref, when, fill in wanted:
+        entries = cf[f"{sheet}!{ref}"]
+        [entry] = [e for e in entries if e["operator"] == "FORMULA" and e["formula1"].replace(";", ",") == when[1:]]
+        assert entry["back_color"] == fill.upper(), entry
     assert "SUM(D4:I4)" in cf[f"{T3}!J4"][0]["formula1"]
 
 
@@ -333,20 +354,24 @@ def test_effective_fill_red_only_on_wrong_totals(lo):
     """The colours LibreOffice actually paints (HTML export applies conditional formats)."""
     bad = lo["jobs"]["fenxi-bad"]
     grid = bad["html_cells"]
-    assert grid[T3]["K4"]["text"] == "应为3"  # the grid maps to the right cells
+    assert grid[T3]["K4"]["text"] == "不平：各列之和 3，总计 4"  # the grid maps to the right cells
     assert grid[T3]["J4"]["text"] == "4"
-    assert cf_cells(bad, T3, ERROR_FILL) == {"J4", "K4", "J30"}
-    assert cf_cells(bad, T2, WARNING_FILL) == {"D4", "E4"}
+    assert cf_cells(bad, T3, ERROR_FILL) == {"K4", "J30"}  # the failing checks; no total is red
+    assert cf_cells(bad, T3, SUSPECT_FILL) == {"J4"}  # the typo: its row and its column off by 1
+    assert cf_cells(bad, T2, WARNING_FILL) == {"E4"}
     assert cf_cells(bad, T4, ERROR_FILL) == set()
-    assert grid[T3]["J4"]["bg"] == ERROR_FILL.upper()
+    assert grid[T3]["J4"]["bg"] == SUSPECT_FILL.upper()
     assert grid[T3]["J5"]["bg"] not in CF_FILLS and grid[T3]["K5"]["bg"] not in CF_FILLS
 
     bad = lo["jobs"]["huaian-bad"]
-    assert cf_cells(bad, T4, ERROR_FILL) == {"E4", "E6"}
-    assert cf_cells(bad, T3, ERROR_FILL) == {"J27", "K27", "J29", "J30"}
+    assert cf_cells(bad, T4, ERROR_FILL) == {"E6"}
+    assert cf_cells(bad, T4, SUSPECT_FILL) == set()  # a 总计 too high: any of its four parts could be short
+    assert cf_cells(bad, T3, ERROR_FILL) == {"K27", "J29", "J30"}
+    assert cf_cells(bad, T3, SUSPECT_FILL) == {"J27"}
 
     bad = lo["jobs"]["pingtan-bad"]
-    assert cf_cells(bad, T3, ERROR_FILL) == {"J4", "K4", "D30"}
+    assert cf_cells(bad, T3, ERROR_FILL) == {"K4", "D30"}
+    assert cf_cells(bad, T3, SUSPECT_FILL) == {"D4"}  # the part, not the correct 总计 J4
 
 
 @pytest.mark.parametrize("name", ("template", *REPORT_NAMES))
@@ -366,13 +391,11 @@ def test_soffice_terminated(lo):
 
 # --------------------------------------------------------------------------- d. text numbers (review D16)
 def test_text_numbers_are_flagged_not_miscounted(lo, fmt):
-    """Excel's SUM skips text: the checks beside a sum that includes text say so instead of 应为0."""
-    from validator.formats.gb_2021_30 import TEXT_IN_CHECK
-
+    """Excel's SUM skips text: the checks beside a sum that includes text say so instead of a wrong discrepancy."""
     res = lo["jobs"]["fenxi-text"]
     assert res["values"][f"{T3}!D4"] == {**res["values"][f"{T3}!D4"], "kind": "text", "value": "3"}
     flagged = {(T3, "K4"), (T3, "D30"), (T4, "E6")}  # row 一 总计, column D balance, 表四 复议 总计
-    for check in fmt.live_checks:
+    for check in live_checks(fmt):
         expected = TEXT_IN_CHECK if (check.sheet, check.ref) in flagged else expected_ok(check)
         assert value(res, check.sheet, check.ref) == expected, check.ref
     assert cf_cells(res, T3, ERROR_FILL) == set() and cf_cells(res, T4, ERROR_FILL) == set()

@@ -131,9 +131,11 @@ def test_one_typo_one_red_cell(workbook_copy, tmp_path):
     assert red == {"J4"}
     assert wb["表三"]["J27"].comment is None
     rows = list(wb["校验结果"].iter_rows(min_row=4, values_only=True))
-    assert rows[root_index + 1][5].startswith("　　└ 第 1 条的连带结果")
+    assert rows[0][4] == "表三!J4" and rows[0][5] == roots[0]["message"]  # the root first, numbered 1
+    follow = [r for r in rows if r[5] and r[5].startswith("　　└ 第 1 条的连带结果")]
+    assert len(follow) == len(others) and rows[1 : 1 + len(others)] == follow  # right under it
     text = run_cli("check", str(path)).out
-    assert "（第 1 条的连带结果" in text
+    assert "（第 1 条的连带结果" in text and "] T3-COL-TOTAL" not in text
 
 
 def test_txt_t3_marks_the_narrative_not_the_table(workbook_copy, tmp_path):
@@ -151,3 +153,51 @@ def test_txt_t3_marks_the_narrative_not_the_table(workbook_copy, tmp_path):
     assert marked["表三"]["J4"].comment is None
     rows = list(marked["校验结果"].iter_rows(min_row=4, values_only=True))
     assert [r[4] for r in rows if r[1] == "TXT-T3"] == ["文字部分!A4、表三!J4"]
+
+
+def test_a_row_short_in_two_columns_names_the_candidate_rows_and_blames_no_cell():
+    """The issue's case: 自然人 （七）总计 95 over parts adding to 93 (and the 总计 column likewise),
+    一＋二 = （七）＋四 holding: setting （七） to 93 would break the balance, so no cell is “应为 93”;
+    one of the （一）…（六） rows is short by 2 in both columns."""
+    sub = load("huaian-shi_2024")
+    v = sub.values
+    report = validate(
+        mutated(
+            sub,
+            {
+                "applications.granted.natural_person": v["applications.granted.natural_person"] - 2,
+                "applications.granted.total": v["applications.granted.total"] - 2,
+            },
+        )
+    )
+    errors = report.errors
+    assert [f.rule for f in errors] == ["T3-RESULT-SUM", "T3-RESULT-SUM"]
+    assert not any(f.located for f in errors) and all("应为" not in f.message for f in errors)
+    first = errors[0].message
+    assert first.startswith("“自然人”各项之和 2930，（七） 2932")
+    assert "多处错误，无法确定" in first and "“自然人”“总计”两格各少填了 2" in first
+    rows = first.split("两格各少填了 2：", 1)[1].split("。", 1)[0].split("；")
+    assert len(rows) == 21 and rows[0] == "（一）予以公开" and rows[-1] == "（六）其他处理3.其他"
+    assert "T3-" not in first
+
+
+def test_a_located_fix_keeps_the_relations_that_hold():
+    """T3-BALANCE made 提示: 表三!D5 one too high fails its row (an 错误) and its column's balance.
+    The row alone cannot tell D5 from its 总计 J5, but changing J5 would break the 总计 column's
+    balance, which holds: only D5 keeps every relation, so D5 is the answer, not J5."""
+    from validator.profile import RuleOverride
+
+    sub = load("huaian-shi_2024")
+    key = "applications.carried_in.natural_person"
+    profile = Profile(rules={"T3-BALANCE": RuleOverride(severity="warning")})
+    report = validate(mutated(sub, {key: sub.values[key] + 1}), profile)
+    [root] = [f for f in report.findings if f.located]
+    assert root.keys == (key,) and root.expected == sub.values[key] and root.alternatives == ()
+
+
+def test_located_messages_name_the_checks_in_words_not_rule_ids():
+    sub = load("fenxi-zfb_2023")
+    report = validate(mutated(sub, {"applications.new.total": 4}))
+    [root] = [f for f in report.findings if f.located]
+    assert root.message.endswith("改正后“表三每行总计等于六类申请人之和”“表三勾稽关系：一＋二＝三（七）＋四”均成立")
+    assert "T3-" not in root.message

@@ -182,7 +182,9 @@ def test_the_web_page_offers_and_annotates_ods(tmp_path):
     from validator.serve.check import ACCEPT, check_file
 
     assert ".ods" in ACCEPT.split(",")
-    checked = check_file(FIXTURE, "报告.ods", annotate=True, export=True)
+    upload = tmp_path / "upload.ods"  # as the page stores an upload: the copy is written beside it
+    shutil.copyfile(FIXTURE, upload)
+    checked = check_file(upload, "报告.ods", annotate=True, export=True)
     assert checked.report["valid"] and checked.annotated is not None and checked.annotated.name == "报告-标注.xlsx"
     assert checked.exported is not None
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import shlex
 
 from validator.docs import keys_markdown, rules_markdown
+from validator.formats import get_format
 
 from conftest import ROOT, run_cli
 
@@ -17,6 +18,11 @@ MAIN_JOB = (
 
 def test_rule_table_is_generated_from_the_rule_data():
     assert rules_markdown() in README
+
+
+def test_the_rule_count_quoted_is_the_rule_data():
+    count = len(get_format().rules)
+    assert f"{count} 条规则" in README and f"against {count} data-defined" in README
 
 
 def test_key_table_is_generated_from_the_format_data():

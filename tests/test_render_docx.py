@@ -2,17 +2,23 @@
 
 from __future__ import annotations
 
+import io
 import json
 import re
 import subprocess
+import zipfile
 
 import docx
 import pytest
+from lxml import etree
 from render_support import OFFICIAL_HEADS, T3_ROW_LABELS, docx_to_pdf, expected_figures, position, require_tools
 
 from validator.formats import get_format
+from validator.render.document import build_document
+from validator.render.docx import render_docx
 
 from conftest import REPORT_NAMES, REPORTS, run_cli
+from support.docx_reference import reference_tables
 
 W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 
@@ -87,8 +93,9 @@ def test_page_title_sections_and_narrative_verbatim(tmp_path, expected_reports):
     assert section.page_width < section.page_height  # portrait
     paragraphs = document.paragraphs
     exp = expected_reports[name]
-    assert paragraphs[0].text == f"{exp['body']}{exp['year']}年政府信息公开工作年度报告"
+    assert paragraphs[0].text == f"{exp['body']}\n{exp['year']}年政府信息公开工作年度报告"  # broken after the name
     assert paragraphs[0].style.name == "报告标题"
+    assert document.core_properties.title == f"{exp['body']}{exp['year']}年政府信息公开工作年度报告"
     assert "国办公开办函〔2021〕30号" in paragraphs[1].text
     headings = [p.text for p in paragraphs if p.style.name == "Heading 1"]
     assert headings == [
@@ -105,7 +112,84 @@ def test_page_title_sections_and_narrative_verbatim(tmp_path, expected_reports):
     assert "\n".join(texts[start : start + source["overview"].count("\n") + 1]) == source["overview"]
     start = texts.index("五、存在的主要问题及改进情况") + 1
     assert "\n".join(texts[start : texts.index("六、其他需要报告的事项")]) == source["problems"]
-    assert "\n".join(texts[texts.index("六、其他需要报告的事项") + 1 :]) == source["other_matters"]
+    signed = [p.text for p in paragraphs if p.style.name == "落款"]
+    assert texts[-len(signed) :] == signed == [exp["body"], "2024年1月29日"]
+    assert "\n".join(texts[texts.index("六、其他需要报告的事项") + 1 : -len(signed)]) == source["other_matters"]
+
+
+@pytest.mark.parametrize(
+    ("name", "signed"),
+    [
+        ("fenxi-zfb_2023", ["汾西县人民政府办公室", "2024年1月29日"]),
+        ("pingtan_2021", ["平潭综合实验区", "2022年2月8日"]),
+        ("huaian-shi_2024", ["淮安市人民政府"]),  # no publication date in the data: the name alone
+    ],
+)
+def test_signature_is_the_body_and_publication_date_right_aligned(tmp_path, name, signed):
+    out = tmp_path / "r.docx"
+    result = run_cli("render", REPORTS / f"{name}.source.json", "-o", out)
+    assert result.code == 0, result.err
+    assert ("未填写发布日期" in result.out) == (len(signed) == 1)
+    paragraphs = docx.Document(out).paragraphs
+    tail = paragraphs[-len(signed) :]
+    assert [p.text for p in tail] == signed
+    assert not any(re.search(r"年\s*月\s*日", p.text) and not re.search(r"\d", p.text) for p in paragraphs)
+    style = tail[0].style
+    assert style.name == "落款" and style.paragraph_format.alignment == docx.enum.text.WD_ALIGN_PARAGRAPH.RIGHT
+    assert style.paragraph_format.right_indent.pt == 32 and style.paragraph_format.first_line_indent.pt == 0
+    assert tail[0].paragraph_format.space_before.pt == 28  # one blank line under the text
+    keeps = [_keeps(p) for p in paragraphs[-len(signed) - 1 :]]
+    assert keeps == [True] * len(signed) + [False]  # the text's last paragraph, the name, (the date)
+
+
+def _keeps(paragraph) -> bool:
+    """Keep-with-next as Word applies it: the paragraph's own setting, else its style's."""
+    own = paragraph.paragraph_format.keep_with_next
+    return bool(paragraph.style.paragraph_format.keep_with_next if own is None else own)
+
+
+def test_table_heads_keep_with_their_first_rows(tmp_path):
+    found = word_tables(docx.Document(render(tmp_path, REPORTS / "huaian-shi_2024.source.json")))
+
+    def kept(table) -> list[int]:
+        return [
+            r
+            for r, tr in enumerate(table._tbl.tr_lst)
+            if all(p.pPr is not None and p.pPr.keepNext_val for tc in tr.tc_lst for p in tc.p_lst)
+        ]
+
+    rest = [p for tr in found["表三"]._tbl.tr_lst[4:] for tc in tr.tc_lst for p in tc.p_lst]
+    assert not any(p.pPr is not None and p.pPr.keepNext is not None for p in rest)
+    # 表三: three header rows and 一、本年新收 keep with the next (so 二、上年结转 comes too);
+    # 表四: its head with its one figure row; 表二: each 第二十条 head and its first row
+    assert kept(found["表三"]) == [0, 1, 2, 3]
+    assert kept(found["表四"]) == [0, 1, 2]
+    assert kept(found["表二"]) == [0, 1, 2, 4, 5, 6, 7, 8, 9, 11, 12]
+    assert (
+        docx.Document(render(tmp_path, REPORTS / "huaian-shi_2024.source.json"))
+        .styles["Heading 1"]
+        .paragraph_format.keep_with_next
+    )
+
+
+def _parts(data: bytes) -> dict[str, bytes]:
+    with zipfile.ZipFile(io.BytesIO(data)) as z:
+        return {n: z.read(n) for n in z.namelist() if n != "docProps/core.xml"}  # core.xml: the time written
+
+
+@pytest.mark.parametrize("name", REPORT_NAMES)
+def test_tables_are_those_python_docx_cell_api_writes(name):
+    """Taking each table's cells once writes the same document as asking python-docx for every
+    cell with ``table.cell()`` (tests/support/docx_reference.py): same XML, table by table."""
+    doc = build_document(get_format(), (REPORTS / f"{name}.source.json").read_bytes())
+    fast = _parts(render_docx(doc))
+    with reference_tables():
+        plain = _parts(render_docx(doc))
+    body = etree.fromstring(fast["word/document.xml"])
+    tables = [etree.tostring(t) for t in body.iter(f"{W}tbl")]
+    assert len(tables) == 3 and all(b"w:gridSpan" in t and b'w:vMerge w:val="restart"' in t for t in tables[1:])
+    assert tables == [etree.tostring(t) for t in etree.fromstring(plain["word/document.xml"]).iter(f"{W}tbl")]
+    assert fast == plain
 
 
 def test_fonts_are_named_for_chinese_text_with_fallbacks(tmp_path):

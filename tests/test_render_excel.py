@@ -41,7 +41,10 @@ def test_the_button_refuses_while_errors_remain(workbook_copy, tmp_path):
     assert excel.render_report(book, folder=tmp_path) is None
     assert list(tmp_path.glob("*.docx")) == []
     [alert] = actions(book, "alert")
-    assert alert["args"][0].startswith("存在 2 个错误，未生成报告") and "表三!J4" in alert["args"][0]
+    assert (
+        alert["args"][0].startswith("存在 2 个错误（其中 1 个是已定位填错的连带结果），未生成报告")
+        and "表三!J4" in alert["args"][0]
+    )
 
 
 def test_the_button_refuses_while_narrative_is_missing(workbook_copy, tmp_path):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 
@@ -74,7 +75,12 @@ def test_title_opening_and_sections_in_order(tmp_path, name, expected_reports):
     assert result.code == 0, result.err
     doc = page(out)
     title = f"{exp['body']}{exp['year']}年政府信息公开工作年度报告"
-    assert doc.findtext(".//title") == title and doc.findtext(".//h1") == title
+    h1 = doc.find(".//h1")
+    assert doc.findtext(".//title") == title and h1.text_content() == title
+    assert h1.text == exp["body"] and [e.tag for e in h1] == ["br", "span", "span"]  # broken after the name
+    assert [e.text for e in h1.iter("span")] == [f"{exp['year']}年政府信息公开", "工作年度报告"]  # wrap only there
+    signed = [p.text_content() for p in doc.xpath('//footer[@class="xxgk-signature"]/p')]
+    assert signed == ([exp["body"], source_date(name)] if source_date(name) else [exp["body"]])
     assert [h.text for h in doc.iter("h2")] == [
         "一、总体情况",
         "二、主动公开政府信息情况",
@@ -90,6 +96,26 @@ def test_title_opening_and_sections_in_order(tmp_path, name, expected_reports):
     for index, key in ((0, "overview"), (4, "problems"), (5, "other_matters")):
         paragraphs = [p.text_content() for p in sections[index].iter("p")]
         assert "\n".join(paragraphs) == source["narrative"][key]  # verbatim, line breaks kept
+
+
+def source_date(name: str) -> str | None:
+    """The 落款 date as the report must print it, from the fixture's ``published_on``."""
+    iso = json.loads((REPORTS / f"{name}.source.json").read_text(encoding="utf-8"))["published_on"]
+    return None if iso is None else "{}年{}月{}日".format(*map(int, iso.split("-")))
+
+
+def test_signature_and_print_keeps_in_the_page_style(tmp_path):
+    _, out = render(tmp_path, REPORTS / "fenxi-zfb_2023.source.json")
+    doc = page(out)
+    footer = doc.xpath("//article/*")[-1]
+    assert footer.tag == "footer" and [p.text for p in footer] == ["汾西县人民政府办公室", "2024年1月29日"]
+    assert [s.get("class") for s in doc.iter("section")] == [None, "xxgk-table", "xxgk-table", "xxgk-table", None, None]
+    style = doc.findtext(".//style")
+    screen, printed = style.split("@media print")
+    assert re.search(r"\.xxgk-signature\{[^}]*text-align:right", screen)
+    assert re.search(r"h2\{[^}]*break-after:avoid", printed)
+    assert re.search(r"section\.xxgk-table\{[^}]*break-inside:avoid", printed)
+    assert re.search(r"\.xxgk-signature\{[^}]*break-before:avoid", printed)
 
 
 @pytest.mark.parametrize("sheet", ["表二", "表三", "表四"])
@@ -193,7 +219,7 @@ def test_errors_refuse_unless_forced(workbook_copy, tmp_path):
     wb.save(path)
     refused, out = render(tmp_path, path)
     assert refused.code == 1 and not out.exists()
-    assert "未生成报告" in refused.err and "T3-COL-TOTAL" in refused.err
+    assert "未生成报告" in refused.err and "表三!J4 最可能填错" in refused.err
     forced, out = render(tmp_path, path, "--force")
     assert forced.code == 1 and out.exists() and "未通过校验" in forced.out
     doc = page(out)

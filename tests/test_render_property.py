@@ -13,12 +13,13 @@ import lxml.html
 from hypothesis import HealthCheck, given, settings
 from render_support import position
 from test_render_html import grid, tables
-from test_roundtrip import valid_submission
 
 from validator import api
 from validator.engine import validate
 from validator.formats import get_format
 from validator.jsonio import dump_model, report_to_model
+
+from support.strategies import valid_submission
 
 FMT = get_format()
 

@@ -100,6 +100,7 @@ WARNINGS = [
     ("fenxi-zfb_2023", {"文字部分!A8": "本报告电子版可从门户网站下载。"}, "SEC6-FEE", "文字部分!A8", None, None),
     ("fenxi-zfb_2023", {"文字部分!A6": "今年工作做得很好。"}, "SEC5-CONTENT", "文字部分!A6", None, None),
     ("fenxi-zfb_2023", {"文字部分!A4": None}, "TXT-MISSING", "文字部分!A4", None, ""),
+    ("fenxi-zfb_2023", {"文字部分!A6": "改进措施：" + "问题" * 1200}, "TXT-LONG", "文字部分!A6", None, None),
 ]
 
 

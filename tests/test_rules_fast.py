@@ -3,7 +3,11 @@ beside the end-to-end tests in test_rules.py."""
 
 from __future__ import annotations
 
+import re
+
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from validator.engine import validate
 from validator.profile import Profile
@@ -78,3 +82,29 @@ def test_2019_format_in_memory_fmt_old_and_signed_change():
     values.update(year=2022, published_on="2023-01-20")
     report = validate(make_submission(values, base=None, format_id="gb-2019-60"))
     assert [f.rule for f in report.errors] == ["FMT-OLD"]
+
+
+_WORDS = ["新收", "收到", "受理", "接收", "办结", "答复", "完成办理", "结转", "顺延", "行政复议", "行政诉讼"]
+_PHRASE = st.tuples(
+    st.sampled_from(["", "共", "本年度", "3", "1."]),
+    st.sampled_from(_WORDS),
+    st.sampled_from(["", "政府信息公开", "各类", "下年度", "至2024年", "案件", "了"]),
+    st.sampled_from(["", "申请"]),
+    st.sampled_from(["", " ", "申请", "下年度"]),
+    st.sampled_from(["3", "12", "1,234", "0"]),
+    st.sampled_from(["件", "份", "个", "起", " 件", "天"]),
+    st.sampled_from(["", "申请", "结转至下年度", "顺延到2025年", "，", "。"]),
+).map("".join)
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(st.one_of(_PHRASE, st.text(max_size=3)), max_size=6).map("".join))
+def test_every_overview_match_contains_one_of_its_words(text):
+    """TXT-T3 scans an overview for a figure's patterns only when one of its `words` occurs:
+    every match contains one, so the shortcut never hides a match."""
+    from validator.formats import get_format
+
+    for spec in get_format().rule("TXT-T3").params["patterns"].values():
+        for pattern in spec["patterns"]:
+            for m in re.finditer(pattern, text):
+                assert any(w in m.group(0) for w in spec["words"]), (pattern, m.group(0))

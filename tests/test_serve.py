@@ -15,10 +15,7 @@ import re
 import shutil
 import subprocess
 import sys
-import threading
-from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
@@ -31,6 +28,7 @@ from validator.serve import app as serve_app
 from validator.serve.app import Config, create_app
 
 from conftest import EXAMPLE, run_cli
+from support.server import live_server
 
 
 def local(app) -> TestClient:
@@ -226,26 +224,6 @@ def test_an_internal_error_shows_no_stack_trace(monkeypatch):
     assert "内部错误" in response.text
 
 
-@contextmanager
-def live_server(app) -> Iterator[str]:
-    """A real uvicorn on 127.0.0.1 (a free port) in a thread; yields its base URL."""
-    import uvicorn
-
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    try:
-        for _ in range(1200):  # bounded wait for the socket (not a timing assertion)
-            if server.started or not thread.is_alive():
-                break
-            threading.Event().wait(0.05)
-        assert server.started, "uvicorn did not start"
-        yield f"http://127.0.0.1:{server.servers[0].sockets[0].getsockname()[1]}"
-    finally:
-        server.should_exit = True
-        thread.join(timeout=60)
-
-
 def test_twenty_concurrent_uploads_on_a_real_server(tmp_path):
     broken = broken_copy(tmp_path)
     expected = {p: upload(local(create_app()), p).json() for p in (EXAMPLE, broken)}
@@ -272,7 +250,7 @@ def test_serve_prints_the_address_with_its_token_and_needs_db_for_a_roster(monke
     monkeypatch.setattr(uvicorn, "run", lambda app, **kw: started.update(kw))
     assert main(["serve", "--host", "0.0.0.0", "--port", "9999", "--token", "abc"]) == 0
     assert started["host"] == "0.0.0.0" and started["port"] == 9999
-    assert "http://0.0.0.0:9999/?token=abc" in capsys.readouterr().err
+    assert re.search(r"http://[0-9a-z.\-]+:9999/\?token=abc", capsys.readouterr().err)  # this machine's address
     assert main(["serve", "--roster", "名单.csv"]) == 2
     assert "--db" in capsys.readouterr().err
 
@@ -297,3 +275,19 @@ def test_no_upload_is_left_in_the_temp_folder(client, tmp_path, monkeypatch):
     assert upload(client, tmp_path / "bad.xlsx").status_code == 422
     assert len(seen) == 3 and all("upload.xlsx" in names for names in seen)  # the upload was there while checked
     assert list(temp.iterdir()) == []
+
+
+def test_the_check_page_words_a_blank_cell_and_an_unusable_file_plainly(client, tmp_path):
+    """A blank cell has no figure to show: no “应为 —，实际 ”; an unusable file is explained in
+    words, its code kept for programs (/api/check, the section's data-code), not printed."""
+    path = tmp_path / "blank.xlsx"
+    shutil.copyfile(EXAMPLE, path)
+    wb = openpyxl.load_workbook(path)
+    wb["表三"]["D4"] = None
+    wb.save(path)
+    page = upload(client, path, url="/check").text
+    assert "表三!D4" in page and 'class="figures"' not in page and '应为 <strong class="expected">—' not in page
+    (tmp_path / "broken.xlsx").write_bytes(EXAMPLE.read_bytes()[:3000])
+    refused = upload(client, tmp_path / "broken.xlsx", url="/check")
+    assert refused.status_code == 422 and 'data-code="damaged"' in refused.text
+    assert "原因代码" not in refused.text and "BadZipFile" not in refused.text and "已损坏" in refused.text

@@ -2,9 +2,9 @@
 Playwright for Python pointed at /usr/bin/chromium (no browser download).
 
 The 校验 page: upload the example and a broken copy, see the root cause with its figures,
-download the annotated workbook and read it with openpyxl. The 收报 board: upload three
-submissions at once and see their statuses. Screenshots go to tmp_path, or to docs/ (the
-README's pictures) with ``XXGK_UPDATE_DOCS=1``.
+download the annotated workbook and read it with openpyxl (the 收报 season in a browser:
+tests/test_board_browser.py). Screenshots go to tmp_path, or to docs/ (the README's pictures)
+with ``XXGK_UPDATE_DOCS=1``.
 """
 
 from __future__ import annotations
@@ -17,12 +17,12 @@ from pathlib import Path
 import openpyxl
 import pytest
 from render_support import require_tools
-from test_serve import broken_copy, live_server
-from test_serve_board import ROSTER, submissions
+from test_serve import broken_copy
 
-from validator.serve.app import Config, create_app
+from validator.serve.app import create_app
 
 from conftest import EXAMPLE, ROOT
+from support.server import live_server
 
 FLAGS = [
     "--no-sandbox",
@@ -88,33 +88,3 @@ def test_check_page_in_chromium(browser, tmp_path):
     assert wb["表三"]["J4"].value == 4 and wb["表三"]["J4"].fill.fgColor.rgb.endswith("FF9999")
     assert "校验结果" in wb.sheetnames
     assert not [e for e in errors if "Content Security Policy" in e], errors
-
-
-def test_board_in_chromium(browser, tmp_path):
-    page = browser
-    roster = tmp_path / "名单.csv"
-    roster.write_text(ROSTER, encoding="utf-8")
-    folder = tmp_path / "sent"
-    folder.mkdir()
-    files = []
-    for name, path in submissions(folder).items():
-        target = folder / name.replace("<b>", "")
-        path.rename(target)
-        files.append(str(target))
-    with live_server(create_app(Config(db=tmp_path / "年报.sqlite", roster=roster))) as url:
-        page.goto(url + "/board")
-        assert page.inner_text("#board").count("未报送") >= 4
-        page.set_input_files("#file", files)
-        page.click("button[type=submit]")
-        page.locator("td.status-通过").wait_for(timeout=120_000)  # the page after the batch (CSP forbids eval)
-        statuses = {
-            row.locator("td").nth(0).inner_text(): row.locator("td").nth(1).inner_text()
-            for row in page.locator("table.board tbody tr").all()
-        }
-        page.screenshot(path=str(shots(tmp_path) / "serve-board.png"), full_page=False)
-    assert statuses == {
-        "汾西县人民政府办公室": "通过",
-        "汾西县卫生健康局": "有提示",
-        "汾西县教育局": "有错误",
-        "汾西县财政局": "未报送",
-    }

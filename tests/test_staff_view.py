@@ -8,6 +8,7 @@ import json
 import openpyxl
 
 from validator.formats import get_format
+from validator.formats.live import live_checks
 from validator.workbook import styles
 
 from conftest import REPORTS, run_cli
@@ -21,22 +22,27 @@ def test_warning_colour_differs_from_input_and_error_and_the_cover_explains_all_
     key = {}
     for row in cover.iter_rows():
         for cell in row:
-            if isinstance(cell.value, str) and cell.value.startswith(("浅黄色", "红色", "橙色")):
+            if isinstance(cell.value, str) and cell.value.startswith(("浅黄色", "红色", "橙色", "紫色")):
                 key[cell.value[:2]] = cover.cell(cell.row, 1).fill.fgColor.rgb
     assert key == {
         "浅黄": "FF" + styles.INPUT_FILL[1:],
         "红色": "FF" + styles.ERROR_FILL[1:],
         "橙色": "FF" + styles.WARNING_FILL[1:],
+        "紫色": "FF" + styles.SUSPECT_FILL[1:],
     }
+    assert len({styles.INPUT_FILL, styles.ERROR_FILL, styles.WARNING_FILL, styles.SUSPECT_FILL}) == 4
 
 
-def test_live_checks_say_correct_or_should_be_and_nothing_on_an_empty_table():
+def test_live_checks_say_correct_or_state_the_discrepancy_and_nothing_on_an_empty_table():
     fmt = get_format()
-    for check in fmt.live_checks:
+    for check in live_checks(fmt):
         assert check.initial == "", check.ref  # the empty template claims nothing
         assert '"正确"' in check.formula and "正常" not in check.formula, check.ref
+        assert "应为" not in check.formula and ('"不平：' in check.formula or '"不符：' in check.formula), check.ref
     headers = [lb.text for lb in fmt.labels if lb.text.startswith("自动核对")]
     assert "自动核对" in headers and not any(h.endswith("应为") for h in headers)
+    notes = [lb for lb in fmt.labels if lb.text.startswith("紫色格：可能填错")]
+    assert {lb.sheet for lb in notes} == {"表三", "表四"}  # the marks are explained where they show
 
 
 def test_a_blank_workbook_gets_a_short_grouped_answer(tmp_path):
@@ -46,10 +52,13 @@ def test_a_blank_workbook_gets_a_short_grouped_answer(tmp_path):
     assert result.code == 1
     lines = result.out.splitlines()
     assert (
-        "  · 表三 尚有 175 个单元格未填写（没有数据请填 0；逐格清单见 --annotate 另存副本的“校验结果”表或 --json 输出）"
+        "11–185. [错误] 表三 尚有 175 个单元格未填写（没有数据请填 0；逐格清单见 --annotate 另存副本的“校验结果”表或 --json 输出）"
         in lines
     )
-    assert any(line.startswith("  · 表二 尚有 10 个") for line in lines)
+    assert (
+        " 1–10. [错误] 表二 尚有 10 个单元格未填写（没有数据请填 0；逐格清单见 --annotate 另存副本的“校验结果”表或 --json 输出）"
+        in lines
+    )
     assert "VAL-EMPTY" not in result.out and len(lines) < 30
     findings = json.loads(run_cli("check", blank, "--json").out)["findings"]
     assert sum(f["rule"] == "VAL-EMPTY" for f in findings) == 200  # the full list stays in JSON
@@ -63,7 +72,8 @@ def test_a_few_blank_cells_are_still_listed_one_by_one(workbook_copy):
     wb["表三"]["D4"] = None
     wb.save(path)
     out = run_cli("check", path).out
-    assert "VAL-EMPTY" in out and "表三!D4" in out and "尚有" not in out
+    assert "[错误] 表三!D4" in out and "尚有" not in out
+    assert "VAL-EMPTY" not in out  # rule ids stay in --json and 校验结果's 规则 column
 
 
 def test_example_and_fixtures_print_the_same_status_as_a_fresh_check():

@@ -12,6 +12,7 @@ import zipfile
 import openpyxl
 import pytest
 
+from validator.formats.live import live_checks, live_marks
 from validator.spec import split_ref
 from validator.values import MAX_COUNT
 from validator.workbook import styles
@@ -107,13 +108,16 @@ def test_labels_and_checks_are_locked_and_sheets_protected(wb, fmt):
 
 
 def test_print_setup_a4(wb, fmt):
-    from validator.workbook.build import PORTRAIT_WIDTH, _grows, _print_width
+    from validator.workbook.build import PORTRAIT_WIDTH, _grows, _print_width, _text_rows
 
     for sheet in fmt.sheets:
         ws = wb[sheet.name]
         assert ws.page_setup.paperSize == 9
         wide = sheet.landscape or _print_width(sheet) > PORTRAIT_WIDTH  # too wide for portrait at 100 %
         assert ws.page_setup.orientation == ("landscape" if wide else "portrait")
+        if _text_rows(fmt, sheet):  # 文字部分: at 100 %, a part per page (fit-to-page drops page breaks)
+            assert not ws.sheet_properties.pageSetUpPr or not ws.sheet_properties.pageSetUpPr.fitToPage
+            continue
         assert ws.sheet_properties.pageSetUpPr.fitToPage
         assert ws.page_setup.fitToWidth in (None, 1)  # 1 is the default, left out of the file
         tall = ws.page_setup.fitToHeight
@@ -122,16 +126,25 @@ def test_print_setup_a4(wb, fmt):
 
 
 def test_live_checks_have_formulas_and_conditional_formats(wb, fmt):
-    for check in fmt.live_checks:
+    def rules_at(ws, ref):
+        return [r for rng in ws.conditional_formatting for r in rng.rules if ref in rng.sqref]
+
+    for check in live_checks(fmt):
         ws = wb[check.sheet]
         assert ws[check.ref].value == check.formula
-        rules = [r for rng in ws.conditional_formatting for r in rng.rules if check.target in rng.sqref]
-        assert any(r.formula == [check.bad_when.lstrip("=")] for r in rules), check.target
-    # every total in 表三 column J, the （七）总计 row and each 表四 总计 is covered
-    targets = {(c.sheet, c.target) for c in fmt.live_checks}
-    assert {("表三", f"J{r}") for r in range(4, 29)} <= targets
-    assert {("表三", f"{c}27") for c in "DEFGHIJ"} <= targets
-    assert {("表四", "E4"), ("表四", "J4"), ("表四", "O4")} <= targets
+        assert any(r.formula == [check.bad_when.lstrip("=")] for r in rules_at(ws, check.ref)), check.ref
+    for mark in live_marks(fmt):
+        rules = [r for rng in wb[mark.sheet].conditional_formatting for r in rng.rules if str(rng.sqref) == mark.ref]
+        assert any(r.formula == [mark.when.lstrip("=")] for r in rules), mark.ref
+    # every row and column of 表三, the balance of each column and each 表四 group is checked live
+    checks = {(c.sheet, c.ref) for c in live_checks(fmt)}
+    assert {("表三", f"K{r}") for r in range(4, 29)} <= checks
+    assert {("表三", f"{c}{r}") for c in "DEFGHIJ" for r in (29, 30)} <= checks
+    assert {("表四", "E6"), ("表四", "J6"), ("表四", "O6")} <= checks
+    # no total turns red for a check it fails: a correct total beside a wrong part would be blamed
+    totals = {("表三", f"J{r}") for r in range(4, 29)} | {("表四", "E4")}
+    for sheet, ref in totals:
+        assert not [r for r in rules_at(wb[sheet], ref) if "NOT(" in (r.formula or [""])[0]], ref
 
 
 def test_template_marks_its_format(wb, fmt):

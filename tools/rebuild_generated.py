@@ -2,8 +2,8 @@
 
 Run by hand (``uv run python tools/rebuild_generated.py``) after a change to the format, the
 template builder or the writers: the templates in ``xlsx_templates/``, ``docs/report.schema.json``,
-the filled fixture workbooks (from the committed ``*.source.json``), the example and the
-format snapshots ``docs/formats/<id>.json``. Unlike
+the filled fixture workbooks (from the committed ``*.source.json``), the example, the
+format snapshots ``docs/formats/<id>.json`` and the board's ``docs/openapi.json``. Unlike
 ``make_report_fixtures.py`` it does not read ``../shared``.
 """
 
@@ -30,10 +30,20 @@ def write_snapshots() -> None:
         (folder / f"{fmt_id}.json").write_text(spec_snapshot(get_format(fmt_id)), encoding="utf-8")
 
 
+def write_openapi() -> None:
+    import json
+
+    from validator.serve.openapi import spec
+
+    text = json.dumps(spec(), ensure_ascii=False, indent=2) + "\n"
+    (ROOT / "docs" / "openapi.json").write_text(text, encoding="utf-8")
+
+
 def main() -> None:
     assert cli(["template", "-o", str(ROOT / "xlsx_templates")]) == 0
     assert cli(["schema", "-o", str(ROOT / "docs" / "report.schema.json")]) == 0
     write_snapshots()
+    write_openapi()
     for source in sorted(FIXTURES.glob("*.source.json")):
         book = FIXTURES / source.name.replace(".source.json", ".xlsx")
         assert cli(["fill", str(source), "-o", str(book)]) == 0

@@ -19,7 +19,7 @@ See ``docs/api.md`` for every function with examples.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
@@ -36,9 +36,11 @@ from validator.submission import Submission
 from validator.values import to_year
 
 if TYPE_CHECKING:
+    from validator.collect.ledger import Verified
     from validator.collect.session import Collected, CollectRequest
     from validator.importer.text import Imported
     from validator.render.document import MissingNarrative
+    from validator.season.service import Season, SeasonError
 
 # The services below (collect, import, render) are imported on first use: a single check,
 # the commonest call, must not pay for loading the others (about 150 ms of modules).
@@ -46,6 +48,8 @@ _LAZY = {
     "CollectRequest": "validator.collect.session",
     "Collected": "validator.collect.session",
     "MissingNarrative": "validator.render.document",
+    "Season": "validator.season.service",
+    "SeasonError": "validator.season.service",
 }
 
 
@@ -65,7 +69,10 @@ __all__ = [
     "MissingNarrative",
     "Refused",
     "Rendered",
+    "Season",
+    "SeasonError",
     "annotate",
+    "backup_archive",
     "check",
     "collect",
     "export",
@@ -75,6 +82,8 @@ __all__ = [
     "load",
     "load_json",
     "new_year",
+    "open_season",
+    "verify_archive",
     "is_document",
     "output_kind",
     "read_published",
@@ -187,6 +196,8 @@ class Rendered:
     data: bytes
     incomplete: bool
     """A draft: some narrative part was empty and shows a placeholder."""
+    undated: bool = False
+    """No publication date in the data: the 落款 is the body's name alone."""
 
 
 def render(checked: Checked, kind: Kind, *, draft: bool = False, force: bool = False) -> Rendered:
@@ -198,7 +209,7 @@ def render(checked: Checked, kind: Kind, *, draft: bool = False, force: bool = F
     if not checked.valid and not force:
         raise Refused(checked.report, "未生成报告")
     doc = document_for(checked.submission, checked.report, draft)
-    return Rendered(render_bytes(doc, kind), doc.incomplete)
+    return Rendered(render_bytes(doc, kind), doc.incomplete, doc.published_on is None)
 
 
 def output_kind(out: Source) -> Kind:
@@ -281,6 +292,11 @@ class ImportedReport:
         """Read exactly from this tool's own data block in a rendered page."""
         return self.document.exact is not None
 
+    def workbook_submission(self) -> Submission:
+        """The submission for a filled workbook: its findings point at the workbook's own cells,
+        not at the document's lines."""
+        return replace(self.submission, places={})
+
     def json_bytes(self) -> bytes:
         """The normalized JSON, as ``export`` writes it (no check result inside)."""
         return dump_model(report_to_model(self.submission, None))
@@ -338,3 +354,47 @@ def read_published(
 
     submission = published.imported(source, body, year, body_type)[1]
     return submission, submission.findings
+
+
+def open_season(
+    db: Source,
+    *,
+    roster: Source | None = None,
+    year: int | None = None,
+    profile: Source | Profile | None = None,
+    remember: bool = True,
+) -> Season:
+    """The 收报 season on an archive (created, or migrated from structure version 1, on first
+    use): bodies from the roster, 报送码, versions judged on arrival, return and approve, the
+    汇总 from approved versions, the audit log. `year` (else the one last used) becomes the
+    board's season unless `remember` is False. The board (``xxgk serve --db``), ``xxgk codes``
+    and ``xxgk archive`` are faces over it; see ``docs/board.md``."""
+    from validator.season.service import Season
+
+    chosen = rule_profile(profile, format_of()) if profile else None
+    return Season.open(db, roster=roster, year=year, profile=chosen, remember=remember)
+
+
+def verify_archive(db: Source) -> Verified:
+    """Prove the archive's audit log whole and the versions, figures, files and codes it describes
+    unaltered (``xxgk archive verify``); nothing is written."""
+    from validator.collect.archive import Archive
+    from validator.collect.ledger import GENESIS, Verified, verify
+
+    archive = Archive.open(db)
+    with archive.read() as con:
+        if con is None:
+            return Verified(0, 0, GENESIS, [])
+        if con.execute("PRAGMA user_version").fetchone()[0] < 2:
+            raise UnusableInput(
+                "这是旧版（结构版本 1）归档，还没有审计记录；用 xxgk serve --db 或 xxgk collect --db 打开一次即自动升级",
+                where=Path(db).name,
+            )
+        return verify(con)
+
+
+def backup_archive(db: Source, out: Source) -> None:
+    """A consistent copy of the archive (SQLite's online backup: the board may keep running)."""
+    from validator.collect.archive import Archive
+
+    Archive.open(db).backup(out)

@@ -16,15 +16,16 @@ from __future__ import annotations
 import datetime as dt
 import re
 import string
-import unicodedata
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
 from functools import cache
 from typing import TYPE_CHECKING, Any, NewType, TypedDict, get_args, get_origin, get_type_hints
 
+from validator import textfit
+from validator.identity import Identity, same_body
 from validator.report import CellRef, Finding
 from validator.spec import Rule
-from validator.values import body_type_hint, date_problem, display, to_text, to_year
+from validator.values import body_type_hint, date_problem, display, name_key, to_text, to_year
 
 if TYPE_CHECKING:
     from validator.context import Context
@@ -77,6 +78,43 @@ def rule_problems(fmt: FormatSpec, rule: Rule) -> list[str]:
         return [*out, f"{rule.id}: message is not a format string ({exc})"]
     for name in sorted({u.split(".")[0].split("[")[0] for u in used} - sig.fields):
         out.append(f"{rule.id}: message uses {{{name}}}, which {rule.check} does not provide")
+    return out + _relation_problems(fmt, rule) + _example_problems(fmt, rule)
+
+
+def _known(fmt: FormatSpec, key: str) -> bool:
+    try:
+        fmt.cell(key)
+    except KeyError:
+        return False
+    return True
+
+
+def _relation_problems(fmt: FormatSpec, rule: Rule) -> list[str]:
+    if (rule.check == "linear") != bool(rule.relations):
+        return [f"{rule.id}: relations are what a linear check reads, and only it"]
+    out = []
+    for i, rel in enumerate(rule.relations):
+        where = f"{rule.id}.relations[{i}]"
+        out += [f"{where}: no cell {k!r} in {fmt.id}" for k in rel.keys if not _known(fmt, k)]
+        if rel.op not in ("==", "<=", ">="):
+            out.append(f"{where}: unknown op {rel.op!r}")
+        if not rel.left or not rel.right or not rel.what:
+            out.append(f"{where}: left, right and what are required")
+        out += [f"{where}: blames {k!r}, which it does not add up" for k in rel.blame if k not in rel.keys]
+        if rel.live is not None and not out:
+            sheets = {fmt.cell(k).sheet for k in rel.keys}
+            if len(sheets) != 1 or not all(rel.names):
+                out.append(f"{where}: a live relation has its cells on one sheet and names for both sides")
+    return out
+
+
+def _example_problems(fmt: FormatSpec, rule: Rule) -> list[str]:
+    out = []
+    if {e.fires for e in rule.examples} != {True, False}:
+        out.append(f"{rule.id}: needs an example that fires and one that passes")
+    for e in rule.examples:
+        keys = [*e.changes, *(e.last_year or {})]
+        out += [f"{rule.id}: example names no cell {k!r} in {fmt.id}" for k in keys if not _known(fmt, k)]
     return out
 
 
@@ -129,43 +167,6 @@ class Group(TypedDict):
     what: str
 
 
-class SumGroup(Group):
-    total: CellKey
-    parts: list[CellKey]
-
-
-class SumParams(TypedDict):
-    groups: list[SumGroup]
-
-
-class BalanceGroup(Group):
-    left: list[CellKey]
-    right: list[CellKey]
-
-
-class BalanceParams(TypedDict):
-    groups: list[BalanceGroup]
-
-
-class StockGroup(Group):
-    issued: CellKey
-    repealed: CellKey
-    in_force: CellKey
-
-
-class StockParams(TypedDict):
-    groups: list[StockGroup]
-
-
-class EqualGroup(Group):
-    this: CellKey
-    last: BaselineKey
-
-
-class EqualParams(TypedDict):
-    groups: list[EqualGroup]
-
-
 class PendingGroup(Group):
     pending: BaselineKey
     cells: list[CellKey]
@@ -191,6 +192,9 @@ class KeysParams(TypedDict):
 
 class TextPattern(TypedDict):
     what: str
+    words: list[str]
+    """Every match of the patterns contains one of these: an overview without any of them is
+    not scanned (tests/test_rules.py checks the claim on random texts)."""
     patterns: list[str]
     """Regular expressions; group 1 is the quoted number."""
     equals: list[list[CellKey]]
@@ -351,42 +355,32 @@ def meta_credit(ctx: Context, rule: Rule) -> Iterator[Finding]:
 # --------------------------------------------------------------------------- arithmetic
 
 
-@check("sum", SumParams, ("what",))
-def sum_equals(ctx: Context, rule: Rule) -> Iterator[Finding]:
-    figures = ctx.figures
-    for group in rule.params["groups"]:
-        total, parts = group["total"], group["parts"]
+@check("linear", fields=("what", "left", "right"))
+def linear(ctx: Context, rule: Rule) -> Iterator[Finding]:
+    """Each of the rule's relations (``Σ left op Σ right``); the finding names the relation's
+    blamed cells, with Σ left as expected and Σ right as found. ``{left}`` and ``{right}`` are
+    the figures of each side in written order (``{left[0]}``)."""
+    get = ctx.figures.__getitem__
+    for relation in rule.relations:
+        lplus, lminus, rplus, rminus = relation.sides
         try:
-            expected = sum(map(figures.__getitem__, parts))
-            actual = figures[total]
-        except KeyError:  # a cell with its own VAL-* finding: the sum proves nothing
+            lhs = sum(map(get, lplus))
+            rhs = sum(map(get, rplus))
+            if lminus or rminus:
+                lhs -= sum(map(get, lminus))
+                rhs -= sum(map(get, rminus))
+        except KeyError:  # a cell with its own VAL-* finding: the relation proves nothing
             continue
-        if actual != expected:
-            yield ctx.finding(rule, [total], expected, actual, what=group["what"])
-
-
-@check("balance", BalanceParams, ("what",))
-def balance(ctx: Context, rule: Rule) -> Iterator[Finding]:
-    figures = ctx.figures
-    for group in rule.params["groups"]:
-        left, right = group["left"], group["right"]
-        try:
-            lhs = sum(map(figures.__getitem__, left))
-            rhs = sum(map(figures.__getitem__, right))
-        except KeyError:
-            continue
-        if lhs != rhs:
-            yield ctx.finding(rule, [*reversed(right), *left], lhs, rhs, what=group["what"])
-
-
-@check("valid_floor", StockParams, ("what",))
-def valid_floor(ctx: Context, rule: Rule) -> Iterator[Finding]:
-    for g in rule.params["groups"]:
-        if not ctx.has(g["issued"], g["repealed"], g["in_force"]):
-            continue
-        floor = ctx.figures[g["issued"]] - ctx.figures[g["repealed"]]
-        if ctx.figures[g["in_force"]] < floor:
-            yield ctx.finding(rule, [g["in_force"]], floor, ctx.figures[g["in_force"]], what=g["what"])
+        if not relation.holds(lhs, rhs):
+            yield ctx.finding(
+                rule,
+                relation.named,
+                lhs,
+                rhs,
+                what=relation.what,
+                left=[get(k.removeprefix("-")) for k in relation.left],
+                right=[get(k.removeprefix("-")) for k in relation.right],
+            )
 
 
 # --------------------------------------------------------------------------- 历年
@@ -405,35 +399,6 @@ def xy_year(ctx: Context, rule: Rule) -> Iterator[Finding]:
         yield ctx.finding(rule, ["last_year.year"], ctx.year - 1, display(ctx.raw("last_year.year")))
 
 
-@check("xy_equal", EqualParams, ("what",))
-def xy_equal(ctx: Context, rule: Rule) -> Iterator[Finding]:
-    for g in rule.params["groups"]:
-        this, last = g["this"], _last(g["last"])
-        if ctx.has(this, last) and ctx.figures[this] != ctx.figures[last]:
-            yield ctx.finding(rule, [this, last], ctx.figures[last], ctx.figures[this], what=g["what"])
-
-
-@check("xy_valid", StockParams, ("what", "last", "issued", "repealed"))
-def xy_valid(ctx: Context, rule: Rule) -> Iterator[Finding]:
-    for g in rule.params["groups"]:
-        last = _last(g["in_force"])
-        if not ctx.has(last, g["issued"], g["repealed"], g["in_force"]):
-            continue
-        f = ctx.figures
-        expected = f[last] + f[g["issued"]] - f[g["repealed"]]
-        if f[g["in_force"]] != expected:
-            yield ctx.finding(
-                rule,
-                [g["in_force"], last],
-                expected,
-                f[g["in_force"]],
-                what=g["what"],
-                last=f[last],
-                issued=f[g["issued"]],
-                repealed=f[g["repealed"]],
-            )
-
-
 @check("xy_pending", PendingParams, ("what", "last"))
 def xy_pending(ctx: Context, rule: Rule) -> Iterator[Finding]:
     for g in rule.params["groups"]:
@@ -444,37 +409,47 @@ def xy_pending(ctx: Context, rule: Rule) -> Iterator[Finding]:
             yield ctx.finding(rule, [g["cells"][-1], last], None, 0, what=g["what"], last=ctx.figures[last])
 
 
-def _body(values: dict[str, object]) -> tuple[str, str, str]:
-    """(name, type, region code) as compared across years: spacing and full-width forms ignored."""
-    return tuple(
-        unicodedata.normalize("NFKC", "".join(to_text(values.get(k)).split()))  # type: ignore[return-value]
-        for k in ("body.name", "body.type", "body.region_code")
-    )
+_BODY_KEYS = ("body.name", "body.type", "body.region_code", "body.credit_code")
 
 
-def _body_zh(body: tuple[str, str, str]) -> str:
-    name, kind, region = body
-    return f"“{name or '（未填写）'}”（{kind or '类型未填写'}{'，' + region if region else ''}）"
+def _identity(values: dict[str, object]) -> Identity:
+    return Identity(*(to_text(values.get(k)).strip() for k in _BODY_KEYS))
+
+
+def _body_zh(body: Identity) -> str:
+    region = f"，{body.region_code}" if body.region_code else ""
+    return f"“{body.name or '（未填写）'}”（{body.type or '类型未填写'}{region}）"
 
 
 @check("xy_body", fields=("this", "last", "source"))
 def xy_body(ctx: Context, rule: Rule) -> Iterator[Finding]:
-    """A --last-year report of another body would make every XY result meaningless."""
+    """A --last-year report of another body would make every XY result meaningless. Same body
+    or not is :func:`validator.identity.same_body`'s answer, the one collect matches by: a body
+    renamed under an unchanged credit code is the same body."""
     if ctx.last_year is None:
         return
-    this, last = _body(ctx.submission.values), _body(ctx.last_year.values)
-    differs = [i for i in range(3) if this[i] and last[i] and this[i] != last[i]]
-    if differs:
-        keys = [("body.name", "body.type", "body.region_code")[i] for i in differs]
-        yield ctx.finding(
-            rule,
-            keys,
-            _body_zh(this),
-            _body_zh(last),
-            this=_body_zh(this),
-            last=_body_zh(last),
-            source=ctx.last_year.source or "上年报告",
+    this, last = _identity(ctx.submission.values), _identity(ctx.last_year.values)
+    if same_body(this, last):
+        return
+    differs = [
+        key
+        for key, a, b in zip(
+            _BODY_KEYS,
+            (this.key, this.type, this.region_code, this.credit_code),
+            (last.key, last.type, last.region_code, last.credit_code),
+            strict=True,
         )
+        if a and b and name_key(a) != name_key(b)
+    ]
+    yield ctx.finding(
+        rule,
+        differs or ["body.name"],
+        _body_zh(this),
+        _body_zh(last),
+        this=_body_zh(this),
+        last=_body_zh(last),
+        source=ctx.last_year.source or "上年报告",
+    )
 
 
 @check("xy_incomplete", fields=("count", "names"))
@@ -499,6 +474,20 @@ def text_present(ctx: Context, rule: Rule) -> Iterator[Finding]:
             yield ctx.finding(rule, [key], actual="", what=ctx.format.cell(key).label)
 
 
+@check("text_prints", KeysParams, ("what", "chars", "limit"))
+def text_prints(ctx: Context, rule: Rule) -> Iterator[Finding]:
+    """A part longer than one cell of the template prints (409 pt, Excel's limit for a row): the
+    sheet's printout would cut it. Only for workbooks: the JSON and ``xxgk render`` keep it whole."""
+    if not ctx.submission.kind.sheets:
+        return
+    for key in rule.params["keys"]:
+        text = ctx.text(key)
+        cell = ctx.format.cell(key)
+        width = textfit.cell_width(ctx.format, cell.sheet, cell.ref)
+        if text.strip() and not textfit.fits(text, width):
+            yield ctx.finding(rule, [key], what=cell.label, chars=len(text), limit=round(textfit.capacity(width), -2))
+
+
 @check("text_numbers", TextNumbersParams, ("what", "quote"))
 def text_numbers(ctx: Context, rule: Rule) -> Iterator[Finding]:
     """Figures the overview quotes against what the table *should* hold: a located typo in the
@@ -516,7 +505,9 @@ def text_numbers(ctx: Context, rule: Rule) -> Iterator[Finding]:
     seen: set[tuple[str, int]] = set()
     params: TextNumbersParams = rule.params  # type: ignore[assignment]
     for name, spec in params["patterns"].items():
-        matches = [m for p in spec["patterns"] if _may_match(p, text) for m in _finditer(p, text)]
+        if not any(w in text for w in spec["words"]):
+            continue
+        matches = [m for p in spec["patterns"] for m in _compiled(p).finditer(text)]
         if not matches:  # most overviews quote few of the figures: nothing to compare them with
             continue
         options = [keys for keys in spec["equals"] if ctx.has(*keys) and loc.unresolved.isdisjoint(keys)]
@@ -536,126 +527,6 @@ def text_numbers(ctx: Context, rule: Rule) -> Iterator[Finding]:
 @cache
 def _compiled(pattern: str) -> re.Pattern[str]:
     return re.compile(pattern)
-
-
-def _finditer(pattern: str, text: str) -> Iterator[re.Match[str]]:
-    """``re.finditer`` of `pattern`, trying it only where one of the texts every match starts
-    with occurs (Python's regex engine tries a pattern opening with alternatives, such as
-    ``(?:新收|收到|受理|接收)``, at every position of a long overview). The same matches: a
-    match can start nowhere else, and each is tried from where the last one ended."""
-    compiled = _compiled(pattern)
-    starts = _leading_texts(pattern) if FAST_START else None
-    if not starts:
-        yield from compiled.finditer(text)
-        return
-    positions = set()
-    for start in starts:
-        at = text.find(start)
-        while at >= 0:
-            positions.add(at)
-            at = text.find(start, at + 1)
-    end = 0
-    for at in sorted(positions):
-        if at >= end:
-            found = compiled.match(text, at)
-            if found is not None:
-                yield found
-                end = found.end()
-
-
-FAST_START = True
-"""Off in the equivalence tests, to compare :func:`_finditer` with ``re.finditer``."""
-
-
-@cache
-def _leading_texts(pattern: str) -> frozenset[str] | None:
-    """Texts one of which every match of `pattern` starts with (from the parsed pattern: a
-    literal, a group or alternatives of them first), or None when that is not certain."""
-    import re._parser as sre  # type: ignore[import-not-found]  # the stdlib's own regex parser
-
-    if _compiled(pattern).flags & re.IGNORECASE:
-        return None
-    try:
-        items = list(sre.parse(pattern))
-    except Exception:  # noqa: BLE001  (an optimisation only: never fail a check over it)
-        return None
-    return _leading(items, sre)
-
-
-def _leading(items: list, sre: Any) -> frozenset[str] | None:
-    if not items:
-        return None
-    op, av = items[0]
-    if op is sre.LITERAL:
-        run = []
-        for o, a in items:
-            if o is not sre.LITERAL:
-                break
-            run.append(chr(a))
-        return frozenset({"".join(run)})
-    if op is sre.BRANCH:
-        alternatives = [_leading(list(b), sre) for b in av[1]]
-        if any(a is None for a in alternatives):
-            return None
-        return frozenset().union(*alternatives)  # type: ignore[arg-type]
-    if op is sre.SUBPATTERN and not av[1] and not av[2]:
-        return _leading(list(av[3]), sre)
-    return None
-
-
-def _may_match(pattern: str, text: str) -> bool:
-    """False only when `text` lacks a piece every match of `pattern` contains: a pattern
-    whose regex cannot skip ahead (one starting with a look-behind) then costs nothing on the
-    many overviews that never mention its words."""
-    if FAST_PREFILTER:
-        return _prefilter(pattern)(text)
-    return all(any(s in text for s in alternatives) for alternatives in _required_texts(pattern))
-
-
-FAST_PREFILTER = True
-"""Off in the equivalence tests, to compare :func:`_prefilter` with the generic test."""
-
-
-@cache
-def _prefilter(pattern: str) -> Callable[[str], bool]:
-    """:func:`_may_match` for one pattern as one expression (``("受理" in t or …) and …``): the
-    same test without a generator per piece, run for every pattern on every overview."""
-    pieces = _required_texts(pattern)
-    clauses = ["(" + (" or ".join(f"{s!r} in t" for s in sorted(alts)) or "False") + ")" for alts in pieces]
-    code = f"def may_match(t):\n    return {' and '.join(clauses) or 'True'}\n"
-    space: dict[str, Any] = {}
-    exec(code, space)  # noqa: S102  (the pattern's own literal pieces, quoted by repr)
-    return space["may_match"]
-
-
-@cache
-def _required_texts(pattern: str) -> tuple[frozenset[str], ...]:
-    """Sets of texts of which every match contains at least one (per set), read off the
-    parsed pattern's mandatory top-level items; () when nothing is certain."""
-    import re._parser as sre  # type: ignore[import-not-found]  # the stdlib's own regex parser
-
-    if _compiled(pattern).flags & re.IGNORECASE:
-        return ()
-    try:
-        items = list(sre.parse(pattern))
-    except Exception:  # noqa: BLE001  (an optimisation only: never fail a check over it)
-        return ()
-    return tuple(_required(items, sre))
-
-
-def _required(items: list, sre: Any) -> Iterator[frozenset[str]]:
-    lit, branch, in_, sub, rep = sre.LITERAL, sre.BRANCH, sre.IN, sre.SUBPATTERN, sre.MAX_REPEAT
-    for op, av in items:
-        if op is lit:
-            yield frozenset({chr(av)})
-        elif op is in_ and av and all(o is lit for o, _ in av):
-            yield frozenset(chr(c) for _, c in av)
-        elif op is branch and all(b and all(o is lit for o, _ in b) for b in av[1]):
-            yield frozenset("".join(chr(c) for _, c in b) for b in av[1])
-        elif op is sub and not av[1] and not av[2]:
-            yield from _required(list(av[3]), sre)
-        elif op in (rep, sre.MIN_REPEAT) and av[0] >= 1:
-            yield from _required(list(av[2]), sre)
 
 
 @check("sec5_content", WordsParams, ("missing",))

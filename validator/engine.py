@@ -6,13 +6,14 @@ The Excel button, the command line and the receiving office all call :func:`vali
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import replace
 
 from validator import checks, localize
 from validator.context import Context, build_context  # noqa: F401  (Context re-exported)
 from validator.errors import UnusableInput
 from validator.profile import Profile
-from validator.report import ValidationReport
+from validator.report import CellRef, Finding, ValidationReport
 from validator.submission import Submission, explanation_problem, quoted, text_problem
 from validator.values import normalize_newlines
 
@@ -36,8 +37,31 @@ def validate(
         report.rules_run += 1
         report.findings.extend(checks.REGISTRY[rule.check](ctx, rule))
     report.findings = localize.apply(report.findings, ctx)
+    if submission.places:
+        report.findings = [cite_places(f, submission) for f in report.findings]
     attach_explanations(report, submission)
     return report
+
+
+def cite_places(finding: Finding, submission: Submission) -> Finding:
+    """The finding pointing at the places a published document gave its cells
+    (:attr:`Submission.places`) instead of workbook cells, in its cells and its message."""
+    places, fmt = submission.places, submission.format
+
+    def ref(cell: CellRef) -> CellRef:
+        return CellRef(places[cell.key], cell.key) if cell.key in places else cell
+
+    message = finding.message
+    for cell in (*finding.cells, *(c for c, _v in finding.alternatives)):
+        if cell.key in places:
+            message = re.sub(re.escape(fmt.cell(cell.key).a1) + r"(?![0-9])", places[cell.key], message)
+    return replace(
+        finding,
+        cells=tuple(map(ref, finding.cells)),
+        message=message,
+        alternatives=tuple((ref(c), v) for c, v in finding.alternatives),
+        marked=None if finding.marked is None else tuple(map(ref, finding.marked)),
+    )
 
 
 def ensure_usable(submission: Submission) -> None:

@@ -32,6 +32,8 @@ CODES = {
     "bad-encoding": "无法识别文字编码",
     "doc": "旧版 Word（.doc）、RTF 或网页存档（.mht），需另存为 .docx",
     "no-text": "PDF 没有文字层（扫描件或图片），需要原文或带文字层的 PDF",
+    "link-outside": "收件文件夹中指向文件夹以外的链接（不读取）",
+    "aggregate": "以前生成的汇总报告，其中的单位已在本次汇总中（不再计入）",
     "unusable-input": "其他无法使用的输入",
 }
 """Machine-readable reasons (``check --json`` prints ``{"error": {"code", "message", "where"}}``);

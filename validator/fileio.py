@@ -41,6 +41,42 @@ def atomic_write_bytes(path: str | Path, data: bytes) -> None:
     atomic_write(path, lambda tmp: _write_bytes(tmp, data))
 
 
+def atomic_write_pair(first: tuple[str | Path, bytes], second: tuple[str | Path, bytes]) -> None:
+    """Two files that belong together (an aggregate's JSON and its workbook): both are written in
+    full before either replaces its target, so a full disk leaves the old pair (or nothing),
+    never a new JSON beside an old or missing workbook."""
+    staged: list[tuple[str, Path]] = []
+    try:
+        for path, data in (first, second):
+            target = Path(path)
+            if target.is_dir() or _is_special(target):
+                raise CannotWrite("不是普通文件，无法写入；请给出普通文件名", where=str(path))
+            folder = target.parent if str(target.parent) else Path(".")
+            try:
+                fd, tmp = tempfile.mkstemp(prefix=".xxgk-", suffix=".tmp", dir=folder)
+                staged.append((tmp, target))
+                os.close(fd)
+                _write_bytes(tmp, data)
+                os.chmod(tmp, _mode_for(target))
+                with open(tmp, "rb+") as fh:
+                    os.fsync(fh.fileno())
+            except OSError as exc:
+                raise cannot_write(path, exc) from exc
+        for tmp, target in staged:
+            try:
+                os.replace(tmp, target)
+            except OSError as exc:
+                raise cannot_write(target, exc) from exc
+        for _, target in staged:
+            _fsync_folder(target.parent)
+    finally:
+        for tmp, _ in staged:
+            try:
+                os.unlink(tmp)
+            except OSError:
+                pass
+
+
 def _mode_for(path: Path) -> int:
     """Keep the mode of the file being replaced; a new file gets the usual 0666 & ~umask
     (mkstemp's 0600 would make exported reports unreadable to colleagues on a shared folder)."""
@@ -65,6 +101,12 @@ def _fsync_folder(folder: Path) -> None:
         pass
     finally:
         os.close(fd)
+
+
+def os_reason(exc: OSError) -> str:
+    """An OSError's cause in Chinese where known (没有权限, 磁盘已满…), else the system's words."""
+    reasons = {**_REASONS, errno.EIO: "磁盘或网络共享读写错误"}
+    return reasons.get(exc.errno or 0) or exc.strerror or type(exc).__name__
 
 
 def cannot_write(path: str | Path, exc: OSError) -> CannotWrite:
@@ -103,12 +145,33 @@ def atomic_write(path: str | Path, write: Callable[[str], object]) -> None:
         _fsync_folder(folder)
     except OSError as exc:
         raise cannot_write(path, exc) from exc
+    except Exception as exc:
+        cause = _wrapped_os_error(exc)
+        if cause is None:
+            raise
+        raise cannot_write(path, cause) from exc
     finally:
         if tmp is not None:
             try:
                 os.unlink(tmp)
             except OSError:
                 pass
+
+
+def _wrapped_os_error(exc: BaseException) -> OSError | None:
+    """The OSError a writer wrapped in its own exception (XlsxWriter's FileCreateError holds the
+    disk-full error), found among its arguments, causes and context."""
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        if isinstance(current, OSError):
+            return current
+        inner = next((a for a in current.args if isinstance(a, OSError)), None)
+        if inner is not None:
+            return inner
+        current = current.__cause__ or current.__context__
+    return None
 
 
 def _is_special(path: Path) -> bool:

@@ -12,7 +12,13 @@ from typing import Any
 
 from validator.errors import UnusableInput
 from validator.formats import get_format, known_formats
-from validator.jsonlimits import MAX_CELLS_PER_ITEM, MAX_JSON_BYTES, MAX_JSON_OBJECTS, MAX_LIST_ITEMS
+from validator.jsonlimits import (
+    MAX_AGGREGATE_BODIES,
+    MAX_CELLS_PER_ITEM,
+    MAX_JSON_BYTES,
+    MAX_JSON_OBJECTS,
+    MAX_LIST_ITEMS,
+)
 from validator.report import ValidationReport
 from validator.spec import FormatSpec
 from validator.submission import JSON, Explanation, Submission
@@ -219,6 +225,10 @@ def _reason(err: Mapping[str, Any]) -> str:
 
 
 def _check_list_sizes(obj: dict, source: str) -> None:
+    aggregate = obj.get("aggregate")
+    members = aggregate.get("bodies") if isinstance(aggregate, dict) else None
+    if isinstance(members, list) and len(members) > MAX_AGGREGATE_BODIES:
+        raise BadJson(f"aggregate.bodies：共 {len(members)} 项，超过上限 {MAX_AGGREGATE_BODIES}", where=source)
     unreadable = obj.get("unreadable")
     if isinstance(unreadable, dict) and len(unreadable) > MAX_CELLS_PER_ITEM:
         raise BadJson(f"unreadable：共 {len(unreadable)} 项，超过上限 {MAX_CELLS_PER_ITEM}", where=source)
@@ -338,7 +348,8 @@ def submission_from_report(model: Any, source: str = "JSON") -> Submission:
                 values[cell.key] = value
     values.update(model.unreadable)  # the fields are null: the cells' content as entered
     explanations = [Explanation(e.rule, tuple(e.cells), e.text) for e in model.explanations]
-    return Submission(fmt, values, source, explanations, JSON)
+    members = tuple(model.aggregate.bodies) if model.aggregate is not None else ()
+    return Submission(fmt, values, source, explanations, JSON, aggregate_of=members)
 
 
 @cache
@@ -410,6 +421,8 @@ def report_to_model(submission: Submission, validation: ValidationReport | None)
         {"rule": e.rule, "cells": list(e.keys), "text": normalize_newlines(e.text)}
         for e in canonical_explanations(submission.explanations, validation)
     ]
+    if submission.aggregate_of:
+        data["aggregate"] = {"bodies": list(submission.aggregate_of)}
     if validation is not None:
         data["validation"] = {
             "valid": validation.valid,
@@ -435,6 +448,9 @@ def canonical_explanations(explanations: list[Explanation], validation: Validati
 
 
 def dump_model(model: Any) -> bytes:
-    """The JSON file; ``unreadable`` only when there is something in it (valid reports never have it)."""
-    exclude = None if model.unreadable else {"unreadable"}
-    return model.model_dump_json(indent=2, exclude=exclude).encode("utf-8") + b"\n"
+    """The JSON file; ``unreadable`` only when there is something in it (valid reports never
+    have it), ``aggregate`` only in a sum made by ``collect --aggregate``."""
+    exclude = ({"unreadable"} if not model.unreadable else set()) | (
+        {"aggregate"} if model.aggregate is None else set()
+    )
+    return model.model_dump_json(indent=2, exclude=exclude or None).encode("utf-8") + b"\n"

@@ -116,7 +116,7 @@ class _Layout(NamedTuple):
 
 
 _ENVELOPE = frozenset(
-    {"format", "schema_version", "generator", "last_year", "unreadable", "explanations", "validation"}
+    {"format", "schema_version", "generator", "last_year", "unreadable", "explanations", "validation", "aggregate"}
 )
 
 
@@ -200,6 +200,8 @@ def read_report(obj: dict, fmt: FormatSpec, source: str) -> Submission | None:
             values.update(_last_year(last, layout))
         unreadable = obj.get("unreadable", {})
         if type(unreadable) is not dict or unreadable:  # the model checks each entry against its cell
+            raise NotPlain
+        if obj.get("aggregate") is not None:  # a sum made by collect --aggregate: one per run
             raise NotPlain
         explanations = _explanations(obj.get("explanations", []), fmt)
         _validation(obj.get("validation"))

@@ -62,7 +62,7 @@ def unreadable_text(cell: CellSpec, raw: object) -> str:
 def _base_models() -> dict[str, Any]:
     from typing import Literal
 
-    from pydantic import BaseModel, ConfigDict
+    from pydantic import BaseModel, ConfigDict, Field
 
     strict = ConfigDict(extra="forbid", frozen=True)
 
@@ -94,7 +94,23 @@ def _base_models() -> dict[str, Any]:
         warnings: int
         findings: list[FindingModel]
 
-    return {"strict": strict, "Generator": Generator, "FindingModel": FindingModel, "ValidationModel": ValidationModel}
+    Name: Any = pydantic_types()["text"]
+
+    class AggregateModel(BaseModel):
+        # what `xxgk collect --aggregate` writes into the sum it makes (no docstring: it would be
+        # the schema's English description)
+        model_config = strict
+        bodies: list[Name] = Field(  # type: ignore[valid-type]
+            description="本报告是哪些单位报告的汇总（机关名称）；再次汇总时，与其中单位同在一个收件文件夹中的本报告不再计入"
+        )
+
+    return {
+        "strict": strict,
+        "Generator": Generator,
+        "FindingModel": FindingModel,
+        "ValidationModel": ValidationModel,
+        "AggregateModel": AggregateModel,
+    }
 
 
 def _field(cell: CellSpec) -> tuple[Any, Any]:
@@ -230,6 +246,10 @@ def report_model(fmt: FormatSpec) -> Any:
             Field(default_factory=list, description="填报人对“提示”的情况说明，每个（规则，单元格）一条"),
         ),
         validation=(base["ValidationModel"] | None, Field(default=None, description="导出时的校验结果")),
+        aggregate=(
+            base["AggregateModel"] | None,
+            Field(default=None, description="由 xxgk collect --aggregate 生成的汇总报告才有：汇总了哪些单位"),
+        ),
     )
 
 

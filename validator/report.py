@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import TYPE_CHECKING
@@ -146,49 +146,79 @@ class ValidationReport:
             "findings": [f.as_dict() for f in self.findings],
         }
 
-    def render_text(self, width: int = 100) -> str:
-        """A plain table for the terminal, errors first."""
-        lines = [f"{self.source}：{self.summary_zh()}"]
-        blanks = _blank_groups(self.findings)
-        for sheet, count in blanks.items():
-            lines.append(
-                f"  · {sheet} 尚有 {count} 个单元格未填写（没有数据请填 0；逐格清单见 --annotate 另存副本的"
-                f"“校验结果”表或 --json 输出）"
-            )
-        order = sorted(
-            (i for i, f in enumerate(self.findings) if not _grouped(f, blanks)),
-            key=lambda i: self.findings[i].severity != "error",
-        )
-        number = {i: n for n, i in enumerate(order, 1)}
-        for i in order:
-            f = self.findings[i]
-            shown = f.shown_cells
-            where = "、".join(c.ref for c in shown[:3]) + ("…" if len(shown) > 3 else "")
-            pad = "     " if f.caused_by is not None else ""
-            lines.append(f"{pad}{number[i]:>3}. [{f.severity_zh}] {f.rule:<16} {where}")
-            if f.caused_by is not None:
-                lines.append(f"{pad}     （第 {number[f.caused_by]} 条的连带结果，改正该格后即成立）{f.message}")
+    def rows(self) -> list[FindingRow]:
+        """The findings as every face lists them (terminal, 校验结果, collect's sheets, the page):
+        see :func:`listing`."""
+        out: list[FindingRow] = []
+        for i, root in listing([(f.severity, f.caused_by) for f in self.findings]):
+            out.append(FindingRow(len(out) + 1, i, self.findings[i], None if root is None else out[root]))
+        return out
+
+    def grouped(self) -> list[tuple[FindingRow, list[FindingRow]]]:
+        """:meth:`rows` as (root, its consequences)."""
+        out: list[tuple[FindingRow, list[FindingRow]]] = []
+        for row in self.rows():
+            if row.root is None:
+                out.append((row, []))
             else:
-                lines.append(f"     {f.message}")
+                out[-1][1].append(row)
+        return out
+
+    def root_counts(self) -> tuple[int, int]:
+        """(错误, 提示) counted by cause: a consequence of a located typo is not counted again."""
+        roots = [
+            self.findings[i] for i, root in listing([(f.severity, f.caused_by) for f in self.findings]) if root is None
+        ]
+        errors = sum(1 for f in roots if f.severity == "error")
+        return errors, len(roots) - errors
+
+    def render_text(self, width: int = 100) -> str:
+        """A plain list for the terminal, in :meth:`rows` order; many blank cells of one sheet
+        make one line."""
+        lines = [f"{self.source}：{self.summary_zh()}"]
+        rows = self.rows()
+        blanks = _blank_groups(self.findings)
+        said: set[str] = set()
+        for row in rows:
+            f = row.finding
+            if _grouped(f, blanks):
+                sheet = row.sheet
+                if sheet not in said:
+                    said.add(sheet)
+                    numbers = [r.number for r in rows if _grouped(r.finding, blanks) and r.sheet == sheet]
+                    lines.append(
+                        f"{_ranges(numbers):>5}. [{f.severity_zh}] {sheet} 尚有 {blanks[sheet]} 个单元格未填写"
+                        "（没有数据请填 0；逐格清单见 --annotate 另存副本的“校验结果”表或 --json 输出）"
+                    )
+                continue
+            pad = "     " if row.root is not None else ""
+            where = cell_list(f.shown_cells[:3]) + ("…" if len(f.shown_cells) > 3 else "")
+            lines.append(f"{pad}{row.number:>5}. [{f.severity_zh}] {where}")
+            if row.root is not None:
+                lines.append(f"{pad}       （第 {row.root.number} 条的连带结果，改正该格后即成立）{f.message}")
+            else:
+                lines.append(f"       {f.message}")
             if f.explanation:
-                lines.append(f"{pad}     情况说明：{f.explanation}")
+                lines.append(f"{pad}       情况说明：{f.explanation}")
         return "\n".join(lines)
 
     def sheet_rows(self, explanations: Iterable[Explanation] = ()) -> list[SheetRow]:
-        """The 校验结果 sheet as data: one row per finding, then staff notes no finding matches.
+        """The 校验结果 sheet as data: one row per finding in :meth:`rows` order, then staff notes
+        no finding matches.
 
         Columns as :data:`validator.results.COLUMNS` — both workbook writers (openpyxl for files,
         xlwings inside Excel) render exactly these rows.
         """
         rows = []
-        for i, f in enumerate(self.findings, 1):
-            message = f.message if f.caused_by is None else f"　　└ 第 {f.caused_by + 1} 条的连带结果：{f.message}"
+        for r in self.rows():
+            f = r.finding
+            message = f.message if r.root is None else f"　　└ 第 {r.root.number} 条的连带结果：{f.message}"
             values = results.row(
-                number=i,
+                number=r.number,
                 rule=f.rule,
                 severity=f.severity_zh,
                 scope=f.scope,
-                where="、".join(c.ref for c in f.shown_cells),
+                where=r.where,
                 message=message,
                 expected=_sheet_value(f.expected),
                 actual=_sheet_value(f.actual),
@@ -207,6 +237,77 @@ class ValidationReport:
                     )
                 )
         return rows
+
+
+def listing(findings: Sequence[tuple[str, int | None]]) -> list[tuple[int, int | None]]:
+    """The order findings are listed in, from each one's (severity, ``caused_by``): root causes
+    with 错误 first, then 提示, in the report's order, each followed by the consequences that
+    follow from it. Returns (index in `findings`, position in the listing of its root or None)."""
+    follows: dict[int, list[int]] = {}
+    roots = []
+    for i, (_severity, cause) in enumerate(findings):
+        if cause is not None and cause != i and 0 <= cause < len(findings) and findings[cause][1] is None:
+            follows.setdefault(cause, []).append(i)
+        else:
+            roots.append(i)
+    roots.sort(key=lambda i: findings[i][0] != "error")
+    out: list[tuple[int, int | None]] = []
+    for i in roots:
+        at = len(out)
+        out.append((i, None))
+        out += [(j, at) for j in follows.get(i, ())]
+    return out
+
+
+@dataclass(frozen=True)
+class FindingRow:
+    """One finding as the faces list it (:meth:`ValidationReport.rows`)."""
+
+    number: int
+    """Its place in the list, from 1: the same in the terminal, 校验结果, 问题清单 and the page."""
+    index: int
+    """Its place in ``report.findings`` (what ``caused_by`` in the JSON refers to)."""
+    finding: Finding
+    root: FindingRow | None = None
+    """The located typo this failing sum follows from (a 连带结果), if any."""
+
+    @property
+    def where(self) -> str:
+        return cell_list(self.finding.shown_cells)
+
+    @property
+    def sheet(self) -> str:
+        cells = self.finding.cells
+        return cells[0].ref.split("!")[0] if cells else ""
+
+    @property
+    def follows(self) -> str:
+        """``第 1 条（表三!D16）的连带结果`` for a consequence, else empty."""
+        if self.root is None:
+            return ""
+        return f"第 {self.root.number} 条（{self.root.where}）的连带结果"
+
+
+def cell_list(cells: Iterable[CellRef]) -> str:
+    """``表三!D28、D27、D4、文字部分!A4``: each sheet named once per run of its cells, so the
+    list fits the 校验结果 sheet's 位置 column (LibreOffice does not wrap a linked cell)."""
+    out, last = [], None
+    for c in cells:
+        sheet, _sep, a1 = c.ref.rpartition("!")
+        out.append(a1 if sheet == last else c.ref)
+        last = sheet
+    return "、".join(out)
+
+
+def _ranges(numbers: list[int]) -> str:
+    """``4–9、12``: consecutive numbers as a range."""
+    spans: list[list[int]] = []
+    for n in numbers:
+        if spans and n == spans[-1][1] + 1:
+            spans[-1][1] = n
+        else:
+            spans.append([n, n])
+    return "、".join(str(a) if a == b else f"{a}–{b}" for a, b in spans)
 
 
 BLANK_RULE = "VAL-EMPTY"
@@ -244,8 +345,9 @@ def _sheet_value(value: object) -> object:
 
 
 def note_text(findings: Iterable[Finding]) -> str:
-    """The cell note on a flagged cell: every finding on it, rule id first."""
-    return "\n".join(f"【{f.severity_zh} {f.rule}】{f.message}" for f in findings)
+    """The cell note on a flagged cell: every finding on it (the rule id stays in 校验结果's 规则
+    column: a note is read by staff)."""
+    return "\n".join(f"【{f.severity_zh}】{f.message}" for f in findings)
 
 
 def worst(findings: Iterable[Finding]) -> str:

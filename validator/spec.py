@@ -2,15 +2,17 @@
 
 A format (国办公开办函〔2021〕30号, the 2019 试行 layout, …) is pure data built from these records:
 which sheets the workbook has, which cells hold which figure (by a stable key), which
-labels stand where, which live-check formulas sit beside the totals, and which rules
-apply. The template builder, the reader, the JSON model, the rule engine and the docs all
-read the same records, so a new format version is a new data module, not new code.
+labels stand where, which rules apply and which arithmetic relations they state. The
+template builder (with its live-check formulas), the reader, the JSON model, the rule
+engine, the error localiser and the docs all read the same records, so a new format version
+is a new data module, not new code.
 """
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from functools import cached_property, lru_cache
 from typing import Literal
 
 CellKind = Literal["count", "signed", "money", "text", "longtext", "year", "date", "choice"]
@@ -25,6 +27,7 @@ SEVERITY_FROM_ZH: dict[str, str] = {v: k for k, v in SEVERITY_ZH.items()}
 _REF = re.compile(r"^([A-Z]{1,3})([1-9][0-9]*)$")
 
 
+@lru_cache(maxsize=4096)
 def split_ref(ref: str) -> tuple[int, int]:
     """'J28' -> (row 27, col 9), zero-based, as XlsxWriter wants them."""
     m = _REF.match(ref)
@@ -94,24 +97,6 @@ class Label:
 
 
 @dataclass(frozen=True)
-class LiveCheck:
-    """A formula beside a total that recomputes it in Excel/WPS/LibreOffice without Python.
-
-    `formula` shows a short Chinese verdict; `bad_when` is the conditional-format formula
-    (relative to `target`) that turns the target red when the total is wrong.
-    """
-
-    sheet: str
-    ref: str
-    formula: str
-    target: str
-    bad_when: str
-    severity: Severity = "error"
-    initial: object = "正确"
-    """The formula's result on the empty template (cached so viewers without recalculation agree)."""
-
-
-@dataclass(frozen=True)
 class SheetSpec:
     name: str
     title: str
@@ -124,13 +109,102 @@ class SheetSpec:
     """Rows and columns kept in view while scrolling (the table headers)."""
 
 
+Op = Literal["==", "<=", ">="]
+
+
+@dataclass(frozen=True)
+class Relation:
+    """One arithmetic relation between figure cells: ``Σ left  op  Σ right``.
+
+    Written once, it gives the ``linear`` check, the error localiser's equations and
+    constraints, the template's live formula (when ``live``) and the test strategy of valid
+    reports. A key written ``-key`` is subtracted (本年制发 − 本年废止). Findings show Σ left as
+    the figure expected and Σ right as the figure found, so the side a clerk fills in by hand
+    (a 总计) goes on the right.
+    """
+
+    left: tuple[str, ...]
+    op: Op
+    right: tuple[str, ...]
+    what: str
+    """The group in words (a row, a column), for messages: ``{what}``."""
+    blame: tuple[str, ...] = ()
+    """The cells a finding names, the first giving ``{label}``; default: the right side's."""
+    live: str | None = None
+    """The cell, on the sheet of the relation's cells, that shows the relation in the template."""
+    names: tuple[str, str] = ("", "")
+    """What the live formula calls the two sides (``各列之和``, ``总计``)."""
+
+    @property
+    def terms(self) -> tuple[tuple[str, int], ...]:
+        """(key, coefficient) of ``Σ left − Σ right``, in written order."""
+        return tuple(
+            (k.removeprefix("-"), (-1 if k.startswith("-") else 1) * side)
+            for keys, side in ((self.left, 1), (self.right, -1))
+            for k in keys
+        )
+
+    @property
+    def keys(self) -> tuple[str, ...]:
+        return tuple(dict.fromkeys(k for k, _c in self.terms))
+
+    @cached_property
+    def sides(self) -> tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...], tuple[str, ...]]:
+        """(added, subtracted) keys of the left side, then of the right: how a check sums them."""
+
+        def split(keys: tuple[str, ...]) -> tuple[tuple[str, ...], tuple[str, ...]]:
+            return tuple(k for k in keys if not k.startswith("-")), tuple(k[1:] for k in keys if k.startswith("-"))
+
+        return (*split(self.left), *split(self.right))
+
+    @property
+    def named(self) -> tuple[str, ...]:
+        return self.blame or tuple(k.removeprefix("-") for k in self.right)
+
+    @property
+    def total(self) -> str | None:
+        """The one cell an equality adds several others into (a 总计), if it is one."""
+        if self.op == "==" and len(self.right) == 1 and len(self.left) > 1 and not self.right[0].startswith("-"):
+            return self.right[0]
+        return None
+
+    def holds(self, left: object, right: object) -> bool:
+        if self.op == "==":
+            return left == right
+        return left <= right if self.op == "<=" else left >= right  # type: ignore[operator]
+
+
+@dataclass(frozen=True)
+class Example:
+    """A case for a rule's documentation and test: the format's :attr:`FormatSpec.example`
+    report with `changes` applied (figure cells not named are 0), and whether the rule fires."""
+
+    changes: dict = field(hash=False, compare=False)
+    fires: bool = True
+    last_year: dict | None = field(default=None, hash=False, compare=False)
+    """Changes to the example report given as last year's (``--last-year``; its year is one less)."""
+    workbook: bool = False
+    """Read from a workbook, for rules about what only a spreadsheet can hold or print (numbers
+    typed as text, a part too long for its printed cell)."""
+
+
+def fires(changes: dict, **kw: object) -> Example:
+    return Example(changes, True, **kw)  # type: ignore[arg-type]
+
+
+def passes(changes: dict, **kw: object) -> Example:
+    return Example(changes, False, **kw)  # type: ignore[arg-type]
+
+
 @dataclass(frozen=True)
 class Rule:
     """A consistency rule as data.
 
     `check` names a function in :mod:`validator.checks`; `params` are its arguments (cell
     keys, groups). `message` is a ``str.format`` template in Chinese; the check supplies
-    ``{label}``, ``{expected}``, ``{actual}`` and any other fields it documents.
+    ``{label}``, ``{expected}``, ``{actual}`` and any other fields it documents. An
+    arithmetic rule states its `relations` (check ``linear``); `examples` show it firing and
+    passing (tests/test_rule_examples.py runs every one).
     """
 
     id: str
@@ -140,6 +214,8 @@ class Rule:
     message: str
     check: str
     params: dict = field(default_factory=dict, hash=False, compare=False)
+    relations: tuple[Relation, ...] = field(default=(), hash=False, compare=False)
+    examples: tuple[Example, ...] = field(default=(), hash=False, compare=False)
 
 
 @dataclass(frozen=True)
@@ -172,8 +248,9 @@ class FormatSpec:
     sheets: tuple[SheetSpec, ...]
     cells: tuple[CellSpec, ...]
     labels: tuple[Label, ...]
-    live_checks: tuple[LiveCheck, ...]
     rules: tuple[Rule, ...]
+    """The live checks and 可能填错 marks of the template are derived from their relations
+    (:func:`validator.formats.live.live_checks`, :func:`~validator.formats.live.live_marks`)."""
     results_sheet: str
     results_header_row: int
     """1-based row of the 校验结果 header; findings start on the next row."""
@@ -190,6 +267,8 @@ class FormatSpec:
     """Cells laid out as rows × columns under one key prefix, documented as a table (docs.py)."""
     notes: str = ""
     """What the format module is unsure of (shown in docs/formats)."""
+    example: dict = field(default_factory=dict, hash=False, compare=False)
+    """A report every rule passes, without its figures (all 0): the base of :attr:`Rule.examples`."""
 
     def cell(self, key: str) -> CellSpec:
         return self._by_key[key]

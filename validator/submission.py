@@ -19,18 +19,20 @@ class InputKind:
 
     - ``typed``: values arrive typed and held to their field's rules when read (a JSON through
       its model): no figure can be text a sheet's SUM skips, and no text needs checking again;
-    - ``annotatable``: ``check --annotate`` can write a marked copy (its reader has an ``annotate``).
+    - ``annotatable``: ``check --annotate`` can write a marked copy (its reader has an ``annotate``);
+    - ``sheets``: the report is the template's sheets filled in, so its text prints in their cells
+      (rule ``text_prints``); a JSON or a published document is printed by ``xxgk render``.
 
     A plain class, not a dataclass: the Excel button imports this module, and a dataclass costs
     its import a million instructions."""
 
-    __slots__ = ("name", "typed", "annotatable")
+    __slots__ = ("name", "typed", "annotatable", "sheets")
 
-    def __init__(self, name: str, typed: bool = False, annotatable: bool = False) -> None:
-        self.name, self.typed, self.annotatable = name, typed, annotatable
+    def __init__(self, name: str, typed: bool = False, annotatable: bool = False, sheets: bool = False) -> None:
+        self.name, self.typed, self.annotatable, self.sheets = name, typed, annotatable, sheets
 
-    def _fields(self) -> tuple[str, bool, bool]:
-        return self.name, self.typed, self.annotatable
+    def _fields(self) -> tuple[str, bool, bool, bool]:
+        return self.name, self.typed, self.annotatable, self.sheets
 
     def __eq__(self, other: object) -> bool:
         return isinstance(other, InputKind) and self._fields() == other._fields()
@@ -39,14 +41,17 @@ class InputKind:
         return hash(self._fields())
 
     def __repr__(self) -> str:
-        return f"InputKind({self.name!r}, typed={self.typed}, annotatable={self.annotatable})"
+        return f"InputKind({self.name!r}, typed={self.typed}, annotatable={self.annotatable}, sheets={self.sheets})"
 
 
-CELLS = InputKind("cells")
+CELLS = InputKind("cells", sheets=True)
 """Cell contents as a sheet holds them, read by no file reader (the Excel add-in's open workbook)."""
 JSON = InputKind("json", typed=True)
 """Read from the normalized JSON: every value typed and held to its field's rules by the model
 (:mod:`validator.model`; a JSON file, a page's data block, the archive)."""
+PUBLISHED = InputKind("published", typed=True)
+"""Read by the importer from a published document (:mod:`validator.readers.published`): its
+figures arrive as numbers."""
 
 
 @cache
@@ -97,6 +102,15 @@ class Submission:
     """Which reader made it, and what that means for the checks and the faces."""
     findings: list = field(default_factory=list, repr=False)
     """What reading found (a published report's import 提示), added to its check report."""
+    aggregate_of: tuple[str, ...] = ()
+    """The bodies whose reports this one sums, when ``xxgk collect --aggregate`` made it (the
+    mark travels with the report: its JSON's ``aggregate``, its workbook's hidden 汇总来源
+    sheet), so a later collect of an inbox holding those bodies never sums it again."""
+    places: dict[str, str] = field(default_factory=dict)
+    """For a published document read by the importer: where each cell was read (``第 12 行``,
+    ``第 4 页第 3 行``, a Word table's cell), or that the document does not state it. Findings
+    then point there instead of at a workbook cell the document does not have. Empty for
+    workbooks and JSON."""
 
     def raw(self, key: str) -> object:
         return self.values.get(key)

@@ -154,9 +154,27 @@ def text_problem(text: str) -> str | None:
     return None
 
 
+INVISIBLE_CHARACTERS = re.compile(
+    "[\x00-\x1f\x7f-\x9f\u00ad\u034f\u061c\u115f\u1160\u17b4\u17b5\u180b-\u180f\u200b-\u200f"
+    "\u202a-\u202e\u2060-\u206f\u3164\ufe00-\ufe0f\ufeff\uffa0\ufff0-\ufffb"
+    "\U0001bca0-\U0001bca3\U0001d173-\U0001d17a\U000e0000-\U000e0fff]"
+)
+"""Characters that show nothing: controls, format characters (zero-width space, BOM, U+2060,
+bidi marks and overrides, soft hyphen) and Unicode's other default-ignorable ones."""
+
+
+def name_key(text: object) -> str:
+    """The form in which two names (or labels, codes, placeholders) are the same when a reader
+    sees the same: NFKC (full-width letters and brackets as ASCII), no whitespace anywhere, no
+    invisible character (a name pasted from a web page often carries a U+200B or a BOM). The one
+    definition for matching bodies, roster headers, sheet labels and XY-BODY."""
+    text = unicodedata.normalize("NFKC", text if isinstance(text, str) else str(text or ""))
+    return "".join(INVISIBLE_CHARACTERS.sub("", text).split())
+
+
 def _normalize_text(raw: str) -> str:
     """Loose form, only to recognise placeholders such as “／” or “ — ”."""
-    return "".join(unicodedata.normalize("NFKC", raw).split())
+    return name_key(raw)
 
 
 def _plain(raw: str) -> str:

@@ -69,7 +69,7 @@ ALL_BASES = [*BASES, exported_2019()]
 def snapshot(sub: Submission) -> tuple:
     """Everything a Submission carries, with the type and spelling of every value."""
     values = [(k, type(v).__name__, repr(v)) for k, v in sub.values.items()]
-    return sub.format.id, values, sub.explanations, sub.source, sub.kind
+    return sub.format.id, values, sub.explanations, sub.source, sub.kind, sub.aggregate_of
 
 
 def outcome(obj: dict) -> tuple:

@@ -15,8 +15,8 @@ import sys
 from typing import NoReturn
 
 from validator import __version__
-from validator.cli import collect, filing, import_, info, render, serve, zh
-from validator.cli.output import error_json, message_of
+from validator.cli import archive, collect, filing, import_, info, render, serve, zh
+from validator.cli.output import error_json, message_of, printable
 from validator.cli.plugins import plugins
 from validator.errors import EXIT_UNUSABLE, UnusableInput
 
@@ -24,7 +24,7 @@ EXIT_INTERNAL = 3
 EXIT_INTERRUPTED = 130
 EXIT_PIPE = 141
 """128 + SIGPIPE: what a shell reports for a tool whose reader (``head``) went away."""
-COMMAND_MODULES = (info, filing, collect, render, serve, import_)
+COMMAND_MODULES = (info, filing, collect, render, serve, archive, import_)
 """Each has ``COMMANDS``: name → (help, configure(parser), run(args) -> exit code)."""
 
 
@@ -35,7 +35,9 @@ class _Parser(argparse.ArgumentParser):
         raise SystemExit(EXIT_UNUSABLE)
 
 
-def _parser() -> argparse.ArgumentParser:
+def _parser(with_plugins: bool = True) -> argparse.ArgumentParser:
+    """The parser of every subcommand; `with_plugins` adds those other packages register (the
+    entry-point scan is a third of the start-up of a check, so a built-in command skips it)."""
     zh.install()
     p = _Parser(
         prog="xxgk", description="政府信息公开工作年度报告：模板、校验、JSON 导出（国办公开办函〔2021〕30号格式）"
@@ -50,7 +52,8 @@ def _parser() -> argparse.ArgumentParser:
         help="（各子命令的说明和示例：xxgk 子命令 -h）",
     )
     commands = [(name, c) for module in COMMAND_MODULES for name, c in module.COMMANDS.items()]
-    commands += [(c.name, (c.help, c.configure, c.run)) for c in _plugin_commands()]
+    if with_plugins:
+        commands += [(c.name, (c.help, c.configure, c.run)) for c in _plugin_commands()]
     for name, (help_text, configure, run) in sorted(commands, key=lambda nc: _ORDER.get(nc[0], len(_ORDER))):
         command = sub.add_parser(name, help=help_text)
         configure(command)
@@ -62,7 +65,21 @@ def _parser() -> argparse.ArgumentParser:
 _ORDER = {
     name: n
     for n, name in enumerate(
-        ("template", "check", "export", "fill", "new", "schema", "collect", "render", "serve", "import", "rules")
+        (
+            "template",
+            "check",
+            "export",
+            "fill",
+            "new",
+            "schema",
+            "collect",
+            "render",
+            "serve",
+            "codes",
+            "archive",
+            "import",
+            "rules",
+        )
     )
 }
 """The order ``xxgk -h`` lists the subcommands in (plug-in commands last)."""
@@ -77,7 +94,7 @@ def _run(args, run) -> int:
         return run(args)
     except UnusableInput as exc:
         error_json(args, exc.code, message_of(exc), exc.where)
-        print(f"无法处理：{exc}", file=sys.stderr)
+        print(printable(f"无法处理：{exc}", lines=True), file=sys.stderr)
         return EXIT_UNUSABLE
     except KeyboardInterrupt:
         print("已中断", file=sys.stderr)
@@ -89,8 +106,8 @@ def _run(args, run) -> int:
             raise
         error_json(args, "internal-error", f"{type(exc).__name__}: {exc}")
         print(
-            f"内部错误（{type(exc).__name__}: {exc}）。这是本工具的缺陷，请连同输入文件报告；"
-            "设置环境变量 XXGK_DEBUG=1 可显示详细信息。",
+            printable(f"内部错误（{type(exc).__name__}: {exc}）。这是本工具的缺陷，请连同输入文件报告；", lines=True)
+            + "设置环境变量 XXGK_DEBUG=1 可显示详细信息。",
             file=sys.stderr,
         )
         return EXIT_INTERNAL
@@ -114,7 +131,9 @@ def main(argv: list[str] | None = None) -> int:
             stream.reconfigure(errors="replace")  # type: ignore[union-attr]
         except AttributeError:
             pass
-    args = _parser().parse_args(argv)
+    argv = sys.argv[1:] if argv is None else argv
+    builtin = bool(argv) and any(argv[0] in module.COMMANDS for module in COMMAND_MODULES)
+    args = _parser(with_plugins=not builtin).parse_args(argv)
     try:
         code = _run(args, args.run)
         sys.stdout.flush()

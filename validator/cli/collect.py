@@ -7,6 +7,7 @@ import sys
 from typing import TYPE_CHECKING
 
 from validator import api
+from validator.cli.output import printable
 from validator.collect.progress import Progress
 
 if TYPE_CHECKING:
@@ -70,16 +71,17 @@ def run(args) -> int:
         bar.done()
     result = collected.result
     for line in collected.lines:
-        print(line)
-    print(api.summary_line(result))
-    print(f"已生成汇总工作簿：{args.out}")
+        print(printable(line))
+    print(printable(api.summary_line(result)))
+    print(printable(f"已生成汇总工作簿：{args.out}"))
     _print_problems(result)
     return result.exit_code
 
 
 def _print_problems(result: CollectResult) -> None:
+    """Names and reasons come from files others chose: every one is escaped before printing."""
     for item in result.unreadable:
-        print(f"  无法读取：{item.error}", file=sys.stderr)
+        print(printable(f"  无法读取：{item.error}"), file=sys.stderr)
 
 
 COMMANDS = {"collect": (HELP, configure, run)}

@@ -3,8 +3,9 @@
 Writes the normalized JSON, beside it ``<name>.provenance.json`` (for every imported cell the
 line (for a PDF also the page, for a Word file the place) and the line's text it came from,
 the cell as published and whether it was a number, an empty cell or a mark; where each
-narrative part starts and ends; import 提示; the tables not read), and with ``--xlsx`` a filled
-workbook. Exit 0 when every table was read, 1 when some cells were left null (listed; ``check``
+narrative part starts and ends; import 提示; the rows not read, with their reasons; the numbers
+inside a table that no cell took, each with the rule that skipped it), and with ``--xlsx`` a
+filled workbook. Exit 0 when every table was read, 1 when some cells were left null (listed; ``check``
 flags them), 2 when the file is not a usable report text.
 """
 
@@ -50,7 +51,7 @@ def run(args) -> int:
     atomic_write_bytes(args.out, imported.json_bytes())
     atomic_write_bytes(provenance, imported.provenance())
     if args.xlsx:
-        api.fill(imported.submission, args.xlsx)
+        api.fill(imported.workbook_submission(), args.xlsx)
     if imported.from_data_block:
         print(f"已按网页中本工具生成的数据块（xxgk-report-data）原样导入：{args.out}")
     else:

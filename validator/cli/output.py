@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import sys
 
 from validator.errors import UnusableInput
@@ -54,3 +55,26 @@ def message_of(exc: UnusableInput) -> str:
     text = str(exc)
     prefix = f"{exc.where}：" if exc.where else ""
     return text[len(prefix) :] if prefix and text.startswith(prefix) else text
+
+
+_UNPRINTABLE = re.compile(
+    "[\x00-\x1f\x7f-\x9f\u00ad\u061c\u180e\u200b-\u200f\u2028-\u202e\u2060-\u206f\ufeff\ufff9-\ufffb\ud800-\udfff]"
+)
+"""What a terminal would act on or hide rather than show: control characters (an ESC starts a
+sequence that moves the cursor, erases a line, sets the title), bidi overrides, zero-width and
+other invisible characters, line separators, and lone surrogates."""
+
+
+def printable(text: str, lines: bool = False) -> str:
+    """`text` with everything a terminal would act on or hide written as an escape (``\\x1b``,
+    ``\\u202e``): names in a shared inbox are chosen by others, and a file called
+    ``x\\x1b[1A\\x1b[2K通过`` must not rewrite what the operator reads. With `lines`, the
+    message's own line breaks stay (a refusal listing several problems, one a line)."""
+    if lines:
+        return "\n".join(_UNPRINTABLE.sub(_escape, line) for line in text.split("\n"))
+    return _UNPRINTABLE.sub(_escape, text)
+
+
+def _escape(match: re.Match[str]) -> str:
+    code = ord(match.group())
+    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"

@@ -48,7 +48,8 @@ def run(args) -> int:
     atomic_write_bytes(args.out, rendered.data)
     note = "（含错误，文中已注明未通过校验）" if not checked.valid else ""
     draft = "（草稿：文字部分未填写完整）" if rendered.incomplete else ""
-    print(f"已生成报告{draft}：{args.out}{note}；{checked.report.summary_zh()}")
+    undated = "（未填写发布日期，落款只写机关名称）" if rendered.undated else ""
+    print(f"已生成报告{draft}：{args.out}{undated}{note}；{checked.report.summary_zh()}")
     return EXIT_OK if checked.valid else EXIT_FINDINGS
 
 

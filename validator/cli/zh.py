@@ -69,7 +69,16 @@ EXAMPLES = {
     "serve": (
         "xxgk serve",
         "xxgk serve --db 年报.sqlite --roster 名单.xlsx",
-        "xxgk serve --host 0.0.0.0 --db 年报.sqlite",
+        "xxgk serve --host 0.0.0.0 --db 年报.sqlite --ssl-certfile 证书.pem --ssl-keyfile 私钥.pem",
+    ),
+    "codes": (
+        "xxgk codes --db 年报.sqlite --roster 名单.xlsx -o 报送码.xlsx",
+        "xxgk codes --db 年报.sqlite -o 报送码-教育局.xlsx --body 某县教育局",
+    ),
+    "archive": (
+        "xxgk archive verify 年报.sqlite",
+        "xxgk archive backup 年报.sqlite -o 备份.sqlite",
+        "xxgk archive summary 年报.sqlite -o 汇总.xlsx",
     ),
     "excel-setup": ("xxgk excel-setup --to 桌面\\年报",),
 }

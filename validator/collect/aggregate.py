@@ -12,6 +12,7 @@ from pathlib import Path
 
 from validator.errors import UnusableInput
 from validator.report import ValidationReport
+from validator.spec import FormatSpec
 from validator.submission import InputKind, Submission
 from validator.values import MAX_COUNT, canonical_decimal
 
@@ -26,12 +27,15 @@ def aggregate_submission(
     year: int | None,
     region_code: str = "",
     last_year: dict[str, int] | None = None,
+    fmt: FormatSpec | None = None,
+    members: tuple[str, ...] = (),
 ) -> Submission:
-    """The sum as a report; ``last_year`` (the bodies' last-year figures, summed) fills its
-    上年数据 so the aggregate is checked against last year like any report."""
+    """The sum as a report in `fmt` (the inbox's format; default the current one); ``last_year``
+    (the bodies' last-year figures, summed) fills its 上年数据 so the aggregate is checked against
+    last year like any report; ``members`` (the bodies summed) mark it as a sum."""
     from validator.formats import get_format
 
-    fmt = get_format()
+    fmt = fmt or get_format()
     values: dict[str, object] = {c.key: None for c in (*fmt.cells, *fmt.baseline_cells)}
     values.update({"body.name": name, "body.type": body_type, "year": year, "body.region_code": region_code or None})
     for key, value in figures.items():
@@ -43,7 +47,7 @@ def aggregate_submission(
     for cell in fmt.cells:
         if cell.kind == "longtext":
             values[cell.key] = ""
-    return Submission(fmt, values, f"{name} {year or ''} 年度汇总".strip(), kind=SUMMED)
+    return Submission(fmt, values, f"{name} {year or ''} 年度汇总".strip(), kind=SUMMED, aggregate_of=tuple(members))
 
 
 def _storable(key: str, value: int | Decimal) -> int | Decimal:
@@ -70,12 +74,13 @@ def workbook_path(json_path: str | Path) -> Path:
 
 
 def write_aggregate(sub: Submission, report: ValidationReport, json_path: str | Path) -> Path:
-    from validator.fileio import atomic_write_bytes
+    """The JSON and the filled workbook beside it, both or neither (a full disk never leaves a
+    new JSON beside an old workbook)."""
+    from validator.fileio import atomic_write_pair
     from validator.jsonio import dump_model, report_to_model
-    from validator.workbook.write import fill_workbook
+    from validator.workbook.write import filled_workbook
 
     model = report_to_model(sub, report)
-    atomic_write_bytes(json_path, dump_model(model))
     out = workbook_path(json_path)
-    fill_workbook(sub, report, out)
+    atomic_write_pair((json_path, dump_model(model)), (out, filled_workbook(sub, report, out)))
     return out

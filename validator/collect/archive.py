@@ -1,68 +1,53 @@
-"""The archive (``--db 年报.sqlite``): every accepted submission, so next year checks itself.
+"""The archive (``--db 年报.sqlite``): every version of every body's report, the roster's bodies
+and their 报送码, and the audit log; shared by ``xxgk collect --db`` and the 收报 board.
 
-stdlib sqlite3 in WAL mode. One run writes in one ``BEGIN IMMEDIATE`` transaction: a run that
-is killed leaves nothing behind (SQLite rolls the transaction back), and a second run on the
-same file waits for the first (busy timeout) instead of failing or losing rows. Rows are keyed
-by the content hash, so re-running on the same files adds nothing.
+stdlib sqlite3 in WAL mode. Every write is one ``BEGIN IMMEDIATE`` transaction: a run that is
+killed leaves nothing behind, and a second writer (another run, the board) waits for the first
+(busy timeout) instead of failing or losing rows. Nothing is ever deleted or overwritten:
+triggers refuse a DELETE and an UPDATE of a version's content, the figures, the files and the
+log (:mod:`validator.collect.versions` says what a version is; :mod:`validator.collect.ledger`
+chains the log so that ``xxgk archive verify`` proves it whole).
 
 A file that is not our archive, or is damaged, is refused (exit code 2) after read-only checks
-and before anything is written to it.
+and before anything is written to it. An archive of structure version 1 (before versions and
+the log) is migrated in one transaction on the first write; every row is kept.
 
-Schema (``PRAGMA user_version`` = 1, ``application_id`` = 0x78786B67, "xxgk"):
-
-- ``submissions(id, content_hash UNIQUE, format, year, body_name, body_key, body_type,
-  region_code, credit_code, status, errors, warnings, source_file, received_at, archived_at, json)``
-- ``figures(submission_id → submissions.id, key, value)``: one row per figure; ``value`` is an
-  INTEGER for counts and exact decimal TEXT for amounts in 万元.
+``PRAGMA application_id`` = 0x78786B67 ("xxgk"), ``PRAGMA user_version`` = :data:`SCHEMA_VERSION`.
+The tables are documented in ``docs/archive.md``.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import os
 import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from validator.collect.bodies import BodyIndex, Identity, name_key
-from validator.collect.inbox import Item, describe
-from validator.collect.run import Body, CollectResult, slim_last_year
+from validator.collect.schema import (
+    APPLICATION_ID,
+    FIGURES,
+    SCHEMA_VERSION,
+    SUBMISSIONS,
+    TRIGGERS,
+    V2_INDEXES,
+    V2_TABLES,
+    statements,
+)
 from validator.errors import UnusableInput
 
-APPLICATION_ID = 0x78786B67
-SCHEMA_VERSION = 1
+if TYPE_CHECKING:
+    from validator.collect.inbox import Item
+    from validator.collect.run import Body, CollectResult
+
 BUSY_TIMEOUT_S = 300.0
 _HEADER = b"SQLite format 3\x00"
-SCHEMA = """
-CREATE TABLE IF NOT EXISTS submissions (
-    id INTEGER PRIMARY KEY,
-    content_hash TEXT NOT NULL UNIQUE,
-    format TEXT NOT NULL,
-    year INTEGER,
-    body_name TEXT NOT NULL,
-    body_key TEXT NOT NULL,
-    body_type TEXT,
-    region_code TEXT,
-    credit_code TEXT,
-    status TEXT NOT NULL,
-    errors INTEGER NOT NULL,
-    warnings INTEGER NOT NULL,
-    source_file TEXT NOT NULL,
-    received_at TEXT NOT NULL,
-    archived_at TEXT NOT NULL,
-    json TEXT NOT NULL
-);
-CREATE INDEX IF NOT EXISTS submissions_year_body ON submissions(year, body_key);
-CREATE TABLE IF NOT EXISTS figures (
-    submission_id INTEGER NOT NULL REFERENCES submissions(id) ON DELETE CASCADE,
-    key TEXT NOT NULL,
-    value NOT NULL,
-    PRIMARY KEY (submission_id, key)
-) WITHOUT ROWID;
-CREATE INDEX IF NOT EXISTS figures_key ON figures(key);
-"""
 
 
 def _refuse(path: Path, why: str) -> UnusableInput:
-    return UnusableInput(f"{why}；数据库未被改动", where=str(path))
+    return UnusableInput(f"{why}；数据库未被改动", where=path.name)
 
 
 class Archive:
@@ -71,7 +56,7 @@ class Archive:
 
     @classmethod
     def open(cls, path: str | Path) -> Archive:
-        """Check the file read-only; nothing is written until :meth:`store`."""
+        """Check the file read-only; nothing is written until the first write."""
         path = Path(path)
         try:
             if path.exists():
@@ -86,13 +71,13 @@ class Archive:
             elif not path.parent.resolve().is_dir():
                 raise UnusableInput("数据库所在的文件夹不存在", where=str(path))
         except OSError as exc:
-            raise UnusableInput(f"无法读取数据库：{exc.strerror or exc}", where=str(path)) from None
+            raise UnusableInput(f"无法读取数据库：{exc.strerror or exc}", where=path.name) from None
         return cls(path)
 
     @staticmethod
     def _check_existing(path: Path) -> None:
         try:
-            con = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True, timeout=BUSY_TIMEOUT_S)
+            con = _read_only(path)
         except sqlite3.Error as exc:
             raise _refuse(path, f"无法打开数据库（{exc}）") from None
         try:
@@ -107,98 +92,253 @@ class Archive:
             if problems != ["ok"]:
                 raise _refuse(path, f"数据库已损坏（{'；'.join(problems)[:200]}）")
         except sqlite3.DatabaseError as exc:
-            raise _refuse(path, f"数据库已损坏（{exc}）") from None
+            raise _refuse(path, _open_problem(path, exc)) from None
         finally:
             con.close()
+
+    @property
+    def exists(self) -> bool:
+        try:
+            return self.path.is_file() and self.path.stat().st_size > 0
+        except OSError:
+            return False
+
+    # -- connections ---------------------------------------------------------------------------
 
     def _connect(self) -> sqlite3.Connection:
         try:
-            con = sqlite3.connect(self.path, timeout=BUSY_TIMEOUT_S, isolation_level=None)
+            con = sqlite3.connect(self.path, timeout=BUSY_TIMEOUT_S, isolation_level=None, check_same_thread=False)
             con.execute("PRAGMA journal_mode=WAL")
-            con.execute("PRAGMA foreign_keys=ON")
+            # Structure version 1 is migrated by rebuilding its tables: with foreign keys on, dropping
+            # the old table would cascade into the figures (PRAGMA foreign_keys is fixed once a
+            # transaction starts, so it is decided here).
+            version = con.execute("PRAGMA user_version").fetchone()[0]
+            con.execute(f"PRAGMA foreign_keys={'ON' if version != 1 else 'OFF'}")
             con.execute("PRAGMA synchronous=FULL")
         except sqlite3.Error as exc:
-            raise UnusableInput(f"无法打开或写入数据库（{exc}）", where=str(self.path)) from None
+            raise UnusableInput(_write_problem(self.path, exc, "无法打开或写入数据库"), where=self.path.name) from None
         return con
 
-    def store(self, result: CollectResult) -> int:
-        """Archive every submission counted in the 汇总; returns how many were new.
-
-        Each row (its JSON text, its figures) is made as it is inserted: made all at once,
-        10,000 submissions' rows took over 400 MB before the first insert."""
-        rows = (_row(body, result) for body in result.bodies if body.included)
+    @contextmanager
+    def write(self) -> Iterator[sqlite3.Connection]:
+        """One write transaction (``BEGIN IMMEDIATE``); the structure is created or migrated first.
+        On any error nothing of it stays; SQLite's own reason is kept (a full disk is named as such)."""
         con = self._connect()
         try:
-            con.execute("BEGIN IMMEDIATE")
             try:
-                if con.execute("PRAGMA user_version").fetchone()[0] == 0:
-                    for statement in SCHEMA.split(";"):
-                        if statement.strip():
-                            con.execute(statement)
-                    con.execute(f"PRAGMA application_id={APPLICATION_ID}")
-                    con.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
-                added = 0
-                for submission, figures in rows:
-                    cur = con.execute(
-                        "INSERT OR IGNORE INTO submissions (content_hash, format, year, body_name, body_key, body_type,"
-                        " region_code, credit_code, status, errors, warnings, source_file, received_at, archived_at,"
-                        " json) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
-                        submission,
-                    )
-                    if cur.rowcount == 1:
-                        added += 1
-                        con.executemany(
-                            "INSERT INTO figures (submission_id, key, value) VALUES (?,?,?)",
-                            [(cur.lastrowid, k, v) for k, v in figures],
-                        )
-                        _after_insert(added)
+                con.execute("BEGIN IMMEDIATE")
+                ensure_schema(con)
+                yield con
                 con.execute("COMMIT")
             except BaseException:
-                con.execute("ROLLBACK")
+                if con.in_transaction:  # SQLite may have rolled back already (a full disk does)
+                    try:
+                        con.execute("ROLLBACK")
+                    except sqlite3.Error:
+                        pass
                 raise
-            return added
         except sqlite3.Error as exc:
-            raise UnusableInput(f"无法写入数据库（{exc}）；本次没有写入任何记录", where=str(self.path)) from None
+            message = _write_problem(self.path, exc, "无法写入数据库")
+            raise UnusableInput(f"{message}；本次没有写入任何记录", where=self.path.name) from None
         finally:
             con.close()
 
+    @contextmanager
+    def read(self) -> Iterator[sqlite3.Connection | None]:
+        """A read-only connection, or None when the archive has no tables yet."""
+        if not self.exists:
+            yield None
+            return
+        try:
+            with self.path.open("rb") as fh:
+                if fh.read(len(_HEADER)) != _HEADER:
+                    raise _refuse(self.path, "不是 SQLite 数据库（可能已损坏或不是归档文件）")
+        except OSError as exc:
+            raise UnusableInput(f"无法读取数据库：{exc.strerror or exc}", where=self.path.name) from None
+        try:
+            con = _read_only(self.path)
+        except sqlite3.Error as exc:
+            raise _refuse(self.path, _open_problem(self.path, exc)) from None
+        try:
+            tables = {r[0] for r in con.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+            yield con if "submissions" in tables else None
+        except sqlite3.DatabaseError as exc:
+            raise _refuse(self.path, f"数据库已损坏（{exc}）") from None
+        finally:
+            con.close()
+
+    def schema_version(self) -> int:
+        with self.read() as con:
+            return con.execute("PRAGMA user_version").fetchone()[0] if con is not None else 0
+
+    def backup(self, out: str | Path) -> None:
+        """A consistent copy of the archive while others keep writing (SQLite's online backup API),
+        written atomically; the copy is a complete archive (the board serves it unchanged)."""
+        from validator.fileio import atomic_write, distinct_output
+
+        for name in (self.path, f"{self.path}-wal", f"{self.path}-shm"):
+            distinct_output(out, name)
+        if not self.exists:
+            raise UnusableInput("归档不存在或是空的", where=self.path.name)
+        try:
+            atomic_write(out, lambda tmp: _backup_into(self.path, tmp))
+        except sqlite3.Error as exc:
+            raise UnusableInput(_write_problem(Path(out), exc, "无法写入备份"), where=Path(out).name) from None
+
+    # -- collect --------------------------------------------------------------------------------
+
+    def store(self, result: CollectResult, actor: str = "collect") -> int:
+        """Archive the run's reports of the collect year as versions submitted by the office;
+        returns how many were new (a content a body already has for that year is not stored again).
+
+        Each version (its JSON text, its figures) is made as it is inserted: made all at once,
+        10,000 submissions' rows took over 400 MB before the first insert."""
+        from validator.collect import ledger, versions
+
+        added = 0
+        with self.write() as con:
+            bodies = versions.BodyTable(con)
+            if result.roster_used:
+                bodies.sync_roster([b.roster for b in result.bodies if b.roster is not None], actor)
+            for body in result.bodies:
+                items = sorted(body.versions, key=lambda i: (i.received, i.rel))
+                if result.year is None or not items:
+                    continue
+                body_id = bodies.id_for(body.identity, actor)
+                for item in items:
+                    assert item.submission is not None and item.report is not None
+                    if versions.has_content(con, body_id, result.year, item.digest):
+                        continue
+                    new = versions.NewVersion(
+                        item.submission, item.report, item.rel, item.received, origin="office", digest=item.digest
+                    )
+                    versions.add_version(con, body_id, result.year, new, ledger.Actor(actor))
+                    added += 1
+                    _after_insert(added)
+        return added
+
     def last_year_lookup(self, bodies: list[Body], year: int) -> dict[int, Item]:
-        """Each body's newest archived submission for ``year``, matched like the inbox. Rows are
-        read one at a time: 10,000 archived JSON texts held at once were some 150 MB."""
-        if not self.path.exists() or self.path.stat().st_size == 0:
-            return {}
+        """Each body's current report for ``year`` (its approved version, else its latest), matched
+        like the inbox. A version with 错误, or a row that cannot be read, is not used, and the
+        body's note says why (a damaged row stops nothing). Rows are read one at a time: 10,000
+        archived JSON texts held at once were some 150 MB."""
+        from validator.collect.bodies import BodyIndex, Identity
+
         index: BodyIndex[Body] = BodyIndex()
         position = {id(b): i for i, b in enumerate(bodies)}
         for body in bodies:
             index.add(body.identity, body)
         found: dict[int, Item] = {}
-        con = sqlite3.connect(f"{self.path.resolve().as_uri()}?mode=ro", uri=True, timeout=BUSY_TIMEOUT_S)
-        try:
-            tables = {r[0] for r in con.execute("SELECT name FROM sqlite_master WHERE type='table'")}
-            if "submissions" not in tables:
+        with self.read() as con:
+            if con is None:
                 return {}
             rows = con.execute(
-                "SELECT body_name, body_type, region_code, credit_code, source_file, received_at, json"
-                " FROM submissions WHERE year = ? ORDER BY id DESC",
+                "SELECT s.body_name, s.body_type, s.region_code, s.credit_code, b.name, b.type, b.region_code,"
+                " b.credit_code, s.version, s.status, s.source_file, s.received_at, s.json"
+                " FROM submissions s JOIN bodies b ON b.id = s.body_id WHERE s.year = ? AND s.current = 1",
                 (year,),
             )
-            for name, body_type, region, credit, source, received, text in rows:
-                match = index.find(Identity(name, body_type or "", region or "", credit or ""))
+            for (
+                name,
+                body_type,
+                region,
+                credit,
+                bname,
+                btype,
+                bregion,
+                bcredit,
+                n,
+                status,
+                source,
+                received,
+                text,
+            ) in rows:
+                match = index.find(Identity(bname, btype or "", bregion or "", bcredit or ""))
+                if match is None:
+                    match = index.find(Identity(name, body_type or "", region or "", credit or ""))
                 if match is None or position[id(match)] in found:
                     continue
-                found[position[id(match)]] = _archived_item(source, received, text)
-        except sqlite3.DatabaseError as exc:
-            raise _refuse(self.path, f"数据库已损坏（{exc}）") from None
-        finally:
-            con.close()
+                if status == "有错误":
+                    match.last_year_note = f"归档中 {year} 年度的现行报告（第 {n} 版）有错误，未做历年核对"
+                    continue
+                try:
+                    found[position[id(match)]] = archived_item(source, received, text)
+                except UnusableInput as exc:
+                    match.last_year_note = (
+                        f"归档（{self.path.name}）中 {year} 年度第 {n} 版无法读取（{exc}），未做历年核对；"
+                        "请用 xxgk archive verify 检查归档"
+                    )
         return found
 
 
+def _read_only(path: Path) -> sqlite3.Connection:
+    """Read-only; on a read-only medium (no ``-shm`` can be made) the file is opened as immutable
+    when no write-ahead log is pending, so a healthy archive there is still read."""
+    uri = path.resolve().as_uri()
+    try:
+        con = sqlite3.connect(f"{uri}?mode=ro", uri=True, timeout=BUSY_TIMEOUT_S, check_same_thread=False)
+        con.execute("SELECT count(*) FROM sqlite_master").fetchone()
+        return con
+    except sqlite3.OperationalError:
+        if _writable(path) or _has_wal(path):
+            raise
+    return sqlite3.connect(f"{uri}?immutable=1", uri=True, check_same_thread=False)
+
+
+def _writable(path: Path) -> bool:
+    return os.access(path, os.W_OK) and os.access(path.parent, os.W_OK)
+
+
+def _has_wal(path: Path) -> bool:
+    try:
+        return Path(f"{path}-wal").stat().st_size > 0
+    except OSError:
+        return False
+
+
+def _open_problem(path: Path, exc: sqlite3.Error) -> str:
+    if isinstance(exc, sqlite3.OperationalError) and not _writable(path):
+        return "无法打开数据库：文件或所在文件夹是只读的，或没有权限（数据库本身未见损坏）"
+    return f"数据库已损坏（{exc}）"
+
+
+def _write_problem(path: Path, exc: sqlite3.Error, head: str) -> str:
+    code = getattr(exc, "sqlite_errorcode", None)
+    if code == sqlite3.SQLITE_FULL:
+        return "数据库所在磁盘已满"
+    if code in (sqlite3.SQLITE_READONLY, sqlite3.SQLITE_PERM, sqlite3.SQLITE_CANTOPEN) or not _writable(path):
+        return f"{head}：文件或所在文件夹是只读的，或没有权限"
+    if code == sqlite3.SQLITE_BUSY:
+        return f"{head}：另一个程序长时间占用数据库，请稍后再试"
+    return f"{head}（{exc}）"
+
+
+def ensure_schema(con: sqlite3.Connection) -> None:
+    """Inside a write transaction: create the structure, or migrate version 1."""
+    version = con.execute("PRAGMA user_version").fetchone()[0]
+    if version == SCHEMA_VERSION:
+        return
+    if version == 0:
+        for statement in statements(V2_TABLES + SUBMISSIONS.format(name="submissions") + ";" + V2_INDEXES + FIGURES):
+            con.execute(statement)
+        for statement in statements(TRIGGERS):
+            con.execute(statement)
+        con.execute(f"PRAGMA application_id={APPLICATION_ID}")
+    elif version == 1:
+        from validator.collect.versions import migrate_v1
+
+        migrate_v1(con)
+    con.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
+
+
 def _after_insert(count: int) -> None:
-    """Called after each new submission inside the open transaction (tests kill the run here)."""
+    """Called after each new version inside the open transaction (tests kill the run here)."""
 
 
-def _archived_item(source: str, received: str, text: str) -> Item:
+def archived_item(source: str, received: str, text: str) -> Item:
+    """An archived version as a last-year file: the few figures the 历年 rules read."""
+    from validator.collect.inbox import Item, describe
+    from validator.collect.run import slim_last_year
     from validator.jsonio import read_json_bytes
 
     where = f"归档：{source}"
@@ -209,35 +349,17 @@ def _archived_item(source: str, received: str, text: str) -> Item:
     return item
 
 
-def _row(body: Body, result: CollectResult) -> tuple[tuple[object, ...], list[tuple[str, object]]]:
-    from validator.jsonio import dump_model, report_to_model
-
-    item = body.submission
-    assert item is not None and item.report is not None and item.submission is not None
-    ident = item.identity
-    assert ident is not None
-    text = dump_model(report_to_model(item.submission, item.report)).decode("utf-8")
-    now = dt.datetime.now().isoformat(timespec="seconds")
-    submission = (
-        item.digest,
-        item.submission.format.id,
-        item.year,
-        ident.name,
-        name_key(ident.name),
-        ident.type or None,
-        ident.region_code or None,
-        ident.credit_code or None,
-        body.status,
-        len(item.report.errors),
-        len(item.report.warnings),
-        item.rel,
-        item.received.isoformat(timespec="seconds"),
-        now,
-        text,
-    )
-    figures: list[tuple[str, object]] = [
-        (k, format(v, "f") if not isinstance(v, int) else v)
-        for k, v in item.figures.items()
-        if not k.startswith("last_year.")
-    ]
-    return submission, figures
+def _backup_into(path: Path, target: str) -> None:
+    source = _read_only(path)
+    try:
+        copy = sqlite3.connect(target)
+        try:
+            source.backup(copy)
+            copy.execute("PRAGMA journal_mode=DELETE")  # one self-contained file
+            problems = [r[0] for r in copy.execute("PRAGMA quick_check(5)")]
+            if problems != ["ok"]:
+                raise UnusableInput(f"备份校验未通过（{'；'.join(problems)[:200]}）", where=path.name)
+        finally:
+            copy.close()
+    finally:
+        source.close()

@@ -1,48 +1,15 @@
-"""Who is who: a submission's body identity and the index that matches it to known bodies.
-
-Matching order (issue 9): 统一社会信用代码, then 行政区划代码 + name, then name. Two records
-are the same body when their credit codes agree (both given); with no pair of credit codes,
-when their names agree and their region codes do not contradict each other. Names compare
-after NFKC and without whitespace, so full-width brackets and stray spaces do not split a body.
-"""
+"""The index that matches submissions to known bodies (:mod:`validator.identity` says who is
+who: credit code first, then region code and name)."""
 
 from __future__ import annotations
 
-import unicodedata
-from dataclasses import dataclass
 from typing import Generic, TypeVar
 
+from validator.identity import Identity, code_key, same_body
+from validator.values import name_key
+
 B = TypeVar("B")
-
-
-def name_key(name: str) -> str:
-    return "".join(unicodedata.normalize("NFKC", name or "").split())
-
-
-def code_key(code: str | None) -> str:
-    return "".join(unicodedata.normalize("NFKC", code or "").split()).upper()
-
-
-@dataclass(frozen=True)
-class Identity:
-    name: str
-    type: str = ""
-    region_code: str = ""
-    credit_code: str = ""
-
-    @property
-    def key(self) -> str:
-        return name_key(self.name)
-
-
-def same_body(a: Identity, b: Identity) -> bool:
-    ca, cb = code_key(a.credit_code), code_key(b.credit_code)
-    if ca and cb:
-        return ca == cb
-    if a.key != b.key or not a.key:
-        return False
-    ra, rb = code_key(a.region_code), code_key(b.region_code)
-    return not (ra and rb and ra != rb)
+__all__ = ["BodyIndex", "Identity", "code_key", "name_key", "same_body"]
 
 
 class BodyIndex(Generic[B]):
@@ -67,3 +34,11 @@ class BodyIndex(Generic[B]):
             if same_body(identity, known):
                 return body
         return None
+
+    def named(self, identity: Identity) -> list[B]:
+        """The distinct bodies known under the same name, whatever their codes say."""
+        out: list[B] = []
+        for _, body in self._by_name.get(identity.key, ()):
+            if not any(body is b for b in out):
+                out.append(body)
+        return out

@@ -8,6 +8,7 @@ only read, never written.
 from __future__ import annotations
 
 import datetime as dt
+import errno
 import hashlib
 import json
 import os
@@ -50,7 +51,10 @@ class Item:
     """The file's modification time: the moment it reached the inbox, as far as a folder can tell."""
     submission: Submission | None = None
     error: str | None = None
-    """Why the file cannot be used (the message ``xxgk check`` gives), or None."""
+    """Why the file cannot be used (the message ``xxgk check`` gives, the file named by
+    :attr:`rel`), or None."""
+    code: str | None = None
+    """The reason's machine-readable code (:data:`validator.errors.CODES`) when unusable."""
     identity: Identity | None = None
     year: int | None = None
     canon: dict[str, str] = field(default_factory=dict)
@@ -94,11 +98,15 @@ class Item:
             self._digest = ""
 
 
-def discover(inbox: Path, exclude: Collection[Path] = frozenset()) -> list[Path]:
+def discover(
+    inbox: Path, exclude: Collection[Path] = frozenset(), unlisted: list[tuple[Path, OSError]] | None = None
+) -> list[Path]:
     """Every file under ``inbox``, sorted (a folder's files by name, then its folders by name,
     as ``os.walk`` goes); hidden files and folders, Office lock files (``~$…``) and our own
-    outputs are left out. Folder links are not followed (no loops); a folder that cannot be
-    listed is passed over. ``os.scandir`` tells links from files without a system call each."""
+    outputs are left out. Folder links are not followed (no loops). A folder that cannot be
+    listed (no permission, an I/O error), the inbox included, goes to `unlisted` with the
+    reason: a share that denies one subfolder must not make its reports vanish without a word.
+    ``os.scandir`` tells links from files without a system call each."""
     found: list[Path] = []
     excluded_names = {p.name.casefold() for p in exclude}  # resolving every path costs a syscall per folder level;
     # only a file with an output's name, or a link (to one), can be an output
@@ -108,7 +116,9 @@ def discover(inbox: Path, exclude: Collection[Path] = frozenset()) -> list[Path]
         try:
             with os.scandir(folder) as listing:
                 entries = sorted(listing, key=_entry_name)
-        except OSError:
+        except OSError as exc:
+            if unlisted is not None:
+                unlisted.append((Path(folder), exc))
             continue
         subfolders = []
         for entry in entries:
@@ -125,6 +135,40 @@ def discover(inbox: Path, exclude: Collection[Path] = frozenset()) -> list[Path]
             found.append(path)
         folders.extend(reversed(subfolders))
     return found
+
+
+def unlisted_item(folder: Path, inbox: Path, exc: OSError) -> Item:
+    """A folder :func:`discover` could not list, as an unusable entry of the inbox."""
+    from validator.fileio import os_reason
+
+    rel = "" if folder == inbox else shown_name(folder.relative_to(inbox).as_posix())
+    where = f"{rel}/" if rel else "收件文件夹本身"
+    item = Item(folder, f"{rel}/" if rel else "./", _mtime(_stat(folder)))
+    item.error = f"{where}：文件夹无法打开（{os_reason(exc)}），其中的文件一个也没有读取"
+    item.code = "not-found"
+    return item
+
+
+def shown_name(rel: str) -> str:
+    """A relative file name as text every output can hold. A name that is not valid UTF-8
+    (GBK names from unzip or a Windows share arrive as surrogate escapes) is read as GB18030,
+    as Windows shows it, part by part; bytes that are not that either are shown as ``\\xNN``."""
+    try:
+        rel.encode("utf-8")
+        return rel
+    except UnicodeEncodeError:
+        pass
+    parts = []
+    for part in rel.split("/"):
+        raw = os.fsencode(part)
+        try:
+            parts.append(raw.decode("utf-8"))
+        except UnicodeDecodeError:
+            try:
+                parts.append(raw.decode("gb18030"))
+            except UnicodeDecodeError:
+                parts.append(raw.decode("utf-8", "backslashreplace"))
+    return "/".join(parts)
 
 
 def _entry_name(entry: os.DirEntry) -> str:
@@ -148,8 +192,32 @@ def _is_link(entry: os.DirEntry) -> bool:
 def _resolved(path: Path) -> Path:
     try:
         return path.resolve()
-    except OSError:
+    except (OSError, RuntimeError):  # RuntimeError: a link loop (Python 3.11, 3.12)
         return path.absolute()
+
+
+def _link_problem(path: Path, inbox: Path) -> tuple[str, str] | None:
+    """Why a link in the inbox is not read (a loop, a missing target, a target outside the
+    inbox: a link to /etc/shadow or to another office's report), or None for a link to a file
+    inside the inbox (read like a copy of it)."""
+    try:
+        target = os.path.realpath(path, strict=True)
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            return "是循环的链接，无法读取", "not-found"
+        if exc.errno == errno.ENOENT:
+            return "是链接，指向的文件不存在", "not-found"
+        from validator.fileio import os_reason
+
+        return f"是链接，无法读取（{os_reason(exc)}）", "not-found"
+    if not Path(target).is_relative_to(_real_folder(str(inbox))):
+        return "是指向收件文件夹以外的链接，未读取（请把报送文件本身放进收件文件夹）", "link-outside"
+    return None
+
+
+@cache
+def _real_folder(folder: str) -> str:
+    return os.path.realpath(folder)
 
 
 def _stat(path: Path) -> os.stat_result | None:
@@ -167,35 +235,64 @@ def _mtime(st: os.stat_result | None) -> dt.datetime:
 
 
 def read_item(path: Path, inbox: Path, published: bool = False, content: bool = True) -> Item:
-    """Load one file; any failure becomes ``item.error`` (never an exception). With
-    `published` (``collect --published``), a published report (web page, text…) is imported
-    in memory like ``check --published`` does. Without `content`, only who and which year
-    (:func:`describe`): a last-year file needs no more. A file is opened once, its status taken
-    from that open (:func:`validator.readers.open_input`)."""
+    """Load one file; any failure becomes ``item.error`` (never an exception), naming the file
+    by its place in the inbox (never an absolute path). With `published` (``collect
+    --published``), a published report (web page, text…) is imported in memory like ``check
+    --published`` does. Without `content`, only who and which year (:func:`describe`): a
+    last-year file needs no more. A file is opened once, its status taken from that open
+    (:func:`validator.readers.open_input`), and a link is read only when it points to a file
+    inside the inbox (the open never follows one)."""
     st: os.stat_result | None = None
+    rel = shown_name(path.relative_to(inbox).as_posix())
     submission: Submission | None = None
-    error: str | None = None
+    error: tuple[str, str] | None = None
     try:
         if published and readers.is_published(path):
-            submission = readers.load(path, published=True)
+            problem = _link_problem(path, inbox) if path.is_symlink() else None
+            if problem is not None:
+                error = (f"{rel}：{problem[0]}", problem[1])
+            else:
+                submission = readers.load(path, published=True)
         else:
-            opened = readers.open_input(path)
+            try:
+                opened = readers.open_input(path, follow=False)
+            except readers.LinkNotFollowed:
+                problem = _link_problem(path, inbox)
+                if problem is not None:
+                    raise _Refused(f"{rel}：{problem[0]}", problem[1]) from None
+                opened = readers.open_input(path)
             st = opened.stat
             submission = readers.read_opened(opened)
+    except _Refused as refused:
+        error = refused.args
     except UnusableInput as exc:
-        error = str(exc)
+        error = (_relative_message(str(exc), path, rel), exc.code)
     except (MemoryError, RecursionError):
-        error = f"{path.name}：文件过大或结构过深，无法读取"
+        error = (f"{rel}：文件过大或结构过深，无法读取", "too-large")
     except Exception as exc:  # a reader bug must not stop the other 79 offices' files
-        error = f"{path.name}：内部错误（{type(exc).__name__}: {exc}），请连同文件报告"
-    item = Item(path, path.relative_to(inbox).as_posix(), _mtime(st if st is not None else _stat(path)))
+        reason = _relative_message(f"{type(exc).__name__}: {exc}", path, rel)
+        error = (f"{rel}：内部错误（{reason}），请连同文件报告", "internal-error")
+    item = Item(path, rel, _mtime(st if st is not None else _stat(path)))
     if submission is None:
-        item.error = error
+        item.error, item.code = error if error is not None else (f"{rel}：无法读取", "unusable-input")
         return item
     item.submission = submission
     item.import_findings = submission.findings
     describe(item, content)
     return item
+
+
+class _Refused(Exception):
+    """(message, code) of a file not read."""
+
+
+def _relative_message(text: str, path: Path, rel: str) -> str:
+    """A reader's message with the file named as in the inbox: readers name a file by its
+    path or its name, and an absolute server path has no place in a shared 汇总."""
+    text = text.replace(str(path), rel).replace(str(path.absolute()), rel)
+    if text.startswith(path.name) and path.name != rel:
+        text = rel + text[len(path.name) :]
+    return shown_name(text)
 
 
 def identity_of(sub: Submission) -> Identity:

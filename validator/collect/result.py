@@ -15,7 +15,7 @@ def _plain(value: int | Decimal) -> int | str:
 def item_dict(item: Item) -> dict:
     out: dict = {"file": item.rel, "received": item.received.isoformat(timespec="seconds")}
     if not item.readable:
-        out.update(status="无法读取", reason=item.error)
+        out.update(status="无法读取", reason=item.error, code=item.code)
         return out
     report = item.report
     out.update(
@@ -95,7 +95,7 @@ def result_dict(result: CollectResult) -> dict:
             {
                 "file": i.rel,
                 **(
-                    {"reason": i.error}
+                    {"reason": i.error, "code": i.code}
                     if not i.readable or i.identity is None
                     else {"body": i.identity.name, "year": i.year}
                 ),

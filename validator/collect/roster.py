@@ -1,17 +1,19 @@
 """The roster (名单): who is expected to report, from a .csv or .xlsx the office keeps anyway.
 
 Columns are found by their header text, in any order: 机关名称 (required), 机关类型,
-统一社会信用代码, 行政区划代码, 报送截止日期. A CSV may be UTF-8 (with or without BOM) or
+统一社会信用代码, 行政区划代码, 报送截止日期, and for the board's 催报 list 联系人 and
+联系电话. A CSV may be UTF-8 (with or without BOM) or
 GB18030 (what Excel on Chinese Windows saves). Anything unusable is exit code 2 with the row.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from validator.collect.bodies import Identity, name_key
+from validator.collect.bodies import Identity, code_key, name_key
 from validator.errors import UnusableInput
 
 HEADERS = {
@@ -20,7 +22,10 @@ HEADERS = {
     "credit_code": ("统一社会信用代码", "信用代码", "社会信用代码"),
     "region_code": ("行政区划代码", "区划代码"),
     "deadline": ("报送截止日期", "截止日期", "报送期限", "截止时间"),
+    "contact": ("联系人",),
+    "phone": ("联系电话", "电话", "手机"),
 }
+SAVE_AS_CSV = "请在 Excel 或 WPS 中打开名单，另存为“CSV UTF-8（逗号分隔）”后再用"
 MAX_ROSTER_ROWS = 100_000
 MAX_ROSTER_BYTES = 20 * 1024 * 1024
 
@@ -30,6 +35,9 @@ class RosterEntry:
     identity: Identity
     deadline: dt.date | None
     row: int
+    contact: str = ""
+    """联系人 and 联系电话 (optional columns), for the 催报 list."""
+    phone: str = ""
 
 
 def load_roster(path: str | Path) -> list[RosterEntry]:
@@ -50,6 +58,10 @@ def _csv_rows(path: Path) -> list[list[object]]:
     import io
 
     data = path.read_bytes()
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")) or b"\x00" in data[:200]:
+        raise UnusableInput(
+            f"名单是 UTF-16 编码的文本（Excel 的“Unicode 文本”），不是 CSV；{SAVE_AS_CSV}", where=path.name
+        )
     for encoding in ("utf-8-sig", "gb18030"):
         try:
             text = data.decode(encoding)
@@ -57,7 +69,7 @@ def _csv_rows(path: Path) -> list[list[object]]:
         except UnicodeDecodeError:
             continue
     else:
-        raise UnusableInput("名单不是 UTF-8 或 GB18030 编码的 CSV 文件", where=path.name)
+        raise UnusableInput(f"名单不是 UTF-8 或 GB18030 编码的 CSV 文件；{SAVE_AS_CSV}", where=path.name)
     try:
         rows: list[list[object]] = [list(row) for row in csv.reader(io.StringIO(text, newline=""))]
         return rows[: MAX_ROSTER_ROWS + 2]
@@ -84,9 +96,9 @@ def _xlsx_rows(path: Path) -> list[list[object]]:
                 wb.close()
     except UnusableInput:
         raise
-    except Exception as exc:
+    except Exception:
         raise UnusableInput(
-            f"名单工作簿无法读取（{type(exc).__name__}）；请在 Excel 或 WPS 中打开后另存为 .xlsx，或另存为 CSV（UTF-8）",
+            "名单工作簿无法读取（文件可能已损坏）；请在 Excel 或 WPS 中打开后另存为 .xlsx，或另存为 CSV（UTF-8）",
             where=path.name,
         ) from None
 
@@ -95,6 +107,31 @@ def _text(value: object) -> str:
     from validator.values import to_text
 
     return to_text(value).strip()
+
+
+_SCIENTIFIC = re.compile(r"[0-9](\.[0-9]+)?E\+?[0-9]+", re.IGNORECASE)
+
+
+def _credit_code(raw: object, number: int, where: str) -> str:
+    """The row's 统一社会信用代码, checked (GB 32100: 18 characters, its check character): a
+    typo here would leave the body that did report as 未报送 and its file as 不在名单."""
+    from validator.credit_code import problem
+    from validator.values import display
+
+    row = f"名单第 {number} 行统一社会信用代码"
+    excel = "；请把这一列的单元格格式设为“文本”后重新填写"
+    text = _text(raw)
+    if isinstance(raw, float) or _SCIENTIFIC.fullmatch(text):
+        raise UnusableInput(f"{row}被 Excel 存成了数字（{display(raw)}），超过 15 位的部分已经丢失{excel}", where=where)
+    if not text:
+        return ""
+    why = problem(code_key(text))
+    if why is None:
+        return text
+    hint = ""
+    if code_key(text).isdigit() and code_key(text).endswith("0"):
+        hint = f"；全是数字的代码在 Excel 中会被当作数字，末几位变成 0{excel}"
+    raise UnusableInput(f"{row}“{text}”{why}{hint}", where=where)
 
 
 def _columns(header: list[object], where: str) -> dict[str, int]:
@@ -149,10 +186,11 @@ def _entries(rows: list[list[object]], where: str) -> list[RosterEntry]:
                     f"名单第 {number} 行报送截止日期无法识别（现为“{_text(raw_deadline)}”，应如 2024-01-20）",
                     where=where,
                 )
-        identity = Identity(name, body_type, _text(cell("region_code")), _text(cell("credit_code")))
+        credit = _credit_code(cell("credit_code"), number, where)
+        identity = Identity(name, body_type, _text(cell("region_code")), credit)
         key = f"{identity.credit_code}|{identity.region_code}|{identity.key}"
         if key in seen:
             raise UnusableInput(f"名单第 {number} 行与第 {seen[key]} 行是同一机关（{name}）", where=where)
         seen[key] = number
-        out.append(RosterEntry(identity, deadline, number))
+        out.append(RosterEntry(identity, deadline, number, _text(cell("contact")), _text(cell("phone"))))
     return out

@@ -15,18 +15,25 @@ from functools import cache
 from pathlib import Path
 
 from validator import accel
-from validator.collect.bodies import BodyIndex, Identity
-from validator.collect.inbox import Item, discover, read_item
+from validator.collect.bodies import BodyIndex, Identity, code_key, name_key
+from validator.collect.inbox import Item, discover, read_item, unlisted_item
 from validator.collect.roster import RosterEntry
 from validator.engine import validate
 from validator.profile import Profile
 from validator.readers import is_published
 from validator.report import ValidationReport
+from validator.spec import FormatSpec
 from validator.submission import Submission
 
 PASSED, WARNED, FAILED, UNREADABLE = "通过", "有提示", "有错误", "无法读取"
 MISSING, DUPLICATE, LATE, WRONG_YEAR = "未报送", "重复报送", "逾期", "年度不符"
 NOT_ON_ROSTER = "不在名单"
+NAMESAKE = "与其他单位同名"
+"""Two bodies under one visible name, told apart only by their (valid, different) credit codes."""
+CODES_DIFFER = "代码与名单不同"
+OTHER_FORMAT = "格式与多数报告不同，未计入汇总"
+"""The 汇总 is kept in one format's keys; a report in another cannot be added cell by cell."""
+"""A file matched to a roster row by its name whose credit or region code is not the row's."""
 STATUSES = (PASSED, WARNED, FAILED, UNREADABLE, MISSING, DUPLICATE, LATE, WRONG_YEAR)
 BAD_STATUSES = frozenset({FAILED, UNREADABLE, MISSING, DUPLICATE, WRONG_YEAR})
 """A body or file in one of these makes the run end with exit code 1."""
@@ -57,6 +64,8 @@ class Body:
     flags: list[str] = field(default_factory=list)
     late_days: int = 0
     included: bool = False
+    namesake: bool = False
+    """Another body of this run has the same name (only their codes tell them apart)."""
 
     @property
     def name(self) -> str:
@@ -133,45 +142,89 @@ class Options:
     """The 机关类型 of published reports whose body has none on the roster (``--type``)."""
     profile: Profile | None = None
     """The rule profile every submission is checked with (``--profile``), as ``check`` takes."""
+    counted: Callable[[Body], bool] | None = None
+    """Which bodies with one version count in the 汇总 (the board: the office's approved ones);
+    None: every valid one (with ``include_failed`` also those with 错误)."""
 
 
 def collect(inbox: Path, options: Options | None = None) -> CollectResult:
-    from validator.formats import get_format
-
     options = options or Options()
-    paths = discover(inbox, options.exclude)
-    items = []
+    unlisted: list[tuple[Path, OSError]] = []
+    paths = discover(inbox, options.exclude, unlisted)
+    items = [unlisted_item(folder, inbox, exc) for folder, exc in unlisted]
     for n, path in enumerate(paths, 1):
         items.append(read_item(path, inbox, options.published))
         if options.progress:
             options.progress(n, len(paths))
+    _set_aside_sums(items, options.roster)
     year = options.year if options.year is not None else _usual_year(items)
     bodies, index = _roster_bodies(options.roster)
+    roster_twins = _roster_twins(options.roster)
     for item in items:
         if item.readable:
-            _assign(item, bodies, index)
+            _assign(item, bodies, index, roster_twins)
             if options.published:
                 _type_from_roster(item, options.body_type)
+    return judged(inbox, items, bodies, year, options)
+
+
+def judged(inbox: Path, items: list[Item], bodies: list[Body], year: int | None, options: Options) -> CollectResult:
+    """Bodies with their files assigned → statuses, cross-year and the 汇总. Items that come with
+    their report (the 收报 board's versions, judged when they arrived) are not checked again."""
+    _flag_namesakes(bodies)
     for body in bodies:
         _dedupe(body, year)
     last_items = _attach_last_year(bodies, year, options)
     for item in items:
         if item.readable:
             _validate(item, options.profile)
+    fmt = _run_format(bodies, items)
     for body in bodies:
-        _judge(body, options)
-    fmt_id = next((i.submission.format.id for i in items if i.submission is not None), get_format().id)
+        _judge(body, options, fmt)
     return CollectResult(
         inbox,
         year,
         items,
         bodies,
-        _totals(bodies, options.include_failed),
+        _totals(bodies, options.include_failed, fmt),
         last_items,
         options.include_failed,
         options.roster is not None,
-        fmt_id,
+        fmt.id,
     )
+
+
+def _run_format(bodies: list[Body], items: list[Item]) -> FormatSpec:
+    """The format the 汇总 is kept in: that of most reports of the collect year (an inbox of
+    2019-format reports is summed under its own keys, 本年增/减 and all), else of the first
+    readable file, else the default."""
+    from validator.formats import get_format
+
+    counts = Counter(v.submission.format.id for b in bodies for v in b.versions if v.submission is not None)
+    if counts:
+        return get_format(max(counts, key=lambda f: (counts[f], f == get_format().id)))
+    return next((i.submission.format for i in items if i.submission is not None), get_format())
+
+
+def _set_aside_sums(items: list[Item], roster: list[RosterEntry] | None) -> None:
+    """A sum made by ``collect --aggregate`` (a previous run's, left in the inbox) is not a body:
+    when any body it sums is also in this run (a file of the inbox, or a roster row), counting it
+    would count those bodies twice, so it is listed as unusable with the reason. A sum whose
+    bodies are all elsewhere (a county's aggregate in the city's inbox) is a report like any."""
+    known = {i.identity.key for i in items if i.identity is not None and i.submission and not i.submission.aggregate_of}
+    known |= {entry.identity.key for entry in roster or ()}
+    for item in items:
+        members = item.submission.aggregate_of if item.submission is not None else ()
+        present = [m for m in members if name_key(m) in known]
+        if not present:
+            continue
+        shown = "、".join(present[:3]) + ("等" if len(present) > 3 else "")
+        item.error = (
+            f"{item.rel}：这是以前汇总生成的报告（{len(members)} 个单位之和），其中 {shown} {len(present)} 个单位"
+            "也在本次汇总中；为免重复计入，本文件不计入（请把它移出收件文件夹）"
+        )
+        item.code = "aggregate"
+        item.submission, item.identity, item.figures, item.canon = None, None, {}, {}
 
 
 def _usual_year(items: list[Item]) -> int | None:
@@ -197,7 +250,17 @@ def _roster_bodies(roster: list[RosterEntry] | None) -> tuple[list[Body], BodyIn
     return bodies, index
 
 
-def _assign(item: Item, bodies: list[Body], index: BodyIndex[Body]) -> None:
+def _roster_twins(roster: list[RosterEntry] | None) -> frozenset[str]:
+    """Names the roster gives to more than one body: only their codes tell those apart."""
+    counts = Counter(entry.identity.key for entry in roster or ())
+    return frozenset(key for key, n in counts.items() if n > 1)
+
+
+def _assign(item: Item, bodies: list[Body], index: BodyIndex[Body], roster_twins: frozenset[str]) -> None:
+    """Match the file to a known body, else start a new one. A file whose codes contradict the
+    only body known under its name (a corrected 行政区划代码 or credit code, no roster row
+    telling two such bodies apart) joins that body: two reports under one visible name are a
+    duplicate to resolve (重复报送, the differing cells listed), never two bodies summed."""
     identity = item.identity
     assert identity is not None
     if not identity.key:  # no name: a body of its own, named after the file
@@ -206,6 +269,11 @@ def _assign(item: Item, bodies: list[Body], index: BodyIndex[Body]) -> None:
         )
         item.identity = identity
     body = index.find(identity)
+    if body is None and identity.key not in roster_twins:
+        namesakes = index.named(identity)
+        body = namesakes[0] if len(namesakes) == 1 and not _two_entities(namesakes[0].identity, identity) else None
+        if body is not None:
+            index.add(identity, body)  # its codes now lead here too
     if body is None:
         body = Body(identity)
         bodies.append(body)
@@ -214,6 +282,28 @@ def _assign(item: Item, bodies: list[Body], index: BodyIndex[Body]) -> None:
         _learn(body, identity, index)
     body.items.append(item)
     item.body = body
+
+
+def _two_entities(a: Identity, b: Identity) -> bool:
+    """Two valid, different 统一社会信用代码: two legal entities, whatever their names (a
+    corrected typo leaves one of the two invalid: its check character catches it)."""
+    from validator.credit_code import problem
+
+    ca, cb = code_key(a.credit_code), code_key(b.credit_code)
+    return bool(ca and cb and ca != cb and problem(ca) is None and problem(cb) is None)
+
+
+def _flag_namesakes(bodies: list[Body]) -> None:
+    """Bodies told apart only by their codes under one visible name: each says so (同名), unless
+    the roster lists every one of them (then the roster is what tells them apart)."""
+    groups: dict[str, list[Body]] = {}
+    for body in bodies:
+        if body.items:
+            groups.setdefault(body.identity.key, []).append(body)
+    for group in groups.values():
+        if len(group) > 1 and not all(b.roster is not None for b in group):
+            for body in group:
+                body.namesake = True
 
 
 def _type_from_roster(item: Item, body_type: str | None) -> None:
@@ -282,7 +372,10 @@ def _attach_last_year(bodies: list[Body], year: int | None, options: Options) ->
 def _last_year_from_dir(bodies: list[Body], year: int, options: Options) -> list[Item]:
     folder = options.last_year_dir
     assert folder is not None
-    items = [read_item(p, folder, options.published, content=False) for p in discover(folder, options.exclude)]
+    unlisted: list[tuple[Path, OSError]] = []
+    paths = discover(folder, options.exclude, unlisted)
+    items = [unlisted_item(f, folder, exc) for f, exc in unlisted]
+    items += [read_item(p, folder, options.published, content=False) for p in paths]
     index: BodyIndex[Body] = BodyIndex()
     for body in bodies:
         index.add(body.identity, body)
@@ -305,8 +398,11 @@ def slim_last_year(item: Item) -> None:
     item.canon, item.figures = {}, {}
     sub = item.submission
     if sub is not None:
-        keep = ("year", "body.name", *sub.format.baseline_keys)
+        keep = ("year", *_BODY_KEYS, *sub.format.baseline_keys)  # XY-BODY reads who it is from
         item.submission = Submission(sub.format, {k: sub.values.get(k) for k in keep}, sub.source, kind=sub.kind)
+
+
+_BODY_KEYS = ("body.name", "body.type", "body.region_code", "body.credit_code")
 
 
 def _set_last_year(body: Body, item: Item) -> None:
@@ -323,6 +419,8 @@ def _validate(item: Item, profile: Profile | None = None) -> None:
     if item.copy_of is not None:
         item.report = item.copy_of.report
         return
+    if item.report is not None:  # judged when it arrived
+        return
     body, submission = item.body, item.submission
     assert body is not None and submission is not None
     last = body.last_year
@@ -331,7 +429,7 @@ def _validate(item: Item, profile: Profile | None = None) -> None:
     item.report.findings.extend(item.import_findings)
 
 
-def _judge(body: Body, options: Options) -> None:
+def _judge(body: Body, options: Options, fmt: FormatSpec) -> None:
     if len(body.versions) > 1:
         body.differences = differences(body.versions)
     flags: list[str] = []
@@ -352,10 +450,27 @@ def _judge(body: Body, options: Options) -> None:
         flags.append(LATE)
     if options.roster is not None and body.roster is None:
         flags.append(NOT_ON_ROSTER)
+    elif body.roster is not None and any(_codes_differ(body.roster.identity, v.identity) for v in body.versions):
+        flags.append(CODES_DIFFER)
+    if body.namesake:
+        flags.append(NAMESAKE)
+    one = body.submission
+    other_format = one is not None and one.submission is not None and one.submission.format is not fmt
+    if other_format:
+        flags.append(OTHER_FORMAT)
     body.flags = flags
     body.status = _primary(flags)
-    one = body.submission
-    body.included = one is not None and (_report(one).valid or options.include_failed)
+    if options.counted is not None:
+        body.included = one is not None and not other_format and options.counted(body)
+    else:
+        body.included = one is not None and not other_format and (_report(one).valid or options.include_failed)
+
+
+def _codes_differ(row: Identity, file: Identity | None) -> bool:
+    def differ(a: str, b: str) -> bool:
+        return bool(a and b and code_key(a) != code_key(b))
+
+    return file is not None and (differ(row.credit_code, file.credit_code) or differ(row.region_code, file.region_code))
 
 
 def _report(item: Item) -> ValidationReport:
@@ -394,10 +509,7 @@ def differences(versions: list[Item]) -> list[Difference]:
     return out
 
 
-def _totals(bodies: list[Body], include_failed: bool) -> dict[str, Totals]:
-    from validator.formats import get_format
-
-    fmt = get_format()
+def _totals(bodies: list[Body], include_failed: bool, fmt: FormatSpec) -> dict[str, Totals]:
     figure_keys = [c.key for c in fmt.figure_cells()]
     key_set = frozenset(figure_keys)
     groups = {TOTAL: Totals(), **{t: Totals() for t in fmt.cell("body.type").choices}}

@@ -125,17 +125,48 @@ def run_collect(req: CollectRequest, progress: Callable[[int, int], None] | None
 
 
 def _write_outputs(req: CollectRequest, result: CollectResult) -> list[str]:
+    return write_outputs(
+        result,
+        req.out,
+        json=req.json,
+        aggregate=req.aggregate,
+        as_name=req.as_name,
+        as_type=req.as_type,
+        last_year_given=bool(req.last_year or req.db),
+    )
+
+
+def write_outputs(
+    result: CollectResult,
+    out: str | Path,
+    *,
+    json: str | Path | None = None,
+    aggregate: str | Path | None = None,
+    as_name: str | None = None,
+    as_type: str | None = None,
+    last_year_given: bool = True,
+) -> list[str]:
+    """The 汇总 workbook, and the JSON and the aggregate when asked for (``collect`` and the
+    board's ``xxgk archive summary`` alike); returns what to tell the user."""
     lines = []
-    if req.aggregate:
-        assert req.as_name is not None and req.as_type is not None
+    if aggregate:
+        assert as_name is not None and as_type is not None
+        from validator.formats import get_format
+
         total = result.totals[TOTAL]
         sub = aggregate_submission(
-            total.figures, req.as_name.strip(), req.as_type, result.year, last_year=total.last_year
+            total.figures,
+            as_name.strip(),
+            as_type,
+            result.year,
+            last_year=total.last_year,
+            fmt=get_format(result.format_id),
+            members=tuple(b.name for b in total.bodies),
         )
         report = aggregate_report(sub)
-        xlsx = write_aggregate(sub, report, str(req.aggregate))
-        lines.append(f"已生成汇总报告：{req.aggregate}、{xlsx}（{report.summary_zh()}）")
-        if total.last_year is None and total.bodies and not (req.last_year or req.db):
+        xlsx = write_aggregate(sub, report, str(aggregate))
+        lines.append(f"已生成汇总报告：{aggregate}、{xlsx}（{report.summary_zh()}）")
+        if total.last_year is None and total.bodies and not last_year_given:
             lines.append("汇总报告的上年数据未填：没有给出上年报告（--last-year 或 --db）")
         elif total.last_year is None and total.bodies:
             missing = total.last_year_missing
@@ -143,14 +174,31 @@ def _write_outputs(req: CollectRequest, result: CollectResult) -> list[str]:
                 f"汇总报告的上年数据未填：{len(missing)} 个计入汇总的单位没有可用的上年报告"
                 f"（{'、'.join(missing[:5])}{'等' if len(missing) > 5 else ''}），上年合计不完整"
             )
-    write_collect_workbook(result, req.out)
-    if req.json:
-        atomic_write_bytes(req.json, dumps_result(result_dict(result)).encode("utf-8"))
+    write_collect_workbook(result, out)
+    if json:
+        atomic_write_bytes(json, dumps_result(result_dict(result)).encode("utf-8"))
     return lines
 
 
+SUMMARY_NAMES = 3
+"""Names the summary line gives per status before 等."""
+
+
 def summary_line(result: CollectResult) -> str:
-    counts = result.status_counts()
-    parts = "，".join(f"{k} {v}" for k, v in counts.items() if v)
+    """One line: the counts by status, and for each status that needs the office's attention
+    (有错误, 无法读取, 未报送, 重复报送, 年度不符) which units or files, briefly."""
+    from validator.collect.run import BAD_STATUSES, UNREADABLE
+
+    names: dict[str, list[str]] = {}
+    for body in result.bodies:
+        names.setdefault(body.status, []).append(body.name)
+    names[UNREADABLE] = [item.rel for item in result.unreadable]
+    parts = []
+    for status, count in result.status_counts().items():
+        if not count:
+            continue
+        listed = names.get(status, []) if status in BAD_STATUSES else []
+        shown = "、".join(listed[:SUMMARY_NAMES]) + ("等" if len(listed) > SUMMARY_NAMES else "")
+        parts.append(f"{status} {count}" + (f"（{shown}）" if shown else ""))
     year = f"{result.year} 年度，" if result.year else ""
-    return f"{year}共 {len(result.items)} 个文件、{len(result.bodies)} 个单位：{parts or '没有报送文件'}"
+    return f"{year}共 {len(result.items)} 个文件、{len(result.bodies)} 个单位：{'，'.join(parts) or '没有报送文件'}"

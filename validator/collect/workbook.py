@@ -1,19 +1,25 @@
 """The 汇总 workbook for the receiving office (XlsxWriter, streamed row by row).
 
 Sheets: 报送情况 (one row per body and per unreadable file, coloured by status, linked to
-its problems), 问题清单 (every finding, autofilter and frozen header), 汇总 and 汇总-政府/部门/
-乡镇 (表二/表三/表四 in the official layout, laid out from the format's own labels and cell
-positions), 分单位明细 (one row per body, every figure a column headed by its official label).
+its problems), 问题清单 (every finding, autofilter and frozen header), 汇总-表二/表三/表四
+(each official table laid out as in the template, its own widths and heights: 全部单位 first,
+then one block per 机关类型, each block on its own page), 分单位明细 (one row per body, every
+figure a column headed by its official label). Findings are listed as in the terminal and the
+annotated copy (:meth:`ValidationReport.rows`): a consequence of a located typo under its root,
+counted once. Rows of wrapped text get their height (no program fits a row a program wrote).
 Streaming (``constant_memory``) keeps 10,000 bodies × 230 figures within a few MB, so every
-sheet is written strictly top to bottom.
+sheet is written strictly top to bottom; the zip is made in memory and written in one piece.
 """
 
 from __future__ import annotations
 
+import io
 import re
+from collections import Counter
 from decimal import Decimal
 from pathlib import Path
 
+from validator import textfit
 from validator.collect.run import (
     DUPLICATE,
     FAILED,
@@ -26,9 +32,10 @@ from validator.collect.run import (
     WRONG_YEAR,
     Body,
     CollectResult,
-    Totals,
 )
-from validator.spec import split_ref
+from validator.formats.live import live_checks
+from validator.spec import col_letter, split_ref
+from validator.workbook.build import label_row_heights
 
 STATUS_COLOURS = {
     PASSED: "#C6EFCE",
@@ -42,41 +49,60 @@ STATUS_COLOURS = {
 }
 SUMMARY_SHEET, FINDINGS_SHEET, DETAIL_SHEET = "报送情况", "问题清单", "分单位明细"
 SUMMARY_HEADERS = (
-    ("序号", 6),
-    ("机关名称", 30),
-    ("机关类型", 8),
-    ("行政区划代码", 13),
-    ("状态", 10),
-    ("其他情况", 16),
-    ("文件", 34),
-    ("错误", 6),
-    ("提示", 6),
-    ("主要问题", 60),
-    ("问题清单", 10),
+    ("序号", 5),
+    ("机关名称", 22),
+    ("机关类型", 9),
+    ("行政区划代码", 14),
+    ("状态", 9),
+    ("其他情况", 12),
+    ("文件", 22),
+    ("错误", 5),
+    ("提示", 5),
+    ("主要问题", 50),
+    ("问题清单", 9),
 )
+"""(header, width): about 160 units, a landscape A4 page at 90 %."""
 FINDING_HEADERS = (
-    ("机关名称", 28),
-    ("文件", 28),
-    ("规则", 16),
-    ("级别", 6),
-    ("范围", 8),
-    ("单元格", 16),
-    ("问题", 60),
-    ("应为", 12),
-    ("现为", 12),
-    ("情况说明", 36),
+    ("机关名称", 18),
+    ("文件", 18),
+    ("序号", 5),
+    ("规则", 15),
+    ("级别", 5),
+    ("范围", 6),
+    ("单元格", 13),
+    ("问题", 42),
+    ("连带", 12),
+    ("应为", 8),
+    ("现为", 8),
+    ("情况说明", 20),
 )
 DETAIL_FIXED = (("机关名称", 30), ("机关类型", 8), ("行政区划代码", 13), ("状态", 10), ("计入汇总", 8), ("文件", 30))
+DETAIL_WIDTH = 14
 FIRST_PROBLEMS = 3
 
 
 def write_collect_workbook(result: CollectResult, out: str | Path) -> None:
     from validator.fileio import atomic_write
 
-    atomic_write(out, lambda tmp: _write(result, tmp))
+    def write(tmp: str) -> None:
+        buffer = _ZipBuffer()
+        _write(result, buffer)
+        Path(tmp).write_bytes(buffer.getvalue())
+
+    atomic_write(out, write)
 
 
-def _write(result: CollectResult, path: str) -> None:
+class _ZipBuffer(io.BytesIO):
+    """Where XlsxWriter zips the workbook (5 MB for 10,000 bodies). It opens the zip before it
+    writes each sheet's part to a temporary file; when that fails (a full disk) the zip is left
+    open, and its close by the garbage collector must find this buffer open, or Python prints a
+    traceback: so it is never closed (it is only memory)."""
+
+    def close(self) -> None:
+        pass
+
+
+def _write(result: CollectResult, path: str | io.BytesIO) -> None:
     import xlsxwriter
 
     wb = xlsxwriter.Workbook(
@@ -84,22 +110,26 @@ def _write(result: CollectResult, path: str) -> None:
         {"constant_memory": True, "strings_to_numbers": False, "strings_to_formulas": False, "strings_to_urls": False},
     )
     try:
+        from validator.formats import get_format
+
+        fmt = get_format(result.format_id)
         f = _formats(wb)
         summary = wb.add_worksheet(SUMMARY_SHEET)
         findings = wb.add_worksheet(FINDINGS_SHEET)
-        totals = [(group, wb.add_worksheet(_totals_name(group))) for group in result.totals]
+        tables = [(sheet, wb.add_worksheet(totals_name(sheet.name))) for sheet in _figure_sheets(fmt)]
         detail = wb.add_worksheet(DETAIL_SHEET)
         first_rows = _write_findings(findings, result, f)
         _write_summary(summary, result, f, first_rows)
-        for group, ws in totals:
-            _write_totals(ws, result, group, result.totals[group], f)
+        for sheet, ws in tables:
+            _write_totals(ws, result, fmt, sheet, f)
         _write_detail(detail, result, f)
     finally:
         wb.close()
 
 
-def _totals_name(group: str) -> str:
-    return "汇总" if group == TOTAL else f"汇总-{group}"
+def totals_name(table: str) -> str:
+    """The 汇总 sheet of one official table (``汇总-表三``)."""
+    return f"汇总-{table}"
 
 
 def _formats(wb) -> dict:
@@ -118,21 +148,35 @@ def _formats(wb) -> dict:
         "money": fmt(border=1, align="center", num_format="General"),
         "label": fmt(border=1, text_wrap=True),
         "link": fmt(border=1, font_color="#0563C1", underline=1, valign="top"),
-        "caption": fmt(bold=True, font_size=11),
+        "caption": fmt(bold=True, font_size=11, text_wrap=True, valign="top"),
+        "remark": fmt(font_color="#595959", text_wrap=True, valign="top"),
     }
     for status, colour in STATUS_COLOURS.items():
         out[status] = fmt(border=1, bold=True, align="center", valign="top", fg_color=colour, pattern=1)
     return out
 
 
-def _page(ws, header_rows: int, landscape: bool = True) -> None:
+def _page(ws, header_rows: int, fit_width: bool = True) -> None:
     ws.set_paper(9)  # A4
-    if landscape:
-        ws.set_landscape()
-    ws.fit_to_pages(1, 0)
+    ws.set_landscape()
+    if fit_width:
+        ws.fit_to_pages(1, 0)
     ws.set_margins(left=0.4, right=0.4, top=0.6, bottom=0.6)
+    ws.set_footer("&C第 &P 页，共 &N 页")
     if header_rows:
-        ws.repeat_rows(header_rows - 1)
+        ws.repeat_rows(0, header_rows - 1) if header_rows > 1 else ws.repeat_rows(0)
+
+
+DEFAULT_HEIGHT = 15.0
+"""A row's height when none is set (XlsxWriter's default, which LibreOffice keeps)."""
+
+
+def _height(values, widths) -> float | None:
+    """The height a row of wrapped text needs, or None when every cell holds one line."""
+    texts = [(str(v), w) for v, w in zip(values, widths) if isinstance(v, str) and v]
+    if not any(textfit.line_count(t, w) > 1 for t, w in texts):
+        return None
+    return max(textfit.row_height(t, w, DEFAULT_HEIGHT) for t, w in texts)
 
 
 def _text(ws, row: int, col: int, value: object, fmt) -> None:
@@ -147,6 +191,10 @@ def _text(ws, row: int, col: int, value: object, fmt) -> None:
 
 
 def _header(ws, row: int, headers, fmt) -> None:
+    """Column widths and the header row, as tall as its longest label needs."""
+    height = _height([h for h, _w in headers], [w for _h, w in headers])
+    if height:
+        ws.set_row(row, height)
     for col, (text, width) in enumerate(headers):
         ws.set_column(col, col, width)
         _text(ws, row, col, text, fmt)
@@ -157,69 +205,65 @@ def _versions(body: Body):
 
 
 def _write_findings(ws, result: CollectResult, f: dict) -> dict[int, int]:
-    """问题清单; returns each body's first row (by id) for the links from 报送情况."""
+    """问题清单, each file's findings as :meth:`ValidationReport.rows` lists them (numbered as
+    in its annotated copy, a consequence under its root, naming it); returns each body's
+    first row (by id) for the links from 报送情况."""
     _header(ws, 0, FINDING_HEADERS, f["header"])
     ws.freeze_panes(1, 0)
     _page(ws, 1)
+    widths = [w for _h, w in FINDING_HEADERS]
     row = 1
+
+    def put(values, severity: str) -> None:
+        nonlocal row
+        height = _height(values, widths)
+        if height:
+            ws.set_row(row, height)
+        _row(ws, row, values, f, severity)
+        row += 1
+
     first: dict[int, int] = {}
     for body in result.bodies:
         start = row
         for item in _versions(body):
             if item.report is None:
                 continue
-            for finding in item.report.findings:
+            rows = item.report.rows()
+            follow = Counter(r.root.number for r in rows if r.root is not None)
+            for r in rows:
+                finding = r.finding
+                linked = r.follows or (f"另有 {follow[r.number]} 条连带结果" if follow[r.number] else "")
                 values = (
                     body.name,
                     item.rel,
+                    r.number,
                     finding.rule,
                     finding.severity_zh,
                     finding.scope,
-                    "、".join(c.ref for c in finding.cells),
+                    r.where,
                     finding.message,
+                    linked,
                     _shown(finding.expected),
                     _shown(finding.actual),
                     finding.explanation or "",
                 )
-                _row(ws, row, values, f, severity=finding.severity)
-                row += 1
+                put(values, finding.severity)
         for d in body.differences:
             shown = " ／ ".join(f"{v.rel}：{val or '（空白）'}" for v, val in zip(body.versions, d.values))
-            _row(
-                ws,
-                row,
-                (
-                    body.name,
-                    "、".join(v.rel for v in body.versions),
-                    DUPLICATE,
-                    "错误",
-                    "重复报送",
-                    d.label,
-                    f"内容不同的两份报告：{shown}",
-                    "",
-                    "",
-                    "",
-                ),
-                f,
-                severity="error",
-            )
-            row += 1
+            files = "、".join(v.rel for v in body.versions)
+            put((body.name, files, "", DUPLICATE, "错误", "重复报送", d.label, f"内容不同的两份报告：{shown}"), "error")
         if body.last_year_note:
-            _row(
-                ws,
-                row,
-                (body.name, "", "上年报告", "提示", "历年", "", body.last_year_note, "", "", ""),
-                f,
-                severity="warning",
-            )
-            row += 1
+            put((body.name, "", "", "上年报告", "提示", "历年", "", body.last_year_note), "warning")
         if row > start:
             first[id(body)] = start
     for item in result.unreadable:
-        _row(ws, row, ("", item.rel, UNREADABLE, "错误", "文件", "", item.error, "", "", ""), f, severity="error")
-        row += 1
+        put(("", item.rel, "", UNREADABLE, "错误", "文件", "", item.error or ""), "error")
     ws.autofilter(0, 0, max(row - 1, 1), len(FINDING_HEADERS) - 1)
     return first
+
+
+SEVERITY_COLUMN = 4
+"""级别 in 问题清单: coloured as the status it leads to."""
 
 
 def _shown(value: object) -> str:
@@ -227,11 +271,12 @@ def _shown(value: object) -> str:
 
 
 def _row(ws, row: int, values, f: dict, severity: str | None = None) -> None:
+    values = (*values, *("",) * (len(FINDING_HEADERS) - len(values)))
     for col, value in enumerate(values):
         fmt = f["text"]
-        if col == 3 and severity:
+        if col == SEVERITY_COLUMN and severity:
             fmt = f[FAILED] if severity == "error" else f[WARNED]
-        _text(ws, row, col, value, fmt)
+        (_number if isinstance(value, int) else _text)(ws, row, col, value, fmt)
 
 
 def _write_summary(ws, result: CollectResult, f: dict, first_rows: dict[int, int]) -> None:
@@ -239,17 +284,23 @@ def _write_summary(ws, result: CollectResult, f: dict, first_rows: dict[int, int
     _text(ws, 0, 0, f"{year}政府信息公开工作年度报告 报送情况", f["title"])
     counts = "，".join(f"{k} {v}" for k, v in result.status_counts().items() if v)
     _text(
-        ws, 1, 0, f"共 {len(result.items)} 个文件、{len(result.bodies)} 个单位：{counts or '没有报送文件'}", f["note"]
+        ws,
+        1,
+        0,
+        f"共 {len(result.items)} 个文件、{len(result.bodies)} 个单位：{counts or '没有报送文件'}。"
+        "错误、提示按根源计，已定位填错的连带结果不另计（见问题清单的“连带”列）",
+        f["note"],
     )
     _header(ws, 2, SUMMARY_HEADERS, f["header"])
     ws.freeze_panes(3, 2)
     _page(ws, 3)
+    widths = [w for _h, w in SUMMARY_HEADERS]
     rows = RawRows(ws, f["cell"], 3, len(SUMMARY_HEADERS))
     cell, text = f["cell"], f["text"]
     for n, body in enumerate(result.bodies, 1):
-        items = _versions(body)
-        errors = sum(len(i.report.errors) for i in items if i.report)
-        warnings = sum(len(i.report.warnings) for i in items if i.report)
+        items = [i for i in _versions(body) if i.report]
+        counted = [i.report.root_counts() for i in items if i.report]
+        errors, warnings = sum(e for e, _w in counted), sum(w for _e, w in counted)
         others = [flag for flag in body.flags if flag != body.status]
         if body.late_days:
             others = [f"逾期 {body.late_days} 天" if x == LATE else x for x in others]
@@ -269,15 +320,20 @@ def _write_summary(ws, result: CollectResult, f: dict, first_rows: dict[int, int
             "",
         ]
         formats = [cell, text, cell, cell, f[body.status], text, text, cell, cell, text, cell]
+        height = _height(values, widths)
         if id(body) in first_rows:
+            if height:
+                ws.set_row(rows.row, height)
             _write_linked(ws, rows.row, values, formats, first_rows[id(body)], f["link"])
             rows.row += 1
         else:
-            rows.write(values, formats)
+            rows.write(values, formats, height)
     for item in result.unreadable:
+        values = [rows.row - 2, "", "", "", UNREADABLE, "", item.rel, 1, 0, item.error or "", ""]
         rows.write(
-            [rows.row - 2, "", "", "", UNREADABLE, "", item.rel, 1, 0, item.error, ""],
+            values,
             [cell, text, cell, cell, f[UNREADABLE], text, text, cell, cell, text, cell],
+            _height(values, widths),
         )
     ws.autofilter(2, 0, max(rows.row - 1, 3), len(SUMMARY_HEADERS) - 1)
 
@@ -298,6 +354,7 @@ def _write_linked(ws, row: int, values: list, formats: list, target: int, link) 
 
 
 def _first_problems(body: Body) -> str:
+    """The first few root causes, each with how many consequences follow from it."""
     if body.status == MISSING:
         return "名单中的单位，未收到报送文件"
     lines = []
@@ -311,10 +368,12 @@ def _first_problems(body: Body) -> str:
     for item in _versions(body):
         if item.report is None:
             continue
-        ordered = sorted(item.report.findings, key=lambda x: x.severity != "error")
-        lines += [f"[{x.severity_zh}] {x.message}" for x in ordered[:FIRST_PROBLEMS]]
-        if len(ordered) > FIRST_PROBLEMS:
-            lines.append(f"……共 {len(ordered)} 个问题")
+        groups = item.report.grouped()
+        for root, follows in groups[:FIRST_PROBLEMS]:
+            more = f"（另有 {len(follows)} 条连带结果）" if follows else ""
+            lines.append(f"[{root.finding.severity_zh}] {root.finding.message}{more}")
+        if len(groups) > FIRST_PROBLEMS:
+            lines.append(f"……共 {len(groups)} 个问题（按根源计）")
     return "\n".join(lines[: FIRST_PROBLEMS + 2])
 
 
@@ -323,62 +382,78 @@ def _figure_sheets(fmt) -> list:
     return [s for s in fmt.sheets if s.name in sheets]
 
 
-def _write_totals(ws, result: CollectResult, group: str, totals: Totals, f: dict) -> None:
-    """The official tables, placed from the format's labels and cell positions, stacked."""
-    from validator.formats import get_format
+PAGE_WIDTH = 842 - 0.8 * 72
+PAGE_HEIGHT = 595 - 1.2 * 72
+"""Points a landscape A4 page holds between the margins :func:`_page` sets."""
 
-    fmt = get_format(result.format_id)
+
+def _write_totals(ws, result: CollectResult, fmt, sheet, f: dict) -> None:
+    """One official table as the template lays it out (its columns' widths, its rows' heights,
+    its merged labels), once per group: 全部单位 first, then each 机关类型, each on its own
+    page, printed at the scale the tallest block needs to fit one page."""
+    skip = {c for s, c in _live_check_columns(fmt) if s == sheet.name}
+    labels = [lb for lb in fmt.labels if lb.sheet == sheet.name and lb.style not in ("note", "title")]
+    labels = [lb for lb in labels if split_ref(lb.ref)[1] not in skip]
+    cells = [c for c in fmt.figure_cells() if c.sheet == sheet.name]
+    spans = [(*split_ref(x.ref), *split_ref(x.merge_to or x.ref)) for x in (*labels, *cells)]
+    rows, cols = max(s[2] for s in spans) + 1, max(s[3] for s in spans) + 1
+    widths = dict(sheet.column_widths)
+    col_widths = [widths.get(col_letter(c), textfit.DEFAULT_WIDTH) for c in range(cols)]
+    heights = {r: h for (s, r), h in label_row_heights(fmt).items() if s == sheet.name and r < rows}
     year = f"{result.year} 年度" if result.year else ""
-    who = "全部单位" if group == TOTAL else f"机关类型为“{group}”的单位"
     rule = "含有错误的报告" if result.include_failed else "不含有错误、重复报送、未报送和年度不符的单位"
-    writes: list[tuple] = [
-        (0, 0, 0, 0, f"{year}汇总（{who}）", f["title"]),
-        (1, 0, 1, 0, f"计入 {len(totals.bodies)} 个单位（{rule}；名单见“{DETAIL_SHEET}”）", f["note"]),
-    ]
-    if totals.incomplete:
-        writes.append(
-            (2, 0, 2, 0, f"注意：有 {len(totals.incomplete)} 项数字因部分单位填写有误未计入，合计不完整", f["note"])
-        )
-    offset = 4
-    widths: dict[int, float] = {}
-    skip = _live_check_columns(fmt)
-    for sheet in _figure_sheets(fmt):
-        writes.append((offset, 0, offset, 0, sheet.title, f["caption"]))
-        top = offset + 1
-        bottom = top
-        for label in fmt.labels:
-            if label.sheet != sheet.name or label.style in ("note", "title"):
-                continue
+    writes: list[tuple] = []
+    row_heights: dict[int, float] = {}
+    breaks: list[int] = []
+    block_heights: list[float] = []
+    top = 0
+    for group, totals in result.totals.items():
+        if top:
+            breaks.append(top)
+        who = "全部单位" if group == TOTAL else f"机关类型为“{group}”的单位"
+        notes = [f"{year}汇总（{who}）：计入 {len(totals.bodies)} 个单位（{rule}；名单见“{DETAIL_SHEET}”）"]
+        if totals.incomplete:
+            notes.append(f"注意：有 {len(totals.incomplete)} 项数字因部分单位填写有误未计入，合计不完整")
+        for n, note in enumerate(notes):
+            writes.append((top + n, 0, top + n, cols - 1, note, f["caption"] if n == 0 else f["remark"]))
+            row_heights[top + n] = max(DEFAULT_HEIGHT, textfit.row_height(note, sum(col_widths)))
+        first = top + len(notes)
+        for label in labels:
             r, c = split_ref(label.ref)
-            if (sheet.name, c) in skip:
-                continue
             r2, c2 = split_ref(label.merge_to) if label.merge_to else (r, c)
             style = f["header"] if label.style == "header" else f["label"]
-            writes.append((top + r, c, top + r2, c2, label.text, style))
-            bottom = max(bottom, top + r2)
-        for cell in fmt.figure_cells():
-            if cell.sheet != sheet.name:
-                continue
+            writes.append((first + r, c, first + r2, c2, label.text, style))
+        for cell in cells:
             r, c = split_ref(cell.ref)
             r2, c2 = split_ref(cell.merge_to) if cell.merge_to else (r, c)
-            value = totals.figures.get(cell.key)
-            writes.append((top + r, c, top + r2, c2, value, f["money"] if cell.kind == "money" else f["number"]))
-            bottom = max(bottom, top + r2)
-        for letter, width in sheet.column_widths:
-            col = split_ref(f"{letter}1")[1]
-            widths[col] = max(widths.get(col, 0), width)
-        offset = bottom + 3
-    for col, width in widths.items():
-        ws.set_column(col, col, width)
-    _page(ws, 0)
+            style = f["money"] if cell.kind == "money" else f["number"]
+            writes.append((first + r, c, first + r2, c2, totals.figures.get(cell.key), style))
+        row_heights.update({first + r: h for r, h in heights.items()})
+        block_heights.append(sum(row_heights.get(r, DEFAULT_HEIGHT) for r in range(top, first + rows)))
+        top = first + rows
+    for c, width in enumerate(col_widths):
+        ws.set_column(c, c, width)
+    for r, height in row_heights.items():
+        ws.set_row(r, height)
+    width_pt = sum(_column_pixels(w) for w in col_widths) * 0.75
+    scale = min(1.0, PAGE_WIDTH / width_pt, PAGE_HEIGHT / max(block_heights, default=1.0))
+    _page(ws, 0, fit_width=False)
+    ws.set_print_scale(max(10, int(scale * 97)))
+    ws.set_h_pagebreaks(breaks)
+    ws.set_header(f"&C&12{sheet.title}（{f'{result.year} 年度' if result.year else ''}汇总）")
     _stream(ws, writes)
+
+
+def _column_pixels(width: float) -> int:
+    """A column's width on screen and paper, as Excel and XlsxWriter count it."""
+    return int(width * 12 + 0.5) if width < 1 else int(width * 7 + 0.5) + 5
 
 
 def _live_check_columns(fmt) -> set[tuple[str, int]]:
     """Columns that hold only the template's 自动核对 formulas (and their headers): a sum has
     nothing to recheck there."""
     figure_cols = {(c.sheet, split_ref(c.ref)[1]) for c in fmt.figure_cells()}
-    return {(lc.sheet, split_ref(lc.ref)[1]) for lc in fmt.live_checks} - figure_cols
+    return {(lc.sheet, split_ref(lc.ref)[1]) for lc in live_checks(fmt)} - figure_cols
 
 
 def _stream(ws, writes: list[tuple]) -> None:
@@ -441,10 +516,11 @@ class RawRows:
         self.style = _style(fmt)
         self.templates: dict[tuple, tuple] = {}
 
-    def write(self, values, formats=None) -> None:
+    def write(self, values, formats=None, height: float | None = None) -> None:
         """One row from column A: ``str`` as text, ``int``/``Decimal`` as exact figures; each
-        cell in the sheet's format or in ``formats[col]``. XlsxWriter may have written the row
-        before (it is flushed first); the next one may be written by either."""
+        cell in the sheet's format or in ``formats[col]``; `height` in points as ``set_row``
+        takes it. XlsxWriter may have written the row before (it is flushed first); the next
+        one may be written by either."""
         ws = self.ws
         ws._write_single_row(self.row)
         r = str(self.row + 1)
@@ -452,6 +528,9 @@ class RawRows:
         text = self._templated(r, values, styles)
         if text is None:
             text = self._cell_by_cell(r, values, list(styles) if styles else [self.style] * len(values))
+        if height is not None:
+            head = f'<row r="{r}">'
+            text = f'<row r="{r}" ht="{int(height * 4 / 3 + 0.5) * 0.75:.16g}" customHeight="1">' + text[len(head) :]
         ws.fh.write(text)
         ws._check_dimensions(self.row, len(values) - 1)
         self.row += 1
@@ -542,15 +621,18 @@ _NEEDS_ESCAPING = re.compile(r"^\s|\s$|[\x00-\x1f&<>\ufffe\uffff]|_x[0-9a-fA-F]{
 
 
 def _write_detail(ws, result: CollectResult, f: dict) -> None:
+    """Too wide for one page (230 columns): printed legibly instead, landscape at 100 %, the
+    header row and the 机关名称 column on every page, bodies across before down."""
     from validator.formats import get_format
 
     fmt = get_format(result.format_id)
     cells = fmt.figure_cells()
-    headers = (*DETAIL_FIXED, *((c.label, 14) for c in cells))
+    headers = (*DETAIL_FIXED, *((c.label, DETAIL_WIDTH) for c in cells))
     _header(ws, 0, headers, f["header"])
-    ws.set_row(0, 60)
     ws.freeze_panes(1, 1)
-    _page(ws, 1)
+    _page(ws, 1, fit_width=False)
+    ws.repeat_columns(0)
+    ws.print_across()
     rows = RawRows(ws, f["cell"], 1, len(headers))
     keys = tuple(c.key for c in cells)
     for body in result.bodies:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from validator import results
 from validator.checks import rule_problems
+from validator.formats.live import live_checks
 from validator.spec import FormatSpec, split_ref
 
 RESULT_HEADER_COLUMNS = results.WIDTH
@@ -24,7 +25,9 @@ def format_problems(fmt: FormatSpec) -> list[str]:
     places = [("marker_cell", fmt.marker_cell), ("version_cell", fmt.version_cell), ("status_cell", fmt.status_cell)]
     places += [(f"cell {c.key}", (c.sheet, c.ref)) for c in (*fmt.cells, *fmt.baseline_cells)]
     places += [(f"label {lb.ref}", (lb.sheet, lb.ref)) for lb in fmt.labels]
-    places += [(f"live check {ch.ref}", (ch.sheet, ch.ref)) for ch in fmt.live_checks]
+    rule_out = [p for rule in fmt.rules for p in rule_problems(fmt, rule)]
+    if not rule_out:  # the relations name real cells: their live checks can be placed
+        places += [(f"live check {ch.ref}", (ch.sheet, ch.ref)) for ch in live_checks(fmt)]
     for what, (sheet, ref) in places:
         if sheet not in sheets:
             out.append(f"{what}: no sheet {sheet!r}")
@@ -60,6 +63,4 @@ def format_problems(fmt: FormatSpec) -> list[str]:
     ids = [r.id for r in fmt.rules]
     if len(set(ids)) != len(ids):
         out.append("rule ids repeat")
-    for rule in fmt.rules:
-        out += rule_problems(fmt, rule)
-    return out
+    return out + rule_out

@@ -18,6 +18,8 @@ the previous year (no 历年 rule for 表二). 表三 and 表四 keep 30号's ke
 this format serves as ``--last-year`` of a 2021 report (XY-T3-CARRY, XY-T4-PENDING).
 
 A report in this layout for a year from 2021 on gets the FMT-OLD 错误: those years must use 30号.
+T3-UNABLE-LIMIT (（四）无法提供 ≤ 一＋二) applies as in 30号: the 2019 表三 has the same （四） rows and
+the same 勾稽关系. The 表二 rules (T2-VALID-FLOOR, XY-T2-VALID) do not: its columns are others.
 """
 
 from __future__ import annotations
@@ -26,7 +28,7 @@ from dataclasses import replace
 from typing import cast
 
 from validator.formats import gb_2021_30 as gb21
-from validator.spec import CellKind, CellSpec, FormatSpec, Label, Rule, SheetSpec
+from validator.spec import CellKind, CellSpec, FormatSpec, Label, Rule, SheetSpec, fires, passes
 
 FORMAT_ID = "gb-2019-60"
 FIRST_YEAR, LAST_YEAR = 2019, 2020
@@ -111,9 +113,9 @@ def _cover() -> tuple[list[CellSpec], list[Label]]:
     return cells, labels
 
 
-def _rules() -> tuple[Rule, ...]:
-    base = {r.id: r for r in gb21.build().rules}
-    t3_rows, t3_cols, t3_balance = gb21.t3_groups(T3_ROWS)
+def _rules(base21: FormatSpec) -> tuple[Rule, ...]:
+    base = {r.id: r for r in base21.rules}
+    t3_rows, t3_cols, t3_balance = gb21.t3_relations(T3_ROWS)
     keep = (
         "VAL-EMPTY",
         "VAL-INT",
@@ -129,6 +131,7 @@ def _rules() -> tuple[Rule, ...]:
         "T3-COL-TOTAL",
         "T3-RESULT-SUM",
         "T3-BALANCE",
+        "T3-UNABLE-LIMIT",
         "T4-SUM-REVIEW",
         "T4-SUM-LIT-DIRECT",
         "T4-SUM-LIT-AFTER",
@@ -141,11 +144,12 @@ def _rules() -> tuple[Rule, ...]:
         "XY-BODY",
         "XY-INCOMPLETE",
     )
-    params: dict[str, dict] = {
-        "META-YEAR": {"first": FIRST_YEAR},
-        "T3-COL-TOTAL": {"groups": t3_rows},
-        "T3-RESULT-SUM": {"groups": t3_cols},
-        "T3-BALANCE": {"groups": t3_balance},
+    params: dict[str, dict] = {"META-YEAR": {"first": FIRST_YEAR}}
+    relations = {"T3-COL-TOTAL": t3_rows, "T3-RESULT-SUM": t3_cols, "T3-BALANCE": t3_balance}
+    money = "proactive.procurement.amount_wan_yuan"
+    examples = {
+        "VAL-FEE": (fires({money: "-3"}), passes({money: "1.5"})),
+        "XY-INCOMPLETE": gb21._incomplete_examples(BASELINE_KEYS),
     }
     messages = {
         "VAL-INT": "{label}应为整数（件数；只有“本年增/减”可为负数），现为“{actual}”{hint}",
@@ -158,6 +162,8 @@ def _rules() -> tuple[Rule, ...]:
             params=params.get(i, base[i].params),
             message=messages.get(i, base[i].message),
             title=titles.get(i, base[i].title),
+            relations=tuple(relations.get(i, base[i].relations)),
+            examples=examples.get(i, base[i].examples),
         )
         for i in keep
     ]
@@ -173,6 +179,7 @@ def _rules() -> tuple[Rule, ...]:
             "请用 xxgk template 生成的模板重新填写",
             "format_years",
             {"last": LAST_YEAR, "first": FIRST_YEAR},
+            examples=(fires({"year": 2021, "published_on": "2022-01-20"}), passes({"year": LAST_YEAR})),
         ),
     )
     return tuple(rules)
@@ -185,10 +192,12 @@ def build() -> FormatSpec:
     base21 = gb21.build()
     cover_cells, cover_labels = _cover()
     t2_cells, t2_labels = _table2()
-    t3_cells, t3_labels, t3_checks = gb21._table3(T3_ROWS)
-    t4_cells, t4_labels, t4_checks = gb21._table4()
+    t3_cells, t3_labels = gb21._table3(T3_ROWS)
+    t4_cells, t4_labels = gb21._table4()
     text_cells, text_labels = gb21._narrative()
     base_cells, base_labels = gb21._baseline(BASELINE_KEYS)
+    cells = (*cover_cells, *t2_cells, *t3_cells, *t4_cells, *text_cells)
+    rules = _rules(base21)
     sheets = tuple(
         SheetSpec(T2, "二、主动公开政府信息情况", (("A", 24), ("B", 16), ("C", 16), ("D", 16))) if s.name == T2 else s
         for s in base21.sheets
@@ -198,14 +207,14 @@ def build() -> FormatSpec:
         id=FORMAT_ID,
         name="国办公开办函〔2019〕60号（试行）",
         sheets=sheets,
-        cells=(*cover_cells, *t2_cells, *t3_cells, *t4_cells, *text_cells),
+        cells=cells,
         labels=(*cover_labels, *t2_labels, *t3_labels, *t4_labels, *text_labels, *base_labels, *gb21._results()),
-        live_checks=(*t3_checks, *t4_checks),
-        rules=_rules(),
+        rules=rules,
         baseline_keys=BASELINE_KEYS,
         baseline_cells=tuple(base_cells),
         first_year=FIRST_YEAR,
         template=False,
+        example={**gb21.EXAMPLE, "year": LAST_YEAR, "published_on": f"{LAST_YEAR + 1}-01-20"},
         matrices=(
             gb21.Matrix(
                 "表三", "applications", tuple((row[0], gb21.t3_short(row)) for row in T3_ROWS), gb21.T3_COLUMNS

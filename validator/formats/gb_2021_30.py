@@ -9,17 +9,20 @@ from __future__ import annotations
 
 from typing import cast
 
-from validator import results
+from validator import results, textfit
 from validator.spec import (
     CellKind,
     CellSpec,
     FormatSpec,
     Label,
-    LiveCheck,
     Matrix,
+    Relation,
     Rule,
     SheetSpec,
     col_letter,
+    fires,
+    passes,
+    split_ref,
 )
 
 FORMAT_ID = "gb-2021-30"
@@ -207,7 +210,8 @@ def _cover() -> tuple[list[CellSpec], list[Label]]:
     ]
     help_lines = (
         "1. 浅黄色单元格为填写区，其余单元格已保护。没有数据的格请填 0，不要留空或填“/”“—”。",
-        "2. 表二至表四的“总计”照官方表格由填报人填写；右侧或下方的“自动核对”列会即时显示应为多少，填错的总计变红。",
+        "2. 表二至表四的“总计”照官方表格由填报人填写；右侧或下方的“自动核对”即时显示两边是否相符（不平时写出两边的数），"
+        "某格所在的行和列相差同一个数时，该格变紫色（可能填错）。",
         "3. 表三勾稽关系：第一项加第二项之和，等于第三项加第四项之和（每一列都要成立）。",
         "4. 行政事业性收费金额单位为万元，可填小数；其余数字均为件数（非负整数）。",
         "5. “文字部分”填写报告的第一、五、六部分；“上年数据”用于与上年报告核对，可留空。",
@@ -221,10 +225,9 @@ def _cover() -> tuple[list[CellSpec], list[Label]]:
     return cells, labels
 
 
-def _table2() -> tuple[list[CellSpec], list[Label], list[LiveCheck]]:
+def _table2() -> tuple[list[CellSpec], list[Label]]:
     cells: list[CellSpec] = []
     labels: list[Label] = []
-    checks: list[LiveCheck] = []
     row = 1
     for caption, headers, data_rows, leaves, kind in T2_BLOCKS:
         labels.append(Label(T2, f"A{row}", caption, f"D{row}", "subtitle"))
@@ -242,17 +245,6 @@ def _table2() -> tuple[list[CellSpec], list[Label], list[LiveCheck]]:
                     cells.append(
                         CellSpec(f"{base}.{leaf}", T2, f"{'BCD'[i]}{r}", cast(CellKind, kind), f"表二 {text}·{head}")
                     )
-                checks.append(
-                    LiveCheck(
-                        T2,
-                        f"E{r}",
-                        f'=IF(COUNT(B{r}:D{r})<3,"",IF(D{r}>=B{r}-C{r},"正确","应不少于"&(B{r}-C{r})))',
-                        target=f"D{r}",
-                        bad_when=f"=AND(COUNT(B{r}:D{r})=3,D{r}<B{r}-C{r})",
-                        severity="warning",
-                        initial="",
-                    )
-                )
             else:
                 cells.append(
                     CellSpec(
@@ -266,36 +258,10 @@ def _table2() -> tuple[list[CellSpec], list[Label], list[LiveCheck]]:
                 )
         row += 2 + len(data_rows)
     labels.append(Label(T2, "E2", "自动核对", style="header", checked=False))
-    return cells, labels, checks
+    return cells, labels
 
 
-TEXT_IN_CHECK = "含文本，无法核对"
-"""What a live check shows when a cell it adds up holds text. Excel's SUM skips text, so “3”
-typed as text would make the check claim 应为0; this tool reads the 3 and warns (VAL-TEXT), and
-the template paints text in figure cells yellow: sheet and tool agree the cell needs fixing,
-and neither shows a wrong total. (Counting numeric text in the sheet, e.g. SUMPRODUCT(--range),
-would turn every “3件” into #VALUE! and could not follow this tool's reading of “３” or “1，234”.)"""
-
-
-def _has_text(cells: str) -> str:
-    return f"SUMPRODUCT(--ISTEXT({cells}))>0"
-
-
-def _sum_check(sheet: str, ref: str, total: str, parts: str, every: str) -> LiveCheck:
-    """“正确” / “应为 N” beside a total; red when wrong, silent about sums that include text
-    and about a total not filled in yet (an empty table is not “正确”)."""
-    return LiveCheck(
-        sheet,
-        ref,
-        f'=IF(COUNTA({total})=0,"",IF({_has_text(every)},"{TEXT_IN_CHECK}",'
-        f'IF({total}=SUM({parts}),"正确","应为"&SUM({parts}))))',
-        target=total,
-        bad_when=f"=AND(COUNTA({total})=1,NOT({_has_text(every)}),{total}<>SUM({parts}))",
-        initial="",
-    )
-
-
-def _table3(rows: tuple = T3_ROWS) -> tuple[list[CellSpec], list[Label], list[LiveCheck]]:
+def _table3(rows: tuple = T3_ROWS) -> tuple[list[CellSpec], list[Label]]:
     """表三 for the given rows (the 2019 试行 layout has one row fewer under （六）)."""
     cells: list[CellSpec] = []
     labels = [
@@ -335,45 +301,16 @@ def _table3(rows: tuple = T3_ROWS) -> tuple[list[CellSpec], list[Label], list[Li
     for group, spans in groups.items():
         labels.append(Label(T3, f"B{spans[0]}", group, f"B{spans[-1]}"))
 
-    checks = []
-    for i in range(len(rows)):
-        r = T3_FIRST_ROW + i
-        checks.append(_sum_check(T3, f"K{r}", f"J{r}", f"D{r}:I{r}", f"D{r}:J{r}"))
-    total_row = T3_FIRST_ROW + [r[0] for r in rows].index("results_total")
     sum_row, bal_row = last + 1, last + 2
     labels.append(
         Label(T3, f"A{sum_row}", "自动核对：（七）总计（第三项各行之和）", f"C{sum_row}", "note", checked=False)
     )
     labels.append(Label(T3, f"A{bal_row}", "自动核对：一＋二＝（七）总计＋四", f"C{bal_row}", "note", checked=False))
-    for c in range(len(T3_COLUMNS)):
-        L = col_letter(T3_FIRST_COL + c)
-        checks.append(
-            _sum_check(
-                T3,
-                f"{L}{sum_row}",
-                f"{L}{total_row}",
-                f"{L}{first_result}:{L}{total_row - 1}",
-                f"{L}{first_result}:{L}{total_row}",
-            )
-        )
-        top, bottom = f"{L}{T3_FIRST_ROW}:{L}{T3_FIRST_ROW + 1}", f"{L}{total_row}:{L}{last}"
-        texts = f"OR({_has_text(top)},{_has_text(bottom)})"
-        filled = f"COUNTA({top},{bottom})=4"  # the balance is only judged on a filled column
-        diff = f"SUM({top})-SUM({bottom})"
-        checks.append(
-            LiveCheck(
-                T3,
-                f"{L}{bal_row}",
-                f'=IF(NOT({filled}),"",IF({texts},"{TEXT_IN_CHECK}",IF({diff}=0,"正确","相差"&{diff})))',
-                target=f"{L}{bal_row}",
-                bad_when=f"=AND({filled},NOT({texts}),{diff}<>0)",
-                initial="",
-            )
-        )
-    return cells, labels, checks
+    labels.append(Label(T3, f"A{bal_row + 1}", SUSPECT_NOTE, f"K{bal_row + 1}", "note", checked=False))
+    return cells, labels
 
 
-def _table4() -> tuple[list[CellSpec], list[Label], list[LiveCheck]]:
+def _table4() -> tuple[list[CellSpec], list[Label]]:
     cells: list[CellSpec] = []
     labels = [
         Label(T4, "A1", "行政复议", "E1", "header"),
@@ -381,7 +318,6 @@ def _table4() -> tuple[list[CellSpec], list[Label], list[LiveCheck]]:
         Label(T4, "F2", "未经复议直接起诉", "J2", "header"),
         Label(T4, "K2", "复议后起诉", "O2", "header"),
     ]
-    checks = []
     for g, (gkey, top, sub) in enumerate(T4_GROUPS):
         for i, (leaf, text) in enumerate(T4_LEAVES):
             c = col_letter(g * 5 + i)
@@ -390,11 +326,15 @@ def _table4() -> tuple[list[CellSpec], list[Label], list[LiveCheck]]:
             else:
                 labels.append(Label(T4, f"{c}3", text, style="header"))
             cells.append(CellSpec(t4_key(gkey, leaf), T4, f"{c}4", "count", f"表四 {sub or top}·{text}"))
-        first, total = col_letter(g * 5), col_letter(g * 5 + 4)
-        before = col_letter(g * 5 + 3)
+        first, before = col_letter(g * 5), col_letter(g * 5 + 3)
         labels.append(Label(T4, f"{first}6", f"自动核对：{sub or top}总计", f"{before}6", "note", checked=False))
-        checks.append(_sum_check(T4, f"{total}6", f"{total}4", f"{first}4:{before}4", f"{first}4:{total}4"))
-    return cells, labels, checks
+    labels.append(Label(T4, "A8", SUSPECT_NOTE, "O8", "note", checked=False))
+    return cells, labels
+
+
+TEXT_WIDTH = 140
+"""The 文字部分 column: a landscape A4 page wide at 100 %, so one cell prints about 1,900
+characters (:func:`validator.textfit.capacity`)."""
 
 
 def _narrative() -> tuple[list[CellSpec], list[Label]]:
@@ -408,7 +348,8 @@ def _narrative() -> tuple[list[CellSpec], list[Label]]:
         Label(
             TEXT,
             "A2",
-            "表二至表四对应报告第二、三、四部分，见各表。单元格内换行按 Alt+Enter（WPS 同）；每部分不超过 32767 字。",
+            "表二至表四对应报告第二、三、四部分，见各表。单元格内换行按 Alt+Enter（WPS 同）；每部分不超过 32767 字。"
+            f"打印本表时每部分一页，至多约 {round(textfit.capacity(TEXT_WIDTH), -2)} 字，更长的请用 xxgk render 生成报告打印。",
             style="note",
             checked=False,
         ),
@@ -479,6 +420,7 @@ _OTHER_TIME = r"(?!时限|期限|平均|用时|时间)"
 TEXT_PATTERNS = {
     "received": {
         "what": "本年新收（受理）申请",
+        "words": ["新收", "收到", "受理", "接收"],
         "patterns": [
             rf"(?:新收|收到|受理|接收)(?:{_OTHER}[^，。；：\d]){{0,16}}?(?:政府信息公开)?申请[^，。；\d]{{0,6}}?{_N}{_UNIT}",
             rf"(?:新收|收到|受理|接收)(?:各类)?{_N}{_UNIT}(?:政府信息公开)?申请",
@@ -487,24 +429,30 @@ TEXT_PATTERNS = {
     },
     "concluded": {
         "what": "办结申请",
+        "words": ["办结", "答复", "完成办理"],
         "patterns": [rf"(?:办结|答复|完成办理)(?:{_OTHER_TIME}[^，。；\d]){{0,10}}?{_N}{_UNIT}"],
         "equals": [["applications.results_total.total"]],
     },
     "carried_forward": {
         "what": "结转下年度办理的申请",
+        "words": ["结转", "顺延"],
         "patterns": [
             rf"结转(?:下年度|至下年|到下年|下一年度|至\d{{4}}年)[^，。；\d]{{0,10}}?{_N}{_UNIT}",
-            rf"(?<![\d.,]){_N}\s*件(?:申请)?(?:结转|顺延)(?:至|到)?(?:下一?年度?|\d{{4}}\s*年)",
+            # the number's first digit, not glued to a digit, point or comma before it: a pattern that
+            # starts with a digit lets the regex engine skip to digits instead of trying every position
+            r"(\d(?<![\d.,]\d)\d*(?:,\d{3})*)\s*件(?:申请)?(?:结转|顺延)(?:至|到)?(?:下一?年度?|\d{4}\s*年)",
         ],
         "equals": [["applications.carried_forward.total"]],
     },
     "review": {
         "what": "行政复议",
+        "words": ["行政复议"],
         "patterns": [rf"行政复议(?:案件|申请)?[^，。；\d]{{0,6}}?{_N}\s*(?:件|起|宗|个)"],
         "equals": [["review_litigation.review.total"]],
     },
     "litigation": {
         "what": "行政诉讼",
+        "words": ["行政诉讼"],
         "patterns": [rf"行政诉讼(?:案件)?[^，。；\d]{{0,6}}?{_N}\s*(?:件|起|宗|个)"],
         "equals": [["review_litigation.litigation_direct.total", "review_litigation.litigation_after_review.total"]],
     },
@@ -519,45 +467,107 @@ FIRST_YEAR = 2021
 # --------------------------------------------------------------------------- rules
 
 
-def t3_groups(rows: tuple = T3_ROWS) -> tuple[list[dict], list[dict], list[dict]]:
-    """Params of T3-COL-TOTAL, T3-RESULT-SUM and T3-BALANCE for the given 表三 rows."""
+SUSPECT_NOTE = (
+    "紫色格：可能填错——该格所在的各项自动核对都相差同一个数，一处填错时就是这一格；改正后这些核对同时变为“正确”。"
+)
+"""The legend under 表三 and 表四 (the marks are :func:`validator.formats.live.live_marks`)."""
+
+
+def t3_relations(rows: tuple = T3_ROWS) -> tuple[list[Relation], list[Relation], list[Relation]]:
+    """The relations of T3-COL-TOTAL, T3-RESULT-SUM and T3-BALANCE for the given 表三 rows, each
+    shown live: beside its row (column K), or under its column (the two rows after the table)."""
     keys = [row[0] for row in rows]
     result_keys = keys[2 : keys.index("results_total")]
-    t3_rows = [
-        {"total": t3_key(row[0], "total"), "parts": [t3_key(row[0], c) for c in T3_APPLICANTS], "what": t3_short(row)}
-        for row in rows
+    sum_row = T3_FIRST_ROW + len(rows)
+    by_row = [
+        Relation(
+            tuple(t3_key(row[0], c) for c in T3_APPLICANTS),
+            "==",
+            (t3_key(row[0], "total"),),
+            t3_short(row),
+            live=f"K{T3_FIRST_ROW + i}",
+            names=("各列之和", "总计"),
+        )
+        for i, row in enumerate(rows)
     ]
-    t3_cols = [
-        {"total": t3_key("results_total", c), "parts": [t3_key(r, c) for r in result_keys], "what": text}
-        for c, text in T3_COLUMNS
+    by_column = [
+        Relation(
+            tuple(t3_key(r, c) for r in result_keys),
+            "==",
+            (t3_key("results_total", c),),
+            text,
+            live=f"{col_letter(T3_FIRST_COL + i)}{sum_row}",
+            names=("各项之和", "（七）"),
+        )
+        for i, (c, text) in enumerate(T3_COLUMNS)
     ]
-    t3_balance = [
-        {
-            "left": [t3_key("new", c), t3_key("carried_in", c)],
-            "right": [t3_key("results_total", c), t3_key("carried_forward", c)],
-            "what": text,
-        }
-        for c, text in T3_COLUMNS
+    balance = [
+        Relation(
+            (t3_key("new", c), t3_key("carried_in", c)),
+            "==",
+            (t3_key("results_total", c), t3_key("carried_forward", c)),
+            text,
+            blame=(t3_key("carried_forward", c), t3_key("results_total", c), t3_key("new", c), t3_key("carried_in", c)),
+            live=f"{col_letter(T3_FIRST_COL + i)}{sum_row + 1}",
+            names=("一＋二", "（七）＋四"),
+        )
+        for i, (c, text) in enumerate(T3_COLUMNS)
     ]
-    return t3_rows, t3_cols, t3_balance
+    return by_row, by_column, balance
+
+
+UNABLE_LIMIT = Relation(
+    (t3_key("new", "total"), t3_key("carried_in", "total")),
+    ">=",
+    tuple(t3_key(f"unable_to_provide.{k}", "total") for k in ("not_held", "needs_creation", "still_unclear")),
+    "（四）无法提供",
+)
+"""T3-UNABLE-LIMIT. Not shown live: with every figure non-negative it follows from the three
+equalities above (（四） ≤ （七） ≤ 一＋二), so it never fails on a sheet whose checks all read 正确."""
+
+
+def _t2_rows() -> dict[str, int]:
+    """The sheet row (1-based) of each 表二 figure row, by its key prefix."""
+    return {c.key.rsplit(".", 1)[0]: split_ref(c.ref)[0] + 1 for c in _table2()[0]}
+
+
+def _t4_sum(group: str, what: str) -> Relation:
+    return Relation(
+        tuple(t4_key(group, leaf) for leaf, _ in T4_LEAVES[:-1]),
+        "==",
+        (t4_key(group, "total"),),
+        what,
+        live=f"{t4_ref(group, 'total')[0]}6",
+        names=("各项之和", "总计"),
+    )
+
+
+def _t4_examples(group: str) -> tuple:
+    return (
+        fires({t4_key(group, "total"): 1}),
+        passes({t4_key(group, "upheld"): 1, t4_key(group, "total"): 1}),
+    )
+
+
+EXAMPLE = {
+    "body.name": "某某县人民政府办公室",
+    "body.type": "部门",
+    "year": 2023,
+    "published_on": "2024-01-20",
+    "body.region_code": "141000",
+    "narrative.overview": "本年度共收到政府信息公开申请0件。",
+    "narrative.problems": "存在的主要问题：公开内容还不够全面。改进措施：加强业务培训。",
+    "narrative.other_matters": "本年度未收取信息处理费，未发出收费通知。",
+}
+"""The report every rule's examples start from (its figures are all 0); every rule passes it."""
 
 
 def _rules() -> tuple[Rule, ...]:
-    t3_rows, t3_cols, t3_balance = t3_groups()
-
-    stock = [
-        {"what": text, "issued": f"{base}.issued", "repealed": f"{base}.repealed", "in_force": f"{base}.in_force"}
-        for text, base in T2_BLOCKS[0][2]
-    ]
-
-    def t4(group: str, what: str) -> list[dict]:
-        return [
-            {
-                "total": t4_key(group, "total"),
-                "parts": [t4_key(group, leaf) for leaf, _ in T4_LEAVES[:-1]],
-                "what": what,
-            }
-        ]
+    t3_rows, t3_cols, t3_balance = t3_relations()
+    rows = _t2_rows()
+    stock = [(text, base, rows[base]) for text, base in T2_BLOCKS[0][2]]
+    np = t3_key("new", "natural_person")
+    year_end = {"year": 2023, "published_on": "2024-01-20"}
 
     return (
         Rule(
@@ -567,6 +577,7 @@ def _rules() -> tuple[Rule, ...]:
             "数字单元格不得留空",
             "{label}{hint}；没有数据请填 0，不要留空或填“/”“—”",
             "cell_values",
+            examples=(fires({np: None}), fires({np: "/"}), passes({np: 0})),
         ),
         Rule(
             "VAL-INT",
@@ -575,6 +586,7 @@ def _rules() -> tuple[Rule, ...]:
             "件数为非负整数",
             "{label}应为非负整数（件数），现为“{actual}”{hint}",
             "cell_values",
+            examples=(fires({np: "3件"}), fires({np: -1}), passes({np: 3})),
         ),
         Rule(
             "VAL-FEE",
@@ -583,6 +595,10 @@ def _rules() -> tuple[Rule, ...]:
             "收费金额为非负数（万元）",
             "{label}应为非负数（单位：万元，可带小数），现为“{actual}”{hint}",
             "cell_values",
+            examples=(
+                fires({"proactive.fees.amount_wan_yuan": "-3"}),
+                passes({"proactive.fees.amount_wan_yuan": "1.5"}),
+            ),
         ),
         Rule(
             "VAL-TEXT",
@@ -592,8 +608,17 @@ def _rules() -> tuple[Rule, ...]:
             "{label}的“{actual}”是文本格式的数字：Excel 的求和与表中的自动核对不计入文本，"
             "请把单元格设为“常规”后重新输入数字",
             "text_figures",
+            examples=(fires({np: "0"}, workbook=True), passes({np: 0}, workbook=True)),
         ),
-        Rule("META-BODY", "error", "基本信息", "填写机关名称", "封面未填写机关名称", "meta_body"),
+        Rule(
+            "META-BODY",
+            "error",
+            "基本信息",
+            "填写机关名称",
+            "封面未填写机关名称",
+            "meta_body",
+            examples=(fires({"body.name": " "}), passes({"body.name": "某某县人民政府"})),
+        ),
         Rule(
             "META-TYPE",
             "error",
@@ -601,6 +626,7 @@ def _rules() -> tuple[Rule, ...]:
             "机关类型为政府、部门或乡镇",
             "机关类型应为“政府”“部门”或“乡镇”之一，现为“{actual}”{hint}",
             "meta_type",
+            examples=(fires({"body.type": "事业单位"}), passes({"body.type": "乡镇"})),
         ),
         Rule(
             "META-YEAR",
@@ -610,6 +636,7 @@ def _rules() -> tuple[Rule, ...]:
             "报告年度应为 {first} 年或以后的四位年份（本格式自 {first} 年度报告起施行），现为“{actual}”",
             "meta_year",
             {"first": FIRST_YEAR},
+            examples=(fires({"year": 2018}), passes({"year": 2021, "published_on": "2022-01-20"})),
         ),
         Rule(
             "META-DATE",
@@ -618,6 +645,11 @@ def _rules() -> tuple[Rule, ...]:
             "发布日期有效且在年度结束之后",
             "发布日期{problem}，现为“{actual}”",
             "meta_date",
+            examples=(
+                fires({**year_end, "published_on": "2023-12-20"}),
+                fires({"published_on": "下个月"}),
+                passes({**year_end, "published_on": "2024-01-02"}),
+            ),
         ),
         Rule(
             "META-REGION",
@@ -626,6 +658,7 @@ def _rules() -> tuple[Rule, ...]:
             "行政区划代码为 6 位或 12 位数字",
             "行政区划代码应为 6 位（县级以上）或 12 位（乡镇、街道）数字，现为“{actual}”",
             "meta_region",
+            examples=(fires({"body.region_code": "14102"}), passes({"body.region_code": "141024100000"})),
         ),
         Rule(
             "META-CREDIT",
@@ -634,6 +667,10 @@ def _rules() -> tuple[Rule, ...]:
             "统一社会信用代码符合 GB 32100-2015",
             "统一社会信用代码{problem}，现为“{actual}”",
             "meta_credit",
+            examples=(
+                fires({"body.credit_code": "91440300708461136X"}),
+                passes({"body.credit_code": "91440300708461136T"}),
+            ),
         ),
         Rule(
             "DATE-DEADLINE",
@@ -643,6 +680,11 @@ def _rules() -> tuple[Rule, ...]:
             "{problem}",
             "date_deadline",
             {"deadlines": DEADLINES, "who": DEADLINE_WHO},
+            examples=(
+                fires({**year_end, "body.type": "部门", "published_on": "2024-02-15"}),
+                fires({**year_end, "published_on": None}),
+                passes({**year_end, "body.type": "政府", "published_on": "2024-02-15"}),
+            ),
         ),
         Rule(
             "T3-COL-TOTAL",
@@ -650,8 +692,12 @@ def _rules() -> tuple[Rule, ...]:
             "表内",
             "表三每行总计等于六类申请人之和",
             "表三“{what}”行的总计应为 {expected}（自然人至其他六列之和），现为 {actual}",
-            "sum",
-            {"groups": t3_rows},
+            "linear",
+            relations=tuple(t3_rows),
+            examples=(
+                fires({t3_key("new", "total"): 1}),
+                passes({np: 1, t3_key("new", "total"): 1}),
+            ),
         ),
         Rule(
             "T3-RESULT-SUM",
@@ -659,8 +705,12 @@ def _rules() -> tuple[Rule, ...]:
             "表内",
             "表三（七）总计等于办理结果各行之和",
             "表三“（七）总计”的{what}列应为 {expected}（（一）至（六）各行之和），现为 {actual}",
-            "sum",
-            {"groups": t3_cols},
+            "linear",
+            relations=tuple(t3_cols),
+            examples=(
+                fires({t3_key("results_total", "natural_person"): 1}),
+                passes({t3_key("granted", "natural_person"): 1, t3_key("results_total", "natural_person"): 1}),
+            ),
         ),
         Rule(
             "T3-BALANCE",
@@ -668,8 +718,30 @@ def _rules() -> tuple[Rule, ...]:
             "表内",
             "表三勾稽关系：一＋二＝三（七）＋四",
             "表三{what}列不符合勾稽关系：一＋二＝{expected}，而（七）总计＋四＝{actual}",
-            "balance",
-            {"groups": t3_balance},
+            "linear",
+            relations=tuple(t3_balance),
+            examples=(
+                fires({t3_key("carried_forward", "natural_person"): 1}),
+                passes(
+                    {
+                        t3_key("carried_in", "natural_person"): 1,
+                        t3_key("carried_forward", "natural_person"): 1,
+                    }
+                ),
+            ),
+        ),
+        Rule(
+            "T3-UNABLE-LIMIT",
+            "warning",
+            "表内",
+            "表三（四）无法提供的总计不超过一＋二",
+            "表三“（四）无法提供”三项的总计之和为 {actual}，超过“一、本年新收”与“二、上年结转”的总计之和 {expected}，请核实",
+            "linear",
+            relations=(UNABLE_LIMIT,),
+            examples=(
+                fires({t3_key("unable_to_provide.needs_creation", "total"): 1}),
+                passes({t3_key("unable_to_provide.needs_creation", "total"): 1, t3_key("carried_in", "total"): 1}),
+            ),
         ),
         Rule(
             "T4-SUM-REVIEW",
@@ -677,8 +749,9 @@ def _rules() -> tuple[Rule, ...]:
             "表内",
             "表四行政复议总计等于四项结果之和",
             "表四“{what}”的总计应为 {expected}（结果维持、结果纠正、其他结果、尚未审结之和），现为 {actual}",
-            "sum",
-            {"groups": t4("review", "行政复议")},
+            "linear",
+            relations=(_t4_sum("review", "行政复议"),),
+            examples=_t4_examples("review"),
         ),
         Rule(
             "T4-SUM-LIT-DIRECT",
@@ -686,8 +759,9 @@ def _rules() -> tuple[Rule, ...]:
             "表内",
             "表四未经复议直接起诉总计等于四项结果之和",
             "表四“{what}”的总计应为 {expected}（结果维持、结果纠正、其他结果、尚未审结之和），现为 {actual}",
-            "sum",
-            {"groups": t4("litigation_direct", "行政诉讼·未经复议直接起诉")},
+            "linear",
+            relations=(_t4_sum("litigation_direct", "行政诉讼·未经复议直接起诉"),),
+            examples=_t4_examples("litigation_direct"),
         ),
         Rule(
             "T4-SUM-LIT-AFTER",
@@ -695,8 +769,9 @@ def _rules() -> tuple[Rule, ...]:
             "表内",
             "表四复议后起诉总计等于四项结果之和",
             "表四“{what}”的总计应为 {expected}（结果维持、结果纠正、其他结果、尚未审结之和），现为 {actual}",
-            "sum",
-            {"groups": t4("litigation_after_review", "行政诉讼·复议后起诉")},
+            "linear",
+            relations=(_t4_sum("litigation_after_review", "行政诉讼·复议后起诉"),),
+            examples=_t4_examples("litigation_after_review"),
         ),
         Rule(
             "T2-VALID-FLOOR",
@@ -704,11 +779,31 @@ def _rules() -> tuple[Rule, ...]:
             "表内",
             "现行有效件数不少于本年制发减本年废止",
             "表二“{what}”现行有效件数 {actual} 少于本年制发减本年废止（{expected}），请核实",
-            "valid_floor",
-            {"groups": stock},
+            "linear",
+            relations=tuple(
+                Relation(
+                    (f"{base}.issued", f"-{base}.repealed"),
+                    "<=",
+                    (f"{base}.in_force",),
+                    text,
+                    live=f"E{row}",
+                    names=("制发减废止", "现行有效"),
+                )
+                for text, base, row in stock
+            ),
+            examples=(
+                fires({"proactive.rules.issued": 3}),
+                passes({"proactive.rules.issued": 3, "proactive.rules.repealed": 1, "proactive.rules.in_force": 2}),
+            ),
         ),
         Rule(
-            "XY-YEAR", "error", "历年", "上年数据为上一年度", "上年数据的年度应为 {expected}，现为 {actual}", "xy_year"
+            "XY-YEAR",
+            "error",
+            "历年",
+            "上年数据为上一年度",
+            "上年数据的年度应为 {expected}，现为 {actual}",
+            "xy_year",
+            examples=(fires({**year_end, "last_year.year": 2021}), passes({**year_end, "last_year.year": 2022})),
         ),
         Rule(
             "XY-T3-CARRY",
@@ -716,23 +811,38 @@ def _rules() -> tuple[Rule, ...]:
             "历年",
             "本年上年结转等于上年结转下年度",
             "表三{what}列“二、上年结转”应等于上年报告“四、结转下年度继续办理”的 {expected}，现为 {actual}",
-            "xy_equal",
-            {
-                "groups": [
-                    {"this": this, "last": last, "what": text}
-                    for (this, last), (_c, text) in zip(CARRY_OVER, T3_COLUMNS)
-                ]
-            },
+            "linear",
+            relations=tuple(
+                Relation((f"last_year.{last}",), "==", (this,), text, blame=(this, f"last_year.{last}"))
+                for (this, last), (_c, text) in zip(CARRY_OVER, T3_COLUMNS)
+            ),
+            examples=(
+                fires({f"last_year.{t3_key('carried_forward', 'total')}": 2}),
+                passes({f"last_year.{t3_key('carried_forward', 'total')}": 0}),
+            ),
         ),
         Rule(
             "XY-T2-VALID",
             "warning",
             "历年",
             "现行有效件数＝上年现行有效＋本年制发－本年废止",
-            "表二“{what}”现行有效件数应为 {expected}（上年 {last}＋本年制发 {issued}－本年废止 {repealed}），"
+            "表二“{what}”现行有效件数应为 {expected}（上年 {left[0]}＋本年制发 {left[1]}－本年废止 {left[2]}），"
             "现为 {actual}；如有失效、修改请在情况说明中写明",
-            "xy_valid",
-            {"groups": stock},
+            "linear",
+            relations=tuple(
+                Relation(
+                    (f"last_year.{base}.in_force", f"{base}.issued", f"-{base}.repealed"),
+                    "==",
+                    (f"{base}.in_force",),
+                    text,
+                    blame=(f"{base}.in_force", f"last_year.{base}.in_force"),
+                )
+                for text, base, _row in stock
+            ),
+            examples=(
+                fires({"last_year.proactive.rules.in_force": 5}),
+                passes({"last_year.proactive.rules.in_force": 5, "proactive.rules.in_force": 5}),
+            ),
         ),
         Rule(
             "XY-T4-PENDING",
@@ -751,6 +861,16 @@ def _rules() -> tuple[Rule, ...]:
                     for g, top, sub in T4_GROUPS
                 ]
             },
+            examples=(
+                fires({f"last_year.{t4_key('review', 'pending')}": 2}),
+                passes(
+                    {
+                        f"last_year.{t4_key('review', 'pending')}": 2,
+                        t4_key("review", "upheld"): 2,
+                        t4_key("review", "total"): 2,
+                    }
+                ),
+            ),
         ),
         Rule(
             "TXT-MISSING",
@@ -760,6 +880,22 @@ def _rules() -> tuple[Rule, ...]:
             "“{what}”未填写",
             "text_present",
             {"keys": ["narrative.overview", "narrative.problems", "narrative.other_matters"]},
+            examples=(fires({"narrative.problems": ""}), passes({"narrative.problems": "无。"})),
+        ),
+        Rule(
+            "TXT-LONG",
+            "warning",
+            "文本",
+            "文字部分每部分能在一个单元格内打印完整",
+            "“{what}”共 {chars} 字，超过一个单元格能打印的长度（约 {limit} 字），直接打印“文字部分”表时超出部分会被截去"
+            "（内容本身完整保存，导出不受影响）；需要打印请用 xxgk render 生成 Word 或 PDF 报告",
+            "text_prints",
+            {"keys": ["narrative.overview", "narrative.problems", "narrative.other_matters"]},
+            examples=(
+                fires({"narrative.problems": "整改措施。" * 600}, workbook=True),
+                passes({"narrative.problems": "整改措施。" * 60}, workbook=True),
+                passes({"narrative.problems": "整改措施。" * 600}),
+            ),
         ),
         Rule(
             "TXT-T3",
@@ -769,6 +905,16 @@ def _rules() -> tuple[Rule, ...]:
             "“一、总体情况”写“{quote}”，{what}为 {actual}，而表格为 {expected}；如统计口径不同请在情况说明中写明",
             "text_numbers",
             {"key": "narrative.overview", "patterns": TEXT_PATTERNS},
+            examples=(
+                fires({"narrative.overview": "本年度共收到政府信息公开申请5件。"}),
+                passes(
+                    {
+                        "narrative.overview": "本年度共收到政府信息公开申请5件。",
+                        np: 5,
+                        t3_key("new", "total"): 5,
+                    }
+                ),
+            ),
         ),
         Rule(
             "SEC5-CONTENT",
@@ -784,6 +930,10 @@ def _rules() -> tuple[Rule, ...]:
                     ["改进/措施", ["改进", "措施", "整改", "加强", "下一步"]],
                 ],
             },
+            examples=(
+                fires({"narrative.problems": "今年工作做得很好。"}),
+                passes({"narrative.problems": "存在不足：培训偏少。下一步：加强培训。"}),
+            ),
         ),
         Rule(
             "SEC6-FEE",
@@ -793,6 +943,10 @@ def _rules() -> tuple[Rule, ...]:
             "“六、其他需要报告的事项”未说明信息处理费收取情况（依据《政府信息公开信息处理费管理办法》，没有收费也应写明）",
             "sec6_fee",
             {"key": "narrative.other_matters", "word": "处理费"},
+            examples=(
+                fires({"narrative.other_matters": "本报告电子版可从门户网站下载。"}),
+                passes({"narrative.other_matters": "本年度未收取信息处理费。"}),
+            ),
         ),
         Rule(
             "SEC6-FEE-T3",
@@ -807,6 +961,15 @@ def _rules() -> tuple[Rule, ...]:
                 "text": "narrative.other_matters",
                 "word": "收费通知",
             },
+            examples=(
+                fires(
+                    {
+                        t3_key("other_handling.fee_unpaid", "total"): 1,
+                        "narrative.other_matters": "本年度未收取信息处理费。",
+                    }
+                ),
+                passes({t3_key("other_handling.fee_unpaid", "total"): 1}),
+            ),
         ),
         Rule(
             "XY-BODY",
@@ -816,6 +979,7 @@ def _rules() -> tuple[Rule, ...]:
             "上年报告（{source}）是{last}的，本年报告是{this}的；历年核对须用同一机关的上年报告"
             "（机构更名的，可在规则配置中将 XY-BODY 改为提示）",
             "xy_body",
+            examples=(fires({}, last_year={"body.name": "另一县人民政府"}), passes({}, last_year={})),
         ),
         Rule(
             "XY-INCOMPLETE",
@@ -824,24 +988,32 @@ def _rules() -> tuple[Rule, ...]:
             "上年数据完整",
             "上年数据中有 {count} 项为空（{names}），相应的历年核对未进行",
             "xy_incomplete",
+            examples=_incomplete_examples(BASELINE_KEYS),
         ),
     )
 
 
+def _incomplete_examples(keys: tuple[str, ...]) -> tuple:
+    whole = {"last_year.year": 2022, **{f"last_year.{k}": 0 for k in keys}}
+    return fires({**whole, f"last_year.{keys[0]}": None}), passes(whole)
+
+
 def build() -> FormatSpec:
     cover_cells, cover_labels = _cover()
-    t2_cells, t2_labels, t2_checks = _table2()
-    t3_cells, t3_labels, t3_checks = _table3()
-    t4_cells, t4_labels, t4_checks = _table4()
+    t2_cells, t2_labels = _table2()
+    t3_cells, t3_labels = _table3()
+    t4_cells, t4_labels = _table4()
     text_cells, text_labels = _narrative()
     base_cells, base_labels = _baseline()
+    cells = (*cover_cells, *t2_cells, *t3_cells, *t4_cells, *text_cells)
+    rules = _rules()
     sheets = (
         SheetSpec(COVER, "封面与填写说明", (("A", 22), ("B", 30), ("C", 24), ("D", 60)), landscape=False),
         SheetSpec(T2, "二、主动公开政府信息情况", (("A", 24), ("B", 16), ("C", 16), ("D", 16), ("E", 34))),
         SheetSpec(
             T3,
             "三、收到和处理政府信息公开申请情况",
-            (("A", 12), ("B", 14), ("C", 34), *((col_letter(c), 9) for c in range(3, 10)), ("K", 14)),
+            (("A", 12), ("B", 14), ("C", 34), *((col_letter(c), 9) for c in range(3, 10)), ("K", 30)),
             row_heights=((1, 30), (2, 24), (3, 36)),
             freeze=(3, 3),
         ),
@@ -852,7 +1024,7 @@ def build() -> FormatSpec:
             row_heights=((3, 30),),
             freeze=(3, 0),
         ),
-        SheetSpec(TEXT, "一、五、六部分文字", (("A", 110),), landscape=False),
+        SheetSpec(TEXT, "一、五、六部分文字", (("A", TEXT_WIDTH),)),
         SheetSpec(BASE, "上年数据", (("A", 44), ("B", 14), ("C", 30)), landscape=False),
         SheetSpec(
             RESULTS, "校验结果", tuple((col_letter(i), c.width) for i, c in enumerate(results.COLUMNS)), freeze=(3, 0)
@@ -867,10 +1039,9 @@ def build() -> FormatSpec:
         status_cell=(COVER, "B13"),
         status_merge_to="D13",
         sheets=sheets,
-        cells=(*cover_cells, *t2_cells, *t3_cells, *t4_cells, *text_cells),
+        cells=cells,
         labels=(*cover_labels, *t2_labels, *t3_labels, *t4_labels, *text_labels, *base_labels, *_results()),
-        live_checks=(*t2_checks, *t3_checks, *t4_checks),
-        rules=_rules(),
+        rules=rules,
         results_sheet=RESULTS,
         results_header_row=3,
         baseline_keys=BASELINE_KEYS,
@@ -878,4 +1049,5 @@ def build() -> FormatSpec:
         carry_over=CARRY_OVER,
         first_year=FIRST_YEAR,
         matrices=(Matrix("表三", "applications", tuple((row[0], t3_short(row)) for row in T3_ROWS), T3_COLUMNS),),
+        example=EXAMPLE,
     )

@@ -15,6 +15,8 @@ import os
 from pathlib import Path
 
 from validator.errors import UnusableInput
+from validator.importer.assemble import places, to_submission
+from validator.importer.source import read_bytes
 from validator.importer.text import Imported, read_lines, split_lines
 from validator.report import CellRef, Finding
 from validator.submission import Submission
@@ -24,24 +26,6 @@ HTML_SUFFIXES = (".html", ".htm")
 PDF_SUFFIXES = (".pdf",)
 SUFFIXES = TEXT_SUFFIXES + HTML_SUFFIXES
 WORD_SUFFIXES = (".docx", ".doc")
-MAX_BYTES = 20 * 1024 * 1024
-
-
-def read_bytes(path: Path) -> bytes:
-    """The file's bytes; exit 2 for a missing, empty or oversized file."""
-    where = path.name
-    try:
-        if not path.is_file():  # a folder or a FIFO (never opened: reading it would block)
-            raise OSError
-        with path.open("rb") as fh:
-            data = fh.read(MAX_BYTES + 1)
-    except OSError:
-        raise UnusableInput("文件不存在或无法读取", where=where, code="not-found") from None
-    if len(data) > MAX_BYTES:
-        raise UnusableInput(f"文件超过 {MAX_BYTES // 1024 // 1024} MB，不像报告文本", where=where, code="too-large")
-    if not data.strip():
-        raise UnusableInput("文件是空的", where=where, code="empty")
-    return data
 
 
 def read_source(path: Path) -> str:
@@ -88,30 +72,14 @@ def read_document(path: Path) -> Imported:
     return read_lines(split_lines(text), path.name)
 
 
-def to_submission(
-    imported: Imported, where: str, body: str | None = None, year: int | None = None, body_type: str | None = None
-):
-    """The imported figures as a submission of the 2021 format; flags override the document."""
-    from validator.formats import get_format
-
-    if isinstance(imported.exact, Submission):  # a page's own data block: as it was exported
-        exact = imported.exact
-        values = dict(exact.values)
-        values.update({k: v for k, v in (("body.name", body), ("year", year), ("body.type", body_type)) if v})
-        return Submission(exact.format, values, where, list(exact.explanations))
-    values = dict(imported.values)
-    values["body.name"] = body or imported.body or ""
-    values["year"] = year if year is not None else imported.year
-    values["body.type"] = body_type
-    return Submission(get_format(), values, where)
-
-
 def import_findings(imported: Imported, fmt) -> list[Finding]:
     """The import's 提示 and unread cells as findings of the check report, so ``check
     --published`` shows them beside the rules' findings, on the cells concerned."""
 
+    where = places(imported, fmt) if imported.exact is None else {}
+
     def cells(keys) -> tuple[CellRef, ...]:
-        return tuple(CellRef(fmt.cell(k).a1, k) for k in keys)
+        return tuple(CellRef(where.get(k) or fmt.cell(k).a1, k) for k in keys)
 
     found = [Finding(str(f["rule"]), "warning", "导入", cells(f["keys"]), str(f["message"])) for f in imported.findings]
     found += [
@@ -153,7 +121,8 @@ def _cell(f) -> dict[str, object]:
 
 def provenance(imported: Imported, source: str) -> bytes:
     """The provenance side file (``<name>.provenance.json``): for every imported cell where it
-    came from, the narrative parts, the import's 提示 and the cells not read."""
+    came from, the narrative parts, the import's 提示, the cells not read (with their reasons)
+    and the numbers inside a table that no cell took (each with the rule that skipped it)."""
     doc = {
         "source": source,
         **({"data_block": True} if imported.exact is not None else {}),
@@ -161,5 +130,6 @@ def provenance(imported: Imported, source: str) -> bytes:
         "parts": imported.parts,
         "findings": imported.findings,
         "unread": imported.unread,
+        "skipped": imported.skipped,
     }
     return json.dumps(doc, ensure_ascii=False, indent=2).encode("utf-8") + b"\n"

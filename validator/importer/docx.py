@@ -29,6 +29,7 @@ from pathlib import Path
 from typing import Any
 
 from validator.errors import UnusableInput
+from validator.importer.source import read_bytes
 from validator.importer.text import EMPTY_CELL, Imported, mark_table, read_lines, report_blanks
 
 W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
@@ -131,7 +132,6 @@ def _not_a_zip(start: bytes, where: str) -> str:
 
 def _read_web_page(path: Path) -> Imported:
     """A web page with a Word name, read as the web page it is."""
-    from validator.importer.document import read_bytes
     from validator.importer.html import decode_html, read_page
 
     text = decode_html(read_bytes(path))
@@ -168,14 +168,14 @@ def _open(path: Path):
 
     try:
         return docx.Document(str(path))
-    except (PackageNotFoundError, *DAMAGED) as exc:
+    except (PackageNotFoundError, *DAMAGED):
         kind = _package_kind(path)
         if kind:
             raise UnusableInput(
                 f"这是{kind}，不是 Word 文档（.docx）", where=path.name, code="unusable-input"
             ) from None
         raise UnusableInput(
-            f"文件已损坏或不是 Word 文档（.docx）（{type(exc).__name__}）；请在 Word 或 WPS 中打开后重新保存",
+            "文件已损坏或不是 Word 文档（.docx）；请在 Word 或 WPS 中打开后重新保存",
             where=path.name,
             code="damaged",
         ) from None
@@ -198,26 +198,87 @@ def _package_kind(path: Path) -> str | None:
 
 
 def docx_lines(path: Path) -> tuple[list[str], list[Place]]:
-    """The document body as text lines in reading order and, for each, where it came from."""
-    body = _open(path).element.body
+    """The document body as text lines in reading order and, for each, where it came from.
+    Hidden text (``w:vanish``, directly or by a style) is not read: a reader does not see it."""
+    document = _open(path)
+    body = document.element.body
     if body is None:
         body = []
+    hidden = _hidden_styles(document)
     lines: list[str] = []
     places: list[Place] = []
     counts = {"p": 0, "tbl": 0}
     for el in _blocks(body):
         if el.tag == f"{W}p":
             counts["p"] += 1
-            for text in _paragraph_lines(el):
+            for text in _paragraph_lines(el, hidden):
                 lines.append(text)
                 places.append(Place(paragraph=counts["p"]))
         else:
             counts["tbl"] += 1
-            for r, (cells, columns, shown) in enumerate(_table_rows(el), start=1):
+            for r, (cells, columns, shown) in enumerate(_table_rows(el, hidden), start=1):
                 if any(cells):
                     lines.append(" | ".join(cells))
                     places.append(Place(None, counts["tbl"], r, columns, " | ".join(shown)))
     return lines, places
+
+
+def _hidden_styles(document) -> frozenset[str]:
+    """Ids of the styles whose run properties hide text (``w:vanish``), through ``basedOn``."""
+    try:
+        root = document.styles.element
+    except (KeyError, AttributeError, ValueError):
+        return frozenset()
+    own: dict[str, bool | None] = {}
+    parent: dict[str, str] = {}
+    for style in root.iter(f"{W}style"):
+        sid = style.get(f"{W}styleId") or ""
+        own[sid] = _vanish(style.find(f"{W}rPr"))
+        based = style.find(f"{W}basedOn")
+        if based is not None:
+            parent[sid] = based.get(f"{W}val") or ""
+    hidden = set()
+    for sid in own:
+        seen: set[str] = set()
+        at: str | None = sid
+        while at is not None and at not in seen and own.get(at) is None:
+            seen.add(at)
+            at = parent.get(at)
+        if at is not None and own.get(at):
+            hidden.add(sid)
+    return frozenset(hidden)
+
+
+def _vanish(rpr) -> bool | None:
+    """True / False when the run properties say hidden / shown, None when they say nothing."""
+    if rpr is None:
+        return None
+    el = rpr.find(f"{W}vanish")
+    if el is None:
+        return None
+    return (el.get(f"{W}val") or "true").lower() not in ("0", "false", "off")
+
+
+def _is_hidden(el, hidden: frozenset[str]) -> bool:
+    """Whether a text element's run is hidden: its own ``w:vanish``, its character style, or
+    its paragraph's style."""
+    run = el.getparent()
+    while run is not None and run.tag != f"{W}r":
+        run = run.getparent()
+    if run is None:
+        return False
+    rpr = run.find(f"{W}rPr")
+    direct = _vanish(rpr)
+    if direct is not None:
+        return direct
+    style = rpr.find(f"{W}rStyle") if rpr is not None else None
+    if style is not None and (style.get(f"{W}val") or "") in hidden:
+        return True
+    p = run.getparent()
+    while p is not None and p.tag != f"{W}p":
+        p = p.getparent()
+    pstyle = p.find(f"{W}pPr/{W}pStyle") if p is not None else None
+    return pstyle is not None and (pstyle.get(f"{W}val") or "") in hidden
 
 
 def _blocks(parent):
@@ -229,12 +290,16 @@ def _blocks(parent):
             yield from _blocks(el)
 
 
-def _paragraph_lines(p) -> list[str]:
-    """The paragraph's text, split at manual line breaks; runs joined as Word shows them."""
+def _paragraph_lines(p, hidden: frozenset[str] = frozenset()) -> list[str]:
+    """The paragraph's text, split at manual line breaks; runs joined as Word shows them
+    (hidden runs left out)."""
     parts: list[str] = []
     twice = any(True for _ in p.iter(*SKIPPED))
+    vanish = any(True for _ in p.iter(f"{W}vanish")) or bool(hidden)
     for el in p.iter(f"{W}t", f"{W}tab", f"{W}br", f"{W}cr"):
         if twice and _in_skipped(el):
+            continue
+        if vanish and _is_hidden(el, hidden):
             continue
         if el.tag == f"{W}t":
             parts.append(el.text or "")
@@ -255,7 +320,7 @@ def _in_skipped(el) -> bool:
     return False
 
 
-def _table_rows(tbl):
+def _table_rows(tbl, hidden: frozenset[str] = frozenset()):
     """(cell texts for the reader, 1-based grid columns, cell texts as printed) per row, each
     physical cell once."""
     rows: list[tuple[list[str], tuple[int, ...], list[str]]] = []
@@ -266,7 +331,7 @@ def _table_rows(tbl):
         for tc in _children(tr, f"{W}tc"):
             span, continues = _merge(tc)
             if not continues:
-                cells.append(_cell_text(tc))
+                cells.append(_cell_text(tc, hidden))
                 columns.append(column)
             column += span
         rows.append((cells, tuple(columns), cells))
@@ -306,10 +371,10 @@ def _merge(tc) -> tuple[int, bool]:
     return span, continues
 
 
-def _cell_text(tc) -> str:
+def _cell_text(tc, hidden: frozenset[str] = frozenset()) -> str:
     """The cell's paragraphs (nested tables' included), whitespace removed within a paragraph
     as a web page's cell, joined by a space."""
-    texts = (re.sub(r"\s+", "", " ".join(_paragraph_lines(p))) for p in tc.iter(f"{W}p"))
+    texts = (re.sub(r"\s+", "", " ".join(_paragraph_lines(p, hidden))) for p in tc.iter(f"{W}p"))
     return " ".join(t for t in texts if t)
 
 
@@ -317,8 +382,6 @@ def _with_places(imported: Imported, lines: list[str], places: list[Place]) -> l
     """Each figure with its paragraph, or table, row and grid column, in ``place``. The column
     is named only when that cell holds the figure as read (or is blank for a blank figure)."""
     out = []
-    owners: dict[int, list[int]] = {}
-    taken: dict[int, int] = {}
     for figure in imported.figures:
         i = figure.line - 1
         place = places[i]
@@ -326,27 +389,11 @@ def _with_places(imported: Imported, lines: list[str], places: list[Place]) -> l
         if place.table is not None:
             changes["text"] = place.shown
             cells = lines[i].split(" | ")
-            if i not in owners:
-                owners[i] = _figure_cells(cells)
-            owner = owners[i]
-            k = taken.get(i, 0)
-            taken[i] = k + 1
-            if k < len(owner) and owner[k] < len(place.columns) and _holds(cells[owner[k]], figure):
-                changes["place"] = f"{place}第 {place.columns[owner[k]]} 列"
+            j = figure.cell
+            if j is not None and j < len(place.columns) and j < len(cells) and _holds(cells[j], figure):
+                changes["place"] = f"{place}第 {place.columns[j]} 列"
         out.append(dataclasses.replace(figure, **changes))
     return out
-
-
-def _figure_cells(cells: list[str]) -> list[int]:
-    """For each figure the reader takes from the row, in order, the index of its cell: counted
-    by the reader's own rule on the row's first cells, so a blank counts exactly when it does."""
-    from validator.importer.text import _numbers
-
-    owner: list[int] = []
-    for j in range(len(cells)):
-        count = len(_numbers([" | ".join(cells[: j + 1])], 0, 1))
-        owner.extend([j] * (count - len(owner)))
-    return owner
 
 
 def _holds(cell: str, figure) -> bool:

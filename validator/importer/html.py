@@ -6,12 +6,13 @@ repeated merged value would be counted twice); headings, paragraphs and line bre
 An empty cell where a figure belongs (after the row's label, or in a row of figures only) is
 marked for the reader, which reads it as 0 and reports it; an empty header cell (a top-left
 corner) is not a figure's place (:func:`validator.importer.text.mark_blanks`).
-Script, style and navigation content is skipped. Each line keeps the source line it started on,
-for the provenance file.
+Script, style, navigation and ``<footer>`` content is skipped (a site's footer, or the 落款
+``xxgk render`` puts in its article's footer: not part 六's text). Each line keeps the source
+line it started on, for the provenance file.
 
 The page is parsed by lxml (libxml2): linear on any input, so a hostile page (millions of
 ``</``, unclosed comments or attributes, markup nested thousands deep: libxml2 stops at depth
-256) costs what its size costs, which :data:`validator.importer.document.MAX_BYTES` bounds.
+256) costs what its size costs, which :data:`validator.importer.source.MAX_BYTES` bounds.
 When the page has a CMS article container (``#zoom``, ``.TRS_Editor``…) holding the tables,
 only the container is read (with the report's title line when it sits above it), so menus,
 sidebars and footers neither add numbers nor run into part 六.
@@ -29,7 +30,9 @@ from validator.errors import UnusableInput
 BLOCKS = frozenset(
     {"p", "div", "h1", "h2", "h3", "h4", "h5", "h6", "li", "br", "table", "caption", "section", "article", "tr"}
 )
-SKIP = frozenset({"script", "style", "head", "title", "noscript", "template", "nav", "select", "textarea", "button"})
+SKIP = frozenset(
+    {"script", "style", "head", "title", "noscript", "template", "nav", "footer", "select", "textarea", "button"}
+)
 CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?([A-Za-z0-9_-]+)""", re.IGNORECASE)
 CONTAINER_IDS = ("zoom", "ucap-content", "fontzoom", "xxgk-content", "article-content", "article_content")
 CONTAINER_CLASSES = (
@@ -48,6 +51,12 @@ ATTACHMENT = re.compile(r"\.(?:pdf|docx?|wps|ofd|xlsx?)$", re.IGNORECASE)
 DATA_BLOCK = "xxgk-report-data"
 """The id of the machine-readable block ``xxgk render`` puts in the pages it makes."""
 TITLE = re.compile(r"(?:19|20)\d\d\s*年度?\s*政府信息公开工作年度报告$")
+HIDING = re.compile(
+    r"display\s*:\s*none|visibility\s*:\s*(?:hidden|collapse)|font-size\s*:\s*0(?![.\d])", re.IGNORECASE
+)
+"""Inline styles that hide an element's text from a reader (a known anti-copy trick puts
+random digits in hidden spans between the visible ones)."""
+CLASS_SELECTOR = re.compile(r"^\s*(?:[a-z0-9]*)\.([\w-]+)\s*$", re.IGNORECASE)
 PUBLISHED_ON = re.compile(r"(?:发布时间|发布日期|公开日期|发文日期)[:：]?(?:19|20)\d\d")
 
 
@@ -73,9 +82,27 @@ class Page:
     data_block: str | None = None
 
 
+def hidden_classes(root) -> frozenset[str]:
+    """Classes the page's own style sheets hide (``.x{display:none}``, ``span.x{…}``): simple
+    class selectors only, enough for the anti-copy trick; linear in the style text."""
+    found: set[str] = set()
+    for style in root.iter("style"):
+        for rule in (style.text or "").split("}"):
+            selectors, brace, body = rule.rpartition("{")
+            if brace and HIDING.search(body):
+                for selector in selectors.split(","):
+                    m = CLASS_SELECTOR.match(selector)
+                    if m:
+                        found.add(m.group(1).lower())
+    return frozenset(found)
+
+
 class _Flatten:
-    def __init__(self) -> None:
+    def __init__(self, hidden: frozenset[str] = frozenset()) -> None:
         self.page = Page()
+        self._hidden_classes = hidden
+        self._hidden: dict[int, object] = {}
+        """Hidden elements by id, the element kept so that its id stays its own."""
         self._text: list[str] = []
         self._start = 1
         self._cells: list[str] | None = None
@@ -96,8 +123,10 @@ class _Flatten:
     def start(self, tag: str, el) -> None:
         if tag == "script" and el.get("id") == DATA_BLOCK and self.page.data_block is None:
             self.page.data_block = el.text or ""
-        if tag in SKIP:
+        if tag in SKIP or self._is_hidden(el):
             self._skip += 1
+            if tag not in SKIP:
+                self._hidden[id(el)] = el
             return
         rank = _rank(el)
         if rank is not None:
@@ -119,8 +148,17 @@ class _Flatten:
         elif tag == "br" and self._cell is not None:
             self._cell.append(" ")
 
+    def _is_hidden(self, el) -> bool:
+        """Whether the element is hidden from a reader: the ``hidden`` attribute, an inline
+        style or a class the page's style sheet hides."""
+        if el.get("hidden") is not None or HIDING.search(el.get("style") or ""):
+            return True
+        classes = (el.get("class") or "").lower().split()
+        return bool(self._hidden_classes) and any(c in self._hidden_classes for c in classes)
+
     def end(self, tag: str, el) -> None:
-        if tag in SKIP:
+        if tag in SKIP or self._hidden.get(id(el)) is el:
+            self._hidden.pop(id(el), None)
             self._skip = max(0, self._skip - 1)
             return
         if self._is_layout(tag, el):
@@ -227,7 +265,7 @@ def flatten(text: str, where: str = "") -> Page:
         root = html.document_fromstring(text, parser=parser)
     except (etree.ParserError, ValueError):
         raise UnusableInput("网页没有可读的内容", where=where or None, code="not-report") from None
-    flat = _Flatten()
+    flat = _Flatten(hidden_classes(root))
     for event, el in etree.iterwalk(root, events=("start", "end")):
         tag = el.tag.lower() if isinstance(el.tag, str) else None
         if event == "start":
@@ -264,26 +302,30 @@ def article(page: Page) -> tuple[list[str], list[int]]:
 def read_page(text: str, where: str):
     """The tables of a published report's web page. A page without any table that is not a
     report in text either is said to be what it most likely is (a script-rendered page or an
-    attachment-only item), never read as zeros."""
+    attachment-only item), never read as zeros. A page with our own data block is read from
+    the block only when it agrees with everything the page shows (see
+    :func:`_with_tables_compared`)."""
     from validator.importer.text import read_lines
 
     page = flatten(text, where)
     lines, sources = article(page)
-    if page.data_block is not None:
-        exact = _data_block(page.data_block, where)
-        if exact is not None:
-            return _with_tables_compared(exact, lines, sources, where)
+    exact = _data_block(page.data_block, where) if page.data_block is not None else None
     try:
-        return read_lines(lines, where, sources)
+        shown = read_lines(lines, where, sources)
     except UnusableInput as exc:
         if exc.code != "not-report" or page.rows:
             raise
         if page.attachments:
-            shown = "、".join(f"“{a}”" for a in dict.fromkeys(page.attachments[:3]))
-            message = f"网页中没有表格，只提供附件（{shown}）：请下载附件后导入"
+            listed = "、".join(f"“{a}”" for a in dict.fromkeys(page.attachments[:3]))
+            message = f"网页中没有表格，只提供附件（{listed}）：请下载附件后导入"
+        elif exact is not None:
+            message = "网页中带有本工具生成的数据块，但网页上没有可见的表格：只按读者看到的内容导入，无法导入"
         else:
             message = "网页中没有表格，可能由脚本加载或只提供附件：请在浏览器中打开后另存为文本（或下载附件）再导入"
         raise UnusableInput(message, where=where, code="no-table") from None
+    if exact is None:
+        return shown
+    return _with_tables_compared(exact, shown)
 
 
 def _data_block(block: str, where: str):
@@ -298,30 +340,57 @@ def _data_block(block: str, where: str):
     return submission_from_report(model, where)
 
 
-def _with_tables_compared(exact, lines: list[str], sources: list[int], where: str):
-    """The data block read exactly; each figure the visible tables show otherwise is a 提示
-    (a page edited after it was made: the block is what the tool exported, the table what
-    readers see)."""
-    from validator.importer.text import Imported, read_lines
+def _with_tables_compared(exact, shown):
+    """What a reader sees wins: the data block (what the tool exported: type, date and the
+    narrative exactly) is used only when the page shows every figure of the tables, each the
+    same as the block's, and its title names the block's body and year. Otherwise the page is
+    imported as shown, each difference named in an ``IMPORT-DATA-BLOCK`` 提示 (a page edited
+    after it was made, or copied from another body's or year's report and retitled)."""
+    from validator.importer.text import Imported, table_keys
 
-    out = Imported(values=dict(exact.values), exact=exact, sources=sources)
-    out.body, out.year = exact.values.get("body.name"), exact.values.get("year")
-    try:
-        shown = read_lines(lines, where, sources)
-    except UnusableInput:
-        return out
+    differences: list[dict[str, object]] = []
     for f in shown.figures:
         block = exact.values.get(f.key)
         if str(block) != str(f.value) and not _same_money(block, f.value):
-            out.findings.append(
+            differences.append(
                 {
                     "rule": "IMPORT-DATA-BLOCK",
                     "severity": "warning",
-                    "message": f"网页表格第 {f.line} 行为“{f.raw or '空白'}”，数据块为“{block}”（已按数据块导入），请核对",
+                    "message": f"网页表格第 {f.line} 行显示“{f.raw or '空白'}”，而网页中的数据块为“{block}”："
+                    "已按网页显示导入，请核对",
                     "keys": [f.key],
                 }
             )
-    return out
+    for key, seen, what in (("body.name", shown.body, "主体名称"), ("year", shown.year, "年度")):
+        block = exact.values.get(key)
+        if seen is not None and str(seen) != str(block):
+            title = shown.parts.get("title", {}).get("line")
+            where = f"第 {title} 行" if title else ""
+            differences.append(
+                {
+                    "rule": "IMPORT-DATA-BLOCK",
+                    "severity": "warning",
+                    "message": f"网页标题{where}的{what}为“{seen}”，而网页中的数据块为“{block}”："
+                    "已按网页显示导入，请核对（可能是由其他单位或其他年度的报告改成）",
+                    "keys": [key],
+                }
+            )
+    complete = not shown.unread and len(shown.figures) == len(table_keys())
+    if complete and not differences:
+        out = Imported(values=dict(exact.values), exact=exact, sources=shown.sources)
+        out.body, out.year = exact.values.get("body.name"), exact.values.get("year")
+        return out
+    if not differences:
+        differences.append(
+            {
+                "rule": "IMPORT-DATA-BLOCK",
+                "severity": "warning",
+                "message": "网页中的数据块有网页上没能读出的数字：已按网页显示导入（未读出的格留空），请核对",
+                "keys": [k for u in shown.unread for k in u["keys"]],
+            }
+        )
+    shown.findings.extend(differences)
+    return shown
 
 
 def _same_money(a: object, b: object) -> bool:

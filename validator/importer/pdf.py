@@ -27,59 +27,37 @@ encrypted, too many pages, and a PDF without a text layer (a scan: OCR is not in
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 
 from validator.errors import UnusableInput
-from validator.importer.text import EMPTY_CELL, Figure, Imported, read_lines, report_blanks
+from validator.importer.assemble import to_submission
+from validator.importer.pdf_page import BLANK, NUMBERISH, Char, Page, is_page_number
+from validator.importer.text import Figure, Imported, read_lines, report_blanks
 
 MAX_PAGES = 200
 MAX_CHARS = 400_000  # characters in all pages (a 10-page report has ~10 000)
 MAX_PATHS = 20_000  # path objects looked at per page for rulings
+MAX_CONTENT = 32 * 1024 * 1024
+"""Page content (decompressed content streams, forms included) in all pages: a 10-page report
+has about 0.2 MB. pdfium builds every object of a page when it loads it, before any other
+limit applies, so this is checked on the file's bytes first."""
+MAX_PAINTS = 300_000
+"""Path painting operators (each one path object pdfium builds) in all content: a report's
+tables have a few thousand."""
+STREAM = re.compile(rb">>\s*stream\r?\n")
+PAINT = re.compile(rb"(?<=\s)[SsfFBbn]\*?(?=\s)")
+NOT_CONTENT = re.compile(
+    rb"/Length[123]\b|/Subtype\s*/(?:Image|Type1C|CIDFontType0C|OpenType|XML)|/Type\s*/(?:XRef|ObjStm|Metadata|EmbeddedFile)"
+)
 RULE = 2.5  # a ruling is a path object at most this thick (pt)
 MIN_RULE = 4.0  # ... and at least this long
 SNAP = 2.0  # rulings closer than this are one
-BLANK = EMPTY_CELL  # an empty cell: recorded as such (raw text empty, form ``empty``), never shown
 T4_WIDTH = 15
-PAGE_NUMBER = re.compile(
-    r"^[-—－–\s]*(?:第\s*)?\d{1,4}\s*(?:页)?(?:\s*[/／]\s*\d{1,4}|\s*共\s*\d{1,4}\s*页)?[-—－–\s]*$"
-)
-DASHED = re.compile(r"^\s*[-—－–]+\s*\d{1,4}\s*[-—－–]+\s*$|^\s*第\s*\d{1,4}\s*页")
-NUMBERISH = re.compile(r"^\d[\d,]*(?:\.\d+)?$")
 ORDINAL_LABEL = re.compile(r"^(?:[一二三四五六七八九十]+、|[（(][一二三四五六七八九十]+[）)]|\d+[.、．])")
 NO_TEXT = (
     "PDF 中没有可读取的文字（可能是扫描件或图片）。本工具未安装文字识别（OCR），无法读取；"
     "请向发布单位索取 Word 或网页原文，或带文字层的 PDF（由 Word/WPS 直接导出）"
 )
-
-
-@dataclass
-class Char:
-    text: str
-    x0: float
-    y0: float
-    x1: float
-    y1: float
-    line: int = 0  # the line of the page's text (reading order) the character is on
-    space: bool = False  # a space came before it in the page's text
-
-    @property
-    def cx(self) -> float:
-        return (self.x0 + self.x1) / 2
-
-    @property
-    def cy(self) -> float:
-        return (self.y0 + self.y1) / 2
-
-
-@dataclass
-class Page:
-    """One page: its text in reading order, its characters with boxes, its rulings."""
-
-    number: int
-    text: str
-    chars: list[Char] = field(default_factory=list)
-    hrules: list[tuple[float, float, float]] = field(default_factory=list)  # (y, x0, x1)
-    vrules: list[tuple[float, float, float]] = field(default_factory=list)  # (x, y0, y1)
 
 
 def read_pdf(data: bytes, where: str) -> Imported:
@@ -111,13 +89,14 @@ def _wrapped_title(out: Imported, lines: list[str]) -> None:
     """A title the page width broke over two or three lines (``…工作年`` / ``度报告``)."""
     from validator.importer.text import TITLE
 
-    head = [s.strip() for s in lines[:12] if s.strip()]
+    head = [(k, s.strip()) for k, s in enumerate(lines[:12]) if s.strip()]
     for i in range(len(head)):
         for n in (2, 3):
-            m = TITLE.match("".join(head[i : i + n]))
+            m = TITLE.match("".join(text for _k, text in head[i : i + n]))
             if m:
                 out.year = int(m.group("year"))
                 out.body = out.body or m.group("body").strip() or None
+                out.parts["title"] = {**out.at(head[i][0]), "text": "".join(t for _k, t in head[i : i + n])}
                 return
 
 
@@ -129,6 +108,7 @@ def load_pages(data: bytes, where: str) -> list[Page]:
         raise UnusableInput("不是 PDF 文件（文件头不是 %PDF-）", where=where, code="damaged")
     if b"%%EOF" not in data[-4096:]:
         raise UnusableInput("PDF 文件不完整（缺少文件尾，可能下载中断），请重新下载", where=where, code="damaged")
+    _check_content(data, where)
     try:
         doc = pdfium.PdfDocument(data)
     except pdfium.PdfiumError as exc:
@@ -160,10 +140,65 @@ class _TooManyChars(Exception):
     pass
 
 
+def _check_content(data: bytes, where: str) -> None:
+    """Refuse a PDF whose page content is far beyond a report's (exit 2) before pdfium loads
+    any page: the content streams' decompressed size and their path painting operators are
+    counted on the file's bytes, each stream decompressed only up to what is left of the limit
+    (a compression bomb costs its limit, no more). Fonts, images and metadata are not content.
+    A stream that cannot be decompressed here (another filter, encrypted) counts its own size."""
+    import zlib
+
+    size = paints = 0
+    for m in STREAM.finditer(data):
+        head = data[max(0, m.start() - 2048) : m.start()]
+        info = head[head.rfind(b"obj") + 3 :]
+        if NOT_CONTENT.search(info):
+            continue
+        flate = re.search(rb"/Filter\s*\[?\s*/(?:FlateDecode|Fl)\b", info) is not None
+        if flate:
+            inflate = zlib.decompressobj()
+            pos = m.end()
+            while not inflate.eof and size <= MAX_CONTENT and paints <= MAX_PAINTS:
+                feed = inflate.unconsumed_tail
+                if not feed:
+                    feed = data[pos : pos + (1 << 16)]
+                    pos += len(feed)
+                    if not feed:
+                        break
+                try:
+                    chunk = inflate.decompress(feed, 1 << 20)
+                except zlib.error:
+                    break
+                size += len(chunk)
+                paints += _paints(chunk, MAX_PAINTS - paints)
+        else:
+            end = data.find(b"endstream", m.end())
+            end = end if end >= 0 else len(data)
+            size += end - m.end()
+            for at in range(m.end(), min(end, m.end() + MAX_CONTENT), 1 << 20):
+                paints += _paints(data[at : min(end, at + (1 << 20))], MAX_PAINTS - paints)
+                if paints > MAX_PAINTS:
+                    break
+        if size > MAX_CONTENT or paints > MAX_PAINTS:
+            raise UnusableInput(
+                f"PDF 的页面内容过大（超过 {MAX_CONTENT // 1024 // 1024} MB 或 {MAX_PAINTS // 10000} 万个图形），不像年度报告",
+                where=where,
+                code="too-large",
+            )
+
+
+def _paints(chunk: bytes, left: int) -> int:
+    """Path painting operators in `chunk`, counted up to one past `left`."""
+    n = 0
+    for _ in PAINT.finditer(chunk):
+        n += 1
+        if n > left:
+            break
+    return n
+
+
 def _page(page, number: int, budget: int) -> Page:
     """The page's text, characters (at most `budget`) and rulings."""
-    import itertools
-
     import pypdfium2.raw as raw
 
     textpage = page.get_textpage()
@@ -186,9 +221,7 @@ def _page(page, number: int, budget: int) -> Page:
         chars.append(Char(ch, x0, y0, x1, y1, line, space))
         space = False
     out = Page(number, text, chars)
-    paths = page.get_objects(filter=[raw.FPDF_PAGEOBJ_PATH], max_depth=2)
-    for obj in itertools.islice(paths, MAX_PATHS):
-        x0, y0, x1, y1 = obj.get_bounds()
+    for x0, y0, x1, y1 in _path_bounds(page.raw):
         if y1 - y0 <= RULE and x1 - x0 >= MIN_RULE:
             out.hrules.append(((y0 + y1) / 2, x0, x1))
         elif x1 - x0 <= RULE and y1 - y0 >= MIN_RULE:
@@ -198,11 +231,33 @@ def _page(page, number: int, budget: int) -> Page:
     return out
 
 
-def _is_page_number(line: str, number: int, edge: bool) -> bool:
-    text = line.strip()
-    if DASHED.match(text):
-        return True
-    return edge and bool(PAGE_NUMBER.match(text)) and re.sub(r"\D", " ", text).split()[:1] == [str(number)]
+def _path_bounds(page):
+    """Bounds of the page's path objects (and of those in its forms, one level down), at most
+    :data:`MAX_PATHS`, through pdfium's own calls: no Python object is made per page object."""
+    import ctypes
+
+    import pypdfium2.raw as raw
+
+    left, bottom, right, top = (ctypes.c_float() for _ in range(4))
+    seen = 0
+
+    def walk(count, get, depth):
+        nonlocal seen
+        for i in range(count):
+            if seen >= MAX_PATHS:
+                return
+            obj = get(i)
+            kind = raw.FPDFPageObj_GetType(obj)
+            if kind == raw.FPDF_PAGEOBJ_PATH:
+                seen += 1
+                if raw.FPDFPageObj_GetBounds(obj, left, bottom, right, top):
+                    yield left.value, bottom.value, right.value, top.value
+            elif kind == raw.FPDF_PAGEOBJ_FORM and depth < 2:
+                yield from walk(
+                    raw.FPDFFormObj_CountObjects(obj), lambda j, o=obj: raw.FPDFFormObj_GetObject(o, j), depth + 1
+                )
+
+    yield from walk(raw.FPDFPage_CountObjects(page), lambda i: raw.FPDFPage_GetObject(page, i), 1)
 
 
 def text_lines(pages: list[Page]) -> tuple[list[str], list[int], list[int]]:
@@ -215,7 +270,7 @@ def text_lines(pages: list[Page]) -> tuple[list[str], list[int], list[int]]:
         filled = [i for i, s in enumerate(page_lines) if s.strip()]
         edges = set(filled[:1] + filled[-1:])
         for i, line in enumerate(page_lines):
-            if _is_page_number(line, page.number, i in edges):
+            if is_page_number(line, page.number, i in edges):
                 continue
             lines.append(line)
             pages_of.append(page.number)
@@ -305,7 +360,7 @@ def grid_lines(pages: list[Page]) -> tuple[list[str], list[int], list[int]]:
         filled = [i for i, it in enumerate(items) if it.text.strip()]
         edges = set(filled[:1] + filled[-1:])
         for i, item in enumerate(items):
-            if _is_page_number(item.text, page.number, i in edges):
+            if is_page_number(item.text, page.number, i in edges):
                 continue
             lines.append(item.text)
             pages_of.append(page.number)
@@ -351,7 +406,6 @@ def _tables():
 def _errors(imported: Imported, where: str) -> set[str]:
     """Keys of the cells the format's rules flag as 错误 in this candidate."""
     from validator.engine import validate
-    from validator.importer.document import to_submission
 
     report = validate(to_submission(imported, where, body_type="政府"))
     keys: set[str] = set()
@@ -362,8 +416,10 @@ def _errors(imported: Imported, where: str) -> set[str]:
 
 
 def choose(candidates: list[tuple[str, Imported]], where: str) -> Imported:
-    """Per table, the candidates reading most cells with fewest 错误; cells they disagree on
-    are left null and reported."""
+    """Per table, the candidates reading most cells with fewest 错误; a cell that another
+    candidate with no more 错误 in that table reads differently is left null and reported. A
+    cell the best candidate left unread is taken from another candidate without 错误 in that
+    table when every such candidate that read it agrees."""
     errors = {name: _errors(imp, where) for name, imp in candidates}
     tables = _tables()
     in_tables = {k for keys in tables.values() for k in keys}
@@ -371,19 +427,47 @@ def choose(candidates: list[tuple[str, Imported]], where: str) -> Imported:
     values: dict[str, object] = {k: v for k, v in base.values.items() if k not in in_tables}
     figures: list[Figure] = []
     unread: list[dict[str, object]] = [u for u in base.unread if u["table"] not in tables]
+    skipped: list[dict[str, object]] = []
     for table, keys in tables.items():
         kept = _best(candidates, errors, keys)
         first = kept[0][1]
-        clash = [k for k in keys if k in first.values and any(imp.values.get(k) != first.values[k] for _, imp in kept)]
+        worst = len(errors[kept[0][0]] & set(keys))
+        peers = [(n, imp) for n, imp in candidates if len(errors[n] & set(keys)) <= worst]
+        clash = [k for k in keys if k in first.values and any(_differs(imp, k, first.values[k]) for _, imp in peers)]
         wanted = set(keys) - set(clash)
         values.update((k, v) for k, v in first.values.items() if k in wanted)
         figures.extend(f for f in first.figures if f.key in wanted)
-        unread.extend(u for u in first.unread if u["table"] == table)
+        for name, imp in candidates:
+            if imp is first or errors[name] & set(keys):
+                continue
+            for f in imp.figures:
+                k = f.key
+                if k in wanted and k not in values and not any(_differs(o, k, f.value) for _, o in peers):
+                    values[k] = f.value
+                    figures.append(f)
+        missing = {k for k in keys if k not in values}
+        for u in first.unread:
+            if u["table"] == table and any(k in missing for k in u["keys"]):  # type: ignore[attr-defined]
+                unread.append({**u, "keys": [k for k in u["keys"] if k in missing]})  # type: ignore[attr-defined]
+        skipped.extend(s for s in first.skipped if s["table"] == table)
         if clash:
-            unread.append({"table": table, "reason": _clash_reason(clash, kept), "keys": clash})
-    chosen = replace(base, values=values, figures=figures, unread=unread, findings=list(base.findings))
+            unread.append({"table": table, "reason": _clash_reason(clash, peers), "keys": clash})
+    order = {k: i for i, k in enumerate(k for keys in tables.values() for k in keys)}
+    figures.sort(key=lambda f: order[f.key])
+    deduced = {f.key for f in figures if f.form == "deduced"}
+    findings = [f for f in base.findings if f["rule"] != "IMPORT-DEDUCED"]
+    for _name, imp in candidates:
+        for finding in imp.findings:
+            keys = set(finding["keys"])  # type: ignore[call-overload]
+            if finding["rule"] == "IMPORT-DEDUCED" and keys <= deduced and finding not in findings:
+                findings.append(finding)
+    chosen = replace(base, values=values, figures=figures, unread=unread, findings=findings, skipped=skipped)
     report_blanks(chosen)
     return chosen
+
+
+def _differs(imp: Imported, key: str, value: object) -> bool:
+    return key in imp.values and imp.values[key] != value
 
 
 def _best(
@@ -397,5 +481,7 @@ def _best(
 
 
 def _clash_reason(clash: list[str], kept: list[tuple[str, Imported]]) -> str:
-    shown = "；".join(f"{k}：" + "、".join(f"{n}={imp.values.get(k)}" for n, imp in kept) for k in clash[:5])
+    shown = "；".join(
+        f"{k}：" + "、".join(f"{n}={imp.values.get(k)}" for n, imp in kept if k in imp.values) for k in clash[:5]
+    )
     return f"{len(clash)} 个单元格候选结果不一致，未导入（{shown}）"

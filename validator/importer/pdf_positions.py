@@ -16,7 +16,7 @@ import re
 from dataclasses import dataclass
 
 from validator.formats import gb_2021_30 as gb
-from validator.importer.pdf import BLANK, NUMBERISH, Char, Page, _is_page_number
+from validator.importer.pdf_page import BLANK, NUMBERISH, Char, Page, is_page_number
 
 T3_GROUP_HEADINGS = ("申请人情况", "法人或其他组织")
 T4_GROUP_HEADINGS = ("行政复议", "行政诉讼", "未经复议直接起诉", "复议后起诉")
@@ -84,7 +84,7 @@ def page_lines(pages: list[Page]) -> list[Line]:
         filled = [i for i, s in enumerate(texts) if s.strip()]
         edges = set(filled[:1] + filled[-1:])
         for i, text in enumerate(texts):
-            if not _is_page_number(text, page.number, i in edges):
+            if not is_page_number(text, page.number, i in edges):
                 lines.append(Line(page.number, i + 1, text, _tokens(by_line.get(i, []))))
     return lines
 
@@ -214,10 +214,27 @@ def _row_line(
     return " | ".join([label, *(c if c is not None else BLANK for c in cells)]).lstrip(" |")
 
 
-def _place(lines: list[Line], block: Block, out: list[str]) -> None:
-    """Rewrite the block's lines in `out`: each row on its start line, figures elsewhere dropped."""
+def _ruled(lines: list[Line], starts: list[int], pages: dict[int, Page]) -> bool:
+    """Whether the block's rows are crossed by vertical rulings: a ruled table, whose cells the
+    ``grid`` candidate reads from the rulings. Columns found by position would take a figure
+    in a merged or short row (no ruling after it) for one column and the rest for blanks."""
+    for i in starts:
+        line = lines[i]
+        page = pages.get(line.page)
+        ys = [c.cy for t in line.tokens for c in t.chars]
+        if page is None or not ys:
+            continue
+        y = sum(ys) / len(ys)
+        if sum(1 for _x, y0, y1 in page.vrules if y0 <= y <= y1) >= 2:
+            return True
+    return False
+
+
+def _place(lines: list[Line], block: Block, out: list[str], pages: dict[int, Page]) -> None:
+    """Rewrite the block's lines in `out`: each row on its start line, figures elsewhere dropped.
+    A ruled table is left as printed (see :func:`_ruled`)."""
     starts = _row_starts(lines, block)
-    if starts is None:
+    if starts is None or _ruled(lines, starts, pages):
         return
     cols = _columns(lines, block, starts)
     if cols is None:
@@ -236,6 +253,7 @@ def position_lines(pages: list[Page]) -> tuple[list[str], list[int], list[int]]:
     """Candidate ``positions``: the page lines with each table row placed in its columns."""
     lines = page_lines(pages)
     out = [line.text for line in lines]
+    by_number = {page.number: page for page in pages}
     for block in _blocks(lines) or []:
-        _place(lines, block, out)
+        _place(lines, block, out, by_number)
     return out, [line.page for line in lines], [line.number for line in lines]

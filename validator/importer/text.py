@@ -1,18 +1,19 @@
-"""Read the tables of a published report from its text (.txt/.md).
+"""Read the tables of a published report from its text (.txt/.md) and the lines other readers
+make of web pages, Word files and PDFs.
 
-Tables are found by the official section headings and first row label of the format data
-(``gb_2021_30``), never by position in the file. Inside a table the figures are read in
-reading order: a published table has a fixed number of cells (表二 10, 表三 175, 表四 15),
-so the numbers after its first label are its cells, whatever the line layout (one cell per
-line, ``label | v | v`` rows, ``pdftotext -layout`` columns, rows split over lines). Labels,
-typos in them and page numbers (``-3-``) are not numbers and are skipped. When a table does
-not hold exactly its count of numbers, none of its cells is guessed: all stay null and the
-table is listed as unread, so ``xxgk check`` on the result flags them. A blank cell
-(``/``, ``—``, an empty ``|`` cell) keeps its place, reads as 0 and is marked ``blank``; a
-表三 with （六）其他处理 as one row keeps the other rows and leaves the three sub-rows null.
+Tables are found by the official section headings of the format data (``gb_2021_30``), never
+by position in the file, and each table is read row by row by its labels
+(:mod:`validator.importer.rows`): a figure goes only where its row's label puts it, a row that
+cannot be placed with certainty is left null with its reason, and a table with some certain
+rows keeps them. Page numbers, footnote marks, dates and notes inside a table are skipped and
+listed. A blank cell (``/``, ``—``, an empty ``|`` cell) keeps its place, reads as 0 and is
+marked ``blank`` — except a total printed blank whose parts do not add to 0, left unread. A
+表三 with （六）其他处理 as one row keeps the other rows; its sub-rows are 0 only in the columns
+where that row is 0 (``IMPORT-DEDUCED``).
 
 The narrative parts 一、五、六 are kept verbatim, found by the words of their headings (so a
-renumbered or retitled part is found, and 表四 ends where 五 or 六 starts). A report in the 2019
+renumbered or retitled part is found, and 表四 ends where 五 or 六 starts). The publication date
+is the header's 发布时间, else the 落款 date at the end (said in a 提示). A report in the 2019
 试行 format (its 表二 labels) is refused naming that format before any table is read.
 """
 
@@ -23,22 +24,23 @@ import unicodedata
 from collections import Counter
 from dataclasses import dataclass, field
 from functools import cache
-from typing import NamedTuple
 
 from validator.errors import UnusableInput
 from validator.formats import gb_2021_30 as gb
 from validator.formats import get_format
 from validator.formats.gb_2019_60 import FORMAT_ID as OLD_FORMAT_ID
+from validator.importer import rows
+from validator.importer.labels import tables
 from validator.spec import FormatSpec
 from validator.submission import text_problem
 
-NUMBER = re.compile(r"^\d{1,3}(?:,\d{3})+(?:\.\d+)?$|^\d+(?:\.\d+)?$")
-BLANK_MARKS = frozenset({"/", "／", "-", "－", "—", "——", "空"})
-EMPTY_CELL = "\ue000"
+EMPTY_CELL = rows.EMPTY_CELL
 """What a reader that knows a table's cells (a web page's, a Word file's) writes for an empty
 cell where a figure belongs (see :func:`mark_blanks`): counted as an empty cell read as 0
 (``form`` ``empty``, ``raw`` empty) and never shown (dropped from the row's text and from the
 narrative). A private-use character, so no printed text is taken for it."""
+BLANK_MARKS = rows.BLANK_MARKS
+mark_blanks = rows.mark_blanks
 ORDINAL = re.compile(r"^[一二三四五六七八九十]+、")
 TITLE = re.compile(r"^(?P<body>.*?)\s*(?P<year>(?:19|20)\d\d)\s*年度?\s*政府信息公开工作年度报告$")
 
@@ -60,6 +62,8 @@ class Figure:
     page: int | None = None
     place: str | None = None
     """Where in a structured document (a Word file's paragraph, or table, row and column)."""
+    cell: int | None = None
+    """Which ``|`` cell of its line the figure sat in (a table row's cell), for the place."""
 
 
 @dataclass
@@ -81,6 +85,9 @@ class Imported:
     exact: object = None
     """The :class:`~validator.submission.Submission` a page's own data block (our rendered
     report's ``xxgk-report-data``) gave, read exactly; None when read from the tables."""
+    skipped: list[dict[str, object]] = field(default_factory=list)
+    """Numbers inside a table that no cell took: page numbers, footnote marks, dates, a lone
+    number no row can take… each with its line and the rule that skipped it."""
 
     def line(self, index: int) -> int:
         """The 1-based line in the original file of line `index` of the text read."""
@@ -90,8 +97,20 @@ class Imported:
         """The 1-based PDF page of line `index` (None for other documents)."""
         return self.pages[index] if self.pages else None
 
+    def at(self, index: int) -> dict[str, int]:
+        """Where line `index` is, for provenance: ``{"line": n}``, in a PDF with its page."""
+        page = self.page(index)
+        return {"page": page, "line": self.line(index)} if page is not None else {"line": self.line(index)}
+
+    def line_text(self, index: int) -> str:
+        """``第 a 行`` for messages (``第 p 页第 a 行`` in a PDF)."""
+        return f"第 {self.page(index)} 页第 {self.line(index)} 行" if self.pages else f"第 {self.line(index)} 行"
+
     def lines_text(self, first: int, last: int) -> str:
-        """``第 a–b 行`` for messages; across PDF pages ``第 p 页第 a 行–第 q 页第 b 行``."""
+        """``第 a–b 行`` for messages; across PDF pages ``第 p 页第 a 行–第 q 页第 b 行``; a
+        range of one line (or none) names that line."""
+        if last <= first:
+            return self.line_text(first)
         if not self.pages or self.page(first) == self.page(last):
             on = f"第 {self.page(first)} 页" if self.pages else ""
             return f"{on}第 {self.line(first)}–{self.line(last)} 行"
@@ -108,8 +127,8 @@ def _sheet_title(sheet: str) -> str:
 
 def _t2_keys() -> list[str]:
     keys: list[str] = []
-    for _caption, _headers, rows, leaves, _kind in gb.T2_BLOCKS:
-        for _label, base in rows:
+    for _caption, _headers, block, leaves, _kind in gb.T2_BLOCKS:
+        for _label, base in block:
             keys.extend(f"{base}.{leaf}" for leaf in leaves)
     return keys
 
@@ -126,14 +145,10 @@ def _bare(text: str) -> str:
     return ORDINAL.sub("", re.sub(r"\s+", "", text))
 
 
-def _find(lines: list[str], label: str, start: int = 0, whole: bool = True) -> int | None:
-    """Index of the first line from `start` that is the label (ordinal optional), or holds it."""
+def _find(lines: list[str], label: str, start: int = 0) -> int | None:
+    """Index of the first line from `start` that is the label (ordinal optional)."""
     want = _bare(label)
-    for i in range(start, len(lines)):
-        got = _bare(lines[i])
-        if (got == want) if whole else (want in got):
-            return i
-    return None
+    return next((i for i in range(start, len(lines)) if _bare(lines[i]) == want), None)
 
 
 SECTION_WORDS = {
@@ -163,107 +178,131 @@ def _section(lines: list[str], sheet: str, start: int) -> int | None:
     return None
 
 
-def _cells(line: str) -> list[str]:
-    """The line's cells: ``|`` columns (Markdown borders dropped) or whitespace-separated runs."""
-    text = line.strip()
-    if "|" not in text and "｜" not in text:
-        return text.split()
-    cells = [c.strip() for c in re.split(r"[|｜]", text)]
-    if text[0] in "|｜" and text[-1] in "|｜" and len(cells) > 2:
-        cells = cells[1:-1]
-    return cells
-
-
-def _figure_like(cell: str) -> bool:
-    """A cell of figures or blank marks only (two figures in one cell count as figures, so an
-    empty cell after them is still a figure's place and the table's count shows the extra one)."""
-    tokens = cell.split()
-    return bool(tokens) and all(NUMBER.match(t) or t in BLANK_MARKS or t == EMPTY_CELL for t in tokens)
-
-
-def mark_blanks(cells: list[str]) -> list[str]:
-    """A table row's cells, each empty cell where a figure belongs written :data:`EMPTY_CELL`:
-    after the row's last label (``规章 | | |`` is a row of zeros printed blank, keeping its three
-    places), or anywhere in a row of figures only (表四's data row has no label). An empty cell
-    before a label is a header's corner or spacing, never a figure (an empty top-left cell must
-    not shift the figures); a row with nothing filled is left as it is (see :func:`mark_table`)."""
-    if not any(cells):
-        return cells
-    last_label = max((j for j, c in enumerate(cells) if c and not _figure_like(c)), default=-1)
-    return [c or (EMPTY_CELL if j > last_label else "") for j, c in enumerate(cells)]
-
-
 def _all_labels(cells: list[str]) -> bool:
     """A header row: every cell filled with words, none a figure."""
-    return bool(cells) and all(c and not _figure_like(c) for c in cells)
+    return bool(cells) and all(c and not rows.figure_like(c) for c in cells)
 
 
-def mark_table(rows: list[list[str]]) -> list[list[str]]:
+def mark_table(table: list[list[str]]) -> list[list[str]]:
     """:func:`mark_blanks` for each row of a table, whose physical cells are known, plus its
     last row when every cell of it is empty and the row above is a header (表四 with every
     figure printed blank): that row is all figure places."""
-    marked = [mark_blanks(cells) for cells in rows]
-    if len(rows) > 1 and rows[-1] and not any(rows[-1]) and _all_labels(rows[-2]):
-        marked[-1] = [EMPTY_CELL] * len(rows[-1])
+    marked = [mark_blanks(cells) for cells in table]
+    if len(table) > 1 and table[-1] and not any(table[-1]) and _all_labels(table[-2]):
+        marked[-1] = [EMPTY_CELL] * len(table[-1])
     return marked
 
 
-class _Num(NamedTuple):
-    """A table cell in reading order: the figure read, its line index, and as published."""
-
-    token: str
-    at: int
-    form: str
-    raw: str
-
-    @property
-    def blank(self) -> bool:
-        return self.form != "number"
-
-
-def _numbers(lines: list[str], start: int, end: int) -> list[_Num]:
-    """The table's cells in reading order. A blank table cell (``/``, ``—``, an empty ``|``
-    cell after the row's first figure, or one a table reader marked :data:`EMPTY_CELL`) counts
-    as a cell so the others keep their places; it is read as 0 and reported."""
-    found = []
-    for i in range(start, end):
-        seen_figure = False
-        cells = _cells(lines[i])
-        if "|" in lines[i] or "｜" in lines[i]:  # a row with its cells drawn: empty ones are known
-            cells = mark_blanks(cells)
-        for cell in cells:
-            for token in cell.split() or [""]:
-                if NUMBER.match(token):
-                    found.append(_Num(token.replace(",", ""), i, "number", token))
-                    seen_figure = True
-                elif token == EMPTY_CELL:
-                    found.append(_Num("0", i, "empty", ""))
-                    seen_figure = True
-                elif token in BLANK_MARKS or (token == "" and seen_figure):
-                    found.append(_Num("0", i, "mark" if token else "empty", token))
-                    seen_figure = True
-    return found
-
-
 def _value(token: str, money: bool) -> int | str | None:
+    if token.endswith("万元"):
+        return token.removesuffix("万元") if money else None
     if money:
         return token
     return int(token) if token.isdigit() else None
 
 
-def _read_table(
-    out: Imported, lines: list[str], name: str, keys: list[str], span: tuple[int, int], money: frozenset[str]
-) -> None:
-    numbers: list[_Num | None] = list(_numbers(lines, *span))
-    if name == "表三" and len(numbers) == len(keys) - 2 * len(gb.T3_COLUMNS) and _one_row_other(lines, span):
-        numbers = _other_handling_one_row(out, numbers)
-    if len(numbers) != len(keys):
-        reason = f"{name}应有 {len(keys)} 个数字，{out.lines_text(span[0], span[1] - 1)}读到 {len(numbers)} 个，未导入（请核对原文）"
-        out.unread.append({"table": name, "reason": reason, "keys": keys})
-        return
-    for key, number in zip(keys, numbers):
-        if number is not None:
-            _store(out, lines, name, key, number, key in money)
+def _resolve(out: Imported, text: str) -> str:
+    """A reader's message with its line marks (``{at:i}``, ``{span:i:j}``) as staff read them."""
+    text = re.sub(r"\{at:(\d+)\}", lambda m: out.line_text(int(m.group(1))), text)
+    return re.sub(r"\{span:(\d+):(\d+)\}", lambda m: out.lines_text(int(m.group(1)), int(m.group(2))), text)
+
+
+def _read_table(out: Imported, lines: list[str], table: rows.Table, span: tuple[int, int], heading: int) -> None:
+    """One table read row by row (:mod:`validator.importer.rows`) into `out`."""
+    name = table.name
+    got = rows.read_table(lines, span, table)
+    keys = [k for row in table.rows for k in row.cells]
+    if got.whole is not None:  # nothing read, for one reason
+        out.unread.append(
+            {"table": name, "reason": f"{name}（{out.line_text(heading)}起）{_resolve(out, got.whole)}", "keys": keys}
+        )
+    else:
+        part = "一栏" if table.family else "一行"
+        shared: dict[str, list[tuple[rows.Row, tuple[str, ...]]]] = {}
+        for row, why, missing in got.unread:  # rows left for one reason are listed together
+            shared.setdefault(_resolve(out, why), []).append((row, missing))
+        for why, group in shared.items():
+            names = "".join(f"“{row.name}”" for row, _m in group)
+            out.unread.append(
+                {
+                    "table": name,
+                    "reason": f"{name}{names}{part if len(group) == 1 else '各' + part[1]}{why}",
+                    "keys": [k for _row, missing in group for k in missing],
+                }
+            )
+    for key in keys:
+        fig = got.figures.get(key) or got.deduced.get(key)
+        if fig is not None:
+            _store(out, lines, name, key, fig, any(key in row.money for row in table.rows))
+    if got.deduced:
+        columns = dict.fromkeys(k.rsplit(".", 1)[1] for k in got.deduced)
+        names = "、".join(n for col, n in gb.T3_COLUMNS if col in columns)
+        out.findings.append(
+            {
+                "rule": "IMPORT-DEDUCED",
+                "severity": "warning",
+                "message": f"{name}“（六）其他处理”只印一行合计（{_resolve(out, '{at:' + str(got.deduced_from) + '}')}），"
+                f"其中为 0 的“{names}”列，三个子项必为 0（件数不为负），已填 0（共 {len(got.deduced)} 格），请核对原文",
+                "keys": list(got.deduced),
+            }
+        )
+    for sk in got.skipped:
+        out.skipped.append(
+            {
+                "table": name,
+                **({"page": out.page(sk.at)} if out.pages else {}),
+                "line": out.line(sk.at),
+                "text": sk.text,
+                "rule": sk.rule,
+                "reason": rows.STRAY_RULES[sk.rule],
+            }
+        )
+
+
+def _blank_totals(out: Imported) -> None:
+    """A total printed blank is 0 only when its parts add up to 0: otherwise it may be a figure
+    the publisher left out, so it stays unread with the parts' sum quoted."""
+    by_key = {f.key: f for f in out.figures}
+    dropped: set[str] = set()
+    in_tables = set(table_keys())
+    sums = [  # the format's "total = sum of parts" relations within a table
+        (relation.right[0], relation.left)
+        for rule in _fmt().rules
+        for relation in rule.relations
+        if relation.op == "=="
+        and len(relation.right) == 1
+        and {*relation.left, *relation.right} <= in_tables  # a "-key" (subtracted) is never in it
+    ]
+    for total_key, part_keys in sums:
+        total = by_key.get(total_key)
+        parts = [by_key.get(k) for k in part_keys]
+        if total is None or not total.blank or any(p is None for p in parts):
+            continue
+        added = sum(int(p.value) for p in parts if p is not None)
+        if added == 0 or total.key in dropped:
+            continue
+        dropped.add(total.key)
+        label = _fmt().cell(total.key).label or total.key
+        out.unread.append(
+            {
+                "table": next(name for name, keys in _table_keys() if total.key in keys),
+                "reason": f"“{label}”印为空白（{_row_of(total)}），而各项之和为 {added}，可能是漏印的数字，未按 0 导入",
+                "keys": [total.key],
+            }
+        )
+    if dropped:
+        out.figures = [f for f in out.figures if f.key not in dropped]
+        for key in dropped:
+            out.values.pop(key, None)
+
+
+def _table_keys() -> tuple[tuple[str, list[str]], ...]:
+    return (("表二", _t2_keys()), ("表三", _t3_keys()), ("表四", _t4_keys()))
+
+
+def table_keys() -> list[str]:
+    """Every cell key of 表二, 表三 and 表四, in order."""
+    return [k for _name, keys in _table_keys() for k in keys]
 
 
 def _row_of(f: Figure) -> str:
@@ -278,7 +317,7 @@ def report_blanks(out: Imported) -> None:
     applicable", and only the body that published it can say which. Run again after the
     figures' places change (a Word file's rows), it replaces its earlier findings."""
     out.findings[:] = [f for f in out.findings if f["rule"] != "IMPORT-BLANK"]
-    for name, keys in (("表二", _t2_keys()), ("表三", _t3_keys()), ("表四", _t4_keys())):
+    for name, keys in _table_keys():
         wanted = frozenset(keys)
         blanks = [f for f in out.figures if f.blank and f.key in wanted]
         if not blanks:
@@ -294,52 +333,26 @@ def report_blanks(out: Imported) -> None:
         )
 
 
-def _store(out: Imported, lines: list[str], name: str, key: str, number: _Num, money: bool) -> None:
-    value = _value(number.token, money)
+def _store(out: Imported, lines: list[str], name: str, key: str, fig: rows.Fig, money: bool) -> None:
+    value = _value(fig.token, money)
     if value is None:
-        out.unread.append(
-            {"table": name, "reason": f"第 {out.line(number.at)} 行的“{number.token}”不是件数", "keys": [key]}
-        )
+        out.unread.append({"table": name, "reason": f"{out.line_text(fig.at)}的“{fig.raw}”不是件数", "keys": [key]})
         return
     out.values[key] = value
-    text = lines[number.at].rstrip("\n").replace(EMPTY_CELL, "")
+    text = lines[fig.at].rstrip("\n").replace(EMPTY_CELL, "")
     out.figures.append(
-        Figure(key, value, out.line(number.at), text, number.blank, number.raw, number.form, out.page(number.at))
+        Figure(
+            key,
+            value,
+            out.line(fig.at),
+            text,
+            fig.blank,
+            fig.raw,
+            fig.form,
+            out.page(fig.at),
+            cell=fig.cell,
+        )
     )
-
-
-def _line_of(out: Imported, numbers: list[_Num | None]) -> int:
-    return next(out.line(n.at) for n in numbers if n is not None)
-
-
-def _one_row_other(lines: list[str], span: tuple[int, int]) -> bool:
-    """Whether the table has a （六）其他处理 row but none of its sub-items' labels."""
-    group = _bare(next(r[2] or "" for r in gb.T3_ROWS if r[0].startswith("other_handling.")))
-    items = [_bare(r[3] or "") for r in gb.T3_ROWS if r[0].startswith("other_handling.")]
-    subs = [item[2:10] for item in items if len(item) > 10]
-    region = "".join(_bare(line) for line in lines[span[0] : span[1]])
-    return group[3:] in region and not any(sub in region for sub in subs)
-
-
-def _other_handling_one_row(out: Imported, numbers: list[_Num | None]) -> list[_Num | None]:
-    """表三 printed with （六）其他处理 as one row (older layout): its three sub-rows cannot be
-    told apart, so they stay null and the published row is reported; the rest keep places."""
-    width = len(gb.T3_COLUMNS)
-    rows = [r[0] for r in gb.T3_ROWS]
-    first = next(i for i, r in enumerate(gb.T3_ROWS) if r[0].startswith("other_handling."))
-    start = first * width
-    merged = numbers[start : start + width]
-    keys = [gb.t3_key(r, c) for r in rows[first : first + 3] for c, _ in gb.T3_COLUMNS]
-    shown = "、".join(n.token for n in merged if n is not None)
-    out.unread.append(
-        {
-            "table": "表三",
-            "reason": f"“（六）其他处理”只有一行合计（第 {_line_of(out, merged)} 行：{shown}），无法分到三个子项，未导入",
-            "keys": keys,
-        }
-    )
-    padded: list[_Num | None] = [*numbers[:start], *([None] * (3 * width))]
-    return padded + numbers[start + width :]
 
 
 PUBLISHED_ON = re.compile(
@@ -357,8 +370,60 @@ def _published_on(out: Imported, lines: list[str], limit: int) -> None:
         date = to_date(re.sub(r"[年月/.]", "-", m.group(1).replace("日", "")).replace(" ", "")) if m else None
         if date is not None:
             out.values["published_on"] = date.isoformat()
-            out.parts["published_on"] = {"line": out.line(i), "text": lines[i].strip()}
+            out.parts["published_on"] = {**out.at(i), "text": lines[i].strip()}
             return
+
+
+CN_DIGITS = {ch: i for i, ch in enumerate("〇一二三四五六七八九")} | {"零": 0, "○": 0, "Ｏ": 0, "O": 0}
+SIGNED = re.compile(
+    r"^(?P<y>(?:19|20)\d\d|[〇零○ＯO一二三四五六七八九]{4})\s*年\s*(?P<m>\d{1,2}|[一二三四五六七八九十]{1,2})\s*月"
+    r"\s*(?P<d>\d{1,2}|[一二三四五六七八九十]{1,3})\s*日$"
+)
+
+
+def _cn_number(text: str) -> int | None:
+    """An Arabic or a Chinese numeral as used in dates (二〇二四, 十二, 二十九); None otherwise."""
+    if text.isdigit():
+        return int(text)
+    if len(text) == 4 and all(ch in CN_DIGITS for ch in text):  # a year, digit by digit
+        return int("".join(str(CN_DIGITS[ch]) for ch in text))
+    tens, _ten, ones = text.partition("十")
+    if not _ten:
+        return CN_DIGITS.get(text)
+    high = CN_DIGITS.get(tens, -1) if tens else 1
+    low = CN_DIGITS.get(ones, -1) if ones else 0
+    return high * 10 + low if high > 0 and low >= 0 else None
+
+
+def _signature_date(out: Imported, lines: list[str], start: int) -> None:
+    """With no 发布时间 line, the date of the 落款 (the body's name, then the date, as the last
+    lines of the report) is taken as the publication date, with a 提示 naming the line: it is
+    when the report was signed, usually a few days before it was published."""
+    import datetime as dt
+
+    from validator.values import to_date
+
+    tail = [i for i in range(start, len(lines)) if lines[i].strip() and not PAGE_MARK.match(lines[i].strip())]
+    for i in reversed(tail[-4:]):
+        m = SIGNED.match(re.sub(r"\s+", "", lines[i]))
+        if not m:
+            continue
+        y, mo, d = (_cn_number(m.group(k)) for k in "ymd")
+        date = to_date(f"{y}-{mo:02d}-{d:02d}") if None not in (y, mo, d) else None  # type: ignore[str-format]
+        if date is None or (out.year is not None and date <= dt.date(out.year, 12, 31)):
+            return
+        out.values["published_on"] = date.isoformat()
+        out.parts["published_on"] = {**out.at(i), "text": lines[i].strip(), "signature": True}
+        out.findings.append(
+            {
+                "rule": "IMPORT-DATE",
+                "severity": "warning",
+                "message": f"原文没有“发布时间”，发布日期取自文末落款“{lines[i].strip()}”（{out.line_text(i)}）："
+                "落款日期通常早于发布日期，请核对",
+                "keys": ["published_on"],
+            }
+        )
+        return
 
 
 def _title(out: Imported, lines: list[str], limit: int) -> None:
@@ -374,6 +439,7 @@ def _title(out: Imported, lines: list[str], limit: int) -> None:
                 body = before[-1]
         body = re.sub(r"\s+", " ", body).strip()
         out.body = body if body and text_problem(body) is None else None
+        out.parts["title"] = {**out.at(i), "text": lines[i].strip()}
         return
 
 
@@ -531,7 +597,7 @@ def _read_parts(out: Imported, lines: list[str], t2: int, heads: tuple[int | Non
             continue
         out.values[key] = text
         last = kept[-1] if kept else at
-        out.parts[key] = {"heading": lines[at].strip(), "line": out.line(at), "end_line": out.line(last)}
+        out.parts[key] = {"heading": lines[at].strip(), **out.at(at), "end_line": out.line(last)}
 
 
 def split_lines(text: str) -> list[str]:
@@ -568,17 +634,18 @@ def read_lines(
             where=where,
             code="not-report",
         )
-    first_row = _find(lines, gb.T3_ROWS[0][1], t3 + 1, whole=False)
     heads = _tail_headings(lines, t4 + 1)
     end = min((h for h in heads if h is not None), default=len(lines))
     out = Imported(sources=sources, pages=pages)
     _title(out, lines, t2)
     _published_on(out, lines, t2)
-    money = frozenset(c.key for c in _fmt().cells if c.kind == "money")
-    _read_table(out, lines, "表二", _t2_keys(), (t2 + 1, t3), money)
-    t3_start = first_row if first_row is not None and first_row < t4 else t3 + 1
-    _read_table(out, lines, "表三", _t3_keys(), (t3_start, t4), money)
-    _read_table(out, lines, "表四", _t4_keys(), (t4 + 1, end), money)
+    table2, table3, table4 = tables()
+    _read_table(out, lines, table2, (t2 + 1, t3), t2)
+    _read_table(out, lines, table3, (t3 + 1, t4), t3)
+    _read_table(out, lines, table4, (t4 + 1, end), t4)
+    _blank_totals(out)
     report_blanks(out)
     _read_parts(out, lines, t2, heads)
+    if "published_on" not in out.values:
+        _signature_date(out, lines, end)
     return out

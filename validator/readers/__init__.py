@@ -87,14 +87,23 @@ class Opened:
 
 
 _READ_FLAGS = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0)
+_NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
 
 
-def open_input(path: Path, published: bool = False) -> Opened:
+class LinkNotFollowed(Exception):
+    """The file is a symbolic link, and :func:`open_input` was asked not to follow one."""
+
+
+def open_input(path: Path, published: bool = False, *, follow: bool = True) -> Opened:
     """Open once (a FIFO never blocks: it is not read), sniff, and read whole what its reader
-    reads whole; :class:`~validator.errors.UnusableInput` for a missing or unreadable file."""
+    reads whole; :class:`~validator.errors.UnusableInput` for a missing or unreadable file.
+    Without `follow`, a link is not opened (:class:`LinkNotFollowed`: collect reads a link in
+    its inbox only when it points inside it)."""
     try:
-        fd = os.open(path, _READ_FLAGS)
+        fd = os.open(path, _READ_FLAGS if follow else _READ_FLAGS | _NOFOLLOW)
     except OSError as exc:
+        if not follow and exc.errno == errno.ELOOP:
+            raise LinkNotFollowed(path) from None
         raise _cannot_read(path, exc) from None
     except ValueError:  # a NUL in the name
         raise UnusableInput("文件不存在", where=str(path), code="not-found") from None

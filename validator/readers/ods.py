@@ -34,7 +34,7 @@ if TYPE_CHECKING:
     from validator.spec import FormatSpec
     from validator.workbook.grids import Grid
 
-KIND = InputKind("ods", annotatable=True)
+KIND = InputKind("ods", annotatable=True, sheets=True)
 SUFFIXES = (".ods",)
 MIMETYPE = b"application/vnd.oasis.opendocument.spreadsheet"
 MAX_BYTES = 50 * 1024 * 1024

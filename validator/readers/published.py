@@ -14,14 +14,14 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from validator.readers.base import NAME, Reader
-from validator.submission import InputKind, Submission
+from validator.submission import PUBLISHED, Submission
 
 if TYPE_CHECKING:
     from validator.importer.text import Imported
 
-KIND = InputKind("published", typed=True)
+KIND = PUBLISHED
 MAX_BYTES = 20 * 1024 * 1024
-"""A document file (:data:`validator.importer.document.MAX_BYTES`)."""
+"""A document file (:data:`validator.importer.source.MAX_BYTES`)."""
 
 
 @cache
@@ -46,7 +46,6 @@ def imported(
     src = Path(path)
     document = read_document(src)
     submission = to_submission(document, src.name, body, year, body_type)
-    submission.kind = KIND
     submission.findings = import_findings(document, submission.format)
     return document, submission
 

@@ -5,10 +5,17 @@ printed is the figure submitted (a 总计 is printed as entered and checked, nev
 Section headings are the format's sheet titles and narrative labels; tables come from
 :mod:`validator.render.layout`. The title is printed without 《》: the brackets quote a
 document's name in running text, and published reports head their page without them.
+
+The title prints on two lines, broken after the body's name (``淮安市人民政府`` /
+``2024年政府信息公开工作年度报告``), as published reports set it. The report ends with its
+落款: the body's name and, below it, the publication date (``published_on``) written as
+``2024年1月29日``. Without a publication date the 落款 is the name alone: a date the data does
+not hold is never made up, and a blank ``年　月　日`` would be published as it stands.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from dataclasses import dataclass
 
@@ -43,6 +50,17 @@ class Document:
     errors: int
     body: str
     year: int | None
+    published_on: dt.date | None = None
+
+    @property
+    def title_lines(self) -> tuple[str, str]:
+        """The title as printed: the body's name, then ``{year}年政府信息公开工作年度报告``."""
+        return self.body, self.title[len(self.body) :]
+
+    @property
+    def signature(self) -> tuple[str, ...]:
+        """The 落款 lines: the body's name, and the publication date when the data has one."""
+        return (self.body, date_text(self.published_on)) if self.published_on else (self.body,)
 
     @property
     def incomplete(self) -> bool:
@@ -75,6 +93,11 @@ def _value(doc: dict, key: str) -> object:
     for part in key.split("."):
         node = node.get(part) if isinstance(node, dict) else None
     return node
+
+
+def date_text(date: dt.date) -> str:
+    """A date as 公文 write it: Arabic numerals, no leading zeros (``2024年1月29日``)."""
+    return f"{date.year}年{date.month}月{date.day}日"
 
 
 def opening_text(body: str, year: int | None) -> str:
@@ -113,6 +136,7 @@ def build_document(fmt: FormatSpec, data_json: bytes, draft: bool = False) -> Do
         errors=int(validation.get("errors", 0)),
         body=body,
         year=year,
+        published_on=dt.date.fromisoformat(doc["published_on"]) if doc.get("published_on") else None,
     )
 
 

@@ -4,14 +4,27 @@ Typography follows the 公文 customs (GB/T 9704) as far as a report needs them:
 3.7/3.5/2.8/2.6 cm margins, the title in 宋体 二号 bold, section headings in 黑体 三号, body
 text in 仿宋 三号 with a two-character first-line indent, tables in 宋体. Fonts are named in
 the East-Asian slot (``w:eastAsia``) with Times New Roman for Latin text and digits; the font
-table gives each Chinese font its English name and the GB2312 charset, so Word, WPS and
-LibreOffice on a machine without that font substitute a Chinese font of the same family.
+table gives each Chinese font its English name and the GB2312 charset, so a program finds it
+under either name and, without it, picks a Chinese font. LibreOffice on Linux asks fontconfig,
+which without these fonts gives every name the one Chinese font installed: docs/render.md says
+what a Kylin/UOS machine should install and map.
 
 表三 stays in portrait. The official format and nearly every published report print it
 portrait; a landscape section in the middle of the report turns one page sideways on screen,
 in the CMS and in double-sided printing. Its ten columns fit the 15.6 cm text width with the
 figures in 小五 (9 pt): 1.2 cm holds a seven-digit count, the long sub-item labels wrap in a
 4 cm column. Header rows repeat on every page (``w:tblHeader``) and no row splits across pages.
+
+Nothing is left alone at the foot of a page: headings keep with their next paragraph, and in a
+table every header row and the first figure row under it keep with the row that follows, so a
+heading, a table's head or a 表二 group's head always carries at least two figure rows onto
+its page (Word: ``w:keepNext`` on every paragraph of those rows; LibreOffice reads it too).
+The 落款 keeps with the paragraph before it.
+
+python-docx rebuilds a table's whole cell grid on every ``table.cell()`` call (and a
+``merge`` walks it again), which made a report take about a second: the cells of each table
+are taken once, from the fresh unmerged rows, and merged there. Merges never overlap, so a
+cell taken before an earlier merge is still in place when its own merge comes.
 """
 
 from __future__ import annotations
@@ -59,7 +72,10 @@ def render_docx(doc: Document) -> bytes:
     word.core_properties.author = doc.body
     word.core_properties.language = "zh-CN"
 
-    word.add_paragraph(doc.title, style="报告标题")
+    title = word.add_paragraph(style="报告标题")
+    name, rest = doc.title_lines
+    title.add_run(name).add_break()
+    title.add_run(rest)
     if not doc.valid:
         _warning(word, f"本稿数据存在 {doc.errors} 个错误，未通过校验，仅供核对，不得发布。")
     if doc.incomplete:
@@ -74,6 +90,7 @@ def render_docx(doc: Document) -> bytes:
         else:
             for text in s.paragraphs:
                 _body(word, text)
+    _signature(word, doc)
     out = io.BytesIO()
     word.save(out)
     return out.getvalue()
@@ -137,6 +154,14 @@ def _styles(word) -> None:
     tf.space_after = Pt(24)
     tf.keep_with_next = True
 
+    sign = word.styles.add_style("落款", WD_STYLE_TYPE.PARAGRAPH)
+    sign.base_style = normal
+    sf = sign.paragraph_format
+    sf.alignment = WD_ALIGN_PARAGRAPH.RIGHT
+    sf.first_line_indent = Pt(0)
+    sf.right_indent = Pt(32)  # 右空二字 (GB/T 9704)
+    sf.keep_with_next = True
+
     cell = word.styles.add_style("表格文字", WD_STYLE_TYPE.PARAGRAPH)
     cell.base_style = normal
     _style_font(cell, TABLE_FONT, 9)
@@ -191,6 +216,21 @@ def _body(word, text: str) -> None:
         p.paragraph_format.first_line_indent = Pt(32)
 
 
+def _signature(word, doc: Document) -> None:
+    """The 落款 under the text, one blank line below it: the body's name, then the date. The
+    paragraph before keeps with it, so the 落款 never opens a page on its own."""
+    from docx.shared import Pt
+
+    word.paragraphs[-1].paragraph_format.keep_with_next = True
+    lines = doc.signature
+    for i, text in enumerate(lines):
+        p = word.add_paragraph(text, style="落款")
+        if i == 0:
+            p.paragraph_format.space_before = Pt(28)
+        if i == len(lines) - 1:
+            p.paragraph_format.keep_with_next = False
+
+
 def _warning(word, text: str) -> None:
     from docx.enum.text import WD_COLOR_INDEX
     from docx.shared import RGBColor
@@ -206,6 +246,7 @@ def _table(word, grid: TableGrid, doc: Document, heading: str) -> None:
     from docx.oxml import OxmlElement
     from docx.oxml.ns import qn
     from docx.shared import Cm
+    from docx.table import _Cell
 
     style = TABLE_STYLES.get(grid.sheet) or TableStyle((TEXT_WIDTH_CM / grid.n_cols,) * grid.n_cols, 9)
     table = word.add_table(rows=grid.n_rows, cols=grid.n_cols)
@@ -217,30 +258,33 @@ def _table(word, grid: TableGrid, doc: Document, heading: str) -> None:
     table._tbl.tblPr.append(caption)
     for i, column in enumerate(table.columns):  # the grid (LibreOffice) and every cell (Word)
         column.width = Cm(style.widths_cm[i])
-    for row in table.rows:
-        for i, c in enumerate(row.cells):
-            c.width = Cm(style.widths_cm[i])
-    for r, row in enumerate(table.rows):
-        tr_pr = row._tr.get_or_add_trPr()
+    cells = [[_Cell(tc, table) for tc in tr.tc_lst] for tr in table._tbl.tr_lst]  # unmerged: one per grid cell
+    for row in cells:
+        for i, cell in enumerate(row):
+            cell.width = Cm(style.widths_cm[i])
+    for r, tr in enumerate(table._tbl.tr_lst):
+        tr_pr = tr.get_or_add_trPr()
         tr_pr.append(OxmlElement("w:cantSplit"))
         if r < grid.head_rows:
             tr_pr.append(OxmlElement("w:tblHeader"))
-    for cells in grid.rows:
-        for c in cells:
-            _fill(table, c, doc, style.font_pt)
+    cell_style = word.styles["表格文字"].style_id
+    for grid_row in grid.rows:
+        for c in grid_row:
+            target = cells[c.row][c.col]
+            if c.rowspan > 1 or c.colspan > 1:
+                target = target.merge(cells[c.row + c.rowspan - 1][c.col + c.colspan - 1])
+            _fill(target, c, doc, style.font_pt, cell_style)
+    keep_heads_with_rows(table._tbl, grid)
 
 
-def _fill(table, c: GridCell, doc: Document, font_pt: float) -> None:
+def _fill(cell, c: GridCell, doc: Document, font_pt: float, style_id: str) -> None:
     from docx.enum.table import WD_CELL_VERTICAL_ALIGNMENT
     from docx.enum.text import WD_ALIGN_PARAGRAPH
     from docx.shared import Pt
 
-    cell = table.cell(c.row, c.col)
-    if c.rowspan > 1 or c.colspan > 1:
-        cell = cell.merge(table.cell(c.row + c.rowspan - 1, c.col + c.colspan - 1))
     cell.vertical_alignment = WD_CELL_VERTICAL_ALIGNMENT.CENTER
     p = cell.paragraphs[0]
-    p.style = "表格文字"
+    p._p.style = style_id  # what `p.style = name` writes, without its search of every style
     run = p.add_run(doc.shown(c.key) if c.key else c.text)
     run.font.size = Pt(font_pt)
     if c.key:
@@ -250,3 +294,12 @@ def _fill(table, c: GridCell, doc: Document, font_pt: float) -> None:
         run.bold = True
     else:
         p.alignment = WD_ALIGN_PARAGRAPH.CENTER if c.rowspan > 1 else WD_ALIGN_PARAGRAPH.LEFT
+
+
+def keep_heads_with_rows(tbl, grid: TableGrid) -> None:
+    """``w:keepNext`` on every paragraph of the grid's kept rows (covered cells included)."""
+    rows = tbl.tr_lst
+    for r in grid.kept_rows():
+        for tc in rows[r].tc_lst:
+            for p in tc.p_lst:
+                p.get_or_add_pPr().keepNext_val = True

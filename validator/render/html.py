@@ -13,6 +13,7 @@ from validator.render.document import Document
 from validator.render.layout import GridCell
 
 DATA_BLOCK_ID = "xxgk-report-data"
+TITLE_TAIL = "工作年度报告"
 _JSON_ESCAPES = {"<": "\\u003c", ">": "\\u003e", "&": "\\u0026", "\u2028": "\\u2028", "\u2029": "\\u2029"}
 
 
@@ -21,6 +22,13 @@ def json_for_script(text: str) -> str:
     close the element or start a comment become JSON escapes (valid only inside strings,
     the only place they can occur), so parsing the block gives back the same data."""
     return "".join(_JSON_ESCAPES.get(ch, ch) for ch in text)
+
+
+def title_pieces(rest: str) -> tuple[str, ...]:
+    """The title's second line in the pieces a narrow screen may wrap between
+    (``2024年政府信息公开`` / ``工作年度报告``), never inside a word."""
+    head = rest.removesuffix(TITLE_TAIL)
+    return (head, TITLE_TAIL) if head != rest and head else (rest,)
 
 
 def render_html(doc: Document) -> bytes:
@@ -42,7 +50,13 @@ def render_html(doc: Document) -> bytes:
         undefined=StrictUndefined,
         keep_trailing_newline=True,
     )
+    body, rest = doc.title_lines
     page = env.get_template("report.html.j2").render(
-        doc=doc, cell=cell, version=__version__, data_block=Markup(json_for_script(doc.data_json.rstrip("\n")))
+        doc=doc,
+        cell=cell,
+        version=__version__,
+        data_block=Markup(json_for_script(doc.data_json.rstrip("\n"))),
+        title_body=body,
+        title_rest=title_pieces(rest),
     )
     return page.encode("utf-8")

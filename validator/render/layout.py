@@ -48,6 +48,16 @@ class TableGrid:
     def figures(self) -> list[GridCell]:
         return [c for row in self.rows for c in row if c.key]
 
+    def kept_rows(self) -> list[int]:
+        """Rows that keep with the row below when printed: every header row, and the first
+        figure row after header rows, so a heading or a table's head never ends a page with
+        fewer than two figure rows under it. The last row keeps with nothing."""
+
+        def is_head(r: int) -> bool:
+            return bool(self.rows[r]) and all(c.header for c in self.rows[r])
+
+        return [r for r in range(self.n_rows - 1) if is_head(r) or (r > 0 and is_head(r - 1))]
+
     def figure_columns(self) -> frozenset[int]:
         """Columns holding figures (the rest hold row labels): pages size them differently."""
         return frozenset(col for c in self.figures() for col in range(c.col, c.col + c.colspan))

@@ -7,8 +7,12 @@ page, never a stack trace. Request bodies are capped before they are read.
 
 from __future__ import annotations
 
+import asyncio
 import hmac
 import ipaddress
+import logging
+import secrets
+import time
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import parse_qs
@@ -22,9 +26,8 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from validator.serve.board import board_routes
 from validator.serve.check import ACCEPT, MAX_UPLOAD_BYTES, WORKBOOKS, CheckFailed, check_file
-from validator.serve.web import TooLarge, findings_view, uploads
+from validator.serve.web import SlowClient, TooLarge, findings_view, uploads
 
 HERE = Path(__file__).parent
 CSP = (
@@ -41,6 +44,8 @@ SECURITY_HEADERS = [
 FORM_OVERHEAD = 64 * 1024
 """Room for the multipart headers around one capped file."""
 TOKEN_COOKIE = "xxgk_token"
+BATCH_PATHS = ("/board/upload", "/api/uploads")
+"""The office's uploads of several files at once; every other request carries at most one."""
 
 
 @dataclass
@@ -48,10 +53,18 @@ class Config:
     host: str = "127.0.0.1"
     port: int = 8765
     token: str | None = None
+    """The access token of a check-only server on a public binding; with ``db`` the office's token."""
     db: Path | None = None
     roster: Path | None = None
+    year: int | None = None
     max_upload: int = MAX_UPLOAD_BYTES
     max_batch: int = 20
+    secure: bool = False
+    """Served over HTTPS (cookies are then marked Secure)."""
+    public_url: str | None = None
+    """Where bodies reach the board (printed on the 报送码 list)."""
+    body_timeout: float = 30.0
+    """Seconds a request body may pause between two chunks before the request is dropped."""
 
 
 def is_loopback(host: str) -> bool:
@@ -86,16 +99,22 @@ class Guard:
         if refusal is not None:
             await refusal(scope, receive, send_with_headers)
             return
-        await self.app(scope, self._capped(scope, receive), send_with_headers)
+        try:
+            await self.app(scope, self._capped(scope, receive), send_with_headers)
+        except SlowClient:  # the answer (408, or 500 if the app had begun) is sent; the client is gone
+            pass
 
     def _refusal(self, scope: Scope) -> Response | None:
         headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
         if is_loopback(self.config.host) and not is_loopback(_host_name(headers.get("host", ""))):
             return _error(421, "forbidden", "只接受本机地址（127.0.0.1 或 localhost）的访问")
-        if self.config.token and not self._has_token(scope, headers):
+        if self.config.token and self.config.db is None and not self._has_token(scope, headers):
             return _error(401, "unauthorized", "需要访问口令：请使用启动服务时显示的完整地址（含 ?token=…）")
         origin = headers.get("origin")
-        if scope["method"] == "POST" and origin and origin.split("://", 1)[-1] != headers.get("host"):
+        if scope["method"] not in ("GET", "HEAD") and (
+            (origin and origin.split("://", 1)[-1] != headers.get("host"))
+            or headers.get("sec-fetch-site") in ("cross-site", "same-site")
+        ):
             return _error(403, "forbidden", "拒绝来自其他网站的提交")
         length = headers.get("content-length")
         if length and (not length.isdigit() or int(length) > self._limit(scope)):
@@ -103,7 +122,7 @@ class Guard:
         return None
 
     def _limit(self, scope: Scope) -> int:
-        batch = self.config.max_batch if scope["path"].startswith("/board") else 1
+        batch = self.config.max_batch if scope["path"] in BATCH_PATHS else 1
         return batch * self.config.max_upload + FORM_OVERHEAD
 
     def _has_token(self, scope: Scope, headers: dict[str, str]) -> bool:
@@ -117,17 +136,57 @@ class Guard:
         return any(hmac.compare_digest(g.encode(), token.encode()) for g in given if g)
 
     def _capped(self, scope: Scope, receive: Receive) -> Receive:
-        limit, seen = self._limit(scope), 0
+        """The body's bytes counted against the cap, and each of its chunks awaited at most
+        ``body_timeout`` seconds (a client sending a byte now and then is cut off)."""
+        limit, seen, done = self._limit(scope), 0, False
 
         async def capped() -> Message:
-            nonlocal seen
-            message = await receive()
+            nonlocal seen, done
+            if done:
+                return await receive()
+            try:
+                message = await asyncio.wait_for(receive(), self.config.body_timeout)
+            except TimeoutError:
+                raise SlowClient from None
+            done = not message.get("more_body", False)
             seen += len(message.get("body", b""))
             if seen > limit:
                 raise TooLarge
             return message
 
         return capped
+
+
+ACCESS = logging.getLogger("xxgk.access")
+
+
+class AccessLog:
+    """One line per request: client, method, path (never the query string, which may hold the
+    office's token, nor any header), status, bytes sent and time taken."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        start, status, size = time.monotonic(), 0, 0
+
+        async def counted(message: Message) -> None:
+            nonlocal status, size
+            if message["type"] == "http.response.start":
+                status = message["status"]
+            elif message["type"] == "http.response.body":
+                size += len(message.get("body", b""))
+            await send(message)
+
+        try:
+            await self.app(scope, receive, counted)
+        finally:
+            client = scope.get("client") or ("-", 0)
+            ms = (time.monotonic() - start) * 1000
+            ACCESS.info('%s "%s %s" %s %d %.0fms', client[0], scope["method"], scope["path"], status or "-", size, ms)
 
 
 def _host_name(host: str) -> str:
@@ -152,9 +211,11 @@ def _templates() -> Environment:
 def create_app(config: Config | None = None) -> ASGIApp:
     config = config or Config()
     env = _templates()
+    season = _season(config) if config.db is not None else None
 
     def page(name: str, status: int = 200, **context) -> HTMLResponse:
         context.setdefault("board", config.db is not None)
+        context.setdefault("role", None)
         return HTMLResponse(env.get_template(name).render(**context), status_code=status)
 
     async def index(request: Request) -> Response:
@@ -162,12 +223,12 @@ def create_app(config: Config | None = None) -> ASGIApp:
         token = request.query_params.get("token")
         if config.token and token:  # the printed address: remember the token, drop it from the bar
             response = RedirectResponse("/", status_code=303)
-            response.set_cookie(TOKEN_COOKIE, token, httponly=True, samesite="strict")
+            response.set_cookie(TOKEN_COOKIE, token, httponly=True, samesite="strict", secure=config.secure)
         return response
 
     async def api_check(request: Request) -> Response:
         try:
-            async with uploads(request) as [(display, path)]:
+            async with uploads(request, 1, config.max_upload) as [(display, path)]:
                 checked = await run_in_threadpool(check_file, path, display)
         except CheckFailed as exc:
             return JSONResponse({"error": exc.error}, status_code=422)
@@ -175,20 +236,32 @@ def create_app(config: Config | None = None) -> ASGIApp:
 
     async def check_page(request: Request) -> Response:
         try:
-            async with uploads(request) as [(display, path)]:
+            async with uploads(request, 1, config.max_upload) as [(display, path)]:
                 checked = await run_in_threadpool(check_file, path, display, annotate=True, export=True)
         except CheckFailed as exc:
             return page("check.html", status=422, checked=None, error=exc.error)
         return page("check.html", checked=checked, error=None, findings=findings_view(checked.report))
 
+    async def openapi(request: Request) -> Response:
+        from validator.serve.openapi import spec
+
+        return JSONResponse(spec())
+
+    async def api_docs(request: Request) -> Response:
+        from validator.serve.openapi import spec
+
+        return page("api.html", spec=spec())
+
     routes = [
         Route("/", index),
         Route("/check", check_page, methods=["POST"]),
         Route("/api/check", api_check, methods=["POST"]),
+        Route("/api/openapi.json", openapi),
+        Route("/api/docs", api_docs),
         Mount("/static", StaticFiles(directory=HERE / "static"), name="static"),
     ]
-    if config.db is not None:
-        routes += board_routes(config, page)
+    if season is not None:
+        routes += _board_routes(config, season, page)
 
     async def not_found(request: Request, exc: Exception) -> Response:
         return PlainTextResponse("没有这个页面", status_code=404)
@@ -198,4 +271,30 @@ def create_app(config: Config | None = None) -> ASGIApp:
         return PlainTextResponse("服务器内部错误：这是本工具的缺陷，请连同输入文件报告。", 500, headers=headers)
 
     app = Starlette(routes=routes, exception_handlers={404: not_found, 500: server_error})
-    return Guard(app, config)
+    return AccessLog(Guard(app, config))
+
+
+def _season(config: Config):
+    from validator import api
+
+    assert config.db is not None
+    season = api.open_season(config.db, roster=config.roster, year=config.year)
+    if config.public_url:
+        season.remember_url(config.public_url)
+    return season
+
+
+def _board_routes(config: Config, season, page) -> list:
+    from validator.serve.auth import Auth
+    from validator.serve.board import board_routes
+    from validator.serve.season_api import Context, api_routes
+    from validator.serve.submit import submit_routes
+
+    if not config.token:
+        config.token = secrets.token_urlsafe(18)
+    ctx = Context(season, Auth(season, config.token), config.max_upload, config.max_batch)
+    return [
+        *api_routes(ctx),
+        *board_routes(ctx, page, config.secure),
+        *submit_routes(ctx, page, config.secure),
+    ]

@@ -12,10 +12,12 @@ import datetime as dt
 import io
 from collections import defaultdict
 from collections.abc import Callable
+from functools import cache
 from pathlib import Path
 from typing import Any
 
-from validator import __version__
+from validator import __version__, textfit
+from validator.formats.live import live_checks, live_marks
 from validator.spec import FIGURE_KINDS, CellSpec, FormatSpec, SheetSpec, col_letter, split_ref
 from validator.values import MAX_COUNT
 from validator.workbook import styles
@@ -52,10 +54,14 @@ def build_template(fmt: FormatSpec, target: str | Path | io.BytesIO, extend: Ext
     wb.set_custom_property("xxgk_format", fmt.id)
     wb.set_custom_property("xxgk_template_version", str(fmt.template_version))
     f = styles.xlsxwriter_formats(wb)
-    sheets = {spec.name: _add_sheet(wb, spec, _grows(fmt, spec)) for spec in fmt.sheets}
+    sheets = {spec.name: _add_sheet(wb, spec, _grows(fmt, spec), _text_rows(fmt, spec)) for spec in fmt.sheets}
     sheets[fmt.results_sheet].repeat_rows(0, fmt.results_header_row - 1)
 
-    for (sheet, row), height in _wrapped_row_heights(fmt).items():
+    fixed = {(s.name, r - 1) for s in fmt.sheets for r, _h in s.row_heights}
+    for (sheet, row), height in label_row_heights(fmt).items():
+        if (sheet, row) not in fixed:  # set with the sheet
+            sheets[sheet].set_row(row, height)
+    for (sheet, row), height in _live_check_heights(fmt).items():
         sheets[sheet].set_row(row, height)
     for label in fmt.labels:
         ws = sheets[label.sheet]
@@ -69,13 +75,15 @@ def build_template(fmt: FormatSpec, target: str | Path | io.BytesIO, extend: Ext
         _input_cell(wb, sheets[cell.sheet], cell, f)
     _validations(fmt, sheets)
 
-    for check in fmt.live_checks:
+    for check in live_checks(fmt):
         ws = sheets[check.sheet]
         ws.write_formula(check.ref, check.formula, f["check"], check.initial)
         bad = f["bad"] if check.severity == "error" else f["doubtful"]
-        ws.conditional_format(check.target, {"type": "formula", "criteria": check.bad_when, "format": bad})
-        if check.ref != check.target:
-            ws.conditional_format(check.ref, {"type": "formula", "criteria": check.bad_when, "format": bad})
+        ws.conditional_format(check.ref, {"type": "formula", "criteria": check.bad_when, "format": bad})
+    for mark in live_marks(fmt):
+        sheets[mark.sheet].conditional_format(
+            mark.ref, {"type": "formula", "criteria": mark.when, "format": f["suspect"]}
+        )
 
     _text_marks(fmt, sheets, f)
     _legend(fmt, sheets[fmt.sheets[0].name], f)
@@ -96,7 +104,8 @@ def build_template(fmt: FormatSpec, target: str | Path | io.BytesIO, extend: Ext
 
 
 def _results_columns(ws, f: dict) -> None:
-    """校验结果: the 情况说明 column unlocked for staff, the key column hidden."""
+    """校验结果: the 情况说明 column unlocked for staff, the key column hidden, the others
+    wrapped at the top (what the Excel button writes there wraps, and Excel fits the row)."""
     from validator import results
 
     for i, c in enumerate(results.COLUMNS):
@@ -105,32 +114,15 @@ def _results_columns(ws, f: dict) -> None:
             ws.set_column(f"{letter}:{letter}", c.width, f["explain"])
         elif c.name in results.HIDDEN:
             ws.set_column(f"{letter}:{letter}", c.width, None, {"hidden": True})
+        else:
+            ws.set_column(f"{letter}:{letter}", c.width, f["result"])
+    ws.write_blank(results.SUMMARY_CELL, None, f["summary"])  # one line across the columns, not wrapped in A
 
 
-LINE_HEIGHT = 14.0
-
-
-def _text_width(text: str) -> int:
-    """Width in Excel column units: a CJK character is about two digits wide."""
-    return sum(2 if ord(ch) > 0x2E7F else 1 for ch in text)
-
-
-TEXT_ROW_HEIGHT = 220.0
-"""A 文字部分 input row in the empty template."""
-MAX_ROW_HEIGHT = 409.0
-"""Excel's limit for one row."""
-
-
-def text_row_height(text: str, width: float) -> float:
-    """Height for `text` wrapped in a column `width` units wide: Excel does not grow a row
-    written by a program, so a long part would print cut at the template's fixed height."""
-    per_line = max(int(width) - 2, 1)
-    lines = sum(max(1, -(-_text_width(par) // per_line)) for par in text.split("\n"))
-    return min(MAX_ROW_HEIGHT, max(TEXT_ROW_HEIGHT, lines * LINE_HEIGHT + 6))
-
-
-def _wrapped_row_heights(fmt: FormatSpec) -> dict[tuple[str, int], float]:
-    """XlsxWriter cannot autofit: give one-row labels that wrap enough height for their lines."""
+def label_row_heights(fmt: FormatSpec) -> dict[tuple[str, int], float]:
+    """(sheet, 0-based row) -> height, for every row of the format's sheets that needs one: the
+    sheets' own row heights, and one-row labels that wrap (XlsxWriter cannot autofit). The
+    template and the 汇总 workbook's tables take their heights from here."""
     widths = {s.name: dict(s.column_widths) for s in fmt.sheets}
     needed: dict[tuple[str, int], float] = {}
     for label in fmt.labels:
@@ -138,13 +130,37 @@ def _wrapped_row_heights(fmt: FormatSpec) -> dict[tuple[str, int], float]:
         bottom, right = split_ref(label.merge_to or label.ref)
         if bottom != top:
             continue
-        width = sum(widths[label.sheet].get(col_letter(c), 8.43) for c in range(left, right + 1))
-        lines = -(-_text_width(label.text) // max(int(width) - 1, 1))
-        if lines > 1:
+        width = sum(widths[label.sheet].get(col_letter(c), textfit.DEFAULT_WIDTH) for c in range(left, right + 1))
+        if textfit.line_count(label.text, width) > 1:
             key = (label.sheet, top)
-            needed[key] = max(needed.get(key, 0), lines * LINE_HEIGHT + 2)
+            needed[key] = max(needed.get(key, 0), textfit.row_height(label.text, width))
+    needed.update({(s.name, r - 1): h for s in fmt.sheets for r, h in s.row_heights})
+    return needed
+
+
+CHECK_LINE_HEIGHT = 12.0
+"""One line of a live check's 9-point text."""
+
+
+def _live_check_heights(fmt: FormatSpec) -> dict[tuple[str, int], float]:
+    """Rows of live checks whose verdict wraps in its column (表三's column checks under 9-wide
+    columns): tall enough for the longest verdict, which Excel would otherwise clip to one line
+    (a formula's new result never grows its row). A row with a fixed or an input height is kept."""
+    widths = {s.name: dict(s.column_widths) for s in fmt.sheets}
     fixed = {(s.name, r - 1) for s in fmt.sheets for r, _h in s.row_heights}
-    return {k: v for k, v in needed.items() if k not in fixed}
+    inputs = {(c.sheet, split_ref(c.ref)[0]) for c in (*fmt.cells, *fmt.baseline_cells)}
+    labels = label_row_heights(fmt)
+    out: dict[tuple[str, int], float] = {}
+    for check in live_checks(fmt):
+        row, col = split_ref(check.ref)
+        key = (check.sheet, row)
+        if key in fixed or key in inputs:
+            continue
+        width = widths[check.sheet].get(col_letter(col), textfit.DEFAULT_WIDTH)
+        lines = -(-round(textfit.text_width(check.longest) * 9 / 10.5) // max(int(width) - 1, 1))
+        if lines > 1:
+            out[key] = max(out.get(key, 0), labels.get(key, 0), lines * CHECK_LINE_HEIGHT + 4)
+    return out
 
 
 PORTRAIT_WIDTH = 95
@@ -160,11 +176,43 @@ def _print_width(spec: SheetSpec) -> float:
 def _grows(fmt: FormatSpec, spec: SheetSpec) -> bool:
     """Sheets whose length depends on what is written (校验结果, 文字部分) may take several
     pages; the tables have a fixed size and print on one page each, header included."""
-    return spec.name == fmt.results_sheet or any(c.sheet == spec.name and c.kind == "longtext" for c in fmt.cells)
+    return spec.name == fmt.results_sheet or bool(_text_rows(fmt, spec))
 
 
-def _add_sheet(wb, spec: SheetSpec, grows: bool = False):
-    ws = wb.add_worksheet(spec.name)
+def _text_rows(fmt: FormatSpec, spec: SheetSpec) -> list[int]:
+    """0-based rows of the sheet's 文字部分 cells (each part's heading is the row above)."""
+    return sorted(split_ref(c.ref)[0] for c in fmt.cells if c.sheet == spec.name and c.kind == "longtext")
+
+
+@cache
+def _sheet_class() -> type:
+    """A worksheet whose ``auto_rows`` (1-based numbers, as text) are written as Excel and
+    LibreOffice store a row they fitted to its text: with a height, without ``customHeight``.
+
+    A 文字部分 row is such a row, 409 pt (the most one row prints) while empty: typed text makes
+    Excel, WPS and LibreOffice fit the row to it, while text a program writes (which no
+    spreadsheet program fits on opening) still prints whole up to 409 pt. XlsxWriter writes
+    ``customHeight`` with every height, so it is dropped here as the row tag is written (a
+    class made on first use: XlsxWriter is imported lazily).
+    """
+    from xlsxwriter.worksheet import Worksheet
+
+    class AutoHeightRows(Worksheet):
+        auto_rows: frozenset[str] = frozenset()
+
+        def _xml_start_tag_unencoded(self, tag, attributes=[]) -> None:  # noqa: B006 - XlsxWriter's signature
+            if tag == "row" and self.auto_rows and str(attributes[0][1]) in self.auto_rows:
+                attributes = [(k, v) for k, v in attributes if k != "customHeight"]
+            super()._xml_start_tag_unencoded(tag, attributes)
+
+    return AutoHeightRows
+
+
+def _add_sheet(wb, spec: SheetSpec, grows: bool = False, text_rows: list[int] | None = None):
+    """A sheet with its widths, heights and print setup. A sheet of 文字部分 parts prints at
+    100 % with each part from a new page, so a heading never ends a page without its text
+    (Excel ignores page breaks on a sheet set to fit the page)."""
+    ws = wb.add_worksheet(spec.name, worksheet_class=_sheet_class())
     for col, width in spec.column_widths:
         ws.set_column(f"{col}:{col}", width)
     for row, height in spec.row_heights:
@@ -174,7 +222,13 @@ def _add_sheet(wb, spec: SheetSpec, grows: bool = False):
         ws.set_landscape()
     else:
         ws.set_portrait()
-    ws.fit_to_pages(1, 0 if grows else 1)
+    if text_rows:
+        for row in text_rows:
+            ws.set_row(row, textfit.MAX_ROW_HEIGHT)
+        ws.auto_rows = frozenset(str(row + 1) for row in text_rows)
+        ws.set_h_pagebreaks([row - 1 for row in text_rows[1:]])
+    else:
+        ws.fit_to_pages(1, 0 if grows else 1)
     ws.center_horizontally()
     ws.set_margins(left=0.5, right=0.5, top=0.75, bottom=0.75)
     ws.set_header(f"&C&14{spec.title}")
@@ -200,8 +254,6 @@ def _input_cell(wb, ws, cell: CellSpec, f: dict) -> None:
     sheet = cell.sheet.replace("'", "''")
     row, col = split_ref(cell.ref)
     wb.define_name(cell.defined_name, f"='{sheet}'!${col_letter(col)}${row + 1}")
-    if cell.kind == "longtext":
-        ws.set_row(row, TEXT_ROW_HEIGHT)
 
 
 def _dv(fmt: FormatSpec) -> dict[str, dict]:

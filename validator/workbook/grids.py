@@ -8,7 +8,6 @@ cell by the format data; :func:`detect_format` finds the format from the marker 
 
 from __future__ import annotations
 
-import unicodedata
 from collections.abc import Callable
 from functools import cache
 
@@ -16,9 +15,13 @@ from validator.errors import UnusableInput
 from validator.formats import get_format, known_formats
 from validator.spec import FormatSpec, split_ref
 from validator.submission import CELLS, Explanation, InputKind, Submission
-from validator.values import CONTROL_CHARACTERS, display
+from validator.values import CONTROL_CHARACTERS, display, name_key
 
 Grid = list[list[object]]
+AGGREGATE_SHEET = "汇总来源"
+"""The hidden sheet of a workbook ``xxgk collect --aggregate`` filled: column A lists the bodies
+it sums, under a note in A1 (:attr:`Submission.aggregate_of`)."""
+MAX_AGGREGATE_ROWS = 100_000
 MAX_RESULT_ROWS = 5000
 """校验结果 rows read below the header (a filled report has a few dozen)."""
 
@@ -28,10 +31,6 @@ def cell_value(grid: Grid, ref: str) -> object:
     if row < len(grid) and col < len(grid[row]):
         return grid[row][col]
     return None
-
-
-def _norm(text: object) -> str:
-    return "".join(unicodedata.normalize("NFKC", str(text or "")).split())
 
 
 _split_ref = cache(split_ref)
@@ -104,7 +103,7 @@ def submission_from_grids(
         if not label.checked:
             continue
         found = cell_value(grids[label.sheet], label.ref)
-        if _norm(found) != _norm(label.text):
+        if name_key(found) != name_key(label.text):
             wrong.append(f"{label.sheet}!{label.ref} 应为“{label.text}”，现为“{str(found or '（空白）')[:30]}”")
     if wrong:
         more = f"\n  ……共 {len(wrong)} 处" if len(wrong) > 5 else ""

@@ -49,6 +49,7 @@ from validator.workbook.grids import (  # noqa: F401  (re-exported)
 )
 from validator.workbook.zipsafe import (  # noqa: F401  (re-exported)
     DAMAGED,
+    DAMAGED_HINT,
     MAX_EDIT_SHEET_BYTES,
     MAX_PART_BYTES,
     MAX_SHARED_STRINGS,
@@ -100,7 +101,7 @@ def _read_grids(path: Path, fmt: FormatSpec | None) -> tuple[FormatSpec, dict[st
             if is_unsafe_xml(exc):
                 raise UnusableInput(UNSAFE_XML_MSG, where=unsafe_part_where(path), code="unsafe-xml") from None
             raise UnusableInput(
-                f"文件已损坏或不是完整的 .xlsx 工作簿（{type(exc).__name__}）", where=where, code="damaged"
+                f"文件已损坏或不是完整的 .xlsx 工作簿{DAMAGED_HINT}", where=where, code="damaged"
             ) from None
         try:
             fmt = fmt or _detect_format(wb, path.name)
@@ -123,7 +124,7 @@ def _read_grids(path: Path, fmt: FormatSpec | None) -> tuple[FormatSpec, dict[st
         except DAMAGED as exc:
             if is_unsafe_xml(exc):
                 raise UnusableInput(UNSAFE_XML_MSG, where=where, code="unsafe-xml") from None
-            raise UnusableInput(f"文件已损坏，无法读取（{type(exc).__name__}）", where=where, code="damaged") from None
+            raise UnusableInput(f"文件已损坏，无法读取{DAMAGED_HINT}", where=where, code="damaged") from None
         finally:
             wb.close()
 
@@ -213,5 +214,42 @@ def _detect_format(wb, name: str) -> FormatSpec:
 
 
 def read_workbook(path: str | Path) -> Submission:
+    """The workbook's submission as openpyxl reads it (the xlsx reader's plain path, whatever
+    :mod:`validator.accel` says; ``check`` reads through :mod:`validator.readers`)."""
     fmt, grids = read_grids(path)
-    return submission_from_grids(fmt, grids, Path(path).name)
+    submission = submission_from_grids(fmt, grids, Path(path).name)
+    submission.aggregate_of = aggregate_members(path)
+    return submission
+
+
+def aggregate_members(path: str | Path) -> tuple[str, ...]:
+    """The bodies a workbook filled by ``collect --aggregate`` sums (its hidden 汇总来源 sheet),
+    or () for any other workbook. Called on a file the reader has just accepted (sizes and XML
+    checked); a normal workbook costs one look at its list of sheets."""
+    import zipfile
+
+    from validator.workbook.grids import AGGREGATE_SHEET, MAX_AGGREGATE_ROWS
+
+    try:
+        with zipfile.ZipFile(path) as archive:
+            info = archive.getinfo("xl/workbook.xml")
+            if info.file_size > MAX_PART_BYTES or f'name="{AGGREGATE_SHEET}"'.encode() not in archive.read(info):
+                return ()
+    except (OSError, KeyError, zipfile.BadZipFile):
+        return ()
+    import openpyxl
+
+    try:
+        with open(path, "rb") as fh, warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            wb = openpyxl.load_workbook(fh, read_only=True, data_only=True, keep_links=False)
+            try:
+                if AGGREGATE_SHEET not in wb.sheetnames:
+                    return ()
+                sheet = wb[AGGREGATE_SHEET]
+                rows = sheet.iter_rows(min_row=2, max_row=MAX_AGGREGATE_ROWS + 1, max_col=1, values_only=True)
+                return tuple(str(r[0]).strip() for r in rows if r and r[0] is not None and str(r[0]).strip())
+            finally:
+                wb.close()
+    except Exception:  # a damaged mark is no mark: the workbook itself was read
+        return ()

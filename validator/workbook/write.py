@@ -12,16 +12,16 @@ import zipfile
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from validator import results
+from validator import results, textfit
 from validator.errors import UnusableInput
-from validator.fileio import atomic_write
+from validator.fileio import atomic_write, atomic_write_bytes, cannot_write
 from validator.kinds import KINDS, write_text
 from validator.report import ValidationReport, findings_by_cell, note_text, worst
-from validator.spec import FormatSpec
+from validator.spec import FormatSpec, split_ref
 from validator.submission import Explanation, Submission
 from validator.values import to_text
 from validator.workbook import styles
-from validator.workbook.zipsafe import DAMAGED
+from validator.workbook.zipsafe import DAMAGED, DAMAGED_HINT
 
 COMMENT_AUTHOR = "xxgk校验"
 _set_text = write_text
@@ -40,8 +40,8 @@ def write_values(wb, submission: Submission) -> None:
             KINDS[spec.kind].write(wb[spec.sheet][spec.ref], value)
         except ValueError as exc:  # a text no cell can hold
             raise UnusableInput(f"“{spec.label}”{exc}，无法写入工作簿", where=spec.a1, code="bad-text") from None
-        if spec.kind == "longtext" and value:
-            _fit_row(wb, fmt, spec, to_text(value))
+        if spec.kind == "longtext":
+            _fit_row(wb, fmt, spec, to_text(value) if value is not None else "")
 
 
 EXPLANATION_COLUMN = results.column("explanation")
@@ -63,12 +63,14 @@ def write_results(
     if ws.max_row >= first:
         ws.delete_rows(first, ws.max_row - first + 1)
     _set_text(ws[results.SUMMARY_CELL], report.summary_zh())
-    wrap = Alignment(wrap_text=True, vertical="top")
+    wrap, top = Alignment(wrap_text=True, vertical="top"), Alignment(vertical="top")
     unlocked = Protection(locked=False)
     sheet_rows = report.sheet_rows(explanations)
     rows = [r.values for r in sheet_rows]
     rows += [results.row(severity="注意", message=note) for note in notes]
+    widths = [0 if c.name in results.HIDDEN else c.width for c in results.COLUMNS]
     for row, values in enumerate(rows, first):
+        ws.row_dimensions[row].height = _results_height(values, widths)
         for col, value in enumerate(values, 1):
             cell = ws.cell(row=row, column=col)
             if isinstance(value, str):
@@ -76,17 +78,27 @@ def write_results(
                     _set_text(cell, value)
             else:
                 cell.value = value
-            cell.alignment = wrap
+            cell.alignment = wrap if widths[col - 1] else top  # the hidden keys stay one line
             if col == EXPLANATION_COLUMN:
                 cell.protection = unlocked
     for row, sheet_row in enumerate(sheet_rows, first):
         if sheet_row.severity:
             fill = styles.ERROR_FILL if sheet_row.severity == "error" else styles.WARNING_FILL
             ws.cell(row=row, column=results.column("severity")).fill = PatternFill("solid", fgColor=_argb(fill))
-        if sheet_row.link:
+        if sheet_row.link and "!" in sheet_row.link:  # not a published document's line
             sheet, ref = sheet_row.link.split("!")
             link = ws.cell(row=row, column=results.column("where"))
             link.hyperlink = Hyperlink(ref=link.coordinate, location=f"'{sheet}'!{ref}", tooltip="转到该单元格")
+            link.alignment = wrap  # the link takes openpyxl's Hyperlink style, which does not wrap
+
+
+def _results_height(values: list[object], widths: list[float]) -> float | None:
+    """A 校验结果 row as tall as its longest wrapped text (LibreOffice prints a row a program
+    wrote at the default height, lines over the next row); None for one line."""
+    texts = [(str(v), w) for v, w in zip(values, widths) if w and isinstance(v, str) and v]
+    if not any(textfit.line_count(t, w) > 1 for t, w in texts):
+        return None
+    return max(textfit.row_height(t, w) for t, w in texts)
 
 
 def clear_marks(wb, fmt: FormatSpec) -> None:
@@ -109,8 +121,8 @@ def mark_findings(wb, fmt: FormatSpec, report: ValidationReport) -> None:
     from openpyxl.styles import PatternFill
 
     for ref, findings in findings_by_cell(report.findings).items():
-        sheet, a1 = ref.split("!")
-        if sheet not in wb.sheetnames:
+        sheet, _mark, a1 = ref.partition("!")
+        if sheet not in wb.sheetnames or not a1:
             continue
         cell = wb[sheet][a1]
         color = styles.ERROR_FILL if worst(findings) == "error" else styles.WARNING_FILL
@@ -126,14 +138,11 @@ def write_status(wb, fmt: FormatSpec, report: ValidationReport) -> None:
 
 
 def _fit_row(wb, fmt: FormatSpec, spec, text: str) -> None:
-    """The row of a 文字部分 cell as tall as its text (up to Excel's 409 pt)."""
-    from validator.spec import col_letter, split_ref
-    from validator.workbook.build import text_row_height
-
-    row, col = split_ref(spec.ref)
-    widths = dict(next(s.column_widths for s in fmt.sheets if s.name == spec.sheet))
-    width = widths.get(col_letter(col), 8.43)
-    wb[spec.sheet].row_dimensions[row + 1].height = text_row_height(text, width)
+    """The row of a 文字部分 cell as tall as its text (up to Excel's 409 pt): no spreadsheet
+    program fits a row a program wrote. A blank part's row is left to fit what staff type."""
+    row = split_ref(spec.ref)[0] + 1
+    height = textfit.row_height(text, textfit.cell_width(fmt, spec.sheet, spec.ref)) if text else None
+    wb[spec.sheet].row_dimensions[row].height = height
 
 
 def fill_workbook(
@@ -146,6 +155,25 @@ def fill_workbook(
     and 校验结果 too (``None`` for a workbook staff have yet to fill: nothing to flag). With
     `read_back`, the workbook is read back by it before it is kept, and every cell compared
     with the submission (a copy standing for another file must read like it)."""
+    data = filled_workbook(submission, report, out)
+    if read_back is not None:
+        check_reads_like(data, submission, out, read_back)
+    atomic_write_bytes(out, data)
+
+
+def filled_workbook(submission: Submission, report: ValidationReport | None, out: str | Path) -> bytes:
+    """:func:`fill_workbook`'s file (to be written to `out`) as bytes. Made in memory (a filled
+    template is some 50 KB), so a full disk fails only the final write: openpyxl's zip, left
+    half-written on disk, printed a traceback when the garbage collector closed it. openpyxl
+    still writes each sheet to a temporary file first: a full temporary folder is a
+    :class:`CannotWrite` for `out` too."""
+    try:
+        return _filled(submission, report)
+    except OSError as exc:
+        raise cannot_write(out, exc) from exc
+
+
+def _filled(submission: Submission, report: ValidationReport | None) -> bytes:
     import openpyxl
 
     from validator.workbook.build import template_bytes
@@ -157,13 +185,23 @@ def fill_workbook(
         mark_findings(wb, fmt, report)
         write_results(wb, fmt, report, submission.explanations)
         write_status(wb, fmt, report)
+    if submission.aggregate_of:
+        _write_aggregate_sheet(wb, submission.aggregate_of)
+    buffer = io.BytesIO()
+    wb.save(buffer)
+    return buffer.getvalue()
 
-    def save(tmp: str) -> None:
-        wb.save(tmp)
-        if read_back is not None:
-            check_reads_like(Path(tmp).read_bytes(), submission, out, read_back)
 
-    atomic_write(out, save)
+def _write_aggregate_sheet(wb, members: tuple[str, ...]) -> None:
+    """The mark of a sum: a hidden sheet naming the bodies it sums (read back by
+    :func:`validator.workbook.read.aggregate_members`)."""
+    from validator.workbook.grids import AGGREGATE_SHEET
+
+    ws = wb.create_sheet(AGGREGATE_SHEET)
+    ws.sheet_state = "hidden"
+    ws["A1"] = f"本工作簿由 xxgk collect --aggregate 生成，是以下 {len(members)} 个单位报告的汇总："
+    for row, name in enumerate(members, 2):
+        ws.cell(row=row, column=1, value=name).data_type = "s"
 
 
 MACRO_FREE_NOTE = "原工作簿含宏（按钮），标注副本按文件名存为不含宏的 .xlsx，没有按钮；需要按钮请把输出文件名改为 .xlsm"
@@ -248,8 +286,8 @@ def _load_for_editing(source: Path, macros: bool):
             sheets = {n: s for n, s in preserve.scan_source(z).items() if n in wb.sheetnames}
     except MemoryError:
         raise UnusableInput("文件过大，内存不足，无法另存标注", where=source.name) from None
-    except DAMAGED as exc:
-        raise UnusableInput(f"文件有损坏的部分，无法另存标注（{type(exc).__name__}）", where=source.name) from None
+    except DAMAGED:
+        raise UnusableInput(f"文件有损坏的部分，无法另存标注{DAMAGED_HINT}", where=source.name) from None
     return wb, sheets
 
 

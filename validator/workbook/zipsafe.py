@@ -217,9 +217,9 @@ def check_package(path: Path, kind: Package) -> None:
         raise
     except MemoryError:
         raise UnusableInput("文件过大，内存不足，无法读取", where=path.name, code="too-large") from None
-    except DAMAGED as exc:
+    except DAMAGED:
         raise UnusableInput(
-            f"文件已损坏或不是完整的 {kind.file}（{type(exc).__name__}）{kind.damaged_hint}",
+            f"文件已损坏或不是完整的 {kind.file}{kind.damaged_hint}",
             where=path.name,
             code="damaged",
         ) from None
@@ -304,6 +304,9 @@ def _refuse_odf(z: zipfile.ZipFile, name: str) -> None:
         raise UnusableInput("这是 OpenDocument 文档（如 .odt），不是表格", where=name, code="not-xlsx")
 
 
+DAMAGED_HINT = "；请在 Excel 或 WPS 中打开，另存为 .xlsx 后再试（邮件附件请重新下载）"
+"""What staff can do about a damaged workbook (the error's class name stays out of the message)."""
+
 WORKBOOK = Package(
     noun="工作簿",
     file=".xlsx 工作簿",
@@ -313,6 +316,7 @@ WORKBOOK = Package(
     usual_parts="填报模板只有约 20 个部件",
     usual_part_size="（填报模板的部件不到 1 MB）",
     usual_total="（填报模板约 0.1 MB）",
+    damaged_hint=DAMAGED_HINT,
     where=_part_where,
     first=_refuse_odf,
     last=_check_shared_strings,
@@ -403,7 +407,7 @@ def check_editable_workbook(path: str | Path) -> None:
                 )
     except UnusableInput:
         raise
-    except DAMAGED as exc:
+    except DAMAGED:
         raise UnusableInput(
-            f"文件已损坏或不是完整的 .xlsx 工作簿（{type(exc).__name__}）", where=path.name, code="damaged"
+            f"文件已损坏或不是完整的 .xlsx 工作簿{DAMAGED_HINT}", where=path.name, code="damaged"
         ) from None

@@ -24,7 +24,7 @@ if TYPE_CHECKING:
     from validator.spec import FormatSpec
     from validator.workbook.grids import Grid
 
-KIND = InputKind("xlsx", annotatable=True)
+KIND = InputKind("xlsx", annotatable=True, sheets=True)
 SUFFIXES = (".xlsx", ".xlsm", ".xls")
 MAX_BYTES = 50 * 1024 * 1024
 """The file itself (:data:`validator.workbook.zipsafe.MAX_WORKBOOK_BYTES`); its parts have their own limits there."""
@@ -58,10 +58,15 @@ def read_grids(path: str | Path, fmt: FormatSpec | None = None) -> tuple[FormatS
 
 
 def read(path: Path, data: bytes | None = None) -> Submission:
+    """The workbook's submission; a 汇总 filled by ``collect --aggregate`` keeps the bodies it
+    sums (:func:`validator.workbook.read.aggregate_members`)."""
     from validator.workbook.grids import submission_from_grids
+    from validator.workbook.read import aggregate_members
 
     fmt, grids = read_grids(path)
-    return submission_from_grids(fmt, grids, Path(path).name, KIND)
+    submission = submission_from_grids(fmt, grids, Path(path).name, KIND)
+    submission.aggregate_of = aggregate_members(path)
+    return submission
 
 
 def annotate(source: Path, submission: Submission, report: ValidationReport, out: Path) -> list[str]:

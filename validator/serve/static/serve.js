@@ -20,7 +20,17 @@ document.addEventListener("DOMContentLoaded", function () {
       xhr.open("POST", form.action);
       bar.hidden = false;
       xhr.upload.addEventListener("progress", function (p) { if (p.lengthComputable) { bar.value = p.loaded / p.total; } });
-      xhr.addEventListener("load", function () { window.location.href = xhr.responseURL || form.action; });
+      xhr.addEventListener("load", function () {
+        var posted = new URL(form.action, window.location.href);
+        var landed = xhr.responseURL ? new URL(xhr.responseURL) : posted;
+        if (landed.pathname !== posted.pathname) {  // redirected to the page to show
+          window.location.href = landed.href;
+          return;
+        }
+        var doc = new DOMParser().parseFromString(xhr.responseText, "text/html");  // a refusal: show it
+        document.title = doc.title;
+        document.body.replaceWith(doc.body);
+      });
       xhr.send(new FormData(form));
     });
   });
