@@ -154,15 +154,15 @@ def _compare(schema: dict, root: dict, objects: tuple[_Object, ...], where: str)
             assert set(node["properties"]) == set(spec.names), path
             required = spec.names if spec.required is None else spec.required
             assert set(node.get("required", ())) == set(required), path
-        for name, cell, default in spec.cells:
+        for name, _, default, cell, _, _ in spec.cells:
             leaf = node["properties"][name]
             assert _nullable(leaf) == KINDS[cell.kind].nullable(cell), cell.key
             if default is REQUIRED:
                 assert name in node["required"] and "default" not in leaf, cell.key
             else:
                 assert name not in node.get("required", ()) and leaf["default"] == default, cell.key
-        for _, _, keys in spec.whole:  # taken at once: every one present, an int or null
-            names = [k.rsplit(".", 1)[1] for k in keys]
+        if spec.whole_keys:  # taken at once: every one present, an int or null
+            names = [k.rsplit(".", 1)[1] for k in spec.whole_keys]
             assert all(name in node["required"] and _nullable(node["properties"][name]) for name in names), path
             assert all("integer" in json.dumps(node["properties"][name]) for name in names), path
 

@@ -1,7 +1,7 @@
 """A report's JSON read without pydantic, laid out as the model lays it out.
 
 A single ``check`` of a JSON would spend most of its time importing pydantic and building the
-model (together some 1.8 billion instructions, against 0.66 billion for the whole check today),
+model (together some 1.8 billion instructions, against 0.51 billion for the whole check without them),
 so the common case, a plainly well-formed report, is read here: the cells where the model puts
 them (the format's cells, :func:`validator.model.key_tree`), each value held to its kind's own
 JSON test (:func:`validator.kinds.read_json`, the test the model's types run), and the rest of the
@@ -13,7 +13,7 @@ same words either way. The parsed object comes from the standard parser
 and too many objects before anything is read.
 
 tests/test_accelerators.py compares this with the model on real, random and mutated reports;
-tests/test_json_shape.py checks the layout against the model's own JSON schema.
+tests/test_json_reading.py checks the layout against the model's own JSON schema.
 """
 
 from __future__ import annotations
@@ -32,7 +32,7 @@ from validator.values import MAX_COUNT, normalize_newlines
 MODEL_FREE = accel.register(
     "json-model-free",
     __name__,
-    "a plainly well-formed JSON report read without pydantic (a single check: 0.66 instead of about 2.4 billion "
+    "a plainly well-formed JSON report read without pydantic (a single check: 0.51 instead of about 2.5 billion "
     "instructions); off, the pydantic model reads every JSON",
 )
 _ABSENT: Any = object()
@@ -52,11 +52,14 @@ class _Object(NamedTuple):
     """Its keys: all of them required (a section of figures), unless `required` says otherwise."""
     required: frozenset[str] | None
     """The keys it must have when some may be left out (the report, its cover); None: all."""
-    cells: tuple[tuple[str, CellSpec, Any], ...]
-    """(name, cell, default or REQUIRED) of the cells read one by one."""
-    whole: tuple[tuple[int, Any, tuple[str, ...]], ...]
-    """(lowest value, getter, cell keys) of its whole-number figures (counts, signed: present,
-    int or null): taken at once, and tested together with the report's others."""
+    cells: tuple[tuple[str, str, Any, CellSpec, Any, bool], ...]
+    """(name, cell key, default or REQUIRED, cell, its kind's ``from_json``, nullable) of the
+    cells read one by one (:func:`validator.kinds.read_json`, unrolled)."""
+    whole: Any
+    """The getter of its whole-number figures (counts, signed: present, int or null), taken at
+    once and tested together with the report's others; None when it has none."""
+    whole_keys: tuple[str, ...]
+    """Their cell keys, in the getter's order."""
 
 
 def _objects(tree: dict, parent: int, name: str, out: list[_Object]) -> None:
@@ -64,7 +67,7 @@ def _objects(tree: dict, parent: int, name: str, out: list[_Object]) -> None:
     from operator import itemgetter
 
     cells, required, subtrees = [], [], []
-    whole: dict[int, list[tuple[str, str]]] = {}
+    whole: list[tuple[str, str]] = []
     for key, node in tree.items():
         if isinstance(node, dict):
             subtrees.append((key, node))
@@ -75,15 +78,14 @@ def _objects(tree: dict, parent: int, name: str, out: list[_Object]) -> None:
         default = kind.json_default(node)
         if default is REQUIRED:
             required.append(key)
-        if kind.figure and kind.low <= 0 and default is REQUIRED and kind.nullable(node):
-            whole.setdefault(kind.low, []).append((key, node.key))
+        if kind.figure and kind.low in _LOWS and default is REQUIRED and kind.nullable(node):
+            whole.append((key, node.key))
         else:
-            cells.append((key, node, default))
-    getters = []
-    for low, pairs in whole.items():
-        taken = [n for n, _ in pairs]
-        get: Any = itemgetter(*taken) if len(taken) > 1 else _single(taken[0])
-        getters.append((low, get, tuple(k for _, k in pairs)))
+            cells.append((key, node.key, default, node, kind.from_json, kind.nullable(node)))
+    taken = [n for n, _ in whole]
+    get: Any = None
+    if taken:
+        get = itemgetter(*taken) if len(taken) > 1 else _single(taken[0])
     names = frozenset(tree)
     out.append(
         _Object(
@@ -92,12 +94,17 @@ def _objects(tree: dict, parent: int, name: str, out: list[_Object]) -> None:
             names,
             None if set(required) == names else frozenset(required),
             tuple(cells),
-            tuple(getters),
+            get,
+            tuple(k for _, k in whole),
         )
     )
     index = len(out) - 1
     for key, node in subtrees:
         _objects(node, index, key, out)
+
+
+_LOWS = (0, -MAX_COUNT)
+"""The lowest values of the whole-number kinds taken at once: counts and signed figures."""
 
 
 def _single(name: str) -> Any:
@@ -113,6 +120,8 @@ class _Layout(NamedTuple):
     baseline_keys: tuple[str, ...]
     blank: dict[str, object]
     """Every cell key of this year in the format's order (the model's order)."""
+    signed: frozenset[str]
+    """The whole-number cells that may be below 0."""
 
 
 _ENVELOPE = frozenset(
@@ -140,23 +149,23 @@ def _layout(fmt: FormatSpec) -> _Layout:
         fmt.cell("last_year.year"),
         tuple(c.key for c in fmt.baseline_cells),
         {c.key: None for c in fmt.cells},
+        frozenset(c.key for c in (*fmt.cells, *fmt.baseline_cells) if KINDS[c.kind].low < 0),
     )
 
 
-def _read(root: object, objects: tuple[_Object, ...], out: dict[str, object]) -> None:
+def _read(root: object, objects: tuple[_Object, ...], out: dict[str, object], signed: frozenset[str]) -> None:
     """The objects under `root` checked for their keys and read, each value as
     :func:`validator.kinds.read_json` reads it (the whole numbers tested together)."""
     read: list[Any] = []
-    taken: dict[int, list[Any]] = {0: [], -MAX_COUNT: []}
-    keys: dict[int, list[str]] = {0: [], -MAX_COUNT: []}
-    for parent, name, names, required, cells, whole in objects:  # plain tuples: unpacked at once
+    taken: list[Any] = []
+    keys: list[str] = []
+    for parent, name, names, required, cells, whole, whole_keys in objects:  # plain tuples: unpacked at once
         obj = root if parent < 0 else read[parent].get(name, _ABSENT)
         if obj is _ABSENT:  # only an optional object can be missing: its parent's keys were checked
             read.append({})
-            for _, cell, default in cells:
-                out[cell.key] = default
-            for _, _, group in whole:
-                out.update(dict.fromkeys(group))
+            for _, key, default, _, _, _ in cells:
+                out[key] = default
+            out.update(dict.fromkeys(whole_keys))
             continue
         if type(obj) is not dict:
             raise NotPlain
@@ -166,22 +175,32 @@ def _read(root: object, objects: tuple[_Object, ...], out: dict[str, object]) ->
         elif not required <= obj.keys() or not obj.keys() <= names:
             raise NotPlain
         read.append(obj)
-        for low, get, group in whole:
-            taken[low].extend(get(obj))
-            keys[low].extend(group)
-        for key, cell, default in cells:
-            value = obj.get(key, _ABSENT)
-            out[cell.key] = default if value is _ABSENT else read_json(cell, value)
-    for low, values in taken.items():  # what read_json gives each: an int in range or None, else NotPlain
-        if not values:
-            continue
-        types = set(map(type, values))
-        if not types <= _INT_OR_NONE:
+        if whole is not None:
+            taken.extend(whole(obj))
+            keys.extend(whole_keys)
+        for name, key, default, cell, from_json, nullable in cells:
+            value = obj.get(name, _ABSENT)
+            if value is _ABSENT:
+                out[key] = default
+            elif value is not None:
+                out[key] = from_json(cell, value)
+            elif nullable:
+                out[key] = None
+            else:
+                raise NotPlain
+    if not taken:
+        return
+    # what read_json gives each: an int in range (0 up for a count) or None, else NotPlain
+    types = set(map(type, taken))
+    if not types <= _INT_OR_NONE:
+        raise NotPlain
+    present = [v for v in taken if v is not None] if _NONE in types else taken
+    if present and (max(present) > MAX_COUNT or min(present) < 0):
+        if max(present) > MAX_COUNT or min(present) < -MAX_COUNT:
             raise NotPlain
-        present = [v for v in values if v is not None] if _NONE in types else values
-        if present and (min(present) < low or max(present) > MAX_COUNT):
+        if any(v is not None and v < 0 and k not in signed for k, v in zip(keys, taken)):
             raise NotPlain
-        out.update(zip(keys[low], values))
+    out.update(zip(keys, taken))
 
 
 def read_report(obj: dict, fmt: FormatSpec, source: str) -> Submission | None:
@@ -192,7 +211,7 @@ def read_report(obj: dict, fmt: FormatSpec, source: str) -> Submission | None:
     layout = _layout(fmt)
     values: dict[str, object] = layout.blank.copy()
     try:
-        _read(obj, layout.report, values)
+        _read(obj, layout.report, values, layout.signed)
         if type(obj["schema_version"]) is not str or type(obj["format"]) is not str:
             raise NotPlain
         last = obj.get("last_year")
@@ -220,7 +239,7 @@ def _last_year(last: object, layout: _Layout) -> dict[str, object]:
     for root, objects in layout.last_year.items():
         section = last.get(root)
         if section is not None:
-            _read(section, objects, found)
+            _read(section, objects, found, layout.signed)
     return {k: found[k] for k in layout.baseline_keys if k in found and (found[k] is not None or k == "last_year.year")}
 
 
