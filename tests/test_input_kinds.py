@@ -25,7 +25,7 @@ import pytest
 from addin.ovba.cfb import write_compound_file
 from validator import api, readers
 from validator.errors import CODES, UnusableInput
-from validator.readers import CONTENT, NAME, READERS, reader_for
+from validator.readers import CONTENT, EXACT, NAME, READERS, reader_for
 from validator.submission import CELLS
 
 from conftest import EXAMPLE, REPORTS, ROOT, run_cli
@@ -93,7 +93,7 @@ def test_each_reader_declares_what_its_kind_can_do():
         assert reader.sniff(b"", "x.unknown") == 0
         for suffix in reader.suffixes:
             assert reader.sniff(b"", f"x{suffix}") == NAME
-    assert CONTENT > NAME > 0
+    assert EXACT > CONTENT > NAME > 0
     assert {r.kind.name for r in READERS} == {"xlsx", "ods", "json", "wps", "published"}
     assert "wps" in CODES and "ods" not in CODES
 
@@ -101,11 +101,11 @@ def test_each_reader_declares_what_its_kind_can_do():
 def test_the_file_pickers_offer_what_the_readers_read():
     from validator.serve.check import ACCEPT, MAX_UPLOAD_BYTES, WORKBOOKS
 
-    assert ACCEPT.split(",") == [".ods", ".xlsx", ".xlsm", ".json"]
-    assert WORKBOOKS == ".ods／.xlsx／.xlsm"
+    assert ACCEPT.split(",") == [".xlsx", ".xlsm", ".ods", ".json"]
+    assert WORKBOOKS == ".xlsx／.xlsm／.ods"
     assert MAX_UPLOAD_BYTES == max(r.max_bytes for r in READERS if not r.on_request)
     templates = ROOT / "validator" / "serve" / "templates"
-    for page in ("check.html", "board.html"):
+    for page in ("check.html", "board.html", "submit.html", "office_body.html"):
         text = (templates / page).read_text(encoding="utf-8")
         assert 'accept="{{ accept }}"' in text and ".xlsx,.xlsm" not in text
 
@@ -116,7 +116,7 @@ def test_the_page_lists_the_kinds_in_its_picker(tmp_path):
     from validator.serve.app import Config, create_app
 
     page = TestClient(create_app(Config()), base_url="http://127.0.0.1").get("/").text
-    assert 'accept=".ods,.xlsx,.xlsm,.json"' in page and "（.ods／.xlsx／.xlsm）" in page
+    assert 'accept=".xlsx,.xlsm,.ods,.json"' in page and "（.xlsx／.xlsm／.ods）" in page
 
 
 def test_annotate_asks_the_kind_not_the_file_name(tmp_path):
@@ -144,7 +144,7 @@ def test_a_published_report_is_no_submission_unless_asked(tmp_path):
     page = tmp_path / "报告.html"
     page.write_text("<html><body>年度报告</body></html>", encoding="utf-8")
     code, message = _refusal(page)
-    assert code == "not-xlsx" and "不支持的文件类型" in message and ".ods、.xlsx、.xlsm、.json" in message
+    assert code == "not-xlsx" and "不支持的文件类型" in message and ".xlsx、.xlsm、.ods、.json" in message
 
 
 def test_a_missing_a_folder_and_a_fifo_are_named(tmp_path):

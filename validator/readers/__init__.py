@@ -11,7 +11,8 @@ is this?” asks :func:`reader_for`: ``check``, ``export``, ``collect``, the web
 
 Downloads arrive as ``报告.xlsx.1``, ``报告(1).xlsx.download`` or without a suffix, and a
 workbook is sometimes saved under ``.json``: a reader claims a file by its first bytes
-(:data:`CONTENT`) before any reader claims it by its name alone (:data:`NAME`). Importing this
+(:data:`CONTENT`; :data:`EXACT` when another reader takes every file of that container) before
+any reader claims it by its name alone (:data:`NAME`). Importing this
 package is light: a reader loads its machinery (zip, XML, openpyxl, the importer) when its kind
 is read.
 """
@@ -27,19 +28,20 @@ from pathlib import Path
 from validator.errors import UnusableInput
 from validator.fileio import read_up_to
 from validator.readers import json_file, ods, published, wps, xlsx
-from validator.readers.base import CONTENT, HEAD_BYTES, NAME, Reader
+from validator.readers.base import CONTENT, EXACT, HEAD_BYTES, NAME, Reader
 from validator.submission import InputKind, Submission
 
-__all__ = ["CONTENT", "HEAD_BYTES", "NAME", "READERS", "Reader", "load", "reader_for"]
+__all__ = ["CONTENT", "EXACT", "HEAD_BYTES", "NAME", "READERS", "Reader", "load", "reader_for"]
 
 READERS: tuple[Reader, ...] = (
-    wps.READER,  # a compound file named .et: before xlsx, which takes every compound file
-    ods.READER,  # a zip whose first part says OpenDocument spreadsheet: before xlsx, which takes every zip
-    xlsx.READER,
+    xlsx.READER,  # every zip and compound file no reader claims exactly
+    ods.READER,  # a zip whose first part says OpenDocument spreadsheet (EXACT)
     json_file.READER,
+    wps.READER,  # a compound file named .et (EXACT)
     published.READER,
 )
-"""Every reader, in the order they are asked."""
+"""Every reader, in the order the pages list their kinds (and ask them, when two claim a file
+alike)."""
 
 
 def reader_for(head: bytes, name: str, published: bool = False) -> Reader | None:
@@ -170,7 +172,7 @@ def refuse_unless_json(path: str | os.PathLike[str], command: str) -> None:
     except OSError:
         return  # the JSON reader says why it cannot be read
     reader = reader_for(head, Path(path).name)
-    if reader is not None and not reader.kind.typed and reader.sniff(head, "") == CONTENT:
+    if reader is not None and not reader.kind.typed and reader.sniff(head, "") >= CONTENT:
         raise UnusableInput(
             f"这是 {reader.label}，{command} 需要 JSON 文件；请先用 xxgk export 工作簿 -o 报告.json 导出 JSON",
             where=str(path),

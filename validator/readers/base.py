@@ -11,6 +11,10 @@ from validator.submission import InputKind, Submission
 if TYPE_CHECKING:
     from validator.report import ValidationReport
 
+EXACT = 3
+"""``sniff``: the file's first bytes say it is this kind and no other (an OpenDocument
+spreadsheet's ``mimetype``; a compound file named .et), where another reader takes every file of
+the same container (the xlsx reader takes every zip and every compound file, to say what is wrong)."""
 CONTENT = 2
 """``sniff``: the file's first bytes say it is this kind."""
 NAME = 1
@@ -56,7 +60,7 @@ class Reader:
         self.suffixes = suffixes
         """Names it claims (:data:`NAME`) when no reader claims the content."""
         self.sniff = sniff
-        """(first :data:`HEAD_BYTES` bytes, file name) → :data:`CONTENT`, :data:`NAME` or 0."""
+        """(first :data:`HEAD_BYTES` bytes, file name) → :data:`EXACT`, :data:`CONTENT`, :data:`NAME` or 0."""
         self.read = read
         """(path, the whole file when `whole` and within `max_bytes`, else None) → the
         submission, or :class:`~validator.errors.UnusableInput` saying what is wrong."""

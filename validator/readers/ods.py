@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from validator.errors import UnusableInput
-from validator.readers.base import CONTENT, NAME, Reader
+from validator.readers.base import EXACT, NAME, Reader
 from validator.submission import InputKind, Submission
 from validator.values import EXCEL_CELL_LIMIT, CellError, Uncalculated
 
@@ -70,7 +70,7 @@ _TIME = r"-?P(?:(\d+)D)?T(\d+)H(\d+)M(\d+(?:\.\d+)?)S"
 def sniff(head: bytes, name: str) -> int:
     """An OpenDocument package starts with its ``mimetype`` part, stored: the kind is at byte 38."""
     if head.startswith(b"PK\x03\x04") and head[30:38] == b"mimetype" and head[38:].startswith(MIMETYPE):
-        return CONTENT
+        return EXACT
     return NAME if name.lower().endswith(SUFFIXES) else 0
 
 

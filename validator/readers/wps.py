@@ -11,7 +11,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from validator.errors import UnusableInput
-from validator.readers.base import CONTENT, NAME, Reader
+from validator.readers.base import EXACT, NAME, Reader
 from validator.submission import InputKind, Submission
 from validator.workbook.cfb import OLE_MAGIC
 
@@ -23,7 +23,7 @@ MESSAGE = "这是 WPS 表格文件（.et），请在 WPS 中“另存为” Exce
 def sniff(head: bytes, name: str) -> int:
     if not name.lower().endswith(SUFFIXES):
         return 0
-    return CONTENT if head[:8] == OLE_MAGIC else NAME
+    return EXACT if head[:8] == OLE_MAGIC else NAME
 
 
 def read(path: Path, data: bytes | None = None) -> Submission:
