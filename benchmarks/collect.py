@@ -145,8 +145,9 @@ def bench_workbooks(m: int, work: Path, repeat: int = 1) -> None:
         with contextlib.redirect_stdout(io.StringIO()):
             xxgk(["fill", str(src), "-o", str(inbox / f"{i:03d}.xlsx")])
     files = sorted(inbox.iterdir())
+    from validator import accel
     from validator.collect.run import Options, collect
-    from validator.workbook import fastread
+    from validator.readers.xlsx import fast as fastread
 
     floors, runs, plain_runs, cold_runs = [], [], [], []
     for _ in range(repeat):  # taking turns; the least of each is shown
@@ -163,13 +164,12 @@ def bench_workbooks(m: int, work: Path, repeat: int = 1) -> None:
             (False, plain_runs, None),
             (True, cold_runs, lambda n, total: fastread.clear_caches()),
         ):
-            fastread.ENABLED = fast
             fastread.clear_caches()
-            start, cpu_start = time.perf_counter(), time.process_time()
-            result = collect(inbox, Options(progress=progress))
-            out.append((time.perf_counter() - start, time.process_time() - cpu_start))
+            with contextlib.nullcontext() if fast else accel.plain("xlsx-fast"):
+                start, cpu_start = time.perf_counter(), time.process_time()
+                result = collect(inbox, Options(progress=progress))
+                out.append((time.perf_counter() - start, time.process_time() - cpu_start))
             assert len(result.bodies) == m
-    fastread.ENABLED = True
     (floor, floor_cpu), (seconds, cpu) = min(floors, key=lambda r: r[1]), min(runs, key=lambda r: r[1])
     plain_cpu, cold_cpu = min(r[1] for r in plain_runs), min(r[1] for r in cold_runs)
     print(
@@ -178,7 +178,7 @@ def bench_workbooks(m: int, work: Path, repeat: int = 1) -> None:
         f"{m / floor:.1f} workbooks/s ({floor / m * 1000:.0f} ms each); ratio {seconds / floor:.2f}x\n"
         f"  CPU: {m / cpu:.1f} workbooks per CPU-second ({cpu / m * 1000:.1f} ms each); floor {m / floor_cpu:.1f} "
         f"per CPU-second ({floor_cpu / m * 1000:.0f} ms each); ratio {cpu / floor_cpu:.2f}x\n"
-        f"  with the fast reader off (validator.workbook.fastread.ENABLED = False, openpyxl reads every file): "
+        f"  with the fast reader off (accel.plain('xlsx-fast'), openpyxl reads every file): "
         f"{m / plain_cpu:.1f} per CPU-second ({plain_cpu / m * 1000:.0f} ms each), {plain_cpu / cpu:.1f}x the CPU\n"
         f"  every part new to the fast reader (its openpyxl verdicts forgotten before each file, as for files "
         f"saved by different programs): {m / cold_cpu:.1f} per CPU-second ({cold_cpu / m * 1000:.0f} ms each)"

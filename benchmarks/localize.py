@@ -50,7 +50,7 @@ def single_mutations(value: int) -> list[int]:
 
 
 def mutated(sub: Submission, changes: dict[str, int]) -> Submission:
-    return Submission(sub.format, {**sub.values, **changes}, sub.source, list(sub.explanations), sub.origin)
+    return Submission(sub.format, {**sub.values, **changes}, sub.source, list(sub.explanations), sub.kind)
 
 
 def outcome(sub: Submission, truth: dict[str, int]) -> str:

@@ -97,15 +97,17 @@ def make_submission(
     *,
     base: str | None = "fenxi-zfb_2023",
     format_id: str | None = None,
-    origin: str = "json",
+    typed: bool = True,
 ):
     """A Submission built from a dict: a real report's values (or none with ``base=None``) with
-    ``changes`` applied. Rule tests use it to skip saving and loading a workbook."""
-    from validator.submission import Submission
+    ``changes`` applied, typed as a JSON's (``typed=False``: cell contents, as a workbook's).
+    Rule tests use it to skip saving and loading a workbook."""
+    from validator.submission import CELLS, JSON, Submission
 
     values = report_values(base) if base else {}
     values.update(changes or {})
-    return Submission(get_format(format_id) if format_id else get_format(), values, "test", [], origin)
+    fmt = get_format(format_id) if format_id else get_format()
+    return Submission(fmt, values, "test", [], JSON if typed else CELLS)
 
 
 def findings_of(

@@ -33,7 +33,8 @@ def test_check_reads_a_workbook_and_its_json_alike():
     from_workbook = api.check(EXAMPLE)
     from_json = api.check(EXAMPLE.with_suffix(".json"))
     assert from_workbook.valid and from_json.valid
-    assert from_workbook.submission.origin == "workbook" and from_json.submission.origin == "json"
+    assert from_workbook.submission.kind.name == "xlsx" and from_json.submission.kind.name == "json"
+    assert not from_workbook.submission.kind.typed and from_json.submission.kind.typed
     assert api.export(from_workbook) == api.export(from_json)
 
 

@@ -420,26 +420,16 @@ def test_one_reader_crash_does_not_stop_the_run(tmp_path, monkeypatch):
     inbox = tmp_path / "inbox"
     write_json(inbox / "a.json", source("fenxi-zfb_2023"))
     write_json(inbox / "b.json", source("pingtan_2021"))
-    import validator.collect.inbox
+    import validator.readers
 
-    real = validator.collect.inbox.load
+    real = validator.readers.read_opened  # every file's route in collect (one open, then its reader)
 
-    def flaky(path):
-        if str(path).endswith("a.json"):
+    def flaky(opened, published=False):
+        if opened.path.name == "a.json":
             raise RuntimeError("boom")
-        return real(path)
+        return real(opened, published)
 
-    monkeypatch.setattr(validator.collect.inbox, "load", flaky)
-    import validator.jsonio
-
-    real_bytes = validator.jsonio.read_json_bytes  # the JSON files' own route (one open)
-
-    def flaky_bytes(data, name):
-        if name == "a.json":
-            raise RuntimeError("boom")
-        return real_bytes(data, name)
-
-    monkeypatch.setattr(validator.jsonio, "read_json_bytes", flaky_bytes)
+    monkeypatch.setattr(validator.readers, "read_opened", flaky)
     res = run_cli("collect", inbox, "-o", tmp_path / "s.xlsx", "--json", tmp_path / "r.json", "--quiet")
     data = json.loads((tmp_path / "r.json").read_text(encoding="utf-8"))
     assert res.code == 1

@@ -1,9 +1,11 @@
-"""The shared check path's shortcuts give exactly what the plain path gives.
+"""The shared check path's shortcuts against an oracle written without them.
 
-``build_context`` takes a JSON figure as it is instead of converting it, ``collect`` hashes
-its canonical form without ``json.dumps`` and the JSON reader tests keys for duplicates in C.
-Each is compared here with the plain computation on the fixtures and on random reports
-(tests/support/strategies.py, plus odd cell contents).
+``build_context`` takes a whole number as it is instead of converting it (the
+``whole-numbers-at-once`` accelerator) and ``collect`` hashes its canonical form without
+``json.dumps`` (``content-hash``): each is compared here with the plain computation written out
+(every cell through its converter, ``json.dumps``) on the fixtures and on random reports
+(tests/support/strategies.py, plus odd cell contents). tests/test_accelerators.py compares every
+accelerator with its own plain path.
 """
 
 from __future__ import annotations
@@ -65,7 +67,7 @@ def odd_submission(draw) -> Submission:
     values = dict(sub.values)
     for cell in draw(st.lists(st.sampled_from(NUMERIC), max_size=8)):
         values[cell.key] = draw(ODD)
-    return Submission(sub.format, values, sub.source, sub.explanations, sub.origin)
+    return Submission(sub.format, values, sub.source, sub.explanations, sub.kind)
 
 
 @pytest.mark.parametrize("path", FIXTURE_JSONS, ids=lambda p: p.name)

@@ -875,14 +875,14 @@ def test_an_unreadable_input_file(tmp_path, monkeypatch, suffix):
     """No permission to read (simulated: the tests may run as root)."""
     path = tmp_path / f"locked{suffix}"
     path.write_bytes(FENXI.read_bytes() if suffix == ".xlsx" else SOURCE_JSON.read_bytes())
-    real_open = Path.open
+    real_open = os.open
 
-    def denied(self, *args, **kwargs):
-        if self.name == path.name:
+    def denied(name, *args, **kwargs):
+        if Path(name).name == path.name:
             raise PermissionError(13, "Permission denied")
-        return real_open(self, *args, **kwargs)
+        return real_open(name, *args, **kwargs)
 
-    monkeypatch.setattr(Path, "open", denied)
+    monkeypatch.setattr(os, "open", denied)
     result = run_cli("check", path)
     assert result.code == 2 and "无法读取文件" in result.err and "locked" in result.err, result.err
 

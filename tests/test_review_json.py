@@ -462,7 +462,7 @@ def test_check_json_prints_a_json_error_for_unusable_input(tmp_path):
 def test_txt_t3_reads_counts_not_durations_or_other_applications(overview, hits):
     doc = load_json(EXAMPLE_JSON)
     values = dict(doc.values) | {"narrative.overview": overview}
-    report = validate(Submission(FMT, values, "x", [], origin="json"))
+    report = validate(Submission(FMT, values, "x", [], doc.kind))
     found = [f for f in report.findings if f.rule == "TXT-T3"]
     assert [f.keys[0] for f in found] == hits, [f.message for f in found]
     if hits == ["applications.new.total"]:

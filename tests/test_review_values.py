@@ -235,20 +235,6 @@ def test_a_workbook_is_read_whatever_it_is_called(tmp_path, name):
     assert _export(path, tmp_path) == _export(FENXI, tmp_path)
 
 
-@pytest.mark.parametrize("name", ["表格.ods", "表格.xlsx", "表格"])
-def test_an_opendocument_spreadsheet_is_named_as_such(tmp_path, name):
-    path = tmp_path / name
-    with zipfile.ZipFile(path, "w") as z:  # an ODF package starts with an uncompressed "mimetype"
-        z.writestr("mimetype", "application/vnd.oasis.opendocument.spreadsheet")
-        z.writestr("content.xml", "<office:document-content/>")
-        z.writestr("META-INF/manifest.xml", "<manifest/>")
-    result = run_cli("check", path)
-    assert result.code == 2
-    assert (
-        "这是 OpenDocument (.ods) 文件，请" in result.err and "另存为 .xlsx" in result.err and "损坏" not in result.err
-    )
-
-
 def test_json_named_otherwise_is_still_json(tmp_path):
     path = tmp_path / "报告.txt"
     shutil.copyfile(SOURCE_JSON, path)

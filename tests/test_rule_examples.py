@@ -11,8 +11,9 @@ import pytest
 
 from validator.engine import validate
 from validator.formats import get_format, known_formats
+from validator.readers import xlsx
 from validator.spec import Example, FormatSpec
-from validator.submission import Submission
+from validator.submission import JSON, Submission
 
 TODAY = dt.date(2026, 1, 1)
 CASES = [
@@ -29,11 +30,12 @@ def example_values(fmt: FormatSpec, changes: dict) -> dict:
 
 
 def findings(fmt: FormatSpec, rule_id: str, example: Example) -> list:
-    sub = Submission(fmt, example_values(fmt, example.changes), "example", [], example.origin)
+    kind = xlsx.KIND if example.workbook else JSON
+    sub = Submission(fmt, example_values(fmt, example.changes), "example", [], kind)
     last = None
     if example.last_year is not None:
         values = example_values(fmt, {"year": fmt.example["year"] - 1, **example.last_year})
-        last = Submission(fmt, values, "上年报告.json", [], "json")
+        last = Submission(fmt, values, "上年报告.json", [], JSON)
     return [f for f in validate(sub, last_year=last, today=TODAY).findings if f.rule == rule_id]
 
 
@@ -50,7 +52,7 @@ def test_rule_example(format_id, rule_id, index):
 @pytest.mark.parametrize("format_id", known_formats())
 def test_the_example_report_passes_every_rule(format_id):
     fmt = get_format(format_id)
-    report = validate(Submission(fmt, example_values(fmt, {}), "example", [], "json"), today=TODAY)
+    report = validate(Submission(fmt, example_values(fmt, {}), "example", [], JSON), today=TODAY)
     assert [f.message for f in report.findings] == []
 
 

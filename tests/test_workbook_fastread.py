@@ -1,4 +1,5 @@
-"""The fast workbook reader (validator/workbook/fastread.py) reads exactly what openpyxl reads.
+"""The xlsx reader's fast path (validator/readers/xlsx/fast.py, the ``xlsx-fast`` accelerator)
+reads exactly what openpyxl reads.
 
 Every workbook the repository has, filled workbooks edited to hold every kind of value (through
 openpyxl, and cell by cell in the XML: cached formula results, errors, inline and rich text,
@@ -27,12 +28,14 @@ from hypothesis import strategies as st
 from openpyxl.cell.rich_text import CellRichText, TextBlock
 from openpyxl.cell.text import InlineFont
 
+from validator import accel
 from validator.collect.result import dumps_result, result_dict
 from validator.collect.run import Options, collect
 from validator.errors import UnusableInput
 from validator.formats import get_format
+from validator.readers import xlsx as xlsx_reader
+from validator.readers.xlsx import fast as fastread
 from validator.spec import column_number
-from validator.workbook import fastread
 from validator.workbook import read as wbread
 
 from conftest import EXAMPLE, REPORT_NAMES, REPORTS, ROOT, TEMPLATE, run_cli
@@ -61,14 +64,11 @@ def typed(value: object) -> object:
 
 def via_openpyxl(path: Path) -> tuple:
     """What read_grids gives with the fast reader off: grids, or the refusal (code, where, message)."""
-    saved = fastread.ENABLED
-    fastread.ENABLED = False
     try:
-        fmt, grids = wbread.read_grids(path)
+        with accel.plain("xlsx-fast"):
+            fmt, grids = xlsx_reader.read_grids(path)
     except UnusableInput as exc:
         return ("refused", exc.code, exc.where, str(exc))
-    finally:
-        fastread.ENABLED = saved
     return ("read", fmt.id, typed(grids))
 
 
@@ -103,7 +103,7 @@ def assert_same(path: Path, *, taken: bool | None = None) -> tuple:
 def via_openpyxl_on(path: Path) -> tuple:
     """read_grids as callers call it (fast reader on)."""
     try:
-        fmt, grids = wbread.read_grids(path)
+        fmt, grids = xlsx_reader.read_grids(path)
     except UnusableInput as exc:
         return ("refused", exc.code, exc.where, str(exc))
     return ("read", fmt.id, typed(grids))
@@ -380,10 +380,10 @@ def test_results_rows_are_read_as_far_as_they_go_and_no_further(tmp_path):
     path = rebuild(FENXI, tmp_path / "notes.xlsx", {part: edit})
     plain = assert_same(path, taken=True)
     assert len(plain[2][FMT.results_sheet]) == last
-    fmt, grids = wbread.read_grids(path)
+    fmt, grids = xlsx_reader.read_grids(path)
     notes = wbread.read_explanations(fmt, grids[FMT.results_sheet])
     assert [n.text for n in notes] == [f"note {FMT.results_header_row + 2}\nnote {last}"]
-    fmt, grids = wbread.read_grids(FENXI)
+    fmt, grids = xlsx_reader.read_grids(FENXI)
     assert len(grids[FMT.results_sheet]) < 100
 
 
@@ -475,7 +475,7 @@ def test_our_filled_workbooks_never_open_openpyxl(tmp_path, monkeypatch):
     ]
     monkeypatch.setattr(openpyxl, "load_workbook", lambda *a, **k: pytest.fail("openpyxl opened the workbook"))
     for path in paths:
-        fmt, grids = wbread.read_grids(path)
+        fmt, grids = xlsx_reader.read_grids(path)
         assert fmt.id == FMT.id and set(grids) == {s.name for s in FMT.sheets}
     for name in REPORT_NAMES:
         assert run_cli("check", REPORTS / f"{name}.xlsx").code in (0, 1)
@@ -696,8 +696,8 @@ def test_collect_gives_the_same_result_with_the_fast_reader_off(tmp_path, monkey
         rebuild(FENXI, inbox / f"{case}.xlsx", {sheet_part(FENXI, where) if "/" not in where else where: edit})
     shutil.copyfile(ROOT / "xlsx_templates" / "xxgk-collect-gb-2021-30.xlsm", inbox / "not-a-report.xlsm")
     fast = dumps_result(result_dict(collect(inbox, Options())))
-    monkeypatch.setattr(fastread, "ENABLED", False)
-    plain = dumps_result(result_dict(collect(inbox, Options())))
+    with accel.plain("xlsx-fast"):
+        plain = dumps_result(result_dict(collect(inbox, Options())))
     assert fast == plain
     status = {f["file"]: f.get("status") for f in json.loads(fast)["files"]}
     refused = {
@@ -770,3 +770,31 @@ def test_verdicts_on_large_parts_are_not_kept(tmp_path):
     fastread.clear_caches()
     assert_same(path, taken=True)
     assert fastread._GOOD_ELEMENTS and max(map(len, fastread._GOOD_ELEMENTS)) <= fastread._CACHED_PART_BYTES
+
+
+NAME_EDITS = {
+    "element in a cell": lambda xml: xml.replace(b"</is></c>", "</is><\u2c00x/></c>".encode(), 1),
+    "astral element in a cell": lambda xml: xml.replace(b"</is></c>", "</is><\U00010000x/></c>".encode(), 1),
+    "attribute on a cell": lambda xml: xml.replace(b'<c r="A4"', '<c \u2c00x="1" r="A4"'.encode(), 1),
+}
+
+
+@pytest.mark.parametrize("edit", NAME_EDITS, ids=list(NAME_EDITS))
+def test_names_openpyxl_refuses_get_the_same_verdict(tmp_path, edit):
+    """r10: lxml (XML 1.0, fifth edition) takes element and attribute names expat (openpyxl's
+    parser) refuses; the fast path leaves any part with such a name to openpyxl, so ``check``
+    and ``check --annotate`` say the same of the file (damaged), with the fast path on or off."""
+    part = sheet_part(FENXI, "表三")
+    changed = rebuild(FENXI, tmp_path / "m.xlsx", {part: NAME_EDITS[edit]})
+    with zipfile.ZipFile(changed) as z:
+        assert z.read(part) != zipfile.ZipFile(FENXI).read(part)  # the edit took
+    assert via_fast(changed) is None
+    outcome = assert_same(changed, taken=False)
+    assert outcome[0] == "refused" and outcome[1] == "damaged", outcome
+    annotated = run_cli("check", changed, "--annotate", tmp_path / "a.xlsx")
+    assert annotated.code == 2 and "损坏" in annotated.err
+
+
+def test_text_and_values_outside_ascii_keep_the_fast_path(tmp_path):
+    """Chinese in texts and attribute values is no name: the fast path still reads the report."""
+    assert via_fast(FENXI) is not None

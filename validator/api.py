@@ -23,12 +23,13 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
+from validator import readers
 from validator.engine import validate, with_baseline
 from validator.errors import UnusableInput
 from validator.formats import DEFAULT_FORMAT, get_format, known_formats
 from validator.jsonio import dump_model, load_json, report_to_model
 from validator.profile import Profile, ProfileError, load_profile
-from validator.readers import load, refuse_workbook
+from validator.readers import load
 from validator.report import Finding, ValidationReport
 from validator.spec import FormatSpec
 from validator.submission import Submission
@@ -160,25 +161,24 @@ def check(
     report); it replaces the 上年数据 sheet. `body_type` (政府/部门/乡镇) is for published
     reports, which do not state it. The import's 提示 of a published report are part of the
     returned report."""
-    found: list[Finding] = []
     if isinstance(source, Submission):
         submission = source
     elif published:
-        submission, found = read_published(source, body_type=body_type)
+        submission, _ = read_published(source, body_type=body_type)
     else:
         if body_type is not None:
             raise UnusableInput("主体类型只用于已发布的报告（工作簿和 JSON 的封面已有主体类型）", code="bad-argument")
         submission = load(source)
     last = _last_year(last_year, published, body_type) if last_year is not None else None
     report = validate(submission, rule_profile(profile, submission.format), last, today)
-    report.findings.extend(found)
+    report.findings.extend(submission.findings)
     return Checked(submission, report)
 
 
 def _last_year(source: Source | Submission, published: bool, body_type: str | None) -> Submission:
     if isinstance(source, Submission):
         return source
-    if published and is_document(source):
+    if published and readers.is_published(source):
         return read_published(source, body_type=body_type)[0]
     return load(source)
 
@@ -232,14 +232,14 @@ def fill(submission: Submission, out: Source, *, check: bool = True) -> Validati
 def annotate(source: Source, checked: Checked, out: Source) -> list[str]:
     """A copy of the workbook `source` with its findings marked and the 校验结果 sheet filled
     (never the original); returns notes on what the copy could not keep."""
-    from validator.workbook.write import annotate_workbook, check_annotate_target  # openpyxl
-
-    if checked.submission.origin != "workbook":
+    kind = checked.submission.kind
+    reader = readers.reader_of(kind) if kind.annotatable else None
+    if reader is None or reader.annotate is None:
+        kinds = "、".join(r.label for r in readers.READERS if r.annotate is not None)
         raise UnusableInput(
-            "标注副本只用于工作簿；JSON 请用 xxgk fill 生成工作簿", where=str(source), code="bad-argument"
+            f"标注副本只用于工作簿（{kinds}）；JSON 请用 xxgk fill 生成工作簿", where=str(source), code="bad-argument"
         )
-    check_annotate_target(source, out)
-    return annotate_workbook(source, checked.submission, checked.report, out)
+    return reader.annotate(Path(source), checked.submission, checked.report, Path(out))
 
 
 def template(format_id: str | None = None) -> bytes:
@@ -256,12 +256,12 @@ def new_year(last_year: Source, *, body_type: str | None = None) -> tuple[Submis
     """Next year's submission from last year's JSON or published report: body, carried-over
     figures and the 上年数据 filled, the year one later. Also returns what importing a
     published report found (a carried figure read from a blank is not taken on trust)."""
-    if is_document(last_year):
+    if readers.is_published(last_year):
         last, found = read_published(last_year, body_type=body_type)
     else:
         if body_type is not None:
             raise UnusableInput("主体类型只用于由已发布的报告生成（JSON 中已有主体类型）", code="bad-argument")
-        refuse_workbook(last_year, "xxgk new --from")
+        readers.refuse_unless_json(last_year, "xxgk new --from")
         last, found = load_json(last_year), []
     fmt = last.format
     year = to_year(last.values.get("year"))
@@ -319,11 +319,10 @@ def import_document(
 ) -> ImportedReport:
     """A published report (.txt/.md, .html, .docx, .pdf with text) as a submission; the body's
     name, year and type override what the document says."""
-    from validator.importer.document import read_document, to_submission
+    from validator.readers import published
 
-    src = Path(source)
-    document = read_document(src)
-    return ImportedReport(to_submission(document, src.name, body, year, body_type), document, src.name)
+    document, submission = published.imported(source, body, year, body_type)
+    return ImportedReport(submission, document, Path(source).name)
 
 
 def collect(request: CollectRequest, progress=None) -> Collected:
@@ -343,18 +342,18 @@ def summary_line(result) -> str:
 
 def is_document(source: Source) -> bool:
     """Whether `source` names a published document (web page, text, Word, PDF) by its name."""
-    from validator.importer.document import is_document
-
-    return is_document(source)
+    return readers.is_published(source)
 
 
 def read_published(
     source: Source, *, body: str | None = None, year: int | None = None, body_type: str | None = None
 ) -> tuple[Submission, list[Finding]]:
-    """A published report read in memory: its submission and what the import found."""
-    from validator.importer.document import read_published
+    """A published report read in memory: its submission and what the import found (also
+    its ``findings``)."""
+    from validator.readers import published
 
-    return read_published(source, body, year, body_type)
+    submission = published.imported(source, body, year, body_type)[1]
+    return submission, submission.findings
 
 
 def open_season(

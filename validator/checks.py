@@ -234,7 +234,7 @@ def cell_values(ctx: Context, rule: Rule) -> Iterator[Finding]:
 def text_figures(ctx: Context, rule: Rule) -> Iterator[Finding]:
     """Figures read from text cells (“3” typed as text): Excel's SUM and the template's live
     checks skip text, so the sheet would disagree with this tool (JSON figures are typed)."""
-    if ctx.submission.origin != "workbook":
+    if ctx.submission.kind.typed:
         return
     for key in ctx.figures:
         raw = ctx.raw(key)
@@ -478,7 +478,7 @@ def text_present(ctx: Context, rule: Rule) -> Iterator[Finding]:
 def text_prints(ctx: Context, rule: Rule) -> Iterator[Finding]:
     """A part longer than one cell of the template prints (409 pt, Excel's limit for a row): the
     sheet's printout would cut it. Only for workbooks: the JSON and ``xxgk render`` keep it whole."""
-    if ctx.submission.origin != "workbook":
+    if not ctx.submission.kind.sheets:
         return
     for key in rule.params["keys"]:
         text = ctx.text(key)

@@ -10,21 +10,12 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from functools import cache
 
+from validator.kinds import AT_ONCE, KINDS
 from validator.profile import Profile
 from validator.report import CellRef, Finding
 from validator.spec import FormatSpec, Rule
 from validator.submission import Submission
-from validator.values import (
-    MAX_COUNT,
-    Problem,
-    normalize_newlines,
-    to_count,
-    to_date,
-    to_money,
-    to_signed,
-    to_text,
-    to_year,
-)
+from validator.values import MAX_COUNT, Problem, normalize_newlines, to_date, to_text, to_year
 
 
 @dataclass
@@ -83,19 +74,12 @@ def _show(value: object) -> str:
 
 
 @cache
-def _numeric_cells(
-    fmt: FormatSpec,
-) -> tuple[tuple[str, Callable[[object], int | Decimal | Problem], bool, int], ...]:
-    """(key, converter, required, lowest int taken as is) of every numeric cell; the last is
-    what the converter's own first test accepts unchanged (0 for counts, -MAX_COUNT for signed),
-    or 1 more than MAX_COUNT for money (never an int)."""
+def _numeric_cells(fmt: FormatSpec) -> tuple[tuple[str, Callable[[object], int | Decimal | Problem], bool, int], ...]:
+    """(key, converter, required, lowest int taken as is) of every figure cell, this year's and
+    the 上年数据 ones (:mod:`validator.kinds`)."""
     cells = (*fmt.figure_cells(), *fmt.baseline_cells)
-    convert: dict[str, tuple[Callable[[object], int | Decimal | Problem], int]] = {
-        "money": (to_money, MAX_COUNT + 1),
-        "count": (to_count, 0),
-        "signed": (to_signed, -MAX_COUNT),
-    }
-    return tuple((c.key, *convert[c.kind][:1], c.required, convert[c.kind][1]) for c in cells if c.kind in convert)
+    kinds = [(c, KINDS[c.kind]) for c in cells]
+    return tuple((c.key, kind.convert, c.required, kind.low) for c, kind in kinds if kind.figure)
 
 
 @cache
@@ -105,8 +89,9 @@ def _count_plan(fmt: FormatSpec) -> tuple[dict[str, None], tuple[str, ...], Call
     from operator import itemgetter
 
     cells = _numeric_cells(fmt)
-    counts = tuple(c[0] for c in cells if c[1] is to_count and not c[0].startswith("last_year."))
-    others = tuple(c for c in cells if c[0] not in set(counts))
+    counts = tuple(c[0] for c in cells if c[3] == KINDS["count"].low and not c[0].startswith("last_year."))
+    taken = set(counts)
+    others = tuple(c for c in cells if c[0] not in taken)
     getter = itemgetter(*counts) if len(counts) > 1 else (lambda values: ())
     return dict.fromkeys(c[0] for c in cells), counts, getter, others
 
@@ -114,20 +99,21 @@ def _count_plan(fmt: FormatSpec) -> tuple[dict[str, None], tuple[str, ...], Call
 def build_context(submission: Submission, profile: Profile, today: dt.date | None = None) -> Context:
     ctx = Context(submission.format, submission, profile, today=today or dt.date.today())
     values = submission.values
-    template, count_keys, get_counts, others = _count_plan(submission.format)
-    try:
-        counts = get_counts(values)
-    except KeyError:  # a cell left out: read as blank, cell by cell
-        counts = ()
-    if counts and set(map(type, counts)) == {int} and min(counts) >= 0 and max(counts) <= MAX_COUNT:
-        # JSON's common case, what to_count() returns first for each; the rest cell by cell
-        ctx.figures = figures = template.copy()  # type: ignore[assignment]  # every key, in order
-        figures.update(zip(count_keys, counts))
-        _convert(values, others, figures, ctx.problems)
-        for key, *_ in others:
-            if figures[key] is None:  # blank or a problem: not a figure
-                del figures[key]
-        return ctx
+    if AT_ONCE.on:
+        template, count_keys, get_counts, others = _count_plan(submission.format)
+        try:
+            counts = get_counts(values)
+        except KeyError:  # a cell left out: read as blank, cell by cell
+            counts = ()
+        if counts and set(map(type, counts)) == {int} and min(counts) >= 0 and max(counts) <= MAX_COUNT:
+            # what the count kind's conversion returns first for each; the rest cell by cell
+            ctx.figures = figures = template.copy()  # type: ignore[assignment]  # every key, in order
+            figures.update(zip(count_keys, counts))
+            _convert(values, others, figures, ctx.problems)
+            for key, *_ in others:
+                if figures[key] is None:  # blank or a problem: not a figure
+                    del figures[key]
+            return ctx
     _convert(values, _numeric_cells(submission.format), ctx.figures, ctx.problems)
     return ctx
 
@@ -136,7 +122,7 @@ def _convert(values: dict, cells: tuple, figures: dict, problems: dict) -> None:
     get = values.get
     for key, convert, required, low in cells:
         raw = get(key)
-        if type(raw) is int and low <= raw <= MAX_COUNT:  # a JSON figure: what convert() returns first
+        if type(raw) is int and low <= raw <= MAX_COUNT:  # a typed figure: what convert() returns first
             figures[key] = raw
             continue
         if not required and (raw is None or (isinstance(raw, str) and not raw.strip())):

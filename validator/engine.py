@@ -68,8 +68,8 @@ def ensure_usable(submission: Submission) -> None:
     """Refuse (exit 2) content no worksheet cell or JSON field can hold: text over Excel's
     32767-character limit or with control characters, and 校验结果 notes naming a rule or cell
     the format does not have. A JSON was held to the same tests by its model when loaded, so
-    ``check``, ``export`` and ``fill`` accept exactly the same reports, whatever their origin."""
-    if submission.origin == "json":
+    ``check``, ``export`` and ``fill`` accept exactly the same reports, whichever reader read them."""
+    if submission.kind.typed:
         return
     fmt = submission.format
     for key, value in submission.values.items():

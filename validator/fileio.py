@@ -236,20 +236,6 @@ def make_dir(path: str | Path) -> None:
         raise cannot_write(path, exc) from None
 
 
-_COMPOUND = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
-
-
-def sniff(head: bytes, json_name: bool) -> str | None:
-    """What a submission's first bytes say it is, whatever its name: ``workbook`` for a zip
-    or compound file (.xlsx/.xlsm, .xls, encrypted), ``json`` for a ``{`` first (after a BOM or
-    blanks) or a ``.json`` name, else None. One decision for ``check`` and ``collect``."""
-    if head.startswith(b"PK") or head[:8] == _COMPOUND:
-        return "workbook"
-    if json_name or head.lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"{"):
-        return "json"
-    return None
-
-
 def read_up_to(fh, size: int, limit: int, head: bytes = b"") -> bytes | None:
     """The rest of an open file after `head`, `size` being its ``fstat`` size; None when it is
     (or has grown) over `limit` bytes. Reads the size it has, not the limit (``read(limit)``

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Mapping
 from decimal import Decimal
 from functools import cache
@@ -20,7 +21,7 @@ from validator.jsonlimits import (
 )
 from validator.report import ValidationReport
 from validator.spec import FormatSpec
-from validator.submission import Explanation, Submission
+from validator.submission import JSON, Explanation, Submission
 from validator.values import normalize_newlines, to_text
 
 _PYDANTIC_ZH = {
@@ -53,6 +54,7 @@ _PYDANTIC_ZH = {
     "decimal_parsing": "应为字符串形式的十进制数",
     "value_error": "取值无效",
 }
+_ESCAPED_SURROGATE = r"\\u[dD][89a-fA-F]"
 _MAX_INT_DIGITS = 4300  # Python's own limit for int("…") (sys.get_int_max_str_digits)
 
 
@@ -62,6 +64,29 @@ class BadJson(UnusableInput):
     default_code = "bad-json"
 
 
+class JsonNumber:
+    """A JSON number with a fraction or exponent, kept as written. No field of the model takes
+    it (figures are integers; amounts, names and texts are strings), so it is refused where an
+    integer would be, and no float ever carries a figure."""
+
+    __slots__ = ("text",)
+
+    def __init__(self, text: str):
+        self.text = text
+
+    def __str__(self) -> str:
+        return self.text
+
+    def __repr__(self) -> str:
+        return f"JsonNumber({self.text!r})"
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, JsonNumber) and other.text == self.text
+
+    def __hash__(self) -> int:
+        return hash(self.text)
+
+
 def _unique_keys(pairs: list[tuple[str, Any]]) -> dict:
     out: dict = {}
     for key, value in pairs:
@@ -69,16 +94,6 @@ def _unique_keys(pairs: list[tuple[str, Any]]) -> dict:
             raise BadJson(f"JSON 中字段“{key}”出现了两次，无法确定以哪个为准")
         out[key] = value
     return out
-
-
-def _unique_pairs(pairs: list[tuple[str, Any]]) -> dict:
-    """The object of `pairs`, refusing a repeated key (the hook when objects need no counting)."""
-    out = dict(pairs)  # C; _unique_keys names the repeated key when there is one
-    return out if len(out) == len(pairs) else _unique_keys(pairs)
-
-
-FAST_KEYS = True
-"""Off in the equivalence tests, to compare :func:`_unique_pairs` with the counting hook."""
 
 
 def _reject_constant(name: str) -> Any:
@@ -129,8 +144,6 @@ def _encoding_hint(data: bytes) -> str:
 def parse_json_bytes(data: bytes, source: str = "JSON") -> dict:
     """Strict JSON: UTF-8 (a BOM is tolerated), no duplicate keys, no NaN/Infinity, floats exact,
     no lone surrogates, at most 50 MB."""
-    import re
-
     if len(data) > MAX_JSON_BYTES:
         raise _too_large(len(data), source)
     try:
@@ -151,11 +164,7 @@ def parse_json_bytes(data: bytes, source: str = "JSON") -> dict:
             raise BadJson(f"JSON 中的对象（{{…}}）超过 {MAX_JSON_OBJECTS} 个，不是一份年度报告")
         return _unique_keys(pairs)
 
-    if FAST_KEYS and text.count("{") <= MAX_JSON_OBJECTS:  # every object has its “{”: none to count
-        unique_keys = _unique_pairs
     try:
-        from validator.jsonfast import JsonNumber
-
         obj = json.loads(text, object_pairs_hook=unique_keys, parse_constant=_reject_constant, parse_float=JsonNumber)
     except UnusableInput as exc:
         raise BadJson(str(exc), where=source) from None
@@ -171,7 +180,7 @@ def parse_json_bytes(data: bytes, source: str = "JSON") -> dict:
         raise BadJson(f"JSON 中有位数过多的数字{at}，件数最多 15 位", where=source) from None
     if not isinstance(obj, dict):
         raise BadJson("JSON 顶层应为对象（{…}）", where=source)
-    if re.search(r"\\u[dD][89a-fA-F]", text):
+    if re.search(_ESCAPED_SURROGATE, text):  # compiled once, by re's own cache
         bad = _lone_surrogate_path(obj)
         if bad is not None:
             raise BadJson(f"{bad}：文字中含有无效的 Unicode 字符（不成对的代理项 \\uD800–\\uDFFF）", where=source)
@@ -179,8 +188,6 @@ def parse_json_bytes(data: bytes, source: str = "JSON") -> dict:
 
 
 def _shown(value: Any, limit: int = 40) -> str:
-    from validator.jsonfast import JsonNumber
-
     if isinstance(value, (JsonNumber, Decimal)):  # a number as written in the file
         text = str(value)
     else:
@@ -212,7 +219,7 @@ def _reason(err: Mapping[str, Any]) -> str:
     else:
         reason = _PYDANTIC_ZH.get(kind, f"取值无效（{err['msg']}）")
     value = err.get("input")
-    if kind not in ("missing", "extra_forbidden") and (value is None or isinstance(value, (str, int, float))):
+    if kind not in ("missing", "extra_forbidden") and (value is None or isinstance(value, (str, int, JsonNumber))):
         reason += f"，现为 {_shown(value)}"
     return reason
 
@@ -300,30 +307,23 @@ def _too_large(size: int, where: str) -> BadJson:
 
 
 def read_json_bytes(data: bytes, source: str = "JSON") -> Submission:
-    """The submission of a JSON file's bytes, or the refusal with its reason: parsed by orjson
-    and read without the model when plainly well formed
-    (:func:`validator.jsonfast.submission_from_bytes`), else by :func:`parse_json_bytes` and
-    :func:`submission_from_dict`, which say what is wrong. The one reader of JSON bytes for
-    ``check``, ``collect`` and the archive."""
-    from validator.jsonfast import submission_from_bytes
-
-    sub = submission_from_bytes(data, source) if FAST_PARSE else None
-    return sub if sub is not None else submission_from_dict(parse_json_bytes(data, source), source)
-
-
-FAST_PARSE = True
-"""Off in the equivalence tests, to compare orjson's path with the standard parser's."""
+    """The submission of a JSON file's bytes, or the refusal with its reason: parsed by
+    :func:`parse_json_bytes`, then :func:`submission_from_dict`. The one reader of JSON bytes
+    for ``check``, ``collect``, the archive and a page's data block."""
+    return submission_from_dict(parse_json_bytes(data, source), source)
 
 
 def submission_from_dict(obj: dict, source: str = "JSON") -> Submission:
-    """The submission of a parsed JSON report: read directly when it is plainly well formed
-    (:func:`validator.jsonfast.fast_submission`, the same result without building the model),
-    through the model otherwise, which names what is wrong."""
-    from validator.jsonfast import fast_submission
+    """The submission of a parsed JSON report: read without pydantic when it is plainly well
+    formed (:func:`validator.jsonshape.read_report`, the same result), through the model
+    otherwise, which names what is wrong."""
+    from validator.jsonshape import read_report
 
-    submission = fast_submission(obj, source)
-    if submission is not None:
-        return submission
+    fmt_id = obj.get("format")
+    if type(fmt_id) is str and fmt_id in known_formats():
+        submission = read_report(obj, get_format(fmt_id), source)
+        if submission is not None:
+            return submission
     return submission_from_report(report_from_dict(obj, source), source)
 
 
@@ -349,7 +349,7 @@ def submission_from_report(model: Any, source: str = "JSON") -> Submission:
     values.update(model.unreadable)  # the fields are null: the cells' content as entered
     explanations = [Explanation(e.rule, tuple(e.cells), e.text) for e in model.explanations]
     members = tuple(model.aggregate.bodies) if model.aggregate is not None else ()
-    return Submission(fmt, values, source, explanations, origin="json", aggregate_of=members)
+    return Submission(fmt, values, source, explanations, JSON, aggregate_of=members)
 
 
 @cache

@@ -1,72 +1,34 @@
 """The normalized JSON: a pydantic v2 model generated from the format data.
 
 Figure fields come from the format's cell keys (``applications.new.natural_person`` becomes
-``applications -> new -> natural_person``), so the model, its JSON Schema and the workbook
-cannot drift apart. Counts are strict non-negative integers; the 万元 fee is a decimal
-written as a JSON string, never a float. Unknown fields are rejected.
+``applications -> new -> natural_person``) and each field's type from its cell's kind
+(:mod:`validator.kinds`), so the model, its JSON Schema, its model-free reader
+(:mod:`validator.jsonshape`) and the workbook cannot drift apart. Counts are strict non-negative
+integers; the 万元 fee is a decimal written as a JSON string, never a float. Unknown fields are
+rejected. pydantic is imported only when a model is built.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from decimal import Decimal
 from functools import cache
-from typing import Annotated, Any, Literal
-
-from pydantic import (
-    AfterValidator,
-    BaseModel,
-    BeforeValidator,
-    ConfigDict,
-    Field,
-    PlainSerializer,
-    Strict,
-    WithJsonSchema,
-    create_model,
-    model_validator,
-)
+from typing import Any
 
 from validator import GENERATOR, __version__
-from validator.jsonfast import MONEY_TEXT, SCHEMA_VERSION, checked_text, key_tree, money_check, money_from_json
+from validator.kinds import KINDS, REQUIRED, json_field, pydantic_types
 from validator.spec import CellSpec, FormatSpec
-from validator.submission import EXCEL_CELL_LIMIT, quoted, unknown_key, unknown_rule
-from validator.values import (
-    MAX_COUNT,
-    CellError,
-    Problem,
-    display,
-    normalize_newlines,
-    to_count,
-    to_date,
-    to_money,
-    to_signed,
-    to_text,
-    to_year,
-)
+from validator.submission import JSON, quoted, unknown_key, unknown_rule  # noqa: F401  (JSON re-exported)
+from validator.values import CellError, display, normalize_newlines
 
-UNREADABLE_KINDS = ("count", "signed", "money", "year", "date", "choice")
+SCHEMA_VERSION = "1.0"
+"""The version of this JSON's structure (``schema_version``)."""
+UNREADABLE_KINDS = tuple(name for name, kind in KINDS.items() if kind.unreadable)
 """Cells whose JSON field is typed: content the type cannot hold travels in ``unreadable``."""
-_MONEY_TEXT = MONEY_TEXT
-_money_from_json, _money_check, _text = money_from_json, money_check, checked_text
 
 
 def typed_value(cell: CellSpec, raw: object) -> object:
-    """What the JSON field of `cell` holds for the raw content; None when its type cannot hold
-    it (blank, “3件”, “二〇二四年一月二十日”…). Export and the model's check of
-    ``unreadable`` both ask this, so they cannot disagree."""
-    kind = cell.kind
-    if kind in ("count", "money", "signed"):
-        value = {"money": to_money, "count": to_count, "signed": to_signed}[kind](raw)
-        return None if isinstance(value, Problem) else value
-    if kind == "year":
-        year = to_year(raw)
-        return year if year is not None and 1000 <= year <= 9999 else None
-    if kind == "date":
-        return to_date(raw)
-    if kind == "choice":
-        text = to_text(raw).strip()
-        return text if text in cell.choices else None
-    return raw
+    """What the JSON field of `cell` holds for the raw content (:meth:`validator.kinds.Kind.typed`)."""
+    return KINDS[cell.kind].typed(cell, raw)
 
 
 def raw_text(raw: object) -> str:
@@ -92,32 +54,70 @@ def unreadable_text(cell: CellSpec, raw: object) -> str:
     return text
 
 
-Count = Annotated[int, Strict(), Field(ge=0, le=MAX_COUNT)]
-Signed = Annotated[int, Strict(), Field(ge=-MAX_COUNT, le=MAX_COUNT)]
-Year = Annotated[int, Strict(), Field(ge=1000, le=9999)]
-Money = Annotated[
-    Decimal,
-    BeforeValidator(_money_from_json),
-    AfterValidator(_money_check),
-    PlainSerializer(lambda d: format(d, "f"), return_type=str, when_used="json"),
-    WithJsonSchema({"type": "string", "pattern": _MONEY_TEXT.pattern, "description": "万元，十进制字符串"}),
-]
-_TEXT_SCHEMA = {
-    "type": "string",
-    "maxLength": EXCEL_CELL_LIMIT,
-    "description": f"最多 {EXCEL_CELL_LIMIT} 个 UTF-16 单位（Excel 单元格上限），不含控制字符",
-}
-Text = Annotated[str, BeforeValidator(_text), WithJsonSchema(_TEXT_SCHEMA)]
-Name = Annotated[str, BeforeValidator(_text), AfterValidator(str.strip), WithJsonSchema(_TEXT_SCHEMA)]
-"""Names and codes: surrounding spaces are never meaningful (the workbook reader trims them too)."""
-
-_STRICT = ConfigDict(extra="forbid", frozen=True)
+# Everything below builds the pydantic model (pydantic is imported when the first model is
+# built: a single check of a JSON reads it without, see validator.jsonshape).
 
 
-class Generator(BaseModel):
-    model_config = _STRICT
-    name: str
-    version: str
+@cache
+def _base_models() -> dict[str, Any]:
+    from typing import Literal
+
+    from pydantic import BaseModel, ConfigDict, Field
+
+    strict = ConfigDict(extra="forbid", frozen=True)
+
+    class Generator(BaseModel):
+        model_config = strict
+        name: str
+        version: str
+
+    class CellRefModel(BaseModel):
+        model_config = strict
+        ref: str
+        key: str
+
+    class FindingModel(BaseModel):
+        model_config = strict
+        rule: str
+        severity: Literal["error", "warning"]
+        scope: str
+        cells: list[CellRefModel]
+        expected: int | str | None = None
+        actual: int | str | None = None
+        message: str
+        explanation: str | None = None
+
+    class ValidationModel(BaseModel):
+        model_config = strict
+        valid: bool
+        errors: int
+        warnings: int
+        findings: list[FindingModel]
+
+    Name: Any = pydantic_types()["text"]
+
+    class AggregateModel(BaseModel):
+        # what `xxgk collect --aggregate` writes into the sum it makes (no docstring: it would be
+        # the schema's English description)
+        model_config = strict
+        bodies: list[Name] = Field(  # type: ignore[valid-type]
+            description="本报告是哪些单位报告的汇总（机关名称）；再次汇总时，与其中单位同在一个收件文件夹中的本报告不再计入"
+        )
+
+    return {
+        "strict": strict,
+        "Generator": Generator,
+        "FindingModel": FindingModel,
+        "ValidationModel": ValidationModel,
+        "AggregateModel": AggregateModel,
+    }
+
+
+def _field(cell: CellSpec) -> tuple[Any, Any]:
+    from pydantic import Field
+
+    typ, default = json_field(cell)
+    return typ, Field(description=cell.label) if default is REQUIRED else Field(default=default, description=cell.label)
 
 
 def _refuse(problem: str | None, value: str) -> str:
@@ -126,25 +126,21 @@ def _refuse(problem: str | None, value: str) -> str:
     return value
 
 
-class AggregateModel(BaseModel):
-    # what `xxgk collect --aggregate` writes into the sum it makes (no docstring: it would be
-    # the schema's English description)
-    model_config = _STRICT
-    bodies: list[Name] = Field(
-        description="本报告是哪些单位报告的汇总（机关名称）；再次汇总时，与其中单位同在一个收件文件夹中的本报告不再计入"
-    )
-
-
-def _explanation_model(fmt: FormatSpec) -> type[BaseModel]:
+def _explanation_model(fmt: FormatSpec) -> Any:
     """An explanation names a rule and cells of this format: anything else (a typo, a control
     character, ``"a,b"``) could not come back from the 校验结果 sheet as written."""
+    from typing import Annotated
+
+    from pydantic import AfterValidator, Field, create_model
+
     rule_ids = [r.id for r in fmt.rules]
     keys = [c.key for c in (*fmt.cells, *fmt.baseline_cells)]
-    Rule = Annotated[str, AfterValidator(lambda v: _refuse(unknown_rule(fmt, v), v))]
-    Key = Annotated[str, AfterValidator(lambda v: _refuse(unknown_key(fmt, v), v))]
+    Rule: Any = Annotated[str, AfterValidator(lambda v: _refuse(unknown_rule(fmt, v), v))]
+    Key: Any = Annotated[str, AfterValidator(lambda v: _refuse(unknown_key(fmt, v), v))]
+    text: Any = pydantic_types()["longtext"]
     return create_model(  # type: ignore[call-overload]
         "ExplanationModel",
-        __config__=_STRICT,
+        __config__=_base_models()["strict"],
         rule=(Rule, Field(description="规则编号，如 TXT-T3", json_schema_extra={"enum": rule_ids})),  # type: ignore[dict-item]
         cells=(
             list[Key],
@@ -153,11 +149,12 @@ def _explanation_model(fmt: FormatSpec) -> type[BaseModel]:
                 json_schema_extra={"items": {"type": "string", "enum": keys}},  # type: ignore[dict-item]
             ),
         ),
-        text=(Text, Field(description="填报人对该提示的情况说明")),
+        text=(text, Field(description="填报人对该提示的情况说明")),
     )
 
 
-def _unique_explanations(items: list[Any]) -> list[Any]:
+def unique_explanations(items: list[Any]) -> list[Any]:
+    """One note per (rule, cells): the 校验结果 sheet could not show two."""
     seen: set[tuple[str, tuple[str, ...]]] = set()
     for e in items:
         key = (e.rule, tuple(e.cells))
@@ -167,83 +164,61 @@ def _unique_explanations(items: list[Any]) -> list[Any]:
     return items
 
 
-class CellRefModel(BaseModel):
-    model_config = _STRICT
-    ref: str
-    key: str
-
-
-class FindingModel(BaseModel):
-    model_config = _STRICT
-    rule: str
-    severity: Literal["error", "warning"]
-    scope: str
-    cells: list[CellRefModel]
-    expected: int | str | None = None
-    actual: int | str | None = None
-    message: str
-    explanation: str | None = None
-
-
-class ValidationModel(BaseModel):
-    model_config = _STRICT
-    valid: bool
-    errors: int
-    warnings: int
-    findings: list[FindingModel]
-
-
-def _value_type(cell: CellSpec) -> Any:
-    return {"money": Money, "signed": Signed}.get(cell.kind, Count)
-
-
 def _camel(key: str) -> str:
     return "".join(p.capitalize() for p in key.split("_"))
 
 
-def _model_from_tree(name: str, tree: dict, description: str | None = None) -> type[BaseModel]:
+def key_tree(pairs) -> dict:
+    """Nested dicts from (key path, leaf) pairs: the JSON layout of a format's cells."""
+    tree: dict = {}
+    for parts, leaf in pairs:
+        node = tree
+        for part in parts[:-1]:
+            node = node.setdefault(part, {})
+        node[parts[-1]] = leaf
+    return tree
+
+
+def _model_from_tree(name: str, tree: dict, description: str | None = None) -> Any:
+    from pydantic import create_model
+
     fields: dict[str, Any] = {}
     for key, node in tree.items():
-        if isinstance(node, dict):
-            fields[key] = (_model_from_tree(name + _camel(key), node), ...)
-        else:
-            fields[key] = (_value_type(node) | None, Field(description=node.label))
-    return create_model(name, __config__=_STRICT, __doc__=description, **fields)
+        fields[key] = (_model_from_tree(name + _camel(key), node), ...) if isinstance(node, dict) else _field(node)
+    return create_model(name, __config__=_base_models()["strict"], __doc__=description, **fields)
 
 
-def _section_model(fmt: FormatSpec, prefix: str, name: str) -> type[BaseModel]:
+def _section_model(fmt: FormatSpec, prefix: str, name: str) -> Any:
     """``body`` and ``narrative`` from the cover and narrative cells of the format."""
-    fields: dict[str, Any] = {}
-    for cell in fmt.cells:
-        if not cell.key.startswith(prefix + "."):
-            continue
-        field_name = cell.key[len(prefix) + 1 :]
-        if cell.kind == "longtext":
-            fields[field_name] = (Text, Field(default="", description=cell.label))
-        elif cell.kind == "choice":
-            fields[field_name] = (Literal[cell.choices] | None, Field(description=cell.label))  # type: ignore[valid-type]
-        elif cell.required:
-            fields[field_name] = (Name, Field(description=cell.label))
-        else:
-            fields[field_name] = (Name | None, Field(default=None, description=cell.label))
-    return create_model(name, __config__=_STRICT, **fields)
+    from pydantic import create_model
+
+    fields: dict[str, Any] = {c.key[len(prefix) + 1 :]: _field(c) for c in fmt.cells if c.key.startswith(prefix + ".")}
+    return create_model(name, __config__=_base_models()["strict"], **fields)
 
 
 @cache
-def report_model(fmt: FormatSpec) -> type[BaseModel]:
+def report_model(fmt: FormatSpec) -> Any:
     """The pydantic model of one format's normalized JSON."""
+    from typing import Annotated, Literal
+
+    from pydantic import AfterValidator, ConfigDict, Field, create_model, model_validator
+
+    base = _base_models()
+    strict, generator = base["strict"], base["Generator"]
     body, narrative = _section_model(fmt, "body", "Body"), _section_model(fmt, "narrative", "Narrative")
     figures = key_tree([(c.key.split("."), c) for c in fmt.figure_cells()])
     baseline = key_tree([(c.key.split(".")[1:], c) for c in fmt.baseline_cells if c.key != "last_year.year"])
     sections = {root: (_model_from_tree(_camel(root), sub), ...) for root, sub in figures.items()}
+    last_year_type, _ = json_field(fmt.cell("last_year.year"))
     last_year = create_model(  # type: ignore[call-overload]
         "LastYear",
-        __config__=_STRICT,
+        __config__=strict,
         __doc__="上年报告中历年核对所需的数字（由 xxgk new --from 带入，或在“上年数据”表填写）",
-        year=(Year | None, Field(default=None, description="上年报告年度")),
+        year=(last_year_type, Field(default=None, description="上年报告年度")),
         **{root: (_model_from_tree(f"LastYear{_camel(root)}", sub) | None, None) for root, sub in baseline.items()},
     )
     unreadable_keys = [c.key for c in (*fmt.cells, *fmt.baseline_cells) if c.kind in UNREADABLE_KINDS]
+    text = pydantic_types()["longtext"]
     return create_model(  # type: ignore[call-overload]
         "AnnualReport",
         __validators__={"unreadable_fields_null": model_validator(mode="after")(_unreadable_fields_null)},
@@ -251,15 +226,15 @@ def report_model(fmt: FormatSpec) -> type[BaseModel]:
         __doc__=f"{fmt.name} 格式的政府信息公开工作年度报告数据",
         format=(Literal[fmt.id], Field(description="格式编号")),  # type: ignore[valid-type]
         schema_version=(Literal[SCHEMA_VERSION], Field(description="本 JSON 结构的版本")),  # type: ignore[valid-type]
-        generator=(Generator, Field(default_factory=lambda: Generator(name=GENERATOR, version=__version__))),
+        generator=(generator, Field(default_factory=lambda: generator(name=GENERATOR, version=__version__))),
         body=(body, ...),
-        year=(Year | None, Field(description="报告年度")),
-        published_on=(dt.date | None, Field(default=None, description="发布日期")),
+        year=_field(fmt.cell("year")),
+        published_on=_field(fmt.cell("published_on")),
         **sections,
         narrative=(narrative, Field(default_factory=narrative)),
         last_year=(last_year | None, Field(default=None)),
         unreadable=(
-            Annotated[dict[str, Text], AfterValidator(_unreadable_entries(fmt))],
+            Annotated[dict[str, text], AfterValidator(_unreadable_entries(fmt))],  # type: ignore[valid-type]
             Field(
                 default_factory=dict,
                 description=UNREADABLE_DOC,
@@ -267,12 +242,12 @@ def report_model(fmt: FormatSpec) -> type[BaseModel]:
             ),
         ),
         explanations=(
-            Annotated[list[_explanation_model(fmt)], AfterValidator(_unique_explanations)],  # type: ignore[misc]
+            Annotated[list[_explanation_model(fmt)], AfterValidator(unique_explanations)],  # type: ignore[misc]
             Field(default_factory=list, description="填报人对“提示”的情况说明，每个（规则，单元格）一条"),
         ),
-        validation=(ValidationModel | None, Field(default=None, description="导出时的校验结果")),
+        validation=(base["ValidationModel"] | None, Field(default=None, description="导出时的校验结果")),
         aggregate=(
-            AggregateModel | None,
+            base["AggregateModel"] | None,
             Field(default=None, description="由 xxgk collect --aggregate 生成的汇总报告才有：汇总了哪些单位"),
         ),
     )

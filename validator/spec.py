@@ -183,8 +183,9 @@ class Example:
     fires: bool = True
     last_year: dict | None = field(default=None, hash=False, compare=False)
     """Changes to the example report given as last year's (``--last-year``; its year is one less)."""
-    origin: str = "json"
-    """``workbook`` for rules about what only a spreadsheet can hold (numbers typed as text)."""
+    workbook: bool = False
+    """Read from a workbook, for rules about what only a spreadsheet can hold or print (numbers
+    typed as text, a part too long for its printed cell)."""
 
 
 def fires(changes: dict, **kw: object) -> Example:

@@ -7,43 +7,51 @@ command line and the receiving office check with the same code.
 
 from __future__ import annotations
 
-import json
-import re
 from dataclasses import dataclass, field
 from functools import cache
 
 from validator.spec import FormatSpec
-
-EXCEL_CELL_LIMIT = 32767
-"""Characters one cell holds, counted in UTF-16 units as Excel counts them (an emoji is two).
-Every text the tool may write into a cell is held to it, whichever way it arrived, so
-``check``, ``export`` and ``fill`` agree; nothing is ever truncated."""
-CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
-"""Characters no worksheet (XML 1.0) can hold."""
+from validator.values import EXCEL_CELL_LIMIT, excel_length, quoted, text_problem  # noqa: F401  (re-exported)
 
 
-def excel_length(text: str) -> int:
-    """Length as Excel counts it: UTF-16 code units."""
-    if text.isascii():
-        return len(text)
-    return len(text.encode("utf-16-le", "surrogatepass")) // 2
+class InputKind:
+    """What a reader declares about the submissions it makes (see :mod:`validator.readers`):
+
+    - ``typed``: values arrive typed and held to their field's rules when read (a JSON through
+      its model): no figure can be text a sheet's SUM skips, and no text needs checking again;
+    - ``annotatable``: ``check --annotate`` can write a marked copy (its reader has an ``annotate``);
+    - ``sheets``: the report is the template's sheets filled in, so its text prints in their cells
+      (rule ``text_prints``); a JSON or a published document is printed by ``xxgk render``.
+
+    A plain class, not a dataclass: the Excel button imports this module, and a dataclass costs
+    its import a million instructions."""
+
+    __slots__ = ("name", "typed", "annotatable", "sheets")
+
+    def __init__(self, name: str, typed: bool = False, annotatable: bool = False, sheets: bool = False) -> None:
+        self.name, self.typed, self.annotatable, self.sheets = name, typed, annotatable, sheets
+
+    def _fields(self) -> tuple[str, bool, bool, bool]:
+        return self.name, self.typed, self.annotatable, self.sheets
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, InputKind) and self._fields() == other._fields()
+
+    def __hash__(self) -> int:
+        return hash(self._fields())
+
+    def __repr__(self) -> str:
+        return f"InputKind({self.name!r}, typed={self.typed}, annotatable={self.annotatable}, sheets={self.sheets})"
 
 
-def quoted(text: str, limit: int = 40) -> str:
-    """Text for a message with invisible characters escaped (\\u0001), shortened."""
-    shown = json.dumps(text[:limit], ensure_ascii=False)[1:-1]
-    return shown + ("…" if len(text) > limit else "")
-
-
-def text_problem(text: str) -> str | None:
-    """Why `text` cannot go into a worksheet cell, or None: the one test for JSON and workbooks."""
-    units = len(text) if len(text) * 2 <= EXCEL_CELL_LIMIT else excel_length(text)
-    if units > EXCEL_CELL_LIMIT:
-        return f"共 {units} 字（按 Excel 计数），超过单元格上限 {EXCEL_CELL_LIMIT} 字"
-    bad = CONTROL.search(text)
-    if bad:
-        return f"文字中含有不可见的控制字符（第 {bad.start() + 1} 个字符，{quoted(bad.group())}）"
-    return None
+CELLS = InputKind("cells", sheets=True)
+"""Cell contents as a sheet holds them, read by no file reader (the Excel add-in's open workbook)."""
+JSON = InputKind("json", typed=True)
+"""Read from the normalized JSON: every value typed and held to its field's rules by the model
+(:mod:`validator.model`; a JSON file, a page's data block, the archive)."""
+PUBLISHED = InputKind("published", typed=True)
+"""Read by the importer from a published document (:mod:`validator.readers.published`): its
+figures arrive as numbers."""
 
 
 @cache
@@ -90,8 +98,10 @@ class Submission:
     """Raw content per cell key, including ``last_year.*`` baseline cells."""
     source: str = ""
     explanations: list[Explanation] = field(default_factory=list)
-    origin: str = "workbook"
-    """``workbook`` or ``json``: where the values were read from."""
+    kind: InputKind = CELLS
+    """Which reader made it, and what that means for the checks and the faces."""
+    findings: list = field(default_factory=list, repr=False)
+    """What reading found (a published report's import 提示), added to its check report."""
     aggregate_of: tuple[str, ...] = ()
     """The bodies whose reports this one sums, when ``xxgk collect --aggregate`` made it (the
     mark travels with the report: its JSON's ``aggregate``, its workbook's hidden 汇总来源

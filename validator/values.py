@@ -45,7 +45,11 @@ _INVISIBLE = {
     "\u200f": "从右到左标记 U+200F",
 }
 CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
-"""What no text in a report may hold (the JSON model refuses the same); CR is a line break."""
+"""What no text in a report may hold: no worksheet (XML 1.0) can; CR is a line break."""
+EXCEL_CELL_LIMIT = 32767
+"""Characters one cell holds, counted in UTF-16 units as Excel counts them (an emoji is two).
+Every text the tool may write into a cell is held to it, whichever way it arrived, so
+``check``, ``export`` and ``fill`` agree; nothing is ever truncated."""
 _OOXML_ESCAPE = re.compile(r"_x([0-9A-Fa-f]{4})_")
 _ESCAPE_START = re.compile(r"_(?=x[0-9A-Fa-f]{4}_)")
 _FORMULA_HINT = "；单元格中的公式没有计算结果（文件由不计算公式的程序保存），请在 Excel 中打开并保存后再校验"
@@ -118,6 +122,36 @@ def display(raw: object) -> str:
         return raw.isoformat()
     text = str(raw)
     return text if len(text) <= 40 else text[:40] + "…"
+
+
+def excel_length(text: str) -> int:
+    """Length as Excel counts it: UTF-16 code units."""
+    if text.isascii():
+        return len(text)
+    return len(text.encode("utf-16-le", "surrogatepass")) // 2
+
+
+def quoted(text: str, limit: int = 40) -> str:
+    """Text for a message with invisible characters escaped (\\u0001), shortened."""
+    import json
+
+    shown = json.dumps(text[:limit], ensure_ascii=False)[1:-1]
+    return shown + ("…" if len(text) > limit else "")
+
+
+def text_problem(text: str) -> str | None:
+    """Why `text` cannot go into a worksheet cell (or a JSON field), or None: the one test for
+    every text, whichever way it arrived."""
+    units = len(text) if len(text) * 2 <= EXCEL_CELL_LIMIT else excel_length(text)
+    if units > EXCEL_CELL_LIMIT:
+        return f"共 {units} 字（按 Excel 计数），超过单元格上限 {EXCEL_CELL_LIMIT} 字"
+    bad = CONTROL_CHARACTERS.search(text)
+    if bad:
+        return (
+            f"文字中含有不可见的控制字符 U+{ord(bad.group()):04X}（第 {bad.start() + 1} 个字符，"
+            "常见于从 Word 等处粘贴的文字）"
+        )
+    return None
 
 
 INVISIBLE_CHARACTERS = re.compile(

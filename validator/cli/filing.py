@@ -9,7 +9,7 @@ from validator import api
 from validator.cli.output import error_dict, is_stdout, print_json, write_output
 from validator.errors import EXIT_FINDINGS, EXIT_OK, EXIT_UNUSABLE, UnusableInput
 from validator.fileio import STDOUT, distinct_output, refuse_stdout
-from validator.readers import refuse_workbook
+from validator.readers import refuse_unless_json
 
 BODY_TYPES = ("政府", "部门", "乡镇")
 
@@ -121,7 +121,7 @@ def run_export(args) -> int:
 def run_fill(args) -> int:
     refuse_stdout(args.out)
     distinct_output(args.out, args.json_file)
-    refuse_workbook(args.json_file, "xxgk fill")
+    refuse_unless_json(args.json_file, "xxgk fill")
     report = api.fill(api.load_json(args.json_file), args.out)
     assert report is not None
     print(f"已生成工作簿：{args.out}；{report.summary_zh()}")

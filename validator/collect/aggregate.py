@@ -13,8 +13,11 @@ from pathlib import Path
 from validator.errors import UnusableInput
 from validator.report import ValidationReport
 from validator.spec import FormatSpec
-from validator.submission import Submission
+from validator.submission import InputKind, Submission
 from validator.values import MAX_COUNT, canonical_decimal
+
+SUMMED = InputKind("summed", typed=True)
+"""A 汇总 made here: figures typed, read by no reader."""
 
 
 def aggregate_submission(
@@ -44,7 +47,7 @@ def aggregate_submission(
     for cell in fmt.cells:
         if cell.kind == "longtext":
             values[cell.key] = ""
-    return Submission(fmt, values, f"{name} {year or ''} 年度汇总".strip(), origin="json", aggregate_of=tuple(members))
+    return Submission(fmt, values, f"{name} {year or ''} 年度汇总".strip(), kind=SUMMED, aggregate_of=tuple(members))
 
 
 def _storable(key: str, value: int | Decimal) -> int | Decimal:

@@ -8,15 +8,14 @@ figure a column headed by its official label). Findings are listed as in the ter
 annotated copy (:meth:`ValidationReport.rows`): a consequence of a located typo under its root,
 counted once. Rows of wrapped text get their height (no program fits a row a program wrote).
 Streaming (``constant_memory``) keeps 10,000 bodies × 230 figures within a few MB, so every
-sheet is written strictly top to bottom.
+sheet is written strictly top to bottom; the zip is made in memory and written in one piece.
 """
 
 from __future__ import annotations
 
+import io
 import re
 from collections import Counter
-from collections.abc import Iterator
-from contextlib import contextmanager
 from decimal import Decimal
 from pathlib import Path
 
@@ -85,10 +84,25 @@ FIRST_PROBLEMS = 3
 def write_collect_workbook(result: CollectResult, out: str | Path) -> None:
     from validator.fileio import atomic_write
 
-    atomic_write(out, lambda tmp: _write(result, tmp))
+    def write(tmp: str) -> None:
+        buffer = _ZipBuffer()
+        _write(result, buffer)
+        Path(tmp).write_bytes(buffer.getvalue())
+
+    atomic_write(out, write)
 
 
-def _write(result: CollectResult, path: str) -> None:
+class _ZipBuffer(io.BytesIO):
+    """Where XlsxWriter zips the workbook (5 MB for 10,000 bodies). It opens the zip before it
+    writes each sheet's part to a temporary file; when that fails (a full disk) the zip is left
+    open, and its close by the garbage collector must find this buffer open, or Python prints a
+    traceback: so it is never closed (it is only memory)."""
+
+    def close(self) -> None:
+        pass
+
+
+def _write(result: CollectResult, path: str | io.BytesIO) -> None:
     import xlsxwriter
 
     wb = xlsxwriter.Workbook(
@@ -110,49 +124,7 @@ def _write(result: CollectResult, path: str) -> None:
             _write_totals(ws, result, fmt, sheet, f)
         _write_detail(detail, result, f)
     finally:
-        with _fast_deflate():
-            wb.close()
-
-
-@contextmanager
-def _fast_deflate() -> Iterator[None]:
-    """XlsxWriter zips at zlib's default level 6: for the 67 MB of 分单位明细 XML of 10,000 bodies
-    that took a tenth of a collect run. Level 1 takes a third of the time for a file a quarter
-    larger (6 MB instead of 5). XlsxWriter names ``ZipFile`` in its module; if that changes,
-    this does nothing."""
-    from zipfile import ZipFile
-
-    import xlsxwriter.workbook as xw
-
-    if getattr(xw, "ZipFile", None) is not ZipFile:
-        yield
-        return
-    opened: list[ZipFile] = []
-
-    def zip_file(file, mode="r", compression=0, allowZip64=True) -> ZipFile:  # noqa: N803 (ZipFile's names)
-        opened.append(ZipFile(file, mode, compression, allowZip64, compresslevel=1))
-        return opened[-1]
-
-    xw.ZipFile = zip_file  # type: ignore[misc,assignment]
-    try:
-        yield
-    except BaseException:
-        for archive in opened:  # a failed write (disk full) leaves XlsxWriter's zip open
-            _drop(archive)
-        raise
-    finally:
-        xw.ZipFile = ZipFile  # type: ignore[misc]
-
-
-def _drop(archive) -> None:
-    """Close a half-written zip without finishing it: left to the garbage collector, its
-    ``__del__`` would try to write the central directory again and print a traceback."""
-    fp, archive.fp = archive.fp, None
-    if fp is not None:
-        try:
-            fp.close()
-        except OSError:
-            pass
+        wb.close()
 
 
 def totals_name(table: str) -> str:

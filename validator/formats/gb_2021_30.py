@@ -608,7 +608,7 @@ def _rules() -> tuple[Rule, ...]:
             "{label}的“{actual}”是文本格式的数字：Excel 的求和与表中的自动核对不计入文本，"
             "请把单元格设为“常规”后重新输入数字",
             "text_figures",
-            examples=(fires({np: "0"}, origin="workbook"), passes({np: 0}, origin="workbook")),
+            examples=(fires({np: "0"}, workbook=True), passes({np: 0}, workbook=True)),
         ),
         Rule(
             "META-BODY",
@@ -892,8 +892,8 @@ def _rules() -> tuple[Rule, ...]:
             "text_prints",
             {"keys": ["narrative.overview", "narrative.problems", "narrative.other_matters"]},
             examples=(
-                fires({"narrative.problems": "整改措施。" * 600}, origin="workbook"),
-                passes({"narrative.problems": "整改措施。" * 60}, origin="workbook"),
+                fires({"narrative.problems": "整改措施。" * 600}, workbook=True),
+                passes({"narrative.problems": "整改措施。" * 60}, workbook=True),
                 passes({"narrative.problems": "整改措施。" * 600}),
             ),
         ),

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from validator.formats import get_format
 from validator.importer.text import Imported
-from validator.submission import Submission
+from validator.submission import PUBLISHED, Submission
 
 
 def to_submission(
@@ -16,14 +16,14 @@ def to_submission(
         exact = imported.exact
         values = dict(exact.values)
         values.update({k: v for k, v in (("body.name", body), ("year", year), ("body.type", body_type)) if v})
-        return Submission(exact.format, values, where, list(exact.explanations), origin="json")
+        return Submission(exact.format, values, where, list(exact.explanations), kind=PUBLISHED)
     values = dict(imported.values)
     values["body.name"] = body or imported.body or ""
     values["year"] = year if year is not None else imported.year
     values["body.type"] = body_type
     fmt = get_format()
     given = {k for k, v in (("body.name", body), ("year", year), ("body.type", body_type)) if v}
-    return Submission(fmt, values, where, origin="json", places=places(imported, fmt, given))
+    return Submission(fmt, values, where, kind=PUBLISHED, places=places(imported, fmt, given))
 
 
 NOT_STATED = "原文未载明"

@@ -28,12 +28,6 @@ SUFFIXES = TEXT_SUFFIXES + HTML_SUFFIXES
 WORD_SUFFIXES = (".docx", ".doc")
 
 
-def is_document(path: str | os.PathLike[str]) -> bool:
-    """Whether `path` names a published document (read by :func:`read_published`), not a JSON
-    or workbook: by suffix, as every document kind the importer has a branch for is named."""
-    return Path(path).suffix.lower() in (*SUFFIXES, *PDF_SUFFIXES, *WORD_SUFFIXES)
-
-
 def read_source(path: Path) -> str:
     """A text or web page file's text; exit 2 for a missing, empty, binary or non-text file."""
     where = path.name

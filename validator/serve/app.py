@@ -26,7 +26,7 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from validator.serve.check import MAX_UPLOAD_BYTES, CheckFailed, check_file
+from validator.serve.check import ACCEPT, MAX_UPLOAD_BYTES, WORKBOOKS, CheckFailed, check_file
 from validator.serve.web import SlowClient, TooLarge, findings_view, uploads
 
 HERE = Path(__file__).parent
@@ -203,7 +203,9 @@ def _error(status: int, code: str, message: str, where: str | None = None) -> JS
 
 def _templates() -> Environment:
     loaders = [FileSystemLoader(HERE / "templates"), FileSystemLoader(HERE.parent / "render" / "templates")]
-    return Environment(loader=ChoiceLoader(loaders), autoescape=True, undefined=StrictUndefined)
+    env = Environment(loader=ChoiceLoader(loaders), autoescape=True, undefined=StrictUndefined)
+    env.globals.update(accept=ACCEPT, workbooks=WORKBOOKS)  # the file pickers offer what the readers read
+    return env
 
 
 def create_app(config: Config | None = None) -> ASGIApp:

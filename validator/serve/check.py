@@ -1,8 +1,9 @@
 """An uploaded file to the report ``xxgk check --json`` prints, without any web framework.
 
 The upload is written under a fixed name in a private temp directory (the sender's file
-name is only ever shown, never used as a path) and read by the same :func:`load_any` as the
-command line, so it passes the same size caps and hostile-file defences.
+name is only ever shown, never used as a path; its suffix is kept when a reader claims it) and
+read by the same readers as the command line (:func:`validator.api.load`), so it passes the same
+size caps and hostile-file defences.
 """
 
 from __future__ import annotations
@@ -15,15 +16,17 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from validator import api
+from validator import api, readers
 from validator.errors import UnusableInput
-from validator.jsonio import MAX_JSON_BYTES
 from validator.workbook.write import has_macros
-from validator.workbook.zipsafe import MAX_WORKBOOK_BYTES
 
-MAX_UPLOAD_BYTES = max(MAX_WORKBOOK_BYTES, MAX_JSON_BYTES)
-"""The reader's own caps: a larger upload is refused before its body is read."""
-_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".json")
+MAX_UPLOAD_BYTES = readers.max_upload_bytes()
+"""The readers' own caps: a larger upload is refused before its body is read."""
+_SUFFIXES = readers.claimed_suffixes()
+ACCEPT = ",".join(readers.offered_suffixes())
+"""What the pages' file pickers offer (``accept=``)."""
+WORKBOOKS = "／".join(readers.offered_suffixes(typed=False))
+"""The workbook kinds among them, as the pages name them."""
 _UNSAFE = re.compile(r"[\x00-\x1f\x7f/\\]")
 UPLOAD_STEM = "upload"
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -111,7 +114,7 @@ def check_file(path: Path, display: str, *, annotate: bool = False, export: bool
         raise CheckFailed(error_dict(exc, path, display)) from None
     checked = Checked(name=display, report=result.report.as_dict(), submission=submission)
     stem = Path(display).stem or "报告"
-    if annotate and submission.origin == "workbook":
+    if annotate and submission.kind.annotatable:
         _annotate(path, result, stem, checked)
     if export and result.valid:
         checked.exported = Download(f"{stem}.json", "application/json", api.export(result))

@@ -3,7 +3,6 @@ workbook are both OLE compound files; the names in their directory tell them apa
 
 from __future__ import annotations
 
-import struct
 from pathlib import Path
 
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
@@ -18,6 +17,8 @@ def compound_file_names(path: Path) -> set[str]:
     header's 109 DIFAT slots and the DIFAT chain. Raises ValueError on anything malformed;
     every loop is bounded by the file's sector count.
     """
+    import struct
+
     with path.open("rb") as fh:
         fh.seek(0, 2)
         file_size = fh.tell()
@@ -79,6 +80,8 @@ def compound_file_names(path: Path) -> set[str]:
 
 def compound_file_message(path: Path) -> tuple[str, str]:
     """(message, code) for an OLE compound file: encrypted workbook, old .xls, or unclear."""
+    import struct
+
     try:
         names = {n.casefold() for n in compound_file_names(path)}
     except (ValueError, OSError, struct.error):

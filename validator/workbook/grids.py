@@ -14,7 +14,7 @@ from functools import cache
 from validator.errors import UnusableInput
 from validator.formats import get_format, known_formats
 from validator.spec import FormatSpec, split_ref
-from validator.submission import Explanation, Submission
+from validator.submission import CELLS, Explanation, InputKind, Submission
 from validator.values import CONTROL_CHARACTERS, display, name_key
 
 Grid = list[list[object]]
@@ -69,8 +69,11 @@ def detect_format(marker_at: Callable[[str, str], object]) -> FormatSpec | None:
     return None
 
 
-def submission_from_grids(fmt: FormatSpec, grids: dict[str, Grid], source: str = "") -> Submission:
-    """Check the layout against the format data and pick every input cell by its key."""
+def submission_from_grids(
+    fmt: FormatSpec, grids: dict[str, Grid], source: str = "", kind: InputKind = CELLS
+) -> Submission:
+    """Check the layout against the format data and pick every input cell by its key; `kind`
+    is the reader's (the Excel add-in reads its open workbook's cells: :data:`CELLS`)."""
     missing = [s.name for s in fmt.sheets if s.name not in grids]
     if missing:
         raise UnusableInput(
@@ -112,7 +115,7 @@ def submission_from_grids(fmt: FormatSpec, grids: dict[str, Grid], source: str =
     values = {c.key: cell_value(grids[c.sheet], c.ref) for c in (*fmt.cells, *fmt.baseline_cells)}
     explanations = read_explanations(fmt, grids[fmt.results_sheet])
     _refuse_control_characters(fmt, values, explanations, source)
-    return Submission(fmt, values, source, explanations)
+    return Submission(fmt, values, source, explanations, kind)
 
 
 def _refuse_control_characters(
@@ -165,3 +168,12 @@ def read_explanations(fmt: FormatSpec, grid: Grid) -> list[Explanation]:
             if str(text) not in seen:
                 seen.append(str(text))
     return [Explanation(rule, keys, "\n".join(parts)) for (rule, keys), parts in texts.items()]
+
+
+def place(grid: Grid, index: int, column: int, value: object, cols: int) -> None:
+    """Put a value at 1-based (row, column), growing the grid by whole rows of ``cols`` cells only
+    as far as the last row that holds a cell (校验结果 is read up to thousands of rows, but holds a
+    few dozen)."""
+    while len(grid) < index:
+        grid.append([None] * cols)
+    grid[index - 1][column - 1] = value

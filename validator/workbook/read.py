@@ -1,17 +1,17 @@
-"""Read a filled workbook into a :class:`~validator.submission.Submission`.
+"""Read a filled workbook into a :class:`~validator.submission.Submission` with openpyxl.
 
 Reading is in two steps so the Excel button can share the second: :func:`read_grids` turns
-a file into one value grid per sheet (cached formula results; straight from the XML by
-:mod:`~validator.workbook.fastread` when the file is plainly what Excel, WPS, LibreOffice or
-this tool write, else through openpyxl read-only, which also words every refusal), and
-:func:`~validator.workbook.grids.submission_from_grids` checks the grids are our template of a
-known version and picks every cell by the format data. The xlwings entry point builds the same
-grids from ``sheet.range(...).value`` and calls the second step.
+a file into one value grid per sheet (cached formula results, through openpyxl read-only, which
+also words every refusal), and :func:`~validator.workbook.grids.submission_from_grids` checks the
+grids are our template of a known version and picks every cell by the format data. The xlwings
+entry point builds the same grids from ``sheet.range(...).value`` and calls the second step.
+The xlsx reader (:mod:`validator.readers.xlsx`) reads the same grids straight from the XML when
+the file is plainly what Excel, WPS, LibreOffice or this tool write, and this openpyxl reader
+otherwise.
 
 Split by concern: :mod:`~validator.workbook.zipsafe` (zip and XML safety, size limits),
 :mod:`~validator.workbook.cfb` (the compound-file sniffer), :mod:`~validator.workbook.grids`
-(grids → submission, shared with the add-in), :mod:`~validator.workbook.fastread` (the same grids
-without openpyxl's workbook model), and this module (the openpyxl reader). The names
+(grids → submission, shared with the add-in), and this module (the openpyxl reader). The names
 below are re-exported so callers keep importing them from here.
 
 Every file is untrusted (submissions travel between offices), so before openpyxl sees it
@@ -37,12 +37,12 @@ from validator.spec import FormatSpec, split_ref
 from validator.submission import Submission
 from validator.values import CellError, Uncalculated, decode_ooxml
 from validator.workbook.cfb import compound_file_names  # noqa: F401  (re-exported)
-from validator.workbook.fastread import place, read_grids_fast
 from validator.workbook.grids import (  # noqa: F401  (re-exported)
     MAX_RESULT_ROWS,
     Grid,
     cell_value,
     detect_format,
+    place,
     read_explanations,
     sheet_extent,
     submission_from_grids,
@@ -71,14 +71,19 @@ def read_grids(path: str | Path, fmt: FormatSpec | None = None) -> tuple[FormatS
     """Open the workbook and read the cells the format uses, sheet by sheet."""
     path = Path(path)
     check_workbook_file(path)
+    return openpyxl_grids(path, fmt)
+
+
+def openpyxl_grids(path: Path, fmt: FormatSpec | None) -> tuple[FormatSpec, dict[str, Grid]]:
+    """The grids of a workbook :func:`check_workbook_file` has passed. openpyxl is given the open
+    file, not the name: it refuses names not ending in .xlsx/.xlsm, and the content has been
+    checked whatever the file is called."""
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # openpyxl's warnings about odd parts are not for staff
-        return read_grids_fast(path, fmt) or _read_grids(path, fmt)
+        return _read_grids(path, fmt)
 
 
 def _read_grids(path: Path, fmt: FormatSpec | None) -> tuple[FormatSpec, dict[str, Grid]]:
-    """openpyxl is given the open file, not the name: it refuses names not ending in .xlsx/.xlsm,
-    and the content has been checked above whatever the file is called."""
     import openpyxl
     from openpyxl.utils.exceptions import InvalidFileException
 
@@ -209,6 +214,8 @@ def _detect_format(wb, name: str) -> FormatSpec:
 
 
 def read_workbook(path: str | Path) -> Submission:
+    """The workbook's submission as openpyxl reads it (the xlsx reader's plain path, whatever
+    :mod:`validator.accel` says; ``check`` reads through :mod:`validator.readers`)."""
     fmt, grids = read_grids(path)
     submission = submission_from_grids(fmt, grids, Path(path).name)
     submission.aggregate_of = aggregate_members(path)

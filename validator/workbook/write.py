@@ -9,62 +9,39 @@ import io
 import posixpath
 import warnings
 import zipfile
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from validator import results, textfit
 from validator.errors import UnusableInput
 from validator.fileio import atomic_write, atomic_write_bytes, cannot_write
+from validator.kinds import KINDS, write_text
 from validator.report import ValidationReport, findings_by_cell, note_text, worst
 from validator.spec import FormatSpec, split_ref
 from validator.submission import Explanation, Submission
-from validator.values import encode_ooxml, to_date, to_text
+from validator.values import to_text
 from validator.workbook import styles
 from validator.workbook.zipsafe import DAMAGED, DAMAGED_HINT
 
-EXCEL_CELL_LIMIT = 32767
 COMMENT_AUTHOR = "xxgk校验"
+_set_text = write_text
 
 
 def _argb(hex_color: str) -> str:
     return "FF" + hex_color.lstrip("#").upper()
 
 
-def _set_text(cell, text: str) -> None:
-    cell.value = encode_ooxml(text)  # openpyxl writes "_x000D_" as is; Excel would read a CR
-    cell.data_type = "s"  # never a formula, even when the text starts with = + - @
-
-
 def write_values(wb, submission: Submission) -> None:
+    """Every cell's value as its kind writes it (:meth:`validator.kinds.Kind.write`)."""
     fmt = submission.format
     for spec in (*fmt.cells, *fmt.baseline_cells):
         value = submission.values.get(spec.key)
-        cell = wb[spec.sheet][spec.ref]
-        if value is None or value == "":
-            cell.value = None
-            if spec.kind == "longtext":
-                _fit_row(wb, fmt, spec, "")
-        elif spec.kind in ("text", "longtext", "choice"):
-            text = to_text(value)
-            units = len(text.encode("utf-16-le")) // 2  # Excel counts UTF-16 units: an emoji is two
-            if units > EXCEL_CELL_LIMIT:
-                raise UnusableInput(
-                    f"“{spec.label}”共 {units} 字（按 Excel 计数），超过单元格上限 {EXCEL_CELL_LIMIT} 字，无法写入工作簿",
-                    where=spec.a1,
-                )
-            _set_text(cell, text)
-            if spec.kind == "longtext":
-                _fit_row(wb, fmt, spec, text)
-        elif spec.kind == "date":
-            date = to_date(value)
-            if date is not None:
-                cell.value = date
-            else:
-                _set_text(cell, to_text(value))
-        elif isinstance(value, str):  # content a forced export kept as entered (JSON "unreadable")
-            _set_text(cell, value)
-        else:
-            cell.value = value
+        try:
+            KINDS[spec.kind].write(wb[spec.sheet][spec.ref], value)
+        except ValueError as exc:  # a text no cell can hold
+            raise UnusableInput(f"“{spec.label}”{exc}，无法写入工作簿", where=spec.a1, code="bad-text") from None
+        if spec.kind == "longtext":
+            _fit_row(wb, fmt, spec, to_text(value) if value is not None else "")
 
 
 EXPLANATION_COLUMN = results.column("explanation")
@@ -168,10 +145,20 @@ def _fit_row(wb, fmt: FormatSpec, spec, text: str) -> None:
     wb[spec.sheet].row_dimensions[row].height = height
 
 
-def fill_workbook(submission: Submission, report: ValidationReport | None, out: str | Path) -> None:
+def fill_workbook(
+    submission: Submission,
+    report: ValidationReport | None,
+    out: str | Path,
+    read_back: Callable[[Path], Submission] | None = None,
+) -> None:
     """A new workbook from the template with the submission's values; with a report, its marks
-    and 校验结果 too (``None`` for a workbook staff have yet to fill: nothing to flag)."""
-    atomic_write_bytes(out, filled_workbook(submission, report, out))
+    and 校验结果 too (``None`` for a workbook staff have yet to fill: nothing to flag). With
+    `read_back`, the workbook is read back by it before it is kept, and every cell compared
+    with the submission (a copy standing for another file must read like it)."""
+    data = filled_workbook(submission, report, out)
+    if read_back is not None:
+        check_reads_like(data, submission, out, read_back)
+    atomic_write_bytes(out, data)
 
 
 def filled_workbook(submission: Submission, report: ValidationReport | None, out: str | Path) -> bytes:
@@ -235,14 +222,19 @@ def check_annotate_target(source: str | Path, out: str | Path) -> None:
 
 
 def annotate_workbook(
-    source: str | Path, submission: Submission, report: ValidationReport, out: str | Path
+    source: str | Path,
+    submission: Submission,
+    report: ValidationReport,
+    out: str | Path,
+    read_back: Callable[[Path], Submission] | None = None,
 ) -> list[str]:
     """A copy of the user's workbook with flagged cells, notes, 校验结果 and status filled in.
 
     The copy reads exactly like its source (formula results and drawings are put back after
     openpyxl saves, see :mod:`validator.workbook.preserve`; the copy is read back to prove
-    it). Its kind follows its name: .xlsm keeps the macros, .xlsx is macro-free. Returns
-    notes for staff (Chinese) on what the copy could not keep.
+    it, by `read_back`: the reader that read the source, else openpyxl). Its kind follows its
+    name: .xlsm keeps the macros, .xlsx is macro-free. Returns notes for staff (Chinese) on what
+    the copy could not keep.
     """
     from openpyxl.worksheet.worksheet import Worksheet
 
@@ -274,7 +266,7 @@ def annotate_workbook(
         wb.save(tmp)
         with zipfile.ZipFile(source) as z:
             data = preserve.restore(Path(tmp).read_bytes(), z, sheets, kept)
-        _check_reads_like_source(data, submission, out)
+        check_reads_like(data, submission, out, read_back)
         Path(tmp).write_bytes(data)
 
     atomic_write(out, save)
@@ -299,9 +291,12 @@ def _load_for_editing(source: Path, macros: bool):
     return wb, sheets
 
 
-def _check_reads_like_source(data: bytes, submission: Submission, out: str | Path) -> None:
-    """Read the copy back the way ``xxgk check`` reads and compare every input cell with its
-    source: a copy that validated differently would mislead whoever continues in it."""
+def check_reads_like(
+    data: bytes, submission: Submission, out: str | Path, read_back: Callable[[Path], Submission] | None = None
+) -> None:
+    """Read the written copy back the way ``xxgk check`` reads it and compare every input cell
+    with the submission it was made from: a copy that validated differently would mislead
+    whoever continues in it."""
     import tempfile
 
     from validator.workbook.read import read_workbook
@@ -309,7 +304,7 @@ def _check_reads_like_source(data: bytes, submission: Submission, out: str | Pat
     with tempfile.TemporaryDirectory(prefix="xxgk-") as folder:
         path = Path(folder) / "copy.xlsx"
         path.write_bytes(data)
-        copy = read_workbook(path)
+        copy = (read_back or read_workbook)(path)
     fmt = submission.format
     differ = [
         c.a1

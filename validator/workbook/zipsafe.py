@@ -45,7 +45,7 @@ MAX_SHARED_STRINGS = 100_000
 """Entries in the shared-strings table: each costs openpyxl some 10–30 µs and 150 bytes, so 3 million
 tiny strings in a 10 MB file meant over a minute and 500 MB. A filled report has a few thousand."""
 _DTD_SCAN_BYTES = 64 * 1024
-_ODS_MSG = "这是 OpenDocument (.ods) 文件，请在 WPS、LibreOffice 或 Excel 中另存为 .xlsx"
+_ODS_MSG = "OpenDocument 表格的结构不规范（第一个部件不是 mimetype），请在 LibreOffice 或 WPS 中重新保存"
 _SHARED_STRINGS_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sharedStrings+xml"
 _SI_TAG = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?si[\s>/]")
 UNSAFE_XML_MSG = "含有不安全的 XML 内容（DTD 或实体声明），已拒绝读取；请在 Excel 中重新保存，或联系报送单位"
@@ -295,13 +295,13 @@ _XML_SUFFIXES = (".xml", ".rels", ".vml")
 
 
 def _refuse_odf(z: zipfile.ZipFile, name: str) -> None:
+    """An OpenDocument package that reached the workbook reader: a document that is not a
+    spreadsheet, or a spreadsheet the .ods reader did not recognise by its first part."""
     odf = _odf_kind(z)
+    if odf and odf.endswith("spreadsheet"):
+        raise UnusableInput(_ODS_MSG, where=name, code="damaged")
     if odf:
-        raise UnusableInput(
-            _ODS_MSG if odf.endswith("spreadsheet") else "这是 OpenDocument 文档，不是 Excel 工作簿（.xlsx）",
-            where=name,
-            code="ods",
-        )
+        raise UnusableInput("这是 OpenDocument 文档（如 .odt），不是表格", where=name, code="not-xlsx")
 
 
 DAMAGED_HINT = "；请在 Excel 或 WPS 中打开，另存为 .xlsx 后再试（邮件附件请重新下载）"

@@ -1,4 +1,5 @@
-"""The cells of a filled workbook read straight from its XML, without building openpyxl's workbook.
+"""The xlsx reader's fast path: a filled workbook's cells read straight from its XML, without
+building openpyxl's workbook (the ``xlsx-fast`` accelerator, :mod:`validator.accel`).
 
 :func:`read_grids_fast` gives exactly what the openpyxl reader in :mod:`validator.workbook.read`
 gives (the same :class:`~validator.spec.FormatSpec`, the same grids, every value of the same type),
@@ -8,8 +9,7 @@ not where it should be, anything openpyxl's checks refuse, a sheet it cannot fin
 marker, any exception. None sends the caller to openpyxl, which then gives its own values or its
 own message, so a file is refused with the same words either way; only the common case skips
 openpyxl's workbook model (its stylesheet, defined names and descriptors cost some 20 ms a file,
-and the receiving office reads dozens).
-Same pattern as :mod:`validator.jsonfast`; tests/test_workbook_fastread.py compares both paths on
+and the receiving office reads dozens). tests/test_workbook_fastread.py compares both paths on
 the repository's workbooks, on filled ones edited with every kind of value, on LibreOffice's
 copies and on random mutations.
 
@@ -22,7 +22,13 @@ every element of a sheet outside its rows: views, validations, print settings…
 one template mostly repeat these, so a repeat costs a dictionary look-up.
 
 The XML parser is lxml's, hardened: no DTD loaded, no entity resolved, no network, no huge trees;
-:func:`~validator.workbook.zipsafe.check_workbook_file` has already bounded every part.
+:func:`~validator.workbook.zipsafe.check_workbook_file` has already bounded every part. It follows
+XML 1.0's fifth edition, which allows names openpyxl's parser (expat, the fourth edition's name
+characters) refuses: a part with a character outside ASCII is also given to expat, and one expat
+refuses goes to openpyxl, which gives its verdict.
+
+openpyxl is pinned below 3.2: the package-level parts are checked by its internals
+(``_find_workbook_part``, ``WorkbookParser``, ``WorkSheetParser`` on a sheet of the non-data elements).
 """
 
 from __future__ import annotations
@@ -36,11 +42,8 @@ from typing import Any
 from validator.formats import get_format, known_formats
 from validator.spec import FormatSpec, column_number, split_ref
 from validator.values import CellError, Uncalculated, decode_ooxml
-from validator.workbook.grids import Grid, sheet_extent
+from validator.workbook.grids import Grid, place, sheet_extent
 from validator.workbook.preserve import rels_part
-
-ENABLED = True
-"""Off, every workbook goes through openpyxl (the tests compare both ways)."""
 
 MAX_FAST_PART_BYTES = 8 * 1024 * 1024
 """A part larger than this (a sheet of a million rows) goes to openpyxl's streaming parser."""
@@ -60,8 +63,6 @@ class _Unsure(Exception):
 
 def read_grids_fast(path: Path, fmt: FormatSpec | None) -> tuple[FormatSpec, dict[str, Grid]] | None:
     """The reader's (format, grids), or None for openpyxl to read the file (see the module doc)."""
-    if not ENABLED:
-        return None
     try:
         with zipfile.ZipFile(path) as z:
             return _Book(z).grids(fmt)
@@ -102,7 +103,22 @@ def _xml(data: bytes) -> Any:
     info = root.getroottree().docinfo
     if info.doctype or info.internalDTD is not None or info.encoding.upper() != "UTF-8" or info.xml_version != "1.0":
         raise _Unsure("declaration")
+    if not data.isascii() and not _expat_takes(data):
+        raise _Unsure("expat refuses it")
     return root
+
+
+def _expat_takes(data: bytes) -> bool:
+    """Whether expat, the parser openpyxl reads with, takes the part: lxml follows XML 1.0's
+    fifth edition and takes names expat refuses (a name with a character outside ASCII, which
+    no part Excel, WPS or LibreOffice writes has). Parsed in C, with nothing built."""
+    from xml.parsers import expat
+
+    try:
+        expat.ParserCreate(namespace_separator="}").Parse(data, True)
+    except expat.ExpatError:
+        return False
+    return True
 
 
 def _plain_attrs(el: Any, allowed: frozenset[str] = frozenset()) -> None:
@@ -534,12 +550,3 @@ def clear_caches() -> None:
     for fn in (_manifest, _workbook, _dependents, _styles, _properties, _accepted):
         fn.cache_clear()
     _GOOD_ELEMENTS.clear()
-
-
-def place(grid: Grid, index: int, column: int, value: object, cols: int) -> None:
-    """Put a value at 1-based (row, column), growing the grid by whole rows of ``cols`` cells only
-    as far as the last row that holds a cell (校验结果 is read up to thousands of rows, but holds a
-    few dozen)."""
-    while len(grid) < index:
-        grid.append([None] * cols)
-    grid[index - 1][column - 1] = value
