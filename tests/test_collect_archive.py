@@ -81,11 +81,11 @@ def test_archive_is_idempotent_and_holds_exact_figures(box, tmp_path):
     con.close()
 
 
-def test_readme_query_runs(box, tmp_path):
+def test_documented_query_runs(box, tmp_path):
     db = tmp_path / "q.sqlite"
     collect(box.inbox, db, tmp_path / "a.xlsx")
-    readme = (ROOT / "README.md").read_text(encoding="utf-8")
-    query = readme.split("```sql\n", 1)[1].split("```", 1)[0]
+    page = (ROOT / "docs" / "receiving.md").read_text(encoding="utf-8")
+    query = page.split("```sql\n", 1)[1].split("```", 1)[0]
     rows = sqlite3.connect(db).execute(query).fetchall()
     assert [(r[0], r[2]) for r in rows[:2]] == [("汾西县卫生健康局", 178), ("淮安市人民政府", 178)]
     assert len(rows) == 6  # the current version of each body

@@ -3,7 +3,8 @@
 Run by hand (``uv run python tools/rebuild_generated.py``) after a change to the format, the
 template builder or the writers: the templates in ``xlsx_templates/``, ``docs/report.schema.json``,
 the filled fixture workbooks (from the committed ``*.source.json``), the example, the
-format snapshots ``docs/formats/<id>.json`` and the board's ``docs/openapi.json``. Unlike
+format snapshots ``docs/formats/<id>.json``, the board's ``docs/openapi.json`` and the tables
+generated into ``docs/rules.md`` and ``docs/json.md`` (between their ``<!-- generated -->`` marks). Unlike
 ``make_report_fixtures.py`` it does not read ``../shared``.
 """
 
@@ -39,11 +40,29 @@ def write_openapi() -> None:
     (ROOT / "docs" / "openapi.json").write_text(text, encoding="utf-8")
 
 
+END_MARK = "<!-- end generated -->"
+
+
+def write_doc_tables() -> None:
+    """The tables in docs/ that `xxgk rules --markdown [--keys]` prints, rewritten between their marks."""
+    from validator.docs import keys_markdown, rules_markdown
+
+    for name, mark, table in (
+        ("rules.md", "<!-- generated: xxgk rules --markdown -->", rules_markdown()),
+        ("json.md", "<!-- generated: xxgk rules --markdown --keys -->", keys_markdown()),
+    ):
+        page = ROOT / "docs" / name
+        head, rest = page.read_text(encoding="utf-8").split(mark + "\n", 1)
+        tail = rest.split(END_MARK, 1)[1]
+        page.write_text(f"{head}{mark}\n{table}\n{END_MARK}{tail}", encoding="utf-8")
+
+
 def main() -> None:
     assert cli(["template", "-o", str(ROOT / "xlsx_templates")]) == 0
     assert cli(["schema", "-o", str(ROOT / "docs" / "report.schema.json")]) == 0
     write_snapshots()
     write_openapi()
+    write_doc_tables()
     for source in sorted(FIXTURES.glob("*.source.json")):
         book = FIXTURES / source.name.replace(".source.json", ".xlsx")
         assert cli(["fill", str(source), "-o", str(book)]) == 0

@@ -1,5 +1,6 @@
-"""Markdown tables for README and docs/formats, generated from the format data (a test keeps
-README in step). Only the :class:`~validator.spec.FormatSpec` is read, never a format module."""
+"""Markdown tables for docs/rules.md and docs/json.md, generated from the format data
+(tools/rebuild_generated.py writes them there; tests/test_readme.py keeps them in step). Only the
+:class:`~validator.spec.FormatSpec` is read, never a format module."""
 
 from __future__ import annotations
 

@@ -37,7 +37,7 @@ CODES = {
     "unusable-input": "其他无法使用的输入",
 }
 """Machine-readable reasons (``check --json`` prints ``{"error": {"code", "message", "where"}}``);
-listed in README so receiving tools can sort failures without parsing Chinese."""
+listed in docs/json.md so receiving tools can sort failures without parsing Chinese."""
 
 
 class UnusableInput(Exception):

@@ -35,7 +35,7 @@ def configure_schema(s: argparse.ArgumentParser) -> None:
 
 
 def configure_rules(r: argparse.ArgumentParser) -> None:
-    r.add_argument("--markdown", action="store_true", help="输出 Markdown 表格（README 用）")
+    r.add_argument("--markdown", action="store_true", help="输出 Markdown 表格（文档用）")
     r.add_argument("--keys", action="store_true", help="输出 JSON 键与单元格对照表（Markdown 表格）")
     r.add_argument("--format", metavar="格式编号", help="格式编号（默认 gb-2021-30）")
     r.add_argument("--profile", metavar="配置.toml", help="按规则配置文件列出（关闭的规则不列出，级别按配置）")
