@@ -321,8 +321,8 @@ def _refuse(book, report, what: str) -> None:
 
 
 def _export(book, folder: str | Path | None) -> Path | None:
-    from validator import api
-    from validator.fileio import atomic_write_bytes, safe_filename
+    from validator import api  # lazy: loads pydantic
+    from validator.fileio import atomic_write_bytes, safe_filename  # lazy: off the check path
     from validator.values import to_text, to_year
 
     submission, _grids = read_submission(book)
@@ -344,8 +344,8 @@ def _export(book, folder: str | Path | None) -> Path | None:
 
 
 def _render(book, folder: str | Path | None) -> Path | None:
-    from validator import api
-    from validator.fileio import atomic_write_bytes, safe_filename
+    from validator import api  # lazy: loads docx
+    from validator.fileio import atomic_write_bytes, safe_filename  # lazy: off the check path
     from validator.values import to_text, to_year
 
     submission, _grids = read_submission(book)
