@@ -29,7 +29,7 @@ from validator.errors import UnusableInput
 from validator.formats import DEFAULT_FORMAT, get_format, known_formats
 from validator.jsonio import dump_model, load_json, report_to_model
 from validator.profile import Profile, ProfileError, load_profile
-from validator.readers import load
+from validator.readers import load, published
 from validator.report import Finding, ValidationReport
 from validator.spec import FormatSpec
 from validator.submission import Submission
@@ -319,8 +319,6 @@ def import_document(
 ) -> ImportedReport:
     """A published report (.txt/.md, .html, .docx, .pdf with text) as a submission; the body's
     name, year and type override what the document says."""
-    from validator.readers import published
-
     document, submission = published.imported(source, body, year, body_type)
     return ImportedReport(submission, document, Path(source).name)
 
@@ -350,8 +348,6 @@ def read_published(
 ) -> tuple[Submission, list[Finding]]:
     """A published report read in memory: its submission and what the import found (also
     its ``findings``)."""
-    from validator.readers import published
-
     submission = published.imported(source, body, year, body_type)[1]
     return submission, submission.findings
 

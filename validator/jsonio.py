@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from validator.errors import UnusableInput
+from validator.fileio import read_up_to
 from validator.formats import get_format, known_formats
 from validator.jsonlimits import (
     MAX_AGGREGATE_BODIES,
@@ -282,8 +283,6 @@ def report_from_dict(obj: dict, source: str = "JSON") -> Any:
 
 
 def load_json(path: str | Path) -> Submission:
-    from validator.fileio import read_up_to
-
     path = Path(path)
     try:
         if path.exists() and not path.is_file():

@@ -23,7 +23,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from validator.errors import UnusableInput
+from validator.formats import get_format, known_formats
+from validator.readers import xlsx
 from validator.readers.base import EXACT, NAME, Reader
+from validator.spec import col_letter
 from validator.submission import InputKind, Submission
 from validator.values import EXCEL_CELL_LIMIT, CellError, Uncalculated
 
@@ -161,7 +164,6 @@ def read(path: Path, data: bytes | None = None) -> Submission:
 
 def annotate(source: Path, submission: Submission, report: ValidationReport, out: Path) -> list[str]:
     """An .xlsx: the template filled with the file's contents, marked, read back by the xlsx reader."""
-    from validator.readers import xlsx
     from validator.workbook.write import fill_workbook  # lazy: loads openpyxl
 
     if Path(out).suffix.lower() != ".xlsx":
@@ -176,7 +178,6 @@ def annotate(source: Path, submission: Submission, report: ValidationReport, out
 
 def _extent() -> dict[str, tuple[int, int]]:
     """Rows and columns of each sheet any known format uses (the format is told by its marker)."""
-    from validator.formats import get_format, known_formats
     from validator.workbook.grids import sheet_extent  # lazy: off the check path
 
     out: dict[str, tuple[int, int]] = {}
@@ -189,13 +190,11 @@ def _extent() -> dict[str, tuple[int, int]]:
 
 def _detect(grids: dict[str, Grid], name: str) -> FormatSpec:
     """The format whose marker cell holds its id; the words of the xlsx reader otherwise."""
-    from validator.formats import known_formats
     from validator.workbook.grids import cell_value, detect_format  # lazy: off the check path
 
     fmt = detect_format(lambda sheet, ref: cell_value(grids[sheet], ref) if sheet in grids else None)
     if fmt is not None:
         return fmt
-    from validator.formats import get_format
 
     for fmt_id in known_formats():
         sheet, ref = get_format(fmt_id).marker_cell
@@ -319,8 +318,6 @@ class _Grids:
                         text.add("\n")
                     _inline(child, text)
         except _TooLong:
-            from validator.spec import col_letter
-
             raise UnusableInput(
                 f"单元格中的文字超过单元格上限 {EXCEL_CELL_LIMIT} 字，无法保存到 JSON 或工作簿",
                 where=f"{self.name} {sheet}!{col_letter(column)}{row + 1}",
