@@ -28,7 +28,7 @@ def clear_marks() -> None:
 
 def _run(name: str) -> None:
     try:
-        from addin import excel
+        from addin import excel  # lazy: loads xlwings
     except Exception as exc:  # missing or mismatched packages: explain, never a traceback
         _message_box(
             "无法启动校验程序：本机的 Python 缺少 xxgk-report 所需的组件"

@@ -13,6 +13,8 @@ import io
 from addin.build import VBA_DIR, add_xlwings_conf, xlwings_bas
 from addin.collect_button import CAPTION, LABELS, MACRO, SHEET
 from addin.ovba.project import VbaModule, build_vba_project
+from validator import __version__
+from validator.workbook.build import BUILD_TIME
 
 COLLECT_XLSM_NAME = "xxgk-collect-{format_id}.xlsm"
 INSTRUCTIONS = (
@@ -40,9 +42,6 @@ def collect_xlsm_bytes(
 ) -> bytes:
     """The collect workbook; with ``interpreter``, one whose button runs that Python."""
     import xlsxwriter
-
-    from validator import __version__
-    from validator.workbook.build import BUILD_TIME
 
     buffer = io.BytesIO()
     wb = xlsxwriter.Workbook(

@@ -16,6 +16,7 @@ import datetime as dt
 from collections.abc import Callable
 from pathlib import Path
 
+from addin.excel import _log_traceback
 from validator import api
 from validator.errors import UnusableInput
 
@@ -49,8 +50,6 @@ def collect_folder(book=None, opener: Callable[[object, Path], None] | None = No
     except UnusableInput as exc:
         _alert(book, f"无法汇总：{exc}")
     except Exception as exc:  # a bug: say so plainly, details in the log
-        from addin.excel import _log_traceback
-
         _alert(
             book,
             f"内部错误（{type(exc).__name__}: {exc}）。这是本工具的缺陷，"

@@ -21,7 +21,7 @@ from validator.formats import get_format
 from validator.report import ValidationReport, findings_by_cell, note_text, worst
 from validator.spec import FormatSpec, col_letter, split_ref
 from validator.submission import Submission
-from validator.values import CellError
+from validator.values import CellError, to_text, to_year
 from validator.workbook import styles
 from validator.workbook.grids import MAX_RESULT_ROWS, Grid, detect_format, sheet_extent, submission_from_grids
 
@@ -321,9 +321,8 @@ def _refuse(book, report, what: str) -> None:
 
 
 def _export(book, folder: str | Path | None) -> Path | None:
-    from validator import api
-    from validator.fileio import atomic_write_bytes, safe_filename
-    from validator.values import to_text, to_year
+    from validator import api  # lazy: loads pydantic
+    from validator.fileio import atomic_write_bytes, safe_filename  # lazy: off the check path
 
     submission, _grids = read_submission(book)
     checked = api.check(submission)
@@ -344,9 +343,8 @@ def _export(book, folder: str | Path | None) -> Path | None:
 
 
 def _render(book, folder: str | Path | None) -> Path | None:
-    from validator import api
-    from validator.fileio import atomic_write_bytes, safe_filename
-    from validator.values import to_text, to_year
+    from validator import api  # lazy: loads docx
+    from validator.fileio import atomic_write_bytes, safe_filename  # lazy: off the check path
 
     submission, _grids = read_submission(book)
     checked = api.check(submission)

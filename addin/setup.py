@@ -12,15 +12,16 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
+from addin.build import xlsm_bytes
+from addin.collect_build import COLLECT_XLSM_NAME, collect_xlsm_bytes
 from validator.fileio import atomic_write_bytes, make_dir
+from validator.formats import get_format
 from validator.spec import FormatSpec
 
 XLSM_NAME = "xxgk-template-{format_id}.xlsm"
 
 
 def write_xlsm_template(fmt: FormatSpec, out_dir: Path, interpreter: str | None = None) -> Path:
-    from addin.build import xlsm_bytes
-
     target = Path(out_dir) / XLSM_NAME.format(format_id=fmt.id)
     atomic_write_bytes(target, xlsm_bytes(fmt, interpreter=interpreter))
     return target
@@ -28,8 +29,6 @@ def write_xlsm_template(fmt: FormatSpec, out_dir: Path, interpreter: str | None 
 
 def write_collect_template(fmt: FormatSpec, out_dir: Path, interpreter: str | None = None) -> Path:
     """The receiving office's workbook (button 选择文件夹并汇总), beside the filing template."""
-    from addin.collect_build import COLLECT_XLSM_NAME, collect_xlsm_bytes
-
     target = Path(out_dir) / COLLECT_XLSM_NAME.format(format_id=fmt.id)
     atomic_write_bytes(target, collect_xlsm_bytes(interpreter=interpreter))
     return target
@@ -123,8 +122,6 @@ class ExcelSetup:
 
     @staticmethod
     def run(args) -> int:
-        from validator.formats import get_format
-
         python = interpreter_for_excel()
         folder = Path(args.to)
         make_dir(folder)

@@ -29,7 +29,7 @@ from validator.errors import UnusableInput
 from validator.formats import DEFAULT_FORMAT, get_format, known_formats
 from validator.jsonio import dump_model, load_json, report_to_model
 from validator.profile import Profile, ProfileError, load_profile
-from validator.readers import load
+from validator.readers import load, published
 from validator.report import Finding, ValidationReport
 from validator.spec import FormatSpec
 from validator.submission import Submission
@@ -204,7 +204,7 @@ def render(checked: Checked, kind: Kind, *, draft: bool = False, force: bool = F
     """The publishable report (.docx or .html bytes). :class:`Refused` while 错误 remain unless
     `force` (the document then says it has not passed); :class:`MissingNarrative` for empty
     narrative parts unless `draft`."""
-    from validator.render.make import document_for, render_bytes
+    from validator.render.make import document_for, render_bytes  # lazy: loads jinja2, docx
 
     if not checked.valid and not force:
         raise Refused(checked.report, "未生成报告")
@@ -214,7 +214,7 @@ def render(checked: Checked, kind: Kind, *, draft: bool = False, force: bool = F
 
 def output_kind(out: Source) -> Kind:
     """The document kind an output name asks for: ``.docx`` or ``.html`` (exit 2 for any other)."""
-    from validator.render.make import output_kind
+    from validator.render.make import output_kind  # lazy: off the check path
 
     return output_kind(out)
 
@@ -222,7 +222,7 @@ def output_kind(out: Source) -> Kind:
 def fill(submission: Submission, out: Source, *, check: bool = True) -> ValidationReport | None:
     """A filled workbook (.xlsx) from a submission (e.g. a received JSON); with `check` its
     findings go into the 校验结果 sheet and the report is returned."""
-    from validator.workbook.write import fill_workbook  # openpyxl, loaded only to write a workbook
+    from validator.workbook.write import fill_workbook  # lazy: loads openpyxl
 
     report = validate(submission) if check else None
     fill_workbook(submission, report, out)
@@ -244,7 +244,7 @@ def annotate(source: Source, checked: Checked, out: Source) -> list[str]:
 
 def template(format_id: str | None = None) -> bytes:
     """The blank 填报 workbook of a format."""
-    from validator.workbook.build import template_bytes  # XlsxWriter, loaded only to build
+    from validator.workbook.build import template_bytes  # lazy: loads xlsxwriter
 
     fmt = format_of(format_id)
     if not fmt.template:
@@ -303,13 +303,13 @@ class ImportedReport:
 
     def provenance(self) -> bytes:
         """Where every cell came from (``<name>.provenance.json``)."""
-        from validator.importer.document import provenance
+        from validator.importer.document import provenance  # lazy: off the check path
 
         return provenance(self.document, self.source)
 
     def notes(self) -> list[str]:
         """What staff must know, one line each: 提示 and cells left empty."""
-        from validator.importer.document import notes
+        from validator.importer.document import notes  # lazy: off the check path
 
         return notes(self.document)
 
@@ -319,8 +319,6 @@ def import_document(
 ) -> ImportedReport:
     """A published report (.txt/.md, .html, .docx, .pdf with text) as a submission; the body's
     name, year and type override what the document says."""
-    from validator.readers import published
-
     document, submission = published.imported(source, body, year, body_type)
     return ImportedReport(submission, document, Path(source).name)
 
@@ -328,14 +326,14 @@ def import_document(
 def collect(request: CollectRequest, progress=None) -> Collected:
     """Read, check and sum a folder of submissions (``xxgk collect``): writes the 汇总
     workbook and the other outputs the request names, archives with ``db``."""
-    from validator.collect.session import run_collect
+    from validator.collect.session import run_collect  # lazy: loads openpyxl, xlsxwriter
 
     return run_collect(request, progress)
 
 
 def summary_line(result) -> str:
     """One line on a collect run: year, files, bodies and how many of each status."""
-    from validator.collect.session import summary_line
+    from validator.collect.session import summary_line  # lazy: off the check path
 
     return summary_line(result)
 
@@ -350,8 +348,6 @@ def read_published(
 ) -> tuple[Submission, list[Finding]]:
     """A published report read in memory: its submission and what the import found (also
     its ``findings``)."""
-    from validator.readers import published
-
     submission = published.imported(source, body, year, body_type)[1]
     return submission, submission.findings
 
@@ -369,7 +365,7 @@ def open_season(
     汇总 from approved versions, the audit log. `year` (else the one last used) becomes the
     board's season unless `remember` is False. The board (``xxgk serve --db``), ``xxgk codes``
     and ``xxgk archive`` are faces over it; see ``docs/board.md``."""
-    from validator.season.service import Season
+    from validator.season.service import Season  # lazy: off the check path
 
     chosen = rule_profile(profile, format_of()) if profile else None
     return Season.open(db, roster=roster, year=year, profile=chosen, remember=remember)
@@ -378,8 +374,8 @@ def open_season(
 def verify_archive(db: Source) -> Verified:
     """Prove the archive's audit log whole and the versions, figures, files and codes it describes
     unaltered (``xxgk archive verify``); nothing is written."""
-    from validator.collect.archive import Archive
-    from validator.collect.ledger import GENESIS, Verified, verify
+    from validator.collect.archive import Archive  # lazy: off the check path
+    from validator.collect.ledger import GENESIS, Verified, verify  # lazy: off the check path
 
     archive = Archive.open(db)
     with archive.read() as con:
@@ -395,6 +391,6 @@ def verify_archive(db: Source) -> Verified:
 
 def backup_archive(db: Source, out: Source) -> None:
     """A consistent copy of the archive (SQLite's online backup: the board may keep running)."""
-    from validator.collect.archive import Archive
+    from validator.collect.archive import Archive  # lazy: off the check path
 
     Archive.open(db).backup(out)

@@ -22,7 +22,9 @@ from functools import cache
 from typing import TYPE_CHECKING, Any, NewType, TypedDict, get_args, get_origin, get_type_hints
 
 from validator import textfit
+from validator.credit_code import problem as credit_code_problem
 from validator.identity import Identity, same_body
+from validator.localize import localize
 from validator.report import CellRef, Finding
 from validator.spec import Rule
 from validator.values import body_type_hint, date_problem, display, name_key, to_text, to_year
@@ -344,10 +346,8 @@ def meta_region(ctx: Context, rule: Rule) -> Iterator[Finding]:
 
 @check("meta_credit", fields=("problem",))
 def meta_credit(ctx: Context, rule: Rule) -> Iterator[Finding]:
-    from validator.credit_code import problem
-
     code = ctx.text("body.credit_code").strip()
-    why = problem(code) if code else None
+    why = credit_code_problem(code) if code else None
     if why:
         yield ctx.finding(rule, ["body.credit_code"], actual=code, problem=why)
 
@@ -494,8 +494,6 @@ def text_numbers(ctx: Context, rule: Rule) -> Iterator[Finding]:
     table is corrected first (the narrative may be the right one), and a figure whose cells sit
     in an unresolved failing sum is not compared at all. The finding marks the narrative cell,
     never a table cell the arithmetic rules found correct."""
-    from validator.localize import localize
-
     where = rule.params["key"]
     text = ctx.text(where)
     if not text.strip():

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from validator.errors import UnusableInput
+from validator.fileio import read_up_to
 from validator.formats import get_format, known_formats
 from validator.jsonlimits import (
     MAX_AGGREGATE_BODIES,
@@ -260,7 +261,7 @@ def report_from_dict(obj: dict, source: str = "JSON") -> Any:
     """Validate a parsed JSON object against the model; errors name the JSON path in Chinese."""
     from pydantic import ValidationError
 
-    from validator.model import SCHEMA_VERSION, report_model
+    from validator.model import SCHEMA_VERSION, report_model  # lazy: loads pydantic
 
     fmt = _format_of(obj, source)
     if obj.get("schema_version") != SCHEMA_VERSION:
@@ -282,8 +283,6 @@ def report_from_dict(obj: dict, source: str = "JSON") -> Any:
 
 
 def load_json(path: str | Path) -> Submission:
-    from validator.fileio import read_up_to
-
     path = Path(path)
     try:
         if path.exists() and not path.is_file():
@@ -317,7 +316,7 @@ def submission_from_dict(obj: dict, source: str = "JSON") -> Submission:
     """The submission of a parsed JSON report: read without pydantic when it is plainly well
     formed (:func:`validator.jsonshape.read_report`, the same result), through the model
     otherwise, which names what is wrong."""
-    from validator.jsonshape import read_report
+    from validator.jsonshape import read_report  # lazy: off the check path
 
     fmt_id = obj.get("format")
     if type(fmt_id) is str and fmt_id in known_formats():
@@ -381,7 +380,13 @@ def report_to_model(submission: Submission, validation: ValidationReport | None)
     """The normalized model of a submission. A cell whose content its field's type cannot hold
     (“3件”, an unreadable date) is null there and kept as entered in ``unreadable``, so the
     receiving office's check gives the same 错误 and ``fill`` writes the same content back."""
-    from validator.model import SCHEMA_VERSION, UNREADABLE_KINDS, report_model, typed_value, unreadable_text
+    from validator.model import (  # lazy: loads pydantic
+        SCHEMA_VERSION,
+        UNREADABLE_KINDS,
+        report_model,
+        typed_value,
+        unreadable_text,
+    )
 
     fmt = submission.format
     raw = submission.values

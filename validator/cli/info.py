@@ -56,7 +56,7 @@ def run_template(args) -> int:
 
 
 def run_schema(args) -> int:
-    from validator.model import json_schema  # pydantic, loaded only for the schema
+    from validator.model import json_schema  # lazy: loads pydantic
 
     text = json.dumps(json_schema(api.format_of(args.format)), ensure_ascii=False, indent=2) + "\n"
     if args.out and args.out != STDOUT:

@@ -36,7 +36,7 @@ def configure(p: argparse.ArgumentParser) -> None:
 
 
 def config_from(args):
-    from validator.serve.app import Config, is_loopback  # Starlette, loaded only to serve
+    from validator.serve.app import Config, is_loopback  # lazy: loads starlette, jinja2
 
     token = args.token or (os.environ.get(TOKEN_ENV) if args.db else None)
     if args.roster and not args.db:
@@ -103,8 +103,8 @@ def _access_log(path: str | None) -> None:
 def run(args) -> int:
     import uvicorn
 
-    from validator.serve.app import create_app, is_loopback  # Starlette, loaded only to serve
-    from validator.serve.timeouts import TimedH11Protocol
+    from validator.serve.app import create_app, is_loopback  # lazy: loads starlette, jinja2
+    from validator.serve.timeouts import TimedH11Protocol  # lazy: loads uvicorn
 
     config = config_from(args)
     app = create_app(config)

@@ -10,11 +10,16 @@ from __future__ import annotations
 from decimal import Decimal
 from pathlib import Path
 
+from validator.engine import validate
 from validator.errors import UnusableInput
+from validator.fileio import atomic_write_pair
+from validator.formats import get_format
+from validator.jsonio import dump_model, report_to_model
 from validator.report import ValidationReport
 from validator.spec import FormatSpec
 from validator.submission import InputKind, Submission
 from validator.values import MAX_COUNT, canonical_decimal
+from validator.workbook.write import filled_workbook
 
 SUMMED = InputKind("summed", typed=True)
 """A 汇总 made here: figures typed, read by no reader."""
@@ -33,8 +38,6 @@ def aggregate_submission(
     """The sum as a report in `fmt` (the inbox's format; default the current one); ``last_year``
     (the bodies' last-year figures, summed) fills its 上年数据 so the aggregate is checked against
     last year like any report; ``members`` (the bodies summed) mark it as a sum."""
-    from validator.formats import get_format
-
     fmt = fmt or get_format()
     values: dict[str, object] = {c.key: None for c in (*fmt.cells, *fmt.baseline_cells)}
     values.update({"body.name": name, "body.type": body_type, "year": year, "body.region_code": region_code or None})
@@ -63,8 +66,6 @@ def _storable(key: str, value: int | Decimal) -> int | Decimal:
 
 
 def aggregate_report(sub: Submission) -> ValidationReport:
-    from validator.engine import validate
-
     return validate(sub)
 
 
@@ -76,10 +77,6 @@ def workbook_path(json_path: str | Path) -> Path:
 def write_aggregate(sub: Submission, report: ValidationReport, json_path: str | Path) -> Path:
     """The JSON and the filled workbook beside it, both or neither (a full disk never leaves a
     new JSON beside an old workbook)."""
-    from validator.fileio import atomic_write_pair
-    from validator.jsonio import dump_model, report_to_model
-    from validator.workbook.write import filled_workbook
-
     model = report_to_model(sub, report)
     out = workbook_path(json_path)
     atomic_write_pair((json_path, dump_model(model)), (out, filled_workbook(sub, report, out)))

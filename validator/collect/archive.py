@@ -26,6 +26,10 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from validator.collect import ledger, versions
+from validator.collect.bodies import BodyIndex, Identity
+from validator.collect.inbox import Item, describe
+from validator.collect.run import slim_last_year
 from validator.collect.schema import (
     APPLICATION_ID,
     FIGURES,
@@ -36,10 +40,12 @@ from validator.collect.schema import (
     V2_TABLES,
     statements,
 )
+from validator.collect.versions import migrate_v1
 from validator.errors import UnusableInput
+from validator.fileio import atomic_write, distinct_output
+from validator.jsonio import read_json_bytes
 
 if TYPE_CHECKING:
-    from validator.collect.inbox import Item
     from validator.collect.run import Body, CollectResult
 
 BUSY_TIMEOUT_S = 300.0
@@ -174,8 +180,6 @@ class Archive:
     def backup(self, out: str | Path) -> None:
         """A consistent copy of the archive while others keep writing (SQLite's online backup API),
         written atomically; the copy is a complete archive (the board serves it unchanged)."""
-        from validator.fileio import atomic_write, distinct_output
-
         for name in (self.path, f"{self.path}-wal", f"{self.path}-shm"):
             distinct_output(out, name)
         if not self.exists:
@@ -193,8 +197,6 @@ class Archive:
 
         Each version (its JSON text, its figures) is made as it is inserted: made all at once,
         10,000 submissions' rows took over 400 MB before the first insert."""
-        from validator.collect import ledger, versions
-
         added = 0
         with self.write() as con:
             bodies = versions.BodyTable(con)
@@ -222,8 +224,6 @@ class Archive:
         like the inbox. A version with 错误, or a row that cannot be read, is not used, and the
         body's note says why (a damaged row stops nothing). Rows are read one at a time: 10,000
         archived JSON texts held at once were some 150 MB."""
-        from validator.collect.bodies import BodyIndex, Identity
-
         index: BodyIndex[Body] = BodyIndex()
         position = {id(b): i for i, b in enumerate(bodies)}
         for body in bodies:
@@ -325,8 +325,6 @@ def ensure_schema(con: sqlite3.Connection) -> None:
             con.execute(statement)
         con.execute(f"PRAGMA application_id={APPLICATION_ID}")
     elif version == 1:
-        from validator.collect.versions import migrate_v1
-
         migrate_v1(con)
     con.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
 
@@ -337,10 +335,6 @@ def _after_insert(count: int) -> None:
 
 def archived_item(source: str, received: str, text: str) -> Item:
     """An archived version as a last-year file: the few figures the 历年 rules read."""
-    from validator.collect.inbox import Item, describe
-    from validator.collect.run import slim_last_year
-    from validator.jsonio import read_json_bytes
-
     where = f"归档：{source}"
     item = Item(Path(source), where, dt.datetime.fromisoformat(received))
     item.submission = read_json_bytes(text.encode("utf-8"), where)

@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Any
 from validator import accel, readers
 from validator.collect.bodies import Identity
 from validator.errors import UnusableInput
+from validator.fileio import os_reason
 from validator.kinds import AT_ONCE, KINDS, Kind
 from validator.report import ValidationReport
 from validator.submission import Submission
@@ -139,8 +140,6 @@ def discover(
 
 def unlisted_item(folder: Path, inbox: Path, exc: OSError) -> Item:
     """A folder :func:`discover` could not list, as an unusable entry of the inbox."""
-    from validator.fileio import os_reason
-
     rel = "" if folder == inbox else shown_name(folder.relative_to(inbox).as_posix())
     where = f"{rel}/" if rel else "收件文件夹本身"
     item = Item(folder, f"{rel}/" if rel else "./", _mtime(_stat(folder)))
@@ -207,7 +206,6 @@ def _link_problem(path: Path, inbox: Path) -> tuple[str, str] | None:
             return "是循环的链接，无法读取", "not-found"
         if exc.errno == errno.ENOENT:
             return "是链接，指向的文件不存在", "not-found"
-        from validator.fileio import os_reason
 
         return f"是链接，无法读取（{os_reason(exc)}）", "not-found"
     if not Path(target).is_relative_to(_real_folder(str(inbox))):

@@ -18,6 +18,8 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from validator.collect.schema import now
+
 GENESIS = "0" * 64
 ACTIONS = {
     "submit": "提交",
@@ -99,8 +101,6 @@ def append(
     detail: dict | None = None,
 ) -> Event:
     """Add an event inside the caller's write transaction (so the step and its record commit together)."""
-    from validator.collect.schema import now
-
     assert action in ACTIONS, action
     row = con.execute("SELECT id, hash FROM events ORDER BY id DESC LIMIT 1").fetchone()
     id, prev = (row[0] + 1, row[1]) if row else (1, GENESIS)

@@ -14,7 +14,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from validator.collect.bodies import Identity, code_key, name_key
+from validator.credit_code import problem
 from validator.errors import UnusableInput
+from validator.values import display, to_date, to_text
+from validator.workbook.read import check_workbook_file
 
 HEADERS = {
     "name": ("机关名称", "单位名称", "名称", "机关", "单位"),
@@ -82,8 +85,6 @@ def _xlsx_rows(path: Path) -> list[list[object]]:
 
     import openpyxl
 
-    from validator.workbook.read import check_workbook_file
-
     check_workbook_file(path)
     try:
         with warnings.catch_warnings():
@@ -104,8 +105,6 @@ def _xlsx_rows(path: Path) -> list[list[object]]:
 
 
 def _text(value: object) -> str:
-    from validator.values import to_text
-
     return to_text(value).strip()
 
 
@@ -115,9 +114,6 @@ _SCIENTIFIC = re.compile(r"[0-9](\.[0-9]+)?E\+?[0-9]+", re.IGNORECASE)
 def _credit_code(raw: object, number: int, where: str) -> str:
     """The row's 统一社会信用代码, checked (GB 32100: 18 characters, its check character): a
     typo here would leave the body that did report as 未报送 and its file as 不在名单."""
-    from validator.credit_code import problem
-    from validator.values import display
-
     row = f"名单第 {number} 行统一社会信用代码"
     excel = "；请把这一列的单元格格式设为“文本”后重新填写"
     text = _text(raw)
@@ -151,8 +147,6 @@ def _columns(header: list[object], where: str) -> dict[str, int]:
 
 
 def _entries(rows: list[list[object]], where: str) -> list[RosterEntry]:
-    from validator.values import to_date
-
     rows = [r for r in rows]
     while rows and not any(_text(v) for v in rows[0]):
         rows.pop(0)

@@ -16,9 +16,12 @@ from pathlib import Path
 
 from validator import accel
 from validator.collect.bodies import BodyIndex, Identity, code_key, name_key
-from validator.collect.inbox import Item, discover, read_item, unlisted_item
+from validator.collect.inbox import Item, canonical, discover, read_item, unlisted_item
 from validator.collect.roster import RosterEntry
+from validator.credit_code import problem
 from validator.engine import validate
+from validator.formats import get_format
+from validator.kinds import KINDS
 from validator.profile import Profile
 from validator.readers import is_published
 from validator.report import ValidationReport
@@ -198,8 +201,6 @@ def _run_format(bodies: list[Body], items: list[Item]) -> FormatSpec:
     """The format the 汇总 is kept in: that of most reports of the collect year (an inbox of
     2019-format reports is summed under its own keys, 本年增/减 and all), else of the first
     readable file, else the default."""
-    from validator.formats import get_format
-
     counts = Counter(v.submission.format.id for b in bodies for v in b.versions if v.submission is not None)
     if counts:
         return get_format(max(counts, key=lambda f: (counts[f], f == get_format().id)))
@@ -287,8 +288,6 @@ def _assign(item: Item, bodies: list[Body], index: BodyIndex[Body], roster_twins
 def _two_entities(a: Identity, b: Identity) -> bool:
     """Two valid, different 统一社会信用代码: two legal entities, whatever their names (a
     corrected typo leaves one of the two invalid: its check character catches it)."""
-    from validator.credit_code import problem
-
     ca, cb = code_key(a.credit_code), code_key(b.credit_code)
     return bool(ca and cb and ca != cb and problem(ca) is None and problem(cb) is None)
 
@@ -496,9 +495,6 @@ def _late_days(body: Body) -> int:
 
 def differences(versions: list[Item]) -> list[Difference]:
     """The cells in which the versions disagree, with each version's content."""
-    from validator.collect.inbox import canonical
-    from validator.formats import get_format
-
     fmt = versions[0].submission.format if versions[0].submission else get_format()
     canons = [canonical(v.submission)[0] for v in versions if v.submission is not None]
     keys = [k for k in canons[0] if len({c.get(k, "") for c in canons}) > 1]
@@ -611,8 +607,6 @@ def _last_year_counts(body: Body, keys: tuple[str, ...]) -> list[int] | None:
 @cache
 def _converters(fmt, keys: tuple[str, ...]) -> tuple[tuple[str, Callable[[object], object]], ...]:
     """(key, its kind's conversion) of each of `keys` (:mod:`validator.kinds`)."""
-    from validator.kinds import KINDS
-
     return tuple((k, KINDS[fmt.cell(k).kind].convert) for k in keys)
 
 

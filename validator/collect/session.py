@@ -13,10 +13,11 @@ from validator.collect.aggregate import aggregate_report, aggregate_submission, 
 from validator.collect.archive import Archive
 from validator.collect.result import dumps_result, result_dict
 from validator.collect.roster import load_roster
-from validator.collect.run import TOTAL, CollectResult, Options, collect
+from validator.collect.run import BAD_STATUSES, TOTAL, UNREADABLE, CollectResult, Options, collect
 from validator.collect.workbook import write_collect_workbook
 from validator.errors import UnusableInput
 from validator.fileio import atomic_write_bytes, distinct_output
+from validator.formats import get_format
 from validator.profile import Profile
 
 BODY_TYPES = ("政府", "部门", "乡镇")
@@ -151,7 +152,6 @@ def write_outputs(
     lines = []
     if aggregate:
         assert as_name is not None and as_type is not None
-        from validator.formats import get_format
 
         total = result.totals[TOTAL]
         sub = aggregate_submission(
@@ -187,8 +187,6 @@ SUMMARY_NAMES = 3
 def summary_line(result: CollectResult) -> str:
     """One line: the counts by status, and for each status that needs the office's attention
     (有错误, 无法读取, 未报送, 重复报送, 年度不符) which units or files, briefly."""
-    from validator.collect.run import BAD_STATUSES, UNREADABLE
-
     names: dict[str, list[str]] = {}
     for body in result.bodies:
         names.setdefault(body.status, []).append(body.name)

@@ -19,13 +19,16 @@ from collections import defaultdict
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from validator.collect import ledger
+from validator.collect import ledger, schema
 from validator.collect.bodies import BodyIndex, Identity, name_key
+from validator.collect.inbox import canonical, content_hash, figures_of, identity_of
 from validator.collect.ledger import APPROVED, PENDING, RETURNED, Actor
+from validator.collect.schema import now
+from validator.jsonio import dump_model, report_to_model
+from validator.report import CellRef, Finding, ValidationReport
 
 if TYPE_CHECKING:
     from validator.collect.roster import RosterEntry
-    from validator.report import ValidationReport
     from validator.submission import Submission
 
 REVIEWS = (PENDING, RETURNED, APPROVED)
@@ -62,8 +65,6 @@ def check_result(report: ValidationReport) -> str:
 
 
 def content_digest(submission: Submission) -> str:
-    from validator.collect.inbox import canonical, content_hash
-
     return content_hash(canonical(submission)[0])
 
 
@@ -78,10 +79,6 @@ def add_version(con: sqlite3.Connection, body_id: int, year: int, new: NewVersio
     """Store the next version of a body's report for `year` with its figures, file and log event,
     inside the caller's write transaction. The cost does not depend on how much the archive holds:
     every lookup goes through an index."""
-    from validator.collect.inbox import figures_of, identity_of
-    from validator.collect.schema import now
-    from validator.jsonio import dump_model, report_to_model
-
     sub, report = new.submission, new.report
     digest = new.digest or content_digest(sub)
     text = dump_model(report_to_model(sub, report)).decode("utf-8")
@@ -241,8 +238,6 @@ class BodyTable:
         return self._insert(identity, on_roster=False).id
 
     def _insert(self, identity: Identity, on_roster: bool, entry: RosterEntry | None = None) -> BodyRow:
-        from validator.collect.schema import now
-
         cur = self.con.execute(
             "INSERT INTO bodies (name, key, type, region_code, credit_code, on_roster, roster_row, deadline, contact,"
             " phone, added_at) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
@@ -317,8 +312,6 @@ def migrate_v1(con: sqlite3.Connection) -> None:
     """Structure version 1 → 2 inside the caller's transaction (foreign keys off): every row is
     kept with its id, becomes a version of its body (numbered in the order it was archived), the
     latest of each body and year current, each recorded in the log as migrated."""
-    from validator.collect import schema
-
     for statement in schema.statements(schema.V2_TABLES + schema.SUBMISSIONS.format(name="submissions_v2")):
         con.execute(statement)
     old = con.execute(
@@ -384,8 +377,6 @@ def migrate_v1(con: sqlite3.Connection) -> None:
 
 def stored_report(text: str) -> ValidationReport:
     """A version's check report back from its stored ``check --json`` document."""
-    from validator.report import CellRef, Finding, ValidationReport
-
     data = json.loads(text)
 
     def cells(items: list[dict]) -> tuple[CellRef, ...]:

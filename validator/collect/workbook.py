@@ -33,6 +33,8 @@ from validator.collect.run import (
     Body,
     CollectResult,
 )
+from validator.fileio import atomic_write
+from validator.formats import get_format
 from validator.formats.live import live_checks
 from validator.spec import col_letter, split_ref
 from validator.workbook.build import label_row_heights
@@ -82,8 +84,6 @@ FIRST_PROBLEMS = 3
 
 
 def write_collect_workbook(result: CollectResult, out: str | Path) -> None:
-    from validator.fileio import atomic_write
-
     def write(tmp: str) -> None:
         buffer = _ZipBuffer()
         _write(result, buffer)
@@ -110,8 +110,6 @@ def _write(result: CollectResult, path: str | io.BytesIO) -> None:
         {"constant_memory": True, "strings_to_numbers": False, "strings_to_formulas": False, "strings_to_urls": False},
     )
     try:
-        from validator.formats import get_format
-
         fmt = get_format(result.format_id)
         f = _formats(wb)
         summary = wb.add_worksheet(SUMMARY_SHEET)
@@ -623,8 +621,6 @@ _NEEDS_ESCAPING = re.compile(r"^\s|\s$|[\x00-\x1f&<>\ufffe\uffff]|_x[0-9a-fA-F]{
 def _write_detail(ws, result: CollectResult, f: dict) -> None:
     """Too wide for one page (230 columns): printed legibly instead, landscape at 100 %, the
     header row and the 机关名称 column on every page, bodies across before down."""
-    from validator.formats import get_format
-
     fmt = get_format(result.format_id)
     cells = fmt.figure_cells()
     headers = (*DETAIL_FIXED, *((c.label, DETAIL_WIDTH) for c in cells))

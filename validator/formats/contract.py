@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from validator import results
 from validator.checks import rule_problems
+from validator.formats import REQUIRED_KEYS
 from validator.formats.live import live_checks
 from validator.spec import FormatSpec, split_ref
 
@@ -16,8 +17,6 @@ RESULT_HEADER_COLUMNS = results.WIDTH
 
 
 def format_problems(fmt: FormatSpec) -> list[str]:
-    from validator.formats import REQUIRED_KEYS
-
     out: list[str] = []
     sheets = [s.name for s in fmt.sheets]
     if len(set(sheets)) != len(sheets):

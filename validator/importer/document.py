@@ -16,6 +16,9 @@ from pathlib import Path
 
 from validator.errors import UnusableInput
 from validator.importer.assemble import places, to_submission
+from validator.importer.docx import read_docx
+from validator.importer.html import decode_html, read_page
+from validator.importer.pdf import read_pdf
 from validator.importer.source import read_bytes
 from validator.importer.text import Imported, read_lines, split_lines
 from validator.report import CellRef, Finding
@@ -41,8 +44,6 @@ def read_source(path: Path) -> str:
     if b"\x00" in data:
         raise UnusableInput("不是文本文件（可能是 Word、PDF 等），请先另存为文本", where=where, code="not-report")
     if path.suffix.lower() in HTML_SUFFIXES:
-        from validator.importer.html import decode_html
-
         text = decode_html(data)
         if text is not None:
             return text
@@ -57,17 +58,11 @@ def read_source(path: Path) -> str:
 def read_document(path: Path) -> Imported:
     """The tables of a published report file (exit 2 when it is not one)."""
     if path.suffix.lower() in WORD_SUFFIXES:
-        from validator.importer.docx import read_docx
-
         return read_docx(path)
     if path.suffix.lower() in PDF_SUFFIXES:
-        from validator.importer.pdf import read_pdf
-
         return read_pdf(read_bytes(path), path.name)
     text = read_source(path)
     if path.suffix.lower() in HTML_SUFFIXES:
-        from validator.importer.html import read_page
-
         return read_page(text, path.name)
     return read_lines(split_lines(text), path.name)
 

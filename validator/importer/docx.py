@@ -29,8 +29,11 @@ from pathlib import Path
 from typing import Any
 
 from validator.errors import UnusableInput
+from validator.importer.html import decode_html, read_page
 from validator.importer.source import read_bytes
-from validator.importer.text import EMPTY_CELL, Imported, mark_table, read_lines, report_blanks
+from validator.importer.text import BLANK_MARKS, EMPTY_CELL, Imported, mark_table, read_lines, report_blanks
+from validator.workbook.cfb import OLE_MAGIC, compound_file_names
+from validator.workbook.zipsafe import DAMAGED, Package, check_package
 
 W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 MC_FALLBACK = "{http://schemas.openxmlformats.org/markup-compatibility/2006}Fallback"
@@ -82,9 +85,6 @@ def check_docx_file(path: Path) -> str:
     """``"docx"``, or ``"html"`` for a web page saved with a Word name (as many sites offer
     their “Word” download); refuses before parsing: missing, empty, huge, old .doc, RTF,
     encrypted, not a zip, zip bomb."""
-    from validator.workbook.cfb import OLE_MAGIC, compound_file_names
-    from validator.workbook.zipsafe import check_package
-
     where = path.name
     try:
         size = path.stat().st_size
@@ -132,8 +132,6 @@ def _not_a_zip(start: bytes, where: str) -> str:
 
 def _read_web_page(path: Path) -> Imported:
     """A web page with a Word name, read as the web page it is."""
-    from validator.importer.html import decode_html, read_page
-
     text = decode_html(read_bytes(path))
     if text is None:
         raise UnusableInput("网页的文字编码无法识别（应为 UTF-8 或 GBK/GB18030）", where=path.name, code="bad-encoding")
@@ -144,8 +142,6 @@ def _read_web_page(path: Path) -> Imported:
 def _word_package():
     """A Word document's words for :func:`~validator.workbook.zipsafe.check_package`, and its own
     limit for the body part."""
-    from validator.workbook.zipsafe import Package
-
     return Package(
         noun="文档",
         file=".docx 文档",
@@ -163,8 +159,6 @@ def _open(path: Path):
     """python-docx's document; exit 2 when the zip is not a Word document or is damaged."""
     import docx
     from docx.opc.exceptions import PackageNotFoundError
-
-    from validator.workbook.zipsafe import DAMAGED
 
     try:
         return docx.Document(str(path))
@@ -397,8 +391,6 @@ def _with_places(imported: Imported, lines: list[str], places: list[Place]) -> l
 
 
 def _holds(cell: str, figure) -> bool:
-    from validator.importer.text import BLANK_MARKS
-
     if figure.blank:
         return cell in BLANK_MARKS or cell in ("", EMPTY_CELL)
     return cell.replace(",", "") == str(figure.value)

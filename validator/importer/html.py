@@ -26,6 +26,8 @@ from pathlib import PurePosixPath
 from urllib.parse import unquote, urlparse
 
 from validator.errors import UnusableInput
+from validator.importer.text import Imported, mark_blanks, mark_table, read_lines, table_keys
+from validator.jsonio import parse_json_bytes, report_from_dict, submission_from_report
 
 BLOCKS = frozenset(
     {"p", "div", "h1", "h2", "h3", "h4", "h5", "h6", "li", "br", "table", "caption", "section", "article", "tr"}
@@ -185,8 +187,6 @@ class _Flatten:
         """A table row as one line, its empty figure places marked for the reader (see
         :func:`validator.importer.text.mark_blanks`); a row with nothing filled is held until
         its table ends (:meth:`_table_end`)."""
-        from validator.importer.text import mark_blanks
-
         if self._tables:
             rows = self._tables[-1]
             rows.append((cells, self._start))
@@ -197,8 +197,6 @@ class _Flatten:
     def _table_end(self, rows: list[tuple[list[str], int]]) -> None:
         """A table whose last row is all empty right under its header (表四 with every figure
         printed blank): that row is all figure places."""
-        from validator.importer.text import mark_table
-
         if len(rows) > 1 and not any(rows[-1][0]):
             last = mark_table([rows[-2][0], rows[-1][0]])[-1]
             if any(last):
@@ -305,8 +303,6 @@ def read_page(text: str, where: str):
     attachment-only item), never read as zeros. A page with our own data block is read from
     the block only when it agrees with everything the page shows (see
     :func:`_with_tables_compared`)."""
-    from validator.importer.text import read_lines
-
     page = flatten(text, where)
     lines, sources = article(page)
     exact = _data_block(page.data_block, where) if page.data_block is not None else None
@@ -331,8 +327,6 @@ def read_page(text: str, where: str):
 def _data_block(block: str, where: str):
     """The report in the page's data block, or None when the block is not a valid report JSON
     (the page's tables are then read as on any page)."""
-    from validator.jsonio import parse_json_bytes, report_from_dict, submission_from_report
-
     try:
         model = report_from_dict(parse_json_bytes(block.encode("utf-8", "surrogatepass"), where), where)
     except UnusableInput:
@@ -346,8 +340,6 @@ def _with_tables_compared(exact, shown):
     same as the block's, and its title names the block's body and year. Otherwise the page is
     imported as shown, each difference named in an ``IMPORT-DATA-BLOCK`` 提示 (a page edited
     after it was made, or copied from another body's or year's report and retitled)."""
-    from validator.importer.text import Imported, table_keys
-
     differences: list[dict[str, object]] = []
     for f in shown.figures:
         block = exact.values.get(f.key)

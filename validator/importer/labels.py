@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from functools import cache
 
 from validator.formats import gb_2021_30 as gb
+from validator.formats import get_format
 
 QUOTES = "“”\"'‘’「」『』"
 ORDINAL = re.compile(r"^(?:[一二三四五六七八九十]+\.|\([一二三四五六七八九十]+\)|\d{1,2}\.)")
@@ -130,8 +131,6 @@ def _rows(specs: list[Spec], neutral: list[str]) -> list[Row]:
 @cache
 def tables() -> tuple[Table, Table, Table]:
     """表二, 表三 and 表四 as the importer reads them."""
-    from validator.formats import get_format
-
     fmt = get_format(gb.FORMAT_ID)
     money = frozenset(c.key for c in fmt.cells if c.kind == "money")
     titles = {s.name: s.title for s in fmt.sheets}

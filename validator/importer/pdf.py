@@ -29,10 +29,14 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, replace
 
+from validator.engine import validate
 from validator.errors import UnusableInput
+from validator.formats import gb_2021_30 as gb
+from validator.importer import text as tx
 from validator.importer.assemble import to_submission
 from validator.importer.pdf_page import BLANK, NUMBERISH, Char, Page, is_page_number
-from validator.importer.text import Figure, Imported, read_lines, report_blanks
+from validator.importer.pdf_positions import position_lines
+from validator.importer.text import TITLE, Figure, Imported, read_lines, report_blanks
 
 MAX_PAGES = 200
 MAX_CHARS = 400_000  # characters in all pages (a 10-page report has ~10 000)
@@ -62,8 +66,6 @@ NO_TEXT = (
 
 def read_pdf(data: bytes, where: str) -> Imported:
     """The tables of a published report PDF, through the cascade (exit 2 when unusable)."""
-    from validator.importer.pdf_positions import position_lines
-
     pages = load_pages(data, where)
     text = text_lines(pages)
     candidates: list[tuple[str, Imported]] = []
@@ -87,8 +89,6 @@ def read_pdf(data: bytes, where: str) -> Imported:
 
 def _wrapped_title(out: Imported, lines: list[str]) -> None:
     """A title the page width broke over two or three lines (``…工作年`` / ``度报告``)."""
-    from validator.importer.text import TITLE
-
     head = [(k, s.strip()) for k, s in enumerate(lines[:12]) if s.strip()]
     for i in range(len(head)):
         for n in (2, 3):
@@ -343,8 +343,6 @@ def _band_line(cells: list[str]) -> str | None:
 def _is_row_label(label: str) -> bool:
     """Whether an all-blank row is a table row (its own label starts with an ordinal, or it is
     a 表二 row), not the rest of a row broken at a page end."""
-    from validator.formats import gb_2021_30 as gb
-
     last = re.sub(r"\s+", "", label)
     names = {name for _c, _h, rows, _l, _k in gb.T2_BLOCKS for name, _ in rows} | {"规范性文件"}
     return bool(ORDINAL_LABEL.match(last)) or any(last.endswith(n) for n in names)
@@ -398,15 +396,11 @@ def _loose_lines(chars: list[Char]) -> list[tuple[float, str]]:
 
 
 def _tables():
-    from validator.importer import text as tx
-
     return {"表二": tx._t2_keys(), "表三": tx._t3_keys(), "表四": tx._t4_keys()}
 
 
 def _errors(imported: Imported, where: str) -> set[str]:
     """Keys of the cells the format's rules flag as 错误 in this candidate."""
-    from validator.engine import validate
-
     report = validate(to_submission(imported, where, body_type="政府"))
     keys: set[str] = set()
     for finding in report.findings:

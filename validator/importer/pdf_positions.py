@@ -16,6 +16,7 @@ import re
 from dataclasses import dataclass
 
 from validator.formats import gb_2021_30 as gb
+from validator.formats import get_format
 from validator.importer.pdf_page import BLANK, NUMBERISH, Char, Page, is_page_number
 
 T3_GROUP_HEADINGS = ("申请人情况", "法人或其他组织")
@@ -133,8 +134,6 @@ def _blocks(lines: list[Line]) -> list[Block] | None:
 
 
 def _sheets():
-    from validator.formats import get_format
-
     return get_format(gb.FORMAT_ID).sheets
 
 

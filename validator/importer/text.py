@@ -33,6 +33,7 @@ from validator.importer import rows
 from validator.importer.labels import tables
 from validator.spec import FormatSpec
 from validator.submission import text_problem
+from validator.values import to_date
 
 EMPTY_CELL = rows.EMPTY_CELL
 """What a reader that knows a table's cells (a web page's, a Word file's) writes for an empty
@@ -363,8 +364,6 @@ PUBLISHED_ON = re.compile(
 def _published_on(out: Imported, lines: list[str], limit: int) -> None:
     """The publication date a page's header states (发布时间：2022-02-08 16:34), never the
     signature date at the end (that is when it was written, not published)."""
-    from validator.values import to_date
-
     for i in range(min(limit, len(lines))):
         m = PUBLISHED_ON.search(lines[i])
         date = to_date(re.sub(r"[年月/.]", "-", m.group(1).replace("日", "")).replace(" ", "")) if m else None
@@ -400,8 +399,6 @@ def _signature_date(out: Imported, lines: list[str], start: int) -> None:
     lines of the report) is taken as the publication date, with a 提示 naming the line: it is
     when the report was signed, usually a few days before it was published."""
     import datetime as dt
-
-    from validator.values import to_date
 
     tail = [i for i in range(start, len(lines)) if lines[i].strip() and not PAGE_MARK.match(lines[i].strip())]
     for i in reversed(tail[-4:]):

@@ -23,7 +23,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from validator.errors import UnusableInput
+from validator.formats import get_format, known_formats
+from validator.readers import xlsx
 from validator.readers.base import EXACT, NAME, Reader
+from validator.spec import col_letter
 from validator.submission import InputKind, Submission
 from validator.values import EXCEL_CELL_LIMIT, CellError, Uncalculated
 
@@ -75,7 +78,7 @@ def sniff(head: bytes, name: str) -> int:
 
 
 def _package():
-    from validator.workbook.zipsafe import Package
+    from validator.workbook.zipsafe import Package  # lazy: off the check path
 
     return Package(
         noun="表格",
@@ -123,7 +126,7 @@ def read_grids(path: Path) -> tuple[FormatSpec, dict[str, Grid]]:
     """The grids of the cells any known format uses, then the format the marker names."""
     import zipfile
 
-    from validator.workbook.zipsafe import check_package
+    from validator.workbook.zipsafe import check_package  # lazy: off the check path
 
     path = Path(path)
     if path.stat().st_size > MAX_BYTES:
@@ -151,7 +154,7 @@ def read_grids(path: Path) -> tuple[FormatSpec, dict[str, Grid]]:
 
 
 def read(path: Path, data: bytes | None = None) -> Submission:
-    from validator.workbook.grids import submission_from_grids
+    from validator.workbook.grids import submission_from_grids  # lazy: off the check path
 
     fmt, grids = read_grids(path)
     return submission_from_grids(
@@ -161,8 +164,7 @@ def read(path: Path, data: bytes | None = None) -> Submission:
 
 def annotate(source: Path, submission: Submission, report: ValidationReport, out: Path) -> list[str]:
     """An .xlsx: the template filled with the file's contents, marked, read back by the xlsx reader."""
-    from validator.readers import xlsx
-    from validator.workbook.write import fill_workbook
+    from validator.workbook.write import fill_workbook  # lazy: loads openpyxl
 
     if Path(out).suffix.lower() != ".xlsx":
         raise UnusableInput(
@@ -176,8 +178,7 @@ def annotate(source: Path, submission: Submission, report: ValidationReport, out
 
 def _extent() -> dict[str, tuple[int, int]]:
     """Rows and columns of each sheet any known format uses (the format is told by its marker)."""
-    from validator.formats import get_format, known_formats
-    from validator.workbook.grids import sheet_extent
+    from validator.workbook.grids import sheet_extent  # lazy: off the check path
 
     out: dict[str, tuple[int, int]] = {}
     for fmt_id in known_formats():
@@ -189,13 +190,11 @@ def _extent() -> dict[str, tuple[int, int]]:
 
 def _detect(grids: dict[str, Grid], name: str) -> FormatSpec:
     """The format whose marker cell holds its id; the words of the xlsx reader otherwise."""
-    from validator.formats import known_formats
-    from validator.workbook.grids import cell_value, detect_format
+    from validator.workbook.grids import cell_value, detect_format  # lazy: off the check path
 
     fmt = detect_format(lambda sheet, ref: cell_value(grids[sheet], ref) if sheet in grids else None)
     if fmt is not None:
         return fmt
-    from validator.formats import get_format
 
     for fmt_id in known_formats():
         sheet, ref = get_format(fmt_id).marker_cell
@@ -225,7 +224,7 @@ class _Grids:
     def read(self, stream: Any) -> dict[str, Grid]:
         from lxml import etree
 
-        from validator.workbook.grids import place
+        from validator.workbook.grids import place  # lazy: off the check path
 
         events = etree.iterparse(
             stream,
@@ -246,7 +245,7 @@ class _Grids:
                 first = False
                 info = el.getroottree().docinfo
                 if info.doctype or info.internalDTD is not None:
-                    from validator.workbook.zipsafe import UNSAFE_XML_MSG
+                    from validator.workbook.zipsafe import UNSAFE_XML_MSG  # lazy: off the check path
 
                     raise UnusableInput(UNSAFE_XML_MSG, where=f"{self.name} content.xml", code="unsafe-xml")
             tag = el.tag
@@ -319,8 +318,6 @@ class _Grids:
                         text.add("\n")
                     _inline(child, text)
         except _TooLong:
-            from validator.spec import col_letter
-
             raise UnusableInput(
                 f"单元格中的文字超过单元格上限 {EXCEL_CELL_LIMIT} 字，无法保存到 JSON 或工作簿",
                 where=f"{self.name} {sheet}!{col_letter(column)}{row + 1}",

@@ -27,7 +27,7 @@ MAX_BYTES = 20 * 1024 * 1024
 @cache
 def suffixes() -> tuple[str, ...]:
     """Every document kind the importer has a branch for (.doc only to say it must be saved as .docx)."""
-    from validator.importer import document
+    from validator.importer import document  # lazy: off the check path
 
     return (*document.SUFFIXES, *document.PDF_SUFFIXES, *document.WORD_SUFFIXES)
 
@@ -41,7 +41,11 @@ def imported(
 ) -> tuple[Imported, Submission]:
     """The document as read (for provenance) and its submission; the body's name, year and type
     override what the document says."""
-    from validator.importer.document import import_findings, read_document, to_submission
+    from validator.importer.document import (  # lazy: loads lxml, pypdfium2, docx
+        import_findings,
+        read_document,
+        to_submission,
+    )
 
     src = Path(path)
     document = read_document(src)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from validator import __version__
 from validator.render.document import Document
 from validator.render.layout import GridCell
 
@@ -34,8 +35,6 @@ def title_pieces(rest: str) -> tuple[str, ...]:
 def render_html(doc: Document) -> bytes:
     from jinja2 import Environment, FileSystemLoader, StrictUndefined
     from markupsafe import Markup, escape
-
-    from validator import __version__
 
     def cell(c: GridCell) -> Markup:
         spans = "".join(f' {name}="{n}"' for name, n in (("rowspan", c.rowspan), ("colspan", c.colspan)) if n > 1)

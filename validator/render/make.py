@@ -13,6 +13,8 @@ from typing import Literal
 from validator.errors import UnusableInput
 from validator.jsonio import dump_model, report_to_model
 from validator.render.document import Document, build_document
+from validator.render.docx import render_docx
+from validator.render.html import render_html
 from validator.report import ValidationReport
 from validator.submission import Submission
 
@@ -37,9 +39,6 @@ def document_for(submission: Submission, report: ValidationReport | None, draft:
 def render_bytes(doc: Document, kind: Kind) -> bytes:
     """The document as .docx or .html bytes."""
     if kind == "docx":
-        from validator.render.docx import render_docx  # python-docx, loaded only to write Word
-
         return render_docx(doc)
-    from validator.render.html import render_html  # Jinja2, loaded only to write a page
 
     return render_html(doc)

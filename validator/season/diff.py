@@ -11,6 +11,7 @@ import re
 from dataclasses import dataclass, field
 from difflib import SequenceMatcher
 
+from validator.collect.inbox import canonical
 from validator.submission import Submission
 
 EXPLANATIONS = "explanations"
@@ -71,8 +72,6 @@ class Diff:
 
 
 def diff(old: Submission, new: Submission, old_version: int, new_version: int) -> Diff:
-    from validator.collect.inbox import canonical
-
     before, after = canonical(old)[0], canonical(new)[0]
     cells_by_key = {c.key: c for fmt in (new.format, old.format) for c in (*fmt.cells, *fmt.baseline_cells)}
     order = list(dict.fromkeys([*after, *before]))

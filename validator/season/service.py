@@ -23,15 +23,24 @@ from pathlib import Path
 
 from validator.collect import ledger, versions
 from validator.collect.archive import Archive
-from validator.collect.bodies import Identity, same_body
+from validator.collect.bodies import Identity, name_key, same_body
+from validator.collect.inbox import identity_of
 from validator.collect.ledger import APPROVED, PENDING, RETURNED, Actor
 from validator.collect.roster import load_roster
+from validator.collect.schema import now
+from validator.collect.session import write_outputs
+from validator.collect.workbook import write_collect_workbook
+from validator.engine import validate
 from validator.errors import UnusableInput
+from validator.jsonio import read_json_bytes
 from validator.profile import Profile
+from validator.readers import load
 from validator.season import codes, views
 from validator.season.diff import Diff, diff
 from validator.season.sheets import CodeLine, ReminderLine, codes_workbook, reminders_workbook
+from validator.season.summary import season_result
 from validator.submission import Submission
+from validator.values import to_year
 
 MAX_REASON = 4000
 OFFICE = Actor("office")
@@ -273,8 +282,6 @@ class Season:
         :class:`UnusableInput` (the file cannot be read, as ``check`` says), :class:`SeasonError`
         ``mismatch`` (another body's report) or ``invalid`` (another year). Nothing is kept of a
         refused upload."""
-        from validator.readers import load
-
         with self._read() as con:
             body = views.body(con, body_id)
         if body is None:
@@ -287,9 +294,6 @@ class Season:
         """The office's uploads on behalf of bodies, each matched to its body by its identity (as
         ``collect`` matches); a file the roster does not list is refused, without a roster it
         starts a body of its own. One result (or error) per file."""
-        from validator.collect.inbox import identity_of
-        from validator.readers import load
-
         out: list[tuple[str, Submitted | dict]] = []
         for display, path in files:
             try:
@@ -312,10 +316,6 @@ class Season:
         return out
 
     def _store(self, body: views.BodyRow, submission: Submission, path: Path, display: str, actor: Actor) -> Submitted:
-        from validator.collect.inbox import identity_of
-        from validator.engine import validate
-        from validator.values import to_year
-
         identity = identity_of(submission)
         if not same_body(identity, body.identity):
             raise SeasonError("mismatch", _mismatch(identity, body.identity), "body-mismatch")
@@ -339,8 +339,6 @@ class Season:
         return Submitted(body, info, PENDING, report.as_dict(), notes)
 
     def _last_year(self, body_id: int) -> Submission | None:
-        from validator.jsonio import read_json_bytes
-
         with self._read() as con:
             row = con.execute(
                 "SELECT json, status FROM submissions WHERE body_id = ? AND year = ? AND current = 1",
@@ -440,14 +438,9 @@ class Season:
         text, data = self._version_text(body_id, number, "report, json")
         if text:
             return json.loads(text)
-        from validator.engine import validate
-        from validator.jsonio import read_json_bytes
-
         return validate(read_json_bytes(data.encode("utf-8"), f"第 {number} 版"), self.profile).as_dict()
 
     def submission(self, body_id: int, number: int) -> Submission:
-        from validator.jsonio import read_json_bytes
-
         (text,) = self._version_text(body_id, number, "json")
         return read_json_bytes(text.encode("utf-8"), f"第 {number} 版")
 
@@ -491,8 +484,6 @@ class Season:
     def summary(self, include_pending: bool = False):
         """The 汇总 as a collect result (approved versions; with `include_pending` also versions
         awaiting review without 错误)."""
-        from validator.season.summary import season_result
-
         with self._read() as con:
             rows = views.board(con, self.year, self.today())
             return season_result(
@@ -507,8 +498,6 @@ class Season:
 
     def summary_workbook(self, include_pending: bool = False, actor: Actor = OFFICE) -> bytes:
         import tempfile
-
-        from validator.collect.workbook import write_collect_workbook
 
         result = self.summary(include_pending)
         with tempfile.TemporaryDirectory(prefix="xxgk-summary-") as tmp:
@@ -531,8 +520,6 @@ class Season:
     ) -> list[str]:
         """The 汇总 workbook (and ``--json``, ``--aggregate``) written from the approved versions,
         as ``collect`` writes them; returns what to tell the user."""
-        from validator.collect.session import write_outputs
-
         result = self.summary(include_pending)
         lines = write_outputs(result, out, json=json, aggregate=aggregate, as_name=as_name, as_type=as_type)
         self._log_download(actor, "summary", include_pending=include_pending)
@@ -542,8 +529,6 @@ class Season:
 
     def body_ids(self, names: Sequence[str]) -> list[int]:
         """The roster bodies with these names (as ``collect`` compares names)."""
-        from validator.collect.bodies import name_key
-
         with self._read() as con:
             rows = self._roster_rows(con)
         by_key = {r.identity.key: r.id for r in rows}
@@ -602,8 +587,6 @@ def _season_year(con, year: int | None, today: dt.date) -> int:
 
 
 def _now() -> str:
-    from validator.collect.schema import now
-
     return now()
 
 

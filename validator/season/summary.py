@@ -14,14 +14,13 @@ from validator.collect.ledger import APPROVED, PENDING, RETURNED
 from validator.collect.roster import RosterEntry
 from validator.collect.run import Body, CollectResult, Options, judged
 from validator.collect.versions import stored_report
+from validator.engine import validate
+from validator.jsonio import read_json_bytes
 from validator.profile import Profile
 from validator.season.views import BoardRow
 
 
 def _item(con: sqlite3.Connection, row: BoardRow, number: int, first_received: str, profile: Profile | None) -> Item:
-    from validator.engine import validate
-    from validator.jsonio import read_json_bytes
-
     text, report, file_name = con.execute(
         "SELECT json, report, source_file FROM submissions WHERE body_id = ? AND year = ? AND version = ?",
         (row.id, row.latest.year if row.latest else None, number),

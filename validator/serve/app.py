@@ -26,7 +26,13 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from validator import api
+from validator.serve.auth import Auth
+from validator.serve.board import board_routes
 from validator.serve.check import ACCEPT, MAX_UPLOAD_BYTES, WORKBOOKS, CheckFailed, check_file
+from validator.serve.openapi import spec
+from validator.serve.season_api import Context, api_routes
+from validator.serve.submit import submit_routes
 from validator.serve.web import SlowClient, TooLarge, findings_view, uploads
 
 HERE = Path(__file__).parent
@@ -243,13 +249,9 @@ def create_app(config: Config | None = None) -> ASGIApp:
         return page("check.html", checked=checked, error=None, findings=findings_view(checked.report))
 
     async def openapi(request: Request) -> Response:
-        from validator.serve.openapi import spec
-
         return JSONResponse(spec())
 
     async def api_docs(request: Request) -> Response:
-        from validator.serve.openapi import spec
-
         return page("api.html", spec=spec())
 
     routes = [
@@ -275,8 +277,6 @@ def create_app(config: Config | None = None) -> ASGIApp:
 
 
 def _season(config: Config):
-    from validator import api
-
     assert config.db is not None
     season = api.open_season(config.db, roster=config.roster, year=config.year)
     if config.public_url:
@@ -285,11 +285,6 @@ def _season(config: Config):
 
 
 def _board_routes(config: Config, season, page) -> list:
-    from validator.serve.auth import Auth
-    from validator.serve.board import board_routes
-    from validator.serve.season_api import Context, api_routes
-    from validator.serve.submit import submit_routes
-
     if not config.token:
         config.token = secrets.token_urlsafe(18)
     ctx = Context(season, Auth(season, config.token), config.max_upload, config.max_batch)

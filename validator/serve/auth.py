@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 
 from starlette.requests import Request
 
+from validator.season import views
 from validator.season.service import Season, SeasonError
 from validator.season.views import BodyRow
 
@@ -121,7 +122,6 @@ class Auth:
         found = self.sessions.get(sid) if sid else None
         if sid is None or found is None:
             return None
-        from validator.season import views
 
         with self.season.archive.read() as con:
             row = views.body(con, found[0]) if con else None

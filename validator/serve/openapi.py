@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from functools import cache
 
+from validator import __version__
+
 CODE: list[dict] = [{"code": []}]
 OFFICE: list[dict] = [{"office": []}]
 
@@ -60,8 +62,6 @@ def _denied_office() -> dict:
 @cache
 def spec() -> dict:
     """The OpenAPI document."""
-    from validator import __version__
-
     office = _denied_office()
     body_denied = {
         "403": _error("报送码不正确或已作废，或用上级机关口令调用单位的接口"),

@@ -16,7 +16,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from validator import __version__, textfit
+from validator import __version__, results, textfit
 from validator.formats.live import live_checks, live_marks
 from validator.spec import FIGURE_KINDS, CellSpec, FormatSpec, SheetSpec, col_letter, split_ref
 from validator.values import MAX_COUNT
@@ -106,8 +106,6 @@ def build_template(fmt: FormatSpec, target: str | Path | io.BytesIO, extend: Ext
 def _results_columns(ws, f: dict) -> None:
     """校验结果: the 情况说明 column unlocked for staff, the key column hidden, the others
     wrapped at the top (what the Excel button writes there wraps, and Excel fits the row)."""
-    from validator import results
-
     for i, c in enumerate(results.COLUMNS):
         letter = col_letter(i)
         if c.name in results.EDITABLE:

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from functools import cache
 
+from validator import results
 from validator.errors import UnusableInput
 from validator.formats import get_format, known_formats
 from validator.spec import FormatSpec, split_ref
@@ -155,8 +156,6 @@ def read_explanations(fmt: FormatSpec, grid: Grid) -> list[Explanation]:
     One explanation per (rule, cells): a note shown on two findings of the same rule and cells
     comes back once; different notes for the same pair are joined line by line.
     """
-    from validator import results
-
     texts: dict[tuple[str, tuple[str, ...]], list[str]] = {}
     at = results.index("rule"), results.index("explanation"), results.index("keys")
     for row in grid[fmt.results_header_row :]:

@@ -38,6 +38,8 @@ from validator.submission import Submission
 from validator.values import CellError, Uncalculated, decode_ooxml
 from validator.workbook.cfb import compound_file_names  # noqa: F401  (re-exported)
 from validator.workbook.grids import (  # noqa: F401  (re-exported)
+    AGGREGATE_SHEET,
+    MAX_AGGREGATE_ROWS,
     MAX_RESULT_ROWS,
     Grid,
     cell_value,
@@ -227,8 +229,6 @@ def aggregate_members(path: str | Path) -> tuple[str, ...]:
     or () for any other workbook. Called on a file the reader has just accepted (sizes and XML
     checked); a normal workbook costs one look at its list of sheets."""
     import zipfile
-
-    from validator.workbook.grids import AGGREGATE_SHEET, MAX_AGGREGATE_ROWS
 
     try:
         with zipfile.ZipFile(path) as archive:

@@ -20,7 +20,10 @@ from validator.report import ValidationReport, findings_by_cell, note_text, wors
 from validator.spec import FormatSpec, split_ref
 from validator.submission import Explanation, Submission
 from validator.values import to_text
-from validator.workbook import styles
+from validator.workbook import preserve, styles
+from validator.workbook.build import template_bytes
+from validator.workbook.grids import AGGREGATE_SHEET
+from validator.workbook.read import check_editable_workbook, read_workbook
 from validator.workbook.zipsafe import DAMAGED, DAMAGED_HINT
 
 COMMENT_AUTHOR = "xxgk校验"
@@ -176,8 +179,6 @@ def filled_workbook(submission: Submission, report: ValidationReport | None, out
 def _filled(submission: Submission, report: ValidationReport | None) -> bytes:
     import openpyxl
 
-    from validator.workbook.build import template_bytes
-
     fmt = submission.format
     wb = openpyxl.load_workbook(io.BytesIO(template_bytes(fmt)))
     write_values(wb, submission)
@@ -195,8 +196,6 @@ def _filled(submission: Submission, report: ValidationReport | None) -> bytes:
 def _write_aggregate_sheet(wb, members: tuple[str, ...]) -> None:
     """The mark of a sum: a hidden sheet naming the bodies it sums (read back by
     :func:`validator.workbook.read.aggregate_members`)."""
-    from validator.workbook.grids import AGGREGATE_SHEET
-
     ws = wb.create_sheet(AGGREGATE_SHEET)
     ws.sheet_state = "hidden"
     ws["A1"] = f"本工作簿由 xxgk collect --aggregate 生成，是以下 {len(members)} 个单位报告的汇总："
@@ -238,9 +237,6 @@ def annotate_workbook(
     """
     from openpyxl.worksheet.worksheet import Worksheet
 
-    from validator.workbook import preserve
-    from validator.workbook.read import check_editable_workbook
-
     source = Path(source)
     fmt = submission.format
     check_editable_workbook(source)  # a full load builds every cell: refuse giant sheets first
@@ -281,8 +277,6 @@ def _load_for_editing(source: Path, macros: bool):
             warnings.simplefilter("ignore")  # openpyxl's warnings about parts it drops: see preserve.notes
             wb = openpyxl.load_workbook(source, keep_vba=macros)
         with zipfile.ZipFile(source) as z:
-            from validator.workbook import preserve
-
             sheets = {n: s for n, s in preserve.scan_source(z).items() if n in wb.sheetnames}
     except MemoryError:
         raise UnusableInput("文件过大，内存不足，无法另存标注", where=source.name) from None
@@ -298,8 +292,6 @@ def check_reads_like(
     with the submission it was made from: a copy that validated differently would mislead
     whoever continues in it."""
     import tempfile
-
-    from validator.workbook.read import read_workbook
 
     with tempfile.TemporaryDirectory(prefix="xxgk-") as folder:
         path = Path(folder) / "copy.xlsx"

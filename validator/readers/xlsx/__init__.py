@@ -44,12 +44,12 @@ def sniff(head: bytes, name: str) -> int:
 
 def read_grids(path: str | Path, fmt: FormatSpec | None = None) -> tuple[FormatSpec, dict[str, Grid]]:
     """The grids of the cells the format uses, sheet by sheet (refusals in Chinese)."""
-    from validator.workbook.read import check_workbook_file, openpyxl_grids
+    from validator.workbook.read import check_workbook_file, openpyxl_grids  # lazy: loads openpyxl
 
     path = Path(path)
     check_workbook_file(path)
     if FAST.on:
-        from validator.readers.xlsx.fast import read_grids_fast
+        from validator.readers.xlsx.fast import read_grids_fast  # lazy: loads openpyxl
 
         grids = read_grids_fast(path, fmt)
         if grids is not None:
@@ -60,8 +60,8 @@ def read_grids(path: str | Path, fmt: FormatSpec | None = None) -> tuple[FormatS
 def read(path: Path, data: bytes | None = None) -> Submission:
     """The workbook's submission; a 汇总 filled by ``collect --aggregate`` keeps the bodies it
     sums (:func:`validator.workbook.read.aggregate_members`)."""
-    from validator.workbook.grids import submission_from_grids
-    from validator.workbook.read import aggregate_members
+    from validator.workbook.grids import submission_from_grids  # lazy: off the check path
+    from validator.workbook.read import aggregate_members  # lazy: loads openpyxl
 
     fmt, grids = read_grids(path)
     submission = submission_from_grids(fmt, grids, Path(path).name, KIND)
@@ -72,7 +72,7 @@ def read(path: Path, data: bytes | None = None) -> Submission:
 def annotate(source: Path, submission: Submission, report: ValidationReport, out: Path) -> list[str]:
     """A copy of the workbook with its findings marked (its kind follows the output's name:
     .xlsm keeps the macros); read back by this reader to prove it reads like its source."""
-    from validator.workbook.write import annotate_workbook
+    from validator.workbook.write import annotate_workbook  # lazy: loads openpyxl
 
     return annotate_workbook(source, submission, report, out, read)
 
