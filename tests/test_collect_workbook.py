@@ -207,7 +207,7 @@ def test_hostile_names_stay_text(tmp_path):
 
 @pytest.mark.libreoffice
 def test_opens_in_libreoffice(made, tmp_path):
-    from lo_session import clean_env, require_libreoffice
+    from support.libreoffice import clean_env, require_libreoffice
 
     require_libreoffice()
     box, _data, _wb = made

@@ -258,7 +258,7 @@ COLLECT_URL = f"vnd.sun.star.script:VBAProject.Collect.{MACRO}?language=Basic&lo
 
 @pytest.fixture(scope="module")
 def lo(tmp_path_factory, built):
-    from lo_session import require_libreoffice, run_driver
+    from support.libreoffice import require_libreoffice, run_driver
 
     require_libreoffice()
     work = tmp_path_factory.mktemp("lo-collect-xlsm")

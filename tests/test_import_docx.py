@@ -21,13 +21,13 @@ from pathlib import Path
 
 import docx
 import pytest
-from render_support import expected_figures, require_tools
 from test_import import _flat
 
 from addin.ovba.cfb import write_compound_file
 from validator.formats import gb_2021_30 as gb
 
 from conftest import REPORT_NAMES, REPORTS, run_cli
+from support.rendering import expected_figures, require_tools
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
 from import_accuracy import HALVES, LABEL_VARIANTS, physical_cells, set_text  # noqa: E402
@@ -252,7 +252,7 @@ def test_tracked_changes_read_as_shown_with_changes_accepted(tmp_path, rendered,
 
 
 def soffice(src: Path, to: str, out_dir: Path) -> Path:
-    from render_support import soffice_convert
+    from support.rendering import soffice_convert
 
     soffice_convert([src], to, out_dir, timeout=300)
     made = out_dir / f"{src.stem}.{to.split(':')[0]}"

@@ -148,7 +148,7 @@ def test_rows_swapped_in_a_page_or_word_file_land_in_their_own_cells(tmp_path, m
 
 @pytest.mark.skipif(shutil.which("soffice") is None, reason="LibreOffice makes the PDF")
 def test_rows_swapped_in_a_pdf_land_in_their_own_cells(tmp_path):
-    from render_support import soffice_convert
+    from support.rendering import soffice_convert
 
     word = _word_rows_swapped(tmp_path)
     soffice_convert([word], "pdf", tmp_path)

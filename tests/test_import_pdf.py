@@ -9,13 +9,14 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from render_support import soffice_convert
 from test_import import EXPECTED, PUBLISHED, _expected_cells, _flat, _import
 
 from validator.cli import main
 from validator.formats import gb_2021_30 as gb
 from validator.importer import pdf
 from validator.importer.text import read_text
+
+from support.rendering import soffice_convert
 
 REPORTS = Path(__file__).parent / "fixtures" / "reports"
 HUAIAN = next(r for r in EXPECTED if r["file"] == "huaian-shi_2024.txt")
@@ -257,7 +258,7 @@ def build_pdfs(work: Path) -> dict[tuple[str, str], Path]:
 
 @pytest.fixture(scope="module")
 def rendered_pdfs(tmp_path_factory) -> dict[tuple[str, str], Path]:
-    from render_support import require_tools
+    from support.rendering import require_tools
 
     require_tools("soffice")
     return build_pdfs(tmp_path_factory.mktemp("pdfs"))

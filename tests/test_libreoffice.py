@@ -1,6 +1,6 @@
 """The template in real LibreOffice: it opens, and its live checks flag wrong totals.
 
-The venv interpreter cannot ``import uno``, so one helper script (tests/lo_driver.py) runs
+The venv interpreter cannot ``import uno``, so one helper script (tests/support/lo_driver.py) runs
 under the system python3, starts one headless soffice for this whole module, loads every
 workbook below, applies edits, calls ``calculateAll()``, reads cells and conditional formats,
 and exports each workbook to HTML. LibreOffice's HTML export writes the background a cell
@@ -25,7 +25,7 @@ from validator.formats.live import BLANK, TEXT_IN_CHECK, live_checks, live_marks
 from validator.workbook.styles import ERROR_FILL, SUSPECT_FILL, WARNING_FILL
 
 from conftest import REPORT_NAMES, REPORTS, TEMPLATE
-from lo_session import require_libreoffice, run_driver
+from support.libreoffice import require_libreoffice, run_driver
 
 pytestmark = pytest.mark.libreoffice
 

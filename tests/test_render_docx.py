@@ -11,7 +11,6 @@ import zipfile
 import docx
 import pytest
 from lxml import etree
-from render_support import OFFICIAL_HEADS, T3_ROW_LABELS, docx_to_pdf, expected_figures, position, require_tools
 
 from validator.formats import get_format
 from validator.render.document import build_document
@@ -19,6 +18,7 @@ from validator.render.docx import render_docx
 
 from conftest import REPORT_NAMES, REPORTS, run_cli
 from support.docx_reference import reference_tables
+from support.rendering import OFFICIAL_HEADS, T3_ROW_LABELS, docx_to_pdf, expected_figures, position, require_tools
 
 W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 

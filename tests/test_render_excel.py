@@ -12,10 +12,10 @@ from conftest import REPORTS, ROOT, run_cli
 os.environ.setdefault("XLWINGS_LICENSE_KEY", "noncommercial")  # the remote engine, for tests only
 xw = pytest.importorskip("xlwings")
 
+from test_excel_addin import _edit, actions, remote_book  # noqa: E402
+
 from addin import excel  # noqa: E402
 from addin.build import BUTTONS  # noqa: E402
-
-from test_excel_addin import _edit, actions, remote_book  # noqa: E402
 
 
 def tables_text(path) -> list[list[list[str]]]:

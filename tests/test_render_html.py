@@ -9,11 +9,11 @@ import sys
 
 import lxml.html
 import pytest
-from render_support import OFFICIAL_HEADS, T3_ROW_LABELS, expected_figures, position
 
 from validator.formats import get_format
 
 from conftest import REPORT_NAMES, REPORTS, ROOT, run_cli
+from support.rendering import OFFICIAL_HEADS, T3_ROW_LABELS, expected_figures, position
 
 
 def render(tmp_path, source, *extra: str, name: str = "r.html"):

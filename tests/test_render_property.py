@@ -11,7 +11,6 @@ from decimal import Decimal
 import docx
 import lxml.html
 from hypothesis import HealthCheck, given, settings
-from render_support import position
 from test_render_html import grid, tables
 
 from validator import api
@@ -19,6 +18,7 @@ from validator.engine import validate
 from validator.formats import get_format
 from validator.jsonio import dump_model, report_to_model
 
+from support.rendering import position
 from support.strategies import valid_submission
 
 FMT = get_format()

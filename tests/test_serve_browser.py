@@ -16,12 +16,12 @@ from pathlib import Path
 
 import openpyxl
 import pytest
-from render_support import require_tools
 from test_serve import broken_copy
 
 from validator.serve.app import create_app
 
 from conftest import EXAMPLE, ROOT
+from support.rendering import require_tools
 from support.server import live_server
 
 FLAGS = [

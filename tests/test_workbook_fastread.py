@@ -716,9 +716,8 @@ def test_collect_gives_the_same_result_with_the_fast_reader_off(tmp_path, monkey
 @pytest.mark.libreoffice
 def test_workbooks_saved_by_libreoffice(tmp_path):
     """LibreOffice writes shared strings, its own styles and row/cell shapes."""
-    from render_support import soffice_convert
-
-    from lo_session import require_libreoffice
+    from support.libreoffice import require_libreoffice
+    from support.rendering import soffice_convert
 
     require_libreoffice()
     sources = tmp_path / "src"

@@ -155,8 +155,8 @@ def print_to_pdf(html: Path, pdf: Path) -> None:
 def soffice_convert(sources: list[Path], to: str, out_dir: Path, timeout: int = 600) -> None:
     """LibreOffice (headless, its own throwaway profile, so runs never share state) converts
     every source to `to` (``pdf``, ``docx:MS Word 2007 XML``, ``xlsx:Calc MS Excel 2007 XML``,
-    ``pdf:writer_pdf_Export:{…}``), outside the venv (:func:`lo_session.clean_env`)."""
-    from lo_session import clean_env
+    ``pdf:writer_pdf_Export:{…}``), outside the venv (:func:`support.libreoffice.clean_env`)."""
+    from support.libreoffice import clean_env
 
     with tempfile.TemporaryDirectory() as profile:
         subprocess.run(
