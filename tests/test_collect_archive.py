@@ -14,9 +14,9 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
-from test_collect import FIGURE_KEYS, MONEY_KEYS, Inbox, get, independent_sum, put, renamed, source, write_json
 
 from conftest import ROOT, run_cli
+from support.inbox import FIGURE_KEYS, MONEY_KEYS, Inbox, get, independent_sum, put, renamed, source, write_json
 
 WAIT_S = 120  # upper bound for a helper process to reach a point; never asserted on
 

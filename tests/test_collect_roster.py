@@ -8,11 +8,11 @@ import os
 
 import openpyxl
 import pytest
-from test_collect import Inbox
 
 from validator.collect.bodies import Identity, same_body
 
 from conftest import run_cli
+from support.inbox import Inbox
 
 ROSTER = [
     ("机关名称", "机关类型", "行政区划代码", "报送截止日期"),

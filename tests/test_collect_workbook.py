@@ -8,11 +8,12 @@ from decimal import Decimal
 
 import openpyxl
 import pytest
-from test_collect import FMT, Inbox, independent_sum
 
 from validator.collect.workbook import STATUS_COLOURS
 from validator.formats import get_format
 from validator.formats.gb_2021_30 import T3_COLUMN_KEYS
+
+from support.inbox import FMT, Inbox, get, independent_sum, put, renamed, source, write_json
 
 
 @pytest.fixture(scope="module")
@@ -193,8 +194,6 @@ def test_detail_sheet_one_row_per_body_with_official_labels(made):
 
 
 def test_hostile_names_stay_text(tmp_path):
-    from test_collect import renamed, source, write_json
-
     from conftest import run_cli
 
     inbox = tmp_path / "inbox"
@@ -319,8 +318,6 @@ def test_detail_shows_an_unreadable_figure_as_entered_with_include_failed(tmp_pa
     """A figure that is not a number (kept in the JSON's ``unreadable``) fails its report; with
     --include-failed the body is counted, 分单位明细 shows the figure exactly as entered, and
     the 汇总 says which sums are incomplete instead of adding a wrong number."""
-    from test_collect import get, put, renamed, source, write_json
-
     from conftest import run_cli
 
     key = "proactive.licensing.decisions"
@@ -365,8 +362,6 @@ def test_detail_shows_an_unreadable_figure_as_entered_with_include_failed(tmp_pa
 def test_a_body_name_shaped_like_markup_or_a_formula_is_shown_as_typed(tmp_path, name):
     """XlsxWriter's streaming mode writes a text shaped like ``<r>…</r>`` into the XML raw: one
     such body name made the whole 汇总.xlsx unreadable. Every sheet shows it exactly."""
-    from test_collect import get, put, renamed, source, write_json
-
     from conftest import run_cli
 
     report = renamed(source("fenxi-zfb_2023"), name)

@@ -19,9 +19,9 @@ import olefile
 import openpyxl
 import pytest
 from oletools.olevba import VBA_Parser
-from test_collect import Inbox
 
 from conftest import ROOT, run_cli
+from support.inbox import Inbox
 
 os.environ.setdefault("XLWINGS_LICENSE_KEY", "noncommercial")
 xw = pytest.importorskip("xlwings")
