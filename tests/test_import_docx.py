@@ -21,12 +21,12 @@ from pathlib import Path
 
 import docx
 import pytest
-from test_import import _flat
 
 from addin.ovba.cfb import write_compound_file
 from validator.formats import gb_2021_30 as gb
 
 from conftest import REPORT_NAMES, REPORTS, run_cli
+from support.importing import flatten
 from support.rendering import expected_figures, require_tools
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
@@ -63,7 +63,7 @@ def import_docx(tmp_path: Path, src: Path, *extra: str):
     result = run_cli("import", src, "-o", out, "--type", "政府", *extra)
     if result.code == 2:
         return result.code, {}, {}, result.out + result.err
-    data = _flat(json.loads(out.read_text(encoding="utf-8")))
+    data = flatten(json.loads(out.read_text(encoding="utf-8")))
     provenance = json.loads(out.with_suffix(".provenance.json").read_text(encoding="utf-8"))
     return result.code, data, provenance, result.out + result.err
 

@@ -20,20 +20,20 @@ from validator.cli import main
 from validator.formats import gb_2021_30 as gb
 from validator.importer.text import read_text, table_keys
 
-from support.importing import check_json, flat
+from support.importing import check_json, flatten
 
 FIXTURES = Path(__file__).parent / "fixtures"
 PUBLISHED = FIXTURES / "published"
 SOURCE = FIXTURES / "reports" / "huaian-shi_2024.source.json"
 HUAIAN = (PUBLISHED / "huaian-shi_2024.txt").read_text(encoding="utf-8")
 PINGTAN = (PUBLISHED / "pingtan_2021.txt").read_text(encoding="utf-8")
-TRUTH = {k: v for k, v in flat(json.loads(SOURCE.read_text(encoding="utf-8"))).items() if k in set(table_keys())}
+TRUTH = {k: v for k, v in flatten(json.loads(SOURCE.read_text(encoding="utf-8"))).items() if k in set(table_keys())}
 
 
 def _import(tmp_path: Path, src: Path, *extra: str) -> tuple[int, dict, dict]:
     out = tmp_path / f"{src.stem}.json"
     code = main(["import", str(src), "-o", str(out), "--type", "政府", *extra])
-    data = flat(json.loads(out.read_text(encoding="utf-8")))
+    data = flatten(json.loads(out.read_text(encoding="utf-8")))
     return code, data, json.loads(out.with_suffix(".provenance.json").read_text(encoding="utf-8"))
 
 
@@ -212,7 +212,7 @@ def test_footnote_marks_on_labels_are_not_figures(tmp_path):
 
 def _pingtan_truth() -> dict:
     data = json.loads((FIXTURES / "reports" / "pingtan_2021.source.json").read_text(encoding="utf-8"))
-    return {k: v for k, v in flat(data).items() if k in set(table_keys())}
+    return {k: v for k, v in flatten(data).items() if k in set(table_keys())}
 
 
 # --------------------------------------------------------------------------- labels apart from their figures

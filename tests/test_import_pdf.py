@@ -9,13 +9,13 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from test_import import EXPECTED, PUBLISHED, _expected_cells, _flat, _import
 
 from validator.cli import main
 from validator.formats import gb_2021_30 as gb
 from validator.importer import pdf
 from validator.importer.text import read_text
 
+from support.importing import EXPECTED, PUBLISHED, expected_cells, flatten, import_report
 from support.rendering import soffice_convert
 
 REPORTS = Path(__file__).parent / "fixtures" / "reports"
@@ -24,7 +24,7 @@ HUAIAN = next(r for r in EXPECTED if r["file"] == "huaian-shi_2024.txt")
 
 def _cells(out: Path) -> tuple[dict[str, object], dict]:
     data = json.loads(out.read_text(encoding="utf-8"))
-    return _flat(data), json.loads(out.with_suffix(".provenance.json").read_text(encoding="utf-8"))
+    return flatten(data), json.loads(out.with_suffix(".provenance.json").read_text(encoding="utf-8"))
 
 
 def _tally(flat: dict[str, object], expected: dict[str, object]) -> tuple[int, int, int]:
@@ -35,10 +35,10 @@ def _tally(flat: dict[str, object], expected: dict[str, object]) -> tuple[int, i
 
 
 def test_published_pdf_imports_exactly(tmp_path):
-    code, out = _import(tmp_path, PUBLISHED / "huaian-shi_2024.pdf", "--type", "政府")
+    code, out = import_report(tmp_path, PUBLISHED / "huaian-shi_2024.pdf", "--type", "政府")
     assert code == 0
     flat, provenance = _cells(out)
-    expected = _expected_cells(HUAIAN)
+    expected = expected_cells(HUAIAN)
     assert {k: flat[k] for k in expected} == expected
     assert flat["body.name"] == "淮安市人民政府" and flat["year"] == 2024
     assert set(provenance["cells"]) == set(expected) and provenance["unread"] == []
@@ -55,7 +55,7 @@ def test_both_candidates_read_the_published_pdf(tmp_path):
     from validator.importer.pdf_positions import position_lines
 
     pages = pdf.load_pages((PUBLISHED / "huaian-shi_2024.pdf").read_bytes(), "x")
-    expected = _expected_cells(HUAIAN)
+    expected = expected_cells(HUAIAN)
     for make in (pdf.text_lines, pdf.grid_lines, position_lines):
         lines, pages_of, sources = make(pages)
         imported = pdf.read_lines(lines, "x", sources, pages_of)
@@ -121,7 +121,7 @@ def _only_pages(src: Path, dst: Path, pages: list[int]) -> None:
 
 def _refused(tmp_path: Path, capsys, src: Path) -> str:
     capsys.readouterr()
-    code, out = _import(tmp_path, src)
+    code, out = import_report(tmp_path, src)
     err = capsys.readouterr().err
     assert code == 2 and "Traceback" not in err
     assert not out.exists() and not out.with_suffix(".provenance.json").exists()
@@ -281,10 +281,10 @@ def test_real_encrypted_pdf_refused(tmp_path, capsys, rendered_pdfs):
 def test_published_arithmetic_error_imported_as_published_and_flagged(tmp_path, capsys, rendered_pdfs):
     """（七）总计 printed one too high: every candidate reads it so, the import keeps it, and
     ``check`` flags that cell."""
-    code, out = _import(tmp_path, rendered_pdfs["huaian-shi_2024", "wrong-total"], "--type", "政府")
+    code, out = import_report(tmp_path, rendered_pdfs["huaian-shi_2024", "wrong-total"], "--type", "政府")
     flat, provenance = _cells(out)
     key = gb.t3_key("results_total", "total")
-    expected = _expected_cells(HUAIAN)
+    expected = expected_cells(HUAIAN)
     assert code == 0 and provenance["unread"] == []
     assert flat[key] == expected[key] + 1
     assert {k: flat[k] for k in expected if k != key} == {k: v for k, v in expected.items() if k != key}
@@ -306,9 +306,9 @@ def test_rendered_pdf_never_a_wrong_cell(tmp_path, capsys, rendered_pdfs, name, 
     """0 wrong cells in every variant; blank cells read as 0 and reported; what cannot be
     placed is left empty and listed as unread."""
     report = next(r for r in EXPECTED if r["file"] == f"{name}.txt")
-    expected = _expected_cells(report)
+    expected = expected_cells(report)
     capsys.readouterr()
-    code, out = _import(tmp_path, rendered_pdfs[name, variant], "--type", "政府")
+    code, out = import_report(tmp_path, rendered_pdfs[name, variant], "--type", "政府")
     printed = capsys.readouterr().out
     flat, provenance = _cells(out)
     right, wrong, empty = _tally(flat, expected)
@@ -358,11 +358,11 @@ def test_published_pdf_keeps_narrative_parts(tmp_path):
     """The cascade chooses the tables cell by cell; the narrative parts, title and import
     提示 still come from the reading-order text (a choice among table readings must not drop
     them). The parts start and end as in the published text version of the same report."""
-    code, out = _import(tmp_path, PUBLISHED / "huaian-shi_2024.pdf", "--type", "政府")
+    code, out = import_report(tmp_path, PUBLISHED / "huaian-shi_2024.pdf", "--type", "政府")
     assert code == 0
     data = json.loads(out.read_text(encoding="utf-8"))
     (tmp_path / "txt").mkdir()
-    code, out_txt = _import(tmp_path / "txt", PUBLISHED / "huaian-shi_2024.txt", "--type", "政府")
+    code, out_txt = import_report(tmp_path / "txt", PUBLISHED / "huaian-shi_2024.txt", "--type", "政府")
     text = json.loads(out_txt.read_text(encoding="utf-8"))["narrative"]
     for part in ("overview", "problems", "other_matters"):
         got = data["narrative"][part]
