@@ -232,9 +232,9 @@ def test_unknown_format_id_is_refused(tmp_path):
 
 def test_excel_entry_points_pick_the_format_from_the_workbook(clone, tmp_path):
     pytest.importorskip("xlwings")
-    from test_excel_addin import actions, remote_book
-
     from addin import excel
+
+    from support.remote_excel import actions, remote_book
 
     book_path = tmp_path / "clone.xlsx"
     assert run_cli("fill", _clone_json(tmp_path), "-o", book_path).code == 0

@@ -842,9 +842,9 @@ def test_safe_filename_never_leaves_its_folder(tmp_path, stem):
 
 @pytest.mark.parametrize("body", ["../../逃逸", "CON", "a/b\\c:d", "名" * 120])
 def test_excel_export_stays_in_its_folder(workbook_copy, tmp_path, body):
-    from test_excel_addin import remote_book
-
     from addin import excel
+
+    from support.remote_excel import remote_book
 
     path = workbook_copy()
     wb = openpyxl.load_workbook(path)
