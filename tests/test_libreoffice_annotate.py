@@ -16,13 +16,13 @@ import shutil
 
 import openpyxl
 import pytest
-from test_annotate import EXPLAIN_COL, with_drawing
 
 from addin.build import BUTTONS, button_sheets, xlsm_bytes
 from validator.formats import get_format
 from validator.spec import col_letter
 
 from conftest import REPORTS, run_cli
+from support.annotated import EXPLAIN_COL, with_drawing
 from support.libreoffice import require_libreoffice, run_driver
 
 BUTTON_SHEETS = button_sheets(get_format())
