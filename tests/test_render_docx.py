@@ -210,7 +210,7 @@ def test_fonts_are_named_for_chinese_text_with_fallbacks(tmp_path):
 
 
 def test_hostile_narrative_is_text(tmp_path):
-    from test_render_html import HOSTILE, hostile_json
+    from support.rendering import HOSTILE, hostile_json
 
     document = docx.Document(render(tmp_path, hostile_json(tmp_path)))
     texts = [p.text for p in document.paragraphs]

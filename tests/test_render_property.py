@@ -11,14 +11,13 @@ from decimal import Decimal
 import docx
 import lxml.html
 from hypothesis import HealthCheck, given, settings
-from test_render_html import grid, tables
 
 from validator import api
 from validator.engine import validate
 from validator.formats import get_format
 from validator.jsonio import dump_model, report_to_model
 
-from support.rendering import position
+from support.rendering import grid, position, tables
 from support.strategies import valid_submission
 
 FMT = get_format()
