@@ -24,7 +24,6 @@ import struct
 import subprocess
 import sys
 import zipfile
-import zlib
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -36,11 +35,20 @@ from validator.formats import get_format
 from validator.workbook import read as wbread
 
 from conftest import REPORTS, ROOT, TEMPLATE, run_cli, sha256
+from support.hostile_files import (
+    FENXI,
+    MB,
+    billion_laughs,
+    encrypted_workbook,
+    old_xls,
+    rebuild,
+    sheet_bomb,
+    worksheet_part,
+    write_streamed,
+)
 
-FENXI = REPORTS / "fenxi-zfb_2023.xlsx"
 SOURCE_JSON = REPORTS / "fenxi-zfb_2023.source.json"
 FMT = get_format()
-MB = 1024 * 1024
 
 
 # --------------------------------------------------------------------------- helpers
@@ -157,62 +165,6 @@ def assert_refused_measured(path, *needles, tmp_path, max_rss_mb=400.0) -> Measu
     return m
 
 
-class _RepeatCompressor:
-    """Stands in for zipfile's deflate compressor while one chunk is written many times.
-
-    After a full flush deflate forgets its history, so every copy of the chunk compresses to
-    the same bytes: compress once, emit many times. Anything else is compressed for real.
-    (If zipfile ever renames its private ``_compressor``, the archive is still correct, only
-    slower to build.)
-    """
-
-    def __init__(self, chunk: bytes):
-        self.chunk = chunk
-        self.co = zlib.compressobj(9, zlib.DEFLATED, -15)
-        self.block = self.compress(chunk)
-
-    def compress(self, data: bytes) -> bytes:
-        if data is self.chunk and hasattr(self, "block"):
-            return self.block
-        return self.co.compress(data) + self.co.flush(zlib.Z_FULL_FLUSH)
-
-    def flush(self) -> bytes:
-        return self.co.flush()
-
-
-def write_streamed(z: zipfile.ZipFile, name: str, head: bytes, chunk: bytes, count: int, tail: bytes) -> None:
-    """A deflated part of ``head + chunk * count + tail``, built in about the time CRC-32 takes."""
-    info = zipfile.ZipInfo(name, date_time=(2024, 1, 1, 0, 0, 0))
-    info.compress_type = zipfile.ZIP_DEFLATED
-    with z.open(info, "w", force_zip64=True) as w:
-        w._compressor = _RepeatCompressor(chunk)
-        w.write(head)
-        for _ in range(count):
-            w.write(chunk)
-        w.write(tail)
-
-
-def rebuild(src: Path, dst: Path, edits: dict | None = None, skip: tuple[str, ...] = (), extra=None) -> Path:
-    """Copy a workbook part by part; ``edits`` maps a part to new bytes or a bytes -> bytes function."""
-    edits = edits or {}
-    with zipfile.ZipFile(src) as zin, zipfile.ZipFile(dst, "w", zipfile.ZIP_DEFLATED) as zout:
-        for info in zin.infolist():
-            if info.filename in skip:
-                continue
-            data = zin.read(info)
-            edit = edits.get(info.filename)
-            if edit is not None:
-                data = edit(data) if callable(edit) else edit
-            zout.writestr(info.filename, data)
-        if extra:
-            extra(zout)
-    return dst
-
-
-def sheet_part(sheet: str) -> str:
-    return f"xl/worksheets/sheet{[s.name for s in FMT.sheets].index(sheet) + 1}.xml"
-
-
 def set_cd_size(path: Path, part: str, size: int) -> None:
     """Forge the uncompressed size the central directory declares for one part."""
     data = bytearray(path.read_bytes())
@@ -231,40 +183,10 @@ def set_cd_size(path: Path, part: str, size: int) -> None:
 # --------------------------------------------------------------------------- not a workbook
 
 
-def _encrypted_workbook() -> bytes:
-    """What Excel writes for a workbook with an open password ([MS-OFFCRYPTO] agile encryption)."""
-    info = (
-        struct.pack("<HHI", 4, 4, 0x40) + b'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
-        b'<encryption xmlns="http://schemas.microsoft.com/office/2006/encryption"/>'
-    )
-    package = struct.pack("<Q", 12345) + bytes(range(256)) * 40  # > 4096 bytes: regular sectors
-    return write_compound_file(
-        {
-            "EncryptionInfo": info,
-            "EncryptedPackage": package,
-            "\x06DataSpaces": {
-                "Version": b"\x3c\x00\x00\x00" + "Microsoft.Container.DataSpaces".encode("utf-16-le"),
-                "DataSpaceMap": b"\x08\x00\x00\x00\x01\x00\x00\x00",
-            },
-        }
-    )
-
-
-def _old_xls() -> bytes:
-    bof = struct.pack("<HHHHHHII", 0x0809, 16, 0x0600, 0x0005, 0x0DBB, 0x07CC, 0, 0)
-    return write_compound_file(
-        {
-            "Workbook": bof + b"\x0a\x00\x00\x00" + bytes(5000),
-            "\x05SummaryInformation": bytes(200),
-            "\x05DocumentSummaryInformation": bytes(200),
-        }
-    )
-
-
 @pytest.mark.parametrize("name", ["加密.xlsx", "加密.xls", "加密"])
 def test_a_password_protected_workbook(tmp_path, name):
     path = tmp_path / name
-    path.write_bytes(_encrypted_workbook())
+    path.write_bytes(encrypted_workbook())
     assert wbread.compound_file_names(path) >= {"EncryptionInfo", "EncryptedPackage"}
     assert_unusable(path, "设置了打开密码，请在 Excel 中取消密码后另存为 .xlsx")  # told by content, any name
 
@@ -272,14 +194,14 @@ def test_a_password_protected_workbook(tmp_path, name):
 @pytest.mark.parametrize("name", ["旧表.xls", "改了扩展名.xlsx"])
 def test_an_old_xls_workbook(tmp_path, name):
     path = tmp_path / name
-    path.write_bytes(_old_xls())
+    path.write_bytes(old_xls())
     err = assert_unusable(path, "这是旧版 .xls 文件，请在 Excel 中另存为 .xlsx")
     assert "密码" not in err
 
 
 @pytest.mark.parametrize("damage", ["directory-beyond-end", "directory-loop", "bad-sector-size", "fat-too-big"])
 def test_a_damaged_compound_file_gets_the_generic_message(tmp_path, damage):
-    data = bytearray(_old_xls())
+    data = bytearray(old_xls())
     if damage == "directory-beyond-end":
         struct.pack_into("<I", data, 48, 10_000)
     elif damage == "directory-loop":  # the directory sector's FAT entry points at itself
@@ -322,7 +244,7 @@ def test_a_zip_with_a_compression_excel_never_uses(tmp_path):
 
 @pytest.mark.parametrize("case", ["malformed-xml", "bad-shared-string", "bad-number", "bad-ref"])
 def test_damaged_sheet_xml_is_reported_not_crashed(tmp_path, case):
-    part = sheet_part("封面")
+    part = worksheet_part("封面")
     if case == "malformed-xml":
         # inside the rows the reader reads (the cover's colour key follows them since issue 13)
         edit = lambda x: x.replace(b"</row>", b"</row><row><c></row>", 1)  # noqa: E731
@@ -340,7 +262,7 @@ def test_damaged_sheet_xml_is_reported_not_crashed(tmp_path, case):
 def test_a_date_serial_no_calendar_can_hold_is_a_finding(tmp_path):
     """openpyxl turns the overflow into #VALUE!; the date rule reports it on the cell."""
     edit = lambda x: re.sub(rb'<c r="B7" s="(\d+)"[^>]*>.*?</c>', rb'<c r="B7" s="\1"><v>1e300</v></c>', x)  # noqa: E731
-    path = rebuild(FENXI, tmp_path / "date.xlsx", {sheet_part("封面"): edit})
+    path = rebuild(FENXI, tmp_path / "date.xlsx", {worksheet_part("封面"): edit})
     result = run_cli("check", "--json", path)
     assert result.code == 1, result.err
     assert [(f["rule"], f["cells"][0]["ref"]) for f in json.loads(result.out)["findings"]] == [("META-DATE", "封面!B7")]
@@ -350,7 +272,7 @@ def test_corrupted_deflate_data_is_reported(tmp_path):
     path = tmp_path / "deflate.xlsx"
     path.write_bytes(FENXI.read_bytes())
     with zipfile.ZipFile(path) as z:
-        info = z.getinfo(sheet_part("表三"))
+        info = z.getinfo(worksheet_part("表三"))
     data = bytearray(path.read_bytes())
     start = info.header_offset + 30 + len(info.filename.encode()) + len(info.extra) + 10
     data[start : start + 200] = bytes(200)  # zero part of the compressed stream; sizes unchanged
@@ -361,21 +283,8 @@ def test_corrupted_deflate_data_is_reported(tmp_path):
 # --------------------------------------------------------------------------- bombs
 
 
-def sheet_bomb(path: Path, gigabytes: int = 2) -> Path:
-    """表三 replaced by a sheet of ``gigabytes`` GB of rows that compresses to a few MB."""
-    part = sheet_part("表三")
-    head = b'<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData>'
-    chunk = b'<row><c t="inlineStr"><is><t>AAAAAAAAAAAAAAAA</t></is></c></row>' * (MB // 64)
-    return rebuild(
-        FENXI,
-        path,
-        skip=(part,),
-        extra=lambda z: write_streamed(z, part, head, chunk, 1024 * gigabytes, b"</sheetData></worksheet>"),
-    )
-
-
 def test_a_sheet_that_expands_to_2_gb(tmp_path, no_openpyxl):
-    part = sheet_part("表三")
+    part = worksheet_part("表三")
     path = sheet_bomb(tmp_path / "炸弹.xlsx")
     info = zipfile.ZipFile(path).getinfo(part)
     assert info.file_size > 2 * 1024 * MB and path.stat().st_size < 10 * MB, (info.file_size, path.stat().st_size)
@@ -384,7 +293,7 @@ def test_a_sheet_that_expands_to_2_gb(tmp_path, no_openpyxl):
 
 
 def test_a_central_directory_declaring_4_gb(tmp_path):
-    part = sheet_part("封面")
+    part = worksheet_part("封面")
     path = rebuild(FENXI, tmp_path / "伪造.xlsx")
     set_cd_size(path, part, 0xF0000000)
     assert zipfile.ZipFile(path).getinfo(part).file_size == 0xF0000000
@@ -474,20 +383,6 @@ def test_too_many_parts(tmp_path):
     assert_unusable(path, "个部件")
 
 
-_LAUGHS = (
-    b'<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol "lol">'
-    + b"".join(b'<!ENTITY lol%d "%s">' % (i, (b"&lol%d;" % (i - 1) if i > 1 else b"&lol;") * 10) for i in range(1, 10))
-    + b"]>"
-)
-
-
-def _laughs(xml: bytes, entity: bytes = b"&lol9;", padding: bytes = b"") -> bytes:
-    """The same part with a billion-laughs DTD in front and the entity used in the first text."""
-    body = xml.split(b"?>", 1)[1] if xml.startswith(b"<?xml") else xml
-    body = body.replace(b"<t>", b"<t>" + entity, 1)
-    return _LAUGHS.replace(b"<!DOCTYPE", padding + b"<!DOCTYPE") + body
-
-
 def test_openpyxl_parses_through_defusedxml():
     import openpyxl.xml
 
@@ -495,14 +390,14 @@ def test_openpyxl_parses_through_defusedxml():
 
 
 def test_billion_laughs_in_a_sheet(tmp_path):
-    part = sheet_part("封面")
-    path = rebuild(FENXI, tmp_path / "laughs.xlsx", {part: _laughs})
+    part = worksheet_part("封面")
+    path = rebuild(FENXI, tmp_path / "laughs.xlsx", {part: billion_laughs})
     assert b"<!ENTITY lol9" in zipfile.ZipFile(path).read(part)
     assert_refused_measured(path, "含有不安全的 XML 内容", "工作表“封面”", tmp_path=tmp_path)
 
 
 def test_billion_laughs_in_shared_strings(tmp_path):
-    path = rebuild(TEMPLATE, tmp_path / "sst.xlsx", {"xl/sharedStrings.xml": _laughs})
+    path = rebuild(TEMPLATE, tmp_path / "sst.xlsx", {"xl/sharedStrings.xml": billion_laughs})
     assert_unusable(path, "含有不安全的 XML 内容", "xl/sharedStrings.xml")
 
 
@@ -521,10 +416,12 @@ def test_a_dtd_hidden_behind_a_long_comment_is_still_refused(tmp_path, part):
     """The up-front scan reads 64 KB of each part; past that, defusedxml refuses it while parsing."""
     padding = b"<!--" + b"x" * (100 * 1024) + b"-->"
     if part == "sheet":
-        path = rebuild(FENXI, tmp_path / "hidden.xlsx", {sheet_part("封面"): lambda x: _laughs(x, padding=padding)})
+        path = rebuild(
+            FENXI, tmp_path / "hidden.xlsx", {worksheet_part("封面"): lambda x: billion_laughs(x, padding=padding)}
+        )
         needles = ("含有不安全的 XML 内容", "工作表“封面”")
     else:
-        path = rebuild(TEMPLATE, tmp_path / "hidden.xlsx", {part: lambda x: _laughs(x, padding=padding)})
+        path = rebuild(TEMPLATE, tmp_path / "hidden.xlsx", {part: lambda x: billion_laughs(x, padding=padding)})
         needles = ("含有不安全的 XML 内容", part)
     assert_unusable(path, *needles)
 
@@ -556,8 +453,8 @@ def test_a_million_used_rows(tmp_path, sheet, keep_dimension, parsed_rows):
     """The reader turns only the rows the format uses into cells: the million rows below are
     never parsed row by row (without a <dimension>, openpyxl's size probe still scans the XML
     once; ``benchmarks/hostile.py`` times both)."""
-    path = rebuild(FENXI, tmp_path / "百万行.xlsx", {sheet_part(sheet): _million_rows(sheet, keep_dimension)})
-    size = zipfile.ZipFile(path).getinfo(sheet_part(sheet)).file_size
+    path = rebuild(FENXI, tmp_path / "百万行.xlsx", {worksheet_part(sheet): _million_rows(sheet, keep_dimension)})
+    size = zipfile.ZipFile(path).getinfo(worksheet_part(sheet)).file_size
     assert 40 * MB < size < wbread.MAX_PART_BYTES
     before = sha256(path)
     result = run_cli("check", path)
@@ -615,7 +512,7 @@ def test_deleted_defined_names_do_not_matter(workbook_copy, tmp_path):
 
 def test_unprotected_sheet_with_a_formula_and_its_cached_value(tmp_path):
     """As Excel saves it: the formula and its last result. The result is what counts."""
-    part = sheet_part("表三")
+    part = worksheet_part("表三")
 
     def edit(xml: bytes) -> bytes:
         xml = re.sub(rb"<sheetProtection [^>]*/>", b"", xml)
@@ -638,9 +535,9 @@ def test_unprotected_sheet_with_a_formula_never_calculated(workbook_copy):
     ws["D4"] = "=1+2"
     wb.save(path)
     assert (
-        b"<f>1+2</f><v></v>" in zipfile.ZipFile(path).read(sheet_part("表三"))
-        or b"<f>1+2</f><v />" in zipfile.ZipFile(path).read(sheet_part("表三"))
-        or b"<f>1+2</f>" in zipfile.ZipFile(path).read(sheet_part("表三"))
+        b"<f>1+2</f><v></v>" in zipfile.ZipFile(path).read(worksheet_part("表三"))
+        or b"<f>1+2</f><v />" in zipfile.ZipFile(path).read(worksheet_part("表三"))
+        or b"<f>1+2</f>" in zipfile.ZipFile(path).read(worksheet_part("表三"))
     )
     result = run_cli("check", "--json", path)
     assert result.code == 1, result.err
@@ -778,7 +675,7 @@ def test_formula_like_text_is_written_as_text_by_fill(tmp_path):
     for key, text in FORMULA_LIKE.items():
         cell = wb[FMT.cell(key).sheet][FMT.cell(key).ref]
         assert cell.data_type == "s" and cell.value == text, (key, cell.data_type, cell.value)
-    assert b"<f>" not in b"".join(zipfile.ZipFile(out).read(sheet_part(s)) for s in ("封面", "文字部分"))
+    assert b"<f>" not in b"".join(zipfile.ZipFile(out).read(worksheet_part(s)) for s in ("封面", "文字部分"))
     back = tmp_path / "back.json"
     run_cli("export", out, "-o", back, "--force")
     doc = json.loads(back.read_text("utf-8"))
@@ -804,7 +701,7 @@ def test_formula_like_cell_text_stays_text_in_the_annotated_results(workbook_cop
         if isinstance(c.value, str) and "=1+2" in c.value
     ]
     assert texts and all(c.data_type == "s" for c in texts)
-    assert b"<f>" not in zipfile.ZipFile(out).read(sheet_part(FMT.results_sheet))
+    assert b"<f>" not in zipfile.ZipFile(out).read(worksheet_part(FMT.results_sheet))
 
 
 @pytest.mark.parametrize(
@@ -863,7 +760,7 @@ def test_excel_export_stays_in_its_folder(workbook_copy, tmp_path, body):
 def test_a_million_rows_are_too_many_to_annotate(tmp_path):
     """Reading copes (above); loading the whole workbook to write an annotated copy would build
     every cell, so :func:`check_editable_workbook` refuses it with a clear message."""
-    path = rebuild(FENXI, tmp_path / "百万行.xlsx", {sheet_part("校验结果"): _million_rows("校验结果", True)})
+    path = rebuild(FENXI, tmp_path / "百万行.xlsx", {worksheet_part("校验结果"): _million_rows("校验结果", True)})
     with pytest.raises(wbread.UnusableInput) as info:
         wbread.check_editable_workbook(path)
     assert "工作表“校验结果”" in str(info.value) and "无法另存标注" in str(info.value)

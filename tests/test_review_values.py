@@ -16,7 +16,6 @@ from decimal import Decimal
 
 import openpyxl
 import pytest
-from test_hostile import rebuild, sheet_part
 
 from validator.engine import validate
 from validator.formats import get_format
@@ -25,6 +24,7 @@ from validator.values import decode_ooxml, encode_ooxml
 from validator.workbook.read import read_grids, split_ref, submission_from_grids
 
 from conftest import REPORTS, run_cli, sha256
+from support.hostile_files import rebuild, worksheet_part
 
 FENXI = REPORTS / "fenxi-zfb_2023.xlsx"
 SOURCE_JSON = REPORTS / "fenxi-zfb_2023.source.json"
@@ -41,7 +41,7 @@ def _set_xml(tmp_path, sheet: str, ref: str, cell_xml: bytes, name: str = "edite
             pattern, lambda m: b'<c r="%s"%s' % (ref.encode(), m.group(1) or b"") + cell_xml, xml, count=1, flags=re.S
         )
 
-    return rebuild(FENXI, tmp_path / name, {sheet_part(sheet): edit})
+    return rebuild(FENXI, tmp_path / name, {worksheet_part(sheet): edit})
 
 
 def _check(path) -> tuple[int, list[dict]]:
@@ -154,7 +154,7 @@ def test_escapes_in_shared_strings_are_decoded(tmp_path):
     rebuild(
         FENXI,
         path,
-        {"[Content_Types].xml": types, "xl/_rels/workbook.xml.rels": rels, sheet_part("封面"): cover},
+        {"[Content_Types].xml": types, "xl/_rels/workbook.xml.rels": rels, worksheet_part("封面"): cover},
         extra=add_sst,
     )
     assert openpyxl.load_workbook(path)["封面"]["B4"].value == name + "_x000D_"  # openpyxl alone: literal
@@ -184,7 +184,7 @@ def test_literal_escape_text_survives_fill_and_export(tmp_path, text):
     book = tmp_path / "filled.xlsx"
     assert run_cli("fill", src, "-o", book).code == 0
     if re.search(r"_x[0-9A-Fa-f]{4}_", text):
-        assert b"_x005F_" in zipfile.ZipFile(book).read(sheet_part("文字部分"))
+        assert b"_x005F_" in zipfile.ZipFile(book).read(worksheet_part("文字部分"))
     back = _export(book, tmp_path, "--force")
     assert back["narrative"]["problems"] == doc["narrative"]["problems"]
     assert back["body"]["name"] == doc["body"]["name"]

@@ -22,12 +22,20 @@ import httpx
 import openpyxl
 import pytest
 from starlette.testclient import TestClient
-from test_hostile import FENXI, _encrypted_workbook, _laughs, _old_xls, rebuild, sheet_bomb, sheet_part
 
 from validator.serve import app as serve_app
 from validator.serve.app import Config, create_app
 
 from conftest import EXAMPLE, run_cli
+from support.hostile_files import (
+    FENXI,
+    billion_laughs,
+    encrypted_workbook,
+    old_xls,
+    rebuild,
+    sheet_bomb,
+    worksheet_part,
+)
 from support.server import live_server
 
 
@@ -91,7 +99,7 @@ def test_api_check_takes_a_json_report(client, tmp_path):
 )
 def test_unusable_uploads_are_422_with_the_cli_error(client, tmp_path, name, data, code):
     path = tmp_path / name
-    path.write_bytes(_old_xls() if data is None else data)
+    path.write_bytes(old_xls() if data is None else data)
     response = upload(client, path)
     assert response.status_code == 422
     error = response.json()["error"]
@@ -103,7 +111,7 @@ def test_unusable_uploads_are_422_with_the_cli_error(client, tmp_path, name, dat
 
 def _hostile(tmp_path: Path) -> dict[str, tuple[Path, str]]:
     enc = tmp_path / "加密.xlsx"
-    enc.write_bytes(_encrypted_workbook())
+    enc.write_bytes(encrypted_workbook())
     many = rebuild(
         FENXI,
         tmp_path / "部件.xlsx",
@@ -112,7 +120,7 @@ def _hostile(tmp_path: Path) -> dict[str, tuple[Path, str]]:
     return {
         "encrypted": (enc, "encrypted"),
         "bomb": (sheet_bomb(tmp_path / "炸弹.xlsx", gigabytes=1), "too-large"),
-        "laughs": (rebuild(FENXI, tmp_path / "laughs.xlsx", {sheet_part("封面"): _laughs}), "unsafe-xml"),
+        "laughs": (rebuild(FENXI, tmp_path / "laughs.xlsx", {worksheet_part("封面"): billion_laughs}), "unsafe-xml"),
         "parts": (many, "too-large"),
     }
 
