@@ -11,12 +11,12 @@ from concurrent.futures import ThreadPoolExecutor
 
 import httpx
 import pytest
-from test_serve import live_server
 
 from validator.serve.app import Config, create_app
 
 from conftest import run_cli
 from support.season import BODIES, OFFICE, TOKEN, as_bytes, board, board_rows, issue, report, submit
+from support.server import live_server
 
 
 @pytest.fixture

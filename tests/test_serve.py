@@ -36,7 +36,7 @@ from support.hostile_files import (
     sheet_bomb,
     worksheet_part,
 )
-from support.server import live_server
+from support.server import broken_copy, live_server
 
 
 def local(app) -> TestClient:
@@ -47,16 +47,6 @@ def local(app) -> TestClient:
 @pytest.fixture(scope="module")
 def client() -> TestClient:
     return local(create_app())
-
-
-def broken_copy(tmp_path: Path) -> Path:
-    """The example with one typo (表三!J4 3→4): one located root cause, consequences under it."""
-    path = tmp_path / "broken.xlsx"
-    shutil.copyfile(EXAMPLE, path)
-    wb = openpyxl.load_workbook(path)
-    wb["表三"]["J4"] = 4
-    wb.save(path)
-    return path
 
 
 def upload(client, path: Path, url: str = "/api/check", name: str | None = None, **kw):

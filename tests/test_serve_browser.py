@@ -16,13 +16,12 @@ from pathlib import Path
 
 import openpyxl
 import pytest
-from test_serve import broken_copy
 
 from validator.serve.app import create_app
 
 from conftest import EXAMPLE, ROOT
 from support.rendering import require_tools
-from support.server import live_server
+from support.server import broken_copy, live_server
 
 FLAGS = [
     "--no-sandbox",
