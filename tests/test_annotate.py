@@ -124,6 +124,7 @@ def test_explanation_cells_of_fill_output_are_unlocked(tmp_path):
     assert [ws.cell(r, EXPLAIN_COL).protection.locked for r in rows] == [False] * len(rows)
 
 
+@pytest.mark.slow
 def test_marked_input_cells_stay_unlocked_and_staff_shading_is_kept(broken, tmp_path):
     wb = openpyxl.load_workbook(broken)
     green = openpyxl.styles.PatternFill("solid", fgColor="FF00FF00")
@@ -149,6 +150,7 @@ def test_marked_input_cells_stay_unlocked_and_staff_shading_is_kept(broken, tmp_
 # --------------------------------------------------------------------------- D4: reads like its source
 
 
+@pytest.mark.slow
 def test_formula_totals_keep_their_results_and_the_copy_checks_like_its_source(tmp_path):
     source = with_formula_totals(REPORTS / "fenxi-zfb_2023.xlsx", tmp_path / "sum.xlsx")
     code, report = check_json(source)
@@ -164,6 +166,7 @@ def test_formula_totals_keep_their_results_and_the_copy_checks_like_its_source(t
     assert values[name.sheet][name.ref].value == "汾西县人民政府办公室"
 
 
+@pytest.mark.slow
 def test_formula_totals_with_findings_give_the_same_findings_in_the_copy(tmp_path):
     source = with_formula_totals(REPORTS / "fenxi-zfb_2023.xlsx", tmp_path / "sum.xlsx")
     wb = openpyxl.load_workbook(source)
@@ -213,6 +216,7 @@ def filled_xlsm(tmp_path, fmt) -> Path:
     return path
 
 
+@pytest.mark.slow
 def test_a_macro_workbook_annotated_to_xlsx_is_a_real_xlsx(filled_xlsm, tmp_path):
     out = tmp_path / "marked.xlsx"
     result = annotate(filled_xlsm, out, 0)
@@ -226,6 +230,7 @@ def test_a_macro_workbook_annotated_to_xlsx_is_a_real_xlsx(filled_xlsm, tmp_path
     assert check_json(out) == check_json(filled_xlsm)
 
 
+@pytest.mark.slow
 def test_a_macro_workbook_annotated_to_xlsm_keeps_its_macros(filled_xlsm, tmp_path):
     out = tmp_path / "marked.xlsm"
     result = annotate(filled_xlsm, out, 0)
@@ -245,6 +250,7 @@ def test_a_plain_workbook_is_not_annotated_to_xlsm(tmp_path):
 # --------------------------------------------------------------------------- D14: pictures and text boxes
 
 
+@pytest.mark.slow
 def test_pictures_and_text_boxes_are_kept(broken, tmp_path):
     wb = openpyxl.load_workbook(broken)
     wb["封面"]["B7"] = "2025-06-30"  # a DATE-DEADLINE note on 封面 too: comments and drawing on one sheet
@@ -275,6 +281,7 @@ def test_pictures_and_text_boxes_are_kept(broken, tmp_path):
     assert twice[sheet_part(twice, "封面")].decode().count("<drawing ") == 1
 
 
+@pytest.mark.slow
 def test_what_the_copy_cannot_keep_is_said_on_screen_and_in_the_results_sheet(tmp_path):
     source = with_drawing(
         REPORTS / "fenxi-zfb_2023.xlsx", tmp_path / "drawn.xlsx", sheet="表二", extra="<controls/>"

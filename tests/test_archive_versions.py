@@ -134,6 +134,7 @@ def test_verify_explains_a_version_1_archive(tmp_path):
     assert result.code == 2 and "结构版本 1" in result.err
 
 
+@pytest.mark.slow
 def test_superseded_versions_are_marked_and_never_next_years_last_year(tmp_path):
     """r18: (A) v1 then v2 collected in three runs: one current version, the per-year sum counts
     the body once; (B) v1 and v2 in one run, then v1 alone, then both: next year uses v2."""
@@ -223,6 +224,7 @@ def _without_privileges() -> list[str] | None:
     return [setpriv, "--bounding-set=-all", "--inh-caps=-all"] if setpriv else None
 
 
+@pytest.mark.slow
 def test_a_healthy_read_only_archive_is_not_called_damaged(tmp_path):
     """r07: the archive in a folder the user may not write (no -shm can be made)."""
     prefix = _without_privileges()

@@ -296,6 +296,7 @@ def _sheet(xlsx: bytes, name: str) -> list[tuple]:
     return [tuple(r) for r in wb[name].iter_rows(values_only=True)]
 
 
+@pytest.mark.slow
 def test_the_summary_counts_approved_versions_and_marks_pending_ones(season):
     client, db, codes = season
     a, b = report(), report(BODIES[1], **{NEW_TOTAL: 3})
@@ -380,6 +381,7 @@ def test_the_openapi_document_matches_the_routes_and_docs(season):
     assert page.status_code == 200 and "/api/bodies/{id}/diff" in page.text and "上级机关口令" in page.text
 
 
+@pytest.mark.slow
 def test_the_summary_and_reminders_from_the_command_line(season, tmp_path):
     client, db, codes = season
     submit(client, codes[BODIES[0]], report())

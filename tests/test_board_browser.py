@@ -27,6 +27,8 @@ from support.rendering import require_tools
 from support.season import BODIES, TOKEN, as_bytes, codes_of, get, report, write_roster
 from support.server import live_server
 
+pytestmark = pytest.mark.slow  # a whole season in headless Chromium
+
 FLAGS = [
     "--no-sandbox",
     "--disable-gpu",

@@ -365,6 +365,7 @@ def valid_report(draw, name: str) -> dict:
     return data
 
 
+@pytest.mark.slow
 @settings(max_examples=8, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(
     st.integers(min_value=1, max_value=4).flatmap(lambda n: st.tuples(*[valid_report(f"第{i}单位") for i in range(n)]))

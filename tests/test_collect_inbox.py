@@ -143,6 +143,7 @@ def _unprivileged() -> list[str] | None:
     return [setpriv, f"--bounding-set={caps}", f"--inh-caps={caps}"]
 
 
+@pytest.mark.slow
 def test_permissions_that_deny_listing_are_reported_by_a_real_run(tmp_path):
     prefix = _unprivileged()
     if prefix is None:

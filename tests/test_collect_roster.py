@@ -55,6 +55,7 @@ def write_xlsx(path, rows):
     return path
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("kind", ["csv", "xlsx"])
 def test_roster_statuses(box, kind, tmp_path):
     roster = write_csv(tmp_path / "名单.csv", ROSTER) if kind == "csv" else write_xlsx(tmp_path / "名单.xlsx", ROSTER)

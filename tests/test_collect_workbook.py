@@ -28,6 +28,7 @@ def rows(ws, first: int = 1) -> list[tuple]:
     return list(ws.iter_rows(min_row=first, values_only=True))
 
 
+@pytest.mark.slow
 def test_sheets(made):
     _box, _data, wb = made
     assert wb.sheetnames == ["报送情况", "问题清单", "汇总-表二", "汇总-表三", "汇总-表四", "分单位明细"]
@@ -314,6 +315,7 @@ def test_raw_rows_keep_rich_string_lookalikes_as_text(tmp_path):
     assert [ws.cell(1, 1).value, ws.cell(1, 2).value] == ["<r><t>x</t></r>", "<r>&</r>"]
 
 
+@pytest.mark.slow
 def test_detail_shows_an_unreadable_figure_as_entered_with_include_failed(tmp_path):
     """A figure that is not a number (kept in the JSON's ``unreadable``) fails its report; with
     --include-failed the body is counted, 分单位明细 shows the figure exactly as entered, and
@@ -358,6 +360,7 @@ def test_detail_shows_an_unreadable_figure_as_entered_with_include_failed(tmp_pa
             assert "incomplete" not in total and wb["汇总-表二"]["A2"].value == "第二十条第（一）项"
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", ["<r>&</r>", "<r><t>假</t></r>", "=1+1"])
 def test_a_body_name_shaped_like_markup_or_a_formula_is_shown_as_typed(tmp_path, name):
     """XlsxWriter's streaming mode writes a text shaped like ``<r>…</r>`` into the XML raw: one

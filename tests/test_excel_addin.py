@@ -52,6 +52,7 @@ def test_validate_clean_example_writes_status_and_no_marks():
     assert status[0]["values"][0][0].startswith("校验通过：没有发现问题（")
 
 
+@pytest.mark.slow
 def test_validate_says_when_a_part_is_too_long_to_print_from_the_sheet(workbook_copy):
     path = workbook_copy("fenxi-zfb_2023")
     edit_cells(path, {"文字部分!A4": "本年度" * 1000})
@@ -89,6 +90,7 @@ def test_validate_flags_a_wrong_total_with_colour_note_and_results_row(workbook_
     assert status[0]["values"][0][0].startswith("校验未通过：错误 1 个，提示 2 个")
 
 
+@pytest.mark.slow
 def test_the_button_paints_the_located_cell_not_its_consequences(workbook_copy):
     """表三!J4 3→4 fails its row and the 总计 column's balance: only J4 turns red, with its note."""
     path = workbook_copy("fenxi-zfb_2023")
@@ -107,6 +109,7 @@ def test_the_button_paints_the_located_cell_not_its_consequences(workbook_copy):
     assert [_where(a) for a in notes] == [at("表三", "J4")] and "最可能填错：应为 3，现为 4" in notes[0]["args"][1]
 
 
+@pytest.mark.slow
 def test_second_run_clears_old_marks_first(workbook_copy, tmp_path):
     path = workbook_copy("huaian-shi_2024")
     edit_cells(path, {"表四!E4": 350})
@@ -127,6 +130,7 @@ def test_second_run_clears_old_marks_first(workbook_copy, tmp_path):
     assert noted == [(0, "$B$7"), (2, "$J$25"), (3, "$E$4"), (4, "$A$8")]  # each flagged cell once, as before
 
 
+@pytest.mark.slow
 def test_clear_marks_restores_shading_and_empties_results(tmp_path):
     marked = tmp_path / "marked.xlsx"
     run_cli("check", REPORTS / "huaian-shi_2024.xlsx", "--annotate", marked)
@@ -154,6 +158,7 @@ def test_export_json_equals_the_cli_export(tmp_path):
     assert alert["args"][0] == f"已导出：{target}"
 
 
+@pytest.mark.slow
 def test_export_json_carries_the_explanations_staff_wrote(tmp_path):
     marked = tmp_path / "marked.xlsx"
     run_cli("check", REPORTS / "huaian-shi_2024.xlsx", "--annotate", marked)
@@ -201,6 +206,7 @@ def test_failures_become_a_chinese_message_box(workbook_copy, tmp_path):
     assert "不是本工具的填报模板" in actions(book, "alert")[0]["args"][0]
 
 
+@pytest.mark.slow
 def test_unreadable_cells_are_findings_not_crashes(workbook_copy):
     path = workbook_copy()
     edit_cells(path, {"表三!D4": "3件", "表三!E4": "#DIV/0!"})
@@ -212,6 +218,7 @@ def test_unreadable_cells_are_findings_not_crashes(workbook_copy):
     ]
 
 
+@pytest.mark.slow
 def test_cross_year_checks_run_from_the_carried_in_figures(tmp_path):
     book_path = tmp_path / "next.xlsx"
     assert run_cli("new", "--from", REPORTS / "huaian-shi_2024.source.json", "-o", book_path).code == 0
@@ -221,6 +228,7 @@ def test_cross_year_checks_run_from_the_carried_in_figures(tmp_path):
     assert carry == [("表三!D5", 103, 100)]
 
 
+@pytest.mark.slow
 def test_text_that_looks_like_a_formula_is_written_as_text(workbook_copy):
     path = workbook_copy()
     marked = path.with_name("m.xlsx")
@@ -245,6 +253,7 @@ def test_entry_module_imports_no_cli_or_rendering_libraries():
     assert proc.stdout.strip() == "[]", proc.stdout + proc.stderr
 
 
+@pytest.mark.slow
 def test_a_leftover_note_is_rewritten_not_added_twice(workbook_copy, tmp_path):
     path = workbook_copy("huaian-shi_2024")
     edit_cells(path, {"表四!E4": 350})

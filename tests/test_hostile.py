@@ -283,6 +283,7 @@ def test_corrupted_deflate_data_is_reported(tmp_path):
 # --------------------------------------------------------------------------- bombs
 
 
+@pytest.mark.slow
 def test_a_sheet_that_expands_to_2_gb(tmp_path, no_openpyxl):
     part = worksheet_part("表三")
     path = sheet_bomb(tmp_path / "炸弹.xlsx")
@@ -444,6 +445,7 @@ def _million_rows(sheet: str, keep_dimension: bool):
     return edit
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     "sheet,keep_dimension",
     [("表三", True), ("校验结果", True), ("校验结果", False)],
@@ -607,6 +609,7 @@ def test_json_nested_100000_deep(tmp_path):
     assert_unusable(path, "嵌套层数过深")
 
 
+@pytest.mark.slow
 def test_json_of_100_mb_is_refused_by_size_before_parsing(tmp_path, no_json_parser):
     path = tmp_path / "big.json"
     with path.open("wb") as fh:
@@ -737,6 +740,7 @@ def test_safe_filename_never_leaves_its_folder(tmp_path, stem):
     assert target.resolve().parent == tmp_path.resolve()
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("body", ["../../逃逸", "CON", "a/b\\c:d", "名" * 120])
 def test_excel_export_stays_in_its_folder(workbook_copy, tmp_path, body):
     from addin import excel
@@ -757,6 +761,7 @@ def test_excel_export_stays_in_its_folder(workbook_copy, tmp_path, body):
     assert json.loads(target.read_text("utf-8"))["body"]["name"] == body
 
 
+@pytest.mark.slow
 def test_a_million_rows_are_too_many_to_annotate(tmp_path):
     """Reading copes (above); loading the whole workbook to write an annotated copy would build
     every cell, so :func:`check_editable_workbook` refuses it with a clear message."""
@@ -787,6 +792,7 @@ def test_an_unreadable_input_file(tmp_path, monkeypatch, suffix):
 # --------------------------------------------------------------------------- known bugs (not in files this suite owns)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("year", [9999, 10**10, -5])
 def test_regression_year_out_of_the_calendar_in_a_workbook(workbook_copy, year):
     path = workbook_copy()
@@ -802,6 +808,7 @@ def test_regression_year_9999_in_json(tmp_path):
     assert result.code in (1, 2), result.err
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("cell,value", [("封面!B6", 0), ("封面!B6", 999), ("上年数据!B4", 0), ("上年数据!B4", 10**10)])
 def test_regression_export_force_with_an_impossible_year(workbook_copy, tmp_path, cell, value):
     path = workbook_copy()
@@ -816,6 +823,7 @@ def test_regression_export_force_with_an_impossible_year(workbook_copy, tmp_path
     assert (doc["year"] if sheet == "封面" else doc["last_year"]["year"]) is None
 
 
+@pytest.mark.slow
 def test_json_with_a_million_explanations_is_refused_before_validation(tmp_path):
     doc = json.loads(SOURCE_JSON.read_text("utf-8"))
     doc["explanations"] = [{"rule": f"R{i}", "cells": [], "text": ""} for i in range(1_000_000)]

@@ -79,6 +79,7 @@ def wrong_cells(data: dict, exp: dict) -> dict[str, tuple[object, str]]:
     return out
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", REPORT_NAMES)
 def test_rendered_docx_imports_every_cell(tmp_path, rendered, expected, name):
     code, data, provenance, _ = import_docx(tmp_path, rendered[name])
@@ -91,6 +92,7 @@ def test_rendered_docx_imports_every_cell(tmp_path, rendered, expected, name):
     assert run_cli("check", tmp_path / "imported.json").code == 0
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", REPORT_NAMES)
 def test_every_figure_names_the_word_cell_it_came_from(tmp_path, rendered, name):
     """The provenance's table/row/column is the grid cell (python-docx's coordinates) holding
@@ -399,6 +401,7 @@ def test_paragraphs_and_tables_interleaved_in_body_order(rendered):
     assert places[heading + 1].table == 3
 
 
+@pytest.mark.slow
 def test_damaged_word_files_never_crash(tmp_path, rendered):
     """Seeded damage (bytes flipped, truncation, parts dropped, XML garbled): every run ends in
     exit 0, 1 or 2 with a message, never exit 3 (a bug) or a traceback."""

@@ -137,6 +137,7 @@ def _word_rows_swapped(tmp_path: Path) -> Path:
     return out
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("make", [_page_rows_swapped, _word_rows_swapped], ids=["html", "docx"])
 def test_rows_swapped_in_a_page_or_word_file_land_in_their_own_cells(tmp_path, make):
     code, data, _prov = _import(tmp_path, make(tmp_path))
@@ -146,6 +147,7 @@ def test_rows_swapped_in_a_page_or_word_file_land_in_their_own_cells(tmp_path, m
     assert not [f for f in report["findings"] if f["severity"] == "error"]
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(shutil.which("soffice") is None, reason="LibreOffice makes the PDF")
 def test_rows_swapped_in_a_pdf_land_in_their_own_cells(tmp_path):
     from support.rendering import soffice_convert

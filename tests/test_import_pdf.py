@@ -164,6 +164,7 @@ def test_too_much_text_refused_before_reading_it(tmp_path, capsys, monkeypatch):
     assert "文字超过 100 个字符" in _refused(tmp_path, capsys, PUBLISHED / "huaian-shi_2024.pdf")
 
 
+@pytest.mark.slow
 def test_mangled_pdfs_never_crash():
     """Seeded byte damage to the real PDF: each either imports or is refused (exit 2)."""
     import random
@@ -400,6 +401,7 @@ def test_many_pages_of_rulings_refused(tmp_path, capsys):
     assert "页面内容过大" in _refused(tmp_path, capsys, src)
 
 
+@pytest.mark.slow
 def test_compressed_content_counted_only_up_to_the_limit(monkeypatch):
     """A content stream that inflates far beyond the limit is decompressed only up to it."""
     from validator.errors import UnusableInput

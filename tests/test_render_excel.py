@@ -22,6 +22,7 @@ def tables_text(path) -> list[list[list[str]]]:
     return [[[c.text for c in row.cells] for row in t.rows] for t in docx.Document(path).tables]
 
 
+@pytest.mark.slow
 def test_the_button_writes_the_same_docx_as_the_cli(tmp_path):
     book = remote_book(REPORTS / "pingtan_2021.xlsx")
     target = excel.render_report(book, folder=tmp_path)

@@ -10,6 +10,7 @@ from decimal import Decimal
 
 import docx
 import lxml.html
+import pytest
 from hypothesis import HealthCheck, given, settings
 
 from validator import api
@@ -19,6 +20,8 @@ from validator.jsonio import dump_model, report_to_model
 
 from support.rendering import grid, position, tables
 from support.strategies import valid_submission
+
+pytestmark = pytest.mark.slow  # hypothesis renders dozens of random reports to HTML and Word
 
 FMT = get_format()
 

@@ -9,9 +9,13 @@ from __future__ import annotations
 
 import json
 
+import pytest
+
 from conftest import REPORTS, run_cli
 from support.png import read_png
 from support.rendering import require_tools, screenshot
+
+pytestmark = pytest.mark.slow  # a headless Chromium screenshot
 
 DARK = 140
 

@@ -87,6 +87,7 @@ def test_a_forced_export_keeps_every_error_visible_to_the_receiver(tmp_path):
     assert _comparable(from_json) == _comparable(from_workbook)
 
 
+@pytest.mark.slow
 def test_forced_json_round_trips_through_fill_exactly(tmp_path):
     book = _edited_workbook(tmp_path, UNREADABLE_EDITS)
     first, refilled, second = tmp_path / "1.json", tmp_path / "2.xlsx", tmp_path / "2.json"
@@ -98,6 +99,7 @@ def test_forced_json_round_trips_through_fill_exactly(tmp_path):
     assert second.read_bytes() == first.read_bytes()
 
 
+@pytest.mark.slow
 def test_a_datetime_with_a_time_stays_an_error_after_fill_and_export(tmp_path):
     book = _edited_workbook(tmp_path, {"published_on": dt.datetime(2024, 1, 20, 9, 30, 15)})
     first, refilled, second = tmp_path / "1.json", tmp_path / "2.xlsx", tmp_path / "2.json"
@@ -315,6 +317,7 @@ def _xxgk(*args: str, **kwargs) -> subprocess.Popen:
     )
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("args", [("rules",), ("check", str(TEMPLATE), "--json")])
 def test_a_closed_stdout_ends_quietly_with_141(args):
     proc = _xxgk(*args)
@@ -324,6 +327,7 @@ def test_a_closed_stdout_ends_quietly_with_141(args):
     assert err == ""
 
 
+@pytest.mark.slow
 def test_piping_into_head_is_not_an_internal_error():
     """The review's case with a real `head`: the result is either complete (0/1) or cut (141)."""
     result = subprocess.run(
@@ -361,6 +365,7 @@ def test_workbooks_are_not_written_to_stdout(args):
     assert result.code == 2 and "不能输出到标准输出" in result.err and not Path("-").exists()
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="needs FIFOs")
 def test_a_fifo_output_is_written_into_not_renamed_over(tmp_path):
     fifo = tmp_path / "out.fifo"
@@ -399,6 +404,7 @@ def test_a_symlinked_output_keeps_the_link_and_replaces_its_target(tmp_path):
     assert link.is_symlink() and target.read_bytes() == EXAMPLE_JSON.read_bytes()
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(not os.path.isdir("/proc/self/fd"), reason="needs /proc/self/fd")
 def test_export_to_a_link_to_stdout_writes_the_stream_not_a_file(tmp_path):
     """What /dev/stdout is (a symlink to the process's fd 1, here a pipe), made in tmp_path so a

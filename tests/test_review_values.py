@@ -171,6 +171,7 @@ def test_an_escaped_control_character_is_refused_with_the_cell(tmp_path):
     assert sha256(path) == before
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("text", ["_x000D_", "a_x005F_x000D_b", "_x005f_X_x0041__", "结尾_x", "_x00ZZ_"])
 def test_literal_escape_text_survives_fill_and_export(tmp_path, text):
     """JSON -> fill -> export is unchanged even for text that looks like an escape: the writer
@@ -224,6 +225,7 @@ def test_a_date_formula_without_a_result_says_so(tmp_path):
 # --------------------------------------------------------------------------- D15 names and kinds
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     "name", ["noext", "报告.xlsx.1", "报告(1).xlsx.download", "报告.zip", "工作簿.json", "报告.XLSX"]
 )
@@ -292,6 +294,7 @@ def _cover_edit(workbook_copy, ref, value, data_type=None):
     return path
 
 
+@pytest.mark.slow
 def test_a_publication_date_with_a_time_says_remove_the_time(workbook_copy):
     path = _cover_edit(workbook_copy, "B7", dt.datetime(2024, 1, 20, 9, 30))
     code, findings = _check(path)
@@ -327,6 +330,7 @@ def test_an_edited_cover_title_is_not_a_structure_change(workbook_copy):
     assert run_cli("check", path).code == 0
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     "typed,hint",
     [

@@ -115,6 +115,7 @@ def _hostile(tmp_path: Path) -> dict[str, tuple[Path, str]]:
     }
 
 
+@pytest.mark.slow
 def test_hostile_files_are_refused_and_the_server_keeps_answering(client, tmp_path):
     for label, (path, code) in _hostile(tmp_path).items():
         response = upload(client, path)
@@ -222,6 +223,7 @@ def test_an_internal_error_shows_no_stack_trace(monkeypatch):
     assert "内部错误" in response.text
 
 
+@pytest.mark.slow
 def test_twenty_concurrent_uploads_on_a_real_server(tmp_path):
     broken = broken_copy(tmp_path)
     expected = {p: upload(local(create_app()), p).json() for p in (EXAMPLE, broken)}

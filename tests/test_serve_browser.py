@@ -23,6 +23,8 @@ from conftest import EXAMPLE, ROOT
 from support.rendering import require_tools
 from support.server import broken_copy, live_server
 
+pytestmark = pytest.mark.slow  # the check page in headless Chromium
+
 FLAGS = [
     "--no-sandbox",
     "--disable-gpu",

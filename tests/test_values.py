@@ -35,6 +35,7 @@ def _check_with(path, sheet, ref, value, data_type=None):
 THREES = [3, 3.0, 3.0000000000000004, "3", "３", " 3 ", "3.0", "\u00a03\u00a0", "3\n", "３．０", "\u30003"]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("value", THREES, ids=[repr(v) for v in THREES])
 def test_spellings_of_three_are_three(workbook_copy, tmp_path, value):
     """A number cell passes silently; text that is plainly 3 is read as 3 with one 提示 (VAL-TEXT):
@@ -117,6 +118,7 @@ def test_formula_error_is_a_finding(workbook_copy):
     assert "公式出错" in finding["message"]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     "value,rule", [("1.5万元", "VAL-FEE"), (-2, "VAL-FEE"), ("/", "VAL-EMPTY"), ("abc", "VAL-FEE")]
 )

@@ -276,6 +276,7 @@ def test_red_black_check_rejects_the_old_all_black_colouring() -> None:
         assert_red_black_trees(_open(bytes(data)))
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("start", range(0, 301, 50))
 def test_every_directory_tree_is_a_valid_red_black_tree_for_0_to_300_siblings(start: int) -> None:
     for count in range(start, min(start + 50, 301)):
