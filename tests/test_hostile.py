@@ -21,10 +21,7 @@ os.environ.setdefault("XLWINGS_LICENSE_KEY", "noncommercial")  # xlwings' remote
 import json
 import re
 import struct
-import subprocess
-import sys
 import zipfile
-from dataclasses import dataclass
 from pathlib import Path
 
 import openpyxl
@@ -34,20 +31,25 @@ from addin.ovba.cfb import write_compound_file
 from validator.formats import get_format
 from validator.workbook import read as wbread
 
-from conftest import REPORTS, ROOT, TEMPLATE, run_cli, sha256
+from conftest import TEMPLATE, run_cli, sha256
 from support.hostile_files import (
     FENXI,
     MB,
+    SOURCE_JSON,
+    SST_HEAD,
+    Measured,
     billion_laughs,
     encrypted_workbook,
+    million_rows,
     old_xls,
     rebuild,
+    run_measured,
+    shared_strings,
     sheet_bomb,
     worksheet_part,
     write_streamed,
 )
 
-SOURCE_JSON = REPORTS / "fenxi-zfb_2023.source.json"
 FMT = get_format()
 
 
@@ -102,55 +104,6 @@ def parsed_rows(monkeypatch) -> list[int]:
 
     monkeypatch.setattr(WorkSheetParser, "parse_row", counting)
     return counts
-
-
-@dataclass
-class Measured:
-    code: int
-    out: str
-    err: str
-    max_rss_mb: float
-
-
-_CHILD = """
-import sys
-from validator.cli import main
-try:
-    code = main(sys.argv[2:])
-finally:
-    try:
-        with open("/proc/self/status") as status:
-            peak = next((line.split()[1] for line in status if line.startswith("VmHWM:")), "0")
-    except OSError:
-        peak = "0"
-    with open(sys.argv[1], "w") as fh:
-        fh.write(peak)
-sys.exit(code)
-"""
-
-
-def run_measured(*args, tmp_path: Path) -> Measured:
-    """The CLI in a child process, with its own peak memory.
-
-    The peak is VmHWM of the child's own address space (Linux): ``ru_maxrss`` of a child
-    would include the parent's memory at fork time. 0 where /proc is not available.
-    """
-    out_file, err_file, peak_file = tmp_path / "child.out", tmp_path / "child.err", tmp_path / "child.peak"
-    env = {**os.environ, "PYTHONUTF8": "1"}
-    env.pop("XXGK_DEBUG", None)
-    with out_file.open("wb") as out, err_file.open("wb") as err:
-        code = subprocess.run(
-            [sys.executable, "-c", _CHILD, peak_file, *map(str, args)],
-            stdout=out,
-            stderr=err,
-            stdin=subprocess.DEVNULL,
-            cwd=ROOT,
-            env=env,
-            timeout=600,
-        ).returncode
-    return Measured(
-        code, out_file.read_text("utf-8"), err_file.read_text("utf-8"), int(peak_file.read_text() or 0) / 1024
-    )
 
 
 def assert_refused_measured(path, *needles, tmp_path, max_rss_mb=400.0) -> Measured:
@@ -313,24 +266,11 @@ def test_parts_under_the_part_limit_but_over_the_total(tmp_path, no_openpyxl):
     assert_refused_measured(path, "解压后共", "超过上限", tmp_path=tmp_path)
 
 
-_SST_HEAD = (
-    b'<?xml version="1.0" encoding="UTF-8"?><sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
-)
-
-
-def _shared_strings(tmp_path, name: str, entries: bytes) -> Path:
-    """The template with its shared-strings table replaced; every limit before this one holds."""
-    path = rebuild(TEMPLATE, tmp_path / name, {"xl/sharedStrings.xml": _SST_HEAD + entries + b"</sst>"})
-    info = zipfile.ZipFile(path).getinfo("xl/sharedStrings.xml")
-    assert info.file_size < wbread.MAX_PART_BYTES and info.file_size < wbread.MAX_XML_RATIO * info.compress_size
-    return path
-
-
 def test_a_shared_strings_table_of_millions_of_entries(tmp_path, no_openpyxl):
     """Review D9: 3 million tiny strings in a 10 MB file took openpyxl over a minute and 500 MB.
     Counted from the part's bytes and refused before openpyxl builds the table."""
     count = wbread.MAX_SHARED_STRINGS + 1
-    path = _shared_strings(tmp_path, "共享字符串.xlsx", b"".join(b"<si><t>%x</t></si>" % i for i in range(count)))
+    path = shared_strings(tmp_path, "共享字符串.xlsx", b"".join(b"<si><t>%x</t></si>" % i for i in range(count)))
     assert path.stat().st_size < 2 * MB
     assert_unusable(path, "共享字符串表有 100,001 条文字", "xl/sharedStrings.xml", "已拒绝读取")
     assert_unusable(path, "共享字符串表", args=("check", "--annotate", str(tmp_path / "标注.xlsx")))
@@ -341,14 +281,14 @@ def test_a_shared_strings_table_too_large(tmp_path, no_openpyxl):
     """Long random strings: the size limit, checked from the zip directory before any counting."""
     block = os.urandom(512).hex().encode()
     n = wbread.MAX_SHARED_STRINGS_BYTES // len(block) + 10
-    path = _shared_strings(tmp_path, "大表.xlsx", b"".join(b"<si><t>%s</t></si>" % block[i % 7 :] for i in range(n)))
+    path = shared_strings(tmp_path, "大表.xlsx", b"".join(b"<si><t>%s</t></si>" % block[i % 7 :] for i in range(n)))
     assert_unusable(path, "共享字符串表解压后有", "超过上限 16 MB", "xl/sharedStrings.xml")
 
 
 def test_the_shared_strings_part_is_found_through_the_content_types(tmp_path, no_openpyxl):
     """openpyxl reads the part [Content_Types].xml names, whatever it is called."""
     count = wbread.MAX_SHARED_STRINGS + 1
-    entries = _SST_HEAD + b"".join(b"<si><t>%x</t></si>" % i for i in range(count)) + b"</sst>"
+    entries = SST_HEAD + b"".join(b"<si><t>%x</t></si>" % i for i in range(count)) + b"</sst>"
     moved = "xl/strings/other.xml"
 
     def types(xml: bytes) -> bytes:
@@ -427,24 +367,6 @@ def test_a_dtd_hidden_behind_a_long_comment_is_still_refused(tmp_path, part):
     assert_unusable(path, *needles)
 
 
-def _million_rows(sheet: str, keep_dimension: bool):
-    rows_from = max(r for s, (r, _c) in wbread.sheet_extent(FMT).items() if s == sheet) + 1
-    if sheet == FMT.results_sheet:
-        rows_from = FMT.results_header_row + 1
-    last = rows_from + 1_000_000 - 1
-
-    def edit(xml: bytes) -> bytes:
-        rows = b"".join(
-            b'<row r="%d"><c r="A%d" t="n"><v>%d</v></c></row>' % (r, r, r) for r in range(rows_from, last + 1)
-        )
-        xml = xml.replace(b"</sheetData>", rows + b"</sheetData>")
-        if keep_dimension:
-            return re.sub(rb'<dimension ref="A1:([A-Z]+)\d+" />', rb'<dimension ref="A1:\g<1>%d" />' % last, xml)
-        return re.sub(rb"<dimension [^>]*/>", b"", xml)
-
-    return edit
-
-
 @pytest.mark.slow
 @pytest.mark.parametrize(
     "sheet,keep_dimension",
@@ -455,7 +377,7 @@ def test_a_million_used_rows(tmp_path, sheet, keep_dimension, parsed_rows):
     """The reader turns only the rows the format uses into cells: the million rows below are
     never parsed row by row (without a <dimension>, openpyxl's size probe still scans the XML
     once; ``benchmarks/hostile.py`` times both)."""
-    path = rebuild(FENXI, tmp_path / "百万行.xlsx", {worksheet_part(sheet): _million_rows(sheet, keep_dimension)})
+    path = rebuild(FENXI, tmp_path / "百万行.xlsx", {worksheet_part(sheet): million_rows(sheet, keep_dimension)})
     size = zipfile.ZipFile(path).getinfo(worksheet_part(sheet)).file_size
     assert 40 * MB < size < wbread.MAX_PART_BYTES
     before = sha256(path)
@@ -765,7 +687,7 @@ def test_excel_export_stays_in_its_folder(workbook_copy, tmp_path, body):
 def test_a_million_rows_are_too_many_to_annotate(tmp_path):
     """Reading copes (above); loading the whole workbook to write an annotated copy would build
     every cell, so :func:`check_editable_workbook` refuses it with a clear message."""
-    path = rebuild(FENXI, tmp_path / "百万行.xlsx", {worksheet_part("校验结果"): _million_rows("校验结果", True)})
+    path = rebuild(FENXI, tmp_path / "百万行.xlsx", {worksheet_part("校验结果"): million_rows("校验结果", True)})
     with pytest.raises(wbread.UnusableInput) as info:
         wbread.check_editable_workbook(path)
     assert "工作表“校验结果”" in str(info.value) and "无法另存标注" in str(info.value)

@@ -1,5 +1,5 @@
-"""The test suite's own layout: shared helpers live in tests/support/, so no test module imports
-another test module, and tests/ holds only conftest.py and test modules."""
+"""The test suite's own layout: shared helpers live in tests/support/, so no test module (nor a
+benchmark or a tool) imports a test module, and tests/ holds only conftest.py and test modules."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ import ast
 from pathlib import Path
 
 TESTS = Path(__file__).parent
+ROOT = TESTS.parent
 # helper modules that once sat beside the tests; they live in support/ now
 OLD_HELPERS = {"lo_session", "lo_driver", "render_support", "png_pixels"}
 
@@ -24,10 +25,11 @@ def imported_modules(path: Path) -> set[str]:
 
 def test_no_test_module_imports_another_test_module():
     offenders = {
-        path.relative_to(TESTS).as_posix(): sorted(
+        path.relative_to(ROOT).as_posix(): sorted(
             name for name in imported_modules(path) if name.startswith("test_") or name in OLD_HELPERS
         )
-        for path in sorted(TESTS.rglob("*.py"))
+        for folder in (TESTS, ROOT / "benchmarks", ROOT / "tools")
+        for path in sorted(folder.rglob("*.py"))
         if "fixtures" not in path.parts
     }
     assert {path: names for path, names in offenders.items() if names} == {}, "move shared helpers to tests/support/"

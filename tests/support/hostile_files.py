@@ -1,19 +1,27 @@
 """Hostile workbooks built in tests: a real report copied part by part with edits, parts streamed
-so a 2 GB sheet is a few MB on disk, password-protected and pre-2007 files, a billion-laughs DTD."""
+so a 2 GB sheet is a few MB on disk, password-protected and pre-2007 files, a billion-laughs DTD,
+millions of rows or shared strings; and the CLI run in a child process with its peak memory."""
 
 from __future__ import annotations
 
+import os
+import re
 import struct
+import subprocess
+import sys
 import zipfile
 import zlib
+from dataclasses import dataclass
 from pathlib import Path
 
 from addin.ovba.cfb import write_compound_file
 from validator.formats import get_format
+from validator.workbook import read as wbread
 
-from conftest import REPORTS
+from conftest import REPORTS, ROOT, TEMPLATE
 
 FENXI = REPORTS / "fenxi-zfb_2023.xlsx"
+SOURCE_JSON = REPORTS / "fenxi-zfb_2023.source.json"
 FMT = get_format()
 MB = 1024 * 1024
 
@@ -131,3 +139,87 @@ def billion_laughs(xml: bytes, entity: bytes = b"&lol9;", padding: bytes = b"") 
     body = xml.split(b"?>", 1)[1] if xml.startswith(b"<?xml") else xml
     body = body.replace(b"<t>", b"<t>" + entity, 1)
     return LAUGHS_DTD.replace(b"<!DOCTYPE", padding + b"<!DOCTYPE") + body
+
+
+@dataclass
+class Measured:
+    """A CLI run in a child process: exit code, output, and the child's peak memory."""
+
+    code: int
+    out: str
+    err: str
+    max_rss_mb: float
+
+
+_CHILD = """
+import sys
+from validator.cli import main
+try:
+    code = main(sys.argv[2:])
+finally:
+    try:
+        with open("/proc/self/status") as status:
+            peak = next((line.split()[1] for line in status if line.startswith("VmHWM:")), "0")
+    except OSError:
+        peak = "0"
+    with open(sys.argv[1], "w") as fh:
+        fh.write(peak)
+sys.exit(code)
+"""
+
+
+def run_measured(*args, tmp_path: Path) -> Measured:
+    """The CLI in a child process, with its own peak memory.
+
+    The peak is VmHWM of the child's own address space (Linux): ``ru_maxrss`` of a child
+    would include the parent's memory at fork time. 0 where /proc is not available.
+    """
+    out_file, err_file, peak_file = tmp_path / "child.out", tmp_path / "child.err", tmp_path / "child.peak"
+    env = {**os.environ, "PYTHONUTF8": "1"}
+    env.pop("XXGK_DEBUG", None)
+    with out_file.open("wb") as out, err_file.open("wb") as err:
+        code = subprocess.run(
+            [sys.executable, "-c", _CHILD, peak_file, *map(str, args)],
+            stdout=out,
+            stderr=err,
+            stdin=subprocess.DEVNULL,
+            cwd=ROOT,
+            env=env,
+            timeout=600,
+        ).returncode
+    return Measured(
+        code, out_file.read_text("utf-8"), err_file.read_text("utf-8"), int(peak_file.read_text() or 0) / 1024
+    )
+
+
+SST_HEAD = (
+    b'<?xml version="1.0" encoding="UTF-8"?><sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
+)
+
+
+def shared_strings(tmp_path, name: str, entries: bytes) -> Path:
+    """The template with its shared-strings table replaced; every limit before this one holds."""
+    path = rebuild(TEMPLATE, tmp_path / name, {"xl/sharedStrings.xml": SST_HEAD + entries + b"</sst>"})
+    info = zipfile.ZipFile(path).getinfo("xl/sharedStrings.xml")
+    assert info.file_size < wbread.MAX_PART_BYTES and info.file_size < wbread.MAX_XML_RATIO * info.compress_size
+    return path
+
+
+def million_rows(sheet: str, keep_dimension: bool):
+    """An edit for :func:`rebuild`: a million rows below the last row the format uses on `sheet`,
+    the sheet's declared extent (``<dimension>``) kept in step or removed."""
+    rows_from = max(r for s, (r, _c) in wbread.sheet_extent(FMT).items() if s == sheet) + 1
+    if sheet == FMT.results_sheet:
+        rows_from = FMT.results_header_row + 1
+    last = rows_from + 1_000_000 - 1
+
+    def edit(xml: bytes) -> bytes:
+        rows = b"".join(
+            b'<row r="%d"><c r="A%d" t="n"><v>%d</v></c></row>' % (r, r, r) for r in range(rows_from, last + 1)
+        )
+        xml = xml.replace(b"</sheetData>", rows + b"</sheetData>")
+        if keep_dimension:
+            return re.sub(rb'<dimension ref="A1:([A-Z]+)\d+" />', rb'<dimension ref="A1:\g<1>%d" />' % last, xml)
+        return re.sub(rb"<dimension [^>]*/>", b"", xml)
+
+    return edit
