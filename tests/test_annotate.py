@@ -94,7 +94,7 @@ def broken(workbook_copy) -> Path:
     return path
 
 
-# --------------------------------------------------------------------------- D1: editable where staff type
+# --------------------------------------------------------------------------- editable where staff type
 
 
 def _result_rows(ws) -> list[int]:
@@ -147,7 +147,7 @@ def test_marked_input_cells_stay_unlocked_and_staff_shading_is_kept(broken, tmp_
     assert clean["表二"]["B10"].fill.fgColor.rgb == "FF00FF00"
 
 
-# --------------------------------------------------------------------------- D4: reads like its source
+# --------------------------------------------------------------------------- reads like its source
 
 
 @pytest.mark.slow
@@ -199,7 +199,7 @@ def test_a_copy_that_would_read_differently_is_not_written(tmp_path, monkeypatch
     assert sorted(p.name for p in tmp_path.iterdir()) == ["sum.xlsx"]
 
 
-# --------------------------------------------------------------------------- D13: the kind follows the name
+# --------------------------------------------------------------------------- the kind follows the name
 
 
 @pytest.fixture
@@ -247,7 +247,7 @@ def test_a_plain_workbook_is_not_annotated_to_xlsm(tmp_path):
     assert not out.exists()
 
 
-# --------------------------------------------------------------------------- D14: pictures and text boxes
+# --------------------------------------------------------------------------- pictures and text boxes
 
 
 @pytest.mark.slow
@@ -316,7 +316,7 @@ def test_a_drawing_of_controls_only_needs_no_note(tmp_path):
     assert result.err == ""
 
 
-# --------------------------------------------------------------------------- D19: findings first
+# --------------------------------------------------------------------------- findings first
 
 
 def test_findings_are_shown_before_the_copy_fails_to_be_written(broken, tmp_path):

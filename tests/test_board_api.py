@@ -186,7 +186,7 @@ def test_a_post_from_another_site_or_without_the_csrf_token_is_refused(season):
 
 
 def test_every_upload_is_a_new_version_and_nothing_is_overwritten(season):
-    """r16: there is no inbox folder and no index; the same file twice is two versions."""
+    """There is no inbox folder and no index; the same file twice is two versions."""
     client, db, codes = season
     data = report()
     for _ in range(3):
@@ -208,7 +208,7 @@ def test_every_upload_is_a_new_version_and_nothing_is_overwritten(season):
 
 
 def test_an_oversized_upload_is_cut_off_while_it_streams_and_not_kept(tmp_path):
-    """r17: the per-file cap holds while the body streams in, for the body and the office."""
+    """The per-file cap holds while the body streams in, for the body and the office."""
     client, db = board(tmp_path, max_upload=10_000)
     code = issue(client)[BODIES[0]]
 
@@ -350,7 +350,7 @@ def test_the_reminder_list(season):
 
 
 def test_no_server_path_in_pages_when_the_archive_cannot_be_used(tmp_path):
-    """r24 (e): the archive replaced by something else while the board runs."""
+    """The archive replaced by something else while the board runs."""
     client, db = board(tmp_path)
     issue(client)
     assert client.get(f"/board?token={OFFICE['authorization'][7:]}").status_code == 200

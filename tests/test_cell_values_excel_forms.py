@@ -1,4 +1,5 @@
-"""Cell values as the review of real-world inputs found them (issue 7: D2, D3, D4, D15, D16, D19).
+"""Cell values in the forms Excel, LibreOffice and scripts store them: float noise, ``_xHHHH_``
+escapes, formulas without a cached result, odd names and kinds, numbers typed as text, dates.
 
 Each case edits a copy of a real report's workbook the way Excel, LibreOffice or a script
 leaves it (the stored XML where the exact form matters) and runs the command line on it, or
@@ -57,7 +58,7 @@ def _export(path, tmp_path, *extra) -> dict:
     return json.loads(out.read_text("utf-8"))
 
 
-# --------------------------------------------------------------------------- D2 floats
+# --------------------------------------------------------------------------- floats
 
 
 @pytest.mark.parametrize(
@@ -101,7 +102,7 @@ def test_a_real_fraction_is_still_a_finding(tmp_path):
     assert code == 1 and [(f["rule"], f["actual"]) for f in findings] == [("VAL-INT", "3.33333333333333")]
 
 
-# --------------------------------------------------------------------------- D3 _xHHHH_
+# --------------------------------------------------------------------------- _xHHHH_
 
 
 def _narrative_part_xml(text_xml: bytes) -> bytes:
@@ -191,7 +192,7 @@ def test_literal_escape_text_survives_fill_and_export(tmp_path, text):
     assert back["body"]["name"] == doc["body"]["name"]
 
 
-# --------------------------------------------------------------------------- D4 formula without result
+# --------------------------------------------------------------------------- formula without result
 
 
 @pytest.mark.parametrize("sheet,ref,rule", [("表三", "J4", "VAL-INT"), ("表二", "B14", "VAL-FEE")])
@@ -222,7 +223,7 @@ def test_a_date_formula_without_a_result_says_so(tmp_path):
     assert "公式没有计算结果" in finding["message"] and finding["actual"] == "=TODAY()"
 
 
-# --------------------------------------------------------------------------- D15 names and kinds
+# --------------------------------------------------------------------------- names and kinds
 
 
 @pytest.mark.slow
@@ -243,7 +244,7 @@ def test_json_named_otherwise_is_still_json(tmp_path):
     assert run_cli("check", path).code == 0
 
 
-# --------------------------------------------------------------------------- D16 text numbers
+# --------------------------------------------------------------------------- text numbers
 
 
 def test_a_text_number_is_read_and_flagged(workbook_copy, tmp_path):
@@ -280,7 +281,7 @@ def test_the_template_marks_text_in_every_figure_cell(fmt):
     assert covered == expected and len(expected) > 200
 
 
-# --------------------------------------------------------------------------- D19 messages
+# --------------------------------------------------------------------------- messages
 
 
 def _cover_edit(workbook_copy, ref, value, data_type=None):

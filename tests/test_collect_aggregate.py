@@ -1,5 +1,5 @@
-"""The 汇总 as a report: marked as a sum so a later collect never sums it again (r19), and kept
-in the inbox's own format, 2019 included (r09)."""
+"""The 汇总 as a report: marked as a sum so a later collect never sums it again, and kept
+in the inbox's own format, 2019 included."""
 
 from __future__ import annotations
 

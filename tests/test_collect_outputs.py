@@ -1,5 +1,5 @@
 """collect's outputs on a disk that fills up: exit 2 with 无法写入, no traceback, no half pair of
-aggregate files, old files untouched (r05; REPORT.md's --aggregate note).
+aggregate files, old files untouched.
 
 A full disk is made two ways: a file-size limit on the run (RLIMIT_FSIZE: every write past it
 fails like a full disk, for any user) and, where the test may mount one, a real 20 KB tmpfs.

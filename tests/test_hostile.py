@@ -199,7 +199,7 @@ def test_a_zip_with_a_compression_excel_never_uses(tmp_path):
 def test_damaged_sheet_xml_is_reported_not_crashed(tmp_path, case):
     part = worksheet_part("封面")
     if case == "malformed-xml":
-        # inside the rows the reader reads (the cover's colour key follows them since issue 13)
+        # inside the rows the reader reads (the cover's colour key follows them)
         edit = lambda x: x.replace(b"</row>", b"</row><row><c></row>", 1)  # noqa: E731
     elif case == "bad-shared-string":
         edit = lambda x: re.sub(rb'<c r="B4" [^>]*>.*?</c>', b'<c r="B4" t="s"><v>99999</v></c>', x)  # noqa: E731
@@ -267,7 +267,7 @@ def test_parts_under_the_part_limit_but_over_the_total(tmp_path, no_openpyxl):
 
 
 def test_a_shared_strings_table_of_millions_of_entries(tmp_path, no_openpyxl):
-    """Review D9: 3 million tiny strings in a 10 MB file took openpyxl over a minute and 500 MB.
+    """3 million tiny strings in a 10 MB file took openpyxl over a minute and 500 MB.
     Counted from the part's bytes and refused before openpyxl builds the table."""
     count = wbread.MAX_SHARED_STRINGS + 1
     path = shared_strings(tmp_path, "共享字符串.xlsx", b"".join(b"<si><t>%x</t></si>" % i for i in range(count)))

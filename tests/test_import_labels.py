@@ -4,7 +4,7 @@ Rows (or 表四's groups) printed in another order land in their own cells; a ro
 placed with certainty is left null with its reason, the certain rows are kept; stray numbers
 (page numbers, footnote marks, dates) are skipped and listed with the rule that skipped them;
 labels printed on their own line (converters, LLM pipelines) are tied to their figures when
-the table's reading direction is certain. The red-team repros r11, r12, r15 and r24(a)."""
+the table's reading direction is certain."""
 
 from __future__ import annotations
 
@@ -52,7 +52,7 @@ def _swap(text: str, a: str, b: str) -> str:
     return text.replace(a, "\0").replace(b, a).replace("\0", b)
 
 
-# --------------------------------------------------------------------------- r11: rows out of order
+# --------------------------------------------------------------------------- rows out of order
 
 
 def test_table_two_rows_swapped_in_text_land_in_their_own_cells(tmp_path):
@@ -158,7 +158,7 @@ def test_rows_swapped_in_a_pdf_land_in_their_own_cells(tmp_path):
     assert code == 0 and _wrong(data) == {}
 
 
-# --------------------------------------------------------------------------- r12: row by row
+# --------------------------------------------------------------------------- row by row
 
 
 def test_blank_cell_and_a_bare_page_number_leave_one_row_unread(tmp_path):
@@ -168,7 +168,7 @@ def test_blank_cell_and_a_bare_page_number_leave_one_row_unread(tmp_path):
     row = "      （一）予以公开                   1288        21       0        0    50       3   1362"
     assert row in HUAIAN and "\n-4-\n" in HUAIAN
     text = HUAIAN.replace(row, row.replace("21       0        0", "21                0")).replace("\n-4-\n", "\n4\n")
-    src = _write(tmp_path, "r12.txt", text)
+    src = _write(tmp_path, "row-by-row.txt", text)
     code, data, prov = _import(tmp_path, src)
     assert code == 1
     granted = [gb.t3_key("granted", c) for c, _ in gb.T3_COLUMNS]
@@ -330,7 +330,7 @@ def test_a_blank_total_whose_parts_are_zero_is_zero(tmp_path):
     assert [f["rule"] for f in prov["findings"]] == ["IMPORT-BLANK"]
 
 
-# --------------------------------------------------------------------------- r15, r24(a)
+# --------------------------------------------------------------------------- headings with no table after them
 
 
 def test_page_whose_last_line_is_the_table_four_heading_lists_it_unread(tmp_path, capsys):

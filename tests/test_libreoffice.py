@@ -199,7 +199,7 @@ def lo(tmp_path_factory, fmt):
         }
     )
 
-    # review D16: numbers typed as text (表三 D4 "3", 表四 A4 "0"), as LibreOffice stores a typed-in
+    # numbers typed as text (表三 D4 "3", 表四 A4 "0"), as LibreOffice stores a typed-in
     # string; the result is saved too, so `xxgk check` judges the very file the sheet judged.
     jobs.append(
         {
@@ -389,7 +389,7 @@ def test_soffice_terminated(lo):
         os.killpg(lo["pgid"], 0)
 
 
-# --------------------------------------------------------------------------- d. text numbers (review D16)
+# --------------------------------------------------------------------------- d. text numbers
 def test_text_numbers_are_flagged_not_miscounted(lo, fmt):
     """Excel's SUM skips text: the checks beside a sum that includes text say so instead of a wrong discrepancy."""
     res = lo["jobs"]["fenxi-text"]

@@ -792,7 +792,7 @@ NAME_EDITS = {
 @pytest.mark.slow
 @pytest.mark.parametrize("edit", NAME_EDITS, ids=list(NAME_EDITS))
 def test_names_openpyxl_refuses_get_the_same_verdict(tmp_path, edit):
-    """r10: lxml (XML 1.0, fifth edition) takes element and attribute names expat (openpyxl's
+    """lxml (XML 1.0, fifth edition) takes element and attribute names expat (openpyxl's
     parser) refuses; the fast path leaves any part with such a name to openpyxl, so ``check``
     and ``check --annotate`` say the same of the file (damaged), with the fast path on or off."""
     part = sheet_part(FENXI, "表三")
