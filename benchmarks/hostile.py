@@ -21,19 +21,19 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
 os.environ.setdefault("XLWINGS_LICENSE_KEY", "noncommercial")
 
-from test_hostile import (  # noqa: E402
+from validator.workbook import read as wbread  # noqa: E402
+
+from support.hostile_files import (  # noqa: E402
     FENXI,
     MB,
     SOURCE_JSON,
-    _million_rows,
-    _shared_strings,
+    million_rows,
     rebuild,
     run_measured,
+    shared_strings,
     sheet_bomb,
-    sheet_part,
+    worksheet_part,
 )
-
-from validator.workbook import read as wbread  # noqa: E402
 
 
 def _timed(label: str, path: Path, tmp: Path) -> None:
@@ -57,11 +57,11 @@ def main() -> None:
         _timed("2 GB sheet (zip bomb)", bomb, tmp)
 
         for sheet, dimension in (("表三", True), ("校验结果", True), ("校验结果", False)):
-            path = rebuild(FENXI, tmp / "rows.xlsx", {sheet_part(sheet): _million_rows(sheet, dimension)})
+            path = rebuild(FENXI, tmp / "rows.xlsx", {worksheet_part(sheet): million_rows(sheet, dimension)})
             _timed(f"{sheet} +1,000,000 rows, <dimension> {'kept' if dimension else 'removed'}", path, tmp)
 
         count = 3_000_000
-        path = _shared_strings(tmp, "sst.xlsx", b"".join(b"<si><t>%x</t></si>" % i for i in range(count)))
+        path = shared_strings(tmp, "sst.xlsx", b"".join(b"<si><t>%x</t></si>" % i for i in range(count)))
         _timed(f"{count:,} shared strings (limit {wbread.MAX_SHARED_STRINGS:,})", path, tmp)
 
         path = tmp / "big.json"

@@ -23,8 +23,8 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
 os.environ.setdefault("XLWINGS_LICENSE_KEY", "noncommercial")
 
-from test_import import EXPECTED, PUBLISHED, _expected_cells  # noqa: E402
-from test_import_pdf import build_pdfs  # noqa: E402
+from support.importing import EXPECTED, PUBLISHED, expected_cells  # noqa: E402
+from support.pdf_variants import build_pdfs  # noqa: E402
 
 
 def _best(fn, runs: int = 3) -> float:
@@ -53,7 +53,7 @@ def _as_published(report: dict, variant: str) -> dict[str, object]:
     purpose (a published arithmetic error, imported as published and flagged by ``check``)."""
     from validator.formats import gb_2021_30 as gb
 
-    expected = _expected_cells(report)
+    expected = expected_cells(report)
     if variant == "wrong-total":
         key = gb.t3_key("results_total", "total")
         expected[key] = int(str(expected[key])) + 1
@@ -81,7 +81,7 @@ def _case(label: str, path: Path, expected: dict[str, object]) -> dict[str, obje
 def pdf_figures(work: Path) -> list[dict[str, object]]:
     """One row per PDF case (needs LibreOffice for the rendered cases)."""
     huaian = next(r for r in EXPECTED if r["file"] == "huaian-shi_2024.txt")
-    rows = [_case("huaian-shi_2024.pdf（原件）", PUBLISHED / "huaian-shi_2024.pdf", _expected_cells(huaian))]
+    rows = [_case("huaian-shi_2024.pdf（原件）", PUBLISHED / "huaian-shi_2024.pdf", expected_cells(huaian))]
     for (name, variant), path in sorted(build_pdfs(work).items()):
         report = next(r for r in EXPECTED if r["file"] == f"{name}.txt")
         rows.append(_case(f"{name} {variant}", path, _as_published(report, variant)))

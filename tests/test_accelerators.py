@@ -161,6 +161,7 @@ def test_every_accelerator_is_compared():
     assert all(a.on for a in accel.accelerators())  # the tests run with every accelerator on
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", sorted(COMPARED))
 def test_fast_and_plain_paths_agree(name):
     result, cases = COMPARED[name]
@@ -201,12 +202,14 @@ def test_exported_reports_take_the_model_free_path(index):
     assert_same_json(obj)
 
 
+@pytest.mark.slow
 @SETTINGS
 @given(mutated())
 def test_mutated_reports_same_submission_or_same_refusal(obj):
     assert_same_json(obj)
 
 
+@pytest.mark.slow
 @settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 @given(valid_submission(), st.lists(explanation(), max_size=3))
 def test_random_exported_reports_take_the_model_free_path(sub, notes):
@@ -304,6 +307,7 @@ def test_collect_gives_the_same_result_with_every_accelerator_off(tmp_path):
     assert all(a.on for a in accel.accelerators())
 
 
+@pytest.mark.slow
 def test_the_plain_switch_in_the_environment(tmp_path):
     """``XXGK_PLAIN=1``: every accelerator off, and ``check --json`` prints the same report."""
     env = {**os.environ, "XXGK_PLAIN": "1"}

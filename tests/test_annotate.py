@@ -12,9 +12,6 @@ from __future__ import annotations
 import io
 import json
 import re
-import struct
-import zipfile
-import zlib
 from pathlib import Path
 
 import openpyxl
@@ -24,137 +21,20 @@ from validator.formats import get_format
 from validator.workbook import styles
 
 from conftest import REPORTS, run_cli, sha256
+from support.annotated import (
+    EXPLAIN_COL,
+    R_NS,
+    content_type,
+    parts,
+    rels_of,
+    sheet_part,
+    with_drawing,
+    write_parts,
+)
 
 FMT = get_format()
 MAIN_CT = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"
 MACRO_CT = "application/vnd.ms-excel.sheet.macroEnabled.main+xml"
-R_NS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
-EXPLAIN_COL = 9  # 情况说明
-
-
-# --------------------------------------------------------------------------- package helpers
-
-
-def parts(path: Path) -> dict[str, bytes]:
-    with zipfile.ZipFile(path) as z:
-        return {n: z.read(n) for n in z.namelist()}
-
-
-def write_parts(path: Path, content: dict[str, bytes]) -> None:
-    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as z:
-        for name, body in content.items():
-            z.writestr(name, body)
-
-
-def sheet_part(content: dict[str, bytes], sheet: str) -> str:
-    """The worksheet part of a sheet, from workbook.xml and its relationships."""
-    rid = re.search(rf'<sheet [^>]*name="{sheet}"[^>]*r:id="([^"]+)"', content["xl/workbook.xml"].decode()).group(1)
-    rels = content["xl/_rels/workbook.xml.rels"].decode()
-    target = re.search(rf'<Relationship [^>]*Target="([^"]+)"[^>]*Id="{rid}"', rels) or re.search(
-        rf'<Relationship [^>]*Id="{rid}"[^>]*Target="([^"]+)"', rels
-    )
-    return target.group(1).lstrip("/")
-
-
-def rels_of(part: str) -> str:
-    folder, name = part.rsplit("/", 1)
-    return f"{folder}/_rels/{name}.rels"
-
-
-def content_type(content: dict[str, bytes], part: str) -> str | None:
-    ct = content["[Content_Types].xml"].decode()
-    found = re.search(rf'<Override PartName="/{re.escape(part)}" ContentType="([^"]+)"', ct)
-    if found:
-        return found.group(1)
-    ext = part.rsplit(".", 1)[-1]
-    found = re.search(rf'<Default Extension="{ext}" ContentType="([^"]+)"', ct)
-    return found.group(1) if found else None
-
-
-def tiny_png() -> bytes:
-    def chunk(kind: bytes, data: bytes) -> bytes:
-        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
-
-    rows = b"".join(b"\x00" + b"\xcc\x00\x00" * 4 for _ in range(4))
-    return (
-        b"\x89PNG\r\n\x1a\n"
-        + chunk(b"IHDR", struct.pack(">IIBBBBB", 4, 4, 8, 2, 0, 0, 0))
-        + chunk(b"IDAT", zlib.compress(rows))
-        + chunk(b"IEND", b"")
-    )
-
-
-def _anchor(col: int, row: int, body: str) -> str:
-    def at(tag: str, c: int, r: int) -> str:
-        return (
-            f"<xdr:{tag}><xdr:col>{c}</xdr:col><xdr:colOff>0</xdr:colOff>"
-            f"<xdr:row>{r}</xdr:row><xdr:rowOff>0</xdr:rowOff></xdr:{tag}>"
-        )
-
-    return f"<xdr:twoCellAnchor>{at('from', col, row)}{at('to', col + 2, row + 3)}{body}<xdr:clientData/></xdr:twoCellAnchor>"
-
-
-PICTURE = (
-    '<xdr:pic><xdr:nvPicPr><xdr:cNvPr id="2" name="Picture 1"/><xdr:cNvPicPr/></xdr:nvPicPr>'
-    '<xdr:blipFill><a:blip r:embed="rId1"/><a:stretch><a:fillRect/></a:stretch></xdr:blipFill>'
-    '<xdr:spPr><a:xfrm><a:off x="0" y="0"/><a:ext cx="914400" cy="914400"/></a:xfrm>'
-    '<a:prstGeom prst="rect"><a:avLst/></a:prstGeom></xdr:spPr></xdr:pic>'
-)
-TEXT_BOX = (
-    '<xdr:sp macro="" textlink=""><xdr:nvSpPr><xdr:cNvPr id="3" name="TextBox 2"/><xdr:cNvSpPr txBox="1"/>'
-    '</xdr:nvSpPr><xdr:spPr><a:xfrm><a:off x="0" y="0"/><a:ext cx="1828800" cy="457200"/></a:xfrm>'
-    '<a:prstGeom prst="rect"><a:avLst/></a:prstGeom></xdr:spPr><xdr:txBody><a:bodyPr wrap="square"/>'
-    '<a:lstStyle/><a:p><a:r><a:rPr lang="zh-CN"/><a:t>盖章处</a:t></a:r></a:p></xdr:txBody></xdr:sp>'
-)
-
-
-def drawing_xml(*anchors: str) -> bytes:
-    return (
-        '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
-        '<xdr:wsDr xmlns:xdr="http://schemas.openxmlformats.org/drawingml/2006/spreadsheetDrawing" '
-        f'xmlns:a="http://schemas.openxmlformats.org/drawingml/2006/main" xmlns:r="{R_NS}">'
-        + "".join(anchors)
-        + "</xdr:wsDr>"
-    ).encode()
-
-
-def add_to_sheet(content: dict[str, bytes], sheet: str, element: str, rel_type: str, target: str) -> None:
-    """``element`` (with r:id="rIdT") at the end of the sheet, related to ``target``."""
-    part = sheet_part(content, sheet)
-    xml = content[part].decode()
-    if "xmlns:r=" not in xml[:500]:
-        xml = xml.replace("<worksheet ", f'<worksheet xmlns:r="{R_NS}" ', 1)
-    content[part] = xml.replace("</worksheet>", element + "</worksheet>").encode()
-    rel = f'<Relationship Id="rIdT" Type="{R_NS}/{rel_type}" Target="{target}"/>'
-    content[rels_of(part)] = (
-        f'<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">{rel}</Relationships>'
-    ).encode()
-
-
-def add_override(content: dict[str, bytes], part: str, kind: str) -> None:
-    ct = content["[Content_Types].xml"].decode()
-    content["[Content_Types].xml"] = ct.replace(
-        "</Types>", f'<Override PartName="/{part}" ContentType="{kind}"/></Types>'
-    ).encode()
-
-
-def with_drawing(
-    source: Path, target: Path, sheet: str = "封面", anchors: tuple[str, ...] | None = None, extra: str = ""
-) -> Path:
-    """``source`` with a picture and a 盖章处 text box on ``sheet``, as Excel stores them."""
-    content = parts(source)
-    anchors = anchors if anchors is not None else (_anchor(5, 1, PICTURE), _anchor(5, 5, TEXT_BOX))
-    content["xl/drawings/drawing1.xml"] = drawing_xml(*anchors)
-    content["xl/drawings/_rels/drawing1.xml.rels"] = (
-        '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
-        f'<Relationship Id="rId1" Type="{R_NS}/image" Target="../media/image1.png"/></Relationships>'
-    ).encode()
-    content["xl/media/image1.png"] = tiny_png()
-    add_to_sheet(content, sheet, f'{extra}<drawing r:id="rIdT"/>', "drawing", "../drawings/drawing1.xml")
-    add_override(content, "xl/drawings/drawing1.xml", "application/vnd.openxmlformats-officedocument.drawing+xml")
-    add_override(content, "xl/media/image1.png", "image/png")
-    write_parts(target, content)
-    return target
 
 
 def with_formula_totals(source: Path, target: Path) -> Path:
@@ -214,7 +94,7 @@ def broken(workbook_copy) -> Path:
     return path
 
 
-# --------------------------------------------------------------------------- D1: editable where staff type
+# --------------------------------------------------------------------------- editable where staff type
 
 
 def _result_rows(ws) -> list[int]:
@@ -244,6 +124,7 @@ def test_explanation_cells_of_fill_output_are_unlocked(tmp_path):
     assert [ws.cell(r, EXPLAIN_COL).protection.locked for r in rows] == [False] * len(rows)
 
 
+@pytest.mark.slow
 def test_marked_input_cells_stay_unlocked_and_staff_shading_is_kept(broken, tmp_path):
     wb = openpyxl.load_workbook(broken)
     green = openpyxl.styles.PatternFill("solid", fgColor="FF00FF00")
@@ -266,9 +147,10 @@ def test_marked_input_cells_stay_unlocked_and_staff_shading_is_kept(broken, tmp_
     assert clean["表二"]["B10"].fill.fgColor.rgb == "FF00FF00"
 
 
-# --------------------------------------------------------------------------- D4: reads like its source
+# --------------------------------------------------------------------------- reads like its source
 
 
+@pytest.mark.slow
 def test_formula_totals_keep_their_results_and_the_copy_checks_like_its_source(tmp_path):
     source = with_formula_totals(REPORTS / "fenxi-zfb_2023.xlsx", tmp_path / "sum.xlsx")
     code, report = check_json(source)
@@ -284,6 +166,7 @@ def test_formula_totals_keep_their_results_and_the_copy_checks_like_its_source(t
     assert values[name.sheet][name.ref].value == "汾西县人民政府办公室"
 
 
+@pytest.mark.slow
 def test_formula_totals_with_findings_give_the_same_findings_in_the_copy(tmp_path):
     source = with_formula_totals(REPORTS / "fenxi-zfb_2023.xlsx", tmp_path / "sum.xlsx")
     wb = openpyxl.load_workbook(source)
@@ -316,7 +199,7 @@ def test_a_copy_that_would_read_differently_is_not_written(tmp_path, monkeypatch
     assert sorted(p.name for p in tmp_path.iterdir()) == ["sum.xlsx"]
 
 
-# --------------------------------------------------------------------------- D13: the kind follows the name
+# --------------------------------------------------------------------------- the kind follows the name
 
 
 @pytest.fixture
@@ -333,6 +216,7 @@ def filled_xlsm(tmp_path, fmt) -> Path:
     return path
 
 
+@pytest.mark.slow
 def test_a_macro_workbook_annotated_to_xlsx_is_a_real_xlsx(filled_xlsm, tmp_path):
     out = tmp_path / "marked.xlsx"
     result = annotate(filled_xlsm, out, 0)
@@ -346,6 +230,7 @@ def test_a_macro_workbook_annotated_to_xlsx_is_a_real_xlsx(filled_xlsm, tmp_path
     assert check_json(out) == check_json(filled_xlsm)
 
 
+@pytest.mark.slow
 def test_a_macro_workbook_annotated_to_xlsm_keeps_its_macros(filled_xlsm, tmp_path):
     out = tmp_path / "marked.xlsm"
     result = annotate(filled_xlsm, out, 0)
@@ -362,9 +247,10 @@ def test_a_plain_workbook_is_not_annotated_to_xlsm(tmp_path):
     assert not out.exists()
 
 
-# --------------------------------------------------------------------------- D14: pictures and text boxes
+# --------------------------------------------------------------------------- pictures and text boxes
 
 
+@pytest.mark.slow
 def test_pictures_and_text_boxes_are_kept(broken, tmp_path):
     wb = openpyxl.load_workbook(broken)
     wb["封面"]["B7"] = "2025-06-30"  # a DATE-DEADLINE note on 封面 too: comments and drawing on one sheet
@@ -395,6 +281,7 @@ def test_pictures_and_text_boxes_are_kept(broken, tmp_path):
     assert twice[sheet_part(twice, "封面")].decode().count("<drawing ") == 1
 
 
+@pytest.mark.slow
 def test_what_the_copy_cannot_keep_is_said_on_screen_and_in_the_results_sheet(tmp_path):
     source = with_drawing(
         REPORTS / "fenxi-zfb_2023.xlsx", tmp_path / "drawn.xlsx", sheet="表二", extra="<controls/>"
@@ -429,7 +316,7 @@ def test_a_drawing_of_controls_only_needs_no_note(tmp_path):
     assert result.err == ""
 
 
-# --------------------------------------------------------------------------- D19: findings first
+# --------------------------------------------------------------------------- findings first
 
 
 def test_findings_are_shown_before_the_copy_fails_to_be_written(broken, tmp_path):

@@ -101,7 +101,7 @@ def test_collect_takes_a_typed_request(tmp_path):
 @pytest.mark.parametrize("which", ["db", "roster"])
 @pytest.mark.parametrize("output", ["-o", "--json"])
 def test_collect_never_writes_over_its_archive_or_roster(tmp_path, which, output):
-    """r22: an output naming an input is refused before anything is read or written."""
+    """An output naming an input is refused before anything is read or written."""
     inbox = tmp_path / "收件"
     inbox.mkdir()
     (inbox / "a.json").write_bytes(EXAMPLE.with_suffix(".json").read_bytes())

@@ -11,12 +11,12 @@ from concurrent.futures import ThreadPoolExecutor
 
 import httpx
 import pytest
-from test_serve import live_server
 
 from validator.serve.app import Config, create_app
 
 from conftest import run_cli
 from support.season import BODIES, OFFICE, TOKEN, as_bytes, board, board_rows, issue, report, submit
+from support.server import live_server
 
 
 @pytest.fixture
@@ -85,6 +85,7 @@ TAMPERING = {
 }
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("what", TAMPERING)
 def test_an_edit_with_the_sqlite3_shell_fails_verify(season_db, what):
     _, db = season_db
@@ -110,6 +111,7 @@ def test_an_edit_with_the_sqlite3_shell_fails_verify(season_db, what):
     assert words in result.err, result.err
 
 
+@pytest.mark.slow
 def test_backup_while_the_board_is_written_gives_an_archive_that_serves_the_same_board(tmp_path):
     client, db = board(tmp_path, names=[f"单位{n:02d}" for n in range(12)])
     codes = issue(client)

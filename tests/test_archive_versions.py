@@ -134,8 +134,9 @@ def test_verify_explains_a_version_1_archive(tmp_path):
     assert result.code == 2 and "结构版本 1" in result.err
 
 
+@pytest.mark.slow
 def test_superseded_versions_are_marked_and_never_next_years_last_year(tmp_path):
-    """r18: (A) v1 then v2 collected in three runs: one current version, the per-year sum counts
+    """(A) v1 then v2 collected in three runs: one current version, the per-year sum counts
     the body once; (B) v1 and v2 in one run, then v1 alone, then both: next year uses v2."""
     v1, v2 = report(), report(**{KEY: 25})
     for case in ("A", "B"):
@@ -169,7 +170,7 @@ def test_superseded_versions_are_marked_and_never_next_years_last_year(tmp_path)
 
 
 def test_a_damaged_archive_row_is_named_and_skipped(tmp_path):
-    """r24 (d): one unreadable archived report does not stop next year's run."""
+    """One unreadable archived report does not stop next year's run."""
     inbox, db = tmp_path / "2023", tmp_path / "年报.sqlite"
     write(inbox / "a.json", report())
     write(inbox / "b.json", report(BODIES[1]))
@@ -196,7 +197,7 @@ def test_a_damaged_archive_row_is_named_and_skipped(tmp_path):
 
 
 def test_a_full_disk_is_named_as_such(tmp_path, monkeypatch):
-    """r06: SQLite rolls back on a full disk; the message says 磁盘已满, not "cannot rollback"."""
+    """SQLite rolls back on a full disk; the message says 磁盘已满, not "cannot rollback"."""
     db = tmp_path / "年报.sqlite"
     small = tmp_path / "small"
     for n in range(40):
@@ -223,8 +224,9 @@ def _without_privileges() -> list[str] | None:
     return [setpriv, "--bounding-set=-all", "--inh-caps=-all"] if setpriv else None
 
 
+@pytest.mark.slow
 def test_a_healthy_read_only_archive_is_not_called_damaged(tmp_path):
-    """r07: the archive in a folder the user may not write (no -shm can be made)."""
+    """The archive in a folder the user may not write (no -shm can be made)."""
     prefix = _without_privileges()
     if prefix is None:
         pytest.skip("needs setpriv to drop root's privileges")

@@ -246,7 +246,7 @@ def test_a_long_target_name_leaves_room_for_the_temp_file(tmp_path):
 def test_excel_button_export_disk_full(tmp_path, half_bytes):
     from addin import excel
 
-    from test_excel_addin import actions, remote_book
+    from support.remote_excel import actions, remote_book
 
     book = remote_book(EXAMPLE)
     assert excel.export_json(book, folder=tmp_path) is None

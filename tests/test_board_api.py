@@ -186,7 +186,7 @@ def test_a_post_from_another_site_or_without_the_csrf_token_is_refused(season):
 
 
 def test_every_upload_is_a_new_version_and_nothing_is_overwritten(season):
-    """r16: there is no inbox folder and no index; the same file twice is two versions."""
+    """There is no inbox folder and no index; the same file twice is two versions."""
     client, db, codes = season
     data = report()
     for _ in range(3):
@@ -208,7 +208,7 @@ def test_every_upload_is_a_new_version_and_nothing_is_overwritten(season):
 
 
 def test_an_oversized_upload_is_cut_off_while_it_streams_and_not_kept(tmp_path):
-    """r17: the per-file cap holds while the body streams in, for the body and the office."""
+    """The per-file cap holds while the body streams in, for the body and the office."""
     client, db = board(tmp_path, max_upload=10_000)
     code = issue(client)[BODIES[0]]
 
@@ -296,6 +296,7 @@ def _sheet(xlsx: bytes, name: str) -> list[tuple]:
     return [tuple(r) for r in wb[name].iter_rows(values_only=True)]
 
 
+@pytest.mark.slow
 def test_the_summary_counts_approved_versions_and_marks_pending_ones(season):
     client, db, codes = season
     a, b = report(), report(BODIES[1], **{NEW_TOTAL: 3})
@@ -349,7 +350,7 @@ def test_the_reminder_list(season):
 
 
 def test_no_server_path_in_pages_when_the_archive_cannot_be_used(tmp_path):
-    """r24 (e): the archive replaced by something else while the board runs."""
+    """The archive replaced by something else while the board runs."""
     client, db = board(tmp_path)
     issue(client)
     assert client.get(f"/board?token={OFFICE['authorization'][7:]}").status_code == 200
@@ -380,6 +381,7 @@ def test_the_openapi_document_matches_the_routes_and_docs(season):
     assert page.status_code == 200 and "/api/bodies/{id}/diff" in page.text and "上级机关口令" in page.text
 
 
+@pytest.mark.slow
 def test_the_summary_and_reminders_from_the_command_line(season, tmp_path):
     client, db, codes = season
     submit(client, codes[BODIES[0]], report())

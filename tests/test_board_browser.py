@@ -19,13 +19,15 @@ from pathlib import Path
 
 import openpyxl
 import pytest
-from render_support import require_tools
 
 from validator.serve.app import Config, create_app
 
 from conftest import ROOT
+from support.rendering import require_tools
 from support.season import BODIES, TOKEN, as_bytes, codes_of, get, report, write_roster
 from support.server import live_server
+
+pytestmark = pytest.mark.slow  # a whole season in headless Chromium
 
 FLAGS = [
     "--no-sandbox",

@@ -29,6 +29,7 @@ from support.server import live_server
 HANG_S = 120  # the longest a helper waits for the server; never asserted on
 
 
+@pytest.mark.slow
 def test_twenty_bodies_uploading_at_once_lose_nothing(tmp_path):
     names = [f"汾西县第{n:02d}局" for n in range(20)]
     client, db = board(tmp_path, names=names)
@@ -87,6 +88,7 @@ def _closed(sock: socket.socket, trickle: bytes) -> bool:
         return True
 
 
+@pytest.mark.slow
 def test_slow_connections_are_closed(tmp_path):
     client, db = board(tmp_path)
     app = create_app(Config(db=db, year=2023, token=TOKEN, body_timeout=1.0))
@@ -123,6 +125,7 @@ def _certificate(tmp_path):
     return cert, key
 
 
+@pytest.mark.slow
 def test_https_with_a_certificate(tmp_path):
     cert, key = _certificate(tmp_path)
     _, db = board(tmp_path)

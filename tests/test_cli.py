@@ -117,6 +117,7 @@ def test_check_json_report_shape(workbook_copy):
     assert balance["caused_by"] == report["findings"].index(finding) and report["stats"]["consequences"] == 1
 
 
+@pytest.mark.slow
 def test_annotate_marks_cells_notes_results_and_leaves_the_input_alone(workbook_copy, tmp_path):
     path = workbook_copy("huaian-shi_2024")
     wb = openpyxl.load_workbook(path)
@@ -153,6 +154,7 @@ def test_annotate_marks_cells_notes_results_and_leaves_the_input_alone(workbook_
     assert [c.value for c in clean["校验结果"]["B"][3:] if c.value] == ["DATE-DEADLINE", "SEC6-FEE-T3"]
 
 
+@pytest.mark.slow
 def test_explanations_written_in_the_results_sheet_travel_into_the_json(tmp_path):
     marked = tmp_path / "marked.xlsx"
     run_cli("check", REPORTS / "huaian-shi_2024.xlsx", "--annotate", marked)
@@ -207,6 +209,7 @@ def test_template_command_writes_the_committed_template(tmp_path):
     ).read_bytes()
 
 
+@pytest.mark.slow
 def test_python_dash_m_validator_runs_the_same_cli():
     proc = subprocess.run(
         [sys.executable, "-m", "validator", "check", str(EXAMPLE)],

@@ -1,5 +1,5 @@
-"""The 汇总 as a report: marked as a sum so a later collect never sums it again (r19), and kept
-in the inbox's own format, 2019 included (r09)."""
+"""The 汇总 as a report: marked as a sum so a later collect never sums it again, and kept
+in the inbox's own format, 2019 included."""
 
 from __future__ import annotations
 
@@ -26,6 +26,7 @@ def towns(tmp_path) -> Path:
     return tmp_path / "inbox"
 
 
+@pytest.mark.slow
 def test_a_previous_aggregate_left_in_the_inbox_is_never_summed_again(towns, tmp_path):
     """Both halves of the pair (the JSON and the filled workbook) are recognised."""
     res, first = collect(towns, tmp_path, *AS, "--aggregate", towns / "某县汇总.json")
@@ -63,6 +64,7 @@ def test_a_county_aggregate_in_the_city_inbox_is_a_report_like_any(towns, tmp_pa
     assert res.code == 0
 
 
+@pytest.mark.slow
 def test_the_mark_survives_fill_and_export(towns, tmp_path):
     collect(towns, tmp_path, *AS, "--aggregate", tmp_path / "agg.json")
     assert "汇总来源" in openpyxl.load_workbook(tmp_path / "agg.xlsx").sheetnames
@@ -100,6 +102,7 @@ def old_report(name: str, change: int, made: int) -> Submission:
     return Submission(old, values, name)
 
 
+@pytest.mark.slow
 def test_an_inbox_of_2019_reports_is_summed_under_its_own_keys(tmp_path):
     inbox = tmp_path / "inbox"
     inbox.mkdir()

@@ -14,9 +14,9 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
-from test_collect import FIGURE_KEYS, MONEY_KEYS, Inbox, get, independent_sum, put, renamed, source, write_json
 
 from conftest import ROOT, run_cli
+from support.inbox import FIGURE_KEYS, MONEY_KEYS, Inbox, get, independent_sum, put, renamed, source, write_json
 
 WAIT_S = 120  # upper bound for a helper process to reach a point; never asserted on
 
@@ -42,6 +42,7 @@ def collect(inbox: Path, db: Path, out: Path, *extra: str):
     return run_cli("collect", inbox, "-o", out, "--db", db, "--quiet", *extra)
 
 
+@pytest.mark.slow
 def test_archive_is_idempotent_and_holds_exact_figures(box, tmp_path):
     db = tmp_path / "年报.sqlite"
     first = collect(box.inbox, db, tmp_path / "a.xlsx")
@@ -193,6 +194,7 @@ def _wait_for(path: Path, proc: subprocess.Popen) -> None:
         time.sleep(0.05)
 
 
+@pytest.mark.slow
 def test_killed_run_leaves_no_partial_rows(box, tmp_path):
     db = tmp_path / "killed.sqlite"
     marker = tmp_path / "in-transaction"
@@ -209,6 +211,7 @@ def test_killed_run_leaves_no_partial_rows(box, tmp_path):
     assert counts(db) == (7, 7 * len(FIGURE_KEYS))
 
 
+@pytest.mark.slow
 def test_two_concurrent_runs_lose_nothing(box, tmp_path):
     db = tmp_path / "shared.sqlite"
     other = tmp_path / "other-inbox"

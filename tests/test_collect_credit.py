@@ -7,11 +7,11 @@ import copy
 import json
 
 import pytest
-from test_collect import renamed, source, write_json
 
 from validator.credit_code import check_character, problem
 
 from conftest import REPORTS, run_cli
+from support.inbox import renamed, source, write_json
 
 VALID = ("914403001922038216", "91440300708461136T", "91330100799655058B", "91350100M000100Y43")
 

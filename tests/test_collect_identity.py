@@ -1,8 +1,8 @@
 """Who is who: one body identity for collect and XY-BODY, and one name key for every comparison.
 
 A body is never counted twice because its name carries an invisible character or because a
-resubmission corrected its codes (r03); a body renamed under an unchanged credit code is the
-same body for collect and for XY-BODY (issue 19).
+resubmission corrected its codes; a body renamed under an unchanged credit code is the
+same body for collect and for XY-BODY.
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """A hostile inbox: names that are not UTF-8, link loops, links out of the inbox, folders that
 cannot be listed. collect never crashes on them, never skips one without a word, and never
-reads what a link outside the inbox points to (r01, r02, r23, r24 c)."""
+reads what a link outside the inbox points to."""
 
 from __future__ import annotations
 
@@ -143,6 +143,7 @@ def _unprivileged() -> list[str] | None:
     return [setpriv, f"--bounding-set={caps}", f"--inh-caps={caps}"]
 
 
+@pytest.mark.slow
 def test_permissions_that_deny_listing_are_reported_by_a_real_run(tmp_path):
     prefix = _unprivileged()
     if prefix is None:

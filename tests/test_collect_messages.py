@@ -1,6 +1,6 @@
 """What collect tells the office: a summary line that names who failed, files named as in the
 inbox (never by a server path), every name escaped before it reaches a terminal, and each
-unusable file's machine-readable code in the result JSON (r04, r24 b, issue 19, issue 23 §7)."""
+unusable file's machine-readable code in the result JSON."""
 
 from __future__ import annotations
 

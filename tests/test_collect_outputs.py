@@ -1,5 +1,5 @@
 """collect's outputs on a disk that fills up: exit 2 with 无法写入, no traceback, no half pair of
-aggregate files, old files untouched (r05; REPORT.md's --aggregate note).
+aggregate files, old files untouched.
 
 A full disk is made two ways: a file-size limit on the run (RLIMIT_FSIZE: every write past it
 fails like a full disk, for any user) and, where the test may mount one, a real 20 KB tmpfs.
@@ -62,6 +62,7 @@ def test_a_full_disk_while_writing_the_summary_workbook_is_exit_2(inbox, tmp_pat
     assert list(out.iterdir()) == []
 
 
+@pytest.mark.slow
 def test_a_real_full_disk_says_so(inbox, tmp_path):
     small = Path(tempfile.mkdtemp())
     if os.geteuid() != 0 or not shutil.which("mount"):
@@ -78,6 +79,7 @@ def test_a_real_full_disk_says_so(inbox, tmp_path):
         small.rmdir()
 
 
+@pytest.mark.slow
 def test_aggregate_pair_is_written_whole_or_not_at_all(inbox, tmp_path):
     """The JSON (10 KB) fits under the limit and the workbook (28 KB) does not: the old pair
     stays as it was, byte for byte, and no temporary file is left beside it."""

@@ -8,11 +8,11 @@ import os
 
 import openpyxl
 import pytest
-from test_collect import Inbox
 
 from validator.collect.bodies import Identity, same_body
 
 from conftest import run_cli
+from support.inbox import Inbox
 
 ROSTER = [
     ("机关名称", "机关类型", "行政区划代码", "报送截止日期"),
@@ -55,6 +55,7 @@ def write_xlsx(path, rows):
     return path
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("kind", ["csv", "xlsx"])
 def test_roster_statuses(box, kind, tmp_path):
     roster = write_csv(tmp_path / "名单.csv", ROSTER) if kind == "csv" else write_xlsx(tmp_path / "名单.xlsx", ROSTER)

@@ -8,11 +8,12 @@ from decimal import Decimal
 
 import openpyxl
 import pytest
-from test_collect import FMT, Inbox, independent_sum
 
 from validator.collect.workbook import STATUS_COLOURS
 from validator.formats import get_format
 from validator.formats.gb_2021_30 import T3_COLUMN_KEYS
+
+from support.inbox import FMT, Inbox, get, independent_sum, put, renamed, source, write_json
 
 
 @pytest.fixture(scope="module")
@@ -27,6 +28,7 @@ def rows(ws, first: int = 1) -> list[tuple]:
     return list(ws.iter_rows(min_row=first, values_only=True))
 
 
+@pytest.mark.slow
 def test_sheets(made):
     _box, _data, wb = made
     assert wb.sheetnames == ["报送情况", "问题清单", "汇总-表二", "汇总-表三", "汇总-表四", "分单位明细"]
@@ -193,8 +195,6 @@ def test_detail_sheet_one_row_per_body_with_official_labels(made):
 
 
 def test_hostile_names_stay_text(tmp_path):
-    from test_collect import renamed, source, write_json
-
     from conftest import run_cli
 
     inbox = tmp_path / "inbox"
@@ -207,7 +207,7 @@ def test_hostile_names_stay_text(tmp_path):
 
 @pytest.mark.libreoffice
 def test_opens_in_libreoffice(made, tmp_path):
-    from lo_session import clean_env, require_libreoffice
+    from support.libreoffice import clean_env, require_libreoffice
 
     require_libreoffice()
     box, _data, _wb = made
@@ -315,12 +315,11 @@ def test_raw_rows_keep_rich_string_lookalikes_as_text(tmp_path):
     assert [ws.cell(1, 1).value, ws.cell(1, 2).value] == ["<r><t>x</t></r>", "<r>&</r>"]
 
 
+@pytest.mark.slow
 def test_detail_shows_an_unreadable_figure_as_entered_with_include_failed(tmp_path):
     """A figure that is not a number (kept in the JSON's ``unreadable``) fails its report; with
     --include-failed the body is counted, 分单位明细 shows the figure exactly as entered, and
     the 汇总 says which sums are incomplete instead of adding a wrong number."""
-    from test_collect import get, put, renamed, source, write_json
-
     from conftest import run_cli
 
     key = "proactive.licensing.decisions"
@@ -361,12 +360,11 @@ def test_detail_shows_an_unreadable_figure_as_entered_with_include_failed(tmp_pa
             assert "incomplete" not in total and wb["汇总-表二"]["A2"].value == "第二十条第（一）项"
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", ["<r>&</r>", "<r><t>假</t></r>", "=1+1"])
 def test_a_body_name_shaped_like_markup_or_a_formula_is_shown_as_typed(tmp_path, name):
     """XlsxWriter's streaming mode writes a text shaped like ``<r>…</r>`` into the XML raw: one
     such body name made the whole 汇总.xlsx unreadable. Every sheet shows it exactly."""
-    from test_collect import get, put, renamed, source, write_json
-
     from conftest import run_cli
 
     report = renamed(source("fenxi-zfb_2023"), name)

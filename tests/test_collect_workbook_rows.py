@@ -10,6 +10,7 @@ from __future__ import annotations
 from decimal import Decimal
 from pathlib import Path
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -39,6 +40,7 @@ TEXTS = st.one_of(
 )
 
 
+@pytest.mark.slow
 @settings(max_examples=500, deadline=None)
 @given(TEXTS)
 def test_inline_text_is_what_xlsxwriter_writes(tmp_path_factory, text):
@@ -59,6 +61,7 @@ CELL_VALUES = st.one_of(
 )
 
 
+@pytest.mark.slow
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(st.lists(st.lists(CELL_VALUES, max_size=8), max_size=6), st.booleans())
 def test_templated_rows_are_the_cell_by_cell_rows(tmp_path_factory, rows, styled):

@@ -19,9 +19,9 @@ import olefile
 import openpyxl
 import pytest
 from oletools.olevba import VBA_Parser
-from test_collect import Inbox
 
 from conftest import ROOT, run_cli
+from support.inbox import Inbox
 
 os.environ.setdefault("XLWINGS_LICENSE_KEY", "noncommercial")
 xw = pytest.importorskip("xlwings")
@@ -68,6 +68,7 @@ def test_committed_workbook_matches_a_fresh_build(built):
         assert fresh[name] == committed[name], f"part {name} differs: run `uv run xxgk template -o xlsx_templates`"
 
 
+@pytest.mark.slow
 def test_template_command_writes_it(tmp_path):
     result = run_cli("template", "-o", tmp_path)
     assert result.code == 0, result.err
@@ -185,6 +186,7 @@ def box(tmp_path_factory):
     return Inbox(tmp_path_factory.mktemp("collect_xlsm"))
 
 
+@pytest.mark.slow
 def test_button_runs_collect_writes_the_result_and_opens_it(box):
     book = remote_book({INBOX_CELL: str(box.inbox)})
     opened = []
@@ -206,6 +208,7 @@ def test_button_runs_collect_writes_the_result_and_opens_it(box):
     assert not any(p.name.endswith("汇总.xlsx") for p in box.inbox.rglob("*"))  # the inbox is untouched
 
 
+@pytest.mark.slow
 def test_button_passes_the_roster(box, tmp_path):
     roster = tmp_path / "名单.csv"
     roster.write_text("名称,类型\n汾西县政府办,部门\n没报的局,部门\n", encoding="utf-8")
@@ -258,7 +261,7 @@ COLLECT_URL = f"vnd.sun.star.script:VBAProject.Collect.{MACRO}?language=Basic&lo
 
 @pytest.fixture(scope="module")
 def lo(tmp_path_factory, built):
-    from lo_session import require_libreoffice, run_driver
+    from support.libreoffice import require_libreoffice, run_driver
 
     require_libreoffice()
     work = tmp_path_factory.mktemp("lo-collect-xlsm")

@@ -46,6 +46,7 @@ def test_missing_file_and_damaged_zip(tmp_path):
     assert _code(tmp_path / "parts.xlsx") == "damaged"
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     "edit,code",
     [

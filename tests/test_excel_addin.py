@@ -8,7 +8,6 @@ remote engine is used for tests only (XLWINGS_LICENSE_KEY=noncommercial).
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 import os
 import subprocess
@@ -18,6 +17,7 @@ import openpyxl
 import pytest
 
 from conftest import EXAMPLE, REPORTS, ROOT, run_cli
+from support.remote_excel import actions, edit_cells, remote_book
 
 os.environ.setdefault("XLWINGS_LICENSE_KEY", "noncommercial")
 xw = pytest.importorskip("xlwings")
@@ -28,41 +28,6 @@ from validator.workbook import styles  # noqa: E402
 
 FMT = get_format()
 SHEET_POS = {s.name: i for i, s in enumerate(FMT.sheets)}
-
-
-def _office_js(value: object) -> object:
-    if value is None:
-        return ""
-    if isinstance(value, dt.datetime):
-        return value.strftime("%Y-%m-%dT%H:%M:%S.000Z")
-    if isinstance(value, dt.date):
-        return f"{value.isoformat()}T00:00:00.000Z"
-    return value
-
-
-def remote_book(path, name: str = "report.xlsm"):
-    """The workbook as xlwings' remote engine sees it: values and note addresses per sheet."""
-    wb = openpyxl.load_workbook(path, data_only=True)
-    sheets = []
-    for ws in wb.worksheets:
-        rows = max(ws.max_row, 1)
-        cols = max(ws.max_column, 1)
-        values = [[_office_js(c.value) for c in row] for row in ws.iter_rows(min_row=1, max_row=rows, max_col=cols)]
-        notes = [{"address": f"${c.column_letter}${c.row}"} for row in ws.iter_rows() for c in row if c.comment]
-        sheets.append({"name": ws.title, "values": values, "notes": notes, "pictures": [], "tables": []})
-    payload = {
-        "version": xw.__version__,
-        "client": "Office.js",
-        "book": {"name": name, "active_sheet_index": 0, "selection": "A1"},
-        "names": [],
-        "sheets": sheets,
-    }
-    return xw.Book(json=payload)
-
-
-def actions(book, func: str | None = None) -> list[dict]:
-    acts = book.json()["actions"]
-    return [a for a in acts if func is None or a["func"] == func]
 
 
 def at(sheet: str, ref: str) -> dict:
@@ -76,14 +41,6 @@ def _where(action: dict) -> dict:
     return {k: action[k] for k in ("sheet_position", "start_row", "start_column")}
 
 
-def _edit(path, edits):
-    wb = openpyxl.load_workbook(path)
-    for where, value in edits.items():
-        sheet, ref = where.split("!")
-        wb[sheet][ref] = value
-    wb.save(path)
-
-
 def test_validate_clean_example_writes_status_and_no_marks():
     book = remote_book(EXAMPLE)
     report = excel.validate(book)
@@ -95,9 +52,10 @@ def test_validate_clean_example_writes_status_and_no_marks():
     assert status[0]["values"][0][0].startswith("校验通过：没有发现问题（")
 
 
+@pytest.mark.slow
 def test_validate_says_when_a_part_is_too_long_to_print_from_the_sheet(workbook_copy):
     path = workbook_copy("fenxi-zfb_2023")
-    _edit(path, {"文字部分!A4": "本年度" * 1000})
+    edit_cells(path, {"文字部分!A4": "本年度" * 1000})
     book = remote_book(path)
     report = excel.validate(book)
     assert report.valid  # a 提示
@@ -109,7 +67,7 @@ def test_validate_says_when_a_part_is_too_long_to_print_from_the_sheet(workbook_
 
 def test_validate_flags_a_wrong_total_with_colour_note_and_results_row(workbook_copy):
     path = workbook_copy("huaian-shi_2024")
-    _edit(path, {"表四!E4": 350})
+    edit_cells(path, {"表四!E4": 350})
     book = remote_book(path)
     report = excel.validate(book)
     assert not report.valid
@@ -132,10 +90,11 @@ def test_validate_flags_a_wrong_total_with_colour_note_and_results_row(workbook_
     assert status[0]["values"][0][0].startswith("校验未通过：错误 1 个，提示 2 个")
 
 
+@pytest.mark.slow
 def test_the_button_paints_the_located_cell_not_its_consequences(workbook_copy):
     """表三!J4 3→4 fails its row and the 总计 column's balance: only J4 turns red, with its note."""
     path = workbook_copy("fenxi-zfb_2023")
-    _edit(path, {"表三!J4": 4})
+    edit_cells(path, {"表三!J4": 4})
     book = remote_book(path)
     report = excel.validate(book)
     assert [f.cells[0].ref for f in report.findings if f.located] == ["表三!J4"]
@@ -150,9 +109,10 @@ def test_the_button_paints_the_located_cell_not_its_consequences(workbook_copy):
     assert [_where(a) for a in notes] == [at("表三", "J4")] and "最可能填错：应为 3，现为 4" in notes[0]["args"][1]
 
 
+@pytest.mark.slow
 def test_second_run_clears_old_marks_first(workbook_copy, tmp_path):
     path = workbook_copy("huaian-shi_2024")
-    _edit(path, {"表四!E4": 350})
+    edit_cells(path, {"表四!E4": 350})
     marked = tmp_path / "marked.xlsx"
     assert run_cli("check", path, "--annotate", marked).code == 1  # the state a first run leaves
     book = remote_book(marked)
@@ -170,6 +130,7 @@ def test_second_run_clears_old_marks_first(workbook_copy, tmp_path):
     assert noted == [(0, "$B$7"), (2, "$J$25"), (3, "$E$4"), (4, "$A$8")]  # each flagged cell once, as before
 
 
+@pytest.mark.slow
 def test_clear_marks_restores_shading_and_empties_results(tmp_path):
     marked = tmp_path / "marked.xlsx"
     run_cli("check", REPORTS / "huaian-shi_2024.xlsx", "--annotate", marked)
@@ -197,6 +158,7 @@ def test_export_json_equals_the_cli_export(tmp_path):
     assert alert["args"][0] == f"已导出：{target}"
 
 
+@pytest.mark.slow
 def test_export_json_carries_the_explanations_staff_wrote(tmp_path):
     marked = tmp_path / "marked.xlsx"
     run_cli("check", REPORTS / "huaian-shi_2024.xlsx", "--annotate", marked)
@@ -213,7 +175,7 @@ def test_export_json_carries_the_explanations_staff_wrote(tmp_path):
 
 def test_export_json_refuses_while_errors_remain(workbook_copy, tmp_path):
     path = workbook_copy()
-    _edit(path, {"表三!J4": 4})
+    edit_cells(path, {"表三!J4": 4})
     book = remote_book(path)
     assert excel.export_json(book, folder=tmp_path) is None
     assert list(tmp_path.glob("*.json")) == []
@@ -244,9 +206,10 @@ def test_failures_become_a_chinese_message_box(workbook_copy, tmp_path):
     assert "不是本工具的填报模板" in actions(book, "alert")[0]["args"][0]
 
 
+@pytest.mark.slow
 def test_unreadable_cells_are_findings_not_crashes(workbook_copy):
     path = workbook_copy()
-    _edit(path, {"表三!D4": "3件", "表三!E4": "#DIV/0!"})
+    edit_cells(path, {"表三!D4": "3件", "表三!E4": "#DIV/0!"})
     book = remote_book(path)
     report = excel.validate(book)
     assert [(f.rule, f.cells[0].ref, f.actual) for f in report.errors] == [
@@ -255,15 +218,17 @@ def test_unreadable_cells_are_findings_not_crashes(workbook_copy):
     ]
 
 
+@pytest.mark.slow
 def test_cross_year_checks_run_from_the_carried_in_figures(tmp_path):
     book_path = tmp_path / "next.xlsx"
     assert run_cli("new", "--from", REPORTS / "huaian-shi_2024.source.json", "-o", book_path).code == 0
-    _edit(book_path, {"表三!D5": 100})
+    edit_cells(book_path, {"表三!D5": 100})
     report = excel.validate(remote_book(book_path))
     carry = [(f.cells[0].ref, f.expected, f.actual) for f in report.findings if f.rule == "XY-T3-CARRY"]
     assert carry == [("表三!D5", 103, 100)]
 
 
+@pytest.mark.slow
 def test_text_that_looks_like_a_formula_is_written_as_text(workbook_copy):
     path = workbook_copy()
     marked = path.with_name("m.xlsx")
@@ -288,9 +253,10 @@ def test_entry_module_imports_no_cli_or_rendering_libraries():
     assert proc.stdout.strip() == "[]", proc.stdout + proc.stderr
 
 
+@pytest.mark.slow
 def test_a_leftover_note_is_rewritten_not_added_twice(workbook_copy, tmp_path):
     path = workbook_copy("huaian-shi_2024")
-    _edit(path, {"表四!E4": 350})
+    edit_cells(path, {"表四!E4": 350})
     marked = tmp_path / "marked.xlsx"
     run_cli("check", path, "--annotate", marked)
     wb = openpyxl.load_workbook(marked)

@@ -88,6 +88,7 @@ def test_macro_settings_advice(values: dict[str, int], expected: str | None) -> 
         assert advice is not None and expected in advice
 
 
+@pytest.mark.slow
 def test_excel_setup_reports_both_on_windows(windows, monkeypatch: pytest.MonkeyPatch, tmp_path) -> None:
     monkeypatch.setenv("HOME", str(tmp_path / "home"))
     monkeypatch.setattr(setup, "_read_vba_warnings", {POLICY: 4}.get)

@@ -75,6 +75,7 @@ def test_fixtures_same_context(path):
     assert_same_context(load_json(path))
 
 
+@pytest.mark.slow
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(odd_submission())
 def test_random_reports_same_context(sub):
@@ -86,6 +87,7 @@ def plain_hash(canon: dict[str, str]) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
+@pytest.mark.slow
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 @given(odd_submission())
 def test_content_hash_is_the_json_hash(sub):

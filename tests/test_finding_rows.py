@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 
 import openpyxl
+import pytest
 
 from validator.report import CellRef, Finding, ValidationReport, cell_list, listing
 from validator.serve.app import findings_view
@@ -52,6 +53,7 @@ def test_cell_list_names_each_sheet_once_per_run():
     assert cell_list(cells) == "表三!D28、D27、文字部分!A4、表三!J4"
 
 
+@pytest.mark.slow
 def test_terminal_sheet_page_and_problem_list_agree(workbook_copy, tmp_path):
     """fenxi with 表三!D16 2 → 3 and no publication date: one located typo (two consequences) and
     a 提示; every face lists root, consequences, then the 提示, numbered 1 to 4."""

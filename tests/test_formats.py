@@ -152,6 +152,7 @@ def _clone_json(tmp_path: Path) -> Path:
     return path
 
 
+@pytest.mark.slow
 def test_synthetic_format_through_the_whole_cli(clone, tmp_path):
     # template: only the asked-for format, with the clone's marker and label
     out = tmp_path / "templates"
@@ -230,11 +231,12 @@ def test_unknown_format_id_is_refused(tmp_path):
         assert r.code == 2 and "gb-1999" in r.err, args
 
 
+@pytest.mark.slow
 def test_excel_entry_points_pick_the_format_from_the_workbook(clone, tmp_path):
     pytest.importorskip("xlwings")
     from addin import excel
 
-    from test_excel_addin import actions, remote_book
+    from support.remote_excel import actions, remote_book
 
     book_path = tmp_path / "clone.xlsx"
     assert run_cli("fill", _clone_json(tmp_path), "-o", book_path).code == 0
@@ -317,6 +319,7 @@ def test_2019_format_workbook_is_detected_by_its_marker(tmp_path):
     )
 
 
+@pytest.mark.slow
 def test_2019_format_offers_no_template(tmp_path):
     r = run_cli("template", "--format", OLD, "-o", tmp_path)
     assert r.code == 2 and "不提供模板" in r.err

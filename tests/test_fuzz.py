@@ -84,6 +84,7 @@ def _accept_json(data: bytes) -> None:
     assert dump_model(report_to_model(submission_from_report(again), report)) == exported
 
 
+@pytest.mark.slow
 @fuzz(300)
 @given(
     st.one_of(
@@ -228,6 +229,7 @@ def mutated_reports(draw):
     return doc
 
 
+@pytest.mark.slow
 @fuzz(300)
 @given(mutated_reports(), st.booleans())
 def test_mutated_valid_json(doc, with_bom):
@@ -255,6 +257,7 @@ def fuzz_file(tmp_path_factory):
     return tmp_path_factory.mktemp("fuzz") / "fuzz.xlsx"
 
 
+@pytest.mark.slow
 @fuzz(150)
 @given(
     st.sampled_from(REPORT_NAMES),
@@ -283,6 +286,7 @@ def _rezip(name: str, part: str, edit) -> bytes:
 PARTS = sorted(zipfile.ZipFile(io.BytesIO(WORKBOOKS["fenxi-zfb_2023"])).namelist())
 
 
+@pytest.mark.slow
 @fuzz(150)
 @given(
     st.sampled_from(REPORT_NAMES),
@@ -308,6 +312,7 @@ INPUT_CELLS = [(c.sheet, c.ref) for c in (*FMT.cells, *FMT.baseline_cells)]
 SHEET_PARTS = {s.name: f"xl/worksheets/sheet{i}.xml" for i, s in enumerate(FMT.sheets, 1)}
 
 
+@pytest.mark.slow
 @fuzz(200)
 @given(
     st.sampled_from(REPORT_NAMES),
@@ -397,6 +402,7 @@ def cell_values():
     )
 
 
+@pytest.mark.slow
 @fuzz(80)
 @given(
     st.sampled_from(REPORT_NAMES),
@@ -554,6 +560,7 @@ _EDITS = st.lists(
 )
 
 
+@pytest.mark.slow
 @fuzz(100)
 @given(st.sampled_from([".txt", ".md", ".html"]), _EDITS)
 def test_mutated_published_report(published_file, suffix, edits):
@@ -604,6 +611,7 @@ def published_variants(draw):
     return report, kind, form, draw(st.integers(0, 2**32))
 
 
+@pytest.mark.slow
 @fuzz(60)
 @given(published_variants())
 def test_every_cell_read_is_the_sources_cell_for_its_label(published_file, variant):

@@ -21,11 +21,7 @@ os.environ.setdefault("XLWINGS_LICENSE_KEY", "noncommercial")  # xlwings' remote
 import json
 import re
 import struct
-import subprocess
-import sys
 import zipfile
-import zlib
-from dataclasses import dataclass
 from pathlib import Path
 
 import openpyxl
@@ -35,12 +31,26 @@ from addin.ovba.cfb import write_compound_file
 from validator.formats import get_format
 from validator.workbook import read as wbread
 
-from conftest import REPORTS, ROOT, TEMPLATE, run_cli, sha256
+from conftest import TEMPLATE, run_cli, sha256
+from support.hostile_files import (
+    FENXI,
+    MB,
+    SOURCE_JSON,
+    SST_HEAD,
+    Measured,
+    billion_laughs,
+    encrypted_workbook,
+    million_rows,
+    old_xls,
+    rebuild,
+    run_measured,
+    shared_strings,
+    sheet_bomb,
+    worksheet_part,
+    write_streamed,
+)
 
-FENXI = REPORTS / "fenxi-zfb_2023.xlsx"
-SOURCE_JSON = REPORTS / "fenxi-zfb_2023.source.json"
 FMT = get_format()
-MB = 1024 * 1024
 
 
 # --------------------------------------------------------------------------- helpers
@@ -96,55 +106,6 @@ def parsed_rows(monkeypatch) -> list[int]:
     return counts
 
 
-@dataclass
-class Measured:
-    code: int
-    out: str
-    err: str
-    max_rss_mb: float
-
-
-_CHILD = """
-import sys
-from validator.cli import main
-try:
-    code = main(sys.argv[2:])
-finally:
-    try:
-        with open("/proc/self/status") as status:
-            peak = next((line.split()[1] for line in status if line.startswith("VmHWM:")), "0")
-    except OSError:
-        peak = "0"
-    with open(sys.argv[1], "w") as fh:
-        fh.write(peak)
-sys.exit(code)
-"""
-
-
-def run_measured(*args, tmp_path: Path) -> Measured:
-    """The CLI in a child process, with its own peak memory.
-
-    The peak is VmHWM of the child's own address space (Linux): ``ru_maxrss`` of a child
-    would include the parent's memory at fork time. 0 where /proc is not available.
-    """
-    out_file, err_file, peak_file = tmp_path / "child.out", tmp_path / "child.err", tmp_path / "child.peak"
-    env = {**os.environ, "PYTHONUTF8": "1"}
-    env.pop("XXGK_DEBUG", None)
-    with out_file.open("wb") as out, err_file.open("wb") as err:
-        code = subprocess.run(
-            [sys.executable, "-c", _CHILD, peak_file, *map(str, args)],
-            stdout=out,
-            stderr=err,
-            stdin=subprocess.DEVNULL,
-            cwd=ROOT,
-            env=env,
-            timeout=600,
-        ).returncode
-    return Measured(
-        code, out_file.read_text("utf-8"), err_file.read_text("utf-8"), int(peak_file.read_text() or 0) / 1024
-    )
-
-
 def assert_refused_measured(path, *needles, tmp_path, max_rss_mb=400.0) -> Measured:
     before = sha256(path)
     m = run_measured("check", path, tmp_path=tmp_path)
@@ -155,62 +116,6 @@ def assert_refused_measured(path, *needles, tmp_path, max_rss_mb=400.0) -> Measu
     assert m.max_rss_mb < max_rss_mb, m
     assert sha256(path) == before
     return m
-
-
-class _RepeatCompressor:
-    """Stands in for zipfile's deflate compressor while one chunk is written many times.
-
-    After a full flush deflate forgets its history, so every copy of the chunk compresses to
-    the same bytes: compress once, emit many times. Anything else is compressed for real.
-    (If zipfile ever renames its private ``_compressor``, the archive is still correct, only
-    slower to build.)
-    """
-
-    def __init__(self, chunk: bytes):
-        self.chunk = chunk
-        self.co = zlib.compressobj(9, zlib.DEFLATED, -15)
-        self.block = self.compress(chunk)
-
-    def compress(self, data: bytes) -> bytes:
-        if data is self.chunk and hasattr(self, "block"):
-            return self.block
-        return self.co.compress(data) + self.co.flush(zlib.Z_FULL_FLUSH)
-
-    def flush(self) -> bytes:
-        return self.co.flush()
-
-
-def write_streamed(z: zipfile.ZipFile, name: str, head: bytes, chunk: bytes, count: int, tail: bytes) -> None:
-    """A deflated part of ``head + chunk * count + tail``, built in about the time CRC-32 takes."""
-    info = zipfile.ZipInfo(name, date_time=(2024, 1, 1, 0, 0, 0))
-    info.compress_type = zipfile.ZIP_DEFLATED
-    with z.open(info, "w", force_zip64=True) as w:
-        w._compressor = _RepeatCompressor(chunk)
-        w.write(head)
-        for _ in range(count):
-            w.write(chunk)
-        w.write(tail)
-
-
-def rebuild(src: Path, dst: Path, edits: dict | None = None, skip: tuple[str, ...] = (), extra=None) -> Path:
-    """Copy a workbook part by part; ``edits`` maps a part to new bytes or a bytes -> bytes function."""
-    edits = edits or {}
-    with zipfile.ZipFile(src) as zin, zipfile.ZipFile(dst, "w", zipfile.ZIP_DEFLATED) as zout:
-        for info in zin.infolist():
-            if info.filename in skip:
-                continue
-            data = zin.read(info)
-            edit = edits.get(info.filename)
-            if edit is not None:
-                data = edit(data) if callable(edit) else edit
-            zout.writestr(info.filename, data)
-        if extra:
-            extra(zout)
-    return dst
-
-
-def sheet_part(sheet: str) -> str:
-    return f"xl/worksheets/sheet{[s.name for s in FMT.sheets].index(sheet) + 1}.xml"
 
 
 def set_cd_size(path: Path, part: str, size: int) -> None:
@@ -231,40 +136,10 @@ def set_cd_size(path: Path, part: str, size: int) -> None:
 # --------------------------------------------------------------------------- not a workbook
 
 
-def _encrypted_workbook() -> bytes:
-    """What Excel writes for a workbook with an open password ([MS-OFFCRYPTO] agile encryption)."""
-    info = (
-        struct.pack("<HHI", 4, 4, 0x40) + b'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
-        b'<encryption xmlns="http://schemas.microsoft.com/office/2006/encryption"/>'
-    )
-    package = struct.pack("<Q", 12345) + bytes(range(256)) * 40  # > 4096 bytes: regular sectors
-    return write_compound_file(
-        {
-            "EncryptionInfo": info,
-            "EncryptedPackage": package,
-            "\x06DataSpaces": {
-                "Version": b"\x3c\x00\x00\x00" + "Microsoft.Container.DataSpaces".encode("utf-16-le"),
-                "DataSpaceMap": b"\x08\x00\x00\x00\x01\x00\x00\x00",
-            },
-        }
-    )
-
-
-def _old_xls() -> bytes:
-    bof = struct.pack("<HHHHHHII", 0x0809, 16, 0x0600, 0x0005, 0x0DBB, 0x07CC, 0, 0)
-    return write_compound_file(
-        {
-            "Workbook": bof + b"\x0a\x00\x00\x00" + bytes(5000),
-            "\x05SummaryInformation": bytes(200),
-            "\x05DocumentSummaryInformation": bytes(200),
-        }
-    )
-
-
 @pytest.mark.parametrize("name", ["加密.xlsx", "加密.xls", "加密"])
 def test_a_password_protected_workbook(tmp_path, name):
     path = tmp_path / name
-    path.write_bytes(_encrypted_workbook())
+    path.write_bytes(encrypted_workbook())
     assert wbread.compound_file_names(path) >= {"EncryptionInfo", "EncryptedPackage"}
     assert_unusable(path, "设置了打开密码，请在 Excel 中取消密码后另存为 .xlsx")  # told by content, any name
 
@@ -272,14 +147,14 @@ def test_a_password_protected_workbook(tmp_path, name):
 @pytest.mark.parametrize("name", ["旧表.xls", "改了扩展名.xlsx"])
 def test_an_old_xls_workbook(tmp_path, name):
     path = tmp_path / name
-    path.write_bytes(_old_xls())
+    path.write_bytes(old_xls())
     err = assert_unusable(path, "这是旧版 .xls 文件，请在 Excel 中另存为 .xlsx")
     assert "密码" not in err
 
 
 @pytest.mark.parametrize("damage", ["directory-beyond-end", "directory-loop", "bad-sector-size", "fat-too-big"])
 def test_a_damaged_compound_file_gets_the_generic_message(tmp_path, damage):
-    data = bytearray(_old_xls())
+    data = bytearray(old_xls())
     if damage == "directory-beyond-end":
         struct.pack_into("<I", data, 48, 10_000)
     elif damage == "directory-loop":  # the directory sector's FAT entry points at itself
@@ -322,9 +197,9 @@ def test_a_zip_with_a_compression_excel_never_uses(tmp_path):
 
 @pytest.mark.parametrize("case", ["malformed-xml", "bad-shared-string", "bad-number", "bad-ref"])
 def test_damaged_sheet_xml_is_reported_not_crashed(tmp_path, case):
-    part = sheet_part("封面")
+    part = worksheet_part("封面")
     if case == "malformed-xml":
-        # inside the rows the reader reads (the cover's colour key follows them since issue 13)
+        # inside the rows the reader reads (the cover's colour key follows them)
         edit = lambda x: x.replace(b"</row>", b"</row><row><c></row>", 1)  # noqa: E731
     elif case == "bad-shared-string":
         edit = lambda x: re.sub(rb'<c r="B4" [^>]*>.*?</c>', b'<c r="B4" t="s"><v>99999</v></c>', x)  # noqa: E731
@@ -340,7 +215,7 @@ def test_damaged_sheet_xml_is_reported_not_crashed(tmp_path, case):
 def test_a_date_serial_no_calendar_can_hold_is_a_finding(tmp_path):
     """openpyxl turns the overflow into #VALUE!; the date rule reports it on the cell."""
     edit = lambda x: re.sub(rb'<c r="B7" s="(\d+)"[^>]*>.*?</c>', rb'<c r="B7" s="\1"><v>1e300</v></c>', x)  # noqa: E731
-    path = rebuild(FENXI, tmp_path / "date.xlsx", {sheet_part("封面"): edit})
+    path = rebuild(FENXI, tmp_path / "date.xlsx", {worksheet_part("封面"): edit})
     result = run_cli("check", "--json", path)
     assert result.code == 1, result.err
     assert [(f["rule"], f["cells"][0]["ref"]) for f in json.loads(result.out)["findings"]] == [("META-DATE", "封面!B7")]
@@ -350,7 +225,7 @@ def test_corrupted_deflate_data_is_reported(tmp_path):
     path = tmp_path / "deflate.xlsx"
     path.write_bytes(FENXI.read_bytes())
     with zipfile.ZipFile(path) as z:
-        info = z.getinfo(sheet_part("表三"))
+        info = z.getinfo(worksheet_part("表三"))
     data = bytearray(path.read_bytes())
     start = info.header_offset + 30 + len(info.filename.encode()) + len(info.extra) + 10
     data[start : start + 200] = bytes(200)  # zero part of the compressed stream; sizes unchanged
@@ -361,21 +236,9 @@ def test_corrupted_deflate_data_is_reported(tmp_path):
 # --------------------------------------------------------------------------- bombs
 
 
-def sheet_bomb(path: Path, gigabytes: int = 2) -> Path:
-    """表三 replaced by a sheet of ``gigabytes`` GB of rows that compresses to a few MB."""
-    part = sheet_part("表三")
-    head = b'<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData>'
-    chunk = b'<row><c t="inlineStr"><is><t>AAAAAAAAAAAAAAAA</t></is></c></row>' * (MB // 64)
-    return rebuild(
-        FENXI,
-        path,
-        skip=(part,),
-        extra=lambda z: write_streamed(z, part, head, chunk, 1024 * gigabytes, b"</sheetData></worksheet>"),
-    )
-
-
+@pytest.mark.slow
 def test_a_sheet_that_expands_to_2_gb(tmp_path, no_openpyxl):
-    part = sheet_part("表三")
+    part = worksheet_part("表三")
     path = sheet_bomb(tmp_path / "炸弹.xlsx")
     info = zipfile.ZipFile(path).getinfo(part)
     assert info.file_size > 2 * 1024 * MB and path.stat().st_size < 10 * MB, (info.file_size, path.stat().st_size)
@@ -384,7 +247,7 @@ def test_a_sheet_that_expands_to_2_gb(tmp_path, no_openpyxl):
 
 
 def test_a_central_directory_declaring_4_gb(tmp_path):
-    part = sheet_part("封面")
+    part = worksheet_part("封面")
     path = rebuild(FENXI, tmp_path / "伪造.xlsx")
     set_cd_size(path, part, 0xF0000000)
     assert zipfile.ZipFile(path).getinfo(part).file_size == 0xF0000000
@@ -403,24 +266,11 @@ def test_parts_under_the_part_limit_but_over_the_total(tmp_path, no_openpyxl):
     assert_refused_measured(path, "解压后共", "超过上限", tmp_path=tmp_path)
 
 
-_SST_HEAD = (
-    b'<?xml version="1.0" encoding="UTF-8"?><sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
-)
-
-
-def _shared_strings(tmp_path, name: str, entries: bytes) -> Path:
-    """The template with its shared-strings table replaced; every limit before this one holds."""
-    path = rebuild(TEMPLATE, tmp_path / name, {"xl/sharedStrings.xml": _SST_HEAD + entries + b"</sst>"})
-    info = zipfile.ZipFile(path).getinfo("xl/sharedStrings.xml")
-    assert info.file_size < wbread.MAX_PART_BYTES and info.file_size < wbread.MAX_XML_RATIO * info.compress_size
-    return path
-
-
 def test_a_shared_strings_table_of_millions_of_entries(tmp_path, no_openpyxl):
-    """Review D9: 3 million tiny strings in a 10 MB file took openpyxl over a minute and 500 MB.
+    """3 million tiny strings in a 10 MB file took openpyxl over a minute and 500 MB.
     Counted from the part's bytes and refused before openpyxl builds the table."""
     count = wbread.MAX_SHARED_STRINGS + 1
-    path = _shared_strings(tmp_path, "共享字符串.xlsx", b"".join(b"<si><t>%x</t></si>" % i for i in range(count)))
+    path = shared_strings(tmp_path, "共享字符串.xlsx", b"".join(b"<si><t>%x</t></si>" % i for i in range(count)))
     assert path.stat().st_size < 2 * MB
     assert_unusable(path, "共享字符串表有 100,001 条文字", "xl/sharedStrings.xml", "已拒绝读取")
     assert_unusable(path, "共享字符串表", args=("check", "--annotate", str(tmp_path / "标注.xlsx")))
@@ -431,14 +281,14 @@ def test_a_shared_strings_table_too_large(tmp_path, no_openpyxl):
     """Long random strings: the size limit, checked from the zip directory before any counting."""
     block = os.urandom(512).hex().encode()
     n = wbread.MAX_SHARED_STRINGS_BYTES // len(block) + 10
-    path = _shared_strings(tmp_path, "大表.xlsx", b"".join(b"<si><t>%s</t></si>" % block[i % 7 :] for i in range(n)))
+    path = shared_strings(tmp_path, "大表.xlsx", b"".join(b"<si><t>%s</t></si>" % block[i % 7 :] for i in range(n)))
     assert_unusable(path, "共享字符串表解压后有", "超过上限 16 MB", "xl/sharedStrings.xml")
 
 
 def test_the_shared_strings_part_is_found_through_the_content_types(tmp_path, no_openpyxl):
     """openpyxl reads the part [Content_Types].xml names, whatever it is called."""
     count = wbread.MAX_SHARED_STRINGS + 1
-    entries = _SST_HEAD + b"".join(b"<si><t>%x</t></si>" % i for i in range(count)) + b"</sst>"
+    entries = SST_HEAD + b"".join(b"<si><t>%x</t></si>" % i for i in range(count)) + b"</sst>"
     moved = "xl/strings/other.xml"
 
     def types(xml: bytes) -> bytes:
@@ -474,20 +324,6 @@ def test_too_many_parts(tmp_path):
     assert_unusable(path, "个部件")
 
 
-_LAUGHS = (
-    b'<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol "lol">'
-    + b"".join(b'<!ENTITY lol%d "%s">' % (i, (b"&lol%d;" % (i - 1) if i > 1 else b"&lol;") * 10) for i in range(1, 10))
-    + b"]>"
-)
-
-
-def _laughs(xml: bytes, entity: bytes = b"&lol9;", padding: bytes = b"") -> bytes:
-    """The same part with a billion-laughs DTD in front and the entity used in the first text."""
-    body = xml.split(b"?>", 1)[1] if xml.startswith(b"<?xml") else xml
-    body = body.replace(b"<t>", b"<t>" + entity, 1)
-    return _LAUGHS.replace(b"<!DOCTYPE", padding + b"<!DOCTYPE") + body
-
-
 def test_openpyxl_parses_through_defusedxml():
     import openpyxl.xml
 
@@ -495,14 +331,14 @@ def test_openpyxl_parses_through_defusedxml():
 
 
 def test_billion_laughs_in_a_sheet(tmp_path):
-    part = sheet_part("封面")
-    path = rebuild(FENXI, tmp_path / "laughs.xlsx", {part: _laughs})
+    part = worksheet_part("封面")
+    path = rebuild(FENXI, tmp_path / "laughs.xlsx", {part: billion_laughs})
     assert b"<!ENTITY lol9" in zipfile.ZipFile(path).read(part)
     assert_refused_measured(path, "含有不安全的 XML 内容", "工作表“封面”", tmp_path=tmp_path)
 
 
 def test_billion_laughs_in_shared_strings(tmp_path):
-    path = rebuild(TEMPLATE, tmp_path / "sst.xlsx", {"xl/sharedStrings.xml": _laughs})
+    path = rebuild(TEMPLATE, tmp_path / "sst.xlsx", {"xl/sharedStrings.xml": billion_laughs})
     assert_unusable(path, "含有不安全的 XML 内容", "xl/sharedStrings.xml")
 
 
@@ -521,32 +357,17 @@ def test_a_dtd_hidden_behind_a_long_comment_is_still_refused(tmp_path, part):
     """The up-front scan reads 64 KB of each part; past that, defusedxml refuses it while parsing."""
     padding = b"<!--" + b"x" * (100 * 1024) + b"-->"
     if part == "sheet":
-        path = rebuild(FENXI, tmp_path / "hidden.xlsx", {sheet_part("封面"): lambda x: _laughs(x, padding=padding)})
+        path = rebuild(
+            FENXI, tmp_path / "hidden.xlsx", {worksheet_part("封面"): lambda x: billion_laughs(x, padding=padding)}
+        )
         needles = ("含有不安全的 XML 内容", "工作表“封面”")
     else:
-        path = rebuild(TEMPLATE, tmp_path / "hidden.xlsx", {part: lambda x: _laughs(x, padding=padding)})
+        path = rebuild(TEMPLATE, tmp_path / "hidden.xlsx", {part: lambda x: billion_laughs(x, padding=padding)})
         needles = ("含有不安全的 XML 内容", part)
     assert_unusable(path, *needles)
 
 
-def _million_rows(sheet: str, keep_dimension: bool):
-    rows_from = max(r for s, (r, _c) in wbread.sheet_extent(FMT).items() if s == sheet) + 1
-    if sheet == FMT.results_sheet:
-        rows_from = FMT.results_header_row + 1
-    last = rows_from + 1_000_000 - 1
-
-    def edit(xml: bytes) -> bytes:
-        rows = b"".join(
-            b'<row r="%d"><c r="A%d" t="n"><v>%d</v></c></row>' % (r, r, r) for r in range(rows_from, last + 1)
-        )
-        xml = xml.replace(b"</sheetData>", rows + b"</sheetData>")
-        if keep_dimension:
-            return re.sub(rb'<dimension ref="A1:([A-Z]+)\d+" />', rb'<dimension ref="A1:\g<1>%d" />' % last, xml)
-        return re.sub(rb"<dimension [^>]*/>", b"", xml)
-
-    return edit
-
-
+@pytest.mark.slow
 @pytest.mark.parametrize(
     "sheet,keep_dimension",
     [("表三", True), ("校验结果", True), ("校验结果", False)],
@@ -556,8 +377,8 @@ def test_a_million_used_rows(tmp_path, sheet, keep_dimension, parsed_rows):
     """The reader turns only the rows the format uses into cells: the million rows below are
     never parsed row by row (without a <dimension>, openpyxl's size probe still scans the XML
     once; ``benchmarks/hostile.py`` times both)."""
-    path = rebuild(FENXI, tmp_path / "百万行.xlsx", {sheet_part(sheet): _million_rows(sheet, keep_dimension)})
-    size = zipfile.ZipFile(path).getinfo(sheet_part(sheet)).file_size
+    path = rebuild(FENXI, tmp_path / "百万行.xlsx", {worksheet_part(sheet): million_rows(sheet, keep_dimension)})
+    size = zipfile.ZipFile(path).getinfo(worksheet_part(sheet)).file_size
     assert 40 * MB < size < wbread.MAX_PART_BYTES
     before = sha256(path)
     result = run_cli("check", path)
@@ -615,7 +436,7 @@ def test_deleted_defined_names_do_not_matter(workbook_copy, tmp_path):
 
 def test_unprotected_sheet_with_a_formula_and_its_cached_value(tmp_path):
     """As Excel saves it: the formula and its last result. The result is what counts."""
-    part = sheet_part("表三")
+    part = worksheet_part("表三")
 
     def edit(xml: bytes) -> bytes:
         xml = re.sub(rb"<sheetProtection [^>]*/>", b"", xml)
@@ -638,9 +459,9 @@ def test_unprotected_sheet_with_a_formula_never_calculated(workbook_copy):
     ws["D4"] = "=1+2"
     wb.save(path)
     assert (
-        b"<f>1+2</f><v></v>" in zipfile.ZipFile(path).read(sheet_part("表三"))
-        or b"<f>1+2</f><v />" in zipfile.ZipFile(path).read(sheet_part("表三"))
-        or b"<f>1+2</f>" in zipfile.ZipFile(path).read(sheet_part("表三"))
+        b"<f>1+2</f><v></v>" in zipfile.ZipFile(path).read(worksheet_part("表三"))
+        or b"<f>1+2</f><v />" in zipfile.ZipFile(path).read(worksheet_part("表三"))
+        or b"<f>1+2</f>" in zipfile.ZipFile(path).read(worksheet_part("表三"))
     )
     result = run_cli("check", "--json", path)
     assert result.code == 1, result.err
@@ -710,6 +531,7 @@ def test_json_nested_100000_deep(tmp_path):
     assert_unusable(path, "嵌套层数过深")
 
 
+@pytest.mark.slow
 def test_json_of_100_mb_is_refused_by_size_before_parsing(tmp_path, no_json_parser):
     path = tmp_path / "big.json"
     with path.open("wb") as fh:
@@ -778,7 +600,7 @@ def test_formula_like_text_is_written_as_text_by_fill(tmp_path):
     for key, text in FORMULA_LIKE.items():
         cell = wb[FMT.cell(key).sheet][FMT.cell(key).ref]
         assert cell.data_type == "s" and cell.value == text, (key, cell.data_type, cell.value)
-    assert b"<f>" not in b"".join(zipfile.ZipFile(out).read(sheet_part(s)) for s in ("封面", "文字部分"))
+    assert b"<f>" not in b"".join(zipfile.ZipFile(out).read(worksheet_part(s)) for s in ("封面", "文字部分"))
     back = tmp_path / "back.json"
     run_cli("export", out, "-o", back, "--force")
     doc = json.loads(back.read_text("utf-8"))
@@ -804,7 +626,7 @@ def test_formula_like_cell_text_stays_text_in_the_annotated_results(workbook_cop
         if isinstance(c.value, str) and "=1+2" in c.value
     ]
     assert texts and all(c.data_type == "s" for c in texts)
-    assert b"<f>" not in zipfile.ZipFile(out).read(sheet_part(FMT.results_sheet))
+    assert b"<f>" not in zipfile.ZipFile(out).read(worksheet_part(FMT.results_sheet))
 
 
 @pytest.mark.parametrize(
@@ -840,11 +662,12 @@ def test_safe_filename_never_leaves_its_folder(tmp_path, stem):
     assert target.resolve().parent == tmp_path.resolve()
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("body", ["../../逃逸", "CON", "a/b\\c:d", "名" * 120])
 def test_excel_export_stays_in_its_folder(workbook_copy, tmp_path, body):
     from addin import excel
 
-    from test_excel_addin import remote_book
+    from support.remote_excel import remote_book
 
     path = workbook_copy()
     wb = openpyxl.load_workbook(path)
@@ -860,10 +683,11 @@ def test_excel_export_stays_in_its_folder(workbook_copy, tmp_path, body):
     assert json.loads(target.read_text("utf-8"))["body"]["name"] == body
 
 
+@pytest.mark.slow
 def test_a_million_rows_are_too_many_to_annotate(tmp_path):
     """Reading copes (above); loading the whole workbook to write an annotated copy would build
     every cell, so :func:`check_editable_workbook` refuses it with a clear message."""
-    path = rebuild(FENXI, tmp_path / "百万行.xlsx", {sheet_part("校验结果"): _million_rows("校验结果", True)})
+    path = rebuild(FENXI, tmp_path / "百万行.xlsx", {worksheet_part("校验结果"): million_rows("校验结果", True)})
     with pytest.raises(wbread.UnusableInput) as info:
         wbread.check_editable_workbook(path)
     assert "工作表“校验结果”" in str(info.value) and "无法另存标注" in str(info.value)
@@ -890,6 +714,7 @@ def test_an_unreadable_input_file(tmp_path, monkeypatch, suffix):
 # --------------------------------------------------------------------------- known bugs (not in files this suite owns)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("year", [9999, 10**10, -5])
 def test_regression_year_out_of_the_calendar_in_a_workbook(workbook_copy, year):
     path = workbook_copy()
@@ -905,6 +730,7 @@ def test_regression_year_9999_in_json(tmp_path):
     assert result.code in (1, 2), result.err
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("cell,value", [("封面!B6", 0), ("封面!B6", 999), ("上年数据!B4", 0), ("上年数据!B4", 10**10)])
 def test_regression_export_force_with_an_impossible_year(workbook_copy, tmp_path, cell, value):
     path = workbook_copy()
@@ -919,6 +745,7 @@ def test_regression_export_force_with_an_impossible_year(workbook_copy, tmp_path
     assert (doc["year"] if sheet == "封面" else doc["last_year"]["year"]) is None
 
 
+@pytest.mark.slow
 def test_json_with_a_million_explanations_is_refused_before_validation(tmp_path):
     doc = json.loads(SOURCE_JSON.read_text("utf-8"))
     doc["explanations"] = [{"rule": f"R{i}", "cells": [], "text": ""} for i in range(1_000_000)]

@@ -13,70 +13,16 @@ import pytest
 from validator.cli import main
 from validator.formats import gb_2021_30 as gb
 
-from support.importing import check_json
-
-PUBLISHED = Path(__file__).parent / "fixtures" / "published"
-EXPECTED = json.loads((PUBLISHED / "expected.json").read_text(encoding="utf-8"))["reports"]
-T3_NAMES = [
-    "一",
-    "二",
-    "三(一)",
-    "三(二)",
-    *(f"三(三){i}" for i in range(1, 9)),
-    *(f"三(四){i}" for i in range(1, 4)),
-    *(f"三(五){i}" for i in range(1, 6)),
-    *(f"三(六){i}" for i in range(1, 4)),
-    "三(七)",
-    "四",
-]
-T4_GROUPS = {"复议": "review", "直接起诉": "litigation_direct", "复议后起诉": "litigation_after_review"}
-T4_LEAVES = {"维持": "upheld", "纠正": "corrected", "其他": "other", "尚未审结": "pending", "总计": "total"}
-T2_ROWS = {"规章": "rules", "行政规范性文件": "normative_documents"}
-T2_SINGLE = {"行政许可": "licensing", "行政处罚": "penalties", "行政强制": "coercive_measures"}
-
-
-def _import(tmp_path: Path, src: Path, *extra: str) -> tuple[int, Path]:
-    out = tmp_path / "report.json"
-    return main(["import", str(src), "-o", str(out), *extra]), out
-
-
-def _expected_cells(report: dict) -> dict[str, object]:
-    """expected.json's hand-checked values under our JSON's dotted keys."""
-    cells: dict[str, object] = {}
-    assert list(report["table3"]) == T3_NAMES
-    for name, (row, *_rest) in zip(T3_NAMES, gb.T3_ROWS):
-        for (col, _), value in zip(gb.T3_COLUMNS, report["table3"][name], strict=True):
-            cells[gb.t3_key(row, col)] = value
-    for name, value in report["table4"].items():
-        group, leaf = name.split("_")
-        cells[gb.t4_key(T4_GROUPS[group], T4_LEAVES[leaf])] = value
-    t2 = report["table2"]
-    for label, base in T2_ROWS.items():
-        for leaf, value in zip(("issued", "repealed", "in_force"), t2[label], strict=True):
-            cells[f"proactive.{base}.{leaf}"] = value
-    for label, base in T2_SINGLE.items():
-        cells[f"proactive.{base}.decisions"] = t2[label]
-    cells["proactive.fees.amount_wan_yuan"] = t2["行政事业性收费_万元"]
-    return cells
-
-
-def _flat(obj: dict, prefix: str = "") -> dict[str, object]:
-    out: dict[str, object] = {}
-    for k, v in obj.items():
-        if isinstance(v, dict):
-            out.update(_flat(v, f"{prefix}{k}."))
-        else:
-            out[f"{prefix}{k}"] = v
-    return out
+from support.importing import EXPECTED, PUBLISHED, check_json, expected_cells, flatten, import_report
 
 
 @pytest.mark.parametrize("report", EXPECTED, ids=[r["file"] for r in EXPECTED])
 def test_published_reports_import_exactly(tmp_path, report):
-    code, out = _import(tmp_path, PUBLISHED / report["file"], "--type", "政府")
+    code, out = import_report(tmp_path, PUBLISHED / report["file"], "--type", "政府")
     assert code == 0
     data = json.loads(out.read_text(encoding="utf-8"))
-    flat = _flat(data)
-    expected = _expected_cells(report)
+    flat = flatten(data)
+    expected = expected_cells(report)
     assert len(expected) == 200
     assert {k: flat[k] for k in expected} == expected
     assert data["body"]["name"] == report["body"]
@@ -88,7 +34,7 @@ def test_published_reports_import_exactly(tmp_path, report):
 
 
 def test_provenance_names_line_and_text(tmp_path):
-    code, out = _import(tmp_path, PUBLISHED / "pingtan_2021.txt")
+    code, out = import_report(tmp_path, PUBLISHED / "pingtan_2021.txt")
     assert code == 0
     fee = json.loads(out.with_suffix(".provenance.json").read_text(encoding="utf-8"))["cells"][
         "proactive.fees.amount_wan_yuan"
@@ -99,7 +45,7 @@ def test_provenance_names_line_and_text(tmp_path):
 
 
 def test_flags_override_title(tmp_path):
-    code, out = _import(tmp_path, PUBLISHED / "pingtan_2021.txt", "--body", "某县", "--year", "2022")
+    code, out = import_report(tmp_path, PUBLISHED / "pingtan_2021.txt", "--body", "某县", "--year", "2022")
     assert code == 0
     data = json.loads(out.read_text(encoding="utf-8"))
     assert (data["body"]["name"], data["year"], data["body"]["type"]) == ("某县", 2022, None)
@@ -111,10 +57,10 @@ def test_wrong_total_imports_as_published_and_check_flags_it(tmp_path, capsys):
     assert wrong != text
     src = tmp_path / "wrong.txt"
     src.write_text(wrong, encoding="utf-8")
-    code, out = _import(tmp_path, src, "--type", "政府")
+    code, out = import_report(tmp_path, src, "--type", "政府")
     assert code == 0
     key = gb.t3_key("results_total", "total")
-    assert _flat(json.loads(out.read_text(encoding="utf-8")))[key] == 70
+    assert flatten(json.loads(out.read_text(encoding="utf-8")))[key] == 70
     capsys.readouterr()
     assert main(["check", str(out), "--json"]) == 1
     findings = json.loads(capsys.readouterr().out)["findings"]
@@ -130,9 +76,9 @@ def test_row_with_missing_number_left_null_the_others_kept(tmp_path):
     assert broken != text
     src = tmp_path / "broken.txt"
     src.write_text(broken, encoding="utf-8")
-    code, out = _import(tmp_path, src, "--type", "政府")
+    code, out = import_report(tmp_path, src, "--type", "政府")
     assert code == 1
-    flat = _flat(json.loads(out.read_text(encoding="utf-8")))
+    flat = flatten(json.loads(out.read_text(encoding="utf-8")))
     review = [gb.t4_key("review", leaf) for leaf, _ in gb.T4_LEAVES]
     assert all(flat[k] is None for k in review)
     assert flat[gb.t4_key("litigation_direct", "upheld")] == 12
@@ -152,9 +98,9 @@ def test_table_with_a_figure_missing_in_a_heading_layout_left_null(tmp_path):
     assert row in text
     src = tmp_path / "broken.txt"
     src.write_text(text.replace(row, row.replace("178    ", "")), encoding="utf-8")
-    code, out = _import(tmp_path, src, "--type", "政府")
+    code, out = import_report(tmp_path, src, "--type", "政府")
     assert code == 1
-    flat = _flat(json.loads(out.read_text(encoding="utf-8")))
+    flat = flatten(json.loads(out.read_text(encoding="utf-8")))
     t4 = [gb.t4_key(g, leaf) for g, *_ in gb.T4_GROUPS for leaf, _ in gb.T4_LEAVES]
     assert all(flat[k] is None for k in t4)
     unread = json.loads(out.with_suffix(".provenance.json").read_text(encoding="utf-8"))["unread"]
@@ -176,7 +122,7 @@ def test_table_with_a_figure_missing_in_a_heading_layout_left_null(tmp_path):
 def test_unusable_input_exit_2(tmp_path, capsys, name, content, message):
     src = tmp_path / name
     src.write_bytes(content)
-    code, out = _import(tmp_path, src)
+    code, out = import_report(tmp_path, src)
     assert code == 2
     assert message in capsys.readouterr().err
     assert not out.exists() and not out.with_suffix(".provenance.json").exists()
@@ -186,7 +132,7 @@ def test_gbk_text_and_xlsx(tmp_path):
     src = tmp_path / "gbk.txt"
     src.write_bytes((PUBLISHED / "fenxi-zfb_2023.txt").read_text(encoding="utf-8").encode("gb18030"))
     xlsx = tmp_path / "report.xlsx"
-    code, out = _import(tmp_path, src, "--type", "部门", "--xlsx", str(xlsx))
+    code, out = import_report(tmp_path, src, "--type", "部门", "--xlsx", str(xlsx))
     assert code == 0
     assert json.loads(out.read_text(encoding="utf-8"))["body"]["name"] == "汾西县人民政府办公室"
     assert main(["check", str(xlsx)]) == 0
@@ -204,10 +150,10 @@ def test_blank_cells_read_as_zero_and_reported(tmp_path, capsys):
     assert blanked != text
     src = tmp_path / "blank.txt"
     src.write_text(blanked, encoding="utf-8")
-    code, out = _import(tmp_path, src, "--type", "政府")
+    code, out = import_report(tmp_path, src, "--type", "政府")
     assert code == 0
     assert "3 个空白单元格" in capsys.readouterr().out
-    flat = _flat(json.loads(out.read_text(encoding="utf-8")))
+    flat = flatten(json.loads(out.read_text(encoding="utf-8")))
     cols = [c for c, _ in gb.T3_COLUMNS]
     assert [flat[gb.t3_key("not_processed.repeated", c)] for c in cols] == [0] * 7
     assert flat[gb.t3_key("not_processed.publication", "natural_person")] == 0
@@ -224,9 +170,9 @@ def test_other_handling_printed_as_one_row_left_null_except_zero_columns(tmp_pat
     lines[start : start + 3] = ["（六）其他处理 | 1 | 0 | 0 | 0 | 0 | 0 | 1"]
     src = tmp_path / "one_row.txt"
     src.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    code, out = _import(tmp_path, src, "--type", "政府")
+    code, out = import_report(tmp_path, src, "--type", "政府")
     assert code == 1
-    flat = _flat(json.loads(out.read_text(encoding="utf-8")))
+    flat = flatten(json.loads(out.read_text(encoding="utf-8")))
     subs = [r[0] for r in gb.T3_ROWS if r[0].startswith("other_handling.")]
     unknown = ("natural_person", "total")  # the columns whose one-row figure is 1
     zero = [c for c, _ in gb.T3_COLUMNS if c not in unknown]
@@ -256,11 +202,11 @@ def test_markdown_tables(tmp_path):
             lines.append(line)
     src = tmp_path / "report.md"
     src.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    code, out = _import(tmp_path, src, "--type", "政府")
+    code, out = import_report(tmp_path, src, "--type", "政府")
     assert code == 0
     report = next(r for r in EXPECTED if r["file"] == "pingtan_2021.txt")
-    flat = _flat(json.loads(out.read_text(encoding="utf-8")))
-    assert {k: flat[k] for k in _expected_cells(report)} == _expected_cells(report)
+    flat = flatten(json.loads(out.read_text(encoding="utf-8")))
+    assert {k: flat[k] for k in expected_cells(report)} == expected_cells(report)
 
 
 def _rendered_page(tmp_path: Path, name: str) -> str:
@@ -281,10 +227,10 @@ def test_rendered_html_imports_exactly(tmp_path, report):
     name = report["file"].removesuffix(".txt")
     src = tmp_path / f"{name}.html"
     src.write_text(_rendered_page(tmp_path, name), encoding="utf-8")
-    code, out = _import(tmp_path, src, "--type", "政府")
+    code, out = import_report(tmp_path, src, "--type", "政府")
     assert code == 0
-    flat = _flat(json.loads(out.read_text(encoding="utf-8")))
-    expected = _expected_cells(report)
+    flat = flatten(json.loads(out.read_text(encoding="utf-8")))
+    expected = expected_cells(report)
     assert {k: flat[k] for k in expected} == expected
     cells = json.loads(out.with_suffix(".provenance.json").read_text(encoding="utf-8"))["cells"]
     fee = cells["proactive.fees.amount_wan_yuan"]
@@ -306,13 +252,13 @@ def _zeros_blank(html: str) -> tuple[str, set[str]]:
 def test_rendered_html_with_zeros_blank_imports_exactly(tmp_path, report):
     name = report["file"].removesuffix(".txt")
     html, emptied = _zeros_blank(_rendered_page(tmp_path, name))
-    expected = _expected_cells(report)
+    expected = expected_cells(report)
     assert emptied == {k for k, v in expected.items() if v in (0, "0")}
     src = tmp_path / f"{name}.html"
     src.write_text(html, encoding="utf-8")
-    code, out = _import(tmp_path, src, "--type", "政府")
+    code, out = import_report(tmp_path, src, "--type", "政府")
     assert code == 0
-    flat = _flat(json.loads(out.read_text(encoding="utf-8")))
+    flat = flatten(json.loads(out.read_text(encoding="utf-8")))
     assert {k: flat[k] for k in expected} == expected
     provenance = json.loads(out.with_suffix(".provenance.json").read_text(encoding="utf-8"))
     cells = provenance["cells"]
@@ -338,10 +284,10 @@ def test_empty_header_cells_do_not_shift_figures(tmp_path):
         html = html.replace(old, new)
     src = tmp_path / "corner.html"
     src.write_text(html, encoding="utf-8")
-    code, out = _import(tmp_path, src, "--type", "政府")
+    code, out = import_report(tmp_path, src, "--type", "政府")
     assert code == 0
-    flat = _flat(json.loads(out.read_text(encoding="utf-8")))
-    expected = _expected_cells(report)
+    flat = flatten(json.loads(out.read_text(encoding="utf-8")))
+    expected = expected_cells(report)
     assert {k: flat[k] for k in expected} == expected
 
 
@@ -353,9 +299,9 @@ def test_table_four_without_a_group_heading_is_not_read_by_position(tmp_path):
     assert old in html
     src = tmp_path / "no_heading.html"
     src.write_text(html.replace(old, '<th colspan="5"></th>'), encoding="utf-8")
-    code, out = _import(tmp_path, src, "--type", "政府")
+    code, out = import_report(tmp_path, src, "--type", "政府")
     assert code == 1
-    flat = _flat(json.loads(out.read_text(encoding="utf-8")))
+    flat = flatten(json.loads(out.read_text(encoding="utf-8")))
     t4 = [gb.t4_key(g, leaf) for g, *_ in gb.T4_GROUPS for leaf, _ in gb.T4_LEAVES]
     assert all(flat[k] is None for k in t4)
     [unread] = json.loads(out.with_suffix(".provenance.json").read_text(encoding="utf-8"))["unread"]
@@ -384,7 +330,7 @@ def test_gbk_html_charset_from_meta(tmp_path):
     html = _rendered_page(tmp_path, "pingtan_2021").replace('<meta charset="utf-8">', '<meta charset="GBK">')
     src = tmp_path / "gbk.html"
     src.write_bytes(html.encode("gbk"))
-    code, out = _import(tmp_path, src, "--type", "政府")
+    code, out = import_report(tmp_path, src, "--type", "政府")
     assert code == 0
     data = json.loads(out.read_text(encoding="utf-8"))
     assert data["body"]["name"] == "平潭综合实验区" and data["year"] == 2021
@@ -414,7 +360,7 @@ def _variant(tmp_path: Path, old: str, new: str) -> Path:
 
 
 def test_extra_row_in_table_four_leaves_it_null_and_listed(tmp_path):
-    code, out = _import(
+    code, out = import_report(
         tmp_path, _variant(tmp_path, "行政复议：结果维持", "行政复议：结果维持\n1.5 | 0 | 2 | 0 | 3"), "--type", "政府"
     )
     assert code == 1
@@ -423,7 +369,7 @@ def test_extra_row_in_table_four_leaves_it_null_and_listed(tmp_path):
 
 
 def test_non_integer_count_left_null(tmp_path):
-    code, out = _import(tmp_path, _variant(tmp_path, "行政许可 | 2293", "行政许可 | 2293.5"), "--type", "政府")
+    code, out = import_report(tmp_path, _variant(tmp_path, "行政许可 | 2293", "行政许可 | 2293.5"), "--type", "政府")
     assert code == 1
     data = json.loads(out.read_text(encoding="utf-8"))
     assert data["proactive"]["licensing"]["decisions"] is None
@@ -436,7 +382,7 @@ def test_non_integer_count_left_null(tmp_path):
 
 
 def test_thousands_separator(tmp_path):
-    code, out = _import(tmp_path, _variant(tmp_path, "行政许可 | 2293", "行政许可 | 2,293"), "--type", "政府")
+    code, out = import_report(tmp_path, _variant(tmp_path, "行政许可 | 2293", "行政许可 | 2,293"), "--type", "政府")
     assert code == 0
     assert json.loads(out.read_text(encoding="utf-8"))["proactive"]["licensing"]["decisions"] == 2293
 
@@ -451,10 +397,10 @@ def test_text_rows_with_zeros_printed_blank(tmp_path):
     assert blanked != text
     src = tmp_path / "blank.txt"
     src.write_text(blanked, encoding="utf-8")
-    code, out = _import(tmp_path, src, "--type", "政府")
+    code, out = import_report(tmp_path, src, "--type", "政府")
     assert code == 0
-    expected = _expected_cells(report)
-    flat = _flat(json.loads(out.read_text(encoding="utf-8")))
+    expected = expected_cells(report)
+    flat = flatten(json.loads(out.read_text(encoding="utf-8")))
     assert {k: flat[k] for k in expected} == expected
     cells = json.loads(out.with_suffix(".provenance.json").read_text(encoding="utf-8"))["cells"]
     blanks = {k for k, c in cells.items() if c.get("blank")}

@@ -37,6 +37,7 @@ def variants(tmp_path_factory) -> dict[tuple[str, str, str], adversarial.Variant
     return {(v.report.name, v.kind, v.form): v for v in made}
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("kind", adversarial.KINDS)
 @pytest.mark.parametrize("form", adversarial.FORMATS)
 def test_no_cell_is_ever_read_wrong(variants, kind, form):
@@ -51,6 +52,7 @@ def test_no_cell_is_ever_read_wrong(variants, kind, form):
 ROW_WIDTHS = {0, 1, 3, 5, 7}  # nothing, or one row of 表二, 表四 or 表三
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("kind", ["missing", "no-label", "typo"])
 def test_only_the_troubled_row_is_left_unread_in_official_order(variants, kind):
     """One figure or one label missing, or one label mistyped, in rows otherwise in official
@@ -62,6 +64,7 @@ def test_only_the_troubled_row_is_left_unread_in_official_order(variants, kind):
             assert wrong == 0 and unread in ROW_WIDTHS, (report.name, form, unread)
 
 
+@pytest.mark.slow
 def test_an_unlabeled_row_among_shuffled_rows_is_never_placed(variants):
     """Rows shuffled and one of them without its label: reading order says nothing of where
     it belongs, so its cells stay unread (and every labeled row is read)."""
@@ -83,6 +86,7 @@ def test_generated_random_reports_are_valid():
         assert not [f for f in errors if f.rule.startswith(("T2", "T3", "T4"))], errors
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(shutil.which("soffice") is None, reason="LibreOffice makes the PDFs")
 def test_pdf_variants_never_read_wrong(tmp_path):
     """PDFs made by LibreOffice from the Word variants: the PDF cascade too reads no cell wrong,

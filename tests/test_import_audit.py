@@ -355,6 +355,7 @@ def test_page_without_table_names_code_in_check_json(tmp_path, capsys):
     assert json.loads(capsys.readouterr().out)["error"]["code"] == "no-table"
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     ("page", "code"),
     [
@@ -510,6 +511,7 @@ def test_collect_published_takes_the_body_type_from_the_roster(tmp_path):
     assert without["fenxi-zfb_2023.txt"][0] is None and "META-TYPE" in without["fenxi-zfb_2023.txt"][1]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("form", ["txt", "html"])
 def test_new_from_published_report(tmp_path, capsys, form):
     """Next year's workbook seeded from last year's published report, as from its JSON."""

@@ -21,13 +21,13 @@ from pathlib import Path
 
 import docx
 import pytest
-from render_support import expected_figures, require_tools
-from test_import import _flat
 
 from addin.ovba.cfb import write_compound_file
 from validator.formats import gb_2021_30 as gb
 
 from conftest import REPORT_NAMES, REPORTS, run_cli
+from support.importing import flatten
+from support.rendering import expected_figures, require_tools
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
 from import_accuracy import HALVES, LABEL_VARIANTS, physical_cells, set_text  # noqa: E402
@@ -63,7 +63,7 @@ def import_docx(tmp_path: Path, src: Path, *extra: str):
     result = run_cli("import", src, "-o", out, "--type", "政府", *extra)
     if result.code == 2:
         return result.code, {}, {}, result.out + result.err
-    data = _flat(json.loads(out.read_text(encoding="utf-8")))
+    data = flatten(json.loads(out.read_text(encoding="utf-8")))
     provenance = json.loads(out.with_suffix(".provenance.json").read_text(encoding="utf-8"))
     return result.code, data, provenance, result.out + result.err
 
@@ -79,6 +79,7 @@ def wrong_cells(data: dict, exp: dict) -> dict[str, tuple[object, str]]:
     return out
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", REPORT_NAMES)
 def test_rendered_docx_imports_every_cell(tmp_path, rendered, expected, name):
     code, data, provenance, _ = import_docx(tmp_path, rendered[name])
@@ -91,6 +92,7 @@ def test_rendered_docx_imports_every_cell(tmp_path, rendered, expected, name):
     assert run_cli("check", tmp_path / "imported.json").code == 0
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", REPORT_NAMES)
 def test_every_figure_names_the_word_cell_it_came_from(tmp_path, rendered, name):
     """The provenance's table/row/column is the grid cell (python-docx's coordinates) holding
@@ -252,7 +254,7 @@ def test_tracked_changes_read_as_shown_with_changes_accepted(tmp_path, rendered,
 
 
 def soffice(src: Path, to: str, out_dir: Path) -> Path:
-    from render_support import soffice_convert
+    from support.rendering import soffice_convert
 
     soffice_convert([src], to, out_dir, timeout=300)
     made = out_dir / f"{src.stem}.{to.split(':')[0]}"
@@ -399,6 +401,7 @@ def test_paragraphs_and_tables_interleaved_in_body_order(rendered):
     assert places[heading + 1].table == 3
 
 
+@pytest.mark.slow
 def test_damaged_word_files_never_crash(tmp_path, rendered):
     """Seeded damage (bytes flipped, truncation, parts dropped, XML garbled): every run ends in
     exit 0, 1 or 2 with a message, never exit 3 (a bug) or a traceback."""

@@ -40,6 +40,7 @@ def _penalties(tmp_path: Path, src: Path) -> tuple[int, object]:
     return code, json.loads(out.read_text(encoding="utf-8"))["proactive"]["penalties"]["decisions"]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     ("hidden", "style"),
     [
@@ -107,6 +108,7 @@ def _hidden_style(document) -> None:
     style.base_style = base  # hidden through basedOn
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("how", ["direct", "style"])
 def test_hidden_runs_in_a_word_file_are_not_read(tmp_path, how):
     document = docx.Document(str(_render(tmp_path, ".docx")))

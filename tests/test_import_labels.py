@@ -4,7 +4,7 @@ Rows (or 表四's groups) printed in another order land in their own cells; a ro
 placed with certainty is left null with its reason, the certain rows are kept; stray numbers
 (page numbers, footnote marks, dates) are skipped and listed with the rule that skipped them;
 labels printed on their own line (converters, LLM pipelines) are tied to their figures when
-the table's reading direction is certain. The red-team repros r11, r12, r15 and r24(a)."""
+the table's reading direction is certain."""
 
 from __future__ import annotations
 
@@ -20,20 +20,20 @@ from validator.cli import main
 from validator.formats import gb_2021_30 as gb
 from validator.importer.text import read_text, table_keys
 
-from support.importing import check_json, flat
+from support.importing import check_json, flatten
 
 FIXTURES = Path(__file__).parent / "fixtures"
 PUBLISHED = FIXTURES / "published"
 SOURCE = FIXTURES / "reports" / "huaian-shi_2024.source.json"
 HUAIAN = (PUBLISHED / "huaian-shi_2024.txt").read_text(encoding="utf-8")
 PINGTAN = (PUBLISHED / "pingtan_2021.txt").read_text(encoding="utf-8")
-TRUTH = {k: v for k, v in flat(json.loads(SOURCE.read_text(encoding="utf-8"))).items() if k in set(table_keys())}
+TRUTH = {k: v for k, v in flatten(json.loads(SOURCE.read_text(encoding="utf-8"))).items() if k in set(table_keys())}
 
 
 def _import(tmp_path: Path, src: Path, *extra: str) -> tuple[int, dict, dict]:
     out = tmp_path / f"{src.stem}.json"
     code = main(["import", str(src), "-o", str(out), "--type", "政府", *extra])
-    data = flat(json.loads(out.read_text(encoding="utf-8")))
+    data = flatten(json.loads(out.read_text(encoding="utf-8")))
     return code, data, json.loads(out.with_suffix(".provenance.json").read_text(encoding="utf-8"))
 
 
@@ -52,7 +52,7 @@ def _swap(text: str, a: str, b: str) -> str:
     return text.replace(a, "\0").replace(b, a).replace("\0", b)
 
 
-# --------------------------------------------------------------------------- r11: rows out of order
+# --------------------------------------------------------------------------- rows out of order
 
 
 def test_table_two_rows_swapped_in_text_land_in_their_own_cells(tmp_path):
@@ -137,6 +137,7 @@ def _word_rows_swapped(tmp_path: Path) -> Path:
     return out
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("make", [_page_rows_swapped, _word_rows_swapped], ids=["html", "docx"])
 def test_rows_swapped_in_a_page_or_word_file_land_in_their_own_cells(tmp_path, make):
     code, data, _prov = _import(tmp_path, make(tmp_path))
@@ -146,9 +147,10 @@ def test_rows_swapped_in_a_page_or_word_file_land_in_their_own_cells(tmp_path, m
     assert not [f for f in report["findings"] if f["severity"] == "error"]
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(shutil.which("soffice") is None, reason="LibreOffice makes the PDF")
 def test_rows_swapped_in_a_pdf_land_in_their_own_cells(tmp_path):
-    from render_support import soffice_convert
+    from support.rendering import soffice_convert
 
     word = _word_rows_swapped(tmp_path)
     soffice_convert([word], "pdf", tmp_path)
@@ -156,7 +158,7 @@ def test_rows_swapped_in_a_pdf_land_in_their_own_cells(tmp_path):
     assert code == 0 and _wrong(data) == {}
 
 
-# --------------------------------------------------------------------------- r12: row by row
+# --------------------------------------------------------------------------- row by row
 
 
 def test_blank_cell_and_a_bare_page_number_leave_one_row_unread(tmp_path):
@@ -166,7 +168,7 @@ def test_blank_cell_and_a_bare_page_number_leave_one_row_unread(tmp_path):
     row = "      （一）予以公开                   1288        21       0        0    50       3   1362"
     assert row in HUAIAN and "\n-4-\n" in HUAIAN
     text = HUAIAN.replace(row, row.replace("21       0        0", "21                0")).replace("\n-4-\n", "\n4\n")
-    src = _write(tmp_path, "r12.txt", text)
+    src = _write(tmp_path, "row-by-row.txt", text)
     code, data, prov = _import(tmp_path, src)
     assert code == 1
     granted = [gb.t3_key("granted", c) for c, _ in gb.T3_COLUMNS]
@@ -212,7 +214,7 @@ def test_footnote_marks_on_labels_are_not_figures(tmp_path):
 
 def _pingtan_truth() -> dict:
     data = json.loads((FIXTURES / "reports" / "pingtan_2021.source.json").read_text(encoding="utf-8"))
-    return {k: v for k, v in flat(data).items() if k in set(table_keys())}
+    return {k: v for k, v in flatten(data).items() if k in set(table_keys())}
 
 
 # --------------------------------------------------------------------------- labels apart from their figures
@@ -328,7 +330,7 @@ def test_a_blank_total_whose_parts_are_zero_is_zero(tmp_path):
     assert [f["rule"] for f in prov["findings"]] == ["IMPORT-BLANK"]
 
 
-# --------------------------------------------------------------------------- r15, r24(a)
+# --------------------------------------------------------------------------- headings with no table after them
 
 
 def test_page_whose_last_line_is_the_table_four_heading_lists_it_unread(tmp_path, capsys):

@@ -9,13 +9,15 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from render_support import soffice_convert
-from test_import import EXPECTED, PUBLISHED, _expected_cells, _flat, _import
 
 from validator.cli import main
 from validator.formats import gb_2021_30 as gb
 from validator.importer import pdf
 from validator.importer.text import read_text
+
+from support.importing import EXPECTED, PUBLISHED, expected_cells, flatten, import_report
+from support.pdf_variants import SPLIT_ROW, VARIANTS, build_pdfs
+from support.rendering import soffice_convert
 
 REPORTS = Path(__file__).parent / "fixtures" / "reports"
 HUAIAN = next(r for r in EXPECTED if r["file"] == "huaian-shi_2024.txt")
@@ -23,7 +25,7 @@ HUAIAN = next(r for r in EXPECTED if r["file"] == "huaian-shi_2024.txt")
 
 def _cells(out: Path) -> tuple[dict[str, object], dict]:
     data = json.loads(out.read_text(encoding="utf-8"))
-    return _flat(data), json.loads(out.with_suffix(".provenance.json").read_text(encoding="utf-8"))
+    return flatten(data), json.loads(out.with_suffix(".provenance.json").read_text(encoding="utf-8"))
 
 
 def _tally(flat: dict[str, object], expected: dict[str, object]) -> tuple[int, int, int]:
@@ -34,10 +36,10 @@ def _tally(flat: dict[str, object], expected: dict[str, object]) -> tuple[int, i
 
 
 def test_published_pdf_imports_exactly(tmp_path):
-    code, out = _import(tmp_path, PUBLISHED / "huaian-shi_2024.pdf", "--type", "政府")
+    code, out = import_report(tmp_path, PUBLISHED / "huaian-shi_2024.pdf", "--type", "政府")
     assert code == 0
     flat, provenance = _cells(out)
-    expected = _expected_cells(HUAIAN)
+    expected = expected_cells(HUAIAN)
     assert {k: flat[k] for k in expected} == expected
     assert flat["body.name"] == "淮安市人民政府" and flat["year"] == 2024
     assert set(provenance["cells"]) == set(expected) and provenance["unread"] == []
@@ -54,7 +56,7 @@ def test_both_candidates_read_the_published_pdf(tmp_path):
     from validator.importer.pdf_positions import position_lines
 
     pages = pdf.load_pages((PUBLISHED / "huaian-shi_2024.pdf").read_bytes(), "x")
-    expected = _expected_cells(HUAIAN)
+    expected = expected_cells(HUAIAN)
     for make in (pdf.text_lines, pdf.grid_lines, position_lines):
         lines, pages_of, sources = make(pages)
         imported = pdf.read_lines(lines, "x", sources, pages_of)
@@ -120,7 +122,7 @@ def _only_pages(src: Path, dst: Path, pages: list[int]) -> None:
 
 def _refused(tmp_path: Path, capsys, src: Path) -> str:
     capsys.readouterr()
-    code, out = _import(tmp_path, src)
+    code, out = import_report(tmp_path, src)
     err = capsys.readouterr().err
     assert code == 2 and "Traceback" not in err
     assert not out.exists() and not out.with_suffix(".provenance.json").exists()
@@ -163,6 +165,7 @@ def test_too_much_text_refused_before_reading_it(tmp_path, capsys, monkeypatch):
     assert "文字超过 100 个字符" in _refused(tmp_path, capsys, PUBLISHED / "huaian-shi_2024.pdf")
 
 
+@pytest.mark.slow
 def test_mangled_pdfs_never_crash():
     """Seeded byte damage to the real PDF: each either imports or is refused (exit 2)."""
     import random
@@ -198,66 +201,10 @@ def test_encrypted_pdf_refused(tmp_path, capsys, monkeypatch):
 
 # --- our own reports rendered to PDF by LibreOffice ------------------------------------------
 
-VARIANTS = {
-    "plain": (),
-    "blank": ("blank",),
-    "noborder": ("noborder",),
-    "blank-noborder": ("blank", "noborder"),
-    "blank-split": ("blank", "split"),
-}
-SPLIT_ROW = "1.申请人无正当理由"
-
-
-def _variant_docx(src: Path, dst: Path, changes: tuple[str, ...]) -> None:
-    """Our rendered report with zero cells left blank, the table rulings removed, and/or rows
-    allowed to break across pages with one row made taller than a page (it must break)."""
-    import docx
-    from docx.oxml.ns import qn
-
-    document = docx.Document(src)
-    for table in document.tables:
-        if "noborder" in changes:
-            table.style = document.styles["Normal Table"]
-        for row in table.rows:
-            for cell in row.cells:
-                if "blank" in changes and cell.text.strip() == "0":
-                    for paragraph in cell.paragraphs:
-                        for run in paragraph.runs:
-                            run.text = ""
-            if "wrong-total" in changes and any("（七）总计" in c.text for c in row.cells):
-                last = row.cells[-1].paragraphs[0].runs[0]
-                last.text = str(int(last.text) + 1)
-            if "split" in changes:
-                for flag in row._tr.findall(f"{qn('w:trPr')}/{qn('w:cantSplit')}"):
-                    flag.getparent().remove(flag)
-                tall = next((c for c in row.cells if c.text.startswith(SPLIT_ROW)), None)
-                if tall is not None:
-                    run = tall.paragraphs[-1].add_run()
-                    for _ in range(45):
-                        run.add_break()
-                    tall.paragraphs[-1].add_run("（本行跨页）")
-    document.save(dst)
-
-
-def build_pdfs(work: Path) -> dict[tuple[str, str], Path]:
-    """Every fixture report in every variant, converted to PDF by one LibreOffice run
-    (also used by benchmarks/import_pdf.py)."""
-    docs = []
-    for report in EXPECTED:
-        name = report["file"].removesuffix(".txt")
-        plain = work / f"{name}.docx"
-        assert main(["render", str(REPORTS / f"{name}.source.json"), "-o", str(plain), "--force", "--draft"]) == 0
-        for variant, changes in [*VARIANTS.items(), ("wrong-total", ("wrong-total",))]:
-            dst = work / f"{name}.{variant}.docx"
-            _variant_docx(plain, dst, changes)
-            docs.append(dst)
-    soffice_convert(docs, "pdf", work, timeout=600)
-    return {(d.stem.split(".")[0], d.stem.split(".")[1]): d.with_suffix(".pdf") for d in docs}
-
 
 @pytest.fixture(scope="module")
 def rendered_pdfs(tmp_path_factory) -> dict[tuple[str, str], Path]:
-    from render_support import require_tools
+    from support.rendering import require_tools
 
     require_tools("soffice")
     return build_pdfs(tmp_path_factory.mktemp("pdfs"))
@@ -280,10 +227,10 @@ def test_real_encrypted_pdf_refused(tmp_path, capsys, rendered_pdfs):
 def test_published_arithmetic_error_imported_as_published_and_flagged(tmp_path, capsys, rendered_pdfs):
     """（七）总计 printed one too high: every candidate reads it so, the import keeps it, and
     ``check`` flags that cell."""
-    code, out = _import(tmp_path, rendered_pdfs["huaian-shi_2024", "wrong-total"], "--type", "政府")
+    code, out = import_report(tmp_path, rendered_pdfs["huaian-shi_2024", "wrong-total"], "--type", "政府")
     flat, provenance = _cells(out)
     key = gb.t3_key("results_total", "total")
-    expected = _expected_cells(HUAIAN)
+    expected = expected_cells(HUAIAN)
     assert code == 0 and provenance["unread"] == []
     assert flat[key] == expected[key] + 1
     assert {k: flat[k] for k in expected if k != key} == {k: v for k, v in expected.items() if k != key}
@@ -305,9 +252,9 @@ def test_rendered_pdf_never_a_wrong_cell(tmp_path, capsys, rendered_pdfs, name, 
     """0 wrong cells in every variant; blank cells read as 0 and reported; what cannot be
     placed is left empty and listed as unread."""
     report = next(r for r in EXPECTED if r["file"] == f"{name}.txt")
-    expected = _expected_cells(report)
+    expected = expected_cells(report)
     capsys.readouterr()
-    code, out = _import(tmp_path, rendered_pdfs[name, variant], "--type", "政府")
+    code, out = import_report(tmp_path, rendered_pdfs[name, variant], "--type", "政府")
     printed = capsys.readouterr().out
     flat, provenance = _cells(out)
     right, wrong, empty = _tally(flat, expected)
@@ -357,11 +304,11 @@ def test_published_pdf_keeps_narrative_parts(tmp_path):
     """The cascade chooses the tables cell by cell; the narrative parts, title and import
     提示 still come from the reading-order text (a choice among table readings must not drop
     them). The parts start and end as in the published text version of the same report."""
-    code, out = _import(tmp_path, PUBLISHED / "huaian-shi_2024.pdf", "--type", "政府")
+    code, out = import_report(tmp_path, PUBLISHED / "huaian-shi_2024.pdf", "--type", "政府")
     assert code == 0
     data = json.loads(out.read_text(encoding="utf-8"))
     (tmp_path / "txt").mkdir()
-    code, out_txt = _import(tmp_path / "txt", PUBLISHED / "huaian-shi_2024.txt", "--type", "政府")
+    code, out_txt = import_report(tmp_path / "txt", PUBLISHED / "huaian-shi_2024.txt", "--type", "政府")
     text = json.loads(out_txt.read_text(encoding="utf-8"))["narrative"]
     for part in ("overview", "problems", "other_matters"):
         got = data["narrative"][part]
@@ -399,6 +346,7 @@ def test_many_pages_of_rulings_refused(tmp_path, capsys):
     assert "页面内容过大" in _refused(tmp_path, capsys, src)
 
 
+@pytest.mark.slow
 def test_compressed_content_counted_only_up_to_the_limit(monkeypatch):
     """A content stream that inflates far beyond the limit is decompressed only up to it."""
     from validator.errors import UnusableInput

@@ -2,7 +2,7 @@
 
 The standard parser (jsonio.parse_json_bytes) refuses repeated keys, NaN, lone surrogates and
 too many objects before anything is read, whichever path reads the result; a JSON number is
-never a text (r20). The model-free path (validator/jsonshape.py) lays a report out as the
+never a text. The model-free path (validator/jsonshape.py) lays a report out as the
 model does: checked here against the model's own JSON schema, for every format.
 """
 
@@ -41,7 +41,7 @@ def read_both_ways(data: bytes) -> tuple:
     return fast
 
 
-# --------------------------------------------------------------------------- r20: a number is not a text
+# --------------------------------------------------------------------------- a number is not a text
 
 TEXT_FIELDS = [
     ("body", "name"),
@@ -55,7 +55,7 @@ TEXT_FIELDS = [
 @pytest.mark.parametrize("path", TEXT_FIELDS, ids=".".join)
 @pytest.mark.parametrize("number", ["141000.0", "1.41e5", "-0.5"])
 def test_a_json_number_where_the_schema_says_string_is_refused_like_the_integer(path, number):
-    """r20: ``141000`` is refused there (“应为字符串”); ``141000.0`` and ``1.41e5`` were read as
+    """``141000`` is refused there (“应为字符串”); ``141000.0`` and ``1.41e5`` were read as
     the text "141000.0". Now all three are refused with the same reason."""
     obj = json.loads(TEXT)
     obj[path[0]][path[1]] = 141000

@@ -1,6 +1,6 @@
 """The template in real LibreOffice: it opens, and its live checks flag wrong totals.
 
-The venv interpreter cannot ``import uno``, so one helper script (tests/lo_driver.py) runs
+The venv interpreter cannot ``import uno``, so one helper script (tests/support/lo_driver.py) runs
 under the system python3, starts one headless soffice for this whole module, loads every
 workbook below, applies edits, calls ``calculateAll()``, reads cells and conditional formats,
 and exports each workbook to HTML. LibreOffice's HTML export writes the background a cell
@@ -25,7 +25,7 @@ from validator.formats.live import BLANK, TEXT_IN_CHECK, live_checks, live_marks
 from validator.workbook.styles import ERROR_FILL, SUSPECT_FILL, WARNING_FILL
 
 from conftest import REPORT_NAMES, REPORTS, TEMPLATE
-from lo_session import require_libreoffice, run_driver
+from support.libreoffice import require_libreoffice, run_driver
 
 pytestmark = pytest.mark.libreoffice
 
@@ -199,7 +199,7 @@ def lo(tmp_path_factory, fmt):
         }
     )
 
-    # review D16: numbers typed as text (表三 D4 "3", 表四 A4 "0"), as LibreOffice stores a typed-in
+    # numbers typed as text (表三 D4 "3", 表四 A4 "0"), as LibreOffice stores a typed-in
     # string; the result is saved too, so `xxgk check` judges the very file the sheet judged.
     jobs.append(
         {
@@ -389,7 +389,7 @@ def test_soffice_terminated(lo):
         os.killpg(lo["pgid"], 0)
 
 
-# --------------------------------------------------------------------------- d. text numbers (review D16)
+# --------------------------------------------------------------------------- d. text numbers
 def test_text_numbers_are_flagged_not_miscounted(lo, fmt):
     """Excel's SUM skips text: the checks beside a sum that includes text say so instead of a wrong discrepancy."""
     res = lo["jobs"]["fenxi-text"]

@@ -1,4 +1,4 @@
-"""The annotated copy and `fill` output in real LibreOffice (helpers in tests/lo_session.py).
+"""The annotated copy and `fill` output in real LibreOffice (helpers in tests/support/libreoffice.py).
 
 Two sessions: the first makes a source the way staff would, totals typed as ``=SUM(D:I)`` and
 computed and saved by LibreOffice; the second opens what ``xxgk`` wrote from it and from the
@@ -22,8 +22,8 @@ from validator.formats import get_format
 from validator.spec import col_letter
 
 from conftest import REPORTS, run_cli
-from lo_session import require_libreoffice, run_driver
-from test_annotate import EXPLAIN_COL, with_drawing
+from support.annotated import EXPLAIN_COL, with_drawing
+from support.libreoffice import require_libreoffice, run_driver
 
 BUTTON_SHEETS = button_sheets(get_format())
 

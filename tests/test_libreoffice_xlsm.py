@@ -1,7 +1,7 @@
 """The macro template (.xlsm) in real LibreOffice: its VBA project, its buttons, a macro that runs.
 
-Same mechanism and policy as tests/test_libreoffice.py (helpers in tests/lo_session.py): one helper
-script, tests/lo_driver.py, runs under the system python3, starts one headless soffice for this
+Same mechanism and policy as tests/test_libreoffice.py (helpers in tests/support/libreoffice.py): one helper
+script, tests/support/lo_driver.py, runs under the system python3, starts one headless soffice for this
 whole module and loads two builds of the .xlsm:
 
 * ``xlsm``: exactly what ``xxgk template`` ships (``xlsm_bytes(fmt)``). LibreOffice must load it
@@ -30,7 +30,7 @@ from addin.ovba.project import VbaModule
 from validator.formats import get_format
 
 from conftest import FIXTURES, ROOT
-from lo_session import require_libreoffice, run_driver
+from support.libreoffice import require_libreoffice, run_driver
 
 BUTTON_SHEETS = button_sheets(get_format())
 

@@ -21,7 +21,7 @@ from validator.spec import col_letter, split_ref
 from validator.workbook.styles import SUSPECT_FILL
 
 from conftest import REPORT_NAMES, REPORTS, ROOT
-from lo_session import require_libreoffice, run_driver
+from support.libreoffice import require_libreoffice, run_driver
 
 sys.path.insert(0, str(ROOT / "benchmarks"))
 from localize import mutated, single_mutations  # noqa: E402

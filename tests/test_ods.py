@@ -337,9 +337,8 @@ def test_the_grid_holds_only_what_the_format_reads(tmp_path):
 
 @pytest.mark.libreoffice
 def test_every_shipped_report_reads_the_same_as_its_libreoffice_copy(tmp_path):
-    from render_support import soffice_convert
-
-    from lo_session import require_libreoffice
+    from support.libreoffice import require_libreoffice
+    from support.rendering import soffice_convert
 
     require_libreoffice()
     wb = openpyxl.load_workbook(SOURCE)

@@ -86,7 +86,7 @@ def test_narrative_written_by_a_program_prints_whole_with_its_heading(template, 
 def test_narrative_typed_in_libreoffice_fits_its_rows_and_prints_whole(template, tmp_path):
     """Typed in LibreOffice (the cells set through its API, as typing does): each row shrinks
     or grows to its text, and the printout holds every character."""
-    from lo_session import require_libreoffice, run_driver
+    from support.libreoffice import require_libreoffice, run_driver
 
     require_libreoffice()
     require_print_tools()

@@ -11,7 +11,6 @@ import zipfile
 import docx
 import pytest
 from lxml import etree
-from render_support import OFFICIAL_HEADS, T3_ROW_LABELS, docx_to_pdf, expected_figures, position, require_tools
 
 from validator.formats import get_format
 from validator.render.document import build_document
@@ -19,6 +18,7 @@ from validator.render.docx import render_docx
 
 from conftest import REPORT_NAMES, REPORTS, run_cli
 from support.docx_reference import reference_tables
+from support.rendering import OFFICIAL_HEADS, T3_ROW_LABELS, docx_to_pdf, expected_figures, position, require_tools
 
 W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 
@@ -50,6 +50,7 @@ def span(table, r: int, c: int) -> tuple[str, int, int]:
     return cell.text, rs, cs
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", REPORT_NAMES)
 def test_every_figure_is_in_its_official_cell_right_aligned(tmp_path, name, expected_reports):
     document = docx.Document(render(tmp_path, REPORTS / f"{name}.xlsx"))
@@ -63,6 +64,7 @@ def test_every_figure_is_in_its_official_cell_right_aligned(tmp_path, name, expe
         assert cell.paragraphs[0].alignment == docx.enum.text.WD_ALIGN_PARAGRAPH.RIGHT, key
 
 
+@pytest.mark.slow
 def test_labels_and_merged_headers_follow_the_official_tables(tmp_path, fmt):
     from validator.spec import split_ref
 
@@ -117,6 +119,7 @@ def test_page_title_sections_and_narrative_verbatim(tmp_path, expected_reports):
     assert "\n".join(texts[texts.index("六、其他需要报告的事项") + 1 : -len(signed)]) == source["other_matters"]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     ("name", "signed"),
     [
@@ -148,6 +151,7 @@ def _keeps(paragraph) -> bool:
     return bool(paragraph.style.paragraph_format.keep_with_next if own is None else own)
 
 
+@pytest.mark.slow
 def test_table_heads_keep_with_their_first_rows(tmp_path):
     found = word_tables(docx.Document(render(tmp_path, REPORTS / "huaian-shi_2024.source.json")))
 
@@ -177,6 +181,7 @@ def _parts(data: bytes) -> dict[str, bytes]:
         return {n: z.read(n) for n in z.namelist() if n != "docProps/core.xml"}  # core.xml: the time written
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", REPORT_NAMES)
 def test_tables_are_those_python_docx_cell_api_writes(name):
     """Taking each table's cells once writes the same document as asking python-docx for every
@@ -210,7 +215,7 @@ def test_fonts_are_named_for_chinese_text_with_fallbacks(tmp_path):
 
 
 def test_hostile_narrative_is_text(tmp_path):
-    from test_render_html import HOSTILE, hostile_json
+    from support.rendering import HOSTILE, hostile_json
 
     document = docx.Document(render(tmp_path, hostile_json(tmp_path)))
     texts = [p.text for p in document.paragraphs]

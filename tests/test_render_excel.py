@@ -15,13 +15,14 @@ xw = pytest.importorskip("xlwings")
 from addin import excel  # noqa: E402
 from addin.build import BUTTONS  # noqa: E402
 
-from test_excel_addin import _edit, actions, remote_book  # noqa: E402
+from support.remote_excel import actions, edit_cells, remote_book  # noqa: E402
 
 
 def tables_text(path) -> list[list[list[str]]]:
     return [[[c.text for c in row.cells] for row in t.rows] for t in docx.Document(path).tables]
 
 
+@pytest.mark.slow
 def test_the_button_writes_the_same_docx_as_the_cli(tmp_path):
     book = remote_book(REPORTS / "pingtan_2021.xlsx")
     target = excel.render_report(book, folder=tmp_path)
@@ -36,7 +37,7 @@ def test_the_button_writes_the_same_docx_as_the_cli(tmp_path):
 
 def test_the_button_refuses_while_errors_remain(workbook_copy, tmp_path):
     path = workbook_copy()
-    _edit(path, {"表三!J4": 4})
+    edit_cells(path, {"表三!J4": 4})
     book = remote_book(path)
     assert excel.render_report(book, folder=tmp_path) is None
     assert list(tmp_path.glob("*.docx")) == []
@@ -49,7 +50,7 @@ def test_the_button_refuses_while_errors_remain(workbook_copy, tmp_path):
 
 def test_the_button_refuses_while_narrative_is_missing(workbook_copy, tmp_path):
     path = workbook_copy()
-    _edit(path, {"文字部分!A8": None})
+    edit_cells(path, {"文字部分!A8": None})
     book = remote_book(path)
     assert excel.render_report(book, folder=tmp_path) is None
     assert list(tmp_path.glob("*.docx")) == []

@@ -9,11 +9,20 @@ import sys
 
 import lxml.html
 import pytest
-from render_support import OFFICIAL_HEADS, T3_ROW_LABELS, expected_figures, position
 
 from validator.formats import get_format
 
 from conftest import REPORT_NAMES, REPORTS, ROOT, run_cli
+from support.rendering import (
+    HOSTILE,
+    OFFICIAL_HEADS,
+    T3_ROW_LABELS,
+    expected_figures,
+    grid,
+    hostile_json,
+    position,
+    tables,
+)
 
 
 def render(tmp_path, source, *extra: str, name: str = "r.html"):
@@ -24,26 +33,6 @@ def render(tmp_path, source, *extra: str, name: str = "r.html"):
 
 def page(path):
     return lxml.html.fromstring(path.read_bytes())
-
-
-def grid(table) -> dict[tuple[int, int], object]:
-    """(row, col) -> the th/td covering it, spans expanded as a browser lays the table out."""
-    taken: dict[tuple[int, int], object] = {}
-    for r, tr in enumerate(table.iter("tr")):
-        c = 0
-        for cell in tr:
-            while (r, c) in taken:
-                c += 1
-            rs, cs = int(cell.get("rowspan", 1)), int(cell.get("colspan", 1))
-            for dr in range(rs):
-                for dc in range(cs):
-                    taken[(r + dr, c + dc)] = cell
-            c += cs
-    return taken
-
-
-def tables(doc) -> dict[str, object]:
-    return {t.get("id").removeprefix("xxgk-"): t for t in doc.iter("table")}
 
 
 def data_block(doc) -> dict:
@@ -174,23 +163,6 @@ def test_data_block_is_the_exported_json(tmp_path):
     exported = tmp_path / "e.json"
     assert run_cli("export", source, "-o", exported).code == 0
     assert data_block(page(out)) == json.loads(exported.read_text(encoding="utf-8"))
-
-
-HOSTILE = {
-    "overview": "<script>alert('x')</script>\n</script><script>alert(1)</script>\n<!-- \n"
-    '=HYPERLINK("http://evil.example","点我")\n+1+2\n@SUM(A1)\n-3\n\n'
-    "emoji 👩‍💻🇨🇳 &amp; &lt;b&gt;\u2028末尾",
-    "problems": "长" * 30000,
-    "other_matters": "  前有空格\n\n\n后有空行 {{ doc.title }} {% raw %}",
-}
-
-
-def hostile_json(tmp_path):
-    doc = json.loads((REPORTS / "fenxi-zfb_2023.source.json").read_text(encoding="utf-8"))
-    doc["narrative"] = HOSTILE
-    path = tmp_path / "hostile.json"
-    path.write_text(json.dumps(doc, ensure_ascii=False), encoding="utf-8")
-    return path
 
 
 def test_hostile_narratives_are_text(tmp_path):

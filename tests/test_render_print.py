@@ -10,10 +10,12 @@ from __future__ import annotations
 import json
 
 import pytest
-from render_support import print_to_pdf, require_tools, soffice_convert
 
 from conftest import REPORT_NAMES, REPORTS, run_cli
 from support.printed import pages, signature_placement, squeeze, stranded
+from support.rendering import print_to_pdf, require_tools, soffice_convert
+
+pytestmark = pytest.mark.slow  # LibreOffice and Chromium print every report at many lengths
 
 SIGNED = {
     "fenxi-zfb_2023": ["汾西县人民政府办公室", "2024年1月29日"],

@@ -10,16 +10,18 @@ from decimal import Decimal
 
 import docx
 import lxml.html
+import pytest
 from hypothesis import HealthCheck, given, settings
-from render_support import position
-from test_render_html import grid, tables
 
 from validator import api
 from validator.engine import validate
 from validator.formats import get_format
 from validator.jsonio import dump_model, report_to_model
 
+from support.rendering import grid, position, tables
 from support.strategies import valid_submission
+
+pytestmark = pytest.mark.slow  # hypothesis renders dozens of random reports to HTML and Word
 
 FMT = get_format()
 

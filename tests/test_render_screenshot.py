@@ -9,10 +9,13 @@ from __future__ import annotations
 
 import json
 
-from png_pixels import read_png
-from render_support import require_tools, screenshot
+import pytest
 
 from conftest import REPORTS, run_cli
+from support.png import read_png
+from support.rendering import require_tools, screenshot
+
+pytestmark = pytest.mark.slow  # a headless Chromium screenshot
 
 DARK = 140
 

@@ -14,6 +14,7 @@ import tempfile
 from decimal import Decimal
 from pathlib import Path
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 
 from validator.engine import validate
@@ -74,6 +75,7 @@ def through_workbook(a: bytes, inspect=None) -> bytes:
 _SLOW = [HealthCheck.too_slow, HealthCheck.data_too_large]
 
 
+@pytest.mark.slow
 @settings(max_examples=120, deadline=None, suppress_health_check=_SLOW)
 @given(valid_submission())
 def test_json_workbook_json_roundtrip(sub: Submission):
@@ -81,6 +83,7 @@ def test_json_workbook_json_roundtrip(sub: Submission):
     assert_same_json(a, through_workbook(a))
 
 
+@pytest.mark.slow
 @settings(max_examples=300, deadline=None, suppress_health_check=_SLOW)
 @given(valid_submission())
 def test_json_model_json_identity(sub: Submission):
@@ -156,6 +159,7 @@ def test_long_narrative_and_formula_lookalikes_stay_text():
 # The JSON must already be in that canonical form, or the round trip changes it.
 
 
+@pytest.mark.slow
 def test_explanations_come_back_in_the_same_order():
     sub = Submission(
         FMT,

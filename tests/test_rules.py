@@ -104,6 +104,7 @@ WARNINGS = [
 ]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name,edits,rule,ref,expected,actual", WARNINGS, ids=[w[2] for w in WARNINGS])
 def test_warnings_fire_but_do_not_fail_the_check(workbook_copy, name, edits, rule, ref, expected, actual):
     path = workbook_copy(name)
@@ -193,6 +194,7 @@ def test_pending_cases_from_last_year(tmp_path):
     assert hit["cells"][0]["ref"] == "表四!E4" and "2 件" in hit["message"]
 
 
+@pytest.mark.slow
 def test_new_from_last_year_carries_figures_into_the_workbook(tmp_path):
     out = tmp_path / "next.xlsx"
     source = REPORTS / "huaian-shi_2024.source.json"

@@ -22,13 +22,21 @@ import httpx
 import openpyxl
 import pytest
 from starlette.testclient import TestClient
-from test_hostile import FENXI, _encrypted_workbook, _laughs, _old_xls, rebuild, sheet_bomb, sheet_part
 
 from validator.serve import app as serve_app
 from validator.serve.app import Config, create_app
 
 from conftest import EXAMPLE, run_cli
-from support.server import live_server
+from support.hostile_files import (
+    FENXI,
+    billion_laughs,
+    encrypted_workbook,
+    old_xls,
+    rebuild,
+    sheet_bomb,
+    worksheet_part,
+)
+from support.server import broken_copy, live_server
 
 
 def local(app) -> TestClient:
@@ -39,16 +47,6 @@ def local(app) -> TestClient:
 @pytest.fixture(scope="module")
 def client() -> TestClient:
     return local(create_app())
-
-
-def broken_copy(tmp_path: Path) -> Path:
-    """The example with one typo (表三!J4 3→4): one located root cause, consequences under it."""
-    path = tmp_path / "broken.xlsx"
-    shutil.copyfile(EXAMPLE, path)
-    wb = openpyxl.load_workbook(path)
-    wb["表三"]["J4"] = 4
-    wb.save(path)
-    return path
 
 
 def upload(client, path: Path, url: str = "/api/check", name: str | None = None, **kw):
@@ -91,7 +89,7 @@ def test_api_check_takes_a_json_report(client, tmp_path):
 )
 def test_unusable_uploads_are_422_with_the_cli_error(client, tmp_path, name, data, code):
     path = tmp_path / name
-    path.write_bytes(_old_xls() if data is None else data)
+    path.write_bytes(old_xls() if data is None else data)
     response = upload(client, path)
     assert response.status_code == 422
     error = response.json()["error"]
@@ -103,7 +101,7 @@ def test_unusable_uploads_are_422_with_the_cli_error(client, tmp_path, name, dat
 
 def _hostile(tmp_path: Path) -> dict[str, tuple[Path, str]]:
     enc = tmp_path / "加密.xlsx"
-    enc.write_bytes(_encrypted_workbook())
+    enc.write_bytes(encrypted_workbook())
     many = rebuild(
         FENXI,
         tmp_path / "部件.xlsx",
@@ -112,11 +110,12 @@ def _hostile(tmp_path: Path) -> dict[str, tuple[Path, str]]:
     return {
         "encrypted": (enc, "encrypted"),
         "bomb": (sheet_bomb(tmp_path / "炸弹.xlsx", gigabytes=1), "too-large"),
-        "laughs": (rebuild(FENXI, tmp_path / "laughs.xlsx", {sheet_part("封面"): _laughs}), "unsafe-xml"),
+        "laughs": (rebuild(FENXI, tmp_path / "laughs.xlsx", {worksheet_part("封面"): billion_laughs}), "unsafe-xml"),
         "parts": (many, "too-large"),
     }
 
 
+@pytest.mark.slow
 def test_hostile_files_are_refused_and_the_server_keeps_answering(client, tmp_path):
     for label, (path, code) in _hostile(tmp_path).items():
         response = upload(client, path)
@@ -224,6 +223,7 @@ def test_an_internal_error_shows_no_stack_trace(monkeypatch):
     assert "内部错误" in response.text
 
 
+@pytest.mark.slow
 def test_twenty_concurrent_uploads_on_a_real_server(tmp_path):
     broken = broken_copy(tmp_path)
     expected = {p: upload(local(create_app()), p).json() for p in (EXAMPLE, broken)}

@@ -16,13 +16,14 @@ from pathlib import Path
 
 import openpyxl
 import pytest
-from render_support import require_tools
-from test_serve import broken_copy
 
 from validator.serve.app import create_app
 
 from conftest import EXAMPLE, ROOT
-from support.server import live_server
+from support.rendering import require_tools
+from support.server import broken_copy, live_server
+
+pytestmark = pytest.mark.slow  # the check page in headless Chromium
 
 FLAGS = [
     "--no-sandbox",

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 
 import openpyxl
+import pytest
 
 from validator.formats import get_format
 from validator.formats.live import live_checks
@@ -45,6 +46,7 @@ def test_live_checks_say_correct_or_state_the_discrepancy_and_nothing_on_an_empt
     assert {lb.sheet for lb in notes} == {"表三", "表四"}  # the marks are explained where they show
 
 
+@pytest.mark.slow
 def test_a_blank_workbook_gets_a_short_grouped_answer(tmp_path):
     assert run_cli("template", "-o", tmp_path).code == 0
     blank = tmp_path / "xxgk-template-gb-2021-30.xlsx"
@@ -76,6 +78,7 @@ def test_a_few_blank_cells_are_still_listed_one_by_one(workbook_copy):
     assert "VAL-EMPTY" not in out  # rule ids stay in --json and 校验结果's 规则 column
 
 
+@pytest.mark.slow
 def test_example_and_fixtures_print_the_same_status_as_a_fresh_check():
     for path in REPORTS.glob("*.xlsx"):
         status = openpyxl.load_workbook(path)["封面"]["B13"].value

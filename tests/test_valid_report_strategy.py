@@ -7,6 +7,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import replace
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -32,6 +33,7 @@ def failing(fmt, values) -> list[Relation]:
     return out
 
 
+@pytest.mark.slow
 @settings(max_examples=150, deadline=None, suppress_health_check=_SLOW)
 @given(st.sampled_from(known_formats()).flatmap(lambda f: st.tuples(st.just(f), valid_values(get_format(f)))))
 def test_every_relation_holds_in_every_drawn_report(drawn):
@@ -39,6 +41,7 @@ def test_every_relation_holds_in_every_drawn_report(drawn):
     assert failing(get_format(format_id), values) == []
 
 
+@pytest.mark.slow
 @settings(max_examples=60, deadline=None, suppress_health_check=_SLOW)
 @given(valid_submission(get_format("gb-2019-60"), years=(2019, 2020)))
 def test_drawn_reports_of_the_2019_format_have_no_errors(sub):

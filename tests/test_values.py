@@ -35,6 +35,7 @@ def _check_with(path, sheet, ref, value, data_type=None):
 THREES = [3, 3.0, 3.0000000000000004, "3", "３", " 3 ", "3.0", "\u00a03\u00a0", "3\n", "３．０", "\u30003"]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("value", THREES, ids=[repr(v) for v in THREES])
 def test_spellings_of_three_are_three(workbook_copy, tmp_path, value):
     """A number cell passes silently; text that is plainly 3 is read as 3 with one 提示 (VAL-TEXT):
@@ -70,7 +71,7 @@ BAD = [
     ("-1", "VAL-INT", "-1", "不能为负数"),
     (dt.datetime(2024, 1, 3), "VAL-INT", "2024-01-03", "日期格式"),
     (True, "VAL-INT", "TRUE", "逻辑值"),
-    # never guessed (review D8): each of these used to be read as a number
+    # never guessed: each of these used to be read as a number
     ("3\n5", "VAL-INT", "3\n5", "数字中间有空格或换行"),
     ("1 2", "VAL-INT", "1 2", "数字中间有空格或换行"),
     ("1\u20092", "VAL-INT", "1\u20092", "数字中间有空格或换行"),
@@ -117,6 +118,7 @@ def test_formula_error_is_a_finding(workbook_copy):
     assert "公式出错" in finding["message"]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     "value,rule", [("1.5万元", "VAL-FEE"), (-2, "VAL-FEE"), ("/", "VAL-EMPTY"), ("abc", "VAL-FEE")]
 )
@@ -204,7 +206,7 @@ def test_to_count_rejects(raw):
         ("１．５", Decimal("1.5")),
         ("1.000", Decimal(1)),
         (-0.0, Decimal(0)),
-        # floats as Excel shows them (15 significant digits), review D2
+        # floats as Excel shows them (15 significant digits)
         (75412.09 / 10000, Decimal("7.541209")),
         (1.1 + 2.2, Decimal("3.3")),
         (0.1 + 0.2, Decimal("0.3")),

@@ -32,9 +32,10 @@ from addin.ovba.cfb import write_compound_file
 from addin.ovba.compression import compress, decompress
 from addin.ovba.project import PROJECT_ID
 
+from support.ovba import BLACK, EXCEL_WRITTEN_XLSM, RED, assert_red_black_trees, decrypt, subtree
+
 XLWINGS_DIR = Path(xlwings.__file__).parent
 XLWINGS_BAS = XLWINGS_DIR / "xlwings.bas"
-EXCEL_WRITTEN_XLSM = Path(__file__).parent / "fixtures" / "vba" / "excel365_quickstart.xlsm"
 #: Not written by Excel: xlwings' build script rewrites it with Aspose.Cells (see fixtures/vba/README.md).
 ASPOSE_WRITTEN_XLSM = XLWINGS_DIR / "quickstart_standalone.xlsm"
 
@@ -244,14 +245,6 @@ def test_unused_fat_and_minifat_entries_are_free() -> None:
     assert olefile.FREESECT not in fat[:used] and set(fat[used:]) == {olefile.FREESECT}
 
 
-def _subtree(ole: olefile.OleFileIO, sid: int) -> list[str]:
-    """In-order names of the sibling tree rooted at ``sid``."""
-    if sid == olefile.NOSTREAM:
-        return []
-    entry = ole.direntries[sid]
-    return _subtree(ole, entry.sid_left) + [entry.name] + _subtree(ole, entry.sid_right)
-
-
 def _height(ole: olefile.OleFileIO, sid: int) -> int:
     if sid == olefile.NOSTREAM:
         return 0
@@ -263,7 +256,7 @@ def test_directory_siblings_form_a_balanced_search_tree_in_cfb_order() -> None:
     names = ["dir", "Sheet10", "Sheet2", "ThisWorkbook", "_VBA_PROJECT", "xlwings", "Main", "a", "B"]
     ole = _open(write_compound_file({"VBA": {n: n.encode() for n in names}}))
     vba = ole.direntries[ole.root.sid_child]
-    in_order = _subtree(ole, vba.sid_child)
+    in_order = subtree(ole, vba.sid_child)
     assert in_order == sorted(names, key=lambda n: (len(n), n.upper()))
     assert in_order[:3] == ["a", "B", "dir"]  # length first, then case-insensitive
     assert _height(ole, vba.sid_child) == 4  # ceil(log2(9 + 1)): balanced
@@ -271,42 +264,6 @@ def test_directory_siblings_form_a_balanced_search_tree_in_cfb_order() -> None:
     # 9 siblings: a perfect 7-node top, then 2 red nodes on the incomplete fourth level
     colours = [ole.direntries[sid].color for sid in range(len(ole.direntries)) if ole.direntries[sid]]
     assert colours.count(RED) == 2
-
-
-RED, BLACK = 0, 1  # [MS-CFB] 2.6.1: 0x00 red, 0x01 black (olefile's source comment swaps them)
-
-
-def _red_black_height(ole: olefile.OleFileIO, sid: int, where: str) -> int:
-    """Black height of the sibling tree at ``sid``, asserting the red-black and order rules."""
-    if sid == olefile.NOSTREAM:
-        return 1  # the missing children count as black leaves
-    entry = ole.direntries[sid]
-    assert entry.color in (RED, BLACK), f"{where}/{entry.name}: colour {entry.color}"
-    key = lambda e: (len(e.name), e.name.upper())  # noqa: E731 - [MS-CFB] 2.6.4 sibling order
-    for child, side in ((entry.sid_left, -1), (entry.sid_right, 1)):
-        if child == olefile.NOSTREAM:
-            continue
-        other = ole.direntries[child]
-        assert (key(other) > key(entry)) == (side > 0), f"{where}: {other.name} on the wrong side of {entry.name}"
-        if entry.color == RED:
-            assert other.color == BLACK, f"{where}: red {entry.name} has red child {other.name}"
-    left = _red_black_height(ole, entry.sid_left, where)
-    right = _red_black_height(ole, entry.sid_right, where)
-    assert left == right, f"{where}/{entry.name}: black heights {left} and {right}"
-    return left + (entry.color == BLACK)
-
-
-def assert_red_black_trees(ole: olefile.OleFileIO) -> None:
-    """Every storage's children form a valid red-black search tree with a black root ([MS-CFB] 2.6.4)."""
-    storages = [
-        e for e in ole.direntries if e is not None and e.entry_type in (olefile.STGTY_ROOT, olefile.STGTY_STORAGE)
-    ]
-    for storage in storages:
-        if storage.sid_child != olefile.NOSTREAM:
-            assert ole.direntries[storage.sid_child].color == BLACK, f"{storage.name}: red root"
-        _red_black_height(ole, storage.sid_child, storage.name)
-        ordered = _subtree(ole, storage.sid_child)
-        assert ordered == sorted(ordered, key=lambda n: (len(n), n.upper())), storage.name
 
 
 def test_red_black_check_rejects_the_old_all_black_colouring() -> None:
@@ -319,6 +276,7 @@ def test_red_black_check_rejects_the_old_all_black_colouring() -> None:
         assert_red_black_trees(_open(bytes(data)))
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("start", range(0, 301, 50))
 def test_every_directory_tree_is_a_valid_red_black_tree_for_0_to_300_siblings(start: int) -> None:
     for count in range(start, min(start + 50, 301)):
@@ -326,7 +284,7 @@ def test_every_directory_tree_is_a_valid_red_black_tree_for_0_to_300_siblings(st
         ole = _open(write_compound_file({"Store": {n: b"" for n in names}, **{n: b"" for n in names[: count % 7]}}))
         assert_red_black_trees(ole)
         store = ole.direntries[ole._find("Store")]
-        assert sorted(_subtree(ole, store.sid_child)) == sorted(names)
+        assert sorted(subtree(ole, store.sid_child)) == sorted(names)
 
 
 def test_compound_file_rejects_bad_names() -> None:
@@ -441,26 +399,6 @@ def test_dir_stream_parses_in_strict_oletools(project: bytes, olevba_warnings) -
     for name, libid in REFERENCES:  # REFERENCENAME, then REFERENCEREGISTERED's SizeOfLibid + Libid
         assert struct.pack("<HI", 0x0016, len(name)) + name.encode() in dir_bytes
         assert struct.pack("<I", len(libid)) + libid in dir_bytes
-
-
-def decrypt(hex_text: str, project_id: str = PROJECT_ID) -> bytes:
-    """[MS-OVBA] 2.4.3.3, written from the spec for this test (no library implements it)."""
-    enc = bytes.fromhex(hex_text)
-    seed, version_enc, proj_key_enc = enc[:3]
-    assert seed ^ version_enc == 2
-    proj_key = seed ^ proj_key_enc
-    assert proj_key == sum(project_id.encode()) & 0xFF
-    plain_prev, enc_prev, enc_prev2 = proj_key, proj_key_enc, version_enc
-    plain = bytearray()
-    for byte in enc[3:]:
-        value = byte ^ ((enc_prev2 + plain_prev) & 0xFF)
-        plain.append(value)
-        enc_prev2, enc_prev, plain_prev = enc_prev, byte, value
-    ignored = (seed & 6) // 2
-    (length,) = struct.unpack_from("<I", plain, ignored)
-    data = bytes(plain[ignored + 4 :])
-    assert len(data) == length
-    return data
 
 
 def test_project_stream_text(project: bytes) -> None:

@@ -23,10 +23,11 @@ import zipfile
 import olefile
 import pytest
 from oletools.olevba import decompress_stream
-from test_vba_project import EXCEL_WRITTEN_XLSM, assert_red_black_trees, decrypt
 
 from addin.build import xlsm_bytes
 from addin.ovba import VbaModule, build_vba_project
+
+from support.ovba import EXCEL_WRITTEN_XLSM, assert_red_black_trees, decrypt
 
 Records = list[tuple[int, bytes]]
 

@@ -306,11 +306,13 @@ def unnumbered(dst: Path) -> Path:
 # --------------------------------------------------------------------------- the same grids
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("path", REPO_WORKBOOKS, ids=lambda p: p.name)
 def test_every_workbook_in_the_repository(path):
     assert_same(path, taken=True if path in OURS else None)
 
 
+@pytest.mark.slow
 def test_openpyxl_saved_workbook_with_every_kind_of_value(tmp_path):
     path = openpyxl_edited(tmp_path / "openpyxl.xlsx")
     plain = assert_same(path, taken=True)
@@ -318,6 +320,7 @@ def test_openpyxl_saved_workbook_with_every_kind_of_value(tmp_path):
     assert {"int", "float", "bool", "str", "CellError", "Uncalculated", "datetime", "time", "timedelta"} <= kinds
 
 
+@pytest.mark.slow
 def test_openpyxl_saved_workbook_in_the_1904_calendar(tmp_path):
     path = openpyxl_edited(tmp_path / "1904.xlsx", epoch1904=True)
     assert b'date1904="1"' in zipfile.ZipFile(path).read("xl/workbook.xml")
@@ -331,6 +334,7 @@ def test_cells_of_every_shape(tmp_path):
     assert {"int", "float", "bool", "str", "CellError", "Uncalculated", "NoneType"} <= kinds
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("source", ["fill", "openpyxl", "cells"])
 def test_text_in_a_shared_strings_table(tmp_path, source):
     src = {
@@ -364,6 +368,7 @@ def test_a_date_style_on_a_number_no_calendar_holds(tmp_path):
     assert plain[2]["封面"][6][1] == ("CellError", "'#VALUE!'")
 
 
+@pytest.mark.slow
 def test_results_rows_are_read_as_far_as_they_go_and_no_further(tmp_path):
     """校验结果 is not padded to 5,000 rows; a note past MAX_RESULT_ROWS is still not read."""
     last = FMT.results_header_row + wbread.MAX_RESULT_ROWS
@@ -455,6 +460,7 @@ READ_BY_OPENPYXL = {"iso-date", "unknown-type", "row-number-float", "lower-case-
 """Odd but readable: openpyxl reads them (the fast reader leaves them to it)."""
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("case", list(_hostile_cases()))
 def test_damaged_and_odd_workbooks_go_to_openpyxl_with_the_same_message(tmp_path, case):
     where, edit = _hostile_cases()[case]
@@ -465,6 +471,7 @@ def test_damaged_and_odd_workbooks_go_to_openpyxl_with_the_same_message(tmp_path
     assert (plain[0] == "read") is (case in READ_BY_OPENPYXL), plain[:2]
 
 
+@pytest.mark.slow
 def test_our_filled_workbooks_never_open_openpyxl(tmp_path, monkeypatch):
     """The fast path is really taken: with openpyxl's loader broken, our files still read."""
     paths = [
@@ -603,6 +610,7 @@ def _mutate(base: Path, dst: Path, cells: list, rows: list, epoch1904: bool) -> 
     return rebuild(base, dst, parts)
 
 
+@pytest.mark.slow
 @settings(
     max_examples=60 * SCALE,
     deadline=None,
@@ -650,6 +658,7 @@ _TOKENS += [
 ]
 
 
+@pytest.mark.slow
 @settings(
     max_examples=100 * SCALE,
     deadline=None,
@@ -682,6 +691,7 @@ def test_random_byte_edits_read_the_same(tmp_path, shared, where, sheet, edits):
 # --------------------------------------------------------------------------- collect, both ways
 
 
+@pytest.mark.slow
 def test_collect_gives_the_same_result_with_the_fast_reader_off(tmp_path, monkeypatch):
     inbox = tmp_path / "inbox"
     inbox.mkdir()
@@ -716,9 +726,8 @@ def test_collect_gives_the_same_result_with_the_fast_reader_off(tmp_path, monkey
 @pytest.mark.libreoffice
 def test_workbooks_saved_by_libreoffice(tmp_path):
     """LibreOffice writes shared strings, its own styles and row/cell shapes."""
-    from render_support import soffice_convert
-
-    from lo_session import require_libreoffice
+    from support.libreoffice import require_libreoffice
+    from support.rendering import soffice_convert
 
     require_libreoffice()
     sources = tmp_path / "src"
@@ -740,6 +749,7 @@ def test_workbooks_saved_by_libreoffice(tmp_path):
         assert plain[0] == "read", (path.name, plain)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("damage", ["none", "dimension", "xml", "xml-past-the-probe"])
 def test_a_sheet_the_format_does_not_use(tmp_path, damage):
     """openpyxl's load looks at every sheet's start (its size probe): so does the fast reader."""
@@ -779,9 +789,10 @@ NAME_EDITS = {
 }
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("edit", NAME_EDITS, ids=list(NAME_EDITS))
 def test_names_openpyxl_refuses_get_the_same_verdict(tmp_path, edit):
-    """r10: lxml (XML 1.0, fifth edition) takes element and attribute names expat (openpyxl's
+    """lxml (XML 1.0, fifth edition) takes element and attribute names expat (openpyxl's
     parser) refuses; the fast path leaves any part with such a name to openpyxl, so ``check``
     and ``check --annotate`` say the same of the file (damaged), with the fast path on or off."""
     part = sheet_part(FENXI, "表三")

@@ -118,6 +118,7 @@ def test_hidden_xlwings_conf_sheet(built):
     assert not any(k.upper() == "INTERPRETER_WIN" for k, _ in XLWINGS_CONF)  # set per user by excel-setup
 
 
+@pytest.mark.slow
 def test_the_xlsm_is_read_checked_and_annotated_like_the_xlsx(tmp_path, fmt, built):
     path = tmp_path / "report.xlsm"
     path.write_bytes(built)
@@ -134,6 +135,7 @@ def test_the_xlsm_is_read_checked_and_annotated_like_the_xlsx(tmp_path, fmt, bui
     assert _parts(out.read_bytes())["xl/vbaProject.bin"] == _parts(built)["xl/vbaProject.bin"]
 
 
+@pytest.mark.slow
 def test_excel_setup_points_the_copied_template_at_this_python_and_leaves_the_global_config_alone(
     tmp_path, monkeypatch, fmt, built
 ):

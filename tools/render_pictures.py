@@ -1,7 +1,7 @@
 """Developer tool: the pictures of the rendered report shown in README (``docs/render-*.png``).
 
 Run by hand (``uv run python tools/render_pictures.py``) after a change to the web page or the
-Word layout. Uses the same tooling as the tests (tests/render_support.py): headless Chromium
+Word layout. Uses the same tooling as the tests (tests/support/rendering.py): headless Chromium
 for the HTML, LibreOffice → PDF → ``pdftoppm`` for the .docx (the page where 表三 begins).
 The pictures are for people to look at; tests assert on freshly rendered files, not on these.
 """
@@ -15,9 +15,9 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
-from render_support import docx_to_pdf, screenshot  # noqa: E402
-
 from validator.cli import main as cli  # noqa: E402
+
+from support.rendering import docx_to_pdf, screenshot  # noqa: E402
 
 SOURCE = ROOT / "examples" / "fenxi-zfb_2023.xlsx"
 DOCS = ROOT / "docs"

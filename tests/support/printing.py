@@ -39,7 +39,7 @@ def require_print_tools() -> None:
 
 def to_pdf(sources: list[Path], out_dir: Path) -> list[Path]:
     """Each workbook as LibreOffice prints it (one soffice run for all)."""
-    from render_support import soffice_convert
+    from support.rendering import soffice_convert
 
     soffice_convert(sources, "pdf", out_dir)
     pdfs = [out_dir / f"{s.stem}.pdf" for s in sources]

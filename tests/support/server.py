@@ -1,10 +1,17 @@
-"""A real uvicorn on 127.0.0.1 for tests that need real HTTP (concurrency, browsers, timeouts)."""
+"""A real uvicorn on 127.0.0.1 for tests that need real HTTP (concurrency, browsers, timeouts), and
+the broken workbook the check page is tried with."""
 
 from __future__ import annotations
 
+import shutil
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
+
+import openpyxl
+
+from conftest import EXAMPLE
 
 
 @contextmanager
@@ -26,3 +33,13 @@ def live_server(app, **config) -> Iterator[str]:
     finally:
         server.should_exit = True
         thread.join(timeout=60)
+
+
+def broken_copy(tmp_path: Path) -> Path:
+    """The example with one typo (表三!J4 3→4): one located root cause, consequences under it."""
+    path = tmp_path / "broken.xlsx"
+    shutil.copyfile(EXAMPLE, path)
+    wb = openpyxl.load_workbook(path)
+    wb["表三"]["J4"] = 4
+    wb.save(path)
+    return path

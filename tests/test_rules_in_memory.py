@@ -97,6 +97,7 @@ _PHRASE = st.tuples(
 ).map("".join)
 
 
+@pytest.mark.slow
 @settings(max_examples=400, deadline=None)
 @given(st.lists(st.one_of(_PHRASE, st.text(max_size=3)), max_size=6).map("".join))
 def test_every_overview_match_contains_one_of_its_words(text):

@@ -1,4 +1,5 @@
-"""Cell values as the review of real-world inputs found them (issue 7: D2, D3, D4, D15, D16, D19).
+"""Cell values in the forms Excel, LibreOffice and scripts store them: float noise, ``_xHHHH_``
+escapes, formulas without a cached result, odd names and kinds, numbers typed as text, dates.
 
 Each case edits a copy of a real report's workbook the way Excel, LibreOffice or a script
 leaves it (the stored XML where the exact form matters) and runs the command line on it, or
@@ -16,7 +17,6 @@ from decimal import Decimal
 
 import openpyxl
 import pytest
-from test_hostile import rebuild, sheet_part
 
 from validator.engine import validate
 from validator.formats import get_format
@@ -25,6 +25,7 @@ from validator.values import decode_ooxml, encode_ooxml
 from validator.workbook.read import read_grids, split_ref, submission_from_grids
 
 from conftest import REPORTS, run_cli, sha256
+from support.hostile_files import rebuild, worksheet_part
 
 FENXI = REPORTS / "fenxi-zfb_2023.xlsx"
 SOURCE_JSON = REPORTS / "fenxi-zfb_2023.source.json"
@@ -41,7 +42,7 @@ def _set_xml(tmp_path, sheet: str, ref: str, cell_xml: bytes, name: str = "edite
             pattern, lambda m: b'<c r="%s"%s' % (ref.encode(), m.group(1) or b"") + cell_xml, xml, count=1, flags=re.S
         )
 
-    return rebuild(FENXI, tmp_path / name, {sheet_part(sheet): edit})
+    return rebuild(FENXI, tmp_path / name, {worksheet_part(sheet): edit})
 
 
 def _check(path) -> tuple[int, list[dict]]:
@@ -57,7 +58,7 @@ def _export(path, tmp_path, *extra) -> dict:
     return json.loads(out.read_text("utf-8"))
 
 
-# --------------------------------------------------------------------------- D2 floats
+# --------------------------------------------------------------------------- floats
 
 
 @pytest.mark.parametrize(
@@ -101,7 +102,7 @@ def test_a_real_fraction_is_still_a_finding(tmp_path):
     assert code == 1 and [(f["rule"], f["actual"]) for f in findings] == [("VAL-INT", "3.33333333333333")]
 
 
-# --------------------------------------------------------------------------- D3 _xHHHH_
+# --------------------------------------------------------------------------- _xHHHH_
 
 
 def _narrative_part_xml(text_xml: bytes) -> bytes:
@@ -154,7 +155,7 @@ def test_escapes_in_shared_strings_are_decoded(tmp_path):
     rebuild(
         FENXI,
         path,
-        {"[Content_Types].xml": types, "xl/_rels/workbook.xml.rels": rels, sheet_part("封面"): cover},
+        {"[Content_Types].xml": types, "xl/_rels/workbook.xml.rels": rels, worksheet_part("封面"): cover},
         extra=add_sst,
     )
     assert openpyxl.load_workbook(path)["封面"]["B4"].value == name + "_x000D_"  # openpyxl alone: literal
@@ -171,6 +172,7 @@ def test_an_escaped_control_character_is_refused_with_the_cell(tmp_path):
     assert sha256(path) == before
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("text", ["_x000D_", "a_x005F_x000D_b", "_x005f_X_x0041__", "结尾_x", "_x00ZZ_"])
 def test_literal_escape_text_survives_fill_and_export(tmp_path, text):
     """JSON -> fill -> export is unchanged even for text that looks like an escape: the writer
@@ -184,13 +186,13 @@ def test_literal_escape_text_survives_fill_and_export(tmp_path, text):
     book = tmp_path / "filled.xlsx"
     assert run_cli("fill", src, "-o", book).code == 0
     if re.search(r"_x[0-9A-Fa-f]{4}_", text):
-        assert b"_x005F_" in zipfile.ZipFile(book).read(sheet_part("文字部分"))
+        assert b"_x005F_" in zipfile.ZipFile(book).read(worksheet_part("文字部分"))
     back = _export(book, tmp_path, "--force")
     assert back["narrative"]["problems"] == doc["narrative"]["problems"]
     assert back["body"]["name"] == doc["body"]["name"]
 
 
-# --------------------------------------------------------------------------- D4 formula without result
+# --------------------------------------------------------------------------- formula without result
 
 
 @pytest.mark.parametrize("sheet,ref,rule", [("表三", "J4", "VAL-INT"), ("表二", "B14", "VAL-FEE")])
@@ -221,9 +223,10 @@ def test_a_date_formula_without_a_result_says_so(tmp_path):
     assert "公式没有计算结果" in finding["message"] and finding["actual"] == "=TODAY()"
 
 
-# --------------------------------------------------------------------------- D15 names and kinds
+# --------------------------------------------------------------------------- names and kinds
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     "name", ["noext", "报告.xlsx.1", "报告(1).xlsx.download", "报告.zip", "工作簿.json", "报告.XLSX"]
 )
@@ -241,7 +244,7 @@ def test_json_named_otherwise_is_still_json(tmp_path):
     assert run_cli("check", path).code == 0
 
 
-# --------------------------------------------------------------------------- D16 text numbers
+# --------------------------------------------------------------------------- text numbers
 
 
 def test_a_text_number_is_read_and_flagged(workbook_copy, tmp_path):
@@ -278,7 +281,7 @@ def test_the_template_marks_text_in_every_figure_cell(fmt):
     assert covered == expected and len(expected) > 200
 
 
-# --------------------------------------------------------------------------- D19 messages
+# --------------------------------------------------------------------------- messages
 
 
 def _cover_edit(workbook_copy, ref, value, data_type=None):
@@ -292,6 +295,7 @@ def _cover_edit(workbook_copy, ref, value, data_type=None):
     return path
 
 
+@pytest.mark.slow
 def test_a_publication_date_with_a_time_says_remove_the_time(workbook_copy):
     path = _cover_edit(workbook_copy, "B7", dt.datetime(2024, 1, 20, 9, 30))
     code, findings = _check(path)
@@ -327,6 +331,7 @@ def test_an_edited_cover_title_is_not_a_structure_change(workbook_copy):
     assert run_cli("check", path).code == 0
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     "typed,hint",
     [

@@ -1,4 +1,5 @@
-"""Shared by the render tests: the hand-checked figures by JSON key, and table grids.
+"""Shared by the render tests: the hand-checked figures by JSON key, table grids, the tools that
+print and screenshot (LibreOffice, Chromium), and a report with hostile narrative text.
 
 Expected values come from ``tests/fixtures/reports/expected.json`` (checked by hand against the
 published reports), never from the renderer's own data.
@@ -6,6 +7,7 @@ published reports), never from the renderer's own data.
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import subprocess
@@ -17,7 +19,7 @@ import pytest
 from validator.formats.gb_2021_30 import T3_COLUMNS
 from validator.spec import split_ref
 
-from conftest import t3_row_key
+from conftest import REPORTS, t3_row_key
 
 T4_GROUPS = {"复议": "review", "直接起诉": "litigation_direct", "复议后起诉": "litigation_after_review"}
 T4_LEAVES = {"维持": "upheld", "纠正": "corrected", "其他": "other", "尚未审结": "pending", "总计": "total"}
@@ -155,8 +157,8 @@ def print_to_pdf(html: Path, pdf: Path) -> None:
 def soffice_convert(sources: list[Path], to: str, out_dir: Path, timeout: int = 600) -> None:
     """LibreOffice (headless, its own throwaway profile, so runs never share state) converts
     every source to `to` (``pdf``, ``docx:MS Word 2007 XML``, ``xlsx:Calc MS Excel 2007 XML``,
-    ``pdf:writer_pdf_Export:{…}``), outside the venv (:func:`lo_session.clean_env`)."""
-    from lo_session import clean_env
+    ``pdf:writer_pdf_Export:{…}``), outside the venv (:func:`support.libreoffice.clean_env`)."""
+    from support.libreoffice import clean_env
 
     with tempfile.TemporaryDirectory() as profile:
         subprocess.run(
@@ -184,3 +186,43 @@ def docx_to_pdf(docx_path: Path, out_dir: Path) -> Path:
     if not pdf.exists():
         pytest.fail("LibreOffice wrote no PDF (is libreoffice-writer installed?)")
     return pdf
+
+
+def grid(table) -> dict[tuple[int, int], object]:
+    """(row, col) -> the th/td covering it, spans expanded as a browser lays the table out."""
+    taken: dict[tuple[int, int], object] = {}
+    for r, tr in enumerate(table.iter("tr")):
+        c = 0
+        for cell in tr:
+            while (r, c) in taken:
+                c += 1
+            rs, cs = int(cell.get("rowspan", 1)), int(cell.get("colspan", 1))
+            for dr in range(rs):
+                for dc in range(cs):
+                    taken[(r + dr, c + dc)] = cell
+            c += cs
+    return taken
+
+
+def tables(doc) -> dict[str, object]:
+    """The page's tables by id (``xxgk-表三`` -> ``表三``)."""
+    return {t.get("id").removeprefix("xxgk-"): t for t in doc.iter("table")}
+
+
+# Narrative text a renderer must print as text: markup, formulas, emoji, a 30 000-character part
+HOSTILE = {
+    "overview": "<script>alert('x')</script>\n</script><script>alert(1)</script>\n<!-- \n"
+    '=HYPERLINK("http://evil.example","点我")\n+1+2\n@SUM(A1)\n-3\n\n'
+    "emoji 👩‍💻🇨🇳 &amp; &lt;b&gt;\u2028末尾",
+    "problems": "长" * 30000,
+    "other_matters": "  前有空格\n\n\n后有空行 {{ doc.title }} {% raw %}",
+}
+
+
+def hostile_json(tmp_path: Path) -> Path:
+    """The 汾西 report with :data:`HOSTILE` as its narrative parts, written as JSON in `tmp_path`."""
+    doc = json.loads((REPORTS / "fenxi-zfb_2023.source.json").read_text(encoding="utf-8"))
+    doc["narrative"] = HOSTILE
+    path = tmp_path / "hostile.json"
+    path.write_text(json.dumps(doc, ensure_ascii=False), encoding="utf-8")
+    return path
