@@ -118,7 +118,9 @@ class ExcelSetup:
 
     @staticmethod
     def configure(parser) -> None:
-        parser.add_argument("--to", default=".", help="把 .xlsm 模板复制到这个文件夹（默认当前文件夹）")
+        parser.add_argument(
+            "--to", default=".", metavar="文件夹", help="把 .xlsm 模板复制到这个文件夹（默认当前文件夹）"
+        )
 
     @staticmethod
     def run(args) -> int:

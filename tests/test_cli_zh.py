@@ -30,6 +30,8 @@ def test_every_help_is_chinese_with_an_example_and_every_argument_explained(comm
     out = result.out
     assert out.startswith("用法：") and "示例：\n  xxgk" in out
     assert not ENGLISH.search(out.replace("--help", "").replace("-h,", "")), out
+    # argparse's default metavar is the option's name in capitals
+    assert not re.search(r"-[\w-]+ [A-Z][A-Z_]+\b", out), out
     parser = _parser()
     if command:
         parser = next(a for a in parser._actions if a.dest == "command").choices[command]
