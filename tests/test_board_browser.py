@@ -4,7 +4,7 @@ reason; A sees the reason and uploads a fixed version; the office sees the diffe
 approves; body B, with its own code, sees neither A's page nor A's data; the 汇总 holds A's
 approved figures only; the audit log lists every step and verifies.
 
-Screenshots go to tmp_path, or to docs/ (the README's pictures) with ``XXGK_UPDATE_DOCS=1``.
+Screenshots go to tmp_path, or to docs/ (the pictures in README and docs/receiving.md) with ``XXGK_UPDATE_DOCS=1``.
 """
 
 from __future__ import annotations

@@ -3,7 +3,7 @@ Playwright for Python pointed at /usr/bin/chromium (no browser download).
 
 The 校验 page: upload the example and a broken copy, see the root cause with its figures,
 download the annotated workbook and read it with openpyxl (the 收报 season in a browser:
-tests/test_board_browser.py). Screenshots go to tmp_path, or to docs/ (the README's pictures)
+tests/test_board_browser.py). Screenshots go to tmp_path, or to docs/ (docs/filling.md's picture)
 with ``XXGK_UPDATE_DOCS=1``.
 """
 

@@ -1,4 +1,4 @@
-"""Developer tool: the pictures of the rendered report shown in README (``docs/render-*.png``).
+"""Developer tool: the pictures of the rendered report shown in docs/render.md (``docs/render-*.png``).
 
 Run by hand (``uv run python tools/render_pictures.py``) after a change to the web page or the
 Word layout. Uses the same tooling as the tests (tests/support/rendering.py): headless Chromium
