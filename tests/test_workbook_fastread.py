@@ -471,6 +471,19 @@ def test_damaged_and_odd_workbooks_go_to_openpyxl_with_the_same_message(tmp_path
     assert (plain[0] == "read") is (case in READ_BY_OPENPYXL), plain[:2]
 
 
+@pytest.mark.parametrize("case", ["no-sheet-rels-target", "styles-damaged", "bad-sheet-view"])
+def test_openpyxl_warnings_about_a_damaged_workbook_never_reach_the_clerk(tmp_path, case):
+    """A damaged package is refused (or read) in words; openpyxl's own UserWarning, which the
+    fast reader's package checks used to let through to stderr, is not shown."""
+    where, edit = _hostile_cases()[case]
+    part = where if "/" in where else sheet_part(FENXI, where)
+    path = rebuild(FENXI, tmp_path / f"{case}.xlsx", {part: edit})
+    with warnings.catch_warnings(record=True) as seen:
+        warnings.simplefilter("always")
+        via_openpyxl_on(path)
+    assert [str(w.message) for w in seen] == []
+
+
 @pytest.mark.slow
 def test_our_filled_workbooks_never_open_openpyxl(tmp_path, monkeypatch):
     """The fast path is really taken: with openpyxl's loader broken, our files still read."""

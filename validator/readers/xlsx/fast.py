@@ -34,6 +34,7 @@ openpyxl is pinned below 3.2: the package-level parts are checked by its interna
 from __future__ import annotations
 
 import re
+import warnings
 import zipfile
 from functools import cache, lru_cache
 from pathlib import Path
@@ -64,7 +65,8 @@ class _Unsure(Exception):
 def read_grids_fast(path: Path, fmt: FormatSpec | None) -> tuple[FormatSpec, dict[str, Grid]] | None:
     """The reader's (format, grids), or None for openpyxl to read the file (see the module doc)."""
     try:
-        with zipfile.ZipFile(path) as z:
+        with zipfile.ZipFile(path) as z, warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # openpyxl's checks warn about odd parts; not for staff
             return _Book(z).grids(fmt)
     except Exception:  # anything at all: openpyxl reads it and says what is wrong
         return None
