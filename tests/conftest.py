@@ -28,12 +28,12 @@ TEMPLATE = ROOT / "xlsx_templates" / "xxgk-template-gb-2021-30.xlsx"
 EXAMPLE = ROOT / "examples" / "fenxi-zfb_2023.xlsx"
 
 
-
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """A LibreOffice test is a slow one too: ``-m "not slow"`` is the fast lane."""
     for item in items:
         if item.get_closest_marker("libreoffice") and not item.get_closest_marker("slow"):
             item.add_marker(pytest.mark.slow)
+
 
 @dataclass
 class Result:
