@@ -21,7 +21,8 @@ from validator.collect import archive as archive_module
 from validator.collect.ledger import Actor
 
 from conftest import ROOT, run_cli
-from support.season import BODIES, as_bytes, get, report, v1_archive, write_roster
+from support.inbox import get
+from support.season import BODIES, as_bytes, report, v1_archive, write_roster
 
 KEY = "proactive.normative_documents.in_force"
 

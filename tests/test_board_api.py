@@ -12,13 +12,13 @@ import openpyxl
 import pytest
 
 from conftest import ROOT, run_cli
+from support.inbox import get
 from support.season import (
     BODIES,
     OFFICE,
     as_bytes,
     board,
     board_rows,
-    get,
     issue,
     report,
     submit,

@@ -23,8 +23,9 @@ import pytest
 from validator.serve.app import Config, create_app
 
 from conftest import ROOT
+from support.inbox import get
 from support.rendering import require_tools
-from support.season import BODIES, TOKEN, as_bytes, codes_of, get, report, write_roster
+from support.season import BODIES, TOKEN, as_bytes, codes_of, report, write_roster
 from support.server import live_server
 
 pytestmark = pytest.mark.slow  # a whole season in headless Chromium

@@ -15,6 +15,8 @@ from starlette.testclient import TestClient
 
 from validator.serve.app import Config, create_app
 
+from support.inbox import put
+
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLE_JSON = ROOT / "examples" / "fenxi-zfb_2023.json"
 BODIES = ("汾西县人民政府办公室", "汾西县教育局", "汾西县财政局")
@@ -34,19 +36,6 @@ def report(name: str = BODIES[0], *, year: int = 2023, error: bool = False, **ce
         data["applications"]["new"]["total"] += 1
     for key, value in cells.items():
         put(data, key.replace("__", "."), value)
-    return data
-
-
-def put(data: dict, key: str, value) -> None:
-    parts = key.split(".")
-    for part in parts[:-1]:
-        data = data[part]
-    data[parts[-1]] = value
-
-
-def get(data: dict, key: str):
-    for part in key.split("."):
-        data = data[part]
     return data
 
 
