@@ -135,7 +135,7 @@ def bench_workbooks(m: int, work: Path, repeat: int = 1) -> None:
     sys.path.insert(0, str(ROOT))
     import openpyxl
 
-    from validator.cli import main as xxgk
+    from validator.cli.program import main as xxgk
 
     inbox = work / "wb-inbox"
     inbox.mkdir()

@@ -149,7 +149,7 @@ def floor_of(path: Path) -> tuple[str, Callable[[], object]] | None:
 
 
 def render(name: str, out: Path) -> Path:
-    from validator.cli import main
+    from validator.cli.program import main
 
     with contextlib.redirect_stdout(io.StringIO()):
         code = main(["render", str(REPORTS / f"{name}.xlsx"), "-o", str(out)])

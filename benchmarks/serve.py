@@ -19,7 +19,7 @@ from pathlib import Path
 import httpx
 import uvicorn
 
-from validator.cli import main as xxgk
+from validator.cli.program import main as xxgk
 from validator.serve.app import create_app
 
 ROOT = Path(__file__).resolve().parents[1]

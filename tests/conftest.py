@@ -17,7 +17,7 @@ import pytest
 # before any test module imports xlwings, whatever order the modules run in.
 os.environ.setdefault("XLWINGS_LICENSE_KEY", "noncommercial")
 
-from validator.cli import main as cli_main
+from validator.cli.program import main as cli_main
 from validator.formats import get_format
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -142,7 +142,7 @@ def test_https_with_a_certificate(tmp_path):
 def test_serve_prints_both_addresses_warns_without_tls_and_logs_access(tmp_path, monkeypatch, capsys):
     import uvicorn
 
-    from validator.cli import main
+    from validator.cli.program import main
 
     roster = write_roster(tmp_path / "名单.csv")
     log = tmp_path / "访问.log"

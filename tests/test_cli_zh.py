@@ -8,7 +8,7 @@ import re
 import openpyxl
 import pytest
 
-from validator.cli import _parser
+from validator.cli.program import _parser
 from validator.cli.zh import width
 
 from conftest import REPORTS, ROOT, run_cli

@@ -171,7 +171,7 @@ def hook(count):
         time.sleep(0.3)
 
 archive._after_insert = hook
-from validator.cli import main
+from validator.cli.program import main
 sys.exit(main(sys.argv[3:]))
 """
 

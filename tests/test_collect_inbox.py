@@ -153,7 +153,7 @@ def test_permissions_that_deny_listing_are_reported_by_a_real_run(tmp_path):
     write_json(inbox / "a.json", example(name="甲局"))
     for i in range(3):
         write_json(inbox / "乡镇" / f"{i}.json", example(name=f"乡镇{i}"))
-    command = [*prefix, sys.executable, "-c", "import sys; from validator.cli import main; sys.exit(main())"]
+    command = [*prefix, sys.executable, "-c", "import sys; from validator.cli.program import main; sys.exit(main())"]
     args = ["collect", str(inbox), "-o", str(tmp_path / "o.xlsx"), "--quiet"]
     (inbox / "乡镇").chmod(0)
     try:

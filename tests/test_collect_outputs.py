@@ -21,7 +21,7 @@ import pytest
 from conftest import ROOT
 from support.inbox import example, write_json
 
-CLI = [sys.executable, "-c", "import sys; from validator.cli import main; sys.exit(main())"]
+CLI = [sys.executable, "-c", "import sys; from validator.cli.program import main; sys.exit(main())"]
 
 
 def _limited(size: int):

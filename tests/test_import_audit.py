@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from validator.cli import main
+from validator.cli.program import main
 from validator.formats import gb_2021_30 as gb
 
 from conftest import REPORTS

@@ -13,7 +13,7 @@ import docx
 import pytest
 from docx.oxml import OxmlElement
 
-from validator.cli import main
+from validator.cli.program import main
 
 from support.importing import check_json
 

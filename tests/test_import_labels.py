@@ -16,7 +16,7 @@ from pathlib import Path
 import docx
 import pytest
 
-from validator.cli import main
+from validator.cli.program import main
 from validator.formats import gb_2021_30 as gb
 from validator.importer.text import read_text, table_keys
 

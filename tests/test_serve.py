@@ -164,7 +164,7 @@ def test_a_request_without_the_token_is_refused_on_a_public_binding():
 
 
 def test_a_public_binding_without_a_token_gets_one(capsys):
-    from validator.cli import _parser
+    from validator.cli.program import _parser
     from validator.cli.serve import config_from
 
     parser = _parser()
@@ -244,7 +244,7 @@ def test_twenty_concurrent_uploads_on_a_real_server(tmp_path):
 def test_serve_prints_the_address_with_its_token_and_needs_db_for_a_roster(monkeypatch, capsys):
     import uvicorn
 
-    from validator.cli import main
+    from validator.cli.program import main
 
     started = {}
     monkeypatch.setattr(uvicorn, "run", lambda app, **kw: started.update(kw))

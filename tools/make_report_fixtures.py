@@ -19,7 +19,7 @@ SHARED = ROOT.parent / "shared" / "reports"
 OUT = ROOT / "tests" / "fixtures" / "reports"
 
 sys.path.insert(0, str(ROOT))
-from validator.cli import main as cli  # noqa: E402
+from validator.cli.program import main as cli  # noqa: E402
 from validator.formats.gb_2021_30 import T3_COLUMNS, T3_ROWS, T4_GROUPS, T4_LEAVES  # noqa: E402
 
 META = {

@@ -16,7 +16,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
-from validator.cli import main as cli  # noqa: E402
+from validator.cli.program import main as cli  # noqa: E402
 
 FIXTURES = ROOT / "tests" / "fixtures" / "reports"
 

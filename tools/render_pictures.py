@@ -15,7 +15,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
-from validator.cli import main as cli  # noqa: E402
+from validator.cli.program import main as cli  # noqa: E402
 
 from support.rendering import docx_to_pdf, screenshot  # noqa: E402
 

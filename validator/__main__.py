@@ -1,3 +1,3 @@
-from validator.cli import main
+from validator.cli.program import main
 
 raise SystemExit(main())

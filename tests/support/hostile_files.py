@@ -153,7 +153,7 @@ class Measured:
 
 _CHILD = """
 import sys
-from validator.cli import main
+from validator.cli.program import main
 try:
     code = main(sys.argv[2:])
 finally:

@@ -7,7 +7,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from validator.cli import main
+from validator.cli.program import main
 from validator.formats import gb_2021_30 as gb
 
 from conftest import FIXTURES, run_cli

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from validator.cli import main
+from validator.cli.program import main
 
 from conftest import REPORTS
 from support.importing import EXPECTED
