@@ -64,17 +64,21 @@ def board_routes(ctx: Context, page: Page, secure: bool) -> list[Route]:
 
         return run
 
-    @office_page
-    async def show(request: Request, caller: Caller) -> Response:
+    async def board_page(caller: Caller, results=None, status: int = 200) -> Response:
         rows = await run_in_threadpool(season.board)
         return page(
             "board.html",
+            status=status,
             rows=rows,
             counts=views.counts(rows),
             year=season.year,
             csrf=ctx.auth.csrf(caller),
-            results=None,
+            results=results,
         )
+
+    @office_page
+    async def show(request: Request, caller: Caller) -> Response:
+        return await board_page(caller)
 
     @office_page
     async def upload(request: Request, caller: Caller) -> Response:
@@ -82,16 +86,7 @@ def board_routes(ctx: Context, page: Page, secure: bool) -> list[Route]:
             value = form.get(CSRF_FIELD)
             ctx.check_csrf(caller, request, value if isinstance(value, str) else None)
             results = await run_in_threadpool(season.receive, files)
-        rows = await run_in_threadpool(season.board)
-        return page(
-            "board.html",
-            status=201 if all(not isinstance(r, dict) for _, r in results) else 207,
-            rows=rows,
-            counts=views.counts(rows),
-            year=season.year,
-            csrf=ctx.auth.csrf(caller),
-            results=results,
-        )
+        return await board_page(caller, results, 201 if all(not isinstance(r, dict) for _, r in results) else 207)
 
     @office_page
     async def body(request: Request, caller: Caller) -> Response:
