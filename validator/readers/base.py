@@ -22,6 +22,17 @@ NAME = 1
 HEAD_BYTES = 512
 """How much of a file ``sniff`` sees (an OpenDocument package names its kind within the first 100)."""
 
+SAFE_XML = {
+    "resolve_entities": False,
+    "no_network": True,
+    "load_dtd": False,
+    "huge_tree": False,
+    "remove_comments": True,
+    "remove_pis": True,
+}
+"""lxml's settings for a part of an untrusted package: no entities, DTDs or network, lxml's own size
+limits, comments and processing instructions dropped."""
+
 
 class Reader:
     """One kind of input (a plain class: built at every start, a NamedTuple would cost more)."""

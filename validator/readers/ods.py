@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING, Any
 from validator.errors import UnusableInput
 from validator.formats import get_format, known_formats
 from validator.readers import xlsx
-from validator.readers.base import EXACT, NAME, Reader
+from validator.readers.base import EXACT, NAME, SAFE_XML, Reader
 from validator.spec import col_letter
 from validator.submission import InputKind, Submission
 from validator.values import EXCEL_CELL_LIMIT, CellError, Uncalculated
@@ -226,16 +226,7 @@ class _Grids:
 
         from validator.workbook.grids import place  # lazy: off the check path
 
-        events = etree.iterparse(
-            stream,
-            events=("start", "end"),
-            resolve_entities=False,
-            no_network=True,
-            load_dtd=False,
-            huge_tree=False,
-            remove_comments=True,
-            remove_pis=True,
-        )
+        events = etree.iterparse(stream, events=("start", "end"), **SAFE_XML)
         sheet: str | None = None
         grid: Grid = []
         rows = cols = row = column = 0

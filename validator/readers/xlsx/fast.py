@@ -41,6 +41,7 @@ from pathlib import Path
 from typing import Any
 
 from validator.formats import get_format, known_formats
+from validator.readers.base import SAFE_XML
 from validator.spec import FormatSpec, column_number, split_ref
 from validator.values import CellError, Uncalculated, decode_ooxml
 from validator.workbook.grids import Grid, place, sheet_extent
@@ -76,14 +77,7 @@ def read_grids_fast(path: Path, fmt: FormatSpec | None) -> tuple[FormatSpec, dic
 def _parser() -> Any:
     from lxml import etree
 
-    return etree.XMLParser(
-        resolve_entities=False,
-        no_network=True,
-        load_dtd=False,
-        huge_tree=False,
-        remove_comments=True,
-        remove_pis=True,
-    )
+    return etree.XMLParser(**SAFE_XML)
 
 
 @cache
